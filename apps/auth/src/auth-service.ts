@@ -1,0 +1,69 @@
+// AuthService over the chosen account store: SASL exchanges, XEP-0077
+// registration and the admin calls xmppctl uses.
+import { status } from '@grpc/grpc-js';
+import type { AccountStore } from '@cx/auth-store';
+import type { Logger } from '@cx/log';
+import { authv1 } from '@cx/proto';
+import { offeredMechanisms, type CredentialSource } from '@cx/sasl';
+import { prepareLocal } from '@cx/xmpp-core';
+import type { AuthConfig } from './config';
+import { handleExchangeStream } from './sasl-exchanges';
+
+/** The store, with usernames prepared (RFC 7622 localpart) before every lookup. */
+function preparedSource(store: AccountStore): CredentialSource {
+  return {
+    getScram: async (u, h) => {
+      const p = prepareLocal(u);
+      return p ? store.getScram(p, h) : null;
+    },
+    getDigestHa1: async (u, realm) => store.getDigestHa1(u, realm),
+    testPassword: async (u, pw) => {
+      const p = prepareLocal(u);
+      return p ? store.testPassword(p, pw) : false;
+    },
+  };
+}
+
+function fail(condition: string, text: string): authv1.AccountResult {
+  return { ok: false, condition, text, username: '' };
+}
+
+export function authService(store: AccountStore, config: AuthConfig, log: Logger): authv1.AuthServiceServer {
+  const mechanisms = offeredMechanisms(store.capabilities).map((m) => m.name);
+  const source = preparedSource(store);
+  const account = async (u: string, op: (p: string) => Promise<{ ok: true } | { ok: false; condition: string; text?: string }>) => {
+    const p = prepareLocal(u);
+    if (!p) return fail('not-acceptable', 'invalid username');
+    if (!store.writable) return fail('not-allowed', `the ${store.name} account backend is read-only`);
+    const r = await op(p);
+    return r.ok ? { ok: true, condition: '', text: '', username: p } : fail(r.condition, r.text ?? '');
+  };
+  const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) =>
+    (call: { request: Req }, cb: (err: { code: number; details: string } | null, res?: Res) => void) => {
+      fn(call.request).then((res) => cb(null, res), (err) => {
+        log.error({ err }, 'auth call failed');
+        cb({ code: status.UNAVAILABLE, details: (err as Error).message });
+      });
+    };
+
+  return {
+    listMechanisms: unary(async () => ({ mechanisms })),
+    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, log }),
+    getRegistrationInfo: unary(async () => ({ open: config.REGISTRATION_OPEN && store.writable, instructions: config.REGISTRATION_INSTRUCTIONS })),
+    register: unary(async (req: authv1.RegisterRequest) => {
+      if (!req.admin && !config.REGISTRATION_OPEN) return fail('not-allowed', 'registration is closed');
+      if (!req.password) return fail('not-acceptable', 'a password is required');
+      return account(req.username, (u) => store.create(u, req.password));
+    }),
+    changePassword: unary(async (req: authv1.ChangePasswordRequest) => {
+      if (!req.password) return fail('not-acceptable', 'a password is required');
+      return account(req.username, (u) => store.setPassword(u, req.password));
+    }),
+    unregister: unary(async (req: authv1.UnregisterRequest) => account(req.username, (u) => store.remove(u))),
+    listUsers: unary(async () => ({ usernames: await store.list() })),
+    userExists: unary(async (req: authv1.UserExistsRequest) => {
+      const p = prepareLocal(req.username);
+      return { exists: p ? await store.exists(p) : false };
+    }),
+  };
+}

@@ -1,0 +1,26 @@
+// Composition root of the auth service.
+import { KvAccountStore } from '@cx/auth-store';
+import { startGrpcServer } from '@cx/grpc';
+import { authv1 } from '@cx/proto';
+import { main, runService } from '@cx/runtime';
+import { authService } from './auth-service';
+import { authConfig } from './config';
+
+main(() =>
+  runService('auth', authConfig, async ({ config, log, bus }) => {
+    const store = await KvAccountStore.open(bus, { domain: config.XMPP_DOMAIN, iterations: config.SCRAM_ITERATIONS });
+    const grpc = await startGrpcServer({
+      host: config.GRPC_HOST,
+      port: config.AUTH_GRPC_PORT,
+      services: [[authv1.AuthServiceService, authService(store, config, log) as never]],
+    });
+    const ready = (up: boolean) => {
+      grpc.health.set('', up);
+      grpc.health.set('xmpp.auth.v1.AuthService', up);
+    };
+    ready(true);
+    bus.onConnectivity(ready);
+    log.info({ port: grpc.port, backend: store.name, registration: config.REGISTRATION_OPEN }, 'auth service ready');
+    return { stop: () => grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS) };
+  }),
+);

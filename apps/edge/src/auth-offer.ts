@@ -1,0 +1,45 @@
+// What the edge advertises before authentication follows the auth service:
+// its mechanisms (which follow its backend's capabilities) and whether
+// registration is open. Read at start (waiting for auth) and refreshed.
+import { Metadata } from '@grpc/grpc-js';
+import type { Logger } from '@cx/log';
+import type { authv1 } from '@cx/proto';
+
+export interface Offer {
+  domain: string;
+  mechanisms: string[];
+  registrationOpen: boolean;
+}
+
+const REFRESH_MS = 30_000;
+
+async function fetchOffer(auth: authv1.AuthServiceClient, domain: string): Promise<{ mechanisms: string[]; open: boolean }> {
+  const deadline = () => ({ deadline: Date.now() + 5000 });
+  const mechs = await new Promise<authv1.ListMechanismsResponse>((res, rej) =>
+    auth.listMechanisms({ domain, secure: false }, new Metadata(), deadline(), (e, r) => (e ? rej(e) : res(r))),
+  );
+  const reg = await new Promise<authv1.GetRegistrationInfoResponse>((res, rej) =>
+    auth.getRegistrationInfo({ domain }, new Metadata(), deadline(), (e, r) => (e ? rej(e) : res(r))),
+  );
+  return { mechanisms: mechs.mechanisms, open: reg.open };
+}
+
+export async function watchAuthOffer(auth: authv1.AuthServiceClient, offer: Offer, log: Logger): Promise<() => void> {
+  const apply = (o: { mechanisms: string[]; open: boolean }) => {
+    offer.mechanisms = o.mechanisms;
+    offer.registrationOpen = o.open;
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      apply(await fetchOffer(auth, offer.domain));
+      break;
+    } catch (err) {
+      if (attempt % 10 === 1) log.warn({ err: (err as Error).message }, 'waiting for the auth service');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  const timer = setInterval(() => {
+    fetchOffer(auth, offer.domain).then(apply, (err) => log.warn({ err: err.message }, 'could not refresh mechanisms'));
+  }, REFRESH_MS);
+  return () => clearInterval(timer);
+}

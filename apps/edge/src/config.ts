@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import { commonSettings, defineConfig, int, str } from '@cx/config';
+
+export const edgeConfig = defineConfig({
+  ...commonSettings,
+  EDGE_ID: str(`edge-${randomBytes(4).toString('hex')}`, 'Unique id of this edge process (default: random per start; use the pod name in Kubernetes)'),
+  C2S_HOST: str('127.0.0.1', 'Address the client (c2s) listener binds (0.0.0.0 to accept remote clients)'),
+  C2S_PORT: int(5222, 'TCP port for client connections (RFC 6120)', 0, 65535),
+  AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service'),
+  SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service'),
+  ROUTER_ADDR: str('127.0.0.1:50053', 'Address of the router service'),
+  MAX_STANZA_BYTES: int(262144, 'Largest stanza accepted; beyond it the stream is closed with policy-violation', 1024),
+  MAX_AUTH_FAILURES: int(3, 'Failed SASL attempts allowed on one stream (RFC 6120 §6.4.5: 2 to 5)', 1, 5),
+  ROUTER_STREAMS: int(2, 'Long-lived Route streams to the router (spread over router replicas)', 1, 64),
+  AUTH_STREAMS: int(2, 'Long-lived SASL Exchange streams to the auth service', 1, 64),
+  HEARTBEAT_INTERVAL_MS: int(5000, 'How often the edge refreshes its liveness entry in NATS', 500),
+});
+
+export type EdgeConfig = ReturnType<typeof edgeConfig.load>;

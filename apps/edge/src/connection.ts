@@ -1,0 +1,170 @@
+// One client connection: the only place the c2s machine meets I/O. It feeds
+// parser events into the machine and carries out the actions it returns.
+import type { Socket } from 'node:net';
+import type { C2sAction, C2sContext, C2sEvent, C2sMachine, C2sState } from '@cx/c2s';
+import { XmlStreamParser } from '@cx/xml-stream';
+import type { Element, StreamErrorCondition } from '@cx/xmpp-core';
+import type { Logger } from '@cx/log';
+import type { EdgeServices } from './services';
+
+const KIND = { message: 1, presence: 2, iq: 3 } as const;
+const SASL_PAYLOAD = /(<(auth|response|challenge|success)\b[^>]*>)[^<]+/g;
+const PASSWORD = /(<password>)[^<]*/g;
+
+export class Connection {
+  private state: C2sState;
+  private readonly parser: XmlStreamParser;
+  private out: Array<string | Buffer> = [];
+  private flushing = false;
+  private exchange = 0;
+  private ended = false;
+  private readonly debug: boolean;
+  private readonly trace: boolean;
+
+  constructor(
+    readonly id: string,
+    private readonly socket: Socket,
+    private readonly machine: C2sMachine,
+    private readonly ctx: C2sContext,
+    private readonly svc: EdgeServices,
+    private readonly log: Logger,
+    maxStanzaBytes: number,
+  ) {
+    this.debug = log.isLevelEnabled('debug');
+    this.trace = log.isLevelEnabled('trace');
+    this.state = machine.initial(ctx);
+    this.parser = new XmlStreamParser(
+      {
+        onStreamStart: (name, attrs) => this.dispatch({ type: 'stream-open', name, attrs }),
+        onStanza: (el) => this.dispatch({ type: 'element', el }),
+        onStreamEnd: () => this.dispatch({ type: 'stream-close' }),
+        onError: (condition, text) => this.dispatch({ type: 'parse-error', condition: condition as StreamErrorCondition, text }),
+      },
+      { maxStanzaBytes },
+    );
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => {
+      if (this.debug) this.log.debug({ conn: id, xml: this.redact(chunk.toString('utf8')) }, 'recv');
+      this.parser.write(chunk);
+    });
+    socket.on('error', (err) => this.log.debug({ conn: id, err: err.message }, 'socket error'));
+    socket.on('close', () => this.dispatch({ type: 'socket-closed' }));
+    if (this.debug) this.log.debug({ conn: id, remote: socket.remoteAddress }, 'connected');
+  }
+
+  get jid(): string | undefined {
+    return this.state.jid;
+  }
+
+  get established(): boolean {
+    return this.state.name === 'session_established' || this.state.name === 'wait_for_session';
+  }
+
+  dispatch(event: C2sEvent): void {
+    const before = this.state.name;
+    const t = this.machine.transition(this.state, event, this.ctx);
+    this.state = t.state;
+    if (this.debug && before !== t.state.name) this.log.debug({ conn: this.id, from: before, to: t.state.name }, 'state');
+    for (const a of t.actions) this.run(a);
+  }
+
+  /** A stanza routed to this session, already serialized. */
+  deliver(xml: Uint8Array): void {
+    this.write(Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength));
+  }
+
+  private run(a: C2sAction): void {
+    switch (a.type) {
+      case 'send':
+        return this.write(typeof a.el === 'string' ? a.el : a.el.toString());
+      case 'close':
+        return this.close();
+      case 'restart':
+        return this.parser.reset();
+      case 'sasl-start':
+        this.exchange = this.svc.sasl.start(
+          { mechanism: a.mechanism, initialResponse: a.initial ?? undefined, domain: this.ctx.domain, secure: false, clientAddress: this.socket.remoteAddress ?? '' },
+          (result) => this.dispatch({ type: 'sasl-result', result }),
+        );
+        return;
+      case 'sasl-step':
+        return this.svc.sasl.step(this.exchange, a.data);
+      case 'sasl-abort':
+        return this.svc.sasl.abort(this.exchange);
+      case 'bind':
+        this.svc.bind(this.state.username as string, a.resource, this.id).then(
+          (r) => this.dispatch({ type: 'bind-result', iq: a.iq, ...r }),
+          () => this.dispatch({ type: 'bind-result', iq: a.iq, condition: 'internal-server-error' }),
+        );
+        return;
+      case 'account':
+        this.svc.account(a.op, a.username, a.password).then((r) => this.dispatch({ type: 'account-result', iq: a.iq, op: a.op, ...r }));
+        return;
+      case 'route':
+        return this.route(a.el);
+      case 'ended':
+        return this.end();
+    }
+  }
+
+  private route(el: Element): void {
+    const kind = KIND[el.name as keyof typeof KIND];
+    const xml = el.toString();
+    if (this.debug) this.log.debug({ conn: this.id, xml }, 'route');
+    this.svc.route(this.id, {
+      kind,
+      from: this.state.jid as string,
+      to: el.attrs.to ?? '',
+      type: el.attrs.type ?? '',
+      id: el.attrs.id ?? '',
+      xml: Buffer.from(xml, 'utf8'),
+      connectionId: this.id,
+      undeliverable: false,
+    });
+  }
+
+  private write(data: string | Buffer): void {
+    if (this.socket.destroyed || this.socket.writableEnded) return;
+    if (this.debug) this.log.debug({ conn: this.id, xml: this.redact(data.toString()) }, 'send');
+    this.out.push(data);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    if (this.out.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
+    const chunks = this.out;
+    this.out = [];
+    if (chunks.length === 1) this.socket.write(chunks[0]);
+    else this.socket.write(Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c))));
+  }
+
+  /** Close our stream and the socket; the peer gets a moment to close its side. */
+  close(): void {
+    if (this.socket.writableEnded) return;
+    this.write('</stream:stream>');
+    this.flush();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  kick(condition: StreamErrorCondition, text?: string): void {
+    this.dispatch({ type: 'kick', condition, text });
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.parser.end();
+    if (this.exchange) this.svc.sasl.abort(this.exchange);
+    this.svc.ended(this, this.state.jid);
+    if (!this.socket.writableEnded) this.close();
+  }
+
+  private redact(s: string): string {
+    return this.trace ? s : s.replace(SASL_PAYLOAD, '$1[redacted]').replace(PASSWORD, '$1[redacted]');
+  }
+}

@@ -1,0 +1,42 @@
+// Everything addressed to this edge arrives on its own NATS subject: stanzas
+// for its sessions and kicks (conflict). A stanza for a connection that is
+// gone goes back to the router marked undeliverable (RFC 6121 §8.5.3.2).
+import { subjects, type Bus } from '@cx/bus';
+import type { Logger } from '@cx/log';
+import { edgev1, routerv1 } from '@cx/proto';
+import { parseElement } from '@cx/xml-stream';
+import type { StreamErrorCondition } from '@cx/xmpp-core';
+import type { Connection } from './connection';
+
+export interface InboxDeps {
+  bus: Bus;
+  edgeId: string;
+  connections: Map<string, Connection>;
+  bounce(stanza: routerv1.Stanza): void;
+  log: Logger;
+}
+
+export function startInbox(d: InboxDeps): () => void {
+  const sub = d.bus.nc.subscribe(subjects.edge(d.edgeId), {
+    callback: (err, msg) => {
+      if (err) return d.log.error({ err }, 'inbox subscription failed');
+      const m = edgev1.EdgeMessage.decode(msg.data);
+      for (const k of m.kicks) d.connections.get(k.connectionId)?.kick(k.condition as StreamErrorCondition, k.text || undefined);
+      for (const del of m.deliveries) {
+        const c = d.connections.get(del.connectionId);
+        if (c && c.established && (del.kind === 0 || c.jid === del.to)) c.deliver(del.xml);
+        else if (del.kind !== 0) undeliverable(del, d);
+      }
+    },
+  });
+  return () => sub.unsubscribe();
+}
+
+function undeliverable(del: edgev1.Delivery, d: InboxDeps): void {
+  const el = parseElement(Buffer.from(del.xml).toString('utf8'));
+  if ('error' in el || !el.attrs.from) return;
+  d.bounce({
+    kind: del.kind, from: el.attrs.from, to: del.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '',
+    xml: Buffer.from(del.xml), connectionId: del.connectionId, undeliverable: true,
+  });
+}

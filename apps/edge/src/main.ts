@@ -1,0 +1,48 @@
+// Composition root of the edge service.
+import { createClient } from '@cx/grpc';
+import { serverCaps } from '@cx/modules';
+import { authv1, routerv1, sessionv1 } from '@cx/proto';
+import { main, runService } from '@cx/runtime';
+import { edgeConfig } from './config';
+import { EdgeServer } from './edge-server';
+import { startInbox } from './inbox';
+import { RouterLink } from './router-link';
+import { SaslLink } from './sasl-link';
+import { edgeServices } from './services';
+import { watchAuthOffer } from './auth-offer';
+
+main(() =>
+  runService('edge', edgeConfig, async ({ config, log: baseLog, bus }) => {
+    const log = baseLog.child({ edge: config.EDGE_ID });
+    const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
+    const session = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
+    const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR);
+    const sasl = new SaslLink(auth, config.AUTH_STREAMS, log);
+    const router = new RouterLink(routerClient, config.EDGE_ID, config.ROUTER_STREAMS, log);
+    const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN));
+    const stopOffer = await watchAuthOffer(auth, ctx, log);
+    let server: EdgeServer | undefined;
+    const services = edgeServices({
+      domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, log,
+      onEnded: (conn) => server?.forget(conn),
+    });
+    server = new EdgeServer(config, ctx, () => services, log);
+    const stopInbox = startInbox({
+      bus, edgeId: config.EDGE_ID, connections: server.connections, log,
+      bounce: (stanza) => router.send(0, stanza),
+    });
+    await bus.nc.flush();
+    await server.startHeartbeat(bus);
+    const port = await server.listen();
+    log.info({ port, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms }, 'edge ready for clients');
+    return {
+      stop: async () => {
+        await server?.stop();
+        stopOffer();
+        router.close();
+        sasl.close();
+        stopInbox();
+      },
+    };
+  }),
+);

@@ -1,0 +1,91 @@
+// What a connection needs from the rest of the system, over gRPC: SASL and
+// accounts (auth), binding (session), routing (router).
+import { Metadata } from '@grpc/grpc-js';
+import type { AccountOp } from '@cx/c2s';
+import type { Logger } from '@cx/log';
+import type { authv1, routerv1, sessionv1 } from '@cx/proto';
+import type { Connection } from './connection';
+import type { RouterLink } from './router-link';
+import type { SaslLink } from './sasl-link';
+
+export interface AccountOutcome {
+  ok: boolean;
+  condition?: string;
+  text?: string;
+  open?: boolean;
+  instructions?: string;
+}
+
+export interface EdgeServices {
+  sasl: SaslLink;
+  bind(username: string, resource: string, connectionId: string): Promise<{ jid?: string; condition?: string }>;
+  account(op: AccountOp, username?: string, password?: string): Promise<AccountOutcome>;
+  route(connectionId: string, stanza: routerv1.Stanza): void;
+  ended(conn: Connection, jid: string | undefined): void;
+}
+
+export interface ServiceDeps {
+  domain: string;
+  edgeId: string;
+  auth: authv1.AuthServiceClient;
+  session: sessionv1.SessionServiceClient;
+  sasl: SaslLink;
+  router: RouterLink;
+  log: Logger;
+  onEnded(conn: Connection): void;
+}
+
+const DEADLINE_MS = 10_000;
+
+function call<Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: number }, cb: (err: Error | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) => fn(req, new Metadata(), { deadline: Date.now() + DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+export function edgeServices(d: ServiceDeps): EdgeServices {
+  const { auth, session, domain } = d;
+  let slot = 0;
+  const slots = new Map<string, number>();
+  const accountResult = (r: authv1.AccountResult): AccountOutcome => ({ ok: r.ok, condition: r.condition || undefined, text: r.text || undefined });
+  const failed = (err: Error): AccountOutcome => {
+    d.log.warn({ err: err.message }, 'account call failed');
+    return { ok: false, condition: 'internal-server-error', text: 'the account service is unavailable' };
+  };
+  return {
+    sasl: d.sasl,
+    async bind(username, resource, connectionId) {
+      const r = await call(session.bind.bind(session), { username, domain, resource, edgeId: d.edgeId, connectionId });
+      const res = r.result;
+      if (res?.$case === 'fullJid') {
+        slots.set(connectionId, slot++);
+        return { jid: res.value };
+      }
+      return { condition: res?.value ?? 'internal-server-error' };
+    },
+    account(op, username, password) {
+      const p = (() => {
+        switch (op) {
+          case 'form':
+            return call(auth.getRegistrationInfo.bind(auth), { domain }).then((r) => ({ ok: true, open: r.open, instructions: r.instructions }));
+          case 'register':
+            return call(auth.register.bind(auth), { domain, username: username ?? '', password: password ?? '', admin: false }).then(accountResult);
+          case 'passwd':
+            return call(auth.changePassword.bind(auth), { domain, username: username ?? '', password: password ?? '' }).then(accountResult);
+          case 'remove':
+            return call(auth.unregister.bind(auth), { domain, username: username ?? '' }).then(accountResult);
+        }
+      })();
+      return p.catch(failed);
+    },
+    route(connectionId, stanza) {
+      d.router.send(slots.get(connectionId) ?? 0, stanza);
+    },
+    ended(conn, jid) {
+      slots.delete(conn.id);
+      d.onEnded(conn);
+      if (!jid) return;
+      call(session.unbind.bind(session), { fullJid: jid, connectionId: conn.id, reason: 'closed' }).catch((err: Error) =>
+        d.log.warn({ err: err.message, jid }, 'unbind failed'),
+      );
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { commonSettings, defineConfig, grpcServerSettings, int, str } from '@cx/config';
+
+export const routerConfig = defineConfig({
+  ...commonSettings,
+  ...grpcServerSettings,
+  ROUTER_GRPC_PORT: int(50053, 'gRPC port of the router service', 0, 65535),
+  SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service (host:port or dns:///name:port)'),
+});
+
+export type RouterConfig = ReturnType<typeof routerConfig.load>;

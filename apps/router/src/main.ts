@@ -1,0 +1,51 @@
+// Composition root of the router service.
+import { Counter } from 'prom-client';
+import { createClient, Metadata, startGrpcServer } from '@cx/grpc';
+import { ModuleHost, serverModules } from '@cx/modules';
+import { routerv1, sessionv1 } from '@cx/proto';
+import { main, runService } from '@cx/runtime';
+import { SessionDirectory } from '@cx/session-directory';
+import { routerConfig } from './config';
+import { Deliverer } from './deliverer';
+import { routerService } from './router-service';
+import { Router } from './routing';
+
+const routedTotal = new Counter({ name: 'xmpp_router_stanzas_routed_total', help: 'Stanzas routed' });
+
+main(() =>
+  runService('router', routerConfig, async ({ config, log, bus }) => {
+    const directory = await SessionDirectory.open(bus, log);
+    const sessions = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
+    const deliverer = new Deliverer(bus.nc);
+    const router = new Router({
+      domain: config.XMPP_DOMAIN,
+      directory,
+      deliverer,
+      host: new ModuleHost(config.XMPP_DOMAIN, serverModules),
+      setPresence: (fullJid, connectionId, available, priority) =>
+        new Promise((resolve, reject) =>
+          sessions.setPresence({ fullJid, connectionId, available, priority }, new Metadata(), { deadline: Date.now() + 5000 }, (err) => (err ? reject(err) : resolve())),
+        ),
+    });
+    const grpc = await startGrpcServer({
+      host: config.GRPC_HOST,
+      port: config.ROUTER_GRPC_PORT,
+      services: [[routerv1.RouterServiceService, routerService(router, log, (n) => routedTotal.inc(n)) as never]],
+    });
+    const ready = (up: boolean) => {
+      grpc.health.set('', up);
+      grpc.health.set('xmpp.router.v1.RouterService', up);
+    };
+    ready(true);
+    bus.onConnectivity(ready);
+    log.info({ port: grpc.port }, 'router service ready');
+    return {
+      stop: async () => {
+        await grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS);
+        deliverer.flush();
+        directory.stop();
+        sessions.close();
+      },
+    };
+  }),
+);

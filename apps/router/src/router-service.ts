@@ -1,0 +1,39 @@
+// RouterService.Route: one long-lived client stream per edge. Batches are
+// routed strictly in order (a stanza that must wait holds the ones behind it),
+// and the stream is paused while too much is queued, pushing back on the edge.
+import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
+import type { Logger } from '@cx/log';
+import type { routerv1 } from '@cx/proto';
+import type { Router } from './routing';
+
+const HIGH_WATER = 64;
+
+export function routerService(router: Router, log: Logger, onRouted: (n: number) => void): routerv1.RouterServiceServer {
+  return {
+    route(call: ServerReadableStream<routerv1.StanzaBatch, routerv1.RouteSummary>, cb: sendUnaryData<routerv1.RouteSummary>) {
+      let chain: Promise<void> = Promise.resolve();
+      let queued = 0;
+      let routed = 0;
+      const process = async (batch: routerv1.StanzaBatch) => {
+        for (const s of batch.stanzas) {
+          try {
+            const p = router.route(s, batch.edgeId);
+            if (p) await p;
+          } catch (err) {
+            log.error({ err, to: s.to }, 'routing failed');
+          }
+        }
+        routed += batch.stanzas.length;
+        onRouted(batch.stanzas.length);
+      };
+      call.on('data', (batch: routerv1.StanzaBatch) => {
+        if (++queued >= HIGH_WATER) call.pause();
+        chain = chain.then(() => process(batch)).finally(() => {
+          if (--queued < HIGH_WATER / 2) call.resume();
+        });
+      });
+      call.on('end', () => void chain.then(() => cb(null, { routed })));
+      call.on('error', () => undefined);
+    },
+  };
+}

@@ -1,0 +1,169 @@
+// Where a stanza from a client session goes (RFC 6120 §10, RFC 6121 §8.5):
+// to the server's modules, to one session, to the best resources of a bare
+// JID, or back to the sender as an error. Lookups are in the local session
+// mirror; only error paths parse the XML.
+import { parseElement } from '@cx/xml-stream';
+import { errorReply, StanzaError, tryParseJid, type Element, type Jid, type StanzaErrorCondition } from '@cx/xmpp-core';
+import type { ModuleHost } from '@cx/modules';
+import { routerv1 } from '@cx/proto';
+import type { SessionDirectory, SessionEntry, UserSessions } from '@cx/session-directory';
+import type { Deliverer } from './deliverer';
+
+const { StanzaKind } = routerv1;
+type Stanza = routerv1.Stanza;
+
+export interface RoutingDeps {
+  domain: string;
+  directory: SessionDirectory;
+  deliverer: Deliverer;
+  host: ModuleHost;
+  /** Record a session's availability and priority (RFC 6121 §4.2, §4.4). */
+  setPresence(fullJid: string, connectionId: string, available: boolean, priority: number): Promise<void>;
+}
+
+export interface Sender {
+  edgeId: string;
+  connectionId: string;
+  jid: Jid;
+}
+
+const encoder = new TextEncoder();
+
+export class Router {
+  constructor(private readonly d: RoutingDeps) {}
+
+  /** Route one stanza; returns a promise only when it had to wait. */
+  route(s: Stanza, edgeId: string): void | Promise<void> {
+    const from = tryParseJid(s.from);
+    if (!from) return;
+    const sender: Sender = s.undeliverable ? this.locate(from) : { edgeId, connectionId: s.connectionId, jid: from };
+    const to = s.to === '' ? from.bare : tryParseJid(s.to);
+    if (!to) return this.bounce(s, sender, 'jid-malformed');
+    if (to.domain !== this.d.domain) return this.bounce(s, sender, 'remote-server-not-found');
+    if (to.local === '') return this.toServer(s, sender, to);
+    if (s.undeliverable || to.resource === '') return this.toBare(s, sender, to);
+    return this.toFull(s, sender, to);
+  }
+
+  /** Where a sender is, for a stanza an edge returned (its connectionId is the lost target's). */
+  private locate(from: Jid): Sender {
+    const hit = this.d.directory.cached(from.bare.toString())?.sessions.find((x) => x.resource === from.resource);
+    return { edgeId: hit?.edgeId ?? '', connectionId: hit?.connectionId ?? '', jid: from };
+  }
+
+  private toServer(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {
+    if (s.kind === StanzaKind.STANZA_KIND_IQ && !to.resource && (s.type === 'get' || s.type === 'set')) return this.serverIq(s, sender, 'host');
+    if (s.kind !== StanzaKind.STANZA_KIND_PRESENCE) return this.bounce(s, sender, 'service-unavailable');
+  }
+
+  private async serverIq(s: Stanza, sender: Sender, target: 'host' | 'self'): Promise<void> {
+    const iq = parse(s.xml);
+    if (!iq) return;
+    const reply = await this.d.host.handleIq(iq, target, s.from);
+    this.toSender(sender, reply);
+  }
+
+  private toFull(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {
+    const bare = to.bare.toString();
+    const u = this.d.directory.cached(bare);
+    const hit = u?.sessions.find((x) => x.resource === to.resource);
+    if (hit) return this.deliver(hit, to.toString(), s);
+    return this.d.directory.lookup(bare).then((fresh) => {
+      const found = fresh.sessions.find((x) => x.resource === to.resource);
+      if (found) return this.deliver(found, to.toString(), s);
+      return this.fullUnavailable(s, sender, to);
+    });
+  }
+
+  /** RFC 6121 §8.5.3.2: no session with that resource. */
+  private fullUnavailable(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {
+    if (s.kind === StanzaKind.STANZA_KIND_MESSAGE) {
+      if (s.type === 'error') return;
+      if (s.type === 'groupchat') return this.bounce(s, sender, 'service-unavailable');
+      return this.toBare(s, sender, to.bare);
+    }
+    if (s.kind === StanzaKind.STANZA_KIND_IQ && (s.type === 'get' || s.type === 'set')) return this.bounce(s, sender, 'service-unavailable');
+  }
+
+  private toBare(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {
+    const bare = to.bare;
+    const self = bare.equals(sender.jid.bare);
+    if (s.kind === StanzaKind.STANZA_KIND_IQ) {
+      if (s.type !== 'get' && s.type !== 'set') return;
+      if (self && !s.undeliverable) return this.serverIq(s, sender, 'self');
+      return this.bounce(s, sender, 'service-unavailable');
+    }
+    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE) {
+      if (self && s.to === '') return this.ownPresence(s, sender);
+      if (s.type !== '' && s.type !== 'unavailable') return; // subscriptions: RFC 6121 §3 (not yet)
+    }
+    const cached = this.d.directory.cached(bare.toString());
+    const pick = (u: UserSessions | undefined) => this.bareTargets(s, u, s.undeliverable ? s.connectionId : '');
+    const targets = pick(cached);
+    if (targets.length || s.kind === StanzaKind.STANZA_KIND_PRESENCE) return this.deliverAll(targets, bare, s);
+    // None available in the mirror: read the bucket before bouncing (the mirror may lag a fresh presence).
+    return this.d.directory.lookup(bare.toString()).then((u) => {
+      const fresh = cached === undefined || u !== cached ? pick(u) : [];
+      if (fresh.length) return this.deliverAll(fresh, bare, s);
+      return this.noResources(s, sender);
+    });
+  }
+
+  /** RFC 6121 §8.5.2.1: which available resources of a bare JID get the stanza. */
+  private bareTargets(s: Stanza, u: UserSessions | undefined, exclude: string): SessionEntry[] {
+    const avail = (u?.sessions ?? []).filter((x) => x.available && x.priority >= 0 && x.connectionId !== exclude);
+    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE || s.type === 'headline') return avail;
+    if (s.type === 'groupchat' || s.type === 'error' || avail.length === 0) return [];
+    const top = Math.max(...avail.map((x) => x.priority));
+    return avail.filter((x) => x.priority === top);
+  }
+
+  /** RFC 6121 §8.5.2.2: no available resource (offline storage comes later). */
+  private noResources(s: Stanza, sender: Sender): void {
+    if (s.kind !== StanzaKind.STANZA_KIND_MESSAGE || s.type === 'error' || s.type === 'headline') return;
+    this.bounce(s, sender, 'service-unavailable');
+  }
+
+  /** Presence with no 'to': record availability and priority, echo to the user's own resources (RFC 6121 §4.2.2). */
+  private async ownPresence(s: Stanza, sender: Sender): Promise<void> {
+    if (s.type !== '' && s.type !== 'unavailable') return;
+    const el = parse(s.xml);
+    if (!el) return;
+    const prio = Number(el.getChildText('priority') ?? '0');
+    const priority = Number.isInteger(prio) && prio >= -128 && prio <= 127 ? prio : 0;
+    const available = s.type !== 'unavailable';
+    await this.d.setPresence(s.from, s.connectionId, available, priority);
+    const u = await this.d.directory.lookup(sender.jid.bare.toString());
+    const own = u.sessions.filter((x) => x.available || x.connectionId === s.connectionId);
+    this.deliverAll(own, sender.jid.bare, s);
+  }
+
+  private deliverAll(targets: SessionEntry[], bare: Jid, s: Stanza): void {
+    for (const t of targets) this.deliver(t, `${bare.toString()}/${t.resource}`, s);
+  }
+
+  private deliver(t: SessionEntry, full: string, s: Stanza): void {
+    this.d.deliverer.deliver(t.edgeId, t.connectionId, full, s.xml, s.kind);
+  }
+
+  private toSender(sender: Sender, el: Element): void {
+    if (!sender.edgeId) return;
+    this.d.deliverer.deliver(sender.edgeId, sender.connectionId, sender.jid.toString(), encoder.encode(el.toString()), 0);
+  }
+
+  /** Answer with an error (RFC 6120 §8.3), never in reply to an error. */
+  private bounce(s: Stanza, sender: Sender, condition: StanzaErrorCondition): void {
+    if (s.type === 'error' || s.type === 'result') return;
+    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE) return;
+    const el = parse(s.xml);
+    if (!el) return;
+    const reply = errorReply(el, new StanzaError(condition), s.to || undefined);
+    reply.attrs.to = s.from;
+    this.toSender(sender, reply);
+  }
+}
+
+function parse(xml: Uint8Array): Element | undefined {
+  const r = parseElement(Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength).toString('utf8'));
+  return 'error' in r ? undefined : r;
+}

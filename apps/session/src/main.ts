@@ -1,0 +1,35 @@
+// Composition root of the session service.
+import { startGrpcServer } from '@cx/grpc';
+import { sessionv1 } from '@cx/proto';
+import { main, runService } from '@cx/runtime';
+import { SessionDirectory } from '@cx/session-directory';
+import { sessionConfig } from './config';
+import { startEdgeSweeper } from './edge-sweeper';
+import { sessionService } from './session-service';
+
+main(() =>
+  runService('session', sessionConfig, async ({ config, log, bus }) => {
+    const directory = await SessionDirectory.open(bus, log);
+    const kv = directory.kv;
+    const stopSweeper = await startEdgeSweeper(bus, kv, directory, config.EDGE_SWEEP_INTERVAL_MS, log);
+    const grpc = await startGrpcServer({
+      host: config.GRPC_HOST,
+      port: config.SESSION_GRPC_PORT,
+      services: [[sessionv1.SessionServiceService, sessionService({ bus, kv, directory, config, log }) as never]],
+    });
+    const ready = (up: boolean) => {
+      grpc.health.set('', up);
+      grpc.health.set('xmpp.session.v1.SessionService', up);
+    };
+    ready(true);
+    bus.onConnectivity(ready);
+    log.info({ port: grpc.port }, 'session service ready');
+    return {
+      stop: async () => {
+        stopSweeper();
+        directory.stop();
+        await grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS);
+      },
+    };
+  }),
+);

@@ -1,0 +1,109 @@
+// SessionService: resource binding (RFC 6120 §7) over the sessions bucket.
+// A conflicting bind wins and the older session is kicked with <conflict/>
+// (RFC 6120 §7.7.2.2, the policy ejabberd and Prosody default to).
+import { randomBytes } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import { subjects, type Bus, type KV } from '@cx/bus';
+import type { Logger } from '@cx/log';
+import { edgev1, eventsv1, sessionv1 } from '@cx/proto';
+import { updateUser, type SessionDirectory, type SessionEntry } from '@cx/session-directory';
+import { jid as makeJid, parseJid, prepareResource } from '@cx/xmpp-core';
+import type { SessionConfig } from './config';
+
+export interface SessionDeps {
+  bus: Bus;
+  kv: KV;
+  directory: SessionDirectory;
+  config: SessionConfig;
+  log: Logger;
+}
+
+/** 16 random bytes: unique and unguessable (RFC 6120 §7.6.1, §13.10). */
+function newResource(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function publishEnded(bus: Bus, full: string, s: SessionEntry, reason: string): void {
+  const ev = eventsv1.SessionEnded.encode({ fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now() }).finish();
+  bus.nc.publish(subjects.sessionEnded, ev);
+}
+
+function kick(bus: Bus, s: SessionEntry, condition: string, text: string): void {
+  const msg = edgev1.EdgeMessage.encode({ deliveries: [], kicks: [{ connectionId: s.connectionId, condition, text }] }).finish();
+  bus.nc.publish(subjects.edge(s.edgeId), msg);
+}
+
+async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<sessionv1.BindResponse> {
+  const resource = req.resource ? prepareResource(req.resource) : newResource();
+  if (!resource) return { result: { $case: 'errorCondition', value: 'bad-request' } };
+  let full: string;
+  try {
+    full = makeJid(req.username, req.domain, resource).toString();
+  } catch {
+    return { result: { $case: 'errorCondition', value: 'bad-request' } };
+  }
+  const bare = full.slice(0, full.length - resource.length - 1);
+  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now() };
+  const outcome = await updateUser<{ ok: boolean; old?: SessionEntry }>(d.kv, bare, (cur) => {
+    const old = cur.sessions.find((s) => s.resource === resource);
+    const others = cur.sessions.filter((s) => s.resource !== resource);
+    if (!old && others.length >= d.config.MAX_RESOURCES_PER_USER) return { next: null, result: { ok: false, old } };
+    return { next: { sessions: [...others, entry] }, result: { ok: true, old } };
+  });
+  if (!outcome.ok) return { result: { $case: 'errorCondition', value: 'resource-constraint' } };
+  if (outcome.old && outcome.old.connectionId !== req.connectionId) {
+    kick(d.bus, outcome.old, 'conflict', 'replaced by a new session with the same resource');
+    publishEnded(d.bus, full, outcome.old, 'conflict');
+  }
+  const ev = eventsv1.SessionBound.encode({ fullJid: full, edgeId: req.edgeId, connectionId: req.connectionId, atMs: Date.now() }).finish();
+  d.bus.nc.publish(subjects.sessionBound, ev);
+  return { result: { $case: 'fullJid', value: full } };
+}
+
+/** Remove one session if it is still the given connection's. */
+export async function unbind(full: string, connectionId: string, reason: string, d: Pick<SessionDeps, 'bus' | 'kv'>): Promise<boolean> {
+  const j = parseJid(full);
+  const removed = await updateUser(d.kv, j.bare.toString(), (cur) => {
+    const s = cur.sessions.find((x) => x.resource === j.resource && x.connectionId === connectionId);
+    if (!s) return { next: null, result: undefined };
+    return { next: { sessions: cur.sessions.filter((x) => x !== s) }, result: s };
+  });
+  if (removed) publishEnded(d.bus, full, removed, reason);
+  return removed !== undefined;
+}
+
+async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): Promise<boolean> {
+  const j = parseJid(req.fullJid);
+  return updateUser(d.kv, j.bare.toString(), (cur) => {
+    const i = cur.sessions.findIndex((x) => x.resource === j.resource && x.connectionId === req.connectionId);
+    const s = cur.sessions[i];
+    if (!s || (s.available === req.available && s.priority === req.priority)) return { next: null, result: false };
+    const sessions = [...cur.sessions];
+    sessions[i] = { ...s, available: req.available, priority: req.priority };
+    return { next: { sessions }, result: true };
+  });
+}
+
+async function getSessions(req: sessionv1.GetSessionsRequest, d: SessionDeps): Promise<sessionv1.GetSessionsResponse> {
+  if (req.bareJid) {
+    const u = await d.directory.lookup(parseJid(req.bareJid).bare.toString());
+    return { users: u.sessions.length ? [{ bareJid: req.bareJid, sessions: u.sessions }] : [] };
+  }
+  return { users: [...d.directory.all()].map(([bareJid, u]) => ({ bareJid, sessions: u.sessions })) };
+}
+
+export function sessionService(d: SessionDeps): sessionv1.SessionServiceServer {
+  const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) =>
+    (call: { request: Req }, cb: (err: { code: number; details: string } | null, res?: Res) => void) => {
+      fn(call.request).then((res) => cb(null, res), (err) => {
+        d.log.error({ err }, 'session call failed');
+        cb({ code: status.UNAVAILABLE, details: (err as Error).message });
+      });
+    };
+  return {
+    bind: unary((req: sessionv1.BindRequest) => bind(req, d)),
+    unbind: unary(async (req: sessionv1.UnbindRequest) => ({ removed: await unbind(req.fullJid, req.connectionId, req.reason || 'closed', d) })),
+    setPresence: unary(async (req: sessionv1.SetPresenceRequest) => ({ updated: await setPresence(req, d) })),
+    getSessions: unary((req: sessionv1.GetSessionsRequest) => getSessions(req, d)),
+  };
+}

@@ -1,0 +1,109 @@
+// The built-in account store: JetStream KV bucket "accounts", one entry per
+// user holding SCRAM-SHA-1 and SCRAM-SHA-256 keys and a DIGEST-MD5 HA1 — never
+// the password. PLAIN is checked by deriving the SCRAM-SHA-256 keys again.
+import { pbkdf2 } from 'node:crypto';
+import { promisify } from 'node:util';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { buckets, decodeKey, encodeKey, type Bus, type KV } from '@cx/bus';
+import { accountv1 } from '@cx/proto';
+import { deriveScram, digestHa1, saslPrep, type Capability, type ScramCredentials, type ScramHash } from '@cx/sasl';
+import type { AccountResult, AccountStore } from './store';
+
+const pbkdf2Async = promisify(pbkdf2);
+
+export interface KvStoreOptions {
+  domain: string;
+  iterations: number;
+}
+
+export class KvAccountStore implements AccountStore {
+  readonly name = 'internal';
+  readonly writable = true;
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['scram:SHA-1', 'scram:SHA-256', 'digest-md5:ha1', 'password:test']);
+
+  private constructor(private readonly kv: KV, private readonly opts: KvStoreOptions) {}
+
+  static async open(bus: Bus, opts: KvStoreOptions): Promise<KvAccountStore> {
+    return new KvAccountStore(await bus.bucket(buckets.accounts), opts);
+  }
+
+  private async read(username: string): Promise<{ account: accountv1.Account; revision: number } | null> {
+    const e = await this.kv.get(encodeKey(username));
+    if (!e || e.value.length === 0 || e.operation !== 'PUT') return null;
+    return { account: accountv1.Account.decode(e.value), revision: e.revision };
+  }
+
+  async getScram(username: string, hash: ScramHash): Promise<ScramCredentials | null> {
+    const a = (await this.read(username))?.account;
+    const k = hash === 'SHA-1' ? a?.scramSha1 : a?.scramSha256;
+    return k ? { salt: Buffer.from(k.salt), iterations: k.iterations, storedKey: Buffer.from(k.storedKey), serverKey: Buffer.from(k.serverKey) } : null;
+  }
+
+  async getDigestHa1(username: string): Promise<Buffer | null> {
+    const a = (await this.read(username))?.account;
+    return a && a.digestMd5Ha1.length ? Buffer.from(a.digestMd5Ha1) : null;
+  }
+
+  async testPassword(username: string, password: string): Promise<boolean> {
+    const k = await this.getScram(username, 'SHA-256');
+    if (!k) return false;
+    let prepared: string;
+    try {
+      prepared = saslPrep(password);
+    } catch {
+      return false;
+    }
+    const salted = await pbkdf2Async(prepared, k.salt, k.iterations, 32, 'sha256');
+    const storedKey = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest();
+    return storedKey.length === k.storedKey.length && timingSafeEqual(storedKey, k.storedKey);
+  }
+
+  async exists(username: string): Promise<boolean> {
+    return (await this.read(username)) !== null;
+  }
+
+  private encode(username: string, password: string): Uint8Array {
+    const it = this.opts.iterations;
+    const toKeys = (c: ScramCredentials) => ({ salt: c.salt, iterations: c.iterations, storedKey: c.storedKey, serverKey: c.serverKey });
+    return accountv1.Account.encode({
+      username,
+      scramSha1: toKeys(deriveScram(password, 'SHA-1', { iterations: it })),
+      scramSha256: toKeys(deriveScram(password, 'SHA-256', { iterations: it })),
+      digestMd5Ha1: digestHa1(username, this.opts.domain, password),
+      createdAtMs: Date.now(),
+    }).finish();
+  }
+
+  async create(username: string, password: string): Promise<AccountResult> {
+    const bytes = this.encode(username, password);
+    const existing = await this.kv.get(encodeKey(username));
+    try {
+      if (existing && existing.operation !== 'PUT') await this.kv.update(encodeKey(username), bytes, existing.revision);
+      else if (existing) return { ok: false, condition: 'conflict', text: 'the username is taken' };
+      else await this.kv.create(encodeKey(username), bytes);
+      return { ok: true };
+    } catch {
+      return { ok: false, condition: 'conflict', text: 'the username is taken' };
+    }
+  }
+
+  async setPassword(username: string, password: string): Promise<AccountResult> {
+    const cur = await this.read(username);
+    if (!cur) return { ok: false, condition: 'item-not-found', text: 'no such user' };
+    await this.kv.update(encodeKey(username), this.encode(username, password), cur.revision);
+    return { ok: true };
+  }
+
+  async remove(username: string): Promise<AccountResult> {
+    if (!(await this.exists(username))) return { ok: false, condition: 'item-not-found', text: 'no such user' };
+    await this.kv.purge(encodeKey(username));
+    return { ok: true };
+  }
+
+  async list(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const k of await this.kv.keys()) out.push(decodeKey(k));
+    const live = await Promise.all(out.map(async (u) => ((await this.exists(u)) ? u : null)));
+    return live.filter((u): u is string => u !== null).sort();
+  }
+}

@@ -1,0 +1,18 @@
+// The account backend as an interface: the auth service works with any store
+// that declares what it can do (Prosody's SASL profiles, ejabberd's
+// store_type). The mechanisms offered follow from `capabilities`.
+import type { Capability, CredentialSource } from '@cx/sasl';
+
+export type AccountResult = { ok: true } | { ok: false; condition: 'conflict' | 'item-not-found' | 'not-allowed' | 'not-acceptable' | 'internal-server-error'; text?: string };
+
+export interface AccountStore extends CredentialSource {
+  readonly name: string;
+  readonly capabilities: ReadonlySet<Capability>;
+  /** Registration, password change and removal are possible. */
+  readonly writable: boolean;
+  exists(username: string): Promise<boolean>;
+  create(username: string, password: string): Promise<AccountResult>;
+  setPassword(username: string, password: string): Promise<AccountResult>;
+  remove(username: string): Promise<AccountResult>;
+  list(): Promise<string[]>;
+}

@@ -1,0 +1,58 @@
+// Connect to NATS (with JetStream KV), reconnecting forever, and report
+// connectivity so gRPC health (readiness) can follow it.
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
+import type { Logger } from '@cx/log';
+
+export interface Bus {
+  readonly nc: NatsConnection;
+  readonly kvm: Kvm;
+  /** Open (creating if needed) a KV bucket. */
+  bucket(name: string, opts?: Partial<KvOptions>): Promise<KV>;
+  /** Called with true/false whenever connectivity changes. */
+  onConnectivity(fn: (connected: boolean) => void): void;
+  close(): Promise<void>;
+}
+
+export interface BusOptions {
+  servers: string;
+  name: string;
+  log: Logger;
+  /** How long to keep retrying the first connection (ms). */
+  connectTimeoutMs?: number;
+}
+
+export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000 }: BusOptions): Promise<Bus> {
+  const started = Date.now();
+  let nc: NatsConnection | undefined;
+  for (let attempt = 1; !nc; attempt++) {
+    try {
+      nc = await connect({ servers: servers.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, pingInterval: 10_000 });
+    } catch (err) {
+      if (Date.now() - started > connectTimeoutMs) throw err;
+      log.warn({ err: (err as Error).message, attempt, servers }, 'NATS not reachable yet, retrying');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  const conn = nc;
+  const listeners: Array<(c: boolean) => void> = [];
+  void (async () => {
+    for await (const s of conn.status()) {
+      if (s.type === 'disconnect') log.warn({ server: s.server }, 'NATS disconnected');
+      if (s.type === 'reconnect') log.info({ server: s.server }, 'NATS reconnected');
+      const connected = s.type === 'disconnect' ? false : s.type === 'reconnect' ? true : undefined;
+      if (connected !== undefined) for (const fn of listeners) fn(connected);
+    }
+  })();
+  const kvm = new Kvm(conn);
+  log.info({ servers }, 'connected to NATS');
+  return {
+    nc: conn,
+    kvm,
+    bucket: (bucketName, opts = {}) => kvm.create(bucketName, { history: 1, ...opts }),
+    onConnectivity: (fn) => void listeners.push(fn),
+    close: async () => {
+      await conn.drain().catch(() => conn.close());
+    },
+  };
+}

@@ -1,0 +1,25 @@
+// Client channel options shared by every gRPC client: keepalive so a dead peer
+// is noticed, and round-robin over every address a DNS name returns (a headless
+// Kubernetes Service), so long-lived streams spread over replicas.
+import { credentials, type ChannelOptions, type Client } from '@grpc/grpc-js';
+
+export const channelOptions: ChannelOptions = {
+  'grpc.keepalive_time_ms': 20_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+};
+
+type ClientCtor<C extends Client> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: ChannelOptions) => C;
+
+export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string, options: ChannelOptions = {}): C {
+  return new Ctor(address, credentials.createInsecure(), { ...channelOptions, ...options });
+}
+
+/** Resolve when the channel is connected, or reject after timeoutMs. */
+export function waitForReady(client: Client, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve())),
+  );
+}

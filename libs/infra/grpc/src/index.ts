@@ -1,0 +1,5 @@
+export { Health } from './health';
+export { serverOptions, startGrpcServer } from './server';
+export type { GrpcServerOptions, RunningGrpcServer } from './server';
+export { channelOptions, createClient, waitForReady } from './client';
+export { Metadata, status, type ServiceError } from '@grpc/grpc-js';

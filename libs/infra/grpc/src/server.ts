@@ -1,0 +1,51 @@
+// A gRPC server with the health service, bound to host:port, with bounded
+// graceful shutdown.
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Health } from './health';
+
+export interface GrpcServerOptions {
+  host: string;
+  port: number;
+  services: Array<[ServiceDefinition, UntypedServiceImplementation]>;
+}
+
+export interface RunningGrpcServer {
+  readonly server: Server;
+  readonly health: Health;
+  readonly port: number;
+  shutdown(timeoutMs: number): Promise<void>;
+}
+
+export const serverOptions = {
+  'grpc.keepalive_time_ms': 20_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+};
+
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const server = new Server(serverOptions);
+  const health = new Health();
+  health.addTo(server);
+  for (const [def, impl] of opts.services) server.addService(def, impl);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return {
+    server,
+    health,
+    port,
+    shutdown: (timeoutMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, timeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,90 @@
+// The life of a service process: validated config, one logger, NATS, metrics,
+// and a graceful shutdown on SIGTERM/SIGINT bounded by SHUTDOWN_TIMEOUT_MS.
+import { createServer, type Server } from 'node:http';
+import { collectDefaultMetrics, register } from 'prom-client';
+import { ConfigError, type ConfigDefinition, type ConfigOf, type Schema } from '@cx/config';
+import { createLogger, type LogLevel, type Logger } from '@cx/log';
+import { connectBus, type Bus } from '@cx/bus';
+
+export interface BaseConfig {
+  NATS_URL: string;
+  LOG_LEVEL: LogLevel;
+  METRICS_PORT: number;
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
+export interface ServiceContext<C> {
+  config: C;
+  log: Logger;
+  bus: Bus;
+}
+
+export interface Started {
+  stop(): Promise<void>;
+}
+
+export function loadConfigOrExit<S extends Schema>(service: string, def: ConfigDefinition<S>): ConfigOf<S> {
+  try {
+    return def.load();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${service}: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+function startMetrics(port: number, service: string, log: Logger): Server | undefined {
+  if (!port) return undefined;
+  collectDefaultMetrics({ labels: { service } });
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    register.metrics().then((body) => res.writeHead(200, { 'content-type': register.contentType }).end(body));
+  });
+  server.listen(port, () => log.info({ port }, 'metrics on /metrics'));
+  return server;
+}
+
+export async function runService<S extends Schema>(
+  service: string,
+  def: ConfigDefinition<S>,
+  start: (ctx: ServiceContext<ConfigOf<S>>) => Promise<Started>,
+): Promise<void> {
+  const config = loadConfigOrExit(service, def) as ConfigOf<S> & BaseConfig;
+  const log = createLogger({ service, level: config.LOG_LEVEL });
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  const bus = await connectBus({ servers: config.NATS_URL, name: service, log });
+  const metrics = startMetrics(config.METRICS_PORT, service, log);
+  const started = await start({ config, log, bus });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.warn('shutdown timed out, exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + 1000);
+    force.unref();
+    try {
+      await started.stop();
+      await bus.close();
+      metrics?.close();
+    } catch (err) {
+      log.error({ err }, 'error during shutdown');
+    }
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Run main, logging a fatal start-up error and exiting non-zero. */
+export function main(fn: () => Promise<void>): void {
+  fn().catch((err) => {
+    process.stderr.write(`fatal: ${(err as Error)?.stack ?? err}\n`);
+    process.exit(1);
+  });
+}

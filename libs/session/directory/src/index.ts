@@ -1,0 +1,2 @@
+export { findSession, SessionDirectory, updateUser } from './directory';
+export type { SessionEntry, UserSessions } from './directory';

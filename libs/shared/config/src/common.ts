@@ -1,0 +1,14 @@
+// Settings every service reads.
+import { int, oneOf, str } from './define';
+
+export const commonSettings = {
+  XMPP_DOMAIN: str('localhost', 'The XMPP domain this server hosts'),
+  NATS_URL: str('nats://127.0.0.1:4222', 'NATS server URL(s), comma-separated'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info', 'Log level; debug logs every XML stanza on every stream'),
+  METRICS_PORT: int(0, 'Port for Prometheus /metrics (0: off)', 0, 65535),
+  SHUTDOWN_TIMEOUT_MS: int(10000, 'Longest graceful shutdown on SIGTERM before forcing', 0),
+};
+
+export const grpcServerSettings = {
+  GRPC_HOST: str('127.0.0.1', 'Address the gRPC server listens on (0.0.0.0 in containers)'),
+};

@@ -1,0 +1,12 @@
+// The one place c2s stream features are registered. Order matters: earlier
+// modules advertise first and win dispatch for the same element.
+import type { C2sModule } from '../types';
+import { bind } from './bind';
+import { caps } from './caps';
+import { established } from './established';
+import { register } from './register';
+import { sasl } from './sasl';
+import { session } from './session';
+
+export const defaultModules: readonly C2sModule[] = [sasl, register, bind, session, caps, established];
+export { bind, caps, established, register, sasl, session };

@@ -1,0 +1,99 @@
+// The client-to-server stream as data: states (ejabberd's names), the events
+// the edge feeds in, and the actions it must carry out. No I/O happens here.
+import type { Element, StreamErrorCondition } from '@cx/xmpp-core';
+
+export type C2sStateName =
+  | 'wait_for_stream'
+  | 'wait_for_feature_request'
+  | 'wait_for_sasl_response'
+  | 'wait_for_bind'
+  | 'wait_for_session'
+  | 'session_established'
+  | 'closed';
+
+export interface C2sState {
+  readonly name: C2sStateName;
+  /** The id of the current stream (a new one after each restart). */
+  readonly streamId: string;
+  /** Our stream header has been sent on the current stream. */
+  readonly opened: boolean;
+  readonly lang: string;
+  /** The client's 'from' on its stream header, if any. */
+  readonly peer?: string;
+  /** Set once SASL succeeds: the prepared local part. */
+  readonly username?: string;
+  /** Set once a resource is bound. */
+  readonly jid?: string;
+  readonly authFailures: number;
+  readonly mechanism?: string;
+}
+
+export type SaslResult =
+  | { kind: 'challenge'; data: Buffer }
+  | { kind: 'success'; username: string; data?: Buffer }
+  | { kind: 'failure'; condition: string; text?: string };
+
+export type AccountOp = 'form' | 'register' | 'passwd' | 'remove';
+
+export type C2sEvent =
+  | { type: 'stream-open'; name: string; attrs: Record<string, string> }
+  | { type: 'element'; el: Element }
+  | { type: 'stream-close' }
+  | { type: 'parse-error'; condition: StreamErrorCondition; text?: string }
+  | { type: 'sasl-result'; result: SaslResult }
+  | { type: 'bind-result'; iq: Element; jid?: string; condition?: string }
+  | { type: 'account-result'; iq: Element; op: AccountOp; ok: boolean; condition?: string; text?: string; open?: boolean; instructions?: string }
+  | { type: 'kick'; condition: StreamErrorCondition; text?: string }
+  | { type: 'socket-closed' };
+
+export type C2sAction =
+  | { type: 'send'; el: Element | string }
+  | { type: 'close'; condition?: StreamErrorCondition; text?: string }
+  | { type: 'restart' }
+  | { type: 'sasl-start'; mechanism: string; initial: Buffer | null }
+  | { type: 'sasl-step'; data: Buffer }
+  | { type: 'sasl-abort' }
+  | { type: 'bind'; iq: Element; resource: string }
+  | { type: 'account'; iq: Element; op: AccountOp; username?: string; password?: string }
+  | { type: 'route'; el: Element }
+  | { type: 'ended' };
+
+export interface Transition {
+  state: C2sState;
+  actions: C2sAction[];
+}
+
+export interface C2sContext {
+  readonly domain: string;
+  /** Mechanisms the auth service offers, in preference order. */
+  readonly mechanisms: readonly string[];
+  readonly registrationOpen: boolean;
+  /** Failed SASL attempts allowed on one stream before it is closed (RFC 6120 §6.4.5). */
+  readonly maxAuthFailures: number;
+  readonly caps?: { node: string; ver: string; hash: string };
+  newStreamId(): string;
+}
+
+type Handler<I> = (state: C2sState, input: I, ctx: C2sContext) => Transition;
+
+/** Where an element handler applies: the states, the element, and optionally an iq payload. */
+export interface ElementRoute {
+  readonly states: readonly C2sStateName[];
+  readonly name: string;
+  readonly xmlns?: string;
+  /** For iq: the namespace of the payload child. */
+  readonly payloadNs?: string;
+  readonly handle: Handler<Element>;
+}
+
+/** One stream feature (an RFC section or a XEP): what it advertises and what it handles. */
+export interface C2sModule {
+  readonly name: string;
+  readonly spec: string;
+  /** Stream features it advertises before authentication. */
+  preAuthFeatures?(ctx: C2sContext): Element[];
+  /** Stream features it advertises after authentication. */
+  postAuthFeatures?(ctx: C2sContext): Element[];
+  readonly elements?: readonly ElementRoute[];
+  readonly results?: Partial<{ [T in C2sEvent['type']]: Handler<Extract<C2sEvent, { type: T }>> }>;
+}

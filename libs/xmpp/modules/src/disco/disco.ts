@@ -1,0 +1,23 @@
+// XEP-0030 Service Discovery on the server: identity server/im and the
+// features of every enabled module; no items yet.
+import { NS, StanzaError, x } from '@cx/xmpp-core';
+import { defineModule, type IqContext } from '../host';
+
+function info({ payload, host }: IqContext) {
+  if (payload.attrs.node) return new StanzaError('item-not-found');
+  return x('query', { xmlns: NS.DISCO_INFO },
+    ...host.identities().map((i) => x('identity', { category: i.category, type: i.type, name: i.name })),
+    ...host.features().map((f) => x('feature', { var: f })));
+}
+
+export const disco = defineModule({
+  name: 'disco',
+  spec: 'XEP-0030',
+  identities: [{ category: 'server', type: 'im', name: 'cloud-xmpp' }],
+  features: [NS.DISCO_INFO, NS.DISCO_ITEMS],
+  handlers: {
+    'iq-get/host/http://jabber.org/protocol/disco#info:query': info,
+    'iq-get/host/http://jabber.org/protocol/disco#items:query': ({ payload }) =>
+      payload.attrs.node ? new StanzaError('item-not-found') : x('query', { xmlns: NS.DISCO_ITEMS }),
+  },
+});

@@ -1,0 +1,20 @@
+// The one place server modules are registered.
+import { disco } from './disco/disco';
+import { capsVer } from './disco/caps';
+import { defineModule, ModuleHost, type ServerModule } from './host';
+import { ping } from './ping/ping';
+import { register } from './register/register';
+
+export const serverModules: readonly ServerModule[] = [disco, ping, register];
+
+export const CAPS_NODE = 'https://github.com/cloud-xmpp/cloud-xmpp';
+
+/** The caps the edge advertises, computed from the same modules the router serves. */
+export function serverCaps(domain: string): { node: string; ver: string; hash: string } {
+  const host = new ModuleHost(domain, serverModules);
+  return { node: CAPS_NODE, hash: 'sha-1', ver: capsVer({ identities: host.identities(), features: host.features() }) };
+}
+
+export { capsVer, defineModule, ModuleHost };
+export type { DiscoInfo } from './disco/caps';
+export type { Identity, IqContext, IqHandler, ServerModule, Target } from './host';

@@ -1,0 +1,19 @@
+// Public API of @cx/sasl: server-side SASL for XMPP (RFC 6120 §6) with SCRAM-SHA-1/-SHA-256
+// (RFC 5802, RFC 7677), DIGEST-MD5 (RFC 2831), PLAIN (RFC 4616) and SASLprep (RFC 4013).
+export type {
+  Capability,
+  CredentialSource,
+  SaslCondition,
+  SaslContext,
+  SaslStep,
+  ScramCredentials,
+  ScramHash,
+  ServerExchange,
+  ServerMechanism,
+} from './types';
+export { mechanisms, offeredMechanisms, findMechanism } from './registry';
+export { deriveScram } from './scram-crypto';
+export { digestHa1 } from './digest-md5-crypto';
+export { saslPrep } from './saslprep';
+export { ScramClient, type ScramClientOptions } from './scram-client';
+export { digestMd5ClientResponse, verifyDigestMd5Rspauth, type DigestMd5ClientOptions } from './digest-md5-client';

@@ -1,0 +1,142 @@
+// Start the real parts on loopback: nats-server (JetStream, data in a directory
+// of ours) and the four services as separate processes. Used by `npm start`,
+// the integration tests and the benchmark.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+
+export const root = new URL('../..', import.meta.url).pathname;
+
+/** A free TCP port on loopback. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port, timeoutMs = 20000, host = '127.0.0.1') {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const c = connect(port, host);
+      c.on('connect', () => { c.destroy(); resolve(true); });
+      c.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function natsServerPath() {
+  for (const p of ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']) {
+    try {
+      execFileSync(p, ['--version'], { stdio: 'ignore' });
+      return p;
+    } catch { /* next */ }
+  }
+  try {
+    return execFileSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+function pipeLines(stream, onLine) {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+}
+
+/** Start nats-server with JetStream, storing in dataDir. */
+export async function startNats({ dataDir, port, onLine = () => {} }) {
+  const bin = natsServerPath();
+  if (!bin) throw new Error('nats-server is not installed (run `npm run setup`, or `apt-get install nats-server`)');
+  mkdirSync(dataDir, { recursive: true });
+  const p = port ?? (await freePort());
+  const child = spawn(bin, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(p), '-n', `nats-${p}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  pipeLines(child.stdout, onLine);
+  pipeLines(child.stderr, onLine);
+  await Promise.race([
+    waitForPort(p),
+    new Promise((_, rej) => child.on('exit', (code) => rej(new Error(`nats-server exited with ${code}`)))),
+  ]);
+  return { port: p, url: `nats://127.0.0.1:${p}`, child, stop: () => stopChild(child) };
+}
+
+/** Start one built app (dist/apps/<name>/main.cjs) with env. */
+export function startApp(name, env, { onLine = () => {} } = {}) {
+  const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist/apps', name, 'main.cjs')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  pipeLines(child.stdout, onLine);
+  pipeLines(child.stderr, onLine);
+  return { name, child, stop: (signal = 'SIGTERM') => stopChild(child, signal) };
+}
+
+export function stopChild(child, signal = 'SIGTERM', timeoutMs = 8000) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+/**
+ * The whole server: NATS, auth, session, router and `edges` edge processes, each
+ * on free ports unless given. Resolves when every edge accepts connections.
+ */
+export async function startStack({ dataDir, edges = 1, env = {}, natsPort, c2sPorts = [], onLine = () => {} } = {}) {
+  const nats = await startNats({ dataDir: dataDir ?? join(root, 'var/nats'), port: natsPort, onLine: (l) => onLine('nats', l) });
+  const [authPort, sessionPort, routerPort] = [await freePort(), await freePort(), await freePort()];
+  const common = { NATS_URL: nats.url, XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'info', ...env };
+  const procs = [];
+  const app = (name, e) => {
+    const p = startApp(name, { ...common, ...e }, { onLine: (l) => onLine(name, l) });
+    procs.push(p);
+    return p;
+  };
+  app('auth', { AUTH_GRPC_PORT: String(authPort) });
+  app('session', { SESSION_GRPC_PORT: String(sessionPort) });
+  app('router', { ROUTER_GRPC_PORT: String(routerPort), SESSION_ADDR: `127.0.0.1:${sessionPort}` });
+  const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPort}` };
+  const edgePorts = [];
+  const edgeProcs = [];
+  for (let i = 0; i < edges; i++) {
+    const port = c2sPorts[i] ?? (await freePort());
+    edgePorts.push(port);
+    edgeProcs.push(app('edge', { ...addrs, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
+  }
+  await Promise.all(edgePorts.map((p) => waitForPort(p, 30000)));
+  return {
+    nats,
+    edgePorts,
+    edges: edgeProcs,
+    procs,
+    addrs,
+    env: common,
+    async stop() {
+      await Promise.all(procs.map((p) => p.stop()));
+      await nats.stop();
+    },
+  };
+}
