@@ -23,6 +23,14 @@ describe('parseElement', () => {
     expect(r.parent).toBeNull();
   });
 
+  it('keeps attributes named like Object.prototype members as own data', () => {
+    const r = parseElement(`<a __proto__='x' constructor='y' hasOwnProperty='z'/>`) as Element;
+    expect(Object.getPrototypeOf(r.attrs)).toBe(Object.prototype);
+    expect(Object.keys(r.attrs)).toEqual(['__proto__', 'constructor', 'hasOwnProperty']);
+    expect(r.toString()).toBe('<a __proto__="x" constructor="y" hasOwnProperty="z"/>');
+    expect((parseElement(`<a constructor='1' constructor='2'/>`) as ParseElementError).error).toBe('not-well-formed');
+  });
+
   it('merges adjacent text and CDATA into one text child', () => {
     const r = parseElement('<b>a<![CDATA[<]]>c&amp;<![CDATA[]]></b>') as Element;
     expect(r.children).toEqual(['a<c&']);

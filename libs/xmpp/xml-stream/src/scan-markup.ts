@@ -24,7 +24,7 @@ function bangMarkup(s: Scanner, head: string): number | 'wait' {
     return s.fail('restricted-xml', 'document type and entity declarations are not allowed');
   }
   const candidates = ['--', CDATA_OPEN, ...DTD_KEYWORDS];
-  return candidates.some((k) => k.startsWith(head)) ? 'wait' : s.fail('not-well-formed', `invalid markup '<!${head}'`);
+  return candidates.some((k) => k.startsWith(head)) ? 'wait' : s.fail('not-well-formed', "invalid markup after '<!'");
 }
 
 /** After '<!': a CDATA section, or restricted or invalid markup. */
@@ -34,7 +34,7 @@ export function scanBang(s: Scanner, data: string, pos: number): number {
   const atChunkEnd = pos + head.length - had === data.length;
   const r = bangMarkup(s, head);
   if (r === 'wait') {
-    if (!atChunkEnd) return s.fail('not-well-formed', `invalid markup '<!${head}'`);
+    if (!atChunkEnd) return s.fail('not-well-formed', "invalid markup after '<!'");
     s.pending = head;
     return data.length;
   }

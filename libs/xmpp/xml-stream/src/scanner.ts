@@ -12,24 +12,10 @@ import { scanAttrEq, scanAttrName, scanAttrQuote, scanAttrValue, scanEndName, sc
 import { scanSelfClose, scanStartName, scanTag } from './scan-tags';
 import { scanLt, scanText } from './scan-text';
 import { sizeLimitText, type StreamErrorCondition } from './types';
+import type { ScanHandler, ScannerOptions } from './scan-states';
 import { clip } from './xml-chars';
 
-export interface ScanHandler {
-  /** depth: nesting level of the element (0 for the document root). */
-  startTag(name: string, attrs: Record<string, string>, selfClosing: boolean, depth: number): void;
-  endTag(name: string, depth: number): void;
-  text(text: string): void;
-  error(condition: StreamErrorCondition, text: string): void;
-}
-
-export interface ScannerOptions {
-  /** Elements at this depth are the size-limited items; text at or above it must be blank. */
-  itemDepth: number;
-  maxBytes: number;
-  maxDepth: number;
-  /** Whether an XML declaration may precede the root element. */
-  allowDecl: boolean;
-}
+export type { ScanHandler, ScannerOptions } from './scan-states';
 
 export class Scanner {
   state: number = S.TEXT;

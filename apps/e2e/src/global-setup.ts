@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+// @ts-expect-error plain ESM script without types
+import { startStack } from '../../../tools/scripts/stack.mjs';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    edgePorts: number[];
+    natsUrl: string;
+    addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cx-e2e-'));
+  const logs: string[] = [];
+  const stack = await startStack({
+    dataDir,
+    edges: 2,
+    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', MAX_STANZA_BYTES: '65536' },
+    onLine: (name: string, line: string) => {
+      logs.push(`${name} ${line}`);
+      if (process.env.E2E_VERBOSE) console.log(name, line);
+    },
+  });
+  project.provide('edgePorts', stack.edgePorts);
+  project.provide('natsUrl', stack.nats.url);
+  project.provide('addrs', stack.addrs);
+  return async () => {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    const bad = logs.filter((l) => /"level":"(error|fatal)"|panic|Uncaught|TypeError/.test(l));
+    if (bad.length) console.error(`server errors during e2e:\n${bad.join('\n')}`);
+  };
+}
