@@ -112,6 +112,7 @@ export async function startStack({ dataDir, edges = 1, env = {}, natsPort, c2sPo
   const procs = [];
   const app = (name, e) => {
     const p = startApp(name, { ...common, ...e }, { onLine: (l) => onLine(name, l) });
+    p.env = { ...common, ...e };
     procs.push(p);
     return p;
   };
@@ -134,6 +135,14 @@ export async function startStack({ dataDir, edges = 1, env = {}, natsPort, c2sPo
     procs,
     addrs,
     env: common,
+    /** Start a stopped or killed process again with the same settings. */
+    restart(p) {
+      const i = procs.indexOf(p);
+      const fresh = startApp(p.name, p.env, { onLine: (l) => onLine(p.name, l) });
+      fresh.env = p.env;
+      procs[i] = fresh;
+      return fresh;
+    },
     async stop() {
       await Promise.all(procs.map((p) => p.stop()));
       await nats.stop();

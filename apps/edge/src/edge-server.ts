@@ -34,7 +34,7 @@ export class EdgeServer {
 
   /** Announce liveness first: the session service ends sessions of edges it does not see. */
   async startHeartbeat(bus: Bus): Promise<void> {
-    this.edges = await bus.bucket(buckets.edges, { ttl: 15_000 });
+    this.edges = await bus.bucket(buckets.edges, { ttl: this.config.EDGE_TTL_MS });
     const beat = () =>
       this.edges
         ?.put(this.config.EDGE_ID, eventsv1.EdgeHeartbeat.encode({ edgeId: this.config.EDGE_ID, atMs: Date.now(), connections: this.connections.size }).finish())

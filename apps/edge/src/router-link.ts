@@ -4,6 +4,7 @@
 import type { ClientWritableStream } from '@grpc/grpc-js';
 import type { Logger } from '@cx/log';
 import { routerv1 } from '@cx/proto';
+import { waitingMetadata } from '@cx/grpc';
 
 type Stream = ClientWritableStream<routerv1.StanzaBatch>;
 
@@ -24,7 +25,7 @@ export class RouterLink {
   private stream(slot: number): Stream {
     const existing = this.streams[slot];
     if (existing) return existing;
-    const s = this.client.route((err) => {
+    const s = this.client.route(waitingMetadata(), (err) => {
       if (this.streams[slot] === s) this.streams[slot] = undefined;
       if (err && !this.closed) this.log.warn({ err: err.message }, 'route stream closed');
     });

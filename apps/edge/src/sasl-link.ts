@@ -5,6 +5,7 @@ import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { SaslResult } from '@cx/c2s';
 import type { Logger } from '@cx/log';
 import { authv1 } from '@cx/proto';
+import { waitingMetadata } from '@cx/grpc';
 
 type Stream = ClientDuplexStream<authv1.SaslRequest, authv1.SaslResponse>;
 
@@ -21,7 +22,7 @@ export class SaslLink {
   private stream(slot: number): Stream {
     const existing = this.streams[slot];
     if (existing) return existing;
-    const s = this.client.exchange();
+    const s = this.client.exchange(waitingMetadata());
     s.on('data', (res: authv1.SaslResponse) => this.onResponse(res));
     const broken = (err?: Error) => {
       if (this.streams[slot] !== s) return;

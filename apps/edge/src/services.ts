@@ -1,6 +1,7 @@
 // What a connection needs from the rest of the system, over gRPC: SASL and
 // accounts (auth), binding (session), routing (router).
-import { Metadata } from '@grpc/grpc-js';
+import { waitingMetadata } from '@cx/grpc';
+import type { Metadata } from '@grpc/grpc-js';
 import type { AccountOp } from '@cx/c2s';
 import type { Logger } from '@cx/log';
 import type { authv1, routerv1, sessionv1 } from '@cx/proto';
@@ -38,7 +39,7 @@ export interface ServiceDeps {
 const DEADLINE_MS = 10_000;
 
 function call<Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: number }, cb: (err: Error | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) => fn(req, new Metadata(), { deadline: Date.now() + DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res))));
+  return new Promise((resolve, reject) => fn(req, waitingMetadata(), { deadline: Date.now() + DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
 export function edgeServices(d: ServiceDeps): EdgeServices {

@@ -1,6 +1,6 @@
 // Composition root of the router service.
 import { Counter } from 'prom-client';
-import { createClient, Metadata, startGrpcServer } from '@cx/grpc';
+import { createClient, startGrpcServer, waitingMetadata } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
 import { routerv1, sessionv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
@@ -24,7 +24,7 @@ main(() =>
       host: new ModuleHost(config.XMPP_DOMAIN, serverModules),
       setPresence: (fullJid, connectionId, available, priority) =>
         new Promise((resolve, reject) =>
-          sessions.setPresence({ fullJid, connectionId, available, priority }, new Metadata(), { deadline: Date.now() + 5000 }, (err) => (err ? reject(err) : resolve())),
+          sessions.setPresence({ fullJid, connectionId, available, priority }, waitingMetadata(), { deadline: Date.now() + 5000 }, (err) => (err ? reject(err) : resolve())),
         ),
     });
     const grpc = await startGrpcServer({

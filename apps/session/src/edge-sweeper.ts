@@ -7,10 +7,8 @@ import type { Logger } from '@cx/log';
 import type { SessionDirectory } from '@cx/session-directory';
 import { unbind } from './session-service';
 
-export const EDGE_TTL_MS = 15_000;
-
-export async function startEdgeSweeper(bus: Bus, kv: KV, directory: SessionDirectory, intervalMs: number, log: Logger): Promise<() => void> {
-  const edges = await bus.bucket(buckets.edges, { ttl: EDGE_TTL_MS });
+export async function startEdgeSweeper(bus: Bus, kv: KV, directory: SessionDirectory, o: { intervalMs: number; ttlMs: number }, log: Logger): Promise<() => void> {
+  const edges = await bus.bucket(buckets.edges, { ttl: o.ttlMs });
   const sweep = async () => {
     const alive = new Set<string>();
     for await (const k of await edges.keys()) alive.add(k);
@@ -29,6 +27,6 @@ export async function startEdgeSweeper(bus: Bus, kv: KV, directory: SessionDirec
     if (running) return;
     running = true;
     sweep().catch((err) => log.warn({ err }, 'edge sweep failed')).finally(() => (running = false));
-  }, intervalMs);
+  }, o.intervalMs);
   return () => clearInterval(timer);
 }

@@ -1,7 +1,7 @@
 // Client channel options shared by every gRPC client: keepalive so a dead peer
 // is noticed, and round-robin over every address a DNS name returns (a headless
 // Kubernetes Service), so long-lived streams spread over replicas.
-import { credentials, type ChannelOptions, type Client } from '@grpc/grpc-js';
+import { credentials, Metadata, type ChannelOptions, type Client } from '@grpc/grpc-js';
 
 export const channelOptions: ChannelOptions = {
   'grpc.keepalive_time_ms': 20_000,
@@ -22,4 +22,13 @@ export function waitForReady(client: Client, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) =>
     client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve())),
   );
+}
+
+/**
+ * Metadata for a call that waits (until its deadline) for the service to be
+ * reachable instead of failing at once: a restarting replica delays calls
+ * rather than failing them.
+ */
+export function waitingMetadata(): Metadata {
+  return new Metadata({ waitForReady: true });
 }

@@ -1,5 +1,5 @@
 export { Health } from './health';
 export { serverOptions, startGrpcServer } from './server';
 export type { GrpcServerOptions, RunningGrpcServer } from './server';
-export { channelOptions, createClient, waitForReady } from './client';
+export { channelOptions, createClient, waitForReady, waitingMetadata } from './client';
 export { Metadata, status, type ServiceError } from '@grpc/grpc-js';

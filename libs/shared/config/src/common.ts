@@ -6,6 +6,7 @@ export const commonSettings = {
   NATS_URL: str('nats://127.0.0.1:4222', 'NATS server URL(s), comma-separated'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info', 'Log level; debug logs every XML stanza on every stream'),
   METRICS_PORT: int(0, 'Port for Prometheus /metrics (0: off)', 0, 65535),
+  EDGE_TTL_MS: int(15000, 'An edge whose heartbeat is older than this is dead and its sessions end (edge and session must agree)', 1000),
   SHUTDOWN_TIMEOUT_MS: int(10000, 'Longest graceful shutdown on SIGTERM before forcing', 0),
 };
 

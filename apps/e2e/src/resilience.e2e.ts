@@ -1,0 +1,92 @@
+// The session registry lives in JetStream KV: it survives a restart of the
+// session service, and the sessions of an edge that died (SIGKILL) end and are
+// announced over NATS. This file runs its own stack so it can kill parts of it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { eventsv1 } from '@cx/proto';
+import { login, register, uniqueName } from '@cx/testing';
+// @ts-expect-error plain ESM script without types
+import { startStack, waitForPort } from '../../../tools/scripts/stack.mjs';
+
+type Proc = { name: string; child: { kill(sig: string): void; once(ev: string, fn: () => void): void }; stop(): Promise<void> };
+let stack: { addrs: Record<string, string>; edgePorts: number[]; procs: Proc[]; edges: Proc[]; nats: { url: string }; restart(p: Proc): Proc; stop(): Promise<void> };
+let nc: NatsConnection;
+const exec = promisify(execFile);
+const dataDir = mkdtempSync(join(tmpdir(), 'cx-resilience-'));
+
+beforeAll(async () => {
+  stack = await startStack({
+    dataDir,
+    edges: 2,
+    onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
+    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', EDGE_TTL_MS: '2000', HEARTBEAT_INTERVAL_MS: '500', EDGE_SWEEP_INTERVAL_MS: '500' },
+  });
+  nc = await connect({ servers: stack.nats.url });
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('session registry', () => {
+  it('survives a restart of the session service', async () => {
+    const [a, b] = stack.edgePorts;
+    const alice = uniqueName('alice');
+    const bob = uniqueName('bob');
+    await register(a, alice, 'pw');
+    await register(a, bob, 'pw');
+    const al = await login(a, alice, 'pw', { presence: true });
+    const session = stack.procs.find((p) => p.name === 'session') as Proc;
+    await session.stop();
+    stack.restart(session);
+    const bo = await login(b, bob, 'pw', { presence: true });
+    // The restarted service rebuilt its view from the bucket: alice is still online.
+    const { stdout } = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), 'connected'], { env: { ...process.env, ...stack.addrs } });
+    expect(stdout).toContain(al.jid);
+    bo.c.send(`<message to='${al.jid}' id='after-restart'><body>still there?</body></message>`);
+    expect((await al.c.until((el) => el.name === 'message')).attrs.id).toBe('after-restart');
+    al.c.close();
+    bo.c.close();
+  });
+
+  it('ends the sessions of an edge killed with SIGKILL, and says so on NATS', async () => {
+    const [a, b] = stack.edgePorts;
+    const carol = uniqueName('carol');
+    const dave = uniqueName('dave');
+    await register(a, carol, 'pw');
+    await register(a, dave, 'pw');
+    const ca = await login(b, carol, 'pw', { presence: true });
+    const da = await login(a, dave, 'pw', { presence: true });
+    const ended = new Promise<eventsv1.SessionEnded>((resolve) => {
+      const sub = nc.subscribe('xmpp.session.ended', {
+        callback: (_e, m) => {
+          const ev = eventsv1.SessionEnded.decode(m.data);
+          if (ev.fullJid === ca.jid) {
+            sub.unsubscribe();
+            resolve(ev);
+          }
+        },
+      });
+    });
+    await nc.flush();
+    const edgeB = stack.edges[1];
+    edgeB.child.kill('SIGKILL');
+    const ev = await ended;
+    expect(ev.reason).toBe('edge-lost');
+    // Now carol is offline: a message to her bare JID bounces.
+    da.c.send(`<message to='${carol}@localhost' type='chat' id='gone'><body>hello?</body></message>`);
+    const err = await da.c.until((el) => el.name === 'message');
+    expect(err.attrs).toMatchObject({ type: 'error', id: 'gone' });
+    da.c.close();
+    const fresh = stack.restart(edgeB);
+    await waitForPort(stack.edgePorts[1]);
+    expect(fresh.name).toBe('edge');
+  }, 30_000);
+});

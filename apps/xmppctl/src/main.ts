@@ -1,0 +1,32 @@
+// xmppctl: the admin CLI (like ejabberdctl register|unregister|passwd|list).
+import { defineConfig, str } from '@cx/config';
+import { createClient } from '@cx/grpc';
+import { authv1, sessionv1 } from '@cx/proto';
+import { loadConfigOrExit } from '@cx/runtime';
+import { run, usage, UsageError } from './commands';
+
+const config = loadConfigOrExit('xmppctl', defineConfig({
+  XMPP_DOMAIN: str('localhost', 'The XMPP domain'),
+  AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service'),
+  SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service'),
+}));
+
+const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
+const session = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
+
+run(process.argv.slice(2), { domain: config.XMPP_DOMAIN, auth, session })
+  .then(
+    (out) => {
+      for (const l of out.lines) process.stdout.write(`${l}\n`);
+      process.exitCode = out.code;
+    },
+    (err) => {
+      if (err instanceof UsageError) process.stderr.write(`${usage}\n`);
+      else process.stderr.write(`xmppctl: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    },
+  )
+  .finally(() => {
+    auth.close();
+    session.close();
+  });
