@@ -63,12 +63,12 @@ function pipeLines(stream, onLine) {
 }
 
 /** Start nats-server with JetStream, storing in dataDir. */
-export async function startNats({ dataDir, port, onLine = () => {} }) {
+export async function startNats({ dataDir, port, onLine = () => {}, detached = false }) {
   const bin = natsServerPath();
   if (!bin) throw new Error('nats-server is not installed (run `npm run setup`, or `apt-get install nats-server`)');
   mkdirSync(dataDir, { recursive: true });
   const p = port ?? (await freePort());
-  const child = spawn(bin, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(p), '-n', `nats-${p}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(p), '-n', `nats-${p}`], { stdio: ['ignore', 'pipe', 'pipe'], detached });
   pipeLines(child.stdout, onLine);
   pipeLines(child.stderr, onLine);
   await Promise.race([
@@ -79,10 +79,13 @@ export async function startNats({ dataDir, port, onLine = () => {} }) {
 }
 
 /** Start one built app (dist/apps/<name>/main.cjs) with env. */
-export function startApp(name, env, { onLine = () => {} } = {}) {
+export function startApp(name, env, { onLine = () => {}, detached = false } = {}) {
   const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist/apps', name, 'main.cjs')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // detached: a terminal's Ctrl-C reaches only the parent, which stops the
+    // services before NATS.
+    detached,
   });
   pipeLines(child.stdout, onLine);
   pipeLines(child.stderr, onLine);
@@ -105,13 +108,15 @@ export function stopChild(child, signal = 'SIGTERM', timeoutMs = 8000) {
  * The whole server: NATS, auth, session, router and `edges` edge processes, each
  * on free ports unless given. Resolves when every edge accepts connections.
  */
-export async function startStack({ dataDir, edges = 1, env = {}, natsPort, c2sPorts = [], onLine = () => {} } = {}) {
-  const nats = await startNats({ dataDir: dataDir ?? join(root, 'var/nats'), port: natsPort, onLine: (l) => onLine('nats', l) });
-  const [authPort, sessionPort, routerPort] = [await freePort(), await freePort(), await freePort()];
+export async function startStack({ dataDir, edges = 1, env = {}, natsPort, c2sPorts = [], grpcPorts = {}, onLine = () => {}, detached = false } = {}) {
+  const nats = await startNats({ dataDir: dataDir ?? join(root, 'var/nats'), port: natsPort, onLine: (l) => onLine('nats', l), detached });
+  const authPort = grpcPorts.auth ?? (await freePort());
+  const sessionPort = grpcPorts.session ?? (await freePort());
+  const routerPort = grpcPorts.router ?? (await freePort());
   const common = { NATS_URL: nats.url, XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'info', ...env };
   const procs = [];
   const app = (name, e) => {
-    const p = startApp(name, { ...common, ...e }, { onLine: (l) => onLine(name, l) });
+    const p = startApp(name, { ...common, ...e }, { onLine: (l) => onLine(name, l), detached });
     p.env = { ...common, ...e };
     procs.push(p);
     return p;

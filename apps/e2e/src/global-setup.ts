@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error plain ESM script without types
-import { startStack } from '../../../tools/scripts/stack.mjs';
+import { startStack } from '@cx/stack';
 
 declare module 'vitest' {
   export interface ProvidedContext {

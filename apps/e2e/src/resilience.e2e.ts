@@ -10,11 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { eventsv1 } from '@cx/proto';
 import { login, register, uniqueName } from '@cx/testing';
-// @ts-expect-error plain ESM script without types
-import { startStack, waitForPort } from '../../../tools/scripts/stack.mjs';
+import { startStack, waitForPort, type Proc, type Stack } from '@cx/stack';
 
-type Proc = { name: string; child: { kill(sig: string): void; once(ev: string, fn: () => void): void }; stop(): Promise<void> };
-let stack: { addrs: Record<string, string>; edgePorts: number[]; procs: Proc[]; edges: Proc[]; nats: { url: string }; restart(p: Proc): Proc; stop(): Promise<void> };
+let stack: Stack;
 let nc: NatsConnection;
 const exec = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'cx-resilience-'));

@@ -21,12 +21,11 @@ main(() =>
     const router = new RouterLink(routerClient, config.EDGE_ID, config.ROUTER_STREAMS, log);
     const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN));
     const stopOffer = await watchAuthOffer(auth, ctx, log);
-    let server: EdgeServer | undefined;
     const services = edgeServices({
       domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, log,
-      onEnded: (conn) => server?.forget(conn),
+      onEnded: (conn) => server.forget(conn),
     });
-    server = new EdgeServer(config, ctx, () => services, log);
+    const server: EdgeServer = new EdgeServer(config, ctx, () => services, log);
     const stopInbox = startInbox({
       bus, edgeId: config.EDGE_ID, connections: server.connections, log,
       bounce: (stanza) => router.send(0, stanza),
@@ -37,7 +36,7 @@ main(() =>
     log.info({ port, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms }, 'edge ready for clients');
     return {
       stop: async () => {
-        await server?.stop();
+        await server.stop();
         stopOffer();
         router.close();
         sasl.close();

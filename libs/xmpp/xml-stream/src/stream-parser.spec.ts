@@ -103,7 +103,7 @@ describe('XmlStreamParser framing', () => {
 
   it('keeps xmlns attributes as written and adds none', () => {
     const got: Element[] = [];
-    const p = new XmlStreamParser({ onStreamStart() {}, onStanza: (el) => got.push(el), onStreamEnd() {}, onError() {} });
+    const p = new XmlStreamParser({ onStreamStart: () => undefined, onStanza: (el) => got.push(el), onStreamEnd: () => undefined, onError: () => undefined });
     p.write(`${HEADER}<iq id='1'><query xmlns='jabber:iq:roster'/></iq>`);
     expect(got[0]?.attrs).toEqual({ id: '1' });
     expect((got[0]?.children[0] as Element).attrs).toEqual({ xmlns: 'jabber:iq:roster' });

@@ -7,6 +7,7 @@ const START =
   '\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
 const REST = START + '\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040';
 const NCNAME = `[${START}][${REST}]*`;
+// eslint-disable-next-line no-misleading-character-class -- ranges of combining marks, not a joined sequence
 const QNAME_RE = new RegExp(`^(?:${NCNAME}:)?${NCNAME}$`, 'u');
 const ASCII_QNAME_RE = /^(?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*$/;
 

@@ -17,6 +17,7 @@ const IPV_FUTURE = /^v[0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+$/i;
 /** A last label the WHATWG host parser would read as an IPv4 number. */
 const NUMERIC_LABEL = /^(?:[0-9]+|0x[0-9a-f]*)$/i;
 /** ASCII that can never appear in a domain name (anything but letters, digits, '-', '.'). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
 const NON_LDH_ASCII = /[\x00-\x2c\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]/;
 const LABEL_SEPARATORS = /[.\u3002\uff0e\uff61]/;
 

@@ -1,0 +1,518 @@
+#!/usr/bin/env node
+// Benchmark of the server over raw XMPP/TCP. See tools/bench/README.md.
+//
+//   node tools/bench/run.mjs [login|messages|idle|all] [--port P[,P2]] [--edges N]
+//        [--workers N] [--duration S] [--json] ...   (--help for all options)
+//
+// Without --port it starts the whole stack (nats + auth, session, router,
+// edge×N from dist/apps) in a fresh temp dir and stops it at the end. The
+// load runs in worker threads (worker.mjs); this thread only orchestrates and
+// samples /proc (RSS, CPU seconds) of the server processes.
+import { Worker } from 'node:worker_threads';
+import { readFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const HELP = `usage: node tools/bench/run.mjs [scenario] [options]
+
+scenarios:
+  login      register --users accounts (untimed), then --clients concurrent clients
+             do full SCRAM-SHA-1 logins (connect → session result) and close, for --duration
+  messages   --pairs pairs of online users send chat messages to each other's full JID,
+             --window in flight per sender, for --duration; then drain and count losses
+  idle       log in --sessions idle sessions (with presence) and report memory per session
+  all        login then messages (default)
+
+options:
+  --port P[,P2]     use a running server (C2S port(s)); default: start the stack
+  --host H          server host (default 127.0.0.1)
+  --domain D        XMPP domain (default localhost)
+  --edges N         edges to start (default 1); with 2, the users of a pair sit on different edges
+  --workers N       load-generator threads (default 1)
+  --duration S      measured seconds for login and messages (default 10)
+  --warmup S        seconds of load before the measured window (default 1)
+  --users N         accounts cycled through by the login scenario (default 200)
+  --clients C       concurrent login clients (default 50)
+  --pairs P         message pairs (default 50)
+  --window W        in-flight messages per sender (default 10)
+  --body-bytes B    extra bytes of padding in each message body (default 0)
+  --drain S         max seconds to wait for in-flight messages after sending stops (default 5)
+  --sessions K      idle sessions (default 1000)
+  --idle-wait S     seconds to wait before measuring idle memory (default 5)
+  --prefix P        username prefix (default bench)
+  --password P      password of the bench accounts (default bench-pw)
+  --timeout S       per-login timeout (default 15)
+  --pids a=1,b=2    with --port: server processes to sample (RSS, CPU)
+  --json            print one JSON object with all figures on stdout (human lines go to stderr)
+  --verbose         show server log lines
+`;
+
+// ------------------------------------------------------------------ options
+
+function parseArgs(argv) {
+  const o = { _: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      o._.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const key = (eq > 0 ? a.slice(2, eq) : a.slice(2)).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    if (eq > 0) o[key] = a.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help'].includes(key)) o[key] = argv[++i];
+    else o[key] = true;
+  }
+  return o;
+}
+
+const args = parseArgs(process.argv.slice(2));
+if (args.help || args.h) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const num = (v, d) => (v === undefined ? d : Number(v));
+const cfg = {
+  scenario: args._[0] ?? 'all',
+  ports: args.port ? String(args.port).split(',').map(Number) : null,
+  host: args.host ?? '127.0.0.1',
+  domain: args.domain ?? 'localhost',
+  edges: num(args.edges, 1),
+  workers: num(args.workers, 1),
+  duration: num(args.duration, 10),
+  warmup: num(args.warmup, 1),
+  users: num(args.users, 200),
+  clients: num(args.clients, 50),
+  pairs: num(args.pairs, 50),
+  window: num(args.window, 10),
+  bodyBytes: num(args.bodyBytes, 0),
+  drain: num(args.drain, 5),
+  sessions: num(args.sessions, 1000),
+  idleWait: num(args.idleWait, 5),
+  prefix: args.prefix ?? 'bench',
+  password: args.password ?? 'bench-pw',
+  timeout: num(args.timeout, 15),
+  json: !!args.json,
+  verbose: !!args.verbose,
+};
+if (!['login', 'messages', 'idle', 'all'].includes(cfg.scenario)) {
+  process.stderr.write(`unknown scenario ${cfg.scenario}\n${HELP}`);
+  process.exit(2);
+}
+const out = cfg.json ? process.stderr : process.stdout;
+const say = (s = '') => out.write(s + '\n');
+
+// ------------------------------------------------------------------ /proc
+
+let CLK_TCK = 100;
+try {
+  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {
+  /* 100 */
+}
+
+function cpuSeconds(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime + stime
+  } catch {
+    return null;
+  }
+}
+
+function rssKiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** [{name, pid}] of the server processes we can sample, plus the bench itself. */
+let procs = [];
+const snapshotRss = () => Object.fromEntries(procs.map((p) => [p.name, rssKiB(p.pid)]));
+const snapshotCpu = () => ({ at: performance.now(), cpu: Object.fromEntries(procs.map((p) => [p.name, cpuSeconds(p.pid)])) });
+function cpuDelta(a, b) {
+  const wall = (b.at - a.at) / 1000;
+  const r = {};
+  for (const k of Object.keys(a.cpu)) {
+    if (a.cpu[k] === null || b.cpu[k] === null) continue;
+    const s = b.cpu[k] - a.cpu[k];
+    r[k] = { cpuSeconds: round(s, 2), percentOfCore: round((100 * s) / wall, 0) };
+  }
+  return { wallSeconds: round(wall, 2), perProcess: r };
+}
+
+// ------------------------------------------------------------------ helpers
+
+const round = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? null : Math.round(v * 10 ** d) / 10 ** d);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const userName = (i) => `${cfg.prefix}${i}`;
+
+function percentiles(arrays) {
+  let n = 0;
+  for (const a of arrays) n += a.length;
+  const all = new Float64Array(n);
+  let o = 0;
+  for (const a of arrays) {
+    all.set(a, o);
+    o += a.length;
+  }
+  all.sort();
+  const p = (q) => (n === 0 ? null : round(all[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))], 2));
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += all[i];
+  return { n, mean: n ? round(sum / n, 2) : null, p50: p(0.5), p95: p(0.95), p99: p(0.99), max: n ? round(all[n - 1], 2) : null };
+}
+
+function mergeErrors(list) {
+  const e = {};
+  for (const x of list) for (const [k, v] of Object.entries(x ?? {})) e[k] = (e[k] ?? 0) + v;
+  return e;
+}
+
+function fmtCpu(d) {
+  return Object.entries(d.perProcess)
+    .map(([k, v]) => `${k} ${v.cpuSeconds}s (${v.percentOfCore}%)`)
+    .join(', ');
+}
+
+function fmtRss(r) {
+  return Object.entries(r)
+    .map(([k, v]) => `${k} ${v === null ? '?' : (v / 1024).toFixed(1)} MiB`)
+    .join(', ');
+}
+
+// ------------------------------------------------------------------ workers
+
+class Pool {
+  constructor(n, data) {
+    this.ws = Array.from({ length: n }, () => {
+      const w = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: data });
+      w.pending = new Map();
+      w.seq = 0;
+      w.on('message', ({ id, result, error }) => {
+        const p = w.pending.get(id);
+        w.pending.delete(id);
+        if (error) p.reject(new Error(`worker: ${error}`));
+        else p.resolve(result);
+      });
+      w.on('error', (err) => {
+        for (const p of w.pending.values()) p.reject(err);
+        w.pending.clear();
+      });
+      return w;
+    });
+  }
+  call(i, cmd, args) {
+    const w = this.ws[i];
+    const id = ++w.seq;
+    return new Promise((resolve, reject) => {
+      w.pending.set(id, { resolve, reject });
+      w.postMessage({ id, cmd, args });
+    });
+  }
+  all(cmd, argsFor) {
+    return Promise.all(this.ws.map((_, i) => this.call(i, cmd, typeof argsFor === 'function' ? argsFor(i) : argsFor)));
+  }
+  get size() {
+    return this.ws.length;
+  }
+  terminate() {
+    return Promise.all(this.ws.map((w) => w.terminate()));
+  }
+}
+
+/** Split items into n round-robin shares. */
+const shares = (items, n) => Array.from({ length: n }, (_, w) => items.filter((_, i) => i % n === w));
+
+async function register(pool, users, ports) {
+  const t0 = performance.now();
+  const rs = await pool.all('register', (w) => ({ port: ports[0], users: shares(users, pool.size)[w] }));
+  const r = { created: 0, existed: 0, failed: 0 };
+  for (const x of rs) for (const k of Object.keys(r)) r[k] += x[k];
+  r.errors = mergeErrors(rs.map((x) => x.errors));
+  r.seconds = round((performance.now() - t0) / 1000, 2);
+  say(`  registered ${users.length} accounts in ${r.seconds} s: ${r.created} new, ${r.existed} existed, ${r.failed} failed${r.failed ? ' ' + JSON.stringify(r.errors) : ''}`);
+  return r;
+}
+
+/** Log each user in once, then share the SCRAM cache between workers. */
+async function warmLogins(pool, users, ports, presence = false) {
+  const logins = users.map((user, i) => ({ user, port: ports[i % ports.length] }));
+  const rs = await pool.all('warm', (w) => ({ logins: shares(logins, pool.size)[w], presence }));
+  const entries = rs.flatMap((r) => r.cache);
+  if (pool.size > 1) await pool.all('scramImport', { entries });
+  const failed = rs.reduce((s, r) => s + r.failed, 0);
+  if (failed) say(`  warm-up: ${failed} logins failed ${JSON.stringify(mergeErrors(rs.map((r) => r.errors)))}`);
+  return { ok: rs.reduce((s, r) => s + r.ok, 0), failed };
+}
+
+/** Run `work` (a promise) while taking CPU snapshots at the edges of the measured window. */
+async function measured(work, warmupMs, durationMs) {
+  let a;
+  let b;
+  let rssAfter;
+  const t1 = setTimeout(() => (a = snapshotCpu()), warmupMs);
+  const end = new Promise((resolve) =>
+    setTimeout(() => {
+      b = snapshotCpu();
+      rssAfter = snapshotRss();
+      resolve();
+    }, warmupMs + durationMs),
+  );
+  const [r] = await Promise.all([work, end]);
+  clearTimeout(t1);
+  return { r, cpu: a && b ? cpuDelta(a, b) : null, rssAfter };
+}
+
+// ------------------------------------------------------------------ scenarios
+
+async function scenarioLogin(pool, ports) {
+  say(`login: ${cfg.users} accounts, ${cfg.clients} concurrent clients, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), edges ${ports.join(',')}`);
+  const users = Array.from({ length: cfg.users }, (_, i) => userName(i + 1));
+  const registration = await register(pool, users, ports);
+  await warmLogins(pool, users, ports);
+  const rssBefore = snapshotRss();
+  const clientIds = Array.from({ length: cfg.clients }, (_, i) => i);
+  const warmupMs = cfg.warmup * 1000;
+  const durationMs = cfg.duration * 1000;
+  const { r: rs, cpu, rssAfter } = await measured(
+    pool.all('loginRun', (w) => ({ clients: shares(clientIds, pool.size)[w], totalClients: cfg.clients, users, ports, warmupMs, durationMs })),
+    warmupMs,
+    durationMs,
+  );
+  const measuredN = rs.reduce((s, r) => s + r.measured, 0);
+  const lat = percentiles(rs.map((r) => r.latencies));
+  const res = {
+    loginsPerSecond: round(measuredN / cfg.duration, 0),
+    logins: measuredN,
+    latencyMs: lat,
+    failures: rs.reduce((s, r) => s + r.failuresInWindow, 0),
+    failuresTotal: rs.reduce((s, r) => s + r.failures, 0),
+    errors: mergeErrors(rs.map((r) => r.errors)),
+    generatorElu: rs.map((r) => round(r.elu, 2)),
+    registration,
+    cpu,
+    rssBeforeKiB: rssBefore,
+    rssAfterKiB: rssAfter,
+  };
+  say(`  logins/s ${res.loginsPerSecond}  (${measuredN} in ${cfg.duration} s)  latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}  failures ${res.failures}`);
+  if (res.failuresTotal) say(`  errors: ${JSON.stringify(res.errors)}`);
+  say(`  generator event-loop utilisation per worker: ${res.generatorElu.join(', ')}`);
+  if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}`);
+  if (procs.length) say(`  RSS before: ${fmtRss(rssBefore)}\n  RSS after:  ${fmtRss(rssAfter)}`);
+  return res;
+}
+
+async function scenarioMessages(pool, ports) {
+  const crossEdge = ports.length > 1;
+  say(`messages: ${cfg.pairs} pairs, window ${cfg.window}/sender, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), ${crossEdge ? 'pairs split across edges ' + ports.slice(0, 2).join('/') : 'one edge ' + ports[0]}`);
+  const users = Array.from({ length: cfg.pairs * 2 }, (_, i) => userName(i + 1));
+  const registration = await register(pool, users, ports);
+  const pairs = Array.from({ length: cfg.pairs }, (_, i) => ({
+    a: { user: users[2 * i], port: ports[0] },
+    b: { user: users[2 * i + 1], port: ports[1 % ports.length] },
+  }));
+  const t0 = performance.now();
+  const setup = await pool.all('pairsSetup', (w) => ({ pairs: shares(pairs, pool.size)[w] }));
+  const ready = setup.reduce((s, r) => s + r.pairs, 0);
+  say(`  ${ready} pairs online in ${round((performance.now() - t0) / 1000, 2)} s${ready < cfg.pairs ? ' — failed: ' + JSON.stringify(mergeErrors(setup.map((r) => r.errors))) : ''}`);
+  if (ready === 0) throw new Error('no pair came online');
+  await sleep(200);
+  const rssBefore = snapshotRss();
+  const warmupMs = cfg.warmup * 1000;
+  const durationMs = cfg.duration * 1000;
+  const { r: rs, cpu, rssAfter } = await measured(
+    pool.all('pairsRun', { window: cfg.window, warmupMs, durationMs, drainMs: cfg.drain * 1000, bodyBytes: cfg.bodyBytes }),
+    warmupMs,
+    durationMs,
+  );
+  await pool.all('pairsClose');
+  const sum = (k) => rs.reduce((s, r) => s + r[k], 0);
+  const lat = percentiles(rs.map((r) => r.latencies));
+  const sent = sum('sent');
+  const received = sum('received');
+  const res = {
+    pairs: ready,
+    crossEdge,
+    deliveredPerSecond: round(sum('measured') / cfg.duration, 0),
+    delivered: sum('measured'),
+    latencyMs: lat,
+    sent,
+    received,
+    lost: sent - received,
+    outOfOrder: sum('outOfOrder'),
+    bounced: sum('bounced'),
+    streamErrors: sum('streamErrors'),
+    connectionsClosed: sum('closed'),
+    generatorElu: rs.map((r) => round(r.elu, 2)),
+    registration,
+    cpu,
+    rssBeforeKiB: rssBefore,
+    rssAfterKiB: rssAfter,
+  };
+  say(`  delivered msgs/s ${res.deliveredPerSecond}  (${res.delivered} in ${cfg.duration} s)  latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}`);
+  say(`  sent ${sent}, received ${received}, lost ${res.lost}, out of order ${res.outOfOrder}, bounced ${res.bounced}, stream errors ${res.streamErrors}, connections closed ${res.connectionsClosed}`);
+  say(`  generator event-loop utilisation per worker: ${res.generatorElu.join(', ')}`);
+  if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}`);
+  if (procs.length) say(`  RSS before: ${fmtRss(rssBefore)}\n  RSS after:  ${fmtRss(rssAfter)}`);
+  return res;
+}
+
+async function scenarioIdle(pool, ports) {
+  const K = cfg.sessions;
+  say(`idle: ${K} sessions (with presence), wait ${cfg.idleWait} s, ${pool.size} worker(s), edges ${ports.join(',')}`);
+  const users = Array.from({ length: K }, (_, i) => userName(i + 1));
+  const registration = await register(pool, users, ports);
+  // Warm the server's code paths (JIT, pools) so the before figure is not a cold process.
+  await warmLogins(pool, users.slice(0, Math.min(200, K)), ports, true);
+  await sleep(2000);
+  const rssBefore = snapshotRss();
+  const sessions = users.map((user, i) => ({ user, port: ports[i % ports.length] }));
+  const t0 = performance.now();
+  const rs = await pool.all('idleSetup', (w) => ({ sessions: shares(sessions, pool.size)[w] }));
+  const ok = rs.reduce((s, r) => s + r.ok, 0);
+  const failed = rs.reduce((s, r) => s + r.failed, 0);
+  say(`  ${ok} sessions online in ${round((performance.now() - t0) / 1000, 2)} s${failed ? `, ${failed} failed ${JSON.stringify(mergeErrors(rs.map((r) => r.errors)))}` : ''}`);
+  const c0 = snapshotCpu();
+  await sleep(cfg.idleWait * 1000);
+  const cpu = cpuDelta(c0, snapshotCpu());
+  const rssAfter = snapshotRss();
+  const open = (await pool.all('idleCheck')).reduce((s, r) => s + r.open, 0);
+  await pool.all('idleClose');
+  const perSession = {};
+  for (const k of Object.keys(rssBefore)) {
+    if (rssBefore[k] !== null && rssAfter[k] !== null && ok > 0) perSession[k] = round((rssAfter[k] - rssBefore[k]) / ok, 1);
+  }
+  const server = Object.keys(perSession).filter((k) => k === 'nats' || k === 'session' || k === 'router' || k.startsWith('edge'));
+  const total = server.length ? round(server.reduce((s, k) => s + perSession[k], 0), 1) : null;
+  const res = {
+    sessions: ok,
+    failed,
+    stillOpen: open,
+    perSessionKiB: perSession,
+    totalPerSessionKiB: total,
+    totalCounts: server,
+    registration,
+    idleCpu: cpu,
+    rssBeforeKiB: rssBefore,
+    rssAfterKiB: rssAfter,
+  };
+  if (procs.length) {
+    say(`  RSS before: ${fmtRss(rssBefore)}\n  RSS after:  ${fmtRss(rssAfter)}`);
+    say(`  KiB per idle session: ${Object.entries(perSession).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    say(`  total (${server.join('+')}): ${total} KiB/session   (ejabberd 57, Prosody 34, target < 28)`);
+    say(`  idle CPU over ${cpu.wallSeconds} s: ${fmtCpu(cpu)}`);
+  } else say('  (no server pids: pass --pids name=pid,... to sample a server not started here)');
+  if (open < ok) say(`  ${ok - open} sessions were closed by the server while idle`);
+  return res;
+}
+
+// ------------------------------------------------------------------ main
+
+let stack = null;
+let dataDir = null;
+let pool = null;
+const serverLog = { warnings: {}, lines: [] };
+const serverExits = [];
+let stopping = false;
+
+async function cleanup() {
+  stopping = true;
+  if (pool) await pool.terminate().catch(() => {});
+  pool = null;
+  if (stack) await stack.stop().catch(() => {});
+  stack = null;
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = null;
+}
+
+process.on('SIGINT', () => {
+  say('\ninterrupted, stopping');
+  cleanup().finally(() => process.exit(130));
+});
+
+async function main() {
+  const result = { config: { ...cfg }, machine: { cpus: (await import('node:os')).cpus().length, node: process.version } };
+  let ports = cfg.ports;
+  if (!ports) {
+    const root = new URL('../..', import.meta.url).pathname;
+    for (const a of ['auth', 'session', 'router', 'edge']) {
+      if (!existsSync(join(root, 'dist/apps', a, 'main.cjs'))) throw new Error(`dist/apps/${a}/main.cjs missing: build the apps first (node tools/scripts/build-app.mjs ${a})`);
+    }
+    const { startStack } = await import('../scripts/stack.mjs');
+    dataDir = mkdtempSync(join(tmpdir(), 'cx-bench-'));
+    const t0 = performance.now();
+    stack = await startStack({
+      dataDir,
+      edges: cfg.edges,
+      env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn' },
+      onLine: (name, line) => {
+        if (cfg.verbose) process.stderr.write(`[${name}] ${line}\n`);
+        if (/\[(INF|DBG|TRC)\]/.test(line)) return; // nats-server chatter
+        serverLog.warnings[name] = (serverLog.warnings[name] ?? 0) + 1;
+        if (serverLog.lines.length < 20) serverLog.lines.push(`[${name}] ${line.slice(0, 300)}`);
+      },
+    });
+    ports = stack.edgePorts;
+    let e = 0;
+    procs = [{ name: 'nats', pid: stack.nats.child.pid }, ...stack.procs.map((p) => ({ name: p.name === 'edge' ? `edge-${++e}` : p.name, pid: p.child.pid }))];
+    for (const [name, child] of [['nats', stack.nats.child], ...stack.procs.map((p) => [p.name, p.child])]) {
+      child.once('exit', (code, signal) => {
+        if (stopping) return;
+        const m = `${name} (pid ${child.pid}) exited during the run: code ${code} signal ${signal}`;
+        serverExits.push(m);
+        say(`!! ${m}`);
+      });
+    }
+    say(`stack up in ${round((performance.now() - t0) / 1000, 2)} s: edges on ${ports.join(', ')} (data in ${dataDir})`);
+  } else if (args.pids) {
+    procs = String(args.pids)
+      .split(',')
+      .map((s) => s.split('='))
+      .map(([name, pid]) => ({ name, pid: Number(pid) }));
+  }
+  procs.push({ name: 'bench', pid: process.pid });
+  result.pids = Object.fromEntries(procs.map((p) => [p.name, p.pid]));
+  result.rssStartKiB = snapshotRss();
+  if (procs.length > 1) say(`RSS at start: ${fmtRss(result.rssStartKiB)}`);
+  const cpuStart = snapshotCpu();
+
+  pool = new Pool(cfg.workers, { host: cfg.host, domain: cfg.domain, password: cfg.password, timeoutMs: cfg.timeout * 1000 });
+  const sc = cfg.scenario;
+  if (sc === 'login' || sc === 'all') result.login = await scenarioLogin(pool, ports);
+  if (sc === 'messages' || sc === 'all') result.messages = await scenarioMessages(pool, ports);
+  if (sc === 'idle') result.idle = await scenarioIdle(pool, ports);
+
+  await sleep(300);
+  result.rssEndKiB = snapshotRss();
+  result.cpuWholeRun = cpuDelta(cpuStart, snapshotCpu());
+  if (procs.length > 1) {
+    say(`RSS at end: ${fmtRss(result.rssEndKiB)}`);
+    say(`CPU over the whole run: ${fmtCpu(result.cpuWholeRun)}`);
+  }
+  if (serverExits.length) result.serverExits = serverExits;
+  if (stack) {
+    result.serverLogLines = serverLog.warnings;
+    if (Object.keys(serverLog.warnings).length) {
+      say(`server log lines at warn level or above: ${JSON.stringify(serverLog.warnings)}`);
+      for (const l of serverLog.lines.slice(0, 5)) say(`  ${l}`);
+    }
+  }
+  await cleanup();
+  if (cfg.json) process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main().then(
+  () => process.exit(0),
+  async (err) => {
+    process.stderr.write(`bench failed: ${err?.stack ?? err}\n`);
+    for (const l of serverLog.lines) process.stderr.write(`  ${l}\n`);
+    await cleanup();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Idempotent set-up for `npm start`, `npm test` and `npm run bench` on a fresh
+// machine with Node 20: npm packages, nats-server, generated code, a build.
+// Each step is skipped when already done; a step that cannot be done stops
+// with a message saying how to do it by hand.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { natsServerPath, root } from './stack.mjs';
+
+const APPS = ['auth', 'session', 'router', 'edge', 'xmppctl'];
+const log = (m) => console.log(`[setup] ${m}`);
+
+function fail(message) {
+  console.error(`[setup] ${message}`);
+  process.exit(1);
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) fail(`Node ${process.versions.node} is too old: install Node 20.19 or newer.`);
+}
+
+function npmInstall() {
+  const marker = join(root, 'node_modules/.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  const fresh = existsSync(marker) && existsSync(join(root, 'node_modules/.bin/esbuild')) &&
+    (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
+  if (fresh) return;
+  const ci = process.env.CI && existsSync(lock);
+  log(ci ? 'npm ci' : 'npm install');
+  const r = spawnSync('npm', [ci ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) fail('npm install failed; see above.');
+}
+
+function canRun(cmd, args) {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+function installNats() {
+  if (natsServerPath()) return;
+  const apt = ['apt-get', '-y', '-qq', 'install', 'nats-server'];
+  const isRoot = process.getuid?.() === 0;
+  const viaSudo = !isRoot && canRun('sudo', ['-n', 'true']);
+  if (!canRun('apt-get', ['--version']) || (!isRoot && !viaSudo)) {
+    fail('nats-server is missing. Install it (Debian/Ubuntu: `sudo apt-get install nats-server`; elsewhere: https://docs.nats.io/running-a-nats-service/introduction/installation) and run this again.');
+  }
+  const run = (args) => {
+    const [cmd, ...rest] = viaSudo ? ['sudo', '-n', ...args] : args;
+    return spawnSync(cmd, rest, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  };
+  log('installing nats-server with apt-get');
+  if (!run(apt)) {
+    run(['apt-get', '-qq', 'update']);
+    if (!run(apt)) fail('apt-get could not install nats-server; install it by hand and run this again.');
+  }
+  if (!natsServerPath()) fail('nats-server still not found after installing it.');
+}
+
+function generated() {
+  if (existsSync(join(root, 'libs/proto/src/gen/xmpp'))) return;
+  log('generating protobuf code (buf + ts-proto)');
+  execFileSync(join(root, 'node_modules/.bin/buf'), ['generate'], { cwd: root, stdio: 'inherit' });
+}
+
+async function build() {
+  const { buildApp } = await import('./build-app.mjs');
+  for (const app of APPS) await buildApp(app);
+  log(`built ${APPS.join(', ')} into dist/apps`);
+}
+
+checkNode();
+npmInstall();
+installNats();
+generated();
+await build();

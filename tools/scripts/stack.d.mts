@@ -1,0 +1,27 @@
+// Types for stack.mjs (the harness that starts NATS and the services).
+import type { ChildProcess } from 'node:child_process';
+
+export interface Proc { name: string; child: ChildProcess; env: Record<string, string>; stop(signal?: string): Promise<void> }
+export interface Stack {
+  nats: { port: number; url: string; child: ChildProcess; stop(): Promise<void> };
+  edgePorts: number[];
+  edges: Proc[];
+  procs: Proc[];
+  addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
+  env: Record<string, string>;
+  restart(p: Proc): Proc;
+  stop(): Promise<void>;
+}
+export const root: string;
+export function freePort(): Promise<number>;
+export function waitForPort(port: number, timeoutMs?: number, host?: string): Promise<void>;
+export function natsServerPath(): string | null;
+export function startNats(o: { dataDir: string; port?: number; onLine?: (l: string) => void }): Promise<Stack['nats']>;
+export function startApp(name: string, env: Record<string, string>, o?: { onLine?: (l: string) => void }): Proc;
+export function stopChild(child: ChildProcess, signal?: string, timeoutMs?: number): Promise<void>;
+export function startStack(o?: {
+  dataDir?: string; edges?: number; env?: Record<string, string>; natsPort?: number; c2sPorts?: number[];
+  grpcPorts?: { auth?: number; session?: number; router?: number };
+  detached?: boolean;
+  onLine?: (name: string, line: string) => void;
+}): Promise<Stack>;

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// `npm start`: nats-server (JetStream, data in var/nats) and the four services
+// as separate processes on localhost, with open registration. Ctrl-C stops all.
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { root, startStack } from './stack.mjs';
+
+const env = (k, d) => process.env[k] ?? d;
+const natsPort = Number(env('NATS_PORT', 4222));
+const c2sPort = Number(env('C2S_PORT', 5222));
+const ports = { auth: 50051, session: 50052, router: 50053 };
+
+function busy(port) {
+  return new Promise((resolve) => {
+    const c = createConnection(port, '127.0.0.1');
+    c.on('connect', () => { c.destroy(); resolve(true); });
+    c.on('error', () => resolve(false));
+  });
+}
+
+for (const [what, port] of [['NATS', natsPort], ['c2s', c2sPort], ['auth', ports.auth], ['session', ports.session], ['router', ports.router]]) {
+  if (await busy(port)) {
+    console.error(`Port ${port} (${what}) is already in use: is the server already running? Stop it, or set NATS_PORT / C2S_PORT.`);
+    process.exit(1);
+  }
+}
+
+const pretty = process.stdout.isTTY && !process.env.LOG_JSON;
+function show(name, line) {
+  if (!pretty || !line.startsWith('{')) return console.log(`${name.padEnd(8)}| ${line}`);
+  try {
+    const { level, msg, time, service, pid, edge, ...rest } = JSON.parse(line);
+    const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+    console.log(`${name.padEnd(8)}| ${String(time).slice(11, 23)} ${String(level).padEnd(5)} ${msg}${extra}`);
+  } catch {
+    console.log(`${name.padEnd(8)}| ${line}`);
+  }
+}
+
+const stack = await startStack({
+  dataDir: join(root, 'var/nats'),
+  natsPort,
+  c2sPorts: [c2sPort],
+  grpcPorts: ports,
+  detached: true,
+  env: {
+    REGISTRATION_OPEN: env('REGISTRATION_OPEN', 'true'),
+    LOG_LEVEL: env('LOG_LEVEL', 'info'),
+    XMPP_DOMAIN: env('XMPP_DOMAIN', 'localhost'),
+    EDGE_ID: env('EDGE_ID', 'edge-local'),
+  },
+  onLine: (name, line) => (name === 'nats' && !/\[(ERR|WRN|FTL)\]/.test(line) ? undefined : show(name, line)),
+});
+
+const domain = env('XMPP_DOMAIN', 'localhost');
+console.log(`
+  The XMPP server is running for the domain "${domain}".
+    clients:   connect to 127.0.0.1:${stack.edgePorts[0]} (plain TCP; TLS comes later), e.g. with Gajim, Dino, Profanity or xmpp.js
+    accounts:  register in your client (in-band registration is open), or: npm run xmppctl -- register alice secret
+    NATS:      ${stack.nats.url} (JetStream data in var/nats)
+  Ctrl-C stops everything.
+`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nstopping...');
+  await stack.stop();
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('exit', () => {
+  for (const p of [...stack.procs.map((x) => x.child), stack.nats.child]) if (p.exitCode === null) p.kill('SIGKILL');
+});
+process.on('SIGTERM', stop);
+for (const p of stack.procs) {
+  p.child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${p.name} exited (${signal ?? code}); stopping the rest.`);
+      stop();
+    }
+  });
+}
