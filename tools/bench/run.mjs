@@ -105,6 +105,7 @@ const say = (s = '') => out.write(s + '\n');
 
 // ------------------------------------------------------------------ /proc
 
+const cores = (await import('node:os')).cpus().length;
 let CLK_TCK = 100;
 try {
   CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -134,7 +135,17 @@ function rssKiB(pid) {
 /** [{name, pid}] of the server processes we can sample, plus the bench itself. */
 let procs = [];
 const snapshotRss = () => Object.fromEntries(procs.map((p) => [p.name, rssKiB(p.pid)]));
-const snapshotCpu = () => ({ at: performance.now(), cpu: Object.fromEntries(procs.map((p) => [p.name, cpuSeconds(p.pid)])) });
+/** Whole machine: [busy, total] jiffies from /proc/stat. */
+function machineJiffies() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return [total - f[3] - (f[4] ?? 0), total];
+  } catch {
+    return [0, 0];
+  }
+}
+const snapshotCpu = () => ({ at: performance.now(), machine: machineJiffies(), cpu: Object.fromEntries(procs.map((p) => [p.name, cpuSeconds(p.pid)])) });
 function cpuDelta(a, b) {
   const wall = (b.at - a.at) / 1000;
   const r = {};
@@ -143,7 +154,17 @@ function cpuDelta(a, b) {
     const s = b.cpu[k] - a.cpu[k];
     r[k] = { cpuSeconds: round(s, 2), percentOfCore: round((100 * s) / wall, 0) };
   }
-  return { wallSeconds: round(wall, 2), perProcess: r };
+  const busy = b.machine[0] - a.machine[0];
+  const total = b.machine[1] - a.machine[1];
+  // machine: all cores busy % (100 = every core busy), ours vs everything else on the box
+  const ours = Object.values(r).reduce((s, v) => s + v.cpuSeconds, 0);
+  const machineBusyCores = total ? (busy / total) * cores : null;
+  return {
+    wallSeconds: round(wall, 2),
+    perProcess: r,
+    machineBusyPercent: total ? round((100 * busy) / total, 0) : null,
+    otherLoadCores: machineBusyCores === null ? null : round(Math.max(0, machineBusyCores - ours / wall), 2),
+  };
 }
 
 // ------------------------------------------------------------------ helpers
@@ -175,9 +196,10 @@ function mergeErrors(list) {
 }
 
 function fmtCpu(d) {
-  return Object.entries(d.perProcess)
+  const per = Object.entries(d.perProcess)
     .map(([k, v]) => `${k} ${v.cpuSeconds}s (${v.percentOfCore}%)`)
     .join(', ');
+  return `${per}; machine ${d.machineBusyPercent}% busy of ${cores} cores, ${d.otherLoadCores} cores used by other processes`;
 }
 
 function fmtRss(r) {
@@ -291,6 +313,7 @@ async function scenarioLogin(pool, ports) {
     loginsPerSecond: round(measuredN / cfg.duration, 0),
     logins: measuredN,
     latencyMs: lat,
+    stepsMs: Object.fromEntries(['connect+features', 'sasl', 'restart', 'bind', 'session'].map((name, i) => [name, percentiles(rs.map((r) => r.steps[i]))])),
     failures: rs.reduce((s, r) => s + r.failuresInWindow, 0),
     failuresTotal: rs.reduce((s, r) => s + r.failures, 0),
     errors: mergeErrors(rs.map((r) => r.errors)),
@@ -301,6 +324,7 @@ async function scenarioLogin(pool, ports) {
     rssAfterKiB: rssAfter,
   };
   say(`  logins/s ${res.loginsPerSecond}  (${measuredN} in ${cfg.duration} s)  latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}  failures ${res.failures}`);
+  say(`  steps p50/p99 ms: ${Object.entries(res.stepsMs).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', ')}`);
   if (res.failuresTotal) say(`  errors: ${JSON.stringify(res.errors)}`);
   say(`  generator event-loop utilisation per worker: ${res.generatorElu.join(', ')}`);
   if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}`);

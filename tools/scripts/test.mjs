@@ -10,7 +10,7 @@ const steps = [
   ['typecheck', 'node_modules/.bin/tsc', ['-p', 'tsconfig.json']],
   ['lint and module boundaries', 'node_modules/.bin/eslint', ['.']],
   ['unit tests', 'node_modules/.bin/vitest', ['run']],
-  ['end-to-end tests (real nats-server, four services as processes)', 'node_modules/.bin/vitest', ['run', '--config', 'apps/e2e/vitest.config.ts', '--root', 'apps/e2e']],
+  ['end-to-end tests (real nats-server, four services as processes)', 'node_modules/.bin/vitest', ['run', '--root', 'apps/e2e']],
 ];
 
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };

@@ -319,15 +319,19 @@ export async function login({ port, host = '127.0.0.1', domain = DOMAIN_DEFAULT,
   const timer = setTimeout(() => c.destroy(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
   try {
     const f = await openStream(c, domain);
+    const tf = performance.now();
     if (!f.includes('>SCRAM-SHA-1<')) throw new Error(`SCRAM-SHA-1 not offered: ${f.slice(0, 300)}`);
     await scramSha1(c, user, password, cache);
+    const ta = performance.now();
     const f2 = await openStream(c, domain);
+    const tr = performance.now();
     if (!f2.includes('urn:ietf:params:xml:ns:xmpp-bind')) throw new Error(`no bind feature: ${f2.slice(0, 300)}`);
     c.send(`<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`);
     let el = await c.until((e) => e.startsWith('<iq'));
     const m = /<jid>([^<]+)<\/jid>/.exec(el);
     if (!m || !/type=["']result["']/.test(el)) throw new Error(`bind failed: ${el.slice(0, 300)}`);
     const jid = m[1];
+    const tb = performance.now();
     c.send(`<iq type='set' id='s'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>`);
     el = await c.until((e) => e.startsWith('<iq'));
     if (!/type=["']result["']/.test(el)) throw new Error(`session failed: ${el.slice(0, 300)}`);
@@ -337,7 +341,8 @@ export async function login({ port, host = '127.0.0.1', domain = DOMAIN_DEFAULT,
       await c.until((e) => e.startsWith('<presence'));
     }
     clearTimeout(timer);
-    return { conn: c, jid, t0, t1, latency: t1 - t0 };
+    // steps: connect+features, SASL, stream restart, bind, session (ms)
+    return { conn: c, jid, t0, t1, latency: t1 - t0, steps: [tf - t0, ta - tf, tr - ta, tb - tr, t1 - tb] };
   } catch (err) {
     clearTimeout(timer);
     c.destroy();
