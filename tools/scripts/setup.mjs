@@ -27,9 +27,10 @@ function npmInstall() {
   const fresh = existsSync(marker) && existsSync(join(root, 'node_modules/.bin/esbuild')) &&
     (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
   if (fresh) return;
-  const ci = process.env.CI && existsSync(lock);
-  log(ci ? 'npm ci' : 'npm install');
-  const r = spawnSync('npm', [ci ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+  // `npm install`, not `npm ci`: the lock file holds only this platform's
+  // optional binaries (esbuild, buf, rollup), which `npm ci` rejects elsewhere.
+  log('npm install');
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) fail('npm install failed; see above.');
 }
 

@@ -1,0 +1,80 @@
+// The routing rules of RFC 6121 §8.5 on in-memory sessions: which sessions get
+// a stanza, and which stanzas bounce with which error.
+import { describe, expect, it } from 'vitest';
+import { ModuleHost, serverModules } from '@cx/modules';
+import { routerv1 } from '@cx/proto';
+import type { SessionDirectory, SessionEntry, UserSessions } from '@cx/session-directory';
+import type { Deliverer } from './deliverer';
+import { Router } from './routing';
+
+const { StanzaKind } = routerv1;
+
+function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>) {
+  const map = new Map<string, UserSessions>(
+    Object.entries(users).map(([bare, ss]) => [bare, { sessions: ss.map((s) => ({ edgeId: 'e1', connectionId: `c-${s.resource}`, available: true, priority: 0, boundAtMs: 0, ...s })) }]),
+  );
+  const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
+  const out: Array<{ edge: string; conn: string; to: string; xml: string }> = [];
+  const deliverer = { deliver: (edge: string, conn: string, to: string, xml: Uint8Array) => out.push({ edge, conn, to, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
+  const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), setPresence: async () => undefined });
+  const route = async (kind: number, from: string, to: string, type: string, xml: string) => {
+    await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false }, 'e0');
+    return out.splice(0);
+  };
+  return { route };
+}
+
+const msg = (to: string, type = 'chat') => `<message from='r@localhost/a' to='${to}' type='${type}' id='1'><body>x</body></message>`;
+
+describe('Router', () => {
+  const users = {
+    'j@localhost': [
+      { resource: 'hi', priority: 5 },
+      { resource: 'hi2', priority: 5 },
+      { resource: 'lo', priority: 1 },
+      { resource: 'neg', priority: -1 },
+      { resource: 'away', available: false, priority: 9 },
+    ],
+    'r@localhost': [{ resource: 'a' }],
+  };
+
+  it('delivers to a full JID', async () => {
+    const { route } = setup(users);
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost/lo', 'chat', msg('j@localhost/lo'))).map((d) => d.conn)).toEqual(['c-lo']);
+  });
+
+  it('delivers chat to a bare JID to the available resources of highest non-negative priority', async () => {
+    const { route } = setup(users);
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'chat', msg('j@localhost'))).map((d) => d.conn)).toEqual(['c-hi', 'c-hi2']);
+  });
+
+  it('delivers headline to every non-negative available resource, and drops groupchat with an error', async () => {
+    const { route } = setup(users);
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'headline', msg('j@localhost', 'headline'))).map((d) => d.conn)).toEqual(['c-hi', 'c-hi2', 'c-lo']);
+    const gc = await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'groupchat', msg('j@localhost', 'groupchat'));
+    expect(gc).toHaveLength(1);
+    expect(gc[0]).toMatchObject({ conn: 'sender', to: 'r@localhost/a' });
+    expect(gc[0].xml).toContain('<service-unavailable');
+  });
+
+  it('bounces a message to an unavailable user, and never answers an error with an error', async () => {
+    const { route } = setup(users);
+    const r = await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'x@localhost', 'chat', msg('x@localhost'));
+    expect(r[0].xml).toMatch(/^<message type="error" id="1" to="r@localhost\/a" from="x@localhost"><body>x<\/body><error type="cancel"><service-unavailable/);
+    expect(await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'x@localhost', 'error', msg('x@localhost', 'error'))).toEqual([]);
+  });
+
+  it('answers an iq to the server from its modules and an unknown one with service-unavailable', async () => {
+    const { route } = setup(users);
+    const ping = await route(StanzaKind.STANZA_KIND_IQ, 'r@localhost/a', 'localhost', 'get', `<iq from='r@localhost/a' to='localhost' type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    expect(ping[0].xml).toBe('<iq type="result" id="1" to="r@localhost/a" from="localhost"/>');
+    const other = await route(StanzaKind.STANZA_KIND_IQ, 'r@localhost/a', 'j@localhost', 'get', `<iq from='r@localhost/a' to='j@localhost' type='get' id='1'><query xmlns='jabber:iq:version'/></iq>`);
+    expect(other[0].xml).toContain('<service-unavailable');
+  });
+
+  it('refuses other domains and malformed JIDs', async () => {
+    const { route } = setup(users);
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'a@example.net', 'chat', msg('a@example.net')))[0].xml).toContain('<remote-server-not-found');
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'a@@b', 'chat', msg('a@@b')))[0].xml).toContain('<jid-malformed');
+  });
+});
