@@ -9,9 +9,9 @@
 // load runs in worker threads (worker.mjs); this thread only orchestrates and
 // samples /proc (RSS, CPU seconds) of the server processes.
 import { Worker } from 'node:worker_threads';
-import { readFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 const HELP = `usage: node tools/bench/run.mjs [scenario] [options]
@@ -45,6 +45,7 @@ options:
   --password P      password of the bench accounts (default bench-pw)
   --timeout S       per-login timeout (default 15)
   --pids a=1,b=2    with --port: server processes to sample (RSS, CPU)
+  --cpu-prof DIR    run the services with --cpu-prof into DIR and print their top functions
   --json            print one JSON object with all figures on stdout (human lines go to stderr)
   --verbose         show server log lines
 `;
@@ -96,6 +97,7 @@ const cfg = {
   password: args.password ?? 'bench-pw',
   timeout: num(args.timeout, 15),
   json: !!args.json,
+  cpuProf: typeof args.cpuProf === 'string' ? args.cpuProf : null,
   verbose: !!args.verbose,
 };
 if (!['login', 'messages', 'idle', 'all'].includes(cfg.scenario)) {
@@ -482,10 +484,20 @@ async function main() {
     const { startStack } = await import('../scripts/stack.mjs');
     dataDir = mkdtempSync(join(tmpdir(), 'cx-bench-'));
     const t0 = performance.now();
+    if (cfg.cpuProf) mkdirSync(resolve(cfg.cpuProf), { recursive: true });
     stack = await startStack({
       dataDir,
       edges: cfg.edges,
-      env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn' },
+      env: {
+        REGISTRATION_OPEN: 'true',
+        LOG_LEVEL: 'warn',
+        ...(cfg.cpuProf
+          ? {
+              NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${new URL('./lib/cpu-prof-preload.cjs', import.meta.url).pathname}`.trim(),
+              BENCH_CPU_PROF_DIR: resolve(cfg.cpuProf),
+            }
+          : {}),
+      },
       onLine: (name, line) => {
         if (cfg.verbose) process.stderr.write(`[${name}] ${line}\n`);
         if (/\[(INF|DBG|TRC)\]/.test(line)) return; // nats-server chatter
@@ -538,7 +550,20 @@ async function main() {
       for (const l of serverLog.lines.slice(0, 5)) say(`  ${l}`);
     }
   }
+  const pidNames = new Map(procs.map((p) => [p.pid, p.name]));
   await cleanup();
+  if (cfg.cpuProf) {
+    const { summariseDir } = await import('./lib/profile.mjs');
+    const want = new Set([...pidNames.keys()].map(String));
+    result.profiles = summariseDir(resolve(cfg.cpuProf), 12)
+      .map((p) => ({ ...p, pid: /^CPU\.(\d+)\.cpuprofile$/.exec(p.file)?.[1] }))
+      .filter((p) => want.has(p.pid))
+      .map((p) => ({ service: pidNames.get(Number(p.pid)), ...p }));
+    for (const p of result.profiles) {
+      say(`profile ${p.service} (${p.file}): busy ${p.busySeconds} s of ${p.seconds} s; top self time:`);
+      for (const r of p.top) say(`  ${String(r.percentOfBusy).padStart(5)}%  ${r.ms} ms  ${r.fn}`);
+    }
+  }
   if (cfg.json) process.stdout.write(JSON.stringify(result) + '\n');
 }
 

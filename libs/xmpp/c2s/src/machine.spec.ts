@@ -121,6 +121,17 @@ describe('c2s machine', () => {
     expect(String((r.actions[0] as { el: Element }).el)).toBe(`<message to="romeo@localhost" type="chat" from="juliet@localhost/Balcony"><body>hi</body></message>`);
   });
 
+  it('with registration closed: no feature, and the form is service-unavailable', () => {
+    const closed = { ...ctx, registrationOpen: false };
+    let t = machine.transition(machine.initial(closed), open, closed);
+    expect(String((t.actions[1] as { el: unknown }).el)).not.toContain('iq-register');
+    t = machine.transition(t.state, elem(`<iq type='get' id='r'><query xmlns='jabber:iq:register'/></iq>`), closed);
+    expect(sent(t.actions)[0]).toContain('<service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>');
+    t = machine.transition(t.state, elem(`<iq type='set' id='r'><query xmlns='jabber:iq:register'><username>a</username><password>b</password></query></iq>`), closed);
+    expect(t.actions.some((a) => a.type === 'account')).toBe(false);
+    expect(sent(t.actions)[0]).toContain('<service-unavailable');
+  });
+
   it('refuses a spoofed from, and an iq without exactly one payload', () => {
     const base = run(authed(), open).state;
     const bound = { ...base, name: 'session_established', jid: 'juliet@localhost/r' } as const;
