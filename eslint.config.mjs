@@ -19,7 +19,7 @@ export default [
           allowCircularSelfDependency: false,
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:protocol', 'type:infra', 'type:proto', 'type:util'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:protocol', 'type:proto', 'type:util'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:protocol', 'type:infra', 'type:proto', 'type:util'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:protocol', 'type:util'] },
             { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:protocol', 'type:infra', 'type:proto', 'type:util'] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:proto', 'type:util'] },

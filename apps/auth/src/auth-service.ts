@@ -1,7 +1,7 @@
 // AuthService over the chosen account store: SASL exchanges, XEP-0077
 // registration and the admin calls xmppctl uses.
-import { status } from '@grpc/grpc-js';
 import type { AccountStore } from '@cx/auth-store';
+import { unary as unaryCall } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import { authv1 } from '@cx/proto';
 import { offeredMechanisms, type CredentialSource } from '@cx/sasl';
@@ -38,13 +38,7 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
     const r = await op(p);
     return r.ok ? { ok: true, condition: '', text: '', username: p } : fail(r.condition, r.text ?? '');
   };
-  const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) =>
-    (call: { request: Req }, cb: (err: { code: number; details: string } | null, res?: Res) => void) => {
-      fn(call.request).then((res) => cb(null, res), (err) => {
-        log.error({ err }, 'auth call failed');
-        cb({ code: status.UNAVAILABLE, details: (err as Error).message });
-      });
-    };
+  const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall(log, fn);
 
   return {
     listMechanisms: unary(async () => ({ mechanisms })),

@@ -14,12 +14,8 @@ main(() =>
       port: config.AUTH_GRPC_PORT,
       services: [[authv1.AuthServiceService, authService(store, config, log) as never]],
     });
-    const ready = (up: boolean) => {
-      grpc.health.set('', up);
-      grpc.health.set('xmpp.auth.v1.AuthService', up);
-    };
-    ready(true);
-    bus.onConnectivity(ready);
+    grpc.setServing(true);
+    bus.onConnectivity(grpc.setServing);
     log.info({ port: grpc.port, backend: store.name, registration: config.REGISTRATION_OPEN }, 'auth service ready');
     return { stop: () => grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS) };
   }),

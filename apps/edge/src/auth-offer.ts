@@ -1,7 +1,7 @@
 // What the edge advertises before authentication follows the auth service:
 // its mechanisms (which follow its backend's capabilities) and whether
 // registration is open. Read at start (waiting for auth) and refreshed.
-import { waitingMetadata } from '@cx/grpc';
+import { call } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import type { authv1 } from '@cx/proto';
 
@@ -14,13 +14,8 @@ export interface Offer {
 const REFRESH_MS = 30_000;
 
 async function fetchOffer(auth: authv1.AuthServiceClient, domain: string): Promise<{ mechanisms: string[]; open: boolean }> {
-  const deadline = () => ({ deadline: Date.now() + 5000 });
-  const mechs = await new Promise<authv1.ListMechanismsResponse>((res, rej) =>
-    auth.listMechanisms({ domain, secure: false }, waitingMetadata(), deadline(), (e, r) => (e ? rej(e) : res(r))),
-  );
-  const reg = await new Promise<authv1.GetRegistrationInfoResponse>((res, rej) =>
-    auth.getRegistrationInfo({ domain }, waitingMetadata(), deadline(), (e, r) => (e ? rej(e) : res(r))),
-  );
+  const mechs = await call(auth.listMechanisms.bind(auth), { domain, secure: false }, 5000);
+  const reg = await call(auth.getRegistrationInfo.bind(auth), { domain }, 5000);
   return { mechanisms: mechs.mechanisms, open: reg.open };
 }
 

@@ -1,7 +1,6 @@
 // What a connection needs from the rest of the system, over gRPC: SASL and
 // accounts (auth), binding (session), routing (router).
-import { waitingMetadata } from '@cx/grpc';
-import type { Metadata } from '@grpc/grpc-js';
+import { call } from '@cx/grpc';
 import type { AccountOp } from '@cx/c2s';
 import type { Logger } from '@cx/log';
 import type { authv1, routerv1, sessionv1 } from '@cx/proto';
@@ -34,12 +33,6 @@ export interface ServiceDeps {
   router: RouterLink;
   log: Logger;
   onEnded(conn: Connection): void;
-}
-
-const DEADLINE_MS = 10_000;
-
-function call<Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: number }, cb: (err: Error | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) => fn(req, waitingMetadata(), { deadline: Date.now() + DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
 export function edgeServices(d: ServiceDeps): EdgeServices {

@@ -1,6 +1,6 @@
 // Composition root of the router service.
 import { Counter } from 'prom-client';
-import { createClient, startGrpcServer, waitingMetadata } from '@cx/grpc';
+import { call, createClient, startGrpcServer } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
 import { routerv1, sessionv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
@@ -22,22 +22,17 @@ main(() =>
       directory,
       deliverer,
       host: new ModuleHost(config.XMPP_DOMAIN, serverModules),
-      setPresence: (fullJid, connectionId, available, priority) =>
-        new Promise((resolve, reject) =>
-          sessions.setPresence({ fullJid, connectionId, available, priority }, waitingMetadata(), { deadline: Date.now() + 5000 }, (err) => (err ? reject(err) : resolve())),
-        ),
+      setPresence: async (fullJid, connectionId, available, priority) => {
+        await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, available, priority }, 5000);
+      },
     });
     const grpc = await startGrpcServer({
       host: config.GRPC_HOST,
       port: config.ROUTER_GRPC_PORT,
       services: [[routerv1.RouterServiceService, routerService(router, log, (n) => routedTotal.inc(n)) as never]],
     });
-    const ready = (up: boolean) => {
-      grpc.health.set('', up);
-      grpc.health.set('xmpp.router.v1.RouterService', up);
-    };
-    ready(true);
-    bus.onConnectivity(ready);
+    grpc.setServing(true);
+    bus.onConnectivity(grpc.setServing);
     log.info({ port: grpc.port }, 'router service ready');
     return {
       stop: async () => {

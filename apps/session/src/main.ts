@@ -17,12 +17,8 @@ main(() =>
       port: config.SESSION_GRPC_PORT,
       services: [[sessionv1.SessionServiceService, sessionService({ bus, kv, directory, config, log }) as never]],
     });
-    const ready = (up: boolean) => {
-      grpc.health.set('', up);
-      grpc.health.set('xmpp.session.v1.SessionService', up);
-    };
-    ready(true);
-    bus.onConnectivity(ready);
+    grpc.setServing(true);
+    bus.onConnectivity(grpc.setServing);
     log.info({ port: grpc.port }, 'session service ready');
     return {
       stop: async () => {

@@ -2,8 +2,8 @@
 // A conflicting bind wins and the older session is kicked with <conflict/>
 // (RFC 6120 §7.7.2.2, the policy ejabberd and Prosody default to).
 import { randomBytes } from 'node:crypto';
-import { status } from '@grpc/grpc-js';
 import { subjects, type Bus, type KV } from '@cx/bus';
+import { unary as unaryCall } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import { edgev1, eventsv1, sessionv1 } from '@cx/proto';
 import { updateUser, type SessionDirectory, type SessionEntry } from '@cx/session-directory';
@@ -93,13 +93,7 @@ async function getSessions(req: sessionv1.GetSessionsRequest, d: SessionDeps): P
 }
 
 export function sessionService(d: SessionDeps): sessionv1.SessionServiceServer {
-  const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) =>
-    (call: { request: Req }, cb: (err: { code: number; details: string } | null, res?: Res) => void) => {
-      fn(call.request).then((res) => cb(null, res), (err) => {
-        d.log.error({ err }, 'session call failed');
-        cb({ code: status.UNAVAILABLE, details: (err as Error).message });
-      });
-    };
+  const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall(d.log, fn);
   return {
     bind: unary((req: sessionv1.BindRequest) => bind(req, d)),
     unbind: unary(async (req: sessionv1.UnbindRequest) => ({ removed: await unbind(req.fullJid, req.connectionId, req.reason || 'closed', d) })),

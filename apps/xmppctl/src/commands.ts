@@ -1,5 +1,5 @@
 // The admin commands, like ejabberdctl's: each talks to a service over gRPC.
-import { Metadata } from '@grpc/grpc-js';
+import { call } from '@cx/grpc';
 import type { authv1, sessionv1 } from '@cx/proto';
 
 export interface Clients {
@@ -9,10 +9,6 @@ export interface Clients {
 }
 
 type Out = { code: number; lines: string[] };
-
-function call<Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: number }, cb: (err: Error | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) => fn(req, new Metadata(), { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res))));
-}
 
 function result(r: authv1.AccountResult, ok: string): Out {
   return r.ok ? { code: 0, lines: [ok] } : { code: 1, lines: [`error: ${r.condition}${r.text ? `: ${r.text}` : ''}`] };

@@ -13,6 +13,8 @@ export interface RunningGrpcServer {
   readonly server: Server;
   readonly health: Health;
   readonly port: number;
+  /** Set the health of the server and each of its services (readiness). */
+  setServing(up: boolean): void;
   shutdown(timeoutMs: number): Promise<void>;
 }
 
@@ -24,11 +26,18 @@ export const serverOptions = {
   'grpc.max_receive_message_length': 16 * 1024 * 1024,
 };
 
+/** 'xmpp.auth.v1.AuthService' from a method path '/xmpp.auth.v1.AuthService/Exchange'. */
+function serviceName(def: ServiceDefinition): string {
+  const first = Object.values(def)[0] as { path: string };
+  return first.path.split('/')[1];
+}
+
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
   const server = new Server(serverOptions);
   const health = new Health();
   health.addTo(server);
   for (const [def, impl] of opts.services) server.addService(def, impl);
+  const names = opts.services.map(([def]) => serviceName(def));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
@@ -36,6 +45,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     server,
     health,
     port,
+    setServing: (up) => {
+      for (const n of ['', ...names]) health.set(n, up);
+    },
     shutdown: (timeoutMs) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
