@@ -10,7 +10,7 @@
 // samples /proc (RSS, CPU seconds) of the server processes.
 import { Worker } from 'node:worker_threads';
 import { readFileSync, mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
@@ -40,9 +40,11 @@ options:
   --drain S         max seconds to wait for in-flight messages after sending stops (default 5)
   --sessions K      idle sessions (default 1000)
   --idle-wait S     seconds to wait before measuring idle memory (default 5)
-  --idle-warmup N   logins+logouts before the idle baseline (default --sessions)
+  --idle-warmup N   logins+logouts before the idle baseline (default 200)
   --prefix P        username prefix (default bench)
   --password P      password of the bench accounts (default bench-pw)
+  --presence        login scenario: also send initial presence and wait for its echo
+                    before closing (latency still ends at the session result)
   --timeout S       per-login timeout (default 15)
   --pids a=1,b=2    with --port: server processes to sample (RSS, CPU)
   --cpu-prof DIR    run the services with --cpu-prof into DIR and print their top functions
@@ -63,7 +65,7 @@ function parseArgs(argv) {
     const eq = a.indexOf('=');
     const key = (eq > 0 ? a.slice(2, eq) : a.slice(2)).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
     if (eq > 0) o[key] = a.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help'].includes(key)) o[key] = argv[++i];
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help', 'presence'].includes(key)) o[key] = argv[++i];
     else o[key] = true;
   }
   return o;
@@ -97,6 +99,7 @@ const cfg = {
   password: args.password ?? 'bench-pw',
   timeout: num(args.timeout, 15),
   json: !!args.json,
+  presence: !!args.presence,
   cpuProf: typeof args.cpuProf === 'string' ? args.cpuProf : null,
   verbose: !!args.verbose,
 };
@@ -109,7 +112,7 @@ const say = (s = '') => out.write(s + '\n');
 
 // ------------------------------------------------------------------ /proc
 
-const cores = (await import('node:os')).cpus().length;
+const cores = cpus().length;
 let CLK_TCK = 100;
 try {
   CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -192,6 +195,14 @@ function percentiles(arrays) {
   for (let i = 0; i < n; i++) sum += all[i];
   return { n, mean: n ? round(sum / n, 2) : null, p50: p(0.5), p95: p(0.95), p99: p(0.99), max: n ? round(all[n - 1], 2) : null };
 }
+
+/** CPU time each process spent per operation in the window (unit: 'ms' or 'µs'). */
+function perOp(cpu, ops, unit) {
+  if (!cpu || !ops) return null;
+  const k = unit === 'µs' ? 1e6 : 1e3;
+  return Object.fromEntries(Object.entries(cpu.perProcess).map(([n, v]) => [n, round((v.cpuSeconds * k) / ops, unit === 'µs' ? 1 : 2)]));
+}
+const fmtPerOp = (o, unit) => Object.entries(o ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') + ` (${unit})`;
 
 function mergeErrors(list) {
   const e = {};
@@ -298,21 +309,28 @@ async function measured(work, warmupMs, durationMs) {
 // ------------------------------------------------------------------ scenarios
 
 async function scenarioLogin(pool, ports) {
-  say(`login: ${cfg.users} accounts, ${cfg.clients} concurrent clients, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), edges ${ports.join(',')}`);
+  say(`login${cfg.presence ? ' (+presence)' : ''}: ${cfg.users} accounts, ${cfg.clients} concurrent clients, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), edges ${ports.join(',')}`);
   const users = Array.from({ length: cfg.users }, (_, i) => userName(i + 1));
   const registration = await register(pool, users, ports);
-  await warmLogins(pool, users, ports);
+  await warmLogins(pool, users, ports, cfg.presence);
+  const memBefore = await memorySnapshot();
   const rssBefore = snapshotRss();
   const clientIds = Array.from({ length: cfg.clients }, (_, i) => i);
   const warmupMs = cfg.warmup * 1000;
   const durationMs = cfg.duration * 1000;
   const { r: rs, cpu, rssAfter } = await measured(
-    pool.all('loginRun', (w) => ({ clients: shares(clientIds, pool.size)[w], totalClients: cfg.clients, users, ports, warmupMs, durationMs })),
+    pool.all('loginRun', (w) => ({ clients: shares(clientIds, pool.size)[w], totalClients: cfg.clients, users, ports, warmupMs, durationMs, presence: cfg.presence })),
     warmupMs,
     durationMs,
   );
   const measuredN = rs.reduce((s, r) => s + r.measured, 0);
   const lat = percentiles(rs.map((r) => r.latencies));
+  // Leak check: every login was closed; after a GC the heaps should be back near "before".
+  const completed = rs.reduce((s, r) => s + r.completed, 0);
+  await sleep(3000);
+  const memAfter = await memorySnapshot();
+  const leak = {};
+  if (memAfter.gc) for (const k of Object.keys(memBefore.heapKiB)) leak[k] = round(((memAfter.heapKiB[k] - memBefore.heapKiB[k]) * 1024) / completed, 0);
   const res = {
     loginsPerSecond: round(measuredN / cfg.duration, 0),
     logins: measuredN,
@@ -324,6 +342,10 @@ async function scenarioLogin(pool, ports) {
     generatorElu: rs.map((r) => round(r.elu, 2)),
     registration,
     cpu,
+    cpuMsPerLogin: perOp(cpu, measuredN, 'ms'),
+    heapLeftPerLoginB: memAfter.gc ? leak : null,
+    heapBeforeKiB: memBefore.heapKiB,
+    heapAfterKiB: memAfter.heapKiB,
     rssBeforeKiB: rssBefore,
     rssAfterKiB: rssAfter,
   };
@@ -331,7 +353,8 @@ async function scenarioLogin(pool, ports) {
   say(`  steps p50/p99 ms: ${Object.entries(res.stepsMs).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', ')}`);
   if (res.failuresTotal) say(`  errors: ${JSON.stringify(res.errors)}`);
   say(`  generator event-loop utilisation per worker: ${res.generatorElu.join(', ')}`);
-  if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}`);
+  if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}\n  CPU per login: ${fmtPerOp(res.cpuMsPerLogin, 'ms')}`);
+  if (memAfter.gc) say(`  V8 heap left after ${completed} logins+logouts, bytes per login (leak check, ~0 expected): ${Object.entries(leak).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (procs.length) say(`  RSS before: ${fmtRss(rssBefore)}\n  RSS after:  ${fmtRss(rssAfter)}`);
   return res;
 }
@@ -380,13 +403,14 @@ async function scenarioMessages(pool, ports) {
     generatorElu: rs.map((r) => round(r.elu, 2)),
     registration,
     cpu,
+    cpuUsPerMessage: perOp(cpu, sum('measured'), 'µs'),
     rssBeforeKiB: rssBefore,
     rssAfterKiB: rssAfter,
   };
   say(`  delivered msgs/s ${res.deliveredPerSecond}  (${res.delivered} in ${cfg.duration} s)  latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}`);
   say(`  sent ${sent}, received ${received}, lost ${res.lost}, out of order ${res.outOfOrder}, bounced ${res.bounced}, stream errors ${res.streamErrors}, connections closed ${res.connectionsClosed}`);
   say(`  generator event-loop utilisation per worker: ${res.generatorElu.join(', ')}`);
-  if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}`);
+  if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}\n  CPU per delivered message: ${fmtPerOp(res.cpuUsPerMessage, 'µs')}`);
   if (procs.length) say(`  RSS before: ${fmtRss(rssBefore)}\n  RSS after:  ${fmtRss(rssAfter)}`);
   return res;
 }
@@ -396,19 +420,16 @@ async function scenarioIdle(pool, ports) {
   say(`idle: ${K} sessions (with presence), wait ${cfg.idleWait} s, ${pool.size} worker(s), edges ${ports.join(',')}`);
   const users = Array.from({ length: K }, (_, i) => userName(i + 1));
   const registration = await register(pool, users, ports);
-  // Churn first: log in and out as many sessions as we will keep, so the
-  // servers' JIT code and V8 heaps have grown to what K logins need; the
-  // after − before delta is then mostly what the sessions retain, not the
-  // garbage their logins left behind. (auth keeps nothing per session: its
-  // delta is the noise floor of this method.)
-  const churn = Math.min(cfg.idleWarmup ?? K, K);
+  // Warm the servers' code paths (JIT, pools, gRPC/NATS buffers) with some
+  // logins+logouts, so "before" is not a cold process.
+  const churn = Math.min(cfg.idleWarmup ?? 200, K);
   if (churn > 0) {
     const t1 = performance.now();
     await warmLogins(pool, users.slice(0, churn), ports, true);
-    say(`  churn warm-up: ${churn} logins+logouts in ${round((performance.now() - t1) / 1000, 2)} s`);
+    say(`  warm-up: ${churn} logins+logouts in ${round((performance.now() - t1) / 1000, 2)} s`);
   }
-  await sleep(2000);
-  const rssBefore = snapshotRss();
+  await sleep(1000);
+  const before = await memorySnapshot();
   const sessions = users.map((user, i) => ({ user, port: ports[i % ports.length] }));
   const t0 = performance.now();
   const rs = await pool.all('idleSetup', (w) => ({ sessions: shares(sessions, pool.size)[w] }));
@@ -418,41 +439,94 @@ async function scenarioIdle(pool, ports) {
   const c0 = snapshotCpu();
   await sleep(cfg.idleWait * 1000);
   const cpu = cpuDelta(c0, snapshotCpu());
-  const rssAfter = snapshotRss();
+  const rssNoGc = snapshotRss();
+  const after = await memorySnapshot();
   const open = (await pool.all('idleCheck')).reduce((s, r) => s + r.open, 0);
-  await pool.all('idleClose');
-  const perSession = {};
-  for (const k of Object.keys(rssBefore)) {
-    if (rssBefore[k] !== null && rssAfter[k] !== null && ok > 0) perSession[k] = round((rssAfter[k] - rssBefore[k]) / ok, 1);
-  }
-  const server = Object.keys(perSession).filter((k) => k === 'nats' || k === 'session' || k === 'router' || k.startsWith('edge'));
-  const total = server.length ? round(server.reduce((s, k) => s + perSession[k], 0), 1) : null;
+  const closing = await pool.all('idleClose', { waitMs: 5000 });
+  const notClosed = closing.reduce((s, r) => s + r.notClosed, 0);
+  say(`  closed them: the server closed its side of ${ok - notClosed} streams in ${round(Math.max(...closing.map((r) => r.ms)) / 1000, 2)} s${notClosed ? `; ${notClosed} still open after 5 s` : ''}`);
+  // Leak check: once the sessions are gone, the heaps should be back near "before".
+  await sleep(2000);
+  const closed = await memorySnapshot();
+  const per = (a, b) => {
+    const r = {};
+    for (const k of Object.keys(a)) if (a[k] != null && b[k] != null && ok > 0) r[k] = round((b[k] - a[k]) / ok, 1);
+    return r;
+  };
+  const perSession = per(before.rssKiB, after.rssKiB);
+  const heapPerSession = per(before.heapKiB, after.heapKiB);
+  const counted = (o) => Object.keys(o).filter((k) => k === 'nats' || k === 'session' || k === 'router' || k.startsWith('edge'));
+  const sum = (o) => (counted(o).length ? round(counted(o).reduce((s, k) => s + o[k], 0), 1) : null);
   const res = {
     sessions: ok,
     failed,
     stillOpen: open,
+    notClosedByServerAfter5s: notClosed,
+    gcBeforeMeasuring: before.gc,
     perSessionKiB: perSession,
-    totalPerSessionKiB: total,
-    totalCounts: server,
+    totalPerSessionKiB: sum(perSession),
+    heapPerSessionKiB: heapPerSession,
+    heapTotalPerSessionKiB: sum(heapPerSession),
+    totalCounts: counted(perSession),
     registration,
     idleCpu: cpu,
-    rssBeforeKiB: rssBefore,
-    rssAfterKiB: rssAfter,
+    rssBeforeKiB: before.rssKiB,
+    rssAfterKiB: after.rssKiB,
+    rssAfterNoGcKiB: rssNoGc,
+    heapBeforeKiB: before.heapKiB,
+    heapAfterKiB: after.heapKiB,
+    heapAfterCloseKiB: closed.heapKiB,
+    heapLeftAfterClosePerSessionB: Object.fromEntries(Object.entries(per(before.heapKiB, closed.heapKiB)).map(([k, v]) => [k, round(v * 1024, 0)])),
   };
-  if (procs.length) {
-    say(`  RSS before: ${fmtRss(rssBefore)}\n  RSS after:  ${fmtRss(rssAfter)}`);
-    say(`  KiB per idle session: ${Object.entries(perSession).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    say(`  total (${server.join('+')}): ${total} KiB/session   (ejabberd 57, Prosody 34, target < 28)`);
+  if (procs.length > 1) {
+    say(`  RSS before: ${fmtRss(before.rssKiB)}${before.gc ? ' (after a forced full GC in each node service)' : ''}\n  RSS after:  ${fmtRss(after.rssKiB)}`);
+    say(`  RSS KiB per idle session: ${Object.entries(perSession).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    say(`  total (${res.totalCounts.join('+')}): ${res.totalPerSessionKiB} KiB/session   (ejabberd 57, Prosody 34, target < 28)`);
+    if (before.gc) say(`  V8 heap+external KiB per session: ${Object.entries(heapPerSession).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${res.heapTotalPerSessionKiB}`);
+    if (before.gc) say(`  V8 heap left after closing them, bytes per session (leak check, ~0 expected): ${Object.entries(res.heapLeftAfterClosePerSessionB).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     say(`  idle CPU over ${cpu.wallSeconds} s: ${fmtCpu(cpu)}`);
   } else say('  (no server pids: pass --pids name=pid,... to sample a server not started here)');
   if (open < ok) say(`  ${ok - open} sessions were closed by the server while idle`);
   return res;
 }
 
+/**
+ * RSS of every process, after a forced full GC in each node service we
+ * started (SIGUSR2 → lib/server-preload.cjs), plus their V8 heapUsed+external.
+ */
+async function memorySnapshot() {
+  const heapKiB = {};
+  let gc = false;
+  if (memDir) {
+    const nodes = procs.filter((p) => p.node);
+    await Promise.all(
+      nodes.map(async (p) => {
+        const file = join(memDir, `mem.${p.pid}.json`);
+        rmSync(file, { force: true });
+        try {
+          process.kill(p.pid, 'SIGUSR2');
+        } catch {
+          return;
+        }
+        for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(50);
+        try {
+          const m = JSON.parse(readFileSync(file, 'utf8'));
+          heapKiB[p.name] = Math.round((m.heapUsed + m.external) / 1024);
+        } catch {
+          /* no answer */
+        }
+      }),
+    );
+    gc = Object.keys(heapKiB).length === nodes.length;
+  }
+  return { gc, rssKiB: snapshotRss(), heapKiB };
+}
+
 // ------------------------------------------------------------------ main
 
 let stack = null;
 let dataDir = null;
+let memDir = null;
 let pool = null;
 const serverLog = { warnings: {}, lines: [] };
 const serverExits = [];
@@ -466,6 +540,7 @@ async function cleanup() {
   stack = null;
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   dataDir = null;
+  memDir = null;
 }
 
 process.on('SIGINT', () => {
@@ -474,7 +549,7 @@ process.on('SIGINT', () => {
 });
 
 async function main() {
-  const result = { config: { ...cfg }, machine: { cpus: (await import('node:os')).cpus().length, node: process.version } };
+  const result = { config: { ...cfg }, machine: { cpus: cores, cpuModel: cpus()[0]?.model, node: process.version } };
   let ports = cfg.ports;
   if (!ports) {
     const root = new URL('../..', import.meta.url).pathname;
@@ -485,18 +560,18 @@ async function main() {
     dataDir = mkdtempSync(join(tmpdir(), 'cx-bench-'));
     const t0 = performance.now();
     if (cfg.cpuProf) mkdirSync(resolve(cfg.cpuProf), { recursive: true });
+    memDir = join(dataDir, 'bench-mem');
+    mkdirSync(memDir);
     stack = await startStack({
       dataDir,
       edges: cfg.edges,
       env: {
         REGISTRATION_OPEN: 'true',
         LOG_LEVEL: 'warn',
-        ...(cfg.cpuProf
-          ? {
-              NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${new URL('./lib/cpu-prof-preload.cjs', import.meta.url).pathname}`.trim(),
-              BENCH_CPU_PROF_DIR: resolve(cfg.cpuProf),
-            }
-          : {}),
+        // hooks for forced GC before memory figures, and --cpu-prof (see the file)
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${new URL('./lib/server-preload.cjs', import.meta.url).pathname}`.trim(),
+        BENCH_MEM_DIR: memDir,
+        ...(cfg.cpuProf ? { BENCH_CPU_PROF_DIR: resolve(cfg.cpuProf) } : {}),
       },
       onLine: (name, line) => {
         if (cfg.verbose) process.stderr.write(`[${name}] ${line}\n`);
@@ -507,7 +582,7 @@ async function main() {
     });
     ports = stack.edgePorts;
     let e = 0;
-    procs = [{ name: 'nats', pid: stack.nats.child.pid }, ...stack.procs.map((p) => ({ name: p.name === 'edge' ? `edge-${++e}` : p.name, pid: p.child.pid }))];
+    procs = [{ name: 'nats', pid: stack.nats.child.pid }, ...stack.procs.map((p) => ({ name: p.name === 'edge' ? `edge-${++e}` : p.name, pid: p.child.pid, node: true }))];
     for (const [name, child] of [['nats', stack.nats.child], ...stack.procs.map((p) => [p.name, p.child])]) {
       child.once('exit', (code, signal) => {
         if (stopping) return;

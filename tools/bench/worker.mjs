@@ -1,15 +1,18 @@
 // One load-generator thread. The main thread (run.mjs) drives it with small
 // RPCs; everything hot (logins, message ping-pong) runs here so several
-// workers can spread the client side over cores.
+// workers can spread the client side over cores (--workers N).
 //
-// What the generator costs (measured on the 2-core bench box, see README):
-// a full SCRAM-SHA-1 login is ~2 HMAC + 1 SHA-1 on our side once the salted
-// password is cached (RFC 5802 §5.1), plus ~8 short elements through the
-// scanner; sending+receiving one message is one template string, one
-// performance.now(), a few indexOf calls and a share of one coalesced
-// socket.write per loop turn. Each worker reports its event-loop utilisation
-// (ELU) over the measured window: near 1.0 means the generator, not the
-// server, was the limit; add --workers.
+// What the generator costs, measured on the 2-core bench box (CPU of the
+// whole bench process over the measured window, see README):
+//  - login: ~0.4 ms CPU per full login (TCP connect/close syscalls dominate;
+//    SCRAM is 3 HMAC + 1 SHA-1 once SaltedPassword is cached per RFC 5802
+//    §5.1), i.e. ~25% of one core at 580 logins/s, event-loop utilisation ~0.3;
+//  - messages: ~4 µs CPU per message sent+received (one template string, one
+//    performance.now(), a few indexOf, a share of one coalesced socket.write
+//    per loop turn), ~28% of a core at 70k msgs/s, ELU ~0.3.
+// So one worker is not the bottleneck; a second worker did not raise the
+// figures on 2 cores (it only takes CPU from the server). Each worker reports
+// its ELU over the window: near 1.0 means the generator was the limit.
 import { parentPort, workerData, threadId } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { login, registerUsers, ScramCache } from './lib/xmpp.mjs';
@@ -101,7 +104,7 @@ const handlers = {
    * Login loop: each client logs in, closes, and starts again with its next
    * user. Counted: logins whose session result arrived inside the window.
    */
-  async loginRun({ clients, totalClients, users, ports, warmupMs, durationMs }) {
+  async loginRun({ clients, totalClients, users, ports, warmupMs, durationMs, presence = false }) {
     const o = opts({});
     const now0 = performance.now();
     const mStart = now0 + warmupMs;
@@ -120,7 +123,7 @@ const handlers = {
         const user = users[k % users.length];
         k += totalClients;
         try {
-          const r = await login({ ...o, port, user, cache });
+          const r = await login({ ...o, port, user, cache, presence });
           r.conn.close();
           res.completed++;
           if (r.t1 >= mStart && r.t1 <= mEnd) {
@@ -312,10 +315,17 @@ const handlers = {
     return { open: state.idle.filter((c) => !c.closed).length };
   },
 
-  idleClose() {
-    for (const c of state.idle ?? []) c.close();
+  /** Close every idle session; resolve when the server has closed its side too (or after waitMs). */
+  async idleClose({ waitMs = 5000 } = {}) {
+    const conns = state.idle ?? [];
     state.idle = [];
-    return true;
+    const t0 = performance.now();
+    const closed = conns.map((c) => (c.closed ? Promise.resolve() : new Promise((r) => c.socket.once('close', r))));
+    for (const c of conns) c.close();
+    let timer;
+    await Promise.race([Promise.all(closed), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+    return { notClosed: conns.filter((c) => !c.closed).length, ms: performance.now() - t0 };
   },
 };
 

@@ -24,7 +24,8 @@ const memDir = process.env.BENCH_MEM_DIR;
 if (memDir) {
   process.on('SIGUSR2', () => {
     const s = inspectorSession();
-    const gc = (then) => s.post('HeapProfiler.collectGarbage', () => then());
+    // (the callback runs later; a post from inside a callback never answers, hence setImmediate)
+    const gc = (then) => s.post('HeapProfiler.collectGarbage', () => setImmediate(then));
     gc(() =>
       gc(() =>
         setTimeout(() => {

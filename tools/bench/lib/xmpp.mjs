@@ -201,7 +201,8 @@ export class Conn {
     if (this.closed) return;
     this.onElement = () => {};
     this.socket.end('</stream:stream>');
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    // the server answers with its </stream:stream> and FIN; don't wait forever
+    setTimeout(() => this.socket.destroy(), 5000).unref();
   }
 
   destroy(err) {
