@@ -1,7 +1,7 @@
 // RouterService.Route: one long-lived client stream per edge. Batches are
 // routed strictly in order (a stanza that must wait holds the ones behind it),
 // and the stream is paused while too much is queued, pushing back on the edge.
-import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
+import { Metadata, type ServerReadableStream, type sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from '@cx/log';
 import type { routerv1 } from '@cx/proto';
 import type { Router } from './routing';
@@ -11,6 +11,8 @@ const HIGH_WATER = 64;
 export function routerService(router: Router, log: Logger, onRouted: (n: number) => void): routerv1.RouterServiceServer {
   return {
     route(call: ServerReadableStream<routerv1.StanzaBatch, routerv1.RouteSummary>, cb: sendUnaryData<routerv1.RouteSummary>) {
+      // Headers at once: the edge's call is then committed and keeps no copy of what it sent.
+      call.sendMetadata(new Metadata());
       let chain: Promise<void> = Promise.resolve();
       let queued = 0;
       let routed = 0;

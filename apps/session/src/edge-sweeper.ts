@@ -18,7 +18,7 @@ export async function startEdgeSweeper(bus: Bus, kv: KV, directory: SessionDirec
         // Read the edge key directly before acting: keys() may lag a fresh edge.
         if (await edges.get(s.edgeId).then((e) => e?.operation === 'PUT')) continue;
         log.info({ jid: `${bare}/${s.resource}`, edge: s.edgeId }, 'ending session of a lost edge');
-        await unbind(`${bare}/${s.resource}`, s.connectionId, 'edge-lost', { bus, kv });
+        await unbind(`${bare}/${s.resource}`, s.connectionId, 'edge-lost', { bus, kv, directory });
       }
     }
   };

@@ -44,12 +44,13 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
   }
   const bare = full.slice(0, full.length - resource.length - 1);
   const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now() };
+  const guess = d.directory.versioned(bare) ?? { value: { sessions: [] }, revision: 0 };
   const outcome = await updateUser<{ ok: boolean; old?: SessionEntry }>(d.kv, bare, (cur) => {
     const old = cur.sessions.find((s) => s.resource === resource);
     const others = cur.sessions.filter((s) => s.resource !== resource);
     if (!old && others.length >= d.config.MAX_RESOURCES_PER_USER) return { next: null, result: { ok: false, old } };
     return { next: { sessions: [...others, entry] }, result: { ok: true, old } };
-  });
+  }, guess);
   if (!outcome.ok) return { result: { $case: 'errorCondition', value: 'resource-constraint' } };
   if (outcome.old && outcome.old.connectionId !== req.connectionId) {
     kick(d.bus, outcome.old, 'conflict', 'replaced by a new session with the same resource');
@@ -61,27 +62,29 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
 }
 
 /** Remove one session if it is still the given connection's. */
-export async function unbind(full: string, connectionId: string, reason: string, d: Pick<SessionDeps, 'bus' | 'kv'>): Promise<boolean> {
+export async function unbind(full: string, connectionId: string, reason: string, d: Pick<SessionDeps, 'bus' | 'kv' | 'directory'>): Promise<boolean> {
   const j = parseJid(full);
-  const removed = await updateUser(d.kv, j.bare.toString(), (cur) => {
+  const bare = j.bare.toString();
+  const removed = await updateUser(d.kv, bare, (cur) => {
     const s = cur.sessions.find((x) => x.resource === j.resource && x.connectionId === connectionId);
     if (!s) return { next: null, result: undefined };
     return { next: { sessions: cur.sessions.filter((x) => x !== s) }, result: s };
-  });
+  }, d.directory.versioned(bare));
   if (removed) publishEnded(d.bus, full, removed, reason);
   return removed !== undefined;
 }
 
 async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): Promise<boolean> {
   const j = parseJid(req.fullJid);
-  return updateUser(d.kv, j.bare.toString(), (cur) => {
+  const bare = j.bare.toString();
+  return updateUser(d.kv, bare, (cur) => {
     const i = cur.sessions.findIndex((x) => x.resource === j.resource && x.connectionId === req.connectionId);
     const s = cur.sessions[i];
     if (!s || (s.available === req.available && s.priority === req.priority)) return { next: null, result: false };
     const sessions = [...cur.sessions];
     sessions[i] = { ...s, available: req.available, priority: req.priority };
     return { next: { sessions }, result: true };
-  });
+  }, d.directory.versioned(bare));
 }
 
 async function getSessions(req: sessionv1.GetSessionsRequest, d: SessionDeps): Promise<sessionv1.GetSessionsResponse> {

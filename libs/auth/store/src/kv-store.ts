@@ -1,15 +1,10 @@
 // The built-in account store: JetStream KV bucket "accounts", one entry per
 // user holding SCRAM-SHA-1 and SCRAM-SHA-256 keys and a DIGEST-MD5 HA1 — never
 // the password. PLAIN is checked by deriving the SCRAM-SHA-256 keys again.
-import { pbkdf2 } from 'node:crypto';
-import { promisify } from 'node:util';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { buckets, decodeKey, encodeKey, type Bus, type KV } from '@cx/bus';
 import { accountv1 } from '@cx/proto';
-import { deriveScram, digestHa1, saslPrep, type Capability, type ScramCredentials, type ScramHash } from '@cx/sasl';
+import { checkScramPassword, deriveScramAsync, digestHa1, type Capability, type ScramCredentials, type ScramHash } from '@cx/sasl';
 import type { AccountResult, AccountStore } from './store';
-
-const pbkdf2Async = promisify(pbkdf2);
 
 export interface KvStoreOptions {
   domain: string;
@@ -46,36 +41,27 @@ export class KvAccountStore implements AccountStore {
 
   async testPassword(username: string, password: string): Promise<boolean> {
     const k = await this.getScram(username, 'SHA-256');
-    if (!k) return false;
-    let prepared: string;
-    try {
-      prepared = saslPrep(password);
-    } catch {
-      return false;
-    }
-    const salted = await pbkdf2Async(prepared, k.salt, k.iterations, 32, 'sha256');
-    const storedKey = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest();
-    return storedKey.length === k.storedKey.length && timingSafeEqual(storedKey, k.storedKey);
+    return k ? checkScramPassword(password, 'SHA-256', k) : false;
   }
 
   async exists(username: string): Promise<boolean> {
     return (await this.read(username)) !== null;
   }
 
-  private encode(username: string, password: string): Uint8Array {
+  private async encode(username: string, password: string): Promise<Uint8Array> {
     const it = this.opts.iterations;
-    const toKeys = (c: ScramCredentials) => ({ salt: c.salt, iterations: c.iterations, storedKey: c.storedKey, serverKey: c.serverKey });
+    const [sha1, sha256] = await Promise.all([deriveScramAsync(password, 'SHA-1', { iterations: it }), deriveScramAsync(password, 'SHA-256', { iterations: it })]);
     return accountv1.Account.encode({
       username,
-      scramSha1: toKeys(deriveScram(password, 'SHA-1', { iterations: it })),
-      scramSha256: toKeys(deriveScram(password, 'SHA-256', { iterations: it })),
+      scramSha1: sha1,
+      scramSha256: sha256,
       digestMd5Ha1: digestHa1(username, this.opts.domain, password),
       createdAtMs: Date.now(),
     }).finish();
   }
 
   async create(username: string, password: string): Promise<AccountResult> {
-    const bytes = this.encode(username, password);
+    const bytes = await this.encode(username, password);
     const existing = await this.kv.get(encodeKey(username));
     try {
       if (existing && existing.operation !== 'PUT') await this.kv.update(encodeKey(username), bytes, existing.revision);
@@ -90,7 +76,7 @@ export class KvAccountStore implements AccountStore {
   async setPassword(username: string, password: string): Promise<AccountResult> {
     const cur = await this.read(username);
     if (!cur) return { ok: false, condition: 'item-not-found', text: 'no such user' };
-    await this.kv.update(encodeKey(username), this.encode(username, password), cur.revision);
+    await this.kv.update(encodeKey(username), await this.encode(username, password), cur.revision);
     return { ok: true };
   }
 

@@ -8,6 +8,9 @@ export const channelOptions: ChannelOptions = {
   'grpc.keepalive_timeout_ms': 10_000,
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  // No transparent retries: grpc-js would otherwise keep every message written
+  // on a long-lived stream (up to 1 MiB each) until the server sends headers.
+  'grpc.enable_retries': 0,
   'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
 };
 

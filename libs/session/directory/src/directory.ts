@@ -11,8 +11,14 @@ export type SessionEntry = sessionv1.SessionEntry;
 
 const EMPTY: UserSessions = { sessions: [] };
 
+/** A value and the KV revision it was read at (0: the key does not exist). */
+export interface Versioned {
+  value: UserSessions;
+  revision: number;
+}
+
 export class SessionDirectory {
-  private readonly users = new Map<string, UserSessions>();
+  private readonly users = new Map<string, Versioned>();
   private stopped = false;
 
   private constructor(readonly kv: KV, private readonly log: Logger) {}
@@ -30,7 +36,7 @@ export class SessionDirectory {
       for await (const e of w) {
         if (this.stopped) break;
         const bare = decodeKey(e.key);
-        if (e.operation === 'PUT' && e.value.length) this.users.set(bare, sessionv1.UserSessions.decode(e.value));
+        if (e.operation === 'PUT' && e.value.length) this.users.set(bare, { value: sessionv1.UserSessions.decode(e.value), revision: e.revision });
         else this.users.delete(bare);
       }
     })().catch((err) => this.log.error({ err }, 'session directory watch ended'));
@@ -38,20 +44,24 @@ export class SessionDirectory {
 
   /** Sessions of a bare JID, from the mirror (undefined: not known locally). */
   cached(bare: string): UserSessions | undefined {
+    return this.users.get(bare)?.value;
+  }
+
+  /** The mirror's value and revision, the starting point of a revision-checked update. */
+  versioned(bare: string): Versioned | undefined {
     return this.users.get(bare);
   }
 
   /** Sessions of a bare JID, reading the bucket when the mirror has none. */
   async lookup(bare: string): Promise<UserSessions> {
     const hit = this.users.get(bare);
-    if (hit) return hit;
-    const e = await this.kv.get(encodeKey(bare));
-    return e && e.value.length ? sessionv1.UserSessions.decode(e.value) : EMPTY;
+    if (hit) return hit.value;
+    return (await read(this.kv, encodeKey(bare))).value;
   }
 
   /** Every online bare JID known to the mirror. */
-  all(): IterableIterator<[string, UserSessions]> {
-    return this.users.entries();
+  *all(): IterableIterator<[string, UserSessions]> {
+    for (const [bare, v] of this.users) yield [bare, v.value];
   }
 
   stop(): void {
@@ -63,35 +73,54 @@ export function findSession(u: UserSessions, resource: string): SessionEntry | u
   return u.sessions.find((s) => s.resource === resource);
 }
 
+async function read(kv: KV, key: string): Promise<Versioned> {
+  const e = await kv.get(key);
+  if (!e || e.operation !== 'PUT' || e.value.length === 0) return { value: EMPTY, revision: e?.revision ?? 0 };
+  return { value: sessionv1.UserSessions.decode(e.value), revision: e.revision };
+}
+
 /**
- * Update one user's sessions with optimistic concurrency (KV revision), retrying
- * on a conflicting write from another replica. `change` returns the new value
- * (an empty list deletes the key) or null to leave it alone.
+ * Update one user's sessions with optimistic concurrency (KV revision). The
+ * first attempt starts from `guess` (the mirror) when given, saving a read;
+ * a conflicting or stale revision means reading the bucket and trying again.
+ * `change` returns the new value (no sessions deletes the key) or null to
+ * leave it alone.
  */
 export async function updateUser<T>(
   kv: KV,
   bare: string,
   change: (current: UserSessions) => { next: UserSessions | null; result: T },
+  guess?: Versioned,
 ): Promise<T> {
   const key = encodeKey(bare);
+  let cur = guess ?? (await read(kv, key));
+  let fresh = guess === undefined;
   for (let attempt = 0; ; attempt++) {
-    const e = await kv.get(key);
-    const current = e && e.value.length ? sessionv1.UserSessions.decode(e.value) : EMPTY;
-    const { next, result } = change(current);
-    if (next === null) return result;
-    try {
-      if (next.sessions.length === 0) {
-        if (e && e.value.length) await kv.delete(key, { previousSeq: e.revision });
-      } else {
-        const bytes = sessionv1.UserSessions.encode(next).finish();
-        if (e) await kv.update(key, bytes, e.revision);
-        else await kv.create(key, bytes);
+    const { next, result } = change(cur.value);
+    if (next === null) {
+      if (fresh) return result;
+    } else {
+      try {
+        await write(kv, key, next, cur.revision);
+        return result;
+      } catch (err) {
+        if (attempt >= 20 || !isWrongSequence(err)) throw err;
       }
-      return result;
-    } catch (err) {
-      if (attempt >= 20 || !isWrongSequence(err)) throw err;
     }
+    // The guess said "nothing to do", or a write conflicted: decide on fresh data.
+    cur = await read(kv, key);
+    fresh = true;
   }
+}
+
+async function write(kv: KV, key: string, next: UserSessions, revision: number): Promise<void> {
+  if (next.sessions.length === 0) {
+    if (revision) await kv.delete(key, { previousSeq: revision });
+    return;
+  }
+  const bytes = sessionv1.UserSessions.encode(next).finish();
+  if (revision) await kv.update(key, bytes, revision);
+  else await kv.create(key, bytes);
 }
 
 function isWrongSequence(err: unknown): boolean {

@@ -12,7 +12,7 @@ export type {
   ServerMechanism,
 } from './types';
 export { mechanisms, offeredMechanisms, findMechanism } from './registry';
-export { deriveScram } from './scram-crypto';
+export { checkScramPassword, deriveScram, deriveScramAsync } from './scram-crypto';
 export { digestHa1 } from './digest-md5-crypto';
 export { saslPrep } from './saslprep';
 export { ScramClient, type ScramClientOptions } from './scram-client';

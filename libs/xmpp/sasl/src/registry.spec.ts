@@ -33,7 +33,9 @@ describe('mechanism registry', () => {
   it('exports exactly the public runtime API', () => {
     expect(Object.keys(api).sort()).toEqual([
       'ScramClient',
+      'checkScramPassword',
       'deriveScram',
+      'deriveScramAsync',
       'digestHa1',
       'digestMd5ClientResponse',
       'findMechanism',

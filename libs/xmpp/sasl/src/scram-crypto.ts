@@ -1,6 +1,7 @@
 // SCRAM key derivation and proofs, RFC 5802 §3 (Hi, ClientKey, StoredKey, ServerKey,
 // ClientProof, ServerSignature), with SHA-256 per RFC 7677 §3.
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import { saslPrep } from './saslprep';
 import type { ScramCredentials, ScramHash } from './types';
 
@@ -47,6 +48,33 @@ export function deriveScram(
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError('iterations must be a positive integer');
   const { storedKey, serverKey } = keysFromSaltedPassword(hash, saltedPassword(hash, password, salt, iterations));
   return { salt, iterations, storedKey, serverKey };
+}
+
+const pbkdf2Async = promisify(pbkdf2);
+
+/** deriveScram without blocking the event loop (PBKDF2 runs on the libuv pool). */
+export async function deriveScramAsync(
+  password: string,
+  hash: ScramHash,
+  opts: { salt?: Buffer; iterations?: number } = {},
+): Promise<ScramCredentials> {
+  const salt = opts.salt ?? randomBytes(DEFAULT_SALT_LENGTH);
+  const iterations = opts.iterations ?? DEFAULT_ITERATIONS;
+  if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError('iterations must be a positive integer');
+  const salted = await pbkdf2Async(Buffer.from(saslPrep(password), 'utf8'), salt, iterations, hashLength(hash), NODE_ALGORITHM[hash]);
+  const { storedKey, serverKey } = keysFromSaltedPassword(hash, salted);
+  return { salt, iterations, storedKey, serverKey };
+}
+
+/** Does this password match stored SCRAM credentials? (How PLAIN is checked against a SCRAM store.) */
+export async function checkScramPassword(password: string, hash: ScramHash, stored: ScramCredentials): Promise<boolean> {
+  let derived: ScramCredentials;
+  try {
+    derived = await deriveScramAsync(password, hash, { salt: stored.salt, iterations: stored.iterations });
+  } catch {
+    return false; // SASLprep refused the password
+  }
+  return constantTimeEqual(derived.storedKey, stored.storedKey);
 }
 
 export function xor(a: Buffer, b: Buffer): Buffer {
