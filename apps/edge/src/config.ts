@@ -12,6 +12,7 @@ export const edgeConfig = defineConfig({
   MAX_STANZA_BYTES: int(262144, 'Largest stanza accepted; beyond it the stream is closed with policy-violation', 1024),
   MAX_AUTH_FAILURES: int(3, 'Failed SASL attempts allowed on one stream (RFC 6120 §6.4.5: 2 to 5)', 1, 5),
   ROUTER_STREAMS: int(2, 'Long-lived Route streams to the router (spread over router replicas)', 1, 64),
+  SESSION_STREAMS: int(2, 'Long-lived Sessions streams (bind, unbind) to the session service', 1, 64),
   AUTH_STREAMS: int(2, 'Long-lived SASL Exchange streams to the auth service', 1, 64),
   HEARTBEAT_INTERVAL_MS: int(5000, 'How often the edge refreshes its liveness entry in NATS', 500),
 });

@@ -8,6 +8,7 @@ import { EdgeServer } from './edge-server';
 import { startInbox } from './inbox';
 import { RouterLink } from './router-link';
 import { SaslLink } from './sasl-link';
+import { SessionLink } from './session-link';
 import { edgeServices } from './services';
 import { watchAuthOffer } from './auth-offer';
 
@@ -15,7 +16,7 @@ main(() =>
   runService('edge', edgeConfig, async ({ config, log: baseLog, bus }) => {
     const log = baseLog.child({ edge: config.EDGE_ID });
     const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
-    const session = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
+    const session = new SessionLink(createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR), config.SESSION_STREAMS, log);
     const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR);
     const sasl = new SaslLink(auth, config.AUTH_STREAMS, log);
     const router = new RouterLink(routerClient, config.EDGE_ID, config.ROUTER_STREAMS, log);
@@ -40,6 +41,7 @@ main(() =>
         stopOffer();
         router.close();
         sasl.close();
+        session.close();
         stopInbox();
       },
     };

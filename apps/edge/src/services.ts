@@ -3,10 +3,11 @@
 import { call } from '@cx/grpc';
 import type { AccountOp } from '@cx/c2s';
 import type { Logger } from '@cx/log';
-import type { authv1, routerv1, sessionv1 } from '@cx/proto';
+import type { authv1, routerv1 } from '@cx/proto';
 import type { Connection } from './connection';
 import type { RouterLink } from './router-link';
 import type { SaslLink } from './sasl-link';
+import type { SessionLink } from './session-link';
 
 export interface AccountOutcome {
   ok: boolean;
@@ -28,7 +29,7 @@ export interface ServiceDeps {
   domain: string;
   edgeId: string;
   auth: authv1.AuthServiceClient;
-  session: sessionv1.SessionServiceClient;
+  session: SessionLink;
   sasl: SaslLink;
   router: RouterLink;
   log: Logger;
@@ -47,7 +48,7 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
   return {
     sasl: d.sasl,
     async bind(username, resource, connectionId) {
-      const r = await call(session.bind.bind(session), { username, domain, resource, edgeId: d.edgeId, connectionId });
+      const r = await session.bind({ username, domain, resource, edgeId: d.edgeId, connectionId });
       const res = r.result;
       if (res?.$case === 'fullJid') {
         slots.set(connectionId, slot++);
@@ -77,7 +78,7 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
       slots.delete(conn.id);
       d.onEnded(conn);
       if (!jid) return;
-      call(session.unbind.bind(session), { fullJid: jid, connectionId: conn.id, reason: 'closed' }).catch((err: Error) =>
+      session.unbind({ fullJid: jid, connectionId: conn.id, reason: 'closed' }).catch((err: Error) =>
         d.log.warn({ err: err.message, jid }, 'unbind failed'),
       );
     },

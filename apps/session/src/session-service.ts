@@ -2,6 +2,7 @@
 // A conflicting bind wins and the older session is kicked with <conflict/>
 // (RFC 6120 §7.7.2.2, the policy ejabberd and Prosody default to).
 import { randomBytes } from 'node:crypto';
+import { Metadata } from '@grpc/grpc-js';
 import { subjects, type Bus, type KV } from '@cx/bus';
 import { unary as unaryCall } from '@cx/grpc';
 import type { Logger } from '@cx/log';
@@ -98,6 +99,27 @@ async function getSessions(req: sessionv1.GetSessionsRequest, d: SessionDeps): P
 export function sessionService(d: SessionDeps): sessionv1.SessionServiceServer {
   const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall(d.log, fn);
   return {
+    sessions: (call) => {
+      call.sendMetadata(new Metadata());
+      call.on('data', (req: sessionv1.SessionsRequest) => {
+        const requestId = req.requestId;
+        const op = req.op;
+        const work: Promise<sessionv1.SessionsResponse['result']> | undefined =
+          op?.$case === 'bind' ? bind(op.value, d).then((value) => ({ $case: 'bind', value }))
+          : op?.$case === 'unbind' ? unbind(op.value.fullJid, op.value.connectionId, op.value.reason || 'closed', d).then((removed) => ({ $case: 'unbind', value: { removed } }))
+          : undefined;
+        if (!work) return;
+        work.then(
+          (result) => call.write({ requestId, result }),
+          (err: Error) => {
+            d.log.error({ err }, 'session operation failed');
+            call.write({ requestId, result: { $case: 'error', value: err.message } });
+          },
+        );
+      });
+      call.on('end', () => call.end());
+      call.on('error', () => undefined);
+    },
     bind: unary((req: sessionv1.BindRequest) => bind(req, d)),
     unbind: unary(async (req: sessionv1.UnbindRequest) => ({ removed: await unbind(req.fullJid, req.connectionId, req.reason || 'closed', d) })),
     setPresence: unary(async (req: sessionv1.SetPresenceRequest) => ({ updated: await setPresence(req, d) })),

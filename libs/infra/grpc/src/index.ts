@@ -3,4 +3,6 @@ export { serverOptions, startGrpcServer } from './server';
 export type { GrpcServerOptions, RunningGrpcServer } from './server';
 export { channelOptions, createClient, waitForReady, waitingMetadata } from './client';
 export { call, unary } from './calls';
+export { DuplexMux } from './duplex-mux';
+export type { Conversation } from './duplex-mux';
 export { Metadata, status, type ServiceError } from '@grpc/grpc-js';

@@ -10,8 +10,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -87,6 +89,18 @@ export interface OnlineUser {
 
 export interface GetSessionsResponse {
   users: OnlineUser[];
+}
+
+export interface SessionsRequest {
+  requestId: number;
+  op?: { $case: "bind"; value: BindRequest } | { $case: "unbind"; value: UnbindRequest } | undefined;
+}
+
+export interface SessionsResponse {
+  requestId: number;
+  result?: { $case: "bind"; value: BindResponse } | { $case: "unbind"; value: UnbindResponse } | //
+  /** Infrastructure trouble (the registry could not be updated). */
+  { $case: "error"; value: string } | undefined;
 }
 
 function createBaseSessionEntry(): SessionEntry {
@@ -900,8 +914,225 @@ export const GetSessionsResponse: MessageFns<GetSessionsResponse> = {
   },
 };
 
+function createBaseSessionsRequest(): SessionsRequest {
+  return { requestId: 0, op: undefined };
+}
+
+export const SessionsRequest: MessageFns<SessionsRequest> = {
+  encode(message: SessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    switch (message.op?.$case) {
+      case "bind":
+        BindRequest.encode(message.op.value, writer.uint32(18).fork()).join();
+        break;
+      case "unbind":
+        UnbindRequest.encode(message.op.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.op = { $case: "bind", value: BindRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.op = { $case: "unbind", value: UnbindRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<SessionsRequest>): SessionsRequest {
+    return SessionsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionsRequest>): SessionsRequest {
+    const message = createBaseSessionsRequest();
+    message.requestId = object.requestId ?? 0;
+    switch (object.op?.$case) {
+      case "bind": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "bind", value: BindRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "unbind": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "unbind", value: UnbindRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseSessionsResponse(): SessionsResponse {
+  return { requestId: 0, result: undefined };
+}
+
+export const SessionsResponse: MessageFns<SessionsResponse> = {
+  encode(message: SessionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    switch (message.result?.$case) {
+      case "bind":
+        BindResponse.encode(message.result.value, writer.uint32(18).fork()).join();
+        break;
+      case "unbind":
+        UnbindResponse.encode(message.result.value, writer.uint32(26).fork()).join();
+        break;
+      case "error":
+        writer.uint32(34).string(message.result.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = { $case: "bind", value: BindResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.result = { $case: "unbind", value: UnbindResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.result = { $case: "error", value: reader.string() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<SessionsResponse>): SessionsResponse {
+    return SessionsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionsResponse>): SessionsResponse {
+    const message = createBaseSessionsResponse();
+    message.requestId = object.requestId ?? 0;
+    switch (object.result?.$case) {
+      case "bind": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "bind", value: BindResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "unbind": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "unbind", value: UnbindResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "error", value: object.result.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
 export type SessionServiceService = typeof SessionServiceService;
 export const SessionServiceService = {
+  /**
+   * The edge's way in: Bind and Unbind multiplexed by request_id on a few
+   * long-lived streams per edge (one message each way per operation, instead
+   * of a unary call's HTTP/2 stream).
+   */
+  sessions: {
+    path: "/xmpp.session.v1.SessionService/Sessions" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: SessionsRequest): Buffer => Buffer.from(SessionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SessionsRequest => SessionsRequest.decode(value),
+    responseSerialize: (value: SessionsResponse): Buffer => Buffer.from(SessionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SessionsResponse => SessionsResponse.decode(value),
+  },
   bind: {
     path: "/xmpp.session.v1.SessionService/Bind" as const,
     requestStream: false as const,
@@ -941,6 +1172,12 @@ export const SessionServiceService = {
 } as const;
 
 export interface SessionServiceServer extends UntypedServiceImplementation {
+  /**
+   * The edge's way in: Bind and Unbind multiplexed by request_id on a few
+   * long-lived streams per edge (one message each way per operation, instead
+   * of a unary call's HTTP/2 stream).
+   */
+  sessions: handleBidiStreamingCall<SessionsRequest, SessionsResponse>;
   bind: handleUnaryCall<BindRequest, BindResponse>;
   unbind: handleUnaryCall<UnbindRequest, UnbindResponse>;
   setPresence: handleUnaryCall<SetPresenceRequest, SetPresenceResponse>;
@@ -948,6 +1185,14 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
 }
 
 export interface SessionServiceClient extends Client {
+  /**
+   * The edge's way in: Bind and Unbind multiplexed by request_id on a few
+   * long-lived streams per edge (one message each way per operation, instead
+   * of a unary call's HTTP/2 stream).
+   */
+  sessions(): ClientDuplexStream<SessionsRequest, SessionsResponse>;
+  sessions(options: Partial<CallOptions>): ClientDuplexStream<SessionsRequest, SessionsResponse>;
+  sessions(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<SessionsRequest, SessionsResponse>;
   bind(request: BindRequest, callback: (error: ServiceError | null, response: BindResponse) => void): ClientUnaryCall;
   bind(
     request: BindRequest,
