@@ -80,7 +80,7 @@ export async function startNats({ dataDir, port, onLine = () => {}, detached = f
 
 /** Start one built app (dist/apps/<name>/main.cjs) with env. */
 export function startApp(name, env, { onLine = () => {}, detached = false } = {}) {
-  const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist/apps', name, 'main.cjs')], {
+  const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'main.cjs')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // detached: a terminal's Ctrl-C reaches only the parent, which stops the

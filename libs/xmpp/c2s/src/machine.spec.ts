@@ -116,6 +116,8 @@ describe('c2s machine', () => {
     r = run(r.state, elem(`<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>`));
     expect(r.state.name).toBe('session_established');
     expect(sent(r.actions)).toEqual([`<iq type="result" id="s1" from="localhost" to="juliet@localhost/Balcony"/>`]);
+    r = run(r.state, elem(`<iq type='set' id='b2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`));
+    expect(sent(r.actions)[0]).toContain('<not-allowed xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>');
     r = run(r.state, elem(`<message to='romeo@localhost' type='chat'><body>hi</body></message>`));
     expect(r.actions).toHaveLength(1);
     expect(String((r.actions[0] as { el: Element }).el)).toBe(`<message to="romeo@localhost" type="chat" from="juliet@localhost/Balcony"><body>hi</body></message>`);

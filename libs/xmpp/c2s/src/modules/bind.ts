@@ -3,6 +3,7 @@
 import { child, errorReply, iqResult, isStanzaErrorCondition, NS, prepareResource, StanzaError, x, type Element } from '@cx/xmpp-core';
 import { send, stay } from '../stream';
 import type { C2sContext, C2sModule, C2sState, Transition } from '../types';
+import { routeStanza } from './established';
 
 function onBind(state: C2sState, iq: Element, ctx: C2sContext): Transition {
   if (iq.attrs.type !== 'set' || !iq.attrs.id) {
@@ -32,6 +33,13 @@ export const bind: C2sModule = {
   name: 'bind',
   spec: 'RFC 6120 §7',
   postAuthFeatures: () => [x('bind', { xmlns: NS.BIND })],
-  elements: [{ states: ['wait_for_bind'], name: 'iq', xmlns: NS.CLIENT, payloadNs: NS.BIND, handle: onBind }],
+  elements: [
+    { states: ['wait_for_bind'], name: 'iq', xmlns: NS.CLIENT, payloadNs: NS.BIND, handle: onBind },
+    // One resource per stream (RFC 6120 §7.1): a second bind is not allowed.
+    {
+      states: ['wait_for_session', 'session_established'], name: 'iq', xmlns: NS.CLIENT, payloadNs: NS.BIND,
+      handle: (s, iq, ctx) => (iq.attrs.to ? routeStanza(s, iq, ctx) : stay(s, send(errorReply(iq, new StanzaError('not-allowed', 'a resource is already bound to this stream'), ctx.domain)))),
+    },
+  ],
   results: { 'bind-result': (s, e, ctx) => onBindResult(s, e.iq, ctx, e.jid, e.condition) },
 };
