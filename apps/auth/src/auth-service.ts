@@ -1,7 +1,7 @@
 // AuthService over the chosen account store: SASL exchanges, XEP-0077
 // registration and the admin calls xmppctl uses.
 import type { AccountStore } from '@cx/auth-store';
-import { unary as unaryCall } from '@cx/grpc';
+import { unary as unaryCall, type OpenStreams } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import { authv1 } from '@cx/proto';
 import { offeredMechanisms, type CredentialSource } from '@cx/sasl';
@@ -28,7 +28,7 @@ function fail(condition: string, text: string): authv1.AccountResult {
   return { ok: false, condition, text, username: '' };
 }
 
-export function authService(store: AccountStore, config: AuthConfig, log: Logger): authv1.AuthServiceServer {
+export function authService(store: AccountStore, config: AuthConfig, log: Logger, streams: OpenStreams): authv1.AuthServiceServer {
   const mechanisms = offeredMechanisms(store.capabilities).map((m) => m.name);
   const source = preparedSource(store);
   const account = async (u: string, op: (p: string) => Promise<{ ok: true } | { ok: false; condition: string; text?: string }>) => {
@@ -42,7 +42,7 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
 
   return {
     listMechanisms: unary(async () => ({ mechanisms })),
-    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, log }),
+    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, log, streams }),
     getRegistrationInfo: unary(async () => ({ open: config.REGISTRATION_OPEN && store.writable, instructions: config.REGISTRATION_INSTRUCTIONS })),
     register: unary(async (req: authv1.RegisterRequest) => {
       if (!req.admin && !config.REGISTRATION_OPEN) return fail('not-allowed', 'registration is closed');

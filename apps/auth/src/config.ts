@@ -7,6 +7,7 @@ export const authConfig = defineConfig({
   AUTH_BACKEND: oneOf(['internal'] as const, 'internal', 'Account backend: internal (JetStream KV)'),
   REGISTRATION_OPEN: bool(false, 'Allow in-band registration of new accounts (XEP-0077); keep it off in production (XEP-0479)'),
   REGISTRATION_INSTRUCTIONS: str('Choose a username and password to register with this server.', 'Instructions in the registration form'),
+  ACCOUNT_CACHE_SIZE: int(100000, 'Accounts the auth service keeps in memory (changes made anywhere are seen at once through a KV watch; 0: none)', 0),
   SCRAM_ITERATIONS: int(4096, 'PBKDF2 iteration count for new SCRAM credentials', 4096, 10_000_000),
 });
 

@@ -1,6 +1,6 @@
 // Composition root of the auth service.
 import { KvAccountStore } from '@cx/auth-store';
-import { startGrpcServer } from '@cx/grpc';
+import { OpenStreams, startGrpcServer } from '@cx/grpc';
 import { authv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
 import { authService } from './auth-service';
@@ -8,11 +8,13 @@ import { authConfig } from './config';
 
 main(() =>
   runService('auth', authConfig, async ({ config, log, bus }) => {
-    const store = await KvAccountStore.open(bus, { domain: config.XMPP_DOMAIN, iterations: config.SCRAM_ITERATIONS });
+    const store = await KvAccountStore.open(bus, { domain: config.XMPP_DOMAIN, iterations: config.SCRAM_ITERATIONS, cacheSize: config.ACCOUNT_CACHE_SIZE });
+    const streams = new OpenStreams();
     const grpc = await startGrpcServer({
+      streams,
       host: config.GRPC_HOST,
       port: config.AUTH_GRPC_PORT,
-      services: [[authv1.AuthServiceService, authService(store, config, log) as never]],
+      services: [[authv1.AuthServiceService, authService(store, config, log, streams) as never]],
     });
     grpc.setServing(true);
     bus.onConnectivity(grpc.setServing);

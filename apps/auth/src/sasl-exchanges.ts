@@ -1,6 +1,7 @@
 // The Exchange stream: many SASL exchanges multiplexed on one long-lived gRPC
 // stream per edge, each with its mechanism state held here until it ends.
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { StreamWork, type OpenStreams } from '@cx/grpc';
 import { authv1 } from '@cx/proto';
 import { findMechanism, type CredentialSource, type SaslStep, type ServerExchange } from '@cx/sasl';
 import { prepareLocal } from '@cx/xmpp-core';
@@ -11,6 +12,7 @@ export interface ExchangeDeps {
   offered: (secure: boolean) => string[];
   source: CredentialSource;
   log: Logger;
+  streams: OpenStreams;
   onResult?: (mechanism: string, outcome: string) => void;
 }
 
@@ -18,6 +20,7 @@ type Stream = ServerDuplexStream<authv1.SaslRequest, authv1.SaslResponse>;
 
 export function handleExchangeStream(call: Stream, deps: ExchangeDeps): void {
   const live = new Map<number, { ex: ServerExchange; mechanism: string }>();
+  const work = new StreamWork(deps.streams, () => call.end());
 
   const reply = (exchangeId: number, mechanism: string, step: SaslStep): void => {
     if (step.kind === 'challenge') return void call.write({ exchangeId, result: { $case: 'challenge', value: step.data } });
@@ -38,7 +41,7 @@ export function handleExchangeStream(call: Stream, deps: ExchangeDeps): void {
   };
 
   const run = (id: number, mechanism: string, p: Promise<SaslStep>): void => {
-    p.then(
+    work.run(p).then(
       (step) => reply(id, mechanism, step),
       (err) => {
         deps.log.error({ err, mechanism }, 'SASL step failed');
@@ -64,6 +67,12 @@ export function handleExchangeStream(call: Stream, deps: ExchangeDeps): void {
     if (!cur) return reply(id, '', { kind: 'failure', condition: 'malformed-request', text: 'no such exchange' });
     run(id, cur.mechanism, cur.ex.step(Buffer.from(step.value)));
   });
-  call.on('end', () => call.end());
-  call.on('error', () => live.clear());
+  call.on('end', () => {
+    work.closed();
+    call.end();
+  });
+  call.on('error', () => {
+    work.closed();
+    live.clear();
+  });
 }

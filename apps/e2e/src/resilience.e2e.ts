@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { eventsv1 } from '@cx/proto';
 import { login, register, uniqueName } from '@cx/testing';
-import { startStack, waitForPort, type Proc, type Stack } from '@cx/stack';
+import { freePort, startApp, startStack, waitForPort, type Proc, type Stack } from '@cx/stack';
 
 let stack: Stack;
 let nc: NatsConnection;
@@ -33,6 +33,30 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+describe('account changes across auth replicas', () => {
+  it('a password changed through one auth replica stops the old one working through another at once', async () => {
+    const [a] = stack.edgePorts;
+    const erin = uniqueName('erin');
+    await register(a, erin, 'old');
+    (await login(a, erin, 'old')).c.close(); // the edge's auth replica now has erin cached
+    const auth = stack.procs.find((p) => p.name === 'auth') as Proc;
+    const port = await freePort();
+    const second = startApp('auth', { ...auth.env, AUTH_GRPC_PORT: String(port) });
+    try {
+      await waitForPort(port);
+      const ctl = (...args: string[]) =>
+        exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], { env: { ...process.env, ...stack.addrs, AUTH_ADDR: `127.0.0.1:${port}` } });
+      await ctl('passwd', erin, 'new');
+      await expect(login(a, erin, 'old')).rejects.toThrow(/not-authorized/);
+      (await login(a, erin, 'new')).c.close();
+      await ctl('unregister', erin);
+      await expect(login(a, erin, 'new')).rejects.toThrow(/not-authorized/);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe('session registry', () => {
   it('survives a restart of the session service', async () => {
     const [a, b] = stack.edgePorts;
@@ -53,6 +77,28 @@ describe('session registry', () => {
     al.c.close();
     bo.c.close();
   });
+
+  it('sessions keep chatting and new logins work across restarts of router and auth', async () => {
+    const [a, b] = stack.edgePorts;
+    const fay = uniqueName('fay');
+    const gus = uniqueName('gus');
+    await register(a, fay, 'pw');
+    await register(a, gus, 'pw');
+    const f = await login(a, fay, 'pw', { presence: true });
+    const g = await login(b, gus, 'pw', { presence: true });
+    for (const name of ['router', 'auth']) {
+      const p = stack.procs.find((x) => x.name === name) as Proc;
+      const t0 = Date.now();
+      await p.stop();
+      expect(Date.now() - t0).toBeLessThan(5000); // the long-lived streams end at once, not at the shutdown timeout
+      stack.restart(p);
+    }
+    f.c.send(`<message to='${g.jid}' id='after-restarts'><body>still here</body></message>`);
+    expect((await g.c.until((el) => el.name === 'message', 10_000)).attrs.id).toBe('after-restarts');
+    (await login(b, fay, 'pw', { resource: 'second' })).c.close();
+    f.c.close();
+    g.c.close();
+  }, 30_000);
 
   it('ends the sessions of an edge killed with SIGKILL, and says so on NATS', async () => {
     const [a, b] = stack.edgePorts;

@@ -1,6 +1,6 @@
 // Composition root of the router service.
 import { Counter } from 'prom-client';
-import { call, createClient, startGrpcServer } from '@cx/grpc';
+import { call, createClient, OpenStreams, startGrpcServer } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
 import { routerv1, sessionv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
@@ -26,10 +26,12 @@ main(() =>
         await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, available, priority }, 5000);
       },
     });
+    const streams = new OpenStreams();
     const grpc = await startGrpcServer({
+      streams,
       host: config.GRPC_HOST,
       port: config.ROUTER_GRPC_PORT,
-      services: [[routerv1.RouterServiceService, routerService(router, log, (n) => routedTotal.inc(n)) as never]],
+      services: [[routerv1.RouterServiceService, routerService(router, log, streams, (n) => routedTotal.inc(n)) as never]],
     });
     grpc.setServing(true);
     bus.onConnectivity(grpc.setServing);

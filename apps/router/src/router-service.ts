@@ -2,13 +2,14 @@
 // routed strictly in order (a stanza that must wait holds the ones behind it),
 // and the stream is paused while too much is queued, pushing back on the edge.
 import { Metadata, type ServerReadableStream, type sendUnaryData } from '@grpc/grpc-js';
+import { StreamWork, type OpenStreams } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import type { routerv1 } from '@cx/proto';
 import type { Router } from './routing';
 
 const HIGH_WATER = 64;
 
-export function routerService(router: Router, log: Logger, onRouted: (n: number) => void): routerv1.RouterServiceServer {
+export function routerService(router: Router, log: Logger, streams: OpenStreams, onRouted: (n: number) => void): routerv1.RouterServiceServer {
   return {
     route(call: ServerReadableStream<routerv1.StanzaBatch, routerv1.RouteSummary>, cb: sendUnaryData<routerv1.RouteSummary>) {
       // Headers at once: the edge's call is then committed and keeps no copy of what it sent.
@@ -16,6 +17,15 @@ export function routerService(router: Router, log: Logger, onRouted: (n: number)
       let chain: Promise<void> = Promise.resolve();
       let queued = 0;
       let routed = 0;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        work.closed();
+        cb(null, { routed });
+      };
+      // On shutdown: route what was received, then end the call; the edge opens a new one elsewhere.
+      const work = new StreamWork(streams, finish);
       const process = async (batch: routerv1.StanzaBatch) => {
         for (const s of batch.stanzas) {
           try {
@@ -30,12 +40,12 @@ export function routerService(router: Router, log: Logger, onRouted: (n: number)
       };
       call.on('data', (batch: routerv1.StanzaBatch) => {
         if (++queued >= HIGH_WATER) call.pause();
-        chain = chain.then(() => process(batch)).finally(() => {
+        chain = work.run(chain.then(() => process(batch))).finally(() => {
           if (--queued < HIGH_WATER / 2) call.resume();
         });
       });
-      call.on('end', () => void chain.then(() => cb(null, { routed })));
-      call.on('error', () => undefined);
+      call.on('end', () => void chain.then(finish));
+      call.on('error', () => work.closed());
     },
   };
 }

@@ -1,5 +1,5 @@
 // Composition root of the session service.
-import { startGrpcServer } from '@cx/grpc';
+import { OpenStreams, startGrpcServer } from '@cx/grpc';
 import { sessionv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
@@ -12,10 +12,12 @@ main(() =>
     const directory = await SessionDirectory.open(bus, log);
     const kv = directory.kv;
     const stopSweeper = await startEdgeSweeper(bus, kv, directory, { intervalMs: config.EDGE_SWEEP_INTERVAL_MS, ttlMs: config.EDGE_TTL_MS }, log);
+    const streams = new OpenStreams();
     const grpc = await startGrpcServer({
+      streams,
       host: config.GRPC_HOST,
       port: config.SESSION_GRPC_PORT,
-      services: [[sessionv1.SessionServiceService, sessionService({ bus, kv, directory, config, log }) as never]],
+      services: [[sessionv1.SessionServiceService, sessionService({ bus, kv, directory, config, log, streams }) as never]],
     });
     grpc.setServing(true);
     bus.onConnectivity(grpc.setServing);

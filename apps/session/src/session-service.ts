@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
 import { subjects, type Bus, type KV } from '@cx/bus';
-import { unary as unaryCall } from '@cx/grpc';
+import { StreamWork, unary as unaryCall, type OpenStreams } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import { edgev1, eventsv1, sessionv1 } from '@cx/proto';
 import { updateUser, type SessionDirectory, type SessionEntry } from '@cx/session-directory';
@@ -17,6 +17,7 @@ export interface SessionDeps {
   directory: SessionDirectory;
   config: SessionConfig;
   log: Logger;
+  streams: OpenStreams;
 }
 
 /** 16 random bytes: unique and unguessable (RFC 6120 §7.6.1, §13.10). */
@@ -101,15 +102,16 @@ export function sessionService(d: SessionDeps): sessionv1.SessionServiceServer {
   return {
     sessions: (call) => {
       call.sendMetadata(new Metadata());
+      const work = new StreamWork(d.streams, () => call.end());
       call.on('data', (req: sessionv1.SessionsRequest) => {
         const requestId = req.requestId;
         const op = req.op;
-        const work: Promise<sessionv1.SessionsResponse['result']> | undefined =
+        const op$: Promise<sessionv1.SessionsResponse['result']> | undefined =
           op?.$case === 'bind' ? bind(op.value, d).then((value) => ({ $case: 'bind', value }))
           : op?.$case === 'unbind' ? unbind(op.value.fullJid, op.value.connectionId, op.value.reason || 'closed', d).then((removed) => ({ $case: 'unbind', value: { removed } }))
           : undefined;
-        if (!work) return;
-        work.then(
+        if (!op$) return;
+        work.run(op$).then(
           (result) => call.write({ requestId, result }),
           (err: Error) => {
             d.log.error({ err }, 'session operation failed');
@@ -117,8 +119,11 @@ export function sessionService(d: SessionDeps): sessionv1.SessionServiceServer {
           },
         );
       });
-      call.on('end', () => call.end());
-      call.on('error', () => undefined);
+      call.on('end', () => {
+        work.closed();
+        call.end();
+      });
+      call.on('error', () => work.closed());
     },
     bind: unary((req: sessionv1.BindRequest) => bind(req, d)),
     unbind: unary(async (req: sessionv1.UnbindRequest) => ({ removed: await unbind(req.fullJid, req.connectionId, req.reason || 'closed', d) })),

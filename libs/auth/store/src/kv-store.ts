@@ -9,6 +9,13 @@ import type { AccountResult, AccountStore } from './store';
 export interface KvStoreOptions {
   domain: string;
   iterations: number;
+  /** Accounts kept in memory (0: none); a KV watch drops changed ones at once. */
+  cacheSize?: number;
+}
+
+interface Stored {
+  account: accountv1.Account;
+  revision: number;
 }
 
 export class KvAccountStore implements AccountStore {
@@ -16,16 +23,41 @@ export class KvAccountStore implements AccountStore {
   readonly writable = true;
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['scram:SHA-1', 'scram:SHA-256', 'digest-md5:ha1', 'password:test']);
 
+  /** Recently read accounts (null: known not to exist), oldest first. */
+  private readonly cache = new Map<string, Stored | null>();
+  /** Bumped on every change seen by the watch: a read that overlapped one is not cached. */
+  private changes = 0;
+
   private constructor(private readonly kv: KV, private readonly opts: KvStoreOptions) {}
 
   static async open(bus: Bus, opts: KvStoreOptions): Promise<KvAccountStore> {
-    return new KvAccountStore(await bus.bucket(buckets.accounts), opts);
+    const store = new KvAccountStore(await bus.bucket(buckets.accounts), opts);
+    if (opts.cacheSize) await store.watchChanges();
+    return store;
   }
 
-  private async read(username: string): Promise<{ account: accountv1.Account; revision: number } | null> {
+  /** Every replica sees every change (registration, password change, removal) and forgets that account. */
+  private async watchChanges(): Promise<void> {
+    const w = await this.kv.watch({ key: '>', include: 'updates' });
+    void (async () => {
+      for await (const e of w) {
+        this.changes++;
+        this.cache.delete(decodeKey(e.key));
+      }
+    })();
+  }
+
+  private async read(username: string): Promise<Stored | null> {
+    const hit = this.cache.get(username);
+    if (hit !== undefined) return hit;
+    const before = this.changes;
     const e = await this.kv.get(encodeKey(username));
-    if (!e || e.value.length === 0 || e.operation !== 'PUT') return null;
-    return { account: accountv1.Account.decode(e.value), revision: e.revision };
+    const found = !e || e.value.length === 0 || e.operation !== 'PUT' ? null : { account: accountv1.Account.decode(e.value), revision: e.revision };
+    if (this.opts.cacheSize && this.changes === before) {
+      this.cache.set(username, found);
+      if (this.cache.size > this.opts.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+    }
+    return found;
   }
 
   async getScram(username: string, hash: ScramHash): Promise<ScramCredentials | null> {
@@ -61,12 +93,14 @@ export class KvAccountStore implements AccountStore {
   }
 
   async create(username: string, password: string): Promise<AccountResult> {
+    this.forget(username);
     const bytes = await this.encode(username, password);
     const existing = await this.kv.get(encodeKey(username));
     try {
       if (existing && existing.operation !== 'PUT') await this.kv.update(encodeKey(username), bytes, existing.revision);
       else if (existing) return { ok: false, condition: 'conflict', text: 'the username is taken' };
       else await this.kv.create(encodeKey(username), bytes);
+      this.forget(username);
       return { ok: true };
     } catch {
       return { ok: false, condition: 'conflict', text: 'the username is taken' };
@@ -74,16 +108,24 @@ export class KvAccountStore implements AccountStore {
   }
 
   async setPassword(username: string, password: string): Promise<AccountResult> {
+    this.forget(username);
     const cur = await this.read(username);
     if (!cur) return { ok: false, condition: 'item-not-found', text: 'no such user' };
     await this.kv.update(encodeKey(username), await this.encode(username, password), cur.revision);
+    this.forget(username);
     return { ok: true };
   }
 
   async remove(username: string): Promise<AccountResult> {
     if (!(await this.exists(username))) return { ok: false, condition: 'item-not-found', text: 'no such user' };
     await this.kv.purge(encodeKey(username));
+    this.forget(username);
     return { ok: true };
+  }
+
+  private forget(username: string): void {
+    this.changes++;
+    this.cache.delete(username);
   }
 
   async list(): Promise<string[]> {

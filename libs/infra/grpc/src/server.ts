@@ -2,11 +2,14 @@
 // graceful shutdown.
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Health } from './health';
+import type { OpenStreams } from './open-streams';
 
 export interface GrpcServerOptions {
   host: string;
   port: number;
   services: Array<[ServiceDefinition, UntypedServiceImplementation]>;
+  /** Long-lived streams to end first on shutdown. */
+  streams?: OpenStreams;
 }
 
 export interface RunningGrpcServer {
@@ -54,10 +57,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
           server.forceShutdown();
           resolve();
         }, timeoutMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
+        void Promise.resolve(opts.streams?.endAll()).finally(() =>
+          server.tryShutdown(() => {
+            clearTimeout(timer);
+            resolve();
+          }),
+        );
       }),
   };
 }

@@ -3,7 +3,7 @@
 // (sasl, register, bind, session, caps, routing) found through one dispatch
 // table, so adding a feature does not touch this file. States are ejabberd's.
 import { NS, type Element } from '@cx/xmpp-core';
-import { fail, featuresElement, send, stay, streamHeader } from './stream';
+import { fail, features, send, stay, streamHeader } from './stream';
 import type { C2sContext, C2sEvent, C2sModule, C2sState, C2sStateName, ElementRoute, Transition } from './types';
 
 export interface C2sMachine {
@@ -78,7 +78,7 @@ function onStreamOpen(state: C2sState, name: string, attrs: Record<string, strin
   const major = Number((attrs.version ?? '0.9').split('.')[0]);
   if (!(major >= 1)) return fail(next, ctx, 'unsupported-version', 'XMPP 1.0 streams only');
   const opened: C2sState = { ...next, opened: true, name: next.username ? 'wait_for_bind' : 'wait_for_feature_request' };
-  return stay(opened, send(streamHeader(opened, ctx)), send(featuresElement(opened, ctx, modules)));
+  return stay(opened, send(streamHeader(opened, ctx) + features(opened, ctx, modules)));
 }
 
 /** Anything no module claims in this state. */

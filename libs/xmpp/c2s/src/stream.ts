@@ -21,6 +21,20 @@ export function featuresElement(state: C2sState, ctx: C2sContext, modules: reado
   return x('stream:features', {}, ...children);
 }
 
+/** The features depend only on the context and the phase: serialize them once per change of either. */
+const featuresCache = new WeakMap<C2sContext, { key: string; xml: [string, string] }>();
+
+export function features(state: C2sState, ctx: C2sContext, modules: readonly C2sModule[]): string {
+  const key = `${ctx.mechanisms.join(' ')}|${ctx.registrationOpen}|${ctx.caps?.ver ?? ''}`;
+  let c = featuresCache.get(ctx);
+  if (!c || c.key !== key) {
+    const pre = featuresElement({ ...state, username: undefined }, ctx, modules).toString();
+    const post = featuresElement({ ...state, username: '' }, ctx, modules).toString();
+    featuresCache.set(ctx, (c = { key, xml: [pre, post] }));
+  }
+  return c.xml[state.username === undefined ? 0 : 1];
+}
+
 /** Close the stream with a stream error; our header goes first if it was not sent (RFC 6120 §4.9.1.1). */
 export function fail(state: C2sState, ctx: C2sContext, condition: StreamErrorCondition, text?: string): Transition {
   const actions: C2sAction[] = [];
