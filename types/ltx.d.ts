@@ -27,7 +27,6 @@ declare module 'ltx' {
     append(...nodes: Node[]): void;
     prepend(...nodes: Node[]): void;
     remove(el: Element | string, xmlns?: string): this;
-    clone(): Element;
     toString(): string;
     write(writer: (s: string) => void): void;
   }

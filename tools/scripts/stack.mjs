@@ -123,7 +123,7 @@ export async function startStack({ dataDir, edges = 1, env = {}, natsPort, c2sPo
   };
   app('auth', { AUTH_GRPC_PORT: String(authPort) });
   app('session', { SESSION_GRPC_PORT: String(sessionPort) });
-  app('router', { ROUTER_GRPC_PORT: String(routerPort), SESSION_ADDR: `127.0.0.1:${sessionPort}` });
+  app('router', { ROUTER_GRPC_PORT: String(routerPort), SESSION_ADDR: `127.0.0.1:${sessionPort}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPort}` };
   const edgePorts = [];
   const edgeProcs = [];

@@ -2,11 +2,12 @@
 import { Counter } from 'prom-client';
 import { call, createClient, OpenStreams, startGrpcServer } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
-import { routerv1, sessionv1 } from '@cx/proto';
+import { authv1, routerv1, sessionv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
 import { routerConfig } from './config';
 import { Deliverer } from './deliverer';
+import { moduleDeps } from './module-deps';
 import { routerService } from './router-service';
 import { Router } from './routing';
 
@@ -16,12 +17,15 @@ main(() =>
   runService('router', routerConfig, async ({ config, log, bus }) => {
     const directory = await SessionDirectory.open(bus, log);
     const sessions = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
+    const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
     const deliverer = new Deliverer(bus.nc);
+    const host = new ModuleHost(config.XMPP_DOMAIN, serverModules, moduleDeps(bus, auth, config.XMPP_DOMAIN));
+    host.onError = (err, key) => log.error({ err, handler: key }, 'server module failed');
     const router = new Router({
       domain: config.XMPP_DOMAIN,
       directory,
       deliverer,
-      host: new ModuleHost(config.XMPP_DOMAIN, serverModules),
+      host,
       setPresence: async (fullJid, connectionId, available, priority) => {
         await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, available, priority }, 5000);
       },
@@ -42,6 +46,7 @@ main(() =>
         deliverer.flush();
         directory.stop();
         sessions.close();
+        auth.close();
       },
     };
   }),

@@ -4,7 +4,7 @@
 // mirror; only error paths parse the XML.
 import { parseElement } from '@cx/xml-stream';
 import { errorReply, StanzaError, tryParseJid, type Element, type Jid, type StanzaErrorCondition } from '@cx/xmpp-core';
-import type { ModuleHost } from '@cx/modules';
+import type { ModuleHost, Target } from '@cx/modules';
 import { routerv1 } from '@cx/proto';
 import type { SessionDirectory, SessionEntry, UserSessions } from '@cx/session-directory';
 import type { Deliverer } from './deliverer';
@@ -56,10 +56,10 @@ export class Router {
     if (s.kind !== StanzaKind.STANZA_KIND_PRESENCE) return this.bounce(s, sender, 'service-unavailable');
   }
 
-  private async serverIq(s: Stanza, sender: Sender, target: 'host' | 'self'): Promise<void> {
+  private async serverIq(s: Stanza, sender: Sender, target: Target, toLocal = ''): Promise<void> {
     const iq = parse(s.xml);
     if (!iq) return;
-    const reply = await this.d.host.handleIq(iq, target, s.from);
+    const reply = await this.d.host.handleIq(iq, target, s.from, toLocal);
     this.toSender(sender, reply);
   }
 
@@ -90,8 +90,9 @@ export class Router {
     const self = bare.equals(sender.jid.bare);
     if (s.kind === StanzaKind.STANZA_KIND_IQ) {
       if (s.type !== 'get' && s.type !== 'set') return;
-      if (self && !s.undeliverable) return this.serverIq(s, sender, 'self');
-      return this.bounce(s, sender, 'service-unavailable');
+      if (s.undeliverable) return this.bounce(s, sender, 'service-unavailable');
+      // RFC 6121 §8.5.2.1.3 / §8.5.1: the server answers for the account.
+      return this.serverIq(s, sender, self ? 'self' : 'bare', to.local);
     }
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE) {
       if (self && s.to === '') return this.ownPresence(s, sender);

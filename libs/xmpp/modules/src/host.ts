@@ -4,15 +4,37 @@
 // build error XML. Unhandled requests get service-unavailable (RFC 6120 §8.3.3.19).
 import { errorReply, firstElement, iqResult, StanzaError, type Element } from '@cx/xmpp-core';
 
-export type Target = 'host' | 'self';
+/** host: to the server; self: to the sender's own account; bare: to another account's bare JID. */
+export type Target = 'host' | 'self' | 'bare';
+
+/** A key → bytes store (JetStream KV in production); keys are lists of parts. */
+export interface DocStore {
+  get(key: readonly string[]): Promise<Uint8Array | null>;
+  put(key: readonly string[], value: Uint8Array): Promise<void>;
+  delete(key: readonly string[]): Promise<void>;
+}
+
+/** What modules may use besides the stanza. */
+export interface ModuleDeps {
+  /** A store per bucket name (opened on first use). */
+  store(bucket: string): DocStore;
+  userExists(username: string): Promise<boolean>;
+  /** When this server process started (for XEP-0012 on the server). */
+  readonly startedAt: number;
+}
 
 export interface IqContext {
   readonly iq: Element;
   readonly payload: Element;
   /** Full JID of the sender. */
   readonly from: string;
+  /** Local part of the sender. */
+  readonly user: string;
+  /** For target 'bare': the local part addressed. */
+  readonly target: string;
   readonly domain: string;
   readonly host: ModuleHost;
+  readonly deps: ModuleDeps;
 }
 
 export type IqHandler = (ctx: IqContext) => Element | null | StanzaError | Promise<Element | null | StanzaError>;
@@ -39,7 +61,10 @@ export function defineModule(m: ServerModule): ServerModule {
 export class ModuleHost {
   private readonly handlers = new Map<string, IqHandler>();
 
-  constructor(readonly domain: string, readonly modules: readonly ServerModule[]) {
+  /** Told about a handler that threw (the client gets internal-server-error). */
+  onError?: (err: unknown, key: string) => void;
+
+  constructor(readonly domain: string, readonly modules: readonly ServerModule[], readonly deps: ModuleDeps = noDeps) {
     for (const m of modules) for (const [key, h] of Object.entries(m.handlers ?? {})) this.handlers.set(key, h);
   }
 
@@ -51,19 +76,32 @@ export class ModuleHost {
     return [...new Set(this.modules.flatMap((m) => m.features ?? []))].sort();
   }
 
-  /** Handle an iq get/set addressed to the server or to the sender's own account; returns the reply. */
-  async handleIq(iq: Element, target: Target, from: string): Promise<Element> {
-    const replyFrom = target === 'host' ? this.domain : undefined;
+  /** Handle an iq get/set addressed to the server or to an account; returns the reply. */
+  async handleIq(iq: Element, target: Target, from: string, toLocal = ''): Promise<Element> {
+    const replyFrom = target === 'host' ? this.domain : iq.attrs.to;
     const payload = firstElement(iq);
     const key = payload ? `iq-${iq.attrs.type}/${target}/${payload.attrs.xmlns ?? ''}:${payload.name}` : '';
     const handler = this.handlers.get(key);
     if (!handler || !payload) return errorReply(iq, new StanzaError('service-unavailable'), replyFrom);
+    // RFC 6121 §8.5.1: for an account that does not exist, service-unavailable.
+    if (target === 'bare' && !(await this.deps.userExists(toLocal))) return errorReply(iq, new StanzaError('service-unavailable'), replyFrom);
     try {
-      const out = await handler({ iq, payload, from, domain: this.domain, host: this });
+      const user = from.slice(0, from.indexOf('@'));
+      const addressed = target === 'bare' ? toLocal : user;
+      const out = await handler({ iq, payload, from, user, target: addressed, domain: this.domain, host: this, deps: this.deps });
       if (out instanceof StanzaError) return errorReply(iq, out, replyFrom);
       return iqResult(iq, out ?? undefined, replyFrom);
-    } catch {
+    } catch (err) {
+      this.onError?.(err, key);
       return errorReply(iq, new StanzaError('internal-server-error'), replyFrom);
     }
   }
 }
+
+const noDeps: ModuleDeps = {
+  store: () => {
+    throw new Error('no store configured');
+  },
+  userExists: async () => false,
+  startedAt: Date.now(),
+};

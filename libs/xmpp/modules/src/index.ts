@@ -4,8 +4,14 @@ import { capsVer } from './disco/caps';
 import { defineModule, ModuleHost, type ServerModule } from './host';
 import { ping } from './ping/ping';
 import { register } from './register/register';
+import { account } from './account/account';
+import { last } from './last/last';
+import { privateStorage } from './private/private';
+import { time } from './time/time';
+import { vcard } from './vcard/vcard';
+import { version } from './version/version';
 
-export const serverModules: readonly ServerModule[] = [disco, ping, register];
+export const serverModules: readonly ServerModule[] = [disco, ping, register, version, time, last, account, privateStorage, vcard];
 
 export const CAPS_NODE = 'https://github.com/cloud-xmpp/cloud-xmpp';
 
@@ -17,4 +23,6 @@ export function serverCaps(domain: string): { node: string; ver: string; hash: s
 
 export { capsVer, defineModule, ModuleHost };
 export type { DiscoInfo } from './disco/caps';
-export type { Identity, IqContext, IqHandler, ServerModule, Target } from './host';
+export type { DocStore, Identity, IqContext, IqHandler, ModuleDeps, ServerModule, Target } from './host';
+export { SERVER_NAME, SERVER_VERSION } from './version/version';
+export { vcardProblem } from './vcard/vcard';
