@@ -10,6 +10,10 @@ import { Deliverer } from './deliverer';
 import { moduleDeps } from './module-deps';
 import { routerService } from './router-service';
 import { Router } from './routing';
+import { Im } from './im/im';
+import { Out } from './im/presence-out';
+import { RosterStore } from '@cx/roster';
+import { onSessionEnded } from './session-events';
 
 const routedTotal = new Counter({ name: 'xmpp_router_stanzas_routed_total', help: 'Stanzas routed' });
 
@@ -21,15 +25,17 @@ main(() =>
     const deliverer = new Deliverer(bus.nc);
     const host = new ModuleHost(config.XMPP_DOMAIN, serverModules, moduleDeps(bus, auth, config.XMPP_DOMAIN));
     host.onError = (err, key) => log.error({ err, handler: key }, 'server module failed');
-    const router = new Router({
+    const im = new Im({
       domain: config.XMPP_DOMAIN,
-      directory,
-      deliverer,
-      host,
-      setPresence: async (fullJid, connectionId, available, priority) => {
-        await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, available, priority }, 5000);
+      rosters: await RosterStore.open(bus),
+      out: new Out(directory, deliverer),
+      updateSession: async (fullJid, connectionId, u) => {
+        const r = await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) }, 5000);
+        return { wasAvailable: r.wasAvailable };
       },
     });
+    const router = new Router({ domain: config.XMPP_DOMAIN, directory, deliverer, host, im });
+    const stopEnded = onSessionEnded(bus, (ev) => (ev.available ? im.ended(ev.fullJid) : undefined), log);
     const streams = new OpenStreams();
     const grpc = await startGrpcServer({
       streams,
@@ -42,6 +48,7 @@ main(() =>
     log.info({ port: grpc.port }, 'router service ready');
     return {
       stop: async () => {
+        stopEnded();
         await grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS);
         deliverer.flush();
         directory.stop();

@@ -8,6 +8,8 @@ import type { ModuleHost, Target } from '@cx/modules';
 import { routerv1 } from '@cx/proto';
 import type { SessionDirectory, SessionEntry, UserSessions } from '@cx/session-directory';
 import type { Deliverer } from './deliverer';
+import type { Im } from './im/im';
+import { NS_ROSTER } from '@cx/roster';
 
 const { StanzaKind } = routerv1;
 type Stanza = routerv1.Stanza;
@@ -17,8 +19,7 @@ export interface RoutingDeps {
   directory: SessionDirectory;
   deliverer: Deliverer;
   host: ModuleHost;
-  /** Record a session's availability and priority (RFC 6121 §4.2, §4.4). */
-  setPresence(fullJid: string, connectionId: string, available: boolean, priority: number): Promise<void>;
+  im: Im;
 }
 
 export interface Sender {
@@ -28,6 +29,7 @@ export interface Sender {
 }
 
 const encoder = new TextEncoder();
+const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
 export class Router {
   constructor(private readonly d: RoutingDeps) {}
@@ -40,6 +42,7 @@ export class Router {
     const to = s.to === '' ? from.bare : tryParseJid(s.to);
     if (!to) return this.bounce(s, sender, 'jid-malformed');
     if (to.domain !== this.d.domain) return this.bounce(s, sender, 'remote-server-not-found');
+    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && SUBSCRIPTION_TYPES.has(s.type)) return this.subscription(s, sender, to);
     if (to.local === '') return this.toServer(s, sender, to);
     if (s.undeliverable || to.resource === '') return this.toBare(s, sender, to);
     return this.toFull(s, sender, to);
@@ -56,9 +59,19 @@ export class Router {
     if (s.kind !== StanzaKind.STANZA_KIND_PRESENCE) return this.bounce(s, sender, 'service-unavailable');
   }
 
+  private async subscription(s: Stanza, sender: Sender, to: Jid): Promise<void> {
+    const el = parse(s.xml);
+    if (!el || !to.local) return;
+    await this.d.im.subscription(s.type, { jid: sender.jid, connectionId: s.connectionId }, to, el);
+  }
+
   private async serverIq(s: Stanza, sender: Sender, target: Target, toLocal = ''): Promise<void> {
     const iq = parse(s.xml);
     if (!iq) return;
+    const payload = iq.getChildElements()[0];
+    if (target === 'self' && payload?.attrs.xmlns === NS_ROSTER && payload.name === 'query') {
+      return this.d.im.rosterIq(iq, payload, { jid: sender.jid, connectionId: s.connectionId }, (el) => this.toSender(sender, el));
+    }
     const reply = await this.d.host.handleIq(iq, target, s.from, toLocal);
     this.toSender(sender, reply);
   }
@@ -125,18 +138,10 @@ export class Router {
     this.bounce(s, sender, 'service-unavailable');
   }
 
-  /** Presence with no 'to': record availability and priority, echo to the user's own resources (RFC 6121 §4.2.2). */
+  /** Presence with no 'to': recorded and broadcast (RFC 6121 §4.2, §4.4, §4.5). */
   private async ownPresence(s: Stanza, sender: Sender): Promise<void> {
-    if (s.type !== '' && s.type !== 'unavailable') return;
     const el = parse(s.xml);
-    if (!el) return;
-    const prio = Number(el.getChildText('priority') ?? '0');
-    const priority = Number.isInteger(prio) && prio >= -128 && prio <= 127 ? prio : 0;
-    const available = s.type !== 'unavailable';
-    await this.d.setPresence(s.from, s.connectionId, available, priority);
-    const u = await this.d.directory.lookup(sender.jid.bare.toString());
-    const own = u.sessions.filter((x) => x.available || x.connectionId === s.connectionId);
-    this.deliverAll(own, sender.jid.bare, s);
+    if (el) await this.d.im.broadcast(el, { jid: sender.jid, connectionId: s.connectionId });
   }
 
   private deliverAll(targets: SessionEntry[], bare: Jid, s: Stanza): void {
@@ -155,7 +160,8 @@ export class Router {
   /** Answer with an error (RFC 6120 §8.3), never in reply to an error. */
   private bounce(s: Stanza, sender: Sender, condition: StanzaErrorCondition): void {
     if (s.type === 'error' || s.type === 'result') return;
-    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE) return;
+    // Presence errors only for subscription requests (RFC 6121 §3.1.1: an invalid JID is jid-malformed).
+    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && !SUBSCRIPTION_TYPES.has(s.type)) return;
     const el = parse(s.xml);
     if (!el) return;
     const reply = errorReply(el, new StanzaError(condition), s.to || undefined);

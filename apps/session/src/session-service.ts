@@ -26,7 +26,7 @@ function newResource(): string {
 }
 
 export function publishEnded(bus: Bus, full: string, s: SessionEntry, reason: string): void {
-  const ev = eventsv1.SessionEnded.encode({ fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now() }).finish();
+  const ev = eventsv1.SessionEnded.encode({ fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available }).finish();
   bus.nc.publish(subjects.sessionEnded, ev);
 }
 
@@ -45,7 +45,7 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
     return { result: { $case: 'errorCondition', value: 'bad-request' } };
   }
   const bare = full.slice(0, full.length - resource.length - 1);
-  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now() };
+  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0) };
   const guess = d.directory.versioned(bare) ?? { value: { sessions: [] }, revision: 0 };
   const outcome = await updateUser<{ ok: boolean; old?: SessionEntry }>(d.kv, bare, (cur) => {
     const old = cur.sessions.find((s) => s.resource === resource);
@@ -76,16 +76,27 @@ export async function unbind(full: string, connectionId: string, reason: string,
   return removed !== undefined;
 }
 
-async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): Promise<boolean> {
+/** Apply the fields of a SetPresence request that are set. */
+function applied(s: SessionEntry, req: sessionv1.SetPresenceRequest): SessionEntry {
+  return {
+    ...s,
+    available: req.available ?? s.available,
+    priority: req.priority ?? s.priority,
+    interested: req.interested ?? s.interested,
+    presence: req.presence ?? (req.available === false ? Buffer.alloc(0) : s.presence),
+  };
+}
+
+async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): Promise<sessionv1.SetPresenceResponse> {
   const j = parseJid(req.fullJid);
   const bare = j.bare.toString();
-  return updateUser(d.kv, bare, (cur) => {
+  return updateUser<sessionv1.SetPresenceResponse>(d.kv, bare, (cur) => {
     const i = cur.sessions.findIndex((x) => x.resource === j.resource && x.connectionId === req.connectionId);
     const s = cur.sessions[i];
-    if (!s || (s.available === req.available && s.priority === req.priority)) return { next: null, result: false };
+    if (!s) return { next: null, result: { updated: false, wasAvailable: false } };
     const sessions = [...cur.sessions];
-    sessions[i] = { ...s, available: req.available, priority: req.priority };
-    return { next: { sessions }, result: true };
+    sessions[i] = applied(s, req);
+    return { next: { sessions }, result: { updated: true, wasAvailable: s.available } };
   }, d.directory.versioned(bare));
 }
 
@@ -127,7 +138,7 @@ export function sessionService(d: SessionDeps): sessionv1.SessionServiceServer {
     },
     bind: unary((req: sessionv1.BindRequest) => bind(req, d)),
     unbind: unary(async (req: sessionv1.UnbindRequest) => ({ removed: await unbind(req.fullJid, req.connectionId, req.reason || 'closed', d) })),
-    setPresence: unary(async (req: sessionv1.SetPresenceRequest) => ({ updated: await setPresence(req, d) })),
+    setPresence: unary((req: sessionv1.SetPresenceRequest) => setPresence(req, d)),
     getSessions: unary((req: sessionv1.GetSessionsRequest) => getSessions(req, d)),
   };
 }

@@ -7,3 +7,4 @@ export * as routerv1 from './gen/xmpp/router/v1/router';
 export * as edgev1 from './gen/xmpp/edge/v1/delivery';
 export * as eventsv1 from './gen/xmpp/events/v1/events';
 export * as healthv1 from './gen/grpc/health/v1/health';
+export * as rosterv1 from './gen/xmpp/roster/v1/roster';

@@ -25,6 +25,8 @@ export interface SessionEnded {
   /** "closed", "conflict", "edge-lost", "shutdown"... */
   reason: string;
   atMs: number;
+  /** It was available (sent presence and no unavailable): contacts must be told. */
+  available: boolean;
 }
 
 /**
@@ -129,7 +131,7 @@ export const SessionBound: MessageFns<SessionBound> = {
 };
 
 function createBaseSessionEnded(): SessionEnded {
-  return { fullJid: "", edgeId: "", connectionId: "", reason: "", atMs: 0 };
+  return { fullJid: "", edgeId: "", connectionId: "", reason: "", atMs: 0, available: false };
 }
 
 export const SessionEnded: MessageFns<SessionEnded> = {
@@ -148,6 +150,9 @@ export const SessionEnded: MessageFns<SessionEnded> = {
     }
     if (message.atMs !== 0) {
       writer.uint32(40).int64(message.atMs);
+    }
+    if (message.available !== false) {
+      writer.uint32(48).bool(message.available);
     }
     return writer;
   },
@@ -205,6 +210,14 @@ export const SessionEnded: MessageFns<SessionEnded> = {
             message.atMs = longToNumber(reader.int64());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.available = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -227,6 +240,7 @@ export const SessionEnded: MessageFns<SessionEnded> = {
     message.connectionId = object.connectionId ?? "";
     message.reason = object.reason ?? "";
     message.atMs = object.atMs ?? 0;
+    message.available = object.available ?? false;
     return message;
   },
 };

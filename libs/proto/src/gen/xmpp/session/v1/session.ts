@@ -34,6 +34,10 @@ export interface SessionEntry {
   available: boolean;
   priority: number;
   boundAtMs: number;
+  /** Requested the roster: gets roster pushes (RFC 6121 §2.1.6). */
+  interested: boolean;
+  /** The last available presence it sent (answers probes, RFC 6121 §4.3.2). */
+  presence: Buffer;
 }
 
 /** The registry value for one bare JID. */
@@ -66,15 +70,20 @@ export interface UnbindResponse {
   removed: boolean;
 }
 
+/** Updates the fields that are set. */
 export interface SetPresenceRequest {
   fullJid: string;
   connectionId: string;
-  available: boolean;
-  priority: number;
+  available?: boolean | undefined;
+  priority?: number | undefined;
+  interested?: boolean | undefined;
+  presence?: Buffer | undefined;
 }
 
 export interface SetPresenceResponse {
   updated: boolean;
+  /** The session was available before this update. */
+  wasAvailable: boolean;
 }
 
 export interface GetSessionsRequest {
@@ -104,7 +113,16 @@ export interface SessionsResponse {
 }
 
 function createBaseSessionEntry(): SessionEntry {
-  return { resource: "", edgeId: "", connectionId: "", available: false, priority: 0, boundAtMs: 0 };
+  return {
+    resource: "",
+    edgeId: "",
+    connectionId: "",
+    available: false,
+    priority: 0,
+    boundAtMs: 0,
+    interested: false,
+    presence: Buffer.alloc(0),
+  };
 }
 
 export const SessionEntry: MessageFns<SessionEntry> = {
@@ -126,6 +144,12 @@ export const SessionEntry: MessageFns<SessionEntry> = {
     }
     if (message.boundAtMs !== 0) {
       writer.uint32(48).int64(message.boundAtMs);
+    }
+    if (message.interested !== false) {
+      writer.uint32(56).bool(message.interested);
+    }
+    if (message.presence.length !== 0) {
+      writer.uint32(66).bytes(message.presence);
     }
     return writer;
   },
@@ -191,6 +215,22 @@ export const SessionEntry: MessageFns<SessionEntry> = {
             message.boundAtMs = longToNumber(reader.int64());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.interested = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.presence = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -214,6 +254,8 @@ export const SessionEntry: MessageFns<SessionEntry> = {
     message.available = object.available ?? false;
     message.priority = object.priority ?? 0;
     message.boundAtMs = object.boundAtMs ?? 0;
+    message.interested = object.interested ?? false;
+    message.presence = object.presence ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -592,7 +634,14 @@ export const UnbindResponse: MessageFns<UnbindResponse> = {
 };
 
 function createBaseSetPresenceRequest(): SetPresenceRequest {
-  return { fullJid: "", connectionId: "", available: false, priority: 0 };
+  return {
+    fullJid: "",
+    connectionId: "",
+    available: undefined,
+    priority: undefined,
+    interested: undefined,
+    presence: undefined,
+  };
 }
 
 export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
@@ -603,11 +652,17 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
     if (message.connectionId !== "") {
       writer.uint32(18).string(message.connectionId);
     }
-    if (message.available !== false) {
+    if (message.available !== undefined) {
       writer.uint32(24).bool(message.available);
     }
-    if (message.priority !== 0) {
+    if (message.priority !== undefined) {
       writer.uint32(32).sint32(message.priority);
+    }
+    if (message.interested !== undefined) {
+      writer.uint32(40).bool(message.interested);
+    }
+    if (message.presence !== undefined) {
+      writer.uint32(50).bytes(message.presence);
     }
     return writer;
   },
@@ -657,6 +712,22 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
             message.priority = reader.sint32();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.interested = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.presence = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -676,20 +747,25 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
     const message = createBaseSetPresenceRequest();
     message.fullJid = object.fullJid ?? "";
     message.connectionId = object.connectionId ?? "";
-    message.available = object.available ?? false;
-    message.priority = object.priority ?? 0;
+    message.available = object.available ?? undefined;
+    message.priority = object.priority ?? undefined;
+    message.interested = object.interested ?? undefined;
+    message.presence = object.presence ?? undefined;
     return message;
   },
 };
 
 function createBaseSetPresenceResponse(): SetPresenceResponse {
-  return { updated: false };
+  return { updated: false, wasAvailable: false };
 }
 
 export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
   encode(message: SetPresenceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.updated !== false) {
       writer.uint32(8).bool(message.updated);
+    }
+    if (message.wasAvailable !== false) {
+      writer.uint32(16).bool(message.wasAvailable);
     }
     return writer;
   },
@@ -715,6 +791,14 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
             message.updated = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.wasAvailable = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -733,6 +817,7 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
   fromPartial(object: DeepPartial<SetPresenceResponse>): SetPresenceResponse {
     const message = createBaseSetPresenceResponse();
     message.updated = object.updated ?? false;
+    message.wasAvailable = object.wasAvailable ?? false;
     return message;
   },
 };

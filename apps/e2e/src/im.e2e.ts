@@ -1,0 +1,156 @@
+// RFC 6121 end to end, across two edges: rosters (§2), subscriptions (§3) and
+// presence (§4), driven with raw XML.
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { Element } from '@cx/xmpp-core';
+import { login, register, uniqueName, type RawClient } from '@cx/testing';
+
+const [edgeA, edgeB] = inject('edgePorts');
+const open: RawClient[] = [];
+afterEach(() => {
+  for (const c of open.splice(0)) c.close();
+});
+let n = 0;
+
+async function user(prefix: string) {
+  const name = uniqueName(prefix);
+  await register(edgeA, name, 'pw');
+  return { name, bare: `${name}@localhost` };
+}
+async function online(port: number, name: string, opts: Parameters<typeof login>[3] = {}) {
+  const s = await login(port, name, 'pw', opts);
+  open.push(s.c);
+  return s;
+}
+async function rosterGet(c: RawClient, ver?: string): Promise<Element> {
+  const id = `r${++n}`;
+  c.send(`<iq type='get' id='${id}'><query xmlns='jabber:iq:roster'${ver !== undefined ? ` ver='${ver}'` : ''}/></iq>`);
+  return c.until((el) => el.name === 'iq' && el.attrs.id === id);
+}
+async function rosterSet(c: RawClient, item: string): Promise<Element> {
+  const id = `s${++n}`;
+  c.send(`<iq type='set' id='${id}'><query xmlns='jabber:iq:roster'>${item}</query></iq>`);
+  return c.until((el) => el.name === 'iq' && el.attrs.id === id);
+}
+const isPush = (jid: string) => (el: Element) => el.name === 'iq' && el.attrs.type === 'set' && el.getChild('query')?.getChild('item')?.attrs.jid === jid;
+const presenceFrom = (from: string, type?: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
+
+describe('rosters (RFC 6121 §2)', () => {
+  it('get, set with a push to every interested resource, versioning, remove', async () => {
+    const u = await user('ro');
+    const a = await online(edgeA, u.name, { resource: 'a' });
+    const b = await online(edgeB, u.name, { resource: 'b' });
+    const empty = await rosterGet(a.c);
+    expect(empty.getChild('query')?.children).toEqual([]);
+    const ver0 = empty.getChild('query')?.attrs.ver as string;
+    await rosterGet(b.c);
+    const set = await rosterSet(a.c, `<item jid='friend@localhost' name='Friend'><group>Pals</group></item>`);
+    expect(set.attrs.type).toBe('result');
+    for (const s of [a, b]) {
+      const push = await s.c.until(isPush('friend@localhost'));
+      expect(push.attrs.to).toBe(s.jid);
+      const item = push.getChild('query')?.getChild('item');
+      expect(item?.attrs).toMatchObject({ jid: 'friend@localhost', name: 'Friend', subscription: 'none' });
+      expect(item?.getChildText('group')).toBe('Pals');
+      s.c.send(`<iq type='result' id='${push.attrs.id}'/>`);
+    }
+    const full = await rosterGet(a.c, ver0);
+    const ver1 = full.getChild('query')?.attrs.ver as string;
+    expect(ver1).not.toBe(ver0);
+    expect(full.getChild('query')?.getChildren('item')).toHaveLength(1);
+    const same = await rosterGet(a.c, ver1);
+    expect(same.attrs.type).toBe('result');
+    expect(same.getChild('query')).toBeUndefined();
+    expect((await rosterSet(a.c, `<item jid='friend@localhost' subscription='remove'/>`)).attrs.type).toBe('result');
+    expect((await b.c.until(isPush('friend@localhost'))).getChild('query')?.getChild('item')?.attrs.subscription).toBe('remove');
+    expect((await rosterGet(a.c)).getChild('query')?.children).toEqual([]);
+  });
+
+  it('refuses bad sets and changes nothing', async () => {
+    const u = await user('bad');
+    const a = await online(edgeA, u.name);
+    await rosterGet(a.c);
+    const two = await rosterSet(a.c, `<item jid='x@localhost'/><item jid='y@localhost'/>`);
+    expect(two.getChild('error')?.getChild('bad-request')).toBeDefined();
+    expect((await rosterSet(a.c, `<item jid='a@b@c'/>`)).getChild('error')?.getChild('jid-malformed')).toBeDefined();
+    expect((await rosterSet(a.c, `<item jid='x@localhost' subscription='both'/>`)).getChild('error')?.getChild('bad-request')).toBeDefined();
+    expect((await rosterSet(a.c, `<item jid='x@localhost'><group>g</group><group>g</group></item>`)).getChild('error')?.getChild('bad-request')).toBeDefined();
+    expect((await rosterSet(a.c, `<item jid='nobody@localhost' subscription='remove'/>`)).getChild('error')?.getChild('item-not-found')).toBeDefined();
+    expect((await rosterGet(a.c)).getChild('query')?.children).toEqual([]);
+  });
+});
+
+describe('subscriptions and presence (RFC 6121 §3–4)', () => {
+  it('subscribe, approve, mutual: presence flows both ways across edges, unavailable on disconnect', async () => {
+    const r = await user('romeo');
+    const j = await user('juliet');
+    const ro = await online(edgeA, r.name, { presence: true });
+    const ju = await online(edgeB, j.name, { presence: true });
+    await rosterGet(ro.c);
+    await rosterGet(ju.c);
+    ro.c.send(`<presence to='${j.bare}' type='subscribe'/>`);
+    const ask = await ro.c.until(isPush(j.bare));
+    expect(ask.getChild('query')?.getChild('item')?.attrs).toMatchObject({ subscription: 'none', ask: 'subscribe' });
+    const req = await ju.c.until((el) => el.name === 'presence' && el.attrs.type === 'subscribe');
+    expect(req.attrs.from).toBe(r.bare); // stamped with the bare JID
+    ju.c.send(`<presence to='${r.bare}' type='subscribed'/>`);
+    expect((await ju.c.until(isPush(r.bare))).getChild('query')?.getChild('item')?.attrs.subscription).toBe('from');
+    expect((await ro.c.until(isPush(j.bare))).getChild('query')?.getChild('item')?.attrs).toMatchObject({ subscription: 'to' });
+    expect((await ro.c.until(presenceFrom(j.bare, 'subscribed'))).attrs.to).toBe(r.bare);
+    await ro.c.until(presenceFrom(ju.jid)); // juliet's current presence follows the approval
+    // and back: juliet subscribes to romeo
+    ju.c.send(`<presence to='${r.bare}' type='subscribe'/>`);
+    await ro.c.until((el) => el.name === 'presence' && el.attrs.type === 'subscribe' && el.attrs.from === j.bare);
+    ro.c.send(`<presence to='${j.bare}' type='subscribed'/>`);
+    expect((await ro.c.until(isPush(j.bare))).getChild('query')?.getChild('item')?.attrs.subscription).toBe('both');
+    await ju.c.until(presenceFrom(ro.jid));
+    // a presence update reaches the contact; a dropped socket becomes unavailable
+    ro.c.send(`<presence><show>away</show></presence>`);
+    expect((await ju.c.until(presenceFrom(ro.jid))).getChildText('show')).toBe('away');
+    ro.c.destroy();
+    await ju.c.until(presenceFrom(ro.jid, 'unavailable'), 10_000);
+    // at the next login, probes bring juliet's presence to romeo
+    const again = await online(edgeA, r.name, { resource: 'again' });
+    again.c.send('<presence/>');
+    await again.c.until(presenceFrom(ju.jid));
+    await ju.c.until(presenceFrom(again.jid));
+  });
+
+  it('a request to an offline user is delivered at the next login; pre-approval answers at once', async () => {
+    const a = await user('asker');
+    const b = await user('away');
+    const as = await online(edgeA, a.name, { presence: true });
+    as.c.send(`<presence to='${b.bare}' type='subscribe'><status>let me in</status></presence>`);
+    const bs = await online(edgeB, b.name);
+    bs.c.send('<presence/>');
+    const pending = await bs.c.until((el) => el.name === 'presence' && el.attrs.type === 'subscribe');
+    expect(pending.attrs.from).toBe(a.bare);
+    expect(pending.getChildText('status')).toBe('let me in');
+    // pre-approval (§3.4): b approves a contact that has not asked yet
+    const c = await user('later');
+    bs.c.send(`<presence to='${c.bare}' type='subscribed'/>`);
+    const cs = await online(edgeA, c.name, { presence: true });
+    cs.c.send(`<presence to='${b.bare}' type='subscribe'/>`);
+    await cs.c.until(presenceFrom(b.bare, 'subscribed'));
+  });
+
+  it('a subscription to an invalid JID gets jid-malformed and changes nothing', async () => {
+    const u = await user('typo');
+    const s = await online(edgeA, u.name);
+    s.c.send(`<presence to='not@a@jid' type='subscribe' id='bad'/>`);
+    const err = await s.c.until((el) => el.name === 'presence' && el.attrs.type === 'error');
+    expect(err.getChild('error')?.getChild('jid-malformed')).toBeDefined();
+    expect((await rosterGet(s.c)).getChild('query')?.children).toEqual([]);
+  });
+
+  it('presence from someone not subscribed is not broadcast to them', async () => {
+    const a = await user('loner');
+    const b = await user('watcher');
+    const as = await online(edgeA, a.name, { presence: true });
+    const bs = await online(edgeB, b.name, { presence: true });
+    as.c.send('<presence><status>hi all</status></presence>');
+    await bs.c.quiet(300, (el) => el.name === 'presence' && el.attrs.from === as.jid);
+    // directed presence does reach them
+    as.c.send(`<presence to='${bs.jid}'><status>just you</status></presence>`);
+    expect((await bs.c.until(presenceFrom(as.jid))).getChildText('status')).toBe('just you');
+  });
+});

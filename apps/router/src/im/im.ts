@@ -1,0 +1,233 @@
+// Instant messaging and presence (RFC 6121): roster get/set with pushes and
+// versioning (§2), the subscription state machine with both sides on this
+// server (§3, Appendix A), and presence broadcast, probes and unavailable
+// presence when a session ends (§4).
+import { errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
+import { parseElement } from '@cx/xml-stream';
+import {
+  hasFrom, hasTo, inboundSubscribe, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
+  outboundSubscribed, outboundUnsubscribe, outboundUnsubscribed, parseRosterSet, rosterQuery, type Item, type RosterStore, type Step,
+} from '@cx/roster';
+import type { SessionEntry } from '@cx/session-directory';
+import type { Out } from './presence-out';
+
+export interface SessionUpdate {
+  available?: boolean;
+  priority?: number;
+  interested?: boolean;
+  presence?: Uint8Array;
+}
+
+export interface ImDeps {
+  domain: string;
+  rosters: RosterStore;
+  out: Out;
+  /** Update the sender's session entry; says whether it was available before. */
+  updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean }>;
+}
+
+export interface From {
+  jid: Jid;
+  connectionId: string;
+}
+
+const decoder = new TextDecoder();
+
+export class Im {
+  constructor(private readonly d: ImDeps) {}
+
+  private bareOf(local: string): string {
+    return `${local}@${this.d.domain}`;
+  }
+
+  // --- rosters (§2) ---
+
+  async rosterIq(iq: Element, query: Element, from: From, reply: (el: Element) => void): Promise<void> {
+    const user = from.jid.local;
+    if (iq.attrs.type === 'get') {
+      await this.d.updateSession(from.jid.toString(), from.connectionId, { interested: true });
+      const roster = await this.d.rosters.get(user);
+      // §2.6.3: the client's version is current: an empty result, changes come as pushes.
+      if (query.attrs.ver !== undefined && query.attrs.ver === String(roster.version)) return reply(iqResult(iq));
+      return reply(iqResult(iq, rosterQuery(roster.items, roster.version)));
+    }
+    const req = parseRosterSet(query);
+    if (req instanceof StanzaError) return reply(errorReply(iq, req));
+    if (req.kind === 'remove') return this.removeItem(iq, user, req.jid, reply);
+    const r = await this.d.rosters.updateItem(user, req.jid, (cur) => ({
+      item: { ...(cur ?? emptyFor(req.jid)), name: req.name, groups: req.groups },
+      result: undefined,
+    }));
+    reply(iqResult(iq));
+    await this.d.out.push(user, this.d.domain, req.jid, r.item, r.version);
+  }
+
+  /** §2.5.3: removing an item cancels both directions of subscription. */
+  private async removeItem(iq: Element, user: string, jid: string, reply: (el: Element) => void): Promise<void> {
+    const r = await this.d.rosters.updateItem(user, jid, (cur) => ({ item: cur ? null : undefined, result: cur }));
+    if (!r.result) return reply(errorReply(iq, new StanzaError('item-not-found')));
+    reply(iqResult(iq));
+    await this.d.out.push(user, this.d.domain, jid, undefined, r.version);
+    const old = r.result;
+    const contact = tryParseJid(jid);
+    if (!contact || contact.domain !== this.d.domain || !contact.local) return;
+    if (hasTo(old) || old.ask) await this.inbound(contact.local, this.bareOf(user), 'unsubscribe', new Uint8Array());
+    if (hasFrom(old) || old.pendingIn) await this.inbound(contact.local, this.bareOf(user), 'unsubscribed', new Uint8Array());
+  }
+
+  // --- subscriptions (§3) ---
+
+  /** A subscription stanza from the user (to a bare JID). */
+  async subscription(type: string, from: From, to: Jid, stanza: Element): Promise<void> {
+    const user = from.jid.local;
+    const contact = to.bare.toString();
+    const step = (fn: (cur: Item | undefined) => Step) =>
+      this.d.rosters.updateItem(user, contact, (cur) => {
+        const s = fn(cur);
+        return { item: s.item, result: s.route };
+      });
+    const outcome =
+      type === 'subscribe' ? await step((c) => outboundSubscribe(c, contact))
+      : type === 'unsubscribe' ? await step(outboundUnsubscribe)
+      : type === 'subscribed' ? await step((c) => outboundSubscribed(c, contact))
+      : await step(outboundUnsubscribed);
+    if (outcome.changed) await this.d.out.push(user, this.d.domain, contact, outcome.item, outcome.version);
+    if (!outcome.result || to.domain !== this.d.domain || !to.local) return;
+    // §3.1.2: the user's server stamps the bare JID on subscription stanzas.
+    const bare = this.bareOf(user);
+    const out = x('presence', { ...stanza.attrs, from: bare, to: contact, type });
+    for (const c of stanza.children) out.cnode(c);
+    await this.inbound(to.local, bare, type, new TextEncoder().encode(out.toString()));
+    if (type === 'subscribed') await this.sendAllPresence(user, contact);
+    if (type === 'unsubscribed') await this.sendUnavailable(user, contact);
+  }
+
+  /** The contact's side of a subscription stanza from `fromBare`. */
+  private async inbound(contact: string, fromBare: string, type: string, stanza: Uint8Array): Promise<void> {
+    const contactBare = this.bareOf(contact);
+    if (type === 'subscribe') {
+      const r = await this.d.rosters.updateItem(contact, fromBare, (cur) => {
+        const s = inboundSubscribe(cur, fromBare, stanza);
+        return { item: s.item, result: s.kind };
+      });
+      if (r.changed) await this.d.out.push(contact, this.d.domain, fromBare, r.item, r.version);
+      if (r.result === 'auto-approve') {
+        // §3.1.3: already approved: answer for the contact, then send the contact's presence.
+        const fromLocal = fromBare.slice(0, fromBare.indexOf('@'));
+        await this.inbound(fromLocal, contactBare, 'subscribed', new Uint8Array());
+        return this.sendAllPresence(contact, fromBare);
+      }
+      const targets = this.d.out.available(await this.d.out.sessions(contactBare));
+      return this.d.out.send(contactBare, targets, parseOr(stanza, x('presence', { from: fromBare, to: contactBare, type })));
+    }
+    const fn = type === 'unsubscribe' ? inboundUnsubscribe : type === 'subscribed' ? inboundSubscribed : inboundUnsubscribed;
+    const r = await this.d.rosters.updateItem(contact, fromBare, (cur) => {
+      const s = fn(cur);
+      return { item: s.item, result: s.route };
+    });
+    if (!r.changed) return;
+    await this.d.out.push(contact, this.d.domain, fromBare, r.item, r.version);
+    await this.d.out.presenceTo(contactBare, fromBare, type);
+    if (type === 'unsubscribe') await this.sendUnavailable(contact, fromBare);
+  }
+
+  /** Every available resource of `user` sends its last presence to `toBare` (after approval, §3.1.5). */
+  private async sendAllPresence(user: string, toBare: string, only?: SessionEntry): Promise<void> {
+    const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
+    const targets = only ? [only] : this.d.out.available(await this.d.out.sessions(toBare));
+    for (const s of mine) {
+      const p = parseOr(s.presence, x('presence'));
+      p.attrs.from = `${this.bareOf(user)}/${s.resource}`;
+      this.d.out.send(toBare, targets, p, 2, true);
+    }
+  }
+
+  /** Unavailable from each of `user`'s available resources to `toBare` (§3.2.3, §3.3.3). */
+  private async sendUnavailable(user: string, toBare: string): Promise<void> {
+    const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
+    const targets = this.d.out.available(await this.d.out.sessions(toBare));
+    for (const s of mine) this.d.out.send(toBare, targets, x('presence', { from: `${this.bareOf(user)}/${s.resource}`, type: 'unavailable' }), 2, true);
+  }
+
+  // --- presence (§4) ---
+
+  /** Presence with no 'to' from a session: record it and broadcast it. */
+  async broadcast(el: Element, from: From): Promise<void> {
+    const type = el.attrs.type;
+    if (type !== undefined && type !== 'unavailable') return; // probe/error from a client: ignored
+    const available = type === undefined;
+    const prio = Number(el.getChildText('priority') ?? '0');
+    const priority = Number.isInteger(prio) && prio >= -128 && prio <= 127 ? prio : 0;
+    const bytes = new TextEncoder().encode(el.toString());
+    const { wasAvailable } = await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { available, priority, presence: bytes } : { available });
+    if (!available && !wasAvailable) return;
+    const user = from.jid.local;
+    const bare = this.bareOf(user);
+    // §4.2.2 / §4.5.2: to the user's own available resources (including this one) and to contacts with from/both.
+    const own = (await this.d.out.sessions(bare)).filter((s) => s.available || s.connectionId === from.connectionId);
+    this.d.out.send(bare, own, el);
+    const roster = await this.d.rosters.get(user);
+    for (const item of roster.items.filter(hasFrom)) this.toContact(item.jid, el);
+    if (!available || wasAvailable) return;
+    await this.initial(user, from, roster.items);
+  }
+
+  private toContact(contact: string, el: Element): void {
+    const j = tryParseJid(contact);
+    if (!j || j.domain !== this.d.domain) return;
+    void this.d.out.sessions(contact).then((ss) => {
+      el.attrs.to = contact;
+      this.d.out.send(contact, this.d.out.available(ss), el);
+    });
+  }
+
+  /** Initial presence (§4.2, §4.4, §3.1.3): probes, the user's other resources, pending requests. */
+  private async initial(user: string, from: From, items: Item[]): Promise<void> {
+    const bare = this.bareOf(user);
+    const me = (await this.d.out.sessions(bare)).find((s) => s.connectionId === from.connectionId);
+    if (!me) return;
+    for (const item of items) {
+      if (hasTo(item)) await this.probe(item.jid, bare, me);
+      if (item.pendingIn) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
+    }
+    const others = (await this.d.out.sessions(bare)).filter((s) => s.available && s.connectionId !== from.connectionId);
+    for (const s of others) {
+      const p = parseOr(s.presence, x('presence'));
+      p.attrs.from = `${bare}/${s.resource}`;
+      this.d.out.send(bare, [me], p, 2, true);
+    }
+  }
+
+  /** §4.3.2: answer a probe on the contact's behalf with each available resource's last presence, or unavailable. */
+  private async probe(contact: string, bare: string, me: SessionEntry): Promise<void> {
+    const j = tryParseJid(contact);
+    if (!j || j.domain !== this.d.domain || !j.local) return;
+    const avail = this.d.out.available(await this.d.out.sessions(contact));
+    if (avail.length === 0) return this.d.out.send(bare, [me], x('presence', { from: contact, type: 'unavailable' }), 2, true);
+    for (const s of avail) {
+      const p = parseOr(s.presence, x('presence'));
+      p.attrs.from = `${contact}/${s.resource}`;
+      this.d.out.send(bare, [me], p, 2, true);
+    }
+  }
+
+  /** A session ended while available (no unavailable sent): tell contacts and own resources (§4.5.2). */
+  async ended(fullJid: string): Promise<void> {
+    const j = tryParseJid(fullJid);
+    if (!j || j.domain !== this.d.domain) return;
+    const el = x('presence', { from: fullJid, type: 'unavailable' });
+    const bare = j.bare.toString();
+    this.d.out.send(bare, this.d.out.available(await this.d.out.sessions(bare)), el);
+    for (const item of (await this.d.rosters.get(j.local)).items.filter(hasFrom)) this.toContact(item.jid, el);
+  }
+}
+
+function emptyFor(jid: string): Item {
+  return { jid, name: '', subscription: 0, ask: false, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, groups: [] };
+}
+
+function parseOr(bytes: Uint8Array | undefined, fallback: Element): Element {
+  if (!bytes || bytes.length === 0) return fallback;
+  const r = parseElement(decoder.decode(bytes));
+  return 'error' in r ? fallback : r;
+}

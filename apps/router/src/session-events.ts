@@ -1,0 +1,21 @@
+// Sessions that end while available (socket dropped, edge killed) must be
+// announced as unavailable to contacts (RFC 6121 §4.5.2). The session service
+// publishes SessionEnded; exactly one router replica handles each event
+// (a NATS queue group).
+import { subjects, type Bus } from '@cx/bus';
+import type { Logger } from '@cx/log';
+import { eventsv1 } from '@cx/proto';
+
+export const ROUTER_QUEUE = 'xmpp-router';
+
+export function onSessionEnded(bus: Bus, handle: (ev: eventsv1.SessionEnded) => Promise<void> | void, log: Logger): () => void {
+  const sub = bus.nc.subscribe(subjects.sessionEnded, {
+    queue: ROUTER_QUEUE,
+    callback: (err, msg) => {
+      if (err) return log.error({ err }, 'session events subscription failed');
+      const ev = eventsv1.SessionEnded.decode(msg.data);
+      Promise.resolve(handle(ev)).catch((e) => log.error({ err: e, jid: ev.fullJid }, 'handling an ended session failed'));
+    },
+  });
+  return () => sub.unsubscribe();
+}

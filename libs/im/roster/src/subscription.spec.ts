@@ -1,0 +1,64 @@
+// RFC 6121 Appendix A, row by row, for the states a server stores.
+import { describe, expect, it } from 'vitest';
+import { rosterv1 } from '@cx/proto';
+import {
+  emptyItem, inboundSubscribe, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe, outboundSubscribed,
+  outboundUnsubscribe, outboundUnsubscribed, type Item,
+} from './subscription';
+
+const { Subscription: S } = rosterv1;
+const J = 'c@localhost';
+const item = (subscription: rosterv1.Subscription, extra: Partial<Item> = {}): Item => ({ ...emptyItem(J), subscription, ...extra });
+const stanza = new TextEncoder().encode('<presence type="subscribe"/>');
+
+describe('outbound (A.2)', () => {
+  it('subscribe: None → None + Pending Out; From → From + Pending Out; To/Both unchanged; always routed', () => {
+    expect(outboundSubscribe(undefined, J)).toMatchObject({ route: true, item: { subscription: S.SUBSCRIPTION_NONE, ask: true } });
+    expect(outboundSubscribe(item(S.SUBSCRIPTION_FROM), J).item).toMatchObject({ subscription: S.SUBSCRIPTION_FROM, ask: true });
+    expect(outboundSubscribe(item(S.SUBSCRIPTION_TO), J)).toEqual({ item: undefined, route: true });
+    expect(outboundSubscribe(item(S.SUBSCRIPTION_BOTH), J)).toEqual({ item: undefined, route: true });
+  });
+  it('unsubscribe: To → None, Both → From, Pending Out cleared', () => {
+    expect(outboundUnsubscribe(item(S.SUBSCRIPTION_TO)).item?.subscription).toBe(S.SUBSCRIPTION_NONE);
+    expect(outboundUnsubscribe(item(S.SUBSCRIPTION_BOTH)).item?.subscription).toBe(S.SUBSCRIPTION_FROM);
+    expect(outboundUnsubscribe(item(S.SUBSCRIPTION_NONE, { ask: true })).item).toMatchObject({ subscription: S.SUBSCRIPTION_NONE, ask: false });
+  });
+  it('subscribed: Pending In → From (routed); none pending → pre-approval (not routed); From unchanged', () => {
+    expect(outboundSubscribed(item(S.SUBSCRIPTION_NONE, { pendingIn: true }), J)).toMatchObject({ route: true, item: { subscription: S.SUBSCRIPTION_FROM, pendingIn: false } });
+    expect(outboundSubscribed(item(S.SUBSCRIPTION_TO, { pendingIn: true }), J).item?.subscription).toBe(S.SUBSCRIPTION_BOTH);
+    expect(outboundSubscribed(undefined, J)).toMatchObject({ route: false, item: { approved: true } });
+    expect(outboundSubscribed(item(S.SUBSCRIPTION_FROM), J)).toEqual({ route: false });
+  });
+  it('unsubscribed: From → None, Both → To, Pending In and pre-approval cleared', () => {
+    expect(outboundUnsubscribed(item(S.SUBSCRIPTION_FROM))).toMatchObject({ route: true, item: { subscription: S.SUBSCRIPTION_NONE } });
+    expect(outboundUnsubscribed(item(S.SUBSCRIPTION_BOTH)).item?.subscription).toBe(S.SUBSCRIPTION_TO);
+    expect(outboundUnsubscribed(item(S.SUBSCRIPTION_NONE, { pendingIn: true }))).toMatchObject({ route: true, item: { pendingIn: false } });
+    expect(outboundUnsubscribed(item(S.SUBSCRIPTION_NONE, { approved: true }))).toMatchObject({ route: false, item: { approved: false } });
+    expect(outboundUnsubscribed(undefined)).toEqual({ route: false });
+  });
+});
+
+describe('inbound (A.3)', () => {
+  it('subscribe: From/Both auto-approved; pre-approved becomes From; otherwise Pending In and delivered', () => {
+    expect(inboundSubscribe(item(S.SUBSCRIPTION_FROM), J, stanza).kind).toBe('auto-approve');
+    expect(inboundSubscribe(item(S.SUBSCRIPTION_TO, { approved: true }), J, stanza)).toMatchObject({ kind: 'auto-approve', item: { subscription: S.SUBSCRIPTION_BOTH, approved: false } });
+    const d = inboundSubscribe(undefined, J, stanza);
+    expect(d).toMatchObject({ kind: 'deliver', item: { pendingIn: true } });
+  });
+  it('unsubscribe: From → None, Both → To, Pending In cleared; otherwise not delivered', () => {
+    expect(inboundUnsubscribe(item(S.SUBSCRIPTION_FROM)).item?.subscription).toBe(S.SUBSCRIPTION_NONE);
+    expect(inboundUnsubscribe(item(S.SUBSCRIPTION_BOTH)).item?.subscription).toBe(S.SUBSCRIPTION_TO);
+    expect(inboundUnsubscribe(item(S.SUBSCRIPTION_TO))).toEqual({ route: false });
+  });
+  it('subscribed: only with Pending Out: None → To, From → Both', () => {
+    expect(inboundSubscribed(item(S.SUBSCRIPTION_NONE, { ask: true })).item).toMatchObject({ subscription: S.SUBSCRIPTION_TO, ask: false });
+    expect(inboundSubscribed(item(S.SUBSCRIPTION_FROM, { ask: true })).item?.subscription).toBe(S.SUBSCRIPTION_BOTH);
+    expect(inboundSubscribed(item(S.SUBSCRIPTION_NONE))).toEqual({ route: false });
+  });
+  it('unsubscribed: To → None, Both → From, Pending Out cleared', () => {
+    expect(inboundUnsubscribed(item(S.SUBSCRIPTION_TO)).item?.subscription).toBe(S.SUBSCRIPTION_NONE);
+    expect(inboundUnsubscribed(item(S.SUBSCRIPTION_BOTH)).item?.subscription).toBe(S.SUBSCRIPTION_FROM);
+    expect(inboundUnsubscribed(item(S.SUBSCRIPTION_NONE, { ask: true })).item).toMatchObject({ ask: false });
+    expect(inboundUnsubscribed(item(S.SUBSCRIPTION_FROM))).toEqual({ route: false });
+  });
+});
