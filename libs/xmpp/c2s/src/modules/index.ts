@@ -5,8 +5,9 @@ import { bind } from './bind';
 import { caps } from './caps';
 import { established } from './established';
 import { register } from './register';
+import { rosterFeatures } from './roster-features';
 import { sasl } from './sasl';
 import { session } from './session';
 
-export const defaultModules: readonly C2sModule[] = [sasl, register, bind, session, caps, established];
-export { bind, caps, established, register, sasl, session };
+export const defaultModules: readonly C2sModule[] = [sasl, register, bind, session, rosterFeatures, caps, established];
+export { bind, caps, established, register, rosterFeatures, sasl, session };
