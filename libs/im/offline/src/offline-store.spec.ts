@@ -1,0 +1,196 @@
+// Offline storage (XEP-0160, RFC 6121 §8.5.2.2) against a real nats-server
+// with JetStream: order, delay stamps, the per-user limit, concurrent takes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectBus, type Bus } from '@cx/bus';
+import { createLogger } from '@cx/log';
+import { startNats } from '@cx/stack';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { x, type Element } from '@cx/xmpp-core';
+import { OFFLINE_STREAM, OfflineStore, offlineSubject } from './index';
+
+const log = createLogger({ service: 'offline-test', level: 'fatal' });
+
+/** A nats-server of its own in a temporary directory, and connections to it. */
+function realNats() {
+  const env = { url: '', buses: [] as Bus[] };
+  let stop: (() => Promise<void>) | undefined;
+  let dir = '';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cx-offline-'));
+    const nats = await startNats({ dataDir: dir });
+    env.url = nats.url;
+    stop = nats.stop;
+  });
+  afterAll(async () => {
+    await Promise.all(env.buses.map((b) => b.close()));
+    await stop?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    async bus(): Promise<Bus> {
+      const b = await connectBus({ servers: env.url, name: 'offline-test', log });
+      env.buses.push(b);
+      return b;
+    },
+  };
+}
+
+const chat = (to: string, body: string, ...extra: Element[]): Element =>
+  x('message', { to, from: 'romeo@localhost/orchard', type: 'chat', id: body }, x('body', {}, body), ...extra);
+
+const bodies = (els: Element[]): string[] => els.map((e) => e.getChildText('body') ?? '');
+
+describe('OfflineStore', () => {
+  const nats = realNats();
+  let bus: Bus;
+  let store: OfflineStore;
+  beforeAll(async () => {
+    bus = await nats.bus();
+    store = await OfflineStore.open(bus, { limitPerUser: 100 });
+  });
+
+  it('creates the stream with the per-subject discard-new limit', async () => {
+    const jsm = await jetstreamManager(bus.nc);
+    const { config } = await jsm.streams.info(OFFLINE_STREAM);
+    expect(config).toMatchObject({
+      subjects: ['xmpp.offline.>'],
+      storage: 'file',
+      discard: 'new',
+      discard_new_per_subject: true,
+      max_msgs_per_subject: 100,
+      max_age: 30 * 24 * 3600 * 1e9,
+    });
+  });
+
+  it('round-trips messages in order with their content and exactly one delay stamp', async () => {
+    const user = 'juliet@localhost';
+    const sent = [1, 2, 3, 4, 5].map((i) => chat(user, `m${i} <&> ü 😀`, x('thread', {}, 't1')));
+    const before = sent[0]!.toString();
+    const t0 = Date.now();
+    for (const m of sent) expect(await store.store(user, m, 'localhost')).toBe('stored');
+    expect(sent[0]!.toString()).toBe(before); // the caller's element is not changed
+    expect(await store.count(user)).toBe(5);
+
+    const got = await store.take(user);
+    expect(bodies(got)).toEqual(bodies(sent));
+    for (const [i, m] of got.entries()) {
+      expect(m.attrs).toEqual(sent[i]!.attrs);
+      expect(m.getChildText('thread')).toBe('t1');
+      const delays = m.getChildren('delay', 'urn:xmpp:delay');
+      expect(delays).toHaveLength(1);
+      expect(delays[0]!.attrs.from).toBe('localhost');
+      const stamp = delays[0]!.attrs.stamp!;
+      expect(stamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+      expect(Date.parse(stamp)).toBeGreaterThanOrEqual(t0 - 1000);
+      expect(Date.parse(stamp)).toBeLessThanOrEqual(Date.now() + 1000);
+    }
+    expect(await store.count(user)).toBe(0);
+    expect(await store.take(user)).toEqual([]);
+  });
+
+  it('keeps an existing delay instead of adding another', async () => {
+    const user = 'nurse@localhost';
+    const delayed = chat(user, 'old', x('delay', { xmlns: 'urn:xmpp:delay', from: 'capulet.lit', stamp: '2002-09-10T23:08:25Z' }));
+    await store.store(user, delayed, 'localhost');
+    const [m] = await store.take(user);
+    const delays = m!.getChildren('delay', 'urn:xmpp:delay');
+    expect(delays.map((d) => d.attrs)).toEqual([{ xmlns: 'urn:xmpp:delay', from: 'capulet.lit', stamp: '2002-09-10T23:08:25Z' }]);
+  });
+
+  it('leaves other users alone and counts per user', async () => {
+    const a = 'alice@localhost';
+    const b = 'alice@localhost.evil'; // a different user whose JID extends a's
+    const c = 'fußball@例え.jp';
+    for (let i = 0; i < 3; i++) await store.store(a, chat(a, `a${i}`), 'localhost');
+    for (let i = 0; i < 2; i++) await store.store(b, chat(b, `b${i}`), 'localhost');
+    await store.store(c, chat(c, 'c0'), 'localhost');
+    expect([await store.count(a), await store.count(b), await store.count(c), await store.count('nobody@localhost')]).toEqual([3, 2, 1, 0]);
+    expect(bodies(await store.take(a))).toEqual(['a0', 'a1', 'a2']);
+    expect([await store.count(a), await store.count(b), await store.count(c)]).toEqual([0, 2, 1]);
+    expect(bodies(await store.take(c))).toEqual(['c0']);
+    expect(bodies(await store.take(b))).toEqual(['b0', 'b1']);
+  });
+
+  it('gives each message to exactly one of two routers taking at once, leaving no consumer', async () => {
+    const other = await OfflineStore.open(await nats.bus(), { limitPerUser: 100 });
+    const user = 'romeo@localhost';
+    const shares: Array<[number, number]> = [];
+    for (let round = 0; round < 5; round++) {
+      const n = 40;
+      for (let i = 0; i < n; i++) await store.store(user, chat(user, `r${round}-${String(i).padStart(2, '0')}`), 'localhost');
+      const [p, q] = await Promise.all([store.take(user), other.take(user)]);
+      shares.push([p.length, q.length]);
+      const all = [...bodies(p), ...bodies(q)];
+      expect(all.length).toBe(n);
+      expect(new Set(all).size).toBe(n);
+      // Each caller sees its share oldest first.
+      for (const share of [bodies(p), bodies(q)]) expect(share).toEqual([...share].sort());
+      expect(await store.count(user)).toBe(0);
+    }
+    // The two really raced (each got part of the messages in some round).
+    expect(shares.some(([a, b]) => a > 0 && b > 0)).toBe(true);
+    const jsm = await jetstreamManager(bus.nc);
+    expect((await jsm.streams.info(OFFLINE_STREAM)).state.consumer_count).toBe(0);
+  });
+
+  it('puts every user on one subject token', () => {
+    expect(offlineSubject('juliet@localhost')).toBe('xmpp.offline.juliet=40localhost');
+    expect(offlineSubject('a.b>*@x y')).toMatch(/^xmpp\.offline\.[-_=a-zA-Z0-9]+$/);
+    expect(() => offlineSubject('')).toThrow();
+  });
+});
+
+describe('OfflineStore limits', () => {
+  const nats = realNats();
+
+  it("answers 'full' at the limit and stores nothing, even for concurrent stores", async () => {
+    const store = await OfflineStore.open(await nats.bus(), { limitPerUser: 3 });
+    const user = 'juliet@localhost';
+    for (let i = 0; i < 3; i++) expect(await store.store(user, chat(user, `m${i}`), 'localhost')).toBe('stored');
+    expect(await store.store(user, chat(user, 'over'), 'localhost')).toBe('full');
+    expect(await store.count(user)).toBe(3);
+    // Another user still has room.
+    expect(await store.store('nurse@localhost', chat('nurse@localhost', 'n'), 'localhost')).toBe('stored');
+    expect(bodies(await store.take(user))).toEqual(['m0', 'm1', 'm2']);
+
+    // Two routers storing at once cannot overshoot: the server enforces the limit.
+    const second = await OfflineStore.open(await nats.bus(), { limitPerUser: 3 });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : second).store(user, chat(user, `c${i}`), 'localhost')));
+    expect(results.filter((r) => r === 'stored')).toHaveLength(3);
+    expect(results.filter((r) => r === 'full')).toHaveLength(17);
+    expect(await store.count(user)).toBe(3);
+    expect(await store.take(user)).toHaveLength(3);
+    expect(await store.store(user, chat(user, 'room again'), 'localhost')).toBe('stored');
+  });
+
+  it('binds to an existing stream and applies changed limits', async () => {
+    const bus = await nats.bus();
+    await Promise.all([OfflineStore.open(bus, { limitPerUser: 3 }), OfflineStore.open(bus, { limitPerUser: 3 })]);
+    const store = await OfflineStore.open(bus, { limitPerUser: 5, maxAgeMs: 60_000 });
+    const jsm = await jetstreamManager(bus.nc);
+    const { config } = await jsm.streams.info(OFFLINE_STREAM);
+    expect(config).toMatchObject({ max_msgs_per_subject: 5, max_age: 60_000 * 1e6, discard: 'new', discard_new_per_subject: true });
+    const user = 'paris@localhost';
+    for (let i = 0; i < 5; i++) expect(await store.store(user, chat(user, `m${i}`), 'localhost')).toBe('stored');
+    expect(await store.store(user, chat(user, 'm5'), 'localhost')).toBe('full');
+  });
+
+  it('drops messages older than maxAgeMs', async () => {
+    const store = await OfflineStore.open(await nats.bus(), { limitPerUser: 3, maxAgeMs: 300 });
+    const user = 'tybalt@localhost';
+    await store.store(user, chat(user, 'soon gone'), 'localhost');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await store.count(user)).toBe(0);
+    expect(await store.take(user)).toEqual([]);
+  });
+
+  it('refuses nonsensical options', async () => {
+    const bus = await nats.bus();
+    await expect(OfflineStore.open(bus, { limitPerUser: 0 })).rejects.toThrow(/limitPerUser/);
+    await expect(OfflineStore.open(bus, { limitPerUser: 2.5 })).rejects.toThrow(/limitPerUser/);
+    await expect(OfflineStore.open(bus, { limitPerUser: 1, maxAgeMs: -1 })).rejects.toThrow(/maxAgeMs/);
+  });
+});

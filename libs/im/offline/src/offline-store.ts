@@ -1,0 +1,116 @@
+// Offline message storage (XEP-0160; RFC 6121 §8.5.2.2) on JetStream: a
+// message for a user with no available resource is kept on the user's
+// subject and handed over, oldest first, when the user comes back.
+//
+// take() reads the user's messages one by one with the stream's message-get
+// API (next_by_subj, answered by the stream leader, so a message stored a
+// moment ago is seen) and deletes each by sequence number. A message is
+// returned only by the caller whose delete succeeded, so two routers taking
+// for the same user at once each get a disjoint share. No consumer is created.
+import type { Bus } from '@cx/bus';
+import { JetStreamApiCodes, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
+import type { Element } from '@cx/xmpp-core';
+import { isParseError, parseElement } from '@cx/xml-stream';
+import { serializeWithDelay } from './delay';
+import { ensureStream, isApiError, isPerSubjectLimit, limits, OFFLINE_STREAM, offlineSubject } from './stream';
+
+export interface OfflineOptions {
+  /** Most messages kept per user; storing beyond it answers 'full'. */
+  limitPerUser: number;
+  /** How long a message is kept (default 30 days; 0: until taken). */
+  maxAgeMs?: number;
+}
+
+export type StoreResult = 'stored' | 'full';
+
+const DEFAULT_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+
+export class OfflineStore {
+  private constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+  ) {}
+
+  /** Create the stream "xmpp_offline" or bind to it, applying these limits. */
+  static async open(bus: Bus, opts: OfflineOptions): Promise<OfflineStore> {
+    const { limitPerUser, maxAgeMs = DEFAULT_MAX_AGE_MS } = opts;
+    if (!Number.isInteger(limitPerUser) || limitPerUser < 1) throw new Error(`limitPerUser must be a positive integer, not ${limitPerUser}`);
+    if (!Number.isInteger(maxAgeMs) || maxAgeMs < 0) throw new Error(`maxAgeMs must be a non-negative integer, not ${maxAgeMs}`);
+    const jsm = await jetstreamManager(bus.nc);
+    await ensureStream(jsm, limits(limitPerUser, maxAgeMs));
+    return new OfflineStore(jsm, jetstream(bus.nc));
+  }
+
+  /**
+   * Store a message for a bare JID, stamped with a XEP-0203 delay from
+   * `domain` unless it carries one. 'full': the user already has
+   * limitPerUser messages, and nothing was stored (the server refuses it).
+   */
+  async store(bareJid: string, message: Element, domain: string): Promise<StoreResult> {
+    const subject = offlineSubject(bareJid);
+    try {
+      await this.js.publish(subject, serializeWithDelay(message, domain), { expect: { streamName: OFFLINE_STREAM } });
+      return 'stored';
+    } catch (err) {
+      if (isPerSubjectLimit(err)) return 'full';
+      throw err;
+    }
+  }
+
+  /**
+   * Remove and return every stored message of a bare JID, oldest first. If
+   * the stream fails half-way, the messages already removed are returned and
+   * the rest stay stored for the next call; it throws only when it removed
+   * nothing.
+   */
+  async take(bareJid: string): Promise<Element[]> {
+    const subject = offlineSubject(bareJid);
+    const found: Array<{ xml: string; removed: Promise<Removal> }> = [];
+    let failure: unknown;
+    let seq = 0;
+    try {
+      for (;;) {
+        // next_by_subj is part of STREAM.MSG.GET since nats-server 2.9; the
+        // client's MsgRequest type only lists seq and last_by_subj.
+        const m = await this.jsm.streams.getMessage(OFFLINE_STREAM, { seq: seq + 1, next_by_subj: subject } as unknown as MsgRequest);
+        if (!m) break;
+        seq = m.seq;
+        // Deletes go out while the next message is read; they settle below.
+        found.push({ xml: m.string(), removed: this.remove(seq) });
+      }
+    } catch (err) {
+      failure = err;
+    }
+    const taken: Element[] = [];
+    for (const { xml, removed } of found) {
+      const r = await removed;
+      if (r === 'gone') continue; // another caller took it
+      if (r !== 'removed') {
+        failure ??= r.error;
+        continue;
+      }
+      const el = parseElement(xml, { maxBytes: Buffer.byteLength(xml) });
+      if (!isParseError(el)) taken.push(el);
+    }
+    if (failure !== undefined && taken.length === 0) throw failure;
+    return taken;
+  }
+
+  /** How many messages are stored for a bare JID. */
+  async count(bareJid: string): Promise<number> {
+    const subject = offlineSubject(bareJid);
+    const info = await this.jsm.streams.info(OFFLINE_STREAM, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
+  }
+
+  /** Delete one message; never rejects, so a pending delete cannot go unhandled. */
+  private async remove(seq: number): Promise<Removal> {
+    try {
+      return (await this.jsm.streams.deleteMessage(OFFLINE_STREAM, seq)) ? 'removed' : 'gone';
+    } catch (err) {
+      return isApiError(err, JetStreamApiCodes.NoMessageFound) ? 'gone' : { error: err };
+    }
+  }
+}
+
+type Removal = 'removed' | 'gone' | { error: unknown };
