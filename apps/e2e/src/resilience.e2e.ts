@@ -124,10 +124,11 @@ describe('session registry', () => {
     edgeB.child.kill('SIGKILL');
     const ev = await ended;
     expect(ev.reason).toBe('edge-lost');
-    // Now carol is offline: a message to her bare JID bounces.
-    da.c.send(`<message to='${carol}@localhost' type='chat' id='gone'><body>hello?</body></message>`);
-    const err = await da.c.until((el) => el.name === 'message');
-    expect(err.attrs).toMatchObject({ type: 'error', id: 'gone' });
+    // Now carol's session is gone: an iq to it bounces.
+    da.c.send(`<iq to='${ca.jid}' type='get' id='gone'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    const err = await da.c.until((el) => el.name === 'iq' && el.attrs.id === 'gone');
+    expect(err.attrs.type).toBe('error');
+    expect(err.getChild('error')?.getChild('service-unavailable')).toBeDefined();
     da.c.close();
     const fresh = stack.restart(edgeB);
     await waitForPort(stack.edgePorts[1]);

@@ -68,10 +68,11 @@ describe('messages between edges', () => {
     expect((await j.c.until((el) => el.name === 'message')).attrs).toMatchObject({ id: 'fb', to: `${juliet}@localhost/gone` });
   });
 
-  it('a message to a user with no available resource, or no account, gets service-unavailable', async () => {
+  it('a message to an account that does not exist, or groupchat to an offline one, gets service-unavailable', async () => {
     const r = await session(edgeA, romeo, { presence: true });
-    for (const to of [`${await user('offline')}@localhost`, 'nosuchuser@localhost']) {
-      r.c.send(`<message to='${to}' type='chat' id='su'><body>anyone?</body></message>`);
+    const offline = `${await user('offline')}@localhost`;
+    for (const [to, type] of [['nosuchuser@localhost', 'chat'], [offline, 'groupchat']]) {
+      r.c.send(`<message to='${to}' type='${type}' id='su'><body>anyone?</body></message>`);
       const err = await r.c.until((el) => el.name === 'message');
       expect(err.attrs).toMatchObject({ type: 'error', id: 'su', from: to });
       expect(err.getChild('error')?.getChild('service-unavailable', 'urn:ietf:params:xml:ns:xmpp-stanzas')).toBeDefined();

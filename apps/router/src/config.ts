@@ -5,6 +5,7 @@ export const routerConfig = defineConfig({
   ...grpcServerSettings,
   ROUTER_GRPC_PORT: int(50053, 'gRPC port of the router service', 0, 65535),
   SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service (host:port or dns:///name:port)'),
+  OFFLINE_LIMIT: int(100, 'Messages kept for an offline user (XEP-0160); beyond it senders get service-unavailable', 0),
   AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service (account existence for server-side IQs)'),
 });
 

@@ -14,6 +14,8 @@ import { Im } from './im/im';
 import { Out } from './im/presence-out';
 import { RosterStore } from '@cx/roster';
 import { onSessionEnded } from './session-events';
+import { OfflineStore, storable } from '@cx/offline';
+import { Carbons } from './im/carbons';
 
 const routedTotal = new Counter({ name: 'xmpp_router_stanzas_routed_total', help: 'Stanzas routed' });
 
@@ -23,18 +25,29 @@ main(() =>
     const sessions = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
     const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
     const deliverer = new Deliverer(bus.nc);
-    const host = new ModuleHost(config.XMPP_DOMAIN, serverModules, moduleDeps(bus, auth, config.XMPP_DOMAIN));
+    const deps = moduleDeps(bus, auth, config.XMPP_DOMAIN);
+    const host = new ModuleHost(config.XMPP_DOMAIN, serverModules, deps);
     host.onError = (err, key) => log.error({ err, handler: key }, 'server module failed');
+    const offline = await OfflineStore.open(bus, { limitPerUser: config.OFFLINE_LIMIT });
+    const out = new Out(directory, deliverer);
     const im = new Im({
       domain: config.XMPP_DOMAIN,
+      takeOffline: (bare) => offline.take(bare),
       rosters: await RosterStore.open(bus),
-      out: new Out(directory, deliverer),
+      out,
       updateSession: async (fullJid, connectionId, u) => {
         const r = await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) }, 5000);
         return { wasAvailable: r.wasAvailable };
       },
     });
-    const router = new Router({ domain: config.XMPP_DOMAIN, directory, deliverer, host, im });
+    const carbons = new Carbons(out, (fullJid, connectionId, on) => call(sessions.setPresence.bind(sessions), { fullJid, connectionId, carbons: on }, 5000));
+    const router = new Router({
+      domain: config.XMPP_DOMAIN, directory, deliverer, host, im, carbons,
+      offline: async (bare, message) => {
+        if (!storable(message) || !(await deps.userExists(bare.slice(0, bare.indexOf('@'))))) return 'refused';
+        return offline.store(bare, message, config.XMPP_DOMAIN);
+      },
+    });
     const stopEnded = onSessionEnded(bus, (ev) => (ev.available ? im.ended(ev.fullJid) : undefined), log);
     const streams = new OpenStreams();
     const grpc = await startGrpcServer({

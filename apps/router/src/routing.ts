@@ -9,6 +9,7 @@ import { routerv1 } from '@cx/proto';
 import type { SessionDirectory, SessionEntry, UserSessions } from '@cx/session-directory';
 import type { Deliverer } from './deliverer';
 import type { Im } from './im/im';
+import { NS_CARBONS, type Carbons } from './im/carbons';
 import { NS_ROSTER } from '@cx/roster';
 
 const { StanzaKind } = routerv1;
@@ -20,6 +21,9 @@ export interface RoutingDeps {
   deliverer: Deliverer;
   host: ModuleHost;
   im: Im;
+  carbons?: Carbons;
+  /** Offline storage (XEP-0160): store a message for an account that exists; 'full' when over its limit. */
+  offline?: (bare: string, message: Element) => Promise<'stored' | 'full' | 'refused'>;
 }
 
 export interface Sender {
@@ -43,6 +47,7 @@ export class Router {
     if (!to) return this.bounce(s, sender, 'jid-malformed');
     if (to.domain !== this.d.domain) return this.bounce(s, sender, 'remote-server-not-found');
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && SUBSCRIPTION_TYPES.has(s.type)) return this.subscription(s, sender, to);
+    if (s.kind === StanzaKind.STANZA_KIND_MESSAGE && !s.undeliverable) this.sentCarbons(s, sender);
     if (to.local === '') return this.toServer(s, sender, to);
     if (s.undeliverable || to.resource === '') return this.toBare(s, sender, to);
     return this.toFull(s, sender, to);
@@ -72,6 +77,9 @@ export class Router {
     if (target === 'self' && payload?.attrs.xmlns === NS_ROSTER && payload.name === 'query') {
       return this.d.im.rosterIq(iq, payload, { jid: sender.jid, connectionId: s.connectionId }, (el) => this.toSender(sender, el));
     }
+    if (target === 'self' && this.d.carbons && payload?.attrs.xmlns === NS_CARBONS && iq.attrs.type === 'set' && (payload.name === 'enable' || payload.name === 'disable')) {
+      return this.toSender(sender, await this.d.carbons.iq(iq, payload, s.from, s.connectionId));
+    }
     const reply = await this.d.host.handleIq(iq, target, s.from, toLocal);
     this.toSender(sender, reply);
   }
@@ -80,10 +88,10 @@ export class Router {
     const bare = to.bare.toString();
     const u = this.d.directory.cached(bare);
     const hit = u?.sessions.find((x) => x.resource === to.resource);
-    if (hit) return this.deliver(hit, to.toString(), s);
+    if (hit) return this.deliverTo([hit], u as UserSessions, to.bare, s);
     return this.d.directory.lookup(bare).then((fresh) => {
       const found = fresh.sessions.find((x) => x.resource === to.resource);
-      if (found) return this.deliver(found, to.toString(), s);
+      if (found) return this.deliverTo([found], fresh, to.bare, s);
       return this.fullUnavailable(s, sender, to);
     });
   }
@@ -114,12 +122,12 @@ export class Router {
     const cached = this.d.directory.cached(bare.toString());
     const pick = (u: UserSessions | undefined) => this.bareTargets(s, u, s.undeliverable ? s.connectionId : '');
     const targets = pick(cached);
-    if (targets.length || s.kind === StanzaKind.STANZA_KIND_PRESENCE) return this.deliverAll(targets, bare, s);
+    if (targets.length || s.kind === StanzaKind.STANZA_KIND_PRESENCE) return this.deliverTo(targets, cached, bare, s);
     // None available in the mirror: read the bucket before bouncing (the mirror may lag a fresh presence).
     return this.d.directory.lookup(bare.toString()).then((u) => {
       const fresh = cached === undefined || u !== cached ? pick(u) : [];
-      if (fresh.length) return this.deliverAll(fresh, bare, s);
-      return this.noResources(s, sender);
+      if (fresh.length) return this.deliverTo(fresh, u, bare, s);
+      return this.noResources(s, sender, bare);
     });
   }
 
@@ -132,10 +140,23 @@ export class Router {
     return avail.filter((x) => x.priority === top);
   }
 
-  /** RFC 6121 §8.5.2.2: no available resource (offline storage comes later). */
-  private noResources(s: Stanza, sender: Sender): void {
+  /** RFC 6121 §8.5.2.2: no available resource: offline storage (XEP-0160) or service-unavailable. */
+  private async noResources(s: Stanza, sender: Sender, bare: Jid): Promise<void> {
     if (s.kind !== StanzaKind.STANZA_KIND_MESSAGE || s.type === 'error' || s.type === 'headline') return;
+    const el = this.d.offline && s.type !== 'groupchat' ? parse(s.xml) : undefined;
+    if (el && this.d.offline) {
+      const r = await this.d.offline(bare.toString(), el);
+      if (r === 'stored') return;
+      if (r === 'full') return this.bounce(s, sender, 'service-unavailable', 'offline storage is full');
+    }
     this.bounce(s, sender, 'service-unavailable');
+  }
+
+  /** XEP-0280: the sender's other carbons-enabled resources get a <sent/> copy. */
+  private sentCarbons(s: Stanza, sender: Sender): void {
+    const own = this.d.directory.cached(sender.jid.bare.toString());
+    if (!this.d.carbons || !own || !own.sessions.some((x) => x.carbons)) return;
+    this.d.carbons.copy('sent', sender.jid.bare.toString(), own.sessions, new Set([sender.connectionId]), s.type, s.xml);
   }
 
   /** Presence with no 'to': recorded and broadcast (RFC 6121 §4.2, §4.4, §4.5). */
@@ -144,8 +165,11 @@ export class Router {
     if (el) await this.d.im.broadcast(el, { jid: sender.jid, connectionId: s.connectionId });
   }
 
-  private deliverAll(targets: SessionEntry[], bare: Jid, s: Stanza): void {
+  /** Deliver to these sessions of a user; for a message, the user's other carbons-enabled sessions get a <received/> copy. */
+  private deliverTo(targets: SessionEntry[], u: UserSessions | undefined, bare: Jid, s: Stanza): void {
     for (const t of targets) this.deliver(t, `${bare.toString()}/${t.resource}`, s);
+    if (s.kind !== StanzaKind.STANZA_KIND_MESSAGE || !this.d.carbons || !u || !u.sessions.some((x) => x.carbons)) return;
+    this.d.carbons.copy('received', bare.toString(), u.sessions, new Set(targets.map((t) => t.connectionId)), s.type, s.xml);
   }
 
   private deliver(t: SessionEntry, full: string, s: Stanza): void {
@@ -158,13 +182,13 @@ export class Router {
   }
 
   /** Answer with an error (RFC 6120 §8.3), never in reply to an error. */
-  private bounce(s: Stanza, sender: Sender, condition: StanzaErrorCondition): void {
+  private bounce(s: Stanza, sender: Sender, condition: StanzaErrorCondition, text?: string): void {
     if (s.type === 'error' || s.type === 'result') return;
     // Presence errors only for subscription requests (RFC 6121 §3.1.1: an invalid JID is jid-malformed).
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && !SUBSCRIPTION_TYPES.has(s.type)) return;
     const el = parse(s.xml);
     if (!el) return;
-    const reply = errorReply(el, new StanzaError(condition), s.to || undefined);
+    const reply = errorReply(el, new StanzaError(condition, text), s.to || undefined);
     reply.attrs.to = s.from;
     this.toSender(sender, reply);
   }

@@ -45,7 +45,7 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
     return { result: { $case: 'errorCondition', value: 'bad-request' } };
   }
   const bare = full.slice(0, full.length - resource.length - 1);
-  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0) };
+  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0), carbons: false };
   const guess = d.directory.versioned(bare) ?? { value: { sessions: [] }, revision: 0 };
   const outcome = await updateUser<{ ok: boolean; old?: SessionEntry }>(d.kv, bare, (cur) => {
     const old = cur.sessions.find((s) => s.resource === resource);
@@ -83,6 +83,7 @@ function applied(s: SessionEntry, req: sessionv1.SetPresenceRequest): SessionEnt
     available: req.available ?? s.available,
     priority: req.priority ?? s.priority,
     interested: req.interested ?? s.interested,
+    carbons: req.carbons ?? s.carbons,
     presence: req.presence ?? (req.available === false ? Buffer.alloc(0) : s.presence),
   };
 }

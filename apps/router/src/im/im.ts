@@ -16,10 +16,13 @@ export interface SessionUpdate {
   priority?: number;
   interested?: boolean;
   presence?: Uint8Array;
+  carbons?: boolean;
 }
 
 export interface ImDeps {
   domain: string;
+  /** Messages stored while the user was offline, taken once (XEP-0160). */
+  takeOffline?(bare: string): Promise<Element[]>;
   rosters: RosterStore;
   out: Out;
   /** Update the sender's session entry; says whether it was available before. */
@@ -190,6 +193,8 @@ export class Im {
       if (hasTo(item)) await this.probe(item.jid, bare, me);
       if (item.pendingIn) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
     }
+    // XEP-0160 §3: stored messages go to the first resource with non-negative priority.
+    if (me.priority >= 0 && this.d.takeOffline) for (const m of await this.d.takeOffline(bare)) this.d.out.send(bare, [me], m, 1);
     const others = (await this.d.out.sessions(bare)).filter((s) => s.available && s.connectionId !== from.connectionId);
     for (const s of others) {
       const p = parseOr(s.presence, x('presence'));

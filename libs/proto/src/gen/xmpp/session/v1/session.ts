@@ -38,6 +38,8 @@ export interface SessionEntry {
   interested: boolean;
   /** The last available presence it sent (answers probes, RFC 6121 §4.3.2). */
   presence: Buffer;
+  /** Enabled Message Carbons (XEP-0280). */
+  carbons: boolean;
 }
 
 /** The registry value for one bare JID. */
@@ -78,6 +80,7 @@ export interface SetPresenceRequest {
   priority?: number | undefined;
   interested?: boolean | undefined;
   presence?: Buffer | undefined;
+  carbons?: boolean | undefined;
 }
 
 export interface SetPresenceResponse {
@@ -122,6 +125,7 @@ function createBaseSessionEntry(): SessionEntry {
     boundAtMs: 0,
     interested: false,
     presence: Buffer.alloc(0),
+    carbons: false,
   };
 }
 
@@ -150,6 +154,9 @@ export const SessionEntry: MessageFns<SessionEntry> = {
     }
     if (message.presence.length !== 0) {
       writer.uint32(66).bytes(message.presence);
+    }
+    if (message.carbons !== false) {
+      writer.uint32(72).bool(message.carbons);
     }
     return writer;
   },
@@ -231,6 +238,14 @@ export const SessionEntry: MessageFns<SessionEntry> = {
             message.presence = Buffer.from(reader.bytes());
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.carbons = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -256,6 +271,7 @@ export const SessionEntry: MessageFns<SessionEntry> = {
     message.boundAtMs = object.boundAtMs ?? 0;
     message.interested = object.interested ?? false;
     message.presence = object.presence ?? Buffer.alloc(0);
+    message.carbons = object.carbons ?? false;
     return message;
   },
 };
@@ -641,6 +657,7 @@ function createBaseSetPresenceRequest(): SetPresenceRequest {
     priority: undefined,
     interested: undefined,
     presence: undefined,
+    carbons: undefined,
   };
 }
 
@@ -663,6 +680,9 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
     }
     if (message.presence !== undefined) {
       writer.uint32(50).bytes(message.presence);
+    }
+    if (message.carbons !== undefined) {
+      writer.uint32(56).bool(message.carbons);
     }
     return writer;
   },
@@ -728,6 +748,14 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
             message.presence = Buffer.from(reader.bytes());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.carbons = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -751,6 +779,7 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
     message.priority = object.priority ?? undefined;
     message.interested = object.interested ?? undefined;
     message.presence = object.presence ?? undefined;
+    message.carbons = object.carbons ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,7 @@
+// Features served outside the module host but advertised in the server's
+// disco#info (and so in its caps hash): the router's offline storage
+// (XEP-0160) and Message Carbons (XEP-0280).
+import { defineModule } from '../host';
+
+export const offlineFeature = defineModule({ name: 'offline', spec: 'XEP-0160', features: ['msgoffline'] });
+export const carbonsFeature = defineModule({ name: 'carbons', spec: 'XEP-0280', features: ['urn:xmpp:carbons:2'] });
