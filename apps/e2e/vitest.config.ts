@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// End-to-end: one real stack (nats-server, auth, session, router, two edges as
-// separate processes) for all files, started in global-setup.ts.
+// End-to-end: one real stack (nats-server, auth, session, two routers, two edges as
+// separate processes; edge 1 uses router 1, edge 2 router 2, so traffic between
+// users on different edges crosses router replicas) for all files, started in
+// global-setup.ts.
 export default defineConfig({
   test: {
     include: ['src/**/*.e2e.ts'],

@@ -20,7 +20,7 @@ export function startNats(o: { dataDir: string; port?: number; onLine?: (l: stri
 export function startApp(name: string, env: Record<string, string>, o?: { onLine?: (l: string) => void }): Proc;
 export function stopChild(child: ChildProcess, signal?: string, timeoutMs?: number): Promise<void>;
 export function startStack(o?: {
-  dataDir?: string; edges?: number; env?: Record<string, string>; natsPort?: number; c2sPorts?: number[];
+  dataDir?: string; edges?: number; routers?: number; env?: Record<string, string>; natsPort?: number; c2sPorts?: number[];
   grpcPorts?: { auth?: number; session?: number; router?: number };
   detached?: boolean;
   onLine?: (name: string, line: string) => void;

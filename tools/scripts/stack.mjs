@@ -108,11 +108,12 @@ export function stopChild(child, signal = 'SIGTERM', timeoutMs = 8000) {
  * The whole server: NATS, auth, session, router and `edges` edge processes, each
  * on free ports unless given. Resolves when every edge accepts connections.
  */
-export async function startStack({ dataDir, edges = 1, env = {}, natsPort, c2sPorts = [], grpcPorts = {}, onLine = () => {}, detached = false } = {}) {
+export async function startStack({ dataDir, edges = 1, routers = 1, env = {}, natsPort, c2sPorts = [], grpcPorts = {}, onLine = () => {}, detached = false } = {}) {
   const nats = await startNats({ dataDir: dataDir ?? join(root, 'var/nats'), port: natsPort, onLine: (l) => onLine('nats', l), detached });
   const authPort = grpcPorts.auth ?? (await freePort());
   const sessionPort = grpcPorts.session ?? (await freePort());
-  const routerPort = grpcPorts.router ?? (await freePort());
+  const routerPorts = [grpcPorts.router ?? (await freePort())];
+  for (let i = 1; i < routers; i++) routerPorts.push(await freePort());
   const common = { NATS_URL: nats.url, XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'info', ...env };
   const procs = [];
   const app = (name, e) => {
@@ -123,14 +124,16 @@ export async function startStack({ dataDir, edges = 1, env = {}, natsPort, c2sPo
   };
   app('auth', { AUTH_GRPC_PORT: String(authPort) });
   app('session', { SESSION_GRPC_PORT: String(sessionPort) });
-  app('router', { ROUTER_GRPC_PORT: String(routerPort), SESSION_ADDR: `127.0.0.1:${sessionPort}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
-  const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPort}` };
+  for (const port of routerPorts) app('router', { ROUTER_GRPC_PORT: String(port), SESSION_ADDR: `127.0.0.1:${sessionPort}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
+  const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];
   const edgeProcs = [];
   for (let i = 0; i < edges; i++) {
     const port = c2sPorts[i] ?? (await freePort());
     edgePorts.push(port);
-    edgeProcs.push(app('edge', { ...addrs, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
+    // With several routers, edge i talks to router i (mod n): stanzas between edges cross router replicas.
+    const routerAddr = `127.0.0.1:${routerPorts[i % routerPorts.length]}`;
+    edgeProcs.push(app('edge', { ...addrs, ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
   }
   await Promise.all(edgePorts.map((p) => waitForPort(p, 30000)));
   return {

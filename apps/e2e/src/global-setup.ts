@@ -18,6 +18,7 @@ export default async function setup(project: TestProject) {
   const stack = await startStack({
     dataDir,
     edges: 2,
+    routers: 2,
     env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', MAX_STANZA_BYTES: '65536' },
     onLine: (name: string, line: string) => {
       logs.push(`${name} ${line}`);
