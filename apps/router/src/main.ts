@@ -16,6 +16,7 @@ import { RosterStore } from '@cx/roster';
 import { onSessionEnded } from './session-events';
 import { OfflineStore, storable } from '@cx/offline';
 import { Carbons } from './im/carbons';
+import { Blocking } from './im/blocking';
 
 const routedTotal = new Counter({ name: 'xmpp_router_stanzas_routed_total', help: 'Stanzas routed' });
 
@@ -30,9 +31,11 @@ main(() =>
     host.onError = (err, key) => log.error({ err, handler: key }, 'server module failed');
     const offline = await OfflineStore.open(bus, { limitPerUser: config.OFFLINE_LIMIT });
     const out = new Out(directory, deliverer);
+    const blocking = await Blocking.open(bus, log);
     const im = new Im({
       domain: config.XMPP_DOMAIN,
       takeOffline: (bare) => offline.take(bare),
+      blocks: (user, other) => blocking.blocks(user, other),
       rosters: await RosterStore.open(bus),
       out,
       updateSession: async (fullJid, connectionId, u) => {
@@ -42,7 +45,7 @@ main(() =>
     });
     const carbons = new Carbons(out, (fullJid, connectionId, on) => call(sessions.setPresence.bind(sessions), { fullJid, connectionId, carbons: on }, 5000));
     const router = new Router({
-      domain: config.XMPP_DOMAIN, directory, deliverer, host, im, carbons,
+      domain: config.XMPP_DOMAIN, directory, deliverer, host, im, carbons, blocking,
       offline: async (bare, message) => {
         if (!storable(message) || !(await deps.userExists(bare.slice(0, bare.indexOf('@'))))) return 'refused';
         return offline.store(bare, message, config.XMPP_DOMAIN);

@@ -10,6 +10,7 @@ import type { SessionDirectory, SessionEntry, UserSessions } from '@cx/session-d
 import type { Deliverer } from './deliverer';
 import type { Im } from './im/im';
 import { NS_CARBONS, type Carbons } from './im/carbons';
+import { blockedReply, NS_BLOCKING, type Blocking } from './im/blocking';
 import { NS_ROSTER } from '@cx/roster';
 
 const { StanzaKind } = routerv1;
@@ -22,6 +23,7 @@ export interface RoutingDeps {
   host: ModuleHost;
   im: Im;
   carbons?: Carbons;
+  blocking?: Blocking;
   /** Offline storage (XEP-0160): store a message for an account that exists; 'full' when over its limit. */
   offline?: (bare: string, message: Element) => Promise<'stored' | 'full' | 'refused'>;
 }
@@ -46,11 +48,28 @@ export class Router {
     const to = s.to === '' ? from.bare : tryParseJid(s.to);
     if (!to) return this.bounce(s, sender, 'jid-malformed');
     if (to.domain !== this.d.domain) return this.bounce(s, sender, 'remote-server-not-found');
+    if (this.d.blocking && !s.undeliverable && this.blocked(s, sender, to)) return;
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && SUBSCRIPTION_TYPES.has(s.type)) return this.subscription(s, sender, to);
     if (s.kind === StanzaKind.STANZA_KIND_MESSAGE && !s.undeliverable) this.sentCarbons(s, sender);
     if (to.local === '') return this.toServer(s, sender, to);
     if (s.undeliverable || to.resource === '') return this.toBare(s, sender, to);
     return this.toFull(s, sender, to);
+  }
+
+  /** XEP-0191 §3.5–3.6: nothing passes between a user and a JID they block. True when the stanza was handled. */
+  private blocked(s: Stanza, sender: Sender, to: Jid): boolean {
+    const b = this.d.blocking as Blocking;
+    const from = sender.jid;
+    if (!to.local || (to.local === from.local && to.domain === from.domain)) return false;
+    const request = s.kind === StanzaKind.STANZA_KIND_MESSAGE ? s.type !== 'error' : s.kind === StanzaKind.STANZA_KIND_IQ && (s.type === 'get' || s.type === 'set');
+    if (b.blocks(from.local, to)) {
+      const el = request ? parse(s.xml) : undefined;
+      if (el) this.toSender(sender, blockedReply(el));
+      return true;
+    }
+    if (!b.blocks(to.local, from)) return false;
+    if (request) this.bounce(s, sender, 'service-unavailable');
+    return true;
   }
 
   /** Where a sender is, for a stanza an edge returned (its connectionId is the lost target's). */
@@ -76,6 +95,13 @@ export class Router {
     const payload = iq.getChildElements()[0];
     if (target === 'self' && payload?.attrs.xmlns === NS_ROSTER && payload.name === 'query') {
       return this.d.im.rosterIq(iq, payload, { jid: sender.jid, connectionId: s.connectionId }, (el) => this.toSender(sender, el));
+    }
+    if (target === 'self' && this.d.blocking && payload?.attrs.xmlns === NS_BLOCKING) {
+      const r = await this.d.blocking.iq(sender.jid.local, iq, payload);
+      this.toSender(sender, r.reply);
+      if (r.push) await this.d.im.pushAll(sender.jid.local, r.push);
+      for (const j of r.blocked ?? []) await this.d.im.unavailableTo(sender.jid.local, j);
+      return;
     }
     if (target === 'self' && this.d.carbons && payload?.attrs.xmlns === NS_CARBONS && iq.attrs.type === 'set' && (payload.name === 'enable' || payload.name === 'disable')) {
       return this.toSender(sender, await this.d.carbons.iq(iq, payload, s.from, s.connectionId));

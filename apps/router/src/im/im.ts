@@ -25,6 +25,8 @@ export interface ImDeps {
   takeOffline?(bare: string): Promise<Element[]>;
   rosters: RosterStore;
   out: Out;
+  /** Does `user` block `other` (XEP-0191)? Blocked contacts get no presence and give none. */
+  blocks?(user: string, other: Jid): boolean;
   /** Update the sender's session entry; says whether it was available before. */
   updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean }>;
 }
@@ -134,6 +136,20 @@ export class Im {
     if (type === 'unsubscribe') await this.sendUnavailable(contact, fromBare);
   }
 
+  /** A push (e.g. XEP-0191) to every session of the user. */
+  async pushAll(user: string, iq: Element): Promise<void> {
+    const bare = this.bareOf(user);
+    this.d.out.send(bare, await this.d.out.sessions(bare), iq, 3, true);
+  }
+
+  /** The user's available resources go unavailable for `jid` if it receives their presence (XEP-0191 §3.3). */
+  async unavailableTo(user: string, jid: string): Promise<void> {
+    const j = tryParseJid(jid);
+    if (!j || j.domain !== this.d.domain || !j.local) return;
+    const item = (await this.d.rosters.get(user)).items.find((i) => i.jid === j.bare.toString());
+    if (item && hasFrom(item)) await this.sendUnavailable(user, j.bare.toString());
+  }
+
   /** Every available resource of `user` sends its last presence to `toBare` (after approval, §3.1.5). */
   private async sendAllPresence(user: string, toBare: string, only?: SessionEntry): Promise<void> {
     const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
@@ -150,6 +166,11 @@ export class Im {
     const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
     const targets = this.d.out.available(await this.d.out.sessions(toBare));
     for (const s of mine) this.d.out.send(toBare, targets, x('presence', { from: `${this.bareOf(user)}/${s.resource}`, type: 'unavailable' }), 2, true);
+  }
+
+  private isBlocked(user: string, jid: string): boolean {
+    const j = this.d.blocks ? tryParseJid(jid) : null;
+    return !!j && !!this.d.blocks?.(user, j);
   }
 
   // --- presence (§4) ---
@@ -170,7 +191,7 @@ export class Im {
     const own = (await this.d.out.sessions(bare)).filter((s) => s.available || s.connectionId === from.connectionId);
     this.d.out.send(bare, own, el);
     const roster = await this.d.rosters.get(user);
-    for (const item of roster.items.filter(hasFrom)) this.toContact(item.jid, el);
+    for (const item of roster.items.filter(hasFrom)) if (!this.isBlocked(user, item.jid)) this.toContact(item.jid, el);
     if (!available || wasAvailable) return;
     await this.initial(user, from, roster.items);
   }
@@ -190,7 +211,7 @@ export class Im {
     const me = (await this.d.out.sessions(bare)).find((s) => s.connectionId === from.connectionId);
     if (!me) return;
     for (const item of items) {
-      if (hasTo(item)) await this.probe(item.jid, bare, me);
+      if (hasTo(item) && !this.isBlocked(user, item.jid)) await this.probe(item.jid, bare, me);
       if (item.pendingIn) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
     }
     // XEP-0160 §3: stored messages go to the first resource with non-negative priority.

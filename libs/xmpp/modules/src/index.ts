@@ -10,9 +10,9 @@ import { privateStorage } from './private/private';
 import { time } from './time/time';
 import { vcard } from './vcard/vcard';
 import { version } from './version/version';
-import { carbonsFeature, offlineFeature } from './declared/declared';
+import { blockingFeature, carbonsFeature, offlineFeature } from './declared/declared';
 
-export const serverModules: readonly ServerModule[] = [disco, ping, register, version, time, last, account, privateStorage, vcard, offlineFeature, carbonsFeature];
+export const serverModules: readonly ServerModule[] = [disco, ping, register, version, time, last, account, privateStorage, vcard, offlineFeature, carbonsFeature, blockingFeature];
 
 export const CAPS_NODE = 'https://github.com/cloud-xmpp/cloud-xmpp';
 

@@ -41,6 +41,12 @@ export interface Roster {
   items: RosterItem[];
 }
 
+/** A user's block list (XEP-0191), in the KV bucket "xmpp_blocklists". */
+export interface BlockList {
+  /** Blocked JIDs as given (bare, full or a domain), prepared. */
+  jids: string[];
+}
+
 function createBaseRosterItem(): RosterItem {
   return {
     jid: "",
@@ -252,6 +258,61 @@ export const Roster: MessageFns<Roster> = {
     const message = createBaseRoster();
     message.version = object.version ?? 0;
     message.items = object.items?.map((e) => RosterItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBlockList(): BlockList {
+  return { jids: [] };
+}
+
+export const BlockList: MessageFns<BlockList> = {
+  encode(message: BlockList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.jids) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlockList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlockList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jids.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<BlockList>): BlockList {
+    return BlockList.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BlockList>): BlockList {
+    const message = createBaseBlockList();
+    message.jids = object.jids?.map((e) => e) || [];
     return message;
   },
 };

@@ -1,0 +1,86 @@
+// XEP-0191 Blocking Command: each user's block list in the KV bucket
+// "xmpp_blocklists", mirrored in every router through a KV watch so the check
+// on every routed stanza is a memory lookup. Stanzas between a user and a JID
+// they block do not pass in either direction (§3.5, §3.6).
+import { decodeKey, encodeKey, type Bus, type KV } from '@cx/bus';
+import type { Logger } from '@cx/log';
+import { rosterv1 } from '@cx/proto';
+import { elements, errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
+
+export const NS_BLOCKING = 'urn:xmpp:blocking';
+export const BLOCKLIST_BUCKET = 'xmpp_blocklists';
+
+export class Blocking {
+  private readonly lists = new Map<string, Set<string>>();
+
+  private constructor(private readonly kv: KV) {}
+
+  static async open(bus: Bus, log: Logger): Promise<Blocking> {
+    const b = new Blocking(await bus.bucket(BLOCKLIST_BUCKET));
+    const w = await b.kv.watch({ key: '>' });
+    void (async () => {
+      for await (const e of w) {
+        const user = decodeKey(e.key);
+        if (e.operation === 'PUT' && e.value.length) b.lists.set(user, new Set(rosterv1.BlockList.decode(e.value).jids));
+        else b.lists.delete(user);
+      }
+    })().catch((err) => log.error({ err }, 'block list watch ended'));
+    return b;
+  }
+
+  /** Does `user` (a local part) block `other` (by full JID, bare JID or domain)? */
+  blocks(user: string, other: Jid): boolean {
+    const l = this.lists.get(user);
+    return !!l && (l.has(other.toString()) || l.has(other.bare.toString()) || l.has(other.domain));
+  }
+
+  async list(user: string): Promise<string[]> {
+    const e = await this.kv.get(encodeKey(user));
+    return e && e.operation === 'PUT' && e.value.length ? rosterv1.BlockList.decode(e.value).jids : [];
+  }
+
+  private async change(user: string, fn: (cur: string[]) => string[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const e = await this.kv.get(encodeKey(user));
+      const cur = e && e.operation === 'PUT' && e.value.length ? rosterv1.BlockList.decode(e.value).jids : [];
+      const bytes = rosterv1.BlockList.encode({ jids: fn(cur) }).finish();
+      try {
+        if (e) await this.kv.update(encodeKey(user), bytes, e.revision);
+        else await this.kv.create(encodeKey(user), bytes);
+        this.lists.set(user, new Set(rosterv1.BlockList.decode(bytes).jids));
+        return;
+      } catch (err) {
+        if (attempt >= 20 || !/wrong last sequence|key exists/.test(String((err as Error)?.message))) throw err;
+      }
+    }
+  }
+
+  /**
+   * An iq from the user: get the list, block or unblock. Returns the reply and,
+   * for a change, the push for the user's resources and the JIDs newly blocked.
+   */
+  async iq(user: string, iq: Element, payload: Element): Promise<{ reply: Element; push?: Element; blocked?: string[] }> {
+    if (iq.attrs.type === 'get') {
+      if (payload.name !== 'blocklist') return { reply: errorReply(iq, new StanzaError('bad-request')) };
+      const jids = await this.list(user);
+      return { reply: iqResult(iq, x('blocklist', { xmlns: NS_BLOCKING }, ...jids.map((j) => x('item', { jid: j })))) };
+    }
+    if (payload.name !== 'block' && payload.name !== 'unblock') return { reply: errorReply(iq, new StanzaError('bad-request')) };
+    const raw = elements(payload).filter((e) => e.name === 'item').map((e) => e.attrs.jid ?? '');
+    const jids = raw.map((j) => tryParseJid(j)?.toString());
+    if (jids.some((j) => !j)) return { reply: errorReply(iq, new StanzaError('jid-malformed')) };
+    if (payload.name === 'block' && jids.length === 0) return { reply: errorReply(iq, new StanzaError('bad-request', 'block at least one JID')) };
+    const set = jids as string[];
+    if (payload.name === 'block') await this.change(user, (cur) => [...new Set([...cur, ...set])]);
+    else await this.change(user, (cur) => (set.length === 0 ? [] : cur.filter((j) => !set.includes(j))));
+    const push = x('iq', { type: 'set', id: `block-${Date.now().toString(36)}` }, x(payload.name, { xmlns: NS_BLOCKING }, ...set.map((j) => x('item', { jid: j }))));
+    return { reply: iqResult(iq), push, blocked: payload.name === 'block' ? set : undefined };
+  }
+}
+
+/** §3.6: what the user's server answers when the user writes to a JID they block. */
+export function blockedReply(el: Element): Element {
+  const reply = errorReply(el, new StanzaError('not-acceptable'));
+  reply.getChild('error')?.cnode(x('blocked', { xmlns: 'urn:xmpp:blocking:errors' }));
+  return reply;
+}
