@@ -142,6 +142,33 @@ describe('subscriptions and presence (RFC 6121 §3–4)', () => {
     expect((await rosterGet(s.c)).getChild('query')?.children).toEqual([]);
   });
 
+  it('directed presence: its recipient is told unavailable when the sender goes away (§4.6)', async () => {
+    const a = await user('director');
+    const b = await user('audience');
+    const as = await online(edgeA, a.name, { presence: true });
+    const bs = await online(edgeB, b.name, { presence: true });
+    as.c.send(`<presence to='${bs.jid}'/>`);
+    await bs.c.until(presenceFrom(as.jid));
+    as.c.send('<presence type="unavailable"/>');
+    await bs.c.until(presenceFrom(as.jid, 'unavailable'));
+    // and when the session just ends
+    const again = await online(edgeA, a.name, { presence: true, resource: 'second' });
+    again.c.send(`<presence to='${b.bare}'><status>hello</status></presence>`);
+    await bs.c.until(presenceFrom(again.jid));
+    again.c.destroy();
+    await bs.c.until(presenceFrom(again.jid, 'unavailable'), 10_000);
+  });
+
+  it('a subscription request to an account that does not exist is answered unsubscribed (§3.1.3)', async () => {
+    const u = await user('hopeful');
+    const s = await online(edgeA, u.name, { presence: true });
+    await rosterGet(s.c);
+    s.c.send(`<presence to='no-such-person@localhost' type='subscribe'/>`);
+    expect((await s.c.until(isPush('no-such-person@localhost'))).getChild('query')?.getChild('item')?.attrs.ask).toBe('subscribe');
+    expect((await s.c.until(isPush('no-such-person@localhost'))).getChild('query')?.getChild('item')?.attrs.ask).toBeUndefined();
+    await s.c.until(presenceFrom('no-such-person@localhost', 'unsubscribed'));
+  });
+
   it('presence from someone not subscribed is not broadcast to them', async () => {
     const a = await user('loner');
     const b = await user('watcher');

@@ -36,11 +36,12 @@ main(() =>
       domain: config.XMPP_DOMAIN,
       takeOffline: (bare) => offline.take(bare),
       blocks: (user, other) => blocking.blocks(user, other),
+      userExists: (username) => deps.userExists(username),
       rosters: await RosterStore.open(bus),
       out,
       updateSession: async (fullJid, connectionId, u) => {
         const r = await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) }, 5000);
-        return { wasAvailable: r.wasAvailable };
+        return { wasAvailable: r.wasAvailable, directed: r.directed };
       },
     });
     const carbons = new Carbons(out, (fullJid, connectionId, on) => call(sessions.setPresence.bind(sessions), { fullJid, connectionId, carbons: on }, 5000));
@@ -51,7 +52,7 @@ main(() =>
         return offline.store(bare, message, config.XMPP_DOMAIN);
       },
     });
-    const stopEnded = onSessionEnded(bus, (ev) => (ev.available ? im.ended(ev.fullJid) : undefined), log);
+    const stopEnded = onSessionEnded(bus, (ev) => (ev.available ? im.ended(ev.fullJid, ev.directed) : undefined), log);
     const streams = new OpenStreams();
     const grpc = await startGrpcServer({
       streams,

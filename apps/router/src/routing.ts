@@ -51,6 +51,9 @@ export class Router {
     if (this.d.blocking && !s.undeliverable && this.blocked(s, sender, to)) return;
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && SUBSCRIPTION_TYPES.has(s.type)) return this.subscription(s, sender, to);
     if (s.kind === StanzaKind.STANZA_KIND_MESSAGE && !s.undeliverable) this.sentCarbons(s, sender);
+    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && !s.undeliverable && (s.type === '' || s.type === 'unavailable') && s.to !== '' && to.local && !to.bare.equals(from.bare)) {
+      void this.d.im.directed({ jid: from, connectionId: s.connectionId }, to, s.type === '').catch(() => undefined);
+    }
     if (to.local === '') return this.toServer(s, sender, to);
     if (s.undeliverable || to.resource === '') return this.toBare(s, sender, to);
     return this.toFull(s, sender, to);

@@ -26,7 +26,7 @@ function newResource(): string {
 }
 
 export function publishEnded(bus: Bus, full: string, s: SessionEntry, reason: string): void {
-  const ev = eventsv1.SessionEnded.encode({ fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available }).finish();
+  const ev = eventsv1.SessionEnded.encode({ fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available, directed: s.directed }).finish();
   bus.nc.publish(subjects.sessionEnded, ev);
 }
 
@@ -45,7 +45,7 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
     return { result: { $case: 'errorCondition', value: 'bad-request' } };
   }
   const bare = full.slice(0, full.length - resource.length - 1);
-  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0), carbons: false };
+  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0), carbons: false, directed: [] };
   const guess = d.directory.versioned(bare) ?? { value: { sessions: [] }, revision: 0 };
   const outcome = await updateUser<{ ok: boolean; old?: SessionEntry }>(d.kv, bare, (cur) => {
     const old = cur.sessions.find((s) => s.resource === resource);
@@ -78,8 +78,12 @@ export async function unbind(full: string, connectionId: string, reason: string,
 
 /** Apply the fields of a SetPresence request that are set. */
 function applied(s: SessionEntry, req: sessionv1.SetPresenceRequest): SessionEntry {
+  let directed = req.available === false ? [] : s.directed;
+  if (req.directedAdd && !directed.includes(req.directedAdd)) directed = [...directed, req.directedAdd];
+  if (req.directedRemove) directed = directed.filter((j) => j !== req.directedRemove);
   return {
     ...s,
+    directed,
     available: req.available ?? s.available,
     priority: req.priority ?? s.priority,
     interested: req.interested ?? s.interested,
@@ -94,10 +98,10 @@ async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): P
   return updateUser<sessionv1.SetPresenceResponse>(d.kv, bare, (cur) => {
     const i = cur.sessions.findIndex((x) => x.resource === j.resource && x.connectionId === req.connectionId);
     const s = cur.sessions[i];
-    if (!s) return { next: null, result: { updated: false, wasAvailable: false } };
+    if (!s) return { next: null, result: { updated: false, wasAvailable: false, directed: [] } };
     const sessions = [...cur.sessions];
     sessions[i] = applied(s, req);
-    return { next: { sessions }, result: { updated: true, wasAvailable: s.available } };
+    return { next: { sessions }, result: { updated: true, wasAvailable: s.available, directed: s.directed } };
   }, d.directory.versioned(bare));
 }
 

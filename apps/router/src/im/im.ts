@@ -17,6 +17,8 @@ export interface SessionUpdate {
   interested?: boolean;
   presence?: Uint8Array;
   carbons?: boolean;
+  directedAdd?: string;
+  directedRemove?: string;
 }
 
 export interface ImDeps {
@@ -25,10 +27,12 @@ export interface ImDeps {
   takeOffline?(bare: string): Promise<Element[]>;
   rosters: RosterStore;
   out: Out;
+  /** Does this account exist (RFC 6121 §3.1.3: a request to none is answered unsubscribed)? */
+  userExists?(username: string): Promise<boolean>;
   /** Does `user` block `other` (XEP-0191)? Blocked contacts get no presence and give none. */
   blocks?(user: string, other: Jid): boolean;
   /** Update the sender's session entry; says whether it was available before. */
-  updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean }>;
+  updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean; directed: string[] }>;
 }
 
 export interface From {
@@ -100,6 +104,9 @@ export class Im {
     if (!outcome.result || to.domain !== this.d.domain || !to.local) return;
     // §3.1.2: the user's server stamps the bare JID on subscription stanzas.
     const bare = this.bareOf(user);
+    if (type === 'subscribe' && this.d.userExists && !(await this.d.userExists(to.local))) {
+      return this.inbound(user, contact, 'unsubscribed', new Uint8Array());
+    }
     const out = x('presence', { ...stanza.attrs, from: bare, to: contact, type });
     for (const c of stanza.children) out.cnode(c);
     await this.inbound(to.local, bare, type, new TextEncoder().encode(out.toString()));
@@ -183,7 +190,7 @@ export class Im {
     const prio = Number(el.getChildText('priority') ?? '0');
     const priority = Number.isInteger(prio) && prio >= -128 && prio <= 127 ? prio : 0;
     const bytes = new TextEncoder().encode(el.toString());
-    const { wasAvailable } = await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { available, priority, presence: bytes } : { available });
+    const { wasAvailable, directed } = await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { available, priority, presence: bytes } : { available });
     if (!available && !wasAvailable) return;
     const user = from.jid.local;
     const bare = this.bareOf(user);
@@ -191,7 +198,9 @@ export class Im {
     const own = (await this.d.out.sessions(bare)).filter((s) => s.available || s.connectionId === from.connectionId);
     this.d.out.send(bare, own, el);
     const roster = await this.d.rosters.get(user);
-    for (const item of roster.items.filter(hasFrom)) if (!this.isBlocked(user, item.jid)) this.toContact(item.jid, el);
+    const contacts = roster.items.filter(hasFrom).filter((i) => !this.isBlocked(user, i.jid));
+    for (const item of contacts) this.toContact(item.jid, el);
+    if (!available) this.toDirected(directed, contacts, el);
     if (!available || wasAvailable) return;
     await this.initial(user, from, roster.items);
   }
@@ -237,14 +246,37 @@ export class Im {
     }
   }
 
-  /** A session ended while available (no unavailable sent): tell contacts and own resources (§4.5.2). */
-  async ended(fullJid: string): Promise<void> {
+  /** A session ended while available (no unavailable sent): tell contacts, own resources and directed-presence recipients (§4.5.2, §4.6.3). */
+  async ended(fullJid: string, directed: string[] = []): Promise<void> {
     const j = tryParseJid(fullJid);
     if (!j || j.domain !== this.d.domain) return;
     const el = x('presence', { from: fullJid, type: 'unavailable' });
     const bare = j.bare.toString();
     this.d.out.send(bare, this.d.out.available(await this.d.out.sessions(bare)), el);
-    for (const item of (await this.d.rosters.get(j.local)).items.filter(hasFrom)) this.toContact(item.jid, el);
+    const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom);
+    for (const item of contacts) this.toContact(item.jid, el);
+    this.toDirected(directed, contacts, el);
+  }
+
+  /** §4.6.2: remember (or forget) who got directed presence from this session. */
+  async directed(from: From, to: Jid, available: boolean): Promise<void> {
+    const jid = to.toString();
+    await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { directedAdd: jid } : { directedRemove: jid });
+  }
+
+  /** Unavailable to directed-presence recipients that are not already told as contacts. */
+  private toDirected(directed: string[], contacts: Item[], el: Element): void {
+    const told = new Set(contacts.map((i) => i.jid));
+    for (const jid of directed) {
+      const j = tryParseJid(jid);
+      if (!j || j.domain !== this.d.domain || !j.local || told.has(j.bare.toString())) continue;
+      const bare = j.bare.toString();
+      void this.d.out.sessions(bare).then((ss) => {
+        const targets = this.d.out.available(ss).filter((s) => !j.resource || s.resource === j.resource);
+        el.attrs.to = jid;
+        this.d.out.send(bare, targets, el);
+      });
+    }
   }
 }
 

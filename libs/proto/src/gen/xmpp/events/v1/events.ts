@@ -27,6 +27,8 @@ export interface SessionEnded {
   atMs: number;
   /** It was available (sent presence and no unavailable): contacts must be told. */
   available: boolean;
+  /** And so must those it sent directed presence to (RFC 6121 §4.6.3). */
+  directed: string[];
 }
 
 /**
@@ -131,7 +133,7 @@ export const SessionBound: MessageFns<SessionBound> = {
 };
 
 function createBaseSessionEnded(): SessionEnded {
-  return { fullJid: "", edgeId: "", connectionId: "", reason: "", atMs: 0, available: false };
+  return { fullJid: "", edgeId: "", connectionId: "", reason: "", atMs: 0, available: false, directed: [] };
 }
 
 export const SessionEnded: MessageFns<SessionEnded> = {
@@ -153,6 +155,9 @@ export const SessionEnded: MessageFns<SessionEnded> = {
     }
     if (message.available !== false) {
       writer.uint32(48).bool(message.available);
+    }
+    for (const v of message.directed) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -218,6 +223,14 @@ export const SessionEnded: MessageFns<SessionEnded> = {
             message.available = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.directed.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -241,6 +254,7 @@ export const SessionEnded: MessageFns<SessionEnded> = {
     message.reason = object.reason ?? "";
     message.atMs = object.atMs ?? 0;
     message.available = object.available ?? false;
+    message.directed = object.directed?.map((e) => e) || [];
     return message;
   },
 };

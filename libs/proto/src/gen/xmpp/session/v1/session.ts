@@ -40,6 +40,8 @@ export interface SessionEntry {
   presence: Buffer;
   /** Enabled Message Carbons (XEP-0280). */
   carbons: boolean;
+  /** JIDs it sent directed available presence to (RFC 6121 §4.6), told when it goes unavailable. */
+  directed: string[];
 }
 
 /** The registry value for one bare JID. */
@@ -80,13 +82,20 @@ export interface SetPresenceRequest {
   priority?: number | undefined;
   interested?: boolean | undefined;
   presence?: Buffer | undefined;
-  carbons?: boolean | undefined;
+  carbons?:
+    | boolean
+    | undefined;
+  /** Remember (available) or forget (unavailable) a directed-presence recipient. */
+  directedAdd?: string | undefined;
+  directedRemove?: string | undefined;
 }
 
 export interface SetPresenceResponse {
   updated: boolean;
   /** The session was available before this update. */
   wasAvailable: boolean;
+  /** Its directed-presence recipients before this update (cleared when it goes unavailable). */
+  directed: string[];
 }
 
 export interface GetSessionsRequest {
@@ -126,6 +135,7 @@ function createBaseSessionEntry(): SessionEntry {
     interested: false,
     presence: Buffer.alloc(0),
     carbons: false,
+    directed: [],
   };
 }
 
@@ -157,6 +167,9 @@ export const SessionEntry: MessageFns<SessionEntry> = {
     }
     if (message.carbons !== false) {
       writer.uint32(72).bool(message.carbons);
+    }
+    for (const v of message.directed) {
+      writer.uint32(82).string(v!);
     }
     return writer;
   },
@@ -246,6 +259,14 @@ export const SessionEntry: MessageFns<SessionEntry> = {
             message.carbons = reader.bool();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.directed.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -272,6 +293,7 @@ export const SessionEntry: MessageFns<SessionEntry> = {
     message.interested = object.interested ?? false;
     message.presence = object.presence ?? Buffer.alloc(0);
     message.carbons = object.carbons ?? false;
+    message.directed = object.directed?.map((e) => e) || [];
     return message;
   },
 };
@@ -658,6 +680,8 @@ function createBaseSetPresenceRequest(): SetPresenceRequest {
     interested: undefined,
     presence: undefined,
     carbons: undefined,
+    directedAdd: undefined,
+    directedRemove: undefined,
   };
 }
 
@@ -683,6 +707,12 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
     }
     if (message.carbons !== undefined) {
       writer.uint32(56).bool(message.carbons);
+    }
+    if (message.directedAdd !== undefined) {
+      writer.uint32(66).string(message.directedAdd);
+    }
+    if (message.directedRemove !== undefined) {
+      writer.uint32(74).string(message.directedRemove);
     }
     return writer;
   },
@@ -756,6 +786,22 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
             message.carbons = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.directedAdd = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.directedRemove = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -780,12 +826,14 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
     message.interested = object.interested ?? undefined;
     message.presence = object.presence ?? undefined;
     message.carbons = object.carbons ?? undefined;
+    message.directedAdd = object.directedAdd ?? undefined;
+    message.directedRemove = object.directedRemove ?? undefined;
     return message;
   },
 };
 
 function createBaseSetPresenceResponse(): SetPresenceResponse {
-  return { updated: false, wasAvailable: false };
+  return { updated: false, wasAvailable: false, directed: [] };
 }
 
 export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
@@ -795,6 +843,9 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
     }
     if (message.wasAvailable !== false) {
       writer.uint32(16).bool(message.wasAvailable);
+    }
+    for (const v of message.directed) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -828,6 +879,14 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
             message.wasAvailable = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.directed.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -847,6 +906,7 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
     const message = createBaseSetPresenceResponse();
     message.updated = object.updated ?? false;
     message.wasAvailable = object.wasAvailable ?? false;
+    message.directed = object.directed?.map((e) => e) || [];
     return message;
   },
 };
