@@ -169,6 +169,30 @@ describe('subscriptions and presence (RFC 6121 §3–4)', () => {
     await s.c.until(presenceFrom('no-such-person@localhost', 'unsubscribed'));
   });
 
+  it('XEP-0012: a contact allowed to see presence learns how long ago the user left; others are refused', async () => {
+    const a = await user('leaver');
+    const b = await user('friend');
+    const c = await user('stranger');
+    const as = await online(edgeA, a.name, { presence: true });
+    const bs = await online(edgeB, b.name, { presence: true });
+    const cs = await online(edgeB, c.name, { presence: true });
+    as.c.send(`<presence to='${b.bare}' type='subscribed'/>`); // pre-approve b
+    bs.c.send(`<presence to='${a.bare}' type='subscribe'/>`);
+    await bs.c.until(presenceFrom(a.bare, 'subscribed'));
+    const ask = async (who: typeof bs, id: string) => {
+      who.c.send(`<iq type='get' id='${id}' to='${a.bare}'><query xmlns='jabber:iq:last'/></iq>`);
+      return who.c.until((el) => el.name === 'iq' && el.attrs.id === id);
+    };
+    expect((await ask(bs, 'l0')).getChild('query')?.attrs.seconds).toBe('0');
+    as.c.send(`<presence type='unavailable'><status>gone fishing</status></presence>`);
+    await bs.c.until(presenceFrom(as.jid, 'unavailable'));
+    const l1 = await ask(bs, 'l1');
+    expect(l1.attrs.type).toBe('result');
+    expect(Number(l1.getChild('query')?.attrs.seconds)).toBeGreaterThanOrEqual(0);
+    expect(l1.getChild('query')?.getText()).toBe('gone fishing');
+    expect((await ask(cs, 'l2')).getChild('error')?.getChild('forbidden')).toBeDefined();
+  });
+
   it('presence from someone not subscribed is not broadcast to them', async () => {
     const a = await user('loner');
     const b = await user('watcher');

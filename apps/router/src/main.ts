@@ -17,6 +17,7 @@ import { onSessionEnded } from './session-events';
 import { OfflineStore, storable } from '@cx/offline';
 import { Carbons } from './im/carbons';
 import { Blocking } from './im/blocking';
+import { LastActivity } from './im/last-activity';
 
 const routedTotal = new Counter({ name: 'xmpp_router_stanzas_routed_total', help: 'Stanzas routed' });
 
@@ -35,6 +36,7 @@ main(() =>
     const im = new Im({
       domain: config.XMPP_DOMAIN,
       takeOffline: (bare) => offline.take(bare),
+      last: await LastActivity.open(bus),
       blocks: (user, other) => blocking.blocks(user, other),
       userExists: (username) => deps.userExists(username),
       rosters: await RosterStore.open(bus),

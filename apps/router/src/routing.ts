@@ -99,6 +99,10 @@ export class Router {
     if (target === 'self' && payload?.attrs.xmlns === NS_ROSTER && payload.name === 'query') {
       return this.d.im.rosterIq(iq, payload, { jid: sender.jid, connectionId: s.connectionId }, (el) => this.toSender(sender, el));
     }
+    if (target === 'bare' && iq.attrs.type === 'get' && payload?.attrs.xmlns === 'jabber:iq:last' && (await this.d.host.deps.userExists(toLocal))) {
+      const answer = await this.d.im.lastQuery(iq, sender.jid.bare.toString(), toLocal);
+      if (answer) return this.toSender(sender, answer);
+    }
     if (target === 'self' && this.d.blocking && payload?.attrs.xmlns === NS_BLOCKING) {
       const r = await this.d.blocking.iq(sender.jid.local, iq, payload);
       this.toSender(sender, r.reply);

@@ -10,6 +10,7 @@ import {
 } from '@cx/roster';
 import type { SessionEntry } from '@cx/session-directory';
 import type { Out } from './presence-out';
+import type { LastActivity } from './last-activity';
 
 export interface SessionUpdate {
   available?: boolean;
@@ -23,6 +24,8 @@ export interface SessionUpdate {
 
 export interface ImDeps {
   domain: string;
+  /** XEP-0012: when a user's last available session goes away. */
+  last?: LastActivity;
   /** Messages stored while the user was offline, taken once (XEP-0160). */
   takeOffline?(bare: string): Promise<Element[]>;
   rosters: RosterStore;
@@ -201,7 +204,8 @@ export class Im {
     const contacts = roster.items.filter(hasFrom).filter((i) => !this.isBlocked(user, i.jid));
     for (const item of contacts) this.toContact(item.jid, el);
     if (!available) this.toDirected(directed, contacts, el);
-    if (!available || wasAvailable) return;
+    if (!available) return this.maybeLast(user, el.getChildText('status') ?? '');
+    if (wasAvailable) return;
     await this.initial(user, from, roster.items);
   }
 
@@ -256,6 +260,21 @@ export class Im {
     const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom);
     for (const item of contacts) this.toContact(item.jid, el);
     this.toDirected(directed, contacts, el);
+    await this.maybeLast(j.local, '');
+  }
+
+  /** Record the time of going away when no other session of the user is available. */
+  private async maybeLast(user: string, status: string): Promise<void> {
+    if (!this.d.last) return;
+    if (this.d.out.available(await this.d.out.sessions(this.bareOf(user))).length === 0) await this.d.last.record(user, status);
+  }
+
+  /** XEP-0012 about another account: only for those the user lets see its presence. */
+  async lastQuery(iq: Element, askerBare: string, user: string): Promise<Element | undefined> {
+    if (!this.d.last) return undefined;
+    const item = (await this.d.rosters.get(user)).items.find((i) => i.jid === askerBare);
+    const online = this.d.out.available(await this.d.out.sessions(this.bareOf(user))).length > 0;
+    return this.d.last.answer(iq, user, !!item && hasFrom(item), online);
   }
 
   /** §4.6.2: remember (or forget) who got directed presence from this session. */

@@ -47,6 +47,12 @@ export interface BlockList {
   jids: string[];
 }
 
+/** When a user was last available (XEP-0012), in the KV bucket "xmpp_last". */
+export interface LastActivity {
+  atMs: number;
+  status: string;
+}
+
 function createBaseRosterItem(): RosterItem {
   return {
     jid: "",
@@ -313,6 +319,73 @@ export const BlockList: MessageFns<BlockList> = {
   fromPartial(object: DeepPartial<BlockList>): BlockList {
     const message = createBaseBlockList();
     message.jids = object.jids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseLastActivity(): LastActivity {
+  return { atMs: 0, status: "" };
+}
+
+export const LastActivity: MessageFns<LastActivity> = {
+  encode(message: LastActivity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.atMs !== 0) {
+      writer.uint32(8).int64(message.atMs);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LastActivity {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLastActivity();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.atMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<LastActivity>): LastActivity {
+    return LastActivity.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LastActivity>): LastActivity {
+    const message = createBaseLastActivity();
+    message.atMs = object.atMs ?? 0;
+    message.status = object.status ?? "";
     return message;
   },
 };
