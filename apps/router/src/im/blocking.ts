@@ -2,13 +2,14 @@
 // "xmpp_blocklists", mirrored in every router through a KV watch so the check
 // on every routed stanza is a memory lookup. Stanzas between a user and a JID
 // they block do not pass in either direction (§3.5, §3.6).
-import { decodeKey, encodeKey, type Bus, type KV } from '@cx/bus';
+import { casUpdate, decodeKey, encodeKey, readVersioned, type Bus, type KV } from '@cx/bus';
 import type { Logger } from '@cx/log';
 import { rosterv1 } from '@cx/proto';
 import { elements, errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
 
 export const NS_BLOCKING = 'urn:xmpp:blocking';
 export const BLOCKLIST_BUCKET = 'xmpp_blocklists';
+const codec = { decode: (b: Uint8Array) => rosterv1.BlockList.decode(b), encode: (v: rosterv1.BlockList) => rosterv1.BlockList.encode(v).finish() };
 
 export class Blocking {
   private readonly lists = new Map<string, Set<string>>();
@@ -35,24 +36,15 @@ export class Blocking {
   }
 
   async list(user: string): Promise<string[]> {
-    const e = await this.kv.get(encodeKey(user));
-    return e && e.operation === 'PUT' && e.value.length ? rosterv1.BlockList.decode(e.value).jids : [];
+    return (await readVersioned(this.kv, encodeKey(user), codec)).value?.jids ?? [];
   }
 
   private async change(user: string, fn: (cur: string[]) => string[]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const e = await this.kv.get(encodeKey(user));
-      const cur = e && e.operation === 'PUT' && e.value.length ? rosterv1.BlockList.decode(e.value).jids : [];
-      const bytes = rosterv1.BlockList.encode({ jids: fn(cur) }).finish();
-      try {
-        if (e) await this.kv.update(encodeKey(user), bytes, e.revision);
-        else await this.kv.create(encodeKey(user), bytes);
-        this.lists.set(user, new Set(rosterv1.BlockList.decode(bytes).jids));
-        return;
-      } catch (err) {
-        if (attempt >= 20 || !/wrong last sequence|key exists/.test(String((err as Error)?.message))) throw err;
-      }
-    }
+    const jids = await casUpdate(this.kv, encodeKey(user), codec, (cur) => {
+      const next = { jids: fn(cur?.jids ?? []) };
+      return { next, result: next.jids };
+    });
+    this.lists.set(user, new Set(jids));
   }
 
   /**

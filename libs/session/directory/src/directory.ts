@@ -2,7 +2,7 @@
 // (bare JID → UserSessions), kept current by a KV watch, so that routing looks
 // up a JID in memory. A miss falls back to a direct read, which covers the few
 // milliseconds before a fresh bind reaches the watch.
-import { buckets, decodeKey, encodeKey, type Bus, type KV } from '@cx/bus';
+import { buckets, casUpdate, decodeKey, encodeKey, readVersioned, type Bus, type KV } from '@cx/bus';
 import { sessionv1 } from '@cx/proto';
 import type { Logger } from '@cx/log';
 
@@ -73,57 +73,26 @@ export function findSession(u: UserSessions, resource: string): SessionEntry | u
   return u.sessions.find((s) => s.resource === resource);
 }
 
+const codec = { decode: (b: Uint8Array) => sessionv1.UserSessions.decode(b), encode: (v: UserSessions) => sessionv1.UserSessions.encode(v).finish() };
+
 async function read(kv: KV, key: string): Promise<Versioned> {
-  const e = await kv.get(key);
-  if (!e || e.operation !== 'PUT' || e.value.length === 0) return { value: EMPTY, revision: e?.revision ?? 0 };
-  return { value: sessionv1.UserSessions.decode(e.value), revision: e.revision };
+  const v = await readVersioned(kv, key, codec);
+  return { value: v.value ?? EMPTY, revision: v.revision };
 }
 
 /**
- * Update one user's sessions with optimistic concurrency (KV revision). The
- * first attempt starts from `guess` (the mirror) when given, saving a read;
- * a conflicting or stale revision means reading the bucket and trying again.
- * `change` returns the new value (no sessions deletes the key) or null to
- * leave it alone.
+ * Update one user's sessions with optimistic concurrency (casUpdate), the
+ * first attempt starting from `guess` (the mirror) when given. `change`
+ * returns the new value (no sessions deletes the key) or null to leave it alone.
  */
-export async function updateUser<T>(
+export function updateUser<T>(
   kv: KV,
   bare: string,
   change: (current: UserSessions) => { next: UserSessions | null; result: T },
   guess?: Versioned,
 ): Promise<T> {
-  const key = encodeKey(bare);
-  let cur = guess ?? (await read(kv, key));
-  let fresh = guess === undefined;
-  for (let attempt = 0; ; attempt++) {
-    const { next, result } = change(cur.value);
-    if (next === null) {
-      if (fresh) return result;
-    } else {
-      try {
-        await write(kv, key, next, cur.revision);
-        return result;
-      } catch (err) {
-        if (attempt >= 20 || !isWrongSequence(err)) throw err;
-      }
-    }
-    // The guess said "nothing to do", or a write conflicted: decide on fresh data.
-    cur = await read(kv, key);
-    fresh = true;
-  }
-}
-
-async function write(kv: KV, key: string, next: UserSessions, revision: number): Promise<void> {
-  if (next.sessions.length === 0) {
-    if (revision) await kv.delete(key, { previousSeq: revision });
-    return;
-  }
-  const bytes = sessionv1.UserSessions.encode(next).finish();
-  if (revision) await kv.update(key, bytes, revision);
-  else await kv.create(key, bytes);
-}
-
-function isWrongSequence(err: unknown): boolean {
-  const msg = String((err as Error)?.message ?? err);
-  return msg.includes('wrong last sequence') || msg.includes('key exists');
+  return casUpdate(kv, encodeKey(bare), codec, (cur) => {
+    const { next, result } = change(cur ?? EMPTY);
+    return { next: next === null ? undefined : next.sessions.length === 0 ? null : next, result };
+  }, guess);
 }
