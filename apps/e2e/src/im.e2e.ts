@@ -53,15 +53,24 @@ describe('rosters (RFC 6121 §2)', () => {
       expect(item?.getChildText('group')).toBe('Pals');
       s.c.send(`<iq type='result' id='${push.attrs.id}'/>`);
     }
-    const full = await rosterGet(a.c, ver0);
-    const ver1 = full.getChild('query')?.attrs.ver as string;
+    // §2.6.3: with an old version, only what changed since, as pushes after an empty result
+    const diff = await rosterGet(a.c, ver0);
+    expect(diff.attrs.type).toBe('result');
+    expect(diff.getChild('query')).toBeUndefined();
+    const change = await a.c.until(isPush('friend@localhost'));
+    const ver1 = change.getChild('query')?.attrs.ver as string;
     expect(ver1).not.toBe(ver0);
+    const full = await rosterGet(a.c);
     expect(full.getChild('query')?.getChildren('item')).toHaveLength(1);
+    expect(full.getChild('query')?.attrs.ver).toBe(ver1);
     const same = await rosterGet(a.c, ver1);
-    expect(same.attrs.type).toBe('result');
     expect(same.getChild('query')).toBeUndefined();
+    await a.c.quiet(200, isPush('friend@localhost'));
     expect((await rosterSet(a.c, `<item jid='friend@localhost' subscription='remove'/>`)).attrs.type).toBe('result');
     expect((await b.c.until(isPush('friend@localhost'))).getChild('query')?.getChild('item')?.attrs.subscription).toBe('remove');
+    await a.c.until(isPush('friend@localhost'));
+    await rosterGet(a.c, ver1);
+    expect((await a.c.until(isPush('friend@localhost'))).getChild('query')?.getChild('item')?.attrs.subscription).toBe('remove');
     expect((await rosterGet(a.c)).getChild('query')?.children).toEqual([]);
   });
 

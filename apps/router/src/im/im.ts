@@ -6,7 +6,7 @@ import { errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type J
 import { parseElement } from '@cx/xml-stream';
 import {
   hasFrom, hasTo, inboundSubscribe, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
-  outboundSubscribed, outboundUnsubscribe, outboundUnsubscribed, parseRosterSet, rosterQuery, type Item, type RosterStore, type Step,
+  outboundSubscribed, outboundUnsubscribe, outboundUnsubscribed, parseRosterSet, changesSince, pushQuery, rosterQuery, type Item, type RosterStore, type Step,
 } from '@cx/roster';
 import type { SessionEntry } from '@cx/session-directory';
 import type { Out } from './presence-out';
@@ -59,9 +59,13 @@ export class Im {
     if (iq.attrs.type === 'get') {
       await this.d.updateSession(from.jid.toString(), from.connectionId, { interested: true });
       const roster = await this.d.rosters.get(user);
-      // §2.6.3: the client's version is current: an empty result, changes come as pushes.
-      if (query.attrs.ver !== undefined && query.attrs.ver === String(roster.version)) return reply(iqResult(iq));
-      return reply(iqResult(iq, rosterQuery(roster.items, roster.version)));
+      // §2.6.3: a client with a version we can diff from gets an empty result, then a push per change since.
+      const changes = query.attrs.ver !== undefined ? changesSince(roster, query.attrs.ver) : undefined;
+      if (!changes) return reply(iqResult(iq, rosterQuery(roster.items, roster.version)));
+      reply(iqResult(iq));
+      const me = (await this.d.out.sessions(this.bareOf(user))).filter((s) => s.connectionId === from.connectionId);
+      for (const c of changes) this.d.out.send(this.bareOf(user), me, x('iq', { type: 'set', id: `push-v${c.version}` }, pushQuery(c.jid, c.item, c.version)), 3, true);
+      return;
     }
     const req = parseRosterSet(query);
     if (req instanceof StanzaError) return reply(errorReply(iq, req));
@@ -300,7 +304,7 @@ export class Im {
 }
 
 function emptyFor(jid: string): Item {
-  return { jid, name: '', subscription: 0, ask: false, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, groups: [] };
+  return { jid, name: '', subscription: 0, ask: false, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, groups: [], version: 0 };
 }
 
 function parseOr(bytes: Uint8Array | undefined, fallback: Element): Element {

@@ -1,5 +1,5 @@
 export * from './subscription';
 export { RosterStore, ROSTER_BUCKET } from './roster-store';
 export type { Roster } from './roster-store';
-export { itemElement, NS_ROSTER, parseRosterSet, pushQuery, rosterQuery } from './roster-xml';
+export { changesSince, itemElement, NS_ROSTER, parseRosterSet, pushQuery, rosterQuery } from './roster-xml';
 export type { RosterSet } from './roster-xml';

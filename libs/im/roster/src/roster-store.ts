@@ -7,7 +7,9 @@ import type { Item } from './subscription';
 
 export const ROSTER_BUCKET = 'xmpp_rosters';
 export type Roster = rosterv1.Roster;
-const EMPTY: Roster = { version: 0, items: [] };
+const EMPTY: Roster = { version: 0, items: [], removed: [], horizon: 0 };
+/** Removed items remembered for version diffs (§2.6.3); older removals raise the horizon. */
+const MAX_REMOVED = 200;
 const codec = { decode: (b: Uint8Array) => rosterv1.Roster.decode(b), encode: (r: Roster) => rosterv1.Roster.encode(r).finish() };
 
 export class RosterStore {
@@ -36,10 +38,18 @@ export class RosterStore {
       const roster = current ?? EMPTY;
       const { item, result } = change(roster.items.find((i) => i.jid === jid));
       if (item === undefined) return { next: undefined, result: { result, changed: false, version: roster.version } };
+      const version = roster.version + 1;
       const items = roster.items.filter((i) => i.jid !== jid);
-      if (item) items.push(item);
-      const next: Roster = { version: roster.version + 1, items };
-      return { next, result: { result, changed: true, version: next.version, item: item ?? undefined } };
+      let removed = roster.removed.filter((r) => r.jid !== jid);
+      let horizon = roster.horizon;
+      if (item) items.push({ ...item, version });
+      else removed.push({ jid, version });
+      if (removed.length > MAX_REMOVED) {
+        horizon = removed[removed.length - MAX_REMOVED - 1].version;
+        removed = removed.slice(-MAX_REMOVED);
+      }
+      const next: Roster = { version, items, removed, horizon };
+      return { next, result: { result, changed: true, version, item: item ? { ...item, version } : undefined } };
     });
   }
 }

@@ -17,6 +17,21 @@ export function rosterQuery(items: readonly Item[], version: number): Element {
   return x('query', { xmlns: NS_ROSTER, ver: String(version) }, ...items.map(itemElement));
 }
 
+/**
+ * §2.6.3: what changed since `ver` as pushes (oldest first), or undefined when
+ * `ver` is not a version this roster can diff from (send the whole roster).
+ */
+export function changesSince(roster: rosterv1.Roster, ver: string): Array<{ jid: string; item?: Item; version: number }> | undefined {
+  if (!/^\d+$/.test(ver)) return undefined;
+  const since = Number(ver);
+  if (since > roster.version || since < roster.horizon) return undefined;
+  const changed = [
+    ...roster.items.filter((i) => i.version > since).map((i) => ({ jid: i.jid, item: i as Item | undefined, version: i.version })),
+    ...roster.removed.filter((r) => r.version > since).map((r) => ({ jid: r.jid, item: undefined, version: r.version })),
+  ];
+  return changed.sort((a, b) => a.version - b.version);
+}
+
 /** A roster push (RFC 6121 §2.1.6) of one item, or its removal. */
 export function pushQuery(jid: string, item: Item | undefined, version: number): Element {
   return x('query', { xmlns: NS_ROSTER, ver: String(version) }, item ? itemElement(item) : x('item', { jid, subscription: 'remove' }));

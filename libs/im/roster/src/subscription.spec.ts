@@ -62,3 +62,16 @@ describe('inbound (A.3)', () => {
     expect(inboundUnsubscribed(item(S.SUBSCRIPTION_FROM))).toEqual({ route: false });
   });
 });
+
+describe('roster versioning (§2.6.3)', () => {
+  it('lists the changes since a version, removals included, or undefined when it cannot', async () => {
+    const { changesSince } = await import('./roster-xml');
+    const roster = { version: 5, horizon: 2, items: [item(S.SUBSCRIPTION_BOTH, { jid: 'a@x', version: 3 }), item(S.SUBSCRIPTION_TO, { jid: 'b@x', version: 5 })], removed: [{ jid: 'c@x', version: 4 }] };
+    expect(changesSince(roster, '2')?.map((c) => [c.jid, c.version, !!c.item])).toEqual([['a@x', 3, true], ['c@x', 4, false], ['b@x', 5, true]]);
+    expect(changesSince(roster, '4')?.map((c) => c.jid)).toEqual(['b@x']);
+    expect(changesSince(roster, '5')).toEqual([]);
+    expect(changesSince(roster, '1')).toBeUndefined();
+    expect(changesSince(roster, '6')).toBeUndefined();
+    expect(changesSince(roster, 'abc')).toBeUndefined();
+  });
+});

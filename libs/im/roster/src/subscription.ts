@@ -8,7 +8,7 @@ export type Item = rosterv1.RosterItem;
 const { Subscription: S } = rosterv1;
 
 export function emptyItem(jid: string): Item {
-  return { jid, name: '', subscription: S.SUBSCRIPTION_NONE, ask: false, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, groups: [] };
+  return { jid, name: '', subscription: S.SUBSCRIPTION_NONE, ask: false, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, groups: [], version: 0 };
 }
 
 const hasTo = (i: Item) => i.subscription === S.SUBSCRIPTION_TO || i.subscription === S.SUBSCRIPTION_BOTH;

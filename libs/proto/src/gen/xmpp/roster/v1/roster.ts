@@ -33,12 +33,23 @@ export interface RosterItem {
   /** Pre-approved (RFC 6121 §3.4): the contact's next request is accepted at once. */
   approved: boolean;
   groups: string[];
+  /** The roster version of this item's last change. */
+  version: number;
+}
+
+/** A removed item, remembered so a client can be sent only what changed (§2.6.3). */
+export interface RemovedItem {
+  jid: string;
+  version: number;
 }
 
 export interface Roster {
   /** Bumped on every change; the roster 'ver' (RFC 6121 §2.6). */
   version: number;
   items: RosterItem[];
+  removed: RemovedItem[];
+  /** Changes since a version below this one can no longer be listed: send the whole roster. */
+  horizon: number;
 }
 
 /** A user's block list (XEP-0191), in the KV bucket "xmpp_blocklists". */
@@ -63,6 +74,7 @@ function createBaseRosterItem(): RosterItem {
     pendingInStanza: Buffer.alloc(0),
     approved: false,
     groups: [],
+    version: 0,
   };
 }
 
@@ -91,6 +103,9 @@ export const RosterItem: MessageFns<RosterItem> = {
     }
     for (const v of message.groups) {
       writer.uint32(66).string(v!);
+    }
+    if (message.version !== 0) {
+      writer.uint32(72).uint64(message.version);
     }
     return writer;
   },
@@ -172,6 +187,14 @@ export const RosterItem: MessageFns<RosterItem> = {
             message.groups.push(reader.string());
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -197,12 +220,80 @@ export const RosterItem: MessageFns<RosterItem> = {
     message.pendingInStanza = object.pendingInStanza ?? Buffer.alloc(0);
     message.approved = object.approved ?? false;
     message.groups = object.groups?.map((e) => e) || [];
+    message.version = object.version ?? 0;
+    return message;
+  },
+};
+
+function createBaseRemovedItem(): RemovedItem {
+  return { jid: "", version: 0 };
+}
+
+export const RemovedItem: MessageFns<RemovedItem> = {
+  encode(message: RemovedItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jid !== "") {
+      writer.uint32(10).string(message.jid);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).uint64(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemovedItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemovedItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RemovedItem>): RemovedItem {
+    return RemovedItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemovedItem>): RemovedItem {
+    const message = createBaseRemovedItem();
+    message.jid = object.jid ?? "";
+    message.version = object.version ?? 0;
     return message;
   },
 };
 
 function createBaseRoster(): Roster {
-  return { version: 0, items: [] };
+  return { version: 0, items: [], removed: [], horizon: 0 };
 }
 
 export const Roster: MessageFns<Roster> = {
@@ -212,6 +303,12 @@ export const Roster: MessageFns<Roster> = {
     }
     for (const v of message.items) {
       RosterItem.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.removed) {
+      RemovedItem.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.horizon !== 0) {
+      writer.uint32(32).uint64(message.horizon);
     }
     return writer;
   },
@@ -245,6 +342,22 @@ export const Roster: MessageFns<Roster> = {
             message.items.push(RosterItem.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.removed.push(RemovedItem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.horizon = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -264,6 +377,8 @@ export const Roster: MessageFns<Roster> = {
     const message = createBaseRoster();
     message.version = object.version ?? 0;
     message.items = object.items?.map((e) => RosterItem.fromPartial(e)) || [];
+    message.removed = object.removed?.map((e) => RemovedItem.fromPartial(e)) || [];
+    message.horizon = object.horizon ?? 0;
     return message;
   },
 };
