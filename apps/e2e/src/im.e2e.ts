@@ -2,6 +2,8 @@
 // presence (§4), driven with raw XML.
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
+import { connect } from '@nats-io/transport-node';
+import { eventsv1 } from '@cx/proto';
 import { login, register, uniqueName, type RawClient } from '@cx/testing';
 
 const [edgeA, edgeB] = inject('edgePorts');
@@ -200,6 +202,25 @@ describe('subscriptions and presence (RFC 6121 §3–4)', () => {
     expect(Number(l1.getChild('query')?.attrs.seconds)).toBeGreaterThanOrEqual(0);
     expect(l1.getChild('query')?.getText()).toBe('gone fishing');
     expect((await ask(cs, 'l2')).getChild('error')?.getChild('forbidden')).toBeDefined();
+  });
+
+  it('each change of a session’s presence is published on NATS as a PresenceChanged event', async () => {
+    const nc = await connect({ servers: inject('natsUrl') });
+    try {
+      const u = await user('evented');
+      const seen: eventsv1.PresenceChanged[] = [];
+      const sub = nc.subscribe('xmpp.presence.changed', { callback: (_e, m) => seen.push(eventsv1.PresenceChanged.decode(m.data)) });
+      await nc.flush();
+      const s = await online(edgeA, u.name, { presence: '<presence><priority>3</priority></presence>' });
+      s.c.send('<presence type="unavailable"/>');
+      await s.c.until(presenceFrom(s.jid, 'unavailable'));
+      await new Promise((r) => setTimeout(r, 200));
+      sub.unsubscribe();
+      const mine = seen.filter((e) => e.fullJid === s.jid);
+      expect(mine.map((e) => [e.available, e.priority])).toEqual([[true, 3], [false, 0]]);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('presence from someone not subscribed is not broadcast to them', async () => {

@@ -2,7 +2,8 @@
 import { Counter } from 'prom-client';
 import { call, createClient, OpenStreams, startGrpcServer } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
-import { authv1, routerv1, sessionv1 } from '@cx/proto';
+import { authv1, eventsv1, routerv1, sessionv1 } from '@cx/proto';
+import { subjects } from '@cx/bus';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
 import { routerConfig } from './config';
@@ -39,6 +40,8 @@ main(() =>
       last: await LastActivity.open(bus),
       blocks: (user, other) => blocking.blocks(user, other),
       userExists: (username) => deps.userExists(username),
+      presenceChanged: (fullJid, available, priority, stanza) =>
+        bus.nc.publish(subjects.presenceChanged, eventsv1.PresenceChanged.encode({ fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }).finish()),
       rosters: await RosterStore.open(bus),
       out,
       updateSession: async (fullJid, connectionId, u) => {

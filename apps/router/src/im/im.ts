@@ -30,6 +30,8 @@ export interface ImDeps {
   takeOffline?(bare: string): Promise<Element[]>;
   rosters: RosterStore;
   out: Out;
+  /** Tell the rest of the system (NATS event). */
+  presenceChanged?(fullJid: string, available: boolean, priority: number, stanza: Uint8Array): void;
   /** Does this account exist (RFC 6121 §3.1.3: a request to none is answered unsubscribed)? */
   userExists?(username: string): Promise<boolean>;
   /** Does `user` block `other` (XEP-0191)? Blocked contacts get no presence and give none. */
@@ -199,6 +201,7 @@ export class Im {
     const bytes = new TextEncoder().encode(el.toString());
     const { wasAvailable, directed } = await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { available, priority, presence: bytes } : { available });
     if (!available && !wasAvailable) return;
+    this.d.presenceChanged?.(from.jid.toString(), available, priority, bytes);
     const user = from.jid.local;
     const bare = this.bareOf(user);
     // §4.2.2 / §4.5.2: to the user's own available resources (including this one) and to contacts with from/both.

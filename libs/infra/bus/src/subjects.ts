@@ -8,6 +8,8 @@ export const subjects = {
   sessionBound: 'xmpp.session.bound',
   /** SessionEnded events, published by the session service. */
   sessionEnded: 'xmpp.session.ended',
+  /** PresenceChanged events, published by the router. */
+  presenceChanged: 'xmpp.presence.changed',
 } as const;
 
 export const buckets = {

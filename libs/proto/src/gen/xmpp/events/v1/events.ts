@@ -41,6 +41,20 @@ export interface EdgeHeartbeat {
   connections: number;
 }
 
+/**
+ * A session's presence changed (RFC 6121 §4): published by the router on
+ * xmpp.presence.changed after it has recorded the presence, for any service
+ * that follows who is available (the routers themselves read the registry).
+ */
+export interface PresenceChanged {
+  fullJid: string;
+  available: boolean;
+  priority: number;
+  /** The presence stanza as the user sent it, 'from' stamped. */
+  stanza: Buffer;
+  atMs: number;
+}
+
 function createBaseSessionBound(): SessionBound {
   return { fullJid: "", edgeId: "", connectionId: "", atMs: 0 };
 }
@@ -334,6 +348,109 @@ export const EdgeHeartbeat: MessageFns<EdgeHeartbeat> = {
     message.edgeId = object.edgeId ?? "";
     message.atMs = object.atMs ?? 0;
     message.connections = object.connections ?? 0;
+    return message;
+  },
+};
+
+function createBasePresenceChanged(): PresenceChanged {
+  return { fullJid: "", available: false, priority: 0, stanza: Buffer.alloc(0), atMs: 0 };
+}
+
+export const PresenceChanged: MessageFns<PresenceChanged> = {
+  encode(message: PresenceChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fullJid !== "") {
+      writer.uint32(10).string(message.fullJid);
+    }
+    if (message.available !== false) {
+      writer.uint32(16).bool(message.available);
+    }
+    if (message.priority !== 0) {
+      writer.uint32(24).sint32(message.priority);
+    }
+    if (message.stanza.length !== 0) {
+      writer.uint32(34).bytes(message.stanza);
+    }
+    if (message.atMs !== 0) {
+      writer.uint32(40).int64(message.atMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PresenceChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePresenceChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fullJid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.available = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.priority = reader.sint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.stanza = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.atMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<PresenceChanged>): PresenceChanged {
+    return PresenceChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PresenceChanged>): PresenceChanged {
+    const message = createBasePresenceChanged();
+    message.fullJid = object.fullJid ?? "";
+    message.available = object.available ?? false;
+    message.priority = object.priority ?? 0;
+    message.stanza = object.stanza ?? Buffer.alloc(0);
+    message.atMs = object.atMs ?? 0;
     return message;
   },
 };
