@@ -209,7 +209,7 @@ describe('subscriptions and presence (RFC 6121 §3–4)', () => {
     try {
       const u = await user('evented');
       const seen: eventsv1.PresenceChanged[] = [];
-      const sub = nc.subscribe('xmpp.presence.changed', { callback: (_e, m) => seen.push(eventsv1.PresenceChanged.decode(m.data)) });
+      const sub = nc.subscribe('xmpp.presence.changed', { callback: (_e, m) => void seen.push(eventsv1.PresenceChanged.decode(m.data)) });
       await nc.flush();
       const s = await online(edgeA, u.name, { presence: '<presence><priority>3</priority></presence>' });
       s.c.send('<presence type="unavailable"/>');
