@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark of the server over raw XMPP/TCP. See tools/bench/README.md.
 //
-//   node tools/bench/run.mjs [login|messages|idle|all] [--port P[,P2]] [--edges N]
+//   node tools/bench/run.mjs [login|messages|idle|presence|all] [--port P[,P2]] [--edges N]
 //        [--workers N] [--duration S] [--json] ...   (--help for all options)
 //
 // Without --port it starts the whole stack (nats + auth, session, router,
@@ -22,6 +22,10 @@ scenarios:
   messages   --pairs pairs of online users send chat messages to each other's full JID,
              --window in flight per sender, for --duration; then drain and count losses
   idle       log in --sessions idle sessions (with presence) and report memory per session
+  presence   --users users online, each subscribed both ways with --roster contacts (set up
+             untimed, with pre-approval); then fan-out latency of single presence updates
+             (--samples), and for --duration every user sends updates (next one after its
+             echo): presence deliveries/s, latency, lost after a drain
   all        login then messages (default)
 
 options:
@@ -29,15 +33,19 @@ options:
   --host H          server host (default 127.0.0.1)
   --domain D        XMPP domain (default localhost)
   --edges N         edges to start (default 1); with 2, the users of a pair sit on different edges
+                    (presence: users alternate between edges, so half of each roster is remote)
   --workers N       load-generator threads (default 1)
-  --duration S      measured seconds for login and messages (default 10)
+  --duration S      measured seconds for login, messages and presence (default 10)
   --warmup S        seconds of load before the measured window (default 1)
-  --users N         accounts cycled through by the login scenario (default 200)
+  --users N         accounts cycled through by the login scenario, users of the presence
+                    scenario (default 200)
+  --roster R        presence: contacts per user, all with subscription both (default 20)
+  --samples K       presence: fan-out latency samples, one update at a time (default 50)
   --clients C       concurrent login clients (default 50)
   --pairs P         message pairs (default 50)
   --window W        in-flight messages per sender (default 10)
   --body-bytes B    extra bytes of padding in each message body (default 0)
-  --drain S         max seconds to wait for in-flight messages after sending stops (default 5)
+  --drain S         max seconds to wait for in-flight messages (or presences) after sending stops (default 5)
   --sessions K      idle sessions (default 1000)
   --idle-wait S     seconds to wait before measuring idle memory (default 5)
   --idle-warmup N   logins+logouts before the idle baseline (default 200)
@@ -87,6 +95,8 @@ const cfg = {
   duration: num(args.duration, 10),
   warmup: num(args.warmup, 1),
   users: num(args.users, 200),
+  roster: num(args.roster, 20),
+  samples: num(args.samples, 50),
   clients: num(args.clients, 50),
   pairs: num(args.pairs, 50),
   window: num(args.window, 10),
@@ -103,7 +113,7 @@ const cfg = {
   cpuProf: typeof args.cpuProf === 'string' ? args.cpuProf : null,
   verbose: !!args.verbose,
 };
-if (!['login', 'messages', 'idle', 'all'].includes(cfg.scenario)) {
+if (!['login', 'messages', 'idle', 'presence', 'all'].includes(cfg.scenario)) {
   process.stderr.write(`unknown scenario ${cfg.scenario}\n${HELP}`);
   process.exit(2);
 }
@@ -491,6 +501,103 @@ async function scenarioIdle(pool, ports) {
 }
 
 /**
+ * Contacts of user i among n users, r of them: i±1..i±r/2 (mod n), plus the
+ * user opposite i when r is odd (n even). Symmetric, so every pair ends `both`.
+ */
+function ringContacts(i, n, r) {
+  const c = new Set();
+  for (let d = 1; d <= Math.floor(r / 2); d++) {
+    c.add((i + d) % n);
+    c.add((i - d + n) % n);
+  }
+  if (r % 2 === 1) c.add((i + n / 2) % n);
+  return [...c];
+}
+
+async function scenarioPresence(pool, ports) {
+  const N = cfg.users;
+  const R = cfg.roster;
+  if (!(R >= 1 && R <= N - 1) || (R % 2 === 1 && N % 2 === 1)) throw new Error(`--roster ${R} does not fit --users ${N}: need 1 ≤ R < N, and R even when N is odd`);
+  say(`presence: ${N} users, ${R} contacts each (both), ${cfg.samples} fan-out samples, then ${cfg.duration} s of updates (+${cfg.warmup} s warm-up), edges ${ports.join(',')}${ports.length > 1 ? ' (users alternate between edges)' : ''}`);
+  if (pool.size > 1) say('  (all presence users run in worker 1: a fan-out sample needs the sender and all its contacts on one clock)');
+  const users = Array.from({ length: N }, (_, i) => userName(i + 1));
+  const registration = await register(pool, users, ports);
+  const list = users.map((user, i) => ({ user, port: ports[i % ports.length], contacts: ringContacts(i, N, R) }));
+  if (list.some((u) => u.contacts.length !== R)) throw new Error('contact ring does not give every user R contacts');
+  const t0 = performance.now();
+  const setup = await pool.call(0, 'presenceSetup', { users: list });
+  setup.seconds = round((performance.now() - t0) / 1000, 2);
+  say(`  set up in ${setup.seconds} s (ms: ${Object.entries(setup.times).map(([k, v]) => `${k} ${v}`).join(', ')}): ${setup.online} online, ${setup.preapprovals} pre-approvals + ${setup.subscribes} subscribes, ${setup.pushes} roster pushes, ${setup.subscribedReceived} 'subscribed' received`);
+  say(`  roster check: ${setup.rosterOk}/${setup.online} users have exactly their ${R} contacts, all subscription both${setup.rosterBad.length ? ' — e.g. ' + setup.rosterBad.join('; ') : ''}`);
+  if (Object.keys(setup.unexpected).length) say(`  unexpected during setup: ${JSON.stringify(setup.unexpected)}`);
+
+  // Fan-out latency, one update at a time on an otherwise idle server.
+  const fan = await pool.call(0, 'presenceFanout', { samples: cfg.samples, timeoutMs: cfg.timeout * 1000 });
+  const fanout = {
+    samples: fan.all.length,
+    timeouts: fan.timeouts,
+    missingInTimeouts: fan.missing,
+    duplicates: fan.duplicates,
+    allContactsMs: percentiles([fan.all]),
+    firstContactMs: percentiles([fan.first]),
+    echoMs: percentiles([fan.echo]),
+  };
+  const fa = fanout.allContactsMs;
+  say(`  fan-out to ${R} contacts, ${fanout.samples} samples: all contacts p50 ${fa.p50} p95 ${fa.p95} p99 ${fa.p99} max ${fa.max} ms; first contact p50 ${fanout.firstContactMs.p50} ms; own echo p50 ${fanout.echoMs.p50} ms${fan.timeouts ? `; ${fan.timeouts} samples timed out (${fan.missing} deliveries missing)` : ''}${fan.duplicates ? `; ${fan.duplicates} duplicates` : ''}`);
+
+  // Throughput: every user sends updates, the next after its own echo.
+  await sleep(200);
+  const rssBefore = snapshotRss();
+  const warmupMs = cfg.warmup * 1000;
+  const durationMs = cfg.duration * 1000;
+  const { r: run, cpu, rssAfter } = await measured(pool.call(0, 'presenceRun', { warmupMs, durationMs, drainMs: cfg.drain * 1000 }), warmupMs, durationMs);
+  await pool.call(0, 'presenceClose');
+  const lat = percentiles([run.latencies]);
+  const echoLat = percentiles([run.echoLatencies]);
+  const res = {
+    users: N,
+    roster: R,
+    crossEdge: ports.length > 1,
+    setup,
+    fanout,
+    deliveredPerSecond: round(run.deliveredInWindow / cfg.duration, 0),
+    updatesPerSecond: round(run.sentInWindow / cfg.duration, 0),
+    deliveredInWindow: run.deliveredInWindow,
+    updatesInWindow: run.sentInWindow,
+    deliveryLatencyMs: lat,
+    echoLatencyMs: echoLat,
+    updatesSent: run.sent,
+    expected: run.expected,
+    delivered: run.delivered,
+    lost: run.expected - run.delivered,
+    outOfOrder: run.outOfOrder,
+    duplicates: run.duplicates,
+    echoMissing: run.echoMissing,
+    drainedMs: round(run.drainedMs, 0),
+    unexpected: run.unexpected,
+    examples: run.examples,
+    streamErrors: run.streamErrors,
+    connectionsClosed: run.closed,
+    generatorElu: [round(run.elu, 2)],
+    registration,
+    cpu,
+    cpuUsPerDelivered: perOp(cpu, run.deliveredInWindow, 'µs'),
+    cpuUsPerUpdate: perOp(cpu, run.sentInWindow, 'µs'),
+    rssBeforeKiB: rssBefore,
+    rssAfterKiB: rssAfter,
+  };
+  say(`  updates sent/s ${res.updatesPerSecond}, presences delivered to contacts/s ${res.deliveredPerSecond} (${res.deliveredInWindow} in ${cfg.duration} s)`);
+  say(`  delivery latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}; own echo p50 ${echoLat.p50} p99 ${echoLat.p99}`);
+  say(`  sent ${res.updatesSent} updates, expected ${res.expected} deliveries, received ${res.delivered}, lost ${res.lost} (drain ${res.drainedMs} ms), out of order ${res.outOfOrder}, duplicates ${res.duplicates}, echoes missing ${res.echoMissing}, stream errors ${res.streamErrors}, connections closed ${res.connectionsClosed}`);
+  if (Object.keys(run.unexpected).length) say(`  unexpected stanzas (whole scenario): ${JSON.stringify(run.unexpected)}`);
+  if (cfg.verbose) for (const [k, v] of Object.entries(run.examples)) say(`  example, ${k}: ${v}`);
+  say(`  generator event-loop utilisation: ${res.generatorElu.join(', ')}`);
+  if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}\n  CPU per delivered presence: ${fmtPerOp(res.cpuUsPerDelivered, 'µs')}\n  CPU per update: ${fmtPerOp(res.cpuUsPerUpdate, 'µs')}`);
+  if (procs.length) say(`  RSS before: ${fmtRss(rssBefore)}\n  RSS after:  ${fmtRss(rssAfter)}`);
+  return res;
+}
+
+/**
  * RSS of every process, after a forced full GC in each node service we
  * started (SIGUSR2 → lib/server-preload.cjs), plus their V8 heapUsed+external.
  */
@@ -609,6 +716,7 @@ async function main() {
   if (sc === 'login' || sc === 'all') result.login = await scenarioLogin(pool, ports);
   if (sc === 'messages' || sc === 'all') result.messages = await scenarioMessages(pool, ports);
   if (sc === 'idle') result.idle = await scenarioIdle(pool, ports);
+  if (sc === 'presence') result.presence = await scenarioPresence(pool, ports);
 
   await sleep(300);
   result.rssEndKiB = snapshotRss();

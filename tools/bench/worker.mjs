@@ -327,9 +327,457 @@ const handlers = {
     clearTimeout(timer);
     return { notClosed: conns.filter((c) => !c.closed).length, ms: performance.now() - t0 };
   },
+
+  // ---------------------------------------------------------------- presence
+  // All presence users live in one worker (run.mjs calls worker 0 only), so
+  // a fan-out sample's sender and every contact share one clock and one
+  // counter. Each connection gets one element handler (onPresenceEl) that
+  // does the setup bookkeeping (pushes, subscribed, roster results) and the
+  // counting of the measurements.
+
+  /**
+   * Log the users in (with presence and a roster get), then make every
+   * listed contact pair `both` with pre-approval: everyone sends `subscribed`
+   * to all its contacts (waits for the pushes showing approved), then
+   * `subscribe` to all of them (each is approved at once), then checks with a
+   * fresh roster get that each user has exactly its contacts, all `both`.
+   */
+  async presenceSetup({ users, concurrency = 20, phaseTimeoutMs = 120000, quietMs = 500 }) {
+    const o = opts({});
+    const P = newPresenceState(users);
+    state.presence = P;
+    const times = {};
+    let t = performance.now();
+    const lap = (k) => {
+      const n = performance.now();
+      times[k] = Math.round(n - t);
+      t = n;
+    };
+    // 1. online: login, roster get (so pushes come), initial presence, wait for the roster and the echo
+    const errors = {};
+    let failed = 0;
+    await pool(P.users, concurrency, async (u) => {
+      try {
+        const r = await login({ ...o, port: u.port, user: u.user, cache });
+        u.conn = r.conn;
+        u.jid = r.jid;
+        attach(P, u);
+        u.conn.send(`<iq type='get' id='rg1'><query xmlns='jabber:iq:roster'/></iq><presence/>`);
+      } catch (err) {
+        failed++;
+        countError(errors, err);
+      }
+    });
+    if (failed) throw new Error(`presence setup: ${failed} logins failed ${JSON.stringify(errors)}`);
+    const missing = (pred) => () => `${P.users.filter((u) => !pred(u)).length} of ${P.users.length} users not done`;
+    const online = (u) => u.roster && u.echoes > 0;
+    await waitFor(() => P.users.every(online), phaseTimeoutMs, 'roster result and presence echo', missing(online));
+    lap('online');
+    // 2. pre-approve every contact (skipped for an item that already has from/approved)
+    let preapprovals = 0;
+    for (const u of P.users) {
+      let out = '';
+      for (const c of u.contacts) {
+        const it = u.items.get(P.users[c].bare);
+        if (it && (hasSub(it, 'from') || it.approved === 'true')) continue;
+        out += `<presence to='${P.users[c].bare}' type='subscribed'/>`;
+        preapprovals++;
+      }
+      if (out) u.conn.send(out);
+    }
+    const approved = (u) => u.contacts.every((c) => {
+      const it = u.items.get(P.users[c].bare);
+      return it && (hasSub(it, 'from') || it.approved === 'true');
+    });
+    await waitFor(() => P.users.every(approved), phaseTimeoutMs, 'pre-approval pushes', missing(approved));
+    lap('preapprove');
+    // 3. subscribe to every contact: approved at once, both directions end as `both`
+    let subscribes = 0;
+    for (const u of P.users) {
+      let out = '';
+      for (const c of u.contacts) {
+        const it = u.items.get(P.users[c].bare);
+        if (it && hasSub(it, 'to')) continue;
+        out += `<presence to='${P.users[c].bare}' type='subscribe'/>`;
+        subscribes++;
+      }
+      if (out) u.conn.send(out);
+    }
+    const both = (u) => u.contacts.every((c) => u.items.get(P.users[c].bare)?.subscription === 'both');
+    await waitFor(() => P.users.every(both), phaseTimeoutMs, 'subscription pushes (both)', missing(both));
+    lap('subscribe');
+    // 4. verify with a fresh roster get
+    for (const u of P.users) {
+      u.roster = null;
+      u.conn.send(`<iq type='get' id='rg2'><query xmlns='jabber:iq:roster'/></iq>`);
+    }
+    await waitFor(() => P.users.every((u) => u.roster), phaseTimeoutMs, 'roster results', missing((u) => u.roster));
+    const bad = [];
+    for (const u of P.users) {
+      const want = new Set(u.contacts.map((c) => P.users[c].bare));
+      const items = u.roster;
+      const ok = items.length === want.size && items.every((it) => want.has(it.jid) && it.subscription === 'both' && !it.ask);
+      if (!ok && bad.length < 5) bad.push(`${u.user}: ${items.length} items, ${items.filter((i) => i.subscription === 'both').length} both, wanted ${want.size}`);
+      if (!ok) u.rosterBad = true;
+    }
+    lap('verify');
+    // 5. let the setup traffic (presence exchanged on approval, pushes) die down
+    const quiet = await waitQuiet(P, quietMs, 15000);
+    lap('quiet');
+    return {
+      online: P.users.length,
+      preapprovals,
+      subscribes,
+      rosterOk: P.users.filter((u) => !u.rosterBad).length,
+      rosterBad: bad,
+      subscribedReceived: P.users.reduce((s, u) => s + u.subscribedFrom.size, 0),
+      pushes: P.st.pushes,
+      quiet,
+      times,
+      unexpected: P.unexpected,
+      examples: P.examples,
+      streamErrors: P.st.streamErrors,
+      closed: P.st.closed,
+    };
+  },
+
+  /**
+   * Fan-out latency: one user at a time sends a presence update with a unique
+   * status; the sample ends when all its contacts have it and its own echo is back.
+   */
+  async presenceFanout({ samples = 50, timeoutMs = 5000, gapMs = 10 }) {
+    const P = state.presence;
+    const N = P.users.length;
+    const all = new Samples();
+    const first = new Samples();
+    const echo = new Samples();
+    let timeouts = 0;
+    let missing = 0;
+    P.mode = 'fanout';
+    for (let k = 0; k < samples; k++) {
+      const u = P.users[Math.floor((k * N) / samples) % N];
+      const f = (P.fan = { k, sender: u.i, got: new Set(), dup: 0, want: u.contacts.length, t0: 0, tFirst: 0, tAll: 0, tEcho: 0 });
+      let done;
+      const finished = new Promise((r) => (done = r));
+      f.check = () => {
+        if (f.tAll && f.tEcho) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      f.t0 = performance.now();
+      u.conn.send(`<presence><status>f${k} ${u.user}</status></presence>`);
+      await finished;
+      clearTimeout(timer);
+      if (f.tAll && f.tEcho) {
+        all.push(f.tAll - f.t0);
+        first.push(f.tFirst - f.t0);
+        echo.push(f.tEcho - f.t0);
+      } else {
+        timeouts++;
+        missing += f.want - f.got.size;
+      }
+      P.fan = null;
+      await sleep(gapMs);
+    }
+    const quiet = await waitQuiet(P, 300, 5000);
+    P.mode = 'idle';
+    return { all: all.take(), first: first.take(), echo: echo.take(), timeouts, missing, duplicates: P.st.fanDup, quiet, unexpected: P.unexpected };
+  },
+
+  /**
+   * Throughput: every user sends presence updates, the next one when its own
+   * echo comes back, for warmupMs+durationMs; then waits up to drainMs until
+   * every contact has every update. Counts deliveries to contacts (not echoes).
+   */
+  async presenceRun({ warmupMs, durationMs, drainMs }) {
+    const P = state.presence;
+    const st = P.st;
+    const now0 = performance.now();
+    P.mStart = now0 + warmupMs;
+    P.mEnd = P.mStart + durationMs;
+    P.lat = new Samples();
+    P.echoLat = new Samples();
+    Object.assign(st, { sent: 0, sentInWindow: 0, echoesInWindow: 0, delivered: 0, deliveredInWindow: 0, outOfOrder: 0, duplicates: 0, expected: 0 });
+    P.sending = true;
+    P.mode = 'run';
+    for (const u of P.users) {
+      u.seq = 0;
+      u.waiting = false;
+      u.lastFrom = new Map();
+    }
+    for (const u of P.users) presenceSend(P, u);
+    let elu0;
+    const t1 = setTimeout(() => (elu0 = performance.eventLoopUtilization()), warmupMs);
+    await sleep(warmupMs + durationMs);
+    clearTimeout(t1);
+    const elu = performance.eventLoopUtilization(elu0);
+    P.sending = false;
+    const stopAt = performance.now();
+    await waitFor(() => st.delivered >= st.expected && P.users.every((u) => !u.waiting || u.conn.closed), drainMs, null);
+    const drainedMs = performance.now() - stopAt;
+    P.mode = 'idle';
+    return {
+      sent: st.sent,
+      sentInWindow: st.sentInWindow,
+      echoesInWindow: st.echoesInWindow,
+      expected: st.expected,
+      delivered: st.delivered,
+      deliveredInWindow: st.deliveredInWindow,
+      outOfOrder: st.outOfOrder,
+      duplicates: st.duplicates,
+      echoMissing: P.users.filter((u) => u.waiting).length,
+      drainedMs,
+      latencies: P.lat.take(),
+      echoLatencies: P.echoLat.take(),
+      unexpected: P.unexpected,
+      examples: P.examples,
+      streamErrors: st.streamErrors,
+      closed: st.closed,
+      elu: elu.utilization,
+      threadId,
+    };
+  },
+
+  presenceClose() {
+    for (const u of state.presence?.users ?? []) u.conn?.close();
+    state.presence = null;
+    return true;
+  },
 };
 
-const state = { peers: [], idle: [] };
+const state = { peers: [], idle: [], presence: null };
+
+// ------------------------------------------------------------------ presence helpers
+
+/** users: [{ user, port, contacts: [index] }] → shared state of the presence scenario. */
+function newPresenceState(users) {
+  const P = {
+    users: users.map((x, i) => ({
+      i,
+      user: x.user,
+      port: x.port,
+      bare: `${x.user}@${common.domain}`,
+      contacts: x.contacts,
+      contactSet: new Set(x.contacts),
+      conn: null,
+      jid: null,
+      roster: null,
+      items: new Map(),
+      subscribedFrom: new Set(),
+      echoes: 0,
+      seq: 0,
+      waiting: false,
+      sentAt: 0,
+      lastFrom: new Map(),
+    })),
+    byLocal: new Map(),
+    mode: 'setup',
+    fan: null,
+    sending: false,
+    mStart: 0,
+    mEnd: 0,
+    lat: null,
+    echoLat: null,
+    lastElementAt: performance.now(),
+    unexpected: {},
+    examples: {}, // the first stanza of each kind, as received (--json output)
+    st: { pushes: 0, streamErrors: 0, closed: 0, fanDup: 0, sent: 0, delivered: 0, expected: 0 },
+    dirty: [],
+    flushScheduled: false,
+  };
+  for (const u of P.users) P.byLocal.set(u.user, u);
+  return P;
+}
+
+const unexpected = (P, what) => (P.unexpected[what] = (P.unexpected[what] ?? 0) + 1);
+const example = (P, kind, el) => (P.examples[kind] ??= el.slice(0, 400));
+const hasSub = (it, dir) => it.subscription === 'both' || it.subscription === dir;
+
+/** Value of attribute `name` (given as ' from=') inside the start tag that ends at gt. */
+function attrIn(el, gt, name) {
+  const i = el.indexOf(name);
+  if (i < 0 || i > gt) return null;
+  const s = i + name.length + 1;
+  const e = el.indexOf(el[s - 1], s);
+  return e < 0 ? null : el.slice(s, e);
+}
+
+/** Attributes of every <item .../> in a roster result or push. */
+function rosterItems(el) {
+  const items = [];
+  const re = /<item\s([^>]*?)\/?>/g;
+  let m;
+  while ((m = re.exec(el))) {
+    const a = {};
+    for (const [, k, , v] of m[1].matchAll(/([\w:-]+)=(["'])(.*?)\2/g)) a[k] = v;
+    items.push(a);
+  }
+  return items;
+}
+
+function attach(P, u) {
+  const c = u.conn;
+  c.onClose = () => P.st.closed++;
+  c.onElement = (el) => onPresenceEl(P, u, el);
+  for (const el of c.items.splice(0)) onPresenceEl(P, u, el);
+}
+
+function onPresenceEl(P, u, el) {
+  const now = performance.now();
+  P.lastElementAt = now;
+  if (el.startsWith('<presence')) return onPresence(P, u, el, now);
+  const gt = el.indexOf('>');
+  if (el.startsWith('<iq')) {
+    const type = attrIn(el, gt, ' type=');
+    const id = attrIn(el, gt, ' id=');
+    if (type === 'result' && id && id.startsWith('rg')) {
+      u.roster = rosterItems(el);
+      if (u.roster.length) example(P, 'roster result', el);
+      for (const it of u.roster) u.items.set(it.jid, it);
+      return;
+    }
+    if (type === 'set' && el.includes('jabber:iq:roster')) {
+      P.st.pushes++;
+      example(P, 'roster push', el);
+      for (const it of rosterItems(el)) u.items.set(it.jid, it);
+      if (P.mode === 'setup') u.conn.send(`<iq type='result' id='${id}'/>`);
+      else unexpected(P, 'roster push after setup');
+      return;
+    }
+    return unexpected(P, `iq type=${type}`);
+  }
+  if (el.startsWith('<stream:error') || el === '</stream:stream>') {
+    P.st.streamErrors++;
+    return unexpected(P, el.slice(0, 120));
+  }
+  unexpected(P, el.slice(0, 40));
+}
+
+function onPresence(P, u, el, now) {
+  const gt = el.indexOf('>');
+  const from = attrIn(el, gt, ' from=');
+  const type = attrIn(el, gt, ' type=');
+  if (from === null) return unexpected(P, 'presence without from');
+  if (P.mode === 'setup') {
+    if (type === 'subscribed') {
+      u.subscribedFrom.add(from);
+      example(P, 'subscribed', el);
+    } else if (type === null && from === u.jid) {
+      u.echoes++;
+      example(P, 'initial presence echo', el);
+    } else example(P, `setup presence type=${type ?? 'available'}${from === u.jid ? ' (own)' : ''}`, el);
+    return;
+  }
+  const sb = el.indexOf('<status>', gt);
+  const status = sb < 0 ? '' : el.slice(sb + 8, el.indexOf('</status>', sb));
+  if (from === u.jid) {
+    // own echo
+    u.echoes++;
+    example(P, `${P.mode} echo`, el);
+    if (type !== null) return unexpected(P, `own presence type=${type}`);
+    if (P.mode === 'fanout') {
+      const f = P.fan;
+      if (f && f.sender === u.i && status.startsWith(`f${f.k} `)) {
+        f.tEcho = now;
+        f.check();
+      }
+      return;
+    }
+    if (P.mode === 'run' && u.waiting && status.startsWith(`p ${u.seq} `)) {
+      u.waiting = false;
+      if (now >= P.mStart && now <= P.mEnd) {
+        P.st.echoesInWindow++;
+        P.echoLat.push(now - u.sentAt);
+      }
+      presenceSend(P, u);
+    }
+    return;
+  }
+  const slash = from.indexOf('/');
+  const at = from.indexOf('@');
+  const sender = at > 0 ? P.byLocal.get(from.slice(0, at)) : undefined;
+  if (type !== null) return unexpected(P, `presence type=${type}`);
+  if (!sender || slash < 0) return unexpected(P, 'presence from a non-user or a bare JID');
+  if (!u.contactSet.has(sender.i)) return unexpected(P, 'presence from a non-contact');
+  example(P, `${P.mode} presence to a contact`, el);
+  if (P.mode === 'fanout') {
+    const f = P.fan;
+    if (!f || f.sender !== sender.i || !status.startsWith(`f${f.k} `)) return unexpected(P, 'fan-out presence outside its sample');
+    if (f.got.has(u.i)) {
+      P.st.fanDup++;
+      return;
+    }
+    f.got.add(u.i);
+    if (f.got.size === 1) f.tFirst = now;
+    if (f.got.size === f.want) {
+      f.tAll = now;
+      f.check();
+    }
+    return;
+  }
+  if (P.mode === 'run') {
+    // status: "p <seq> <sent at>"
+    const sp = status.indexOf(' ', 2);
+    if (!status.startsWith('p ') || sp < 0) return unexpected(P, 'presence without a run status');
+    const seq = +status.slice(2, sp);
+    const last = u.lastFrom.get(sender.i) ?? 0;
+    if (seq === last) {
+      P.st.duplicates++;
+      return;
+    }
+    if (seq < last) P.st.outOfOrder++;
+    else u.lastFrom.set(sender.i, seq);
+    P.st.delivered++;
+    if (now >= P.mStart && now <= P.mEnd) {
+      P.st.deliveredInWindow++;
+      P.lat.push(now - +status.slice(sp + 1));
+    }
+    return;
+  }
+  unexpected(P, 'presence while idle');
+}
+
+/** Next presence update of u (if still sending), coalesced into one write per loop turn. */
+function presenceSend(P, u) {
+  if (!P.sending || u.conn.closed) return;
+  const seq = ++u.seq;
+  const t = performance.now();
+  u.waiting = true;
+  u.sentAt = t;
+  P.st.sent++;
+  P.st.expected += u.contacts.length;
+  if (t >= P.mStart && t <= P.mEnd) P.st.sentInWindow++;
+  u.conn.queue(`<presence><status>p ${seq} ${t.toFixed(3)}</status></presence>`);
+  P.dirty.push(u);
+  if (!P.flushScheduled) {
+    P.flushScheduled = true;
+    setImmediate(() => {
+      P.flushScheduled = false;
+      for (const x of P.dirty) x.conn.flush();
+      P.dirty.length = 0;
+    });
+  }
+}
+
+/** Poll cond every 10 ms; throw after timeoutMs with `what` and detail() (or just return false when what is null). */
+async function waitFor(cond, timeoutMs, what, detail) {
+  const end = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > end) {
+      if (what === null) return false;
+      throw new Error(`presence setup: timed out after ${timeoutMs} ms waiting for ${what}${detail ? ` (${detail()})` : ''}`);
+    }
+    await sleep(10);
+  }
+  return true;
+}
+
+/** Wait until no element arrived for quietMs (at most maxMs); returns the ms waited. */
+async function waitQuiet(P, quietMs, maxMs) {
+  const t0 = performance.now();
+  while (performance.now() - P.lastElementAt < quietMs && performance.now() - t0 < maxMs) await sleep(20);
+  return Math.round(performance.now() - t0);
+}
+
 
 parentPort.on('message', async ({ id, cmd, args }) => {
   try {
