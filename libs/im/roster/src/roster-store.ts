@@ -1,7 +1,9 @@
 // Rosters in the JetStream KV bucket "xmpp_rosters" (username → Roster),
 // changed with optimistic concurrency: a write names the revision it read, so
-// two router replicas changing one roster cannot lose an update.
-import { casUpdate, encodeKey, readVersioned, type Bus, type KV } from '@cx/bus';
+// two router replicas changing one roster cannot lose an update. Rosters read
+// recently are kept in memory; a KV watch drops one the moment any replica
+// changes it, and a stale copy can never be written back (the revision check).
+import { casUpdate, decodeKey, encodeKey, readVersioned, type Bus, type KV, type Versioned } from '@cx/bus';
 import { rosterv1 } from '@cx/proto';
 import type { Item } from './subscription';
 
@@ -13,14 +15,41 @@ const MAX_REMOVED = 200;
 const codec = { decode: (b: Uint8Array) => rosterv1.Roster.decode(b), encode: (r: Roster) => rosterv1.Roster.encode(r).finish() };
 
 export class RosterStore {
-  private constructor(private readonly kv: KV) {}
+  private readonly cache = new Map<string, Versioned<Roster>>();
+  private changes = 0;
 
-  static async open(bus: Bus): Promise<RosterStore> {
-    return new RosterStore(await bus.bucket(ROSTER_BUCKET));
+  private constructor(private readonly kv: KV, private readonly cacheSize: number) {}
+
+  static async open(bus: Bus, cacheSize = 50_000): Promise<RosterStore> {
+    const store = new RosterStore(await bus.bucket(ROSTER_BUCKET), cacheSize);
+    if (cacheSize > 0) {
+      const w = await store.kv.watch({ key: '>', include: 'updates' });
+      void (async () => {
+        for await (const e of w) store.forget(decodeKey(e.key));
+      })();
+    }
+    return store;
+  }
+
+  private forget(username: string): void {
+    this.changes++;
+    this.cache.delete(username);
+  }
+
+  private async read(username: string): Promise<Versioned<Roster>> {
+    const hit = this.cache.get(username);
+    if (hit) return hit;
+    const before = this.changes;
+    const v = await readVersioned(this.kv, encodeKey(username), codec);
+    if (this.cacheSize > 0 && this.changes === before) {
+      this.cache.set(username, v);
+      if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+    }
+    return v;
   }
 
   async get(username: string): Promise<Roster> {
-    return (await readVersioned(this.kv, encodeKey(username), codec)).value ?? EMPTY;
+    return (await this.read(username)).value ?? EMPTY;
   }
 
   /**
@@ -34,7 +63,8 @@ export class RosterStore {
     change: (cur: Item | undefined) => { item: Item | null | undefined; result: T },
   ): Promise<{ result: T; changed: boolean; version: number; item?: Item }> {
     type Out = { result: T; changed: boolean; version: number; item?: Item };
-    return casUpdate<Roster, Out>(this.kv, encodeKey(username), codec, (current) => {
+    const guess = await this.read(username);
+    const out = await casUpdate<Roster, Out>(this.kv, encodeKey(username), codec, (current) => {
       const roster = current ?? EMPTY;
       const { item, result } = change(roster.items.find((i) => i.jid === jid));
       if (item === undefined) return { next: undefined, result: { result, changed: false, version: roster.version } };
@@ -50,6 +80,8 @@ export class RosterStore {
       }
       const next: Roster = { version, items, removed, horizon };
       return { next, result: { result, changed: true, version, item: item ? { ...item, version } : undefined } };
-    });
+    }, guess);
+    if (out.changed) this.forget(username);
+    return out;
   }
 }
