@@ -1,27 +1,21 @@
 // XEP-0191 Blocking Command across two edges and two routers.
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
-import { login, register, uniqueName, type RawClient } from '@cx/testing';
+import { TestSessions } from '@cx/testing';
 
 const [edgeA, edgeB] = inject('edgePorts');
-const open: RawClient[] = [];
-afterEach(() => {
-  for (const c of open.splice(0)) c.close();
-});
+const t = new TestSessions(edgeA);
+afterEach(() => t.closeAll());
 async function online(port: number, prefix: string, resource?: string) {
-  const name = uniqueName(prefix);
-  await register(edgeA, name, 'pw');
-  const s = await login(port, name, 'pw', { presence: true, resource });
-  open.push(s.c);
-  return { ...s, bare: `${name}@localhost`, name };
+  const a = await t.account(prefix);
+  return { ...(await t.login(port, a.name, { presence: true, resource })), ...a };
 }
 const byId = (id: string) => (el: Element) => el.attrs.id === id;
 
 describe('blocking (XEP-0191)', () => {
   it('block: pushes to the user, nothing passes either way, the list is kept; unblock restores', async () => {
     const alice = await online(edgeA, 'alice');
-    const phone = await login(edgeB, alice.name, 'pw', { presence: true, resource: 'phone' });
-    open.push(phone.c);
+    const phone = await t.login(edgeB, alice.name, { presence: true, resource: 'phone' });
     const bob = await online(edgeB, 'bob');
     alice.c.send(`<iq type='set' id='b1'><block xmlns='urn:xmpp:blocking'><item jid='${bob.bare}'/></block></iq>`);
     expect((await alice.c.until(byId('b1'))).attrs.type).toBe('result');

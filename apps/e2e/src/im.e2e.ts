@@ -4,25 +4,15 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
 import { connect } from '@nats-io/transport-node';
 import { eventsv1 } from '@cx/proto';
-import { login, register, uniqueName, type RawClient } from '@cx/testing';
+import { TestSessions, type LoginOptions, type RawClient } from '@cx/testing';
 
 const [edgeA, edgeB] = inject('edgePorts');
-const open: RawClient[] = [];
-afterEach(() => {
-  for (const c of open.splice(0)) c.close();
-});
+const t = new TestSessions(edgeA);
+afterEach(() => t.closeAll());
 let n = 0;
 
-async function user(prefix: string) {
-  const name = uniqueName(prefix);
-  await register(edgeA, name, 'pw');
-  return { name, bare: `${name}@localhost` };
-}
-async function online(port: number, name: string, opts: Parameters<typeof login>[3] = {}) {
-  const s = await login(port, name, 'pw', opts);
-  open.push(s.c);
-  return s;
-}
+const user = (prefix: string) => t.account(prefix);
+const online = (port: number, name: string, opts: LoginOptions = {}) => t.login(port, name, opts);
 async function rosterGet(c: RawClient, ver?: string): Promise<Element> {
   const id = `r${++n}`;
   c.send(`<iq type='get' id='${id}'><query xmlns='jabber:iq:roster'${ver !== undefined ? ` ver='${ver}'` : ''}/></iq>`);

@@ -1,24 +1,14 @@
 // XEP-0160 offline messages and XEP-0280 Message Carbons, across two edges.
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
-import { login, register, uniqueName, type RawClient } from '@cx/testing';
+import { TestSessions, type LoginOptions } from '@cx/testing';
 
 const [edgeA, edgeB] = inject('edgePorts');
-const open: RawClient[] = [];
-afterEach(() => {
-  for (const c of open.splice(0)) c.close();
-});
+const t = new TestSessions(edgeA);
+afterEach(() => t.closeAll());
 
-async function user(prefix: string) {
-  const name = uniqueName(prefix);
-  await register(edgeA, name, 'pw');
-  return { name, bare: `${name}@localhost` };
-}
-async function online(port: number, name: string, opts: Parameters<typeof login>[3] = {}) {
-  const s = await login(port, name, 'pw', opts);
-  open.push(s.c);
-  return s;
-}
+const user = (prefix: string) => t.account(prefix);
+const online = (port: number, name: string, opts: LoginOptions = {}) => t.login(port, name, opts);
 const message = (id: string) => (el: Element) => el.name === 'message' && el.attrs.id === id;
 
 describe('offline messages (XEP-0160)', () => {
