@@ -38,24 +38,25 @@ function canRun(cmd, args) {
   return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 }
 
-function installNats() {
-  if (natsServerPath()) return;
-  const apt = ['apt-get', '-y', '-qq', 'install', 'nats-server'];
+/** Install a Debian package when `present()` says it is missing (root or password-less sudo). */
+function ensurePackage(pkg, present, why) {
+  if (present()) return;
+  const apt = ['apt-get', '-y', '-qq', 'install', pkg];
   const isRoot = process.getuid?.() === 0;
   const viaSudo = !isRoot && canRun('sudo', ['-n', 'true']);
   if (!canRun('apt-get', ['--version']) || (!isRoot && !viaSudo)) {
-    fail('nats-server is missing. Install it (Debian/Ubuntu: `sudo apt-get install nats-server`; elsewhere: https://docs.nats.io/running-a-nats-service/introduction/installation) and run this again.');
+    fail(`${pkg} is missing (${why}). Install it (Debian/Ubuntu: \`sudo apt-get install ${pkg}\`) and run this again.`);
   }
   const run = (args) => {
     const [cmd, ...rest] = viaSudo ? ['sudo', '-n', ...args] : args;
     return spawnSync(cmd, rest, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
   };
-  log('installing nats-server with apt-get');
+  log(`installing ${pkg} with apt-get`);
   if (!run(apt)) {
     run(['apt-get', '-qq', 'update']);
-    if (!run(apt)) fail('apt-get could not install nats-server; install it by hand and run this again.');
+    if (!run(apt)) fail(`apt-get could not install ${pkg}; install it by hand and run this again.`);
   }
-  if (!natsServerPath()) fail('nats-server still not found after installing it.');
+  if (!present()) fail(`${pkg} still not found after installing it.`);
 }
 
 function generated() {
@@ -72,6 +73,7 @@ async function build() {
 
 checkNode();
 npmInstall();
-installNats();
+ensurePackage('nats-server', () => natsServerPath() !== null, 'the one infrastructure dependency; elsewhere see https://docs.nats.io');
+ensurePackage('openssl', () => canRun('openssl', ['version']), 'makes the TLS certificate for npm start and the tests');
 generated();
 await build();

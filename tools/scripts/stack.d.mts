@@ -5,6 +5,8 @@ export interface Proc { name: string; child: ChildProcess; env: Record<string, s
 export interface Stack {
   nats: { port: number; url: string; child: ChildProcess; stop(): Promise<void> };
   edgePorts: number[];
+  /** Direct TLS ports of the edges (with `tls`). */
+  tlsPorts: number[];
   edges: Proc[];
   procs: Proc[];
   addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
@@ -16,11 +18,13 @@ export const root: string;
 export function freePort(): Promise<number>;
 export function waitForPort(port: number, timeoutMs?: number, host?: string): Promise<void>;
 export function natsServerPath(): string | null;
+export function makeCertificate(dir: string, domain?: string): { certFile: string; keyFile: string } | null;
 export function startNats(o: { dataDir: string; port?: number; onLine?: (l: string) => void }): Promise<Stack['nats']>;
 export function startApp(name: string, env: Record<string, string>, o?: { onLine?: (l: string) => void }): Proc;
 export function stopChild(child: ChildProcess, signal?: string, timeoutMs?: number): Promise<void>;
 export function startStack(o?: {
-  dataDir?: string; edges?: number; routers?: number; env?: Record<string, string>; natsPort?: number; c2sPorts?: number[];
+  dataDir?: string; edges?: number; routers?: number; tls?: { certFile: string; keyFile: string }; env?: Record<string, string>; natsPort?: number; c2sPorts?: number[];
+  c2sTlsPorts?: number[];
   grpcPorts?: { auth?: number; session?: number; router?: number };
   detached?: boolean;
   onLine?: (name: string, line: string) => void;

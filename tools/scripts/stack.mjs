@@ -2,7 +2,7 @@
 // of ours) and the four services as separate processes. Used by `npm start`,
 // the integration tests and the benchmark.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 
@@ -62,6 +62,24 @@ function pipeLines(stream, onLine) {
   });
 }
 
+/**
+ * A self-signed certificate for `domain` made with openssl (for tests and
+ * `npm start`); returns the file paths, or null when openssl is missing.
+ */
+export function makeCertificate(dir, domain = 'localhost') {
+  mkdirSync(dir, { recursive: true });
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  if (existsSync(certFile) && existsSync(keyFile)) return { certFile, keyFile }; // keep the one clients already trust
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '825',
+      '-subj', `/CN=${domain}`, '-addext', `subjectAltName=DNS:${domain}`, '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+    return { certFile, keyFile };
+  } catch {
+    return null;
+  }
+}
+
 /** Start nats-server with JetStream, storing in dataDir. */
 export async function startNats({ dataDir, port, onLine = () => {}, detached = false }) {
   const bin = natsServerPath();
@@ -108,7 +126,7 @@ export function stopChild(child, signal = 'SIGTERM', timeoutMs = 8000) {
  * The whole server: NATS, auth, session, router and `edges` edge processes, each
  * on free ports unless given. Resolves when every edge accepts connections.
  */
-export async function startStack({ dataDir, edges = 1, routers = 1, env = {}, natsPort, c2sPorts = [], grpcPorts = {}, onLine = () => {}, detached = false } = {}) {
+export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {}, natsPort, c2sPorts = [], c2sTlsPorts = [], grpcPorts = {}, onLine = () => {}, detached = false } = {}) {
   const nats = await startNats({ dataDir: dataDir ?? join(root, 'var/nats'), port: natsPort, onLine: (l) => onLine('nats', l), detached });
   const authPort = grpcPorts.auth ?? (await freePort());
   const sessionPort = grpcPorts.session ?? (await freePort());
@@ -127,18 +145,26 @@ export async function startStack({ dataDir, edges = 1, routers = 1, env = {}, na
   for (const port of routerPorts) app('router', { ROUTER_GRPC_PORT: String(port), SESSION_ADDR: `127.0.0.1:${sessionPort}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];
+  const tlsPorts = [];
   const edgeProcs = [];
   for (let i = 0; i < edges; i++) {
     const port = c2sPorts[i] ?? (await freePort());
     edgePorts.push(port);
     // With several routers, edge i talks to router i (mod n): stanzas between edges cross router replicas.
     const routerAddr = `127.0.0.1:${routerPorts[i % routerPorts.length]}`;
-    edgeProcs.push(app('edge', { ...addrs, ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
+    const tlsEnv = {};
+    if (tls) {
+      const tlsPort = c2sTlsPorts[i] ?? (await freePort());
+      tlsPorts.push(tlsPort);
+      Object.assign(tlsEnv, { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile, C2S_TLS_PORT: String(tlsPort) });
+    }
+    edgeProcs.push(app('edge', { ...addrs, ...tlsEnv, ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
   }
-  await Promise.all(edgePorts.map((p) => waitForPort(p, 30000)));
+  await Promise.all([...edgePorts, ...tlsPorts].map((p) => waitForPort(p, 30000)));
   return {
     nats,
     edgePorts,
+    tlsPorts,
     edges: edgeProcs,
     procs,
     addrs,

@@ -3,7 +3,7 @@
 // as separate processes on localhost, with open registration. Ctrl-C stops all.
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { root, startStack } from './stack.mjs';
+import { makeCertificate, root, startStack } from './stack.mjs';
 
 const env = (k, d) => process.env[k] ?? d;
 const natsPort = Number(env('NATS_PORT', 4222));
@@ -18,7 +18,7 @@ function busy(port) {
   });
 }
 
-for (const [what, port] of [['NATS', natsPort], ['c2s', c2sPort], ['auth', ports.auth], ['session', ports.session], ['router', ports.router]]) {
+for (const [what, port] of [['NATS', natsPort], ['c2s', c2sPort], ['c2s TLS', Number(env('C2S_TLS_PORT', 5223))], ['auth', ports.auth], ['session', ports.session], ['router', ports.router]]) {
   if (await busy(port)) {
     console.error(`Port ${port} (${what}) is already in use: is the server already running? Stop it, or set NATS_PORT / C2S_PORT.`);
     process.exit(1);
@@ -37,10 +37,17 @@ function show(name, line) {
   }
 }
 
+// A self-signed certificate for STARTTLS and direct TLS (5223), unless one is given.
+const tls = process.env.TLS_CERT_FILE
+  ? { certFile: process.env.TLS_CERT_FILE, keyFile: process.env.TLS_KEY_FILE ?? '' }
+  : makeCertificate(join(root, 'var/tls'), env('XMPP_DOMAIN', 'localhost'));
+
 const stack = await startStack({
+  tls: tls ?? undefined,
   dataDir: join(root, 'var/nats'),
   natsPort,
   c2sPorts: [c2sPort],
+  c2sTlsPorts: [Number(env('C2S_TLS_PORT', 5223))],
   grpcPorts: ports,
   detached: true,
   env: {
@@ -55,7 +62,8 @@ const stack = await startStack({
 const domain = env('XMPP_DOMAIN', 'localhost');
 console.log(`
   The XMPP server is running for the domain "${domain}".
-    clients:   connect to 127.0.0.1:${stack.edgePorts[0]} (plain TCP; TLS comes later), e.g. with Gajim, Dino, Profanity or xmpp.js
+    clients:   connect to 127.0.0.1:${stack.edgePorts[0]} (STARTTLS${tls ? '' : ' off: no certificate'})${stack.tlsPorts[0] ? ` or ${stack.tlsPorts[0]} (direct TLS)` : ''}, e.g. with Gajim, Dino, Profanity or xmpp.js
+    TLS:       ${tls ? `${tls.certFile} (self-signed unless TLS_CERT_FILE is set: clients will ask you to trust it)` : 'none'}
     accounts:  register in your client (in-band registration is open), or: npm run xmppctl -- register alice secret
     NATS:      ${stack.nats.url} (JetStream data in var/nats)
   Ctrl-C stops everything.

@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startStack } from '@cx/stack';
+import { makeCertificate, startStack } from '@cx/stack';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     edgePorts: number[];
+    tlsPorts: number[];
+    certFile: string;
     natsUrl: string;
     addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
   }
@@ -15,10 +17,15 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cx-e2e-'));
   const logs: string[] = [];
+  const cert = makeCertificate(join(dataDir, 'tls'));
+  if (!cert) throw new Error('openssl is needed to make the test certificate (apt-get install openssl)');
+  // Test workers start after this and trust the test certificate (xmpp.js negotiates STARTTLS by itself).
+  process.env.NODE_EXTRA_CA_CERTS = cert.certFile;
   const stack = await startStack({
     dataDir,
     edges: 2,
     routers: 2,
+    tls: cert,
     env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', MAX_STANZA_BYTES: '65536' },
     onLine: (name: string, line: string) => {
       logs.push(`${name} ${line}`);
@@ -26,6 +33,8 @@ export default async function setup(project: TestProject) {
     },
   });
   project.provide('edgePorts', stack.edgePorts);
+  project.provide('tlsPorts', stack.tlsPorts);
+  project.provide('certFile', cert.certFile);
   project.provide('natsUrl', stack.nats.url);
   project.provide('addrs', stack.addrs);
   return async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { commonSettings, defineConfig, int, str } from '@cx/config';
+import { commonSettings, defineConfig, int, oneOf, str } from '@cx/config';
 
 export const edgeConfig = defineConfig({
   ...commonSettings,
@@ -9,6 +9,10 @@ export const edgeConfig = defineConfig({
   AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service'),
   SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service'),
   ROUTER_ADDR: str('127.0.0.1:50053', 'Address of the router service'),
+  TLS_CERT_FILE: str('', 'PEM certificate (chain) for STARTTLS and direct TLS; empty: no TLS'),
+  TLS_KEY_FILE: str('', 'PEM private key of TLS_CERT_FILE'),
+  C2S_TLS_PORT: int(5223, 'Direct TLS port (XEP-0368) when a certificate is set (0: off)', 0, 65535),
+  REQUIRE_ENCRYPTION: oneOf(['auto', 'always', 'never'] as const, 'auto', 'Require TLS before authentication: auto = unless the listener is loopback'),
   MAX_STANZA_BYTES: int(262144, 'Largest stanza accepted; beyond it the stream is closed with policy-violation', 1024),
   MAX_AUTH_FAILURES: int(3, 'Failed SASL attempts allowed on one stream (RFC 6120 §6.4.5: 2 to 5)', 1, 5),
   ROUTER_STREAMS: int(2, 'Long-lived Route streams to the router (spread over router replicas)', 1, 64),

@@ -1,6 +1,8 @@
 // One client connection: the only place the c2s machine meets I/O. It feeds
 // parser events into the machine and carries out the actions it returns.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import type { TlsContext } from './tls-context';
 import type { C2sAction, C2sContext, C2sEvent, C2sMachine, C2sState } from '@cx/c2s';
 import { XmlStreamParser } from '@cx/xml-stream';
 import type { Element, StreamErrorCondition } from '@cx/xmpp-core';
@@ -21,18 +23,25 @@ export class Connection {
   private readonly debug: boolean;
   private readonly trace: boolean;
 
+  private readonly onData = (chunk: Buffer) => {
+    if (this.debug) this.log.debug({ conn: this.id, xml: this.redact(chunk.toString('utf8')) }, 'recv');
+    this.parser.write(chunk);
+  };
+
   constructor(
     readonly id: string,
-    private readonly socket: Socket,
+    private socket: Socket,
     private readonly machine: C2sMachine,
     private readonly ctx: C2sContext,
     private readonly svc: EdgeServices,
     private readonly log: Logger,
     maxStanzaBytes: number,
+    private readonly tls?: TlsContext,
+    secure = false,
   ) {
     this.debug = log.isLevelEnabled('debug');
     this.trace = log.isLevelEnabled('trace');
-    this.state = machine.initial(ctx);
+    this.state = machine.initial(ctx, secure);
     this.parser = new XmlStreamParser(
       {
         onStreamStart: (name, attrs) => this.dispatch({ type: 'stream-open', name, attrs }),
@@ -43,10 +52,7 @@ export class Connection {
       { maxStanzaBytes },
     );
     socket.setNoDelay(true);
-    socket.on('data', (chunk) => {
-      if (this.debug) this.log.debug({ conn: id, xml: this.redact(chunk.toString('utf8')) }, 'recv');
-      this.parser.write(chunk);
-    });
+    socket.on('data', this.onData);
     socket.on('error', (err) => this.log.debug({ conn: id, err: err.message }, 'socket error'));
     socket.on('close', () => this.dispatch({ type: 'socket-closed' }));
     if (this.debug) this.log.debug({ conn: id, remote: socket.remoteAddress }, 'connected');
@@ -81,9 +87,11 @@ export class Connection {
         return this.close();
       case 'restart':
         return this.parser.reset();
+      case 'starttls':
+        return this.startTls();
       case 'sasl-start':
         this.exchange = this.svc.sasl.start(
-          { mechanism: a.mechanism, initialResponse: a.initial ?? undefined, domain: this.ctx.domain, secure: false, clientAddress: this.socket.remoteAddress ?? '' },
+          { mechanism: a.mechanism, initialResponse: a.initial ?? undefined, domain: this.ctx.domain, secure: this.state.secure, clientAddress: this.socket.remoteAddress ?? '' },
           (result) => this.dispatch({ type: 'sasl-result', result }),
         );
         return;
@@ -105,6 +113,21 @@ export class Connection {
       case 'ended':
         return this.end();
     }
+  }
+
+  /** RFC 6120 §5.4.3.3: after <proceed/>, TLS on the same socket; the client then opens a new stream. */
+  private startTls(): void {
+    this.flush();
+    const raw = this.socket;
+    raw.off('data', this.onData);
+    this.parser.reset();
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: this.tls?.context });
+    secure.on('data', this.onData);
+    secure.on('error', (err) => {
+      this.log.debug({ conn: this.id, err: err.message }, 'TLS error');
+      secure.destroy();
+    });
+    this.socket = secure;
   }
 
   private route(el: Element): void {

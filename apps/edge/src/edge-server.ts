@@ -1,6 +1,8 @@
 // The c2s listener: accepts TCP connections, keeps the table of this edge's
 // connections, and announces the edge's liveness in the "edges" bucket.
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { TlsContext } from './tls-context';
 import { randomUUID } from 'node:crypto';
 import { Gauge } from 'prom-client';
 import { createMachine, defaultModules, type C2sContext } from '@cx/c2s';
@@ -20,16 +22,23 @@ export class EdgeServer {
   private edges?: KV;
   private heartbeat?: NodeJS.Timeout;
   private seq = 0;
+  private tlsServer?: TlsServer;
+  readonly tls?: TlsContext;
 
   constructor(
     private readonly config: EdgeConfig,
     private readonly ctx: C2sContext,
     private readonly services: () => EdgeServices,
     private readonly log: Logger,
-  ) {}
+  ) {
+    if (ctx.tls) this.tls = new TlsContext(config.TLS_CERT_FILE, config.TLS_KEY_FILE, log);
+  }
 
   static context(config: EdgeConfig, caps: C2sContext['caps']): C2sContext & { mechanisms: string[]; registrationOpen: boolean } {
-    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, caps, newStreamId: randomUUID };
+    const tls = config.TLS_CERT_FILE !== '' && config.TLS_KEY_FILE !== '';
+    const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.C2S_HOST);
+    const requireEncryption = tls && (config.REQUIRE_ENCRYPTION === 'always' || (config.REQUIRE_ENCRYPTION === 'auto' && !loopback));
+    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, caps, newStreamId: randomUUID, tls, requireEncryption };
   }
 
   /** Announce liveness first: the session service ends sessions of edges it does not see. */
@@ -43,21 +52,30 @@ export class EdgeServer {
     this.heartbeat = setInterval(beat, this.config.HEARTBEAT_INTERVAL_MS);
   }
 
+  private accept(socket: Socket, transport: 'tcp' | 'tls'): void {
+    const id = `${(++this.seq).toString(36)}`;
+    const conn = new Connection(id, socket, this.machine, this.ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES, this.tls, transport === 'tls');
+    this.connections.set(id, conn);
+    connectionsGauge.inc({ transport });
+  }
+
   listen(): Promise<number> {
-    const server = createServer((socket) => {
-      const id = `${(++this.seq).toString(36)}`;
-      const conn = new Connection(id, socket, this.machine, this.ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES);
-      this.connections.set(id, conn);
-      connectionsGauge.inc({ transport: 'tcp' });
-    });
+    const server = createServer((socket) => this.accept(socket, 'tcp'));
     this.server = server;
     server.on('error', (err) => this.log.error({ err }, 'c2s listener error'));
-    return new Promise((resolve) =>
-      server.listen(this.config.C2S_PORT, this.config.C2S_HOST, () => {
-        const addr = server.address();
-        resolve(typeof addr === 'object' && addr ? addr.port : this.config.C2S_PORT);
-      }),
-    );
+    return listenOn(server, this.config.C2S_PORT, this.config.C2S_HOST);
+  }
+
+  /** XEP-0368 direct TLS: the stream is encrypted from the first byte. */
+  listenTls(): Promise<number> | undefined {
+    const t = this.tls;
+    if (!t || !this.config.C2S_TLS_PORT) return undefined;
+    const server = createTlsServer({ ...t.options, minVersion: 'TLSv1.2' }, (socket) => this.accept(socket, 'tls'));
+    t.onReload((o) => server.setSecureContext(o));
+    server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
+    server.on('error', (err) => this.log.error({ err }, 'direct TLS listener error'));
+    this.tlsServer = server;
+    return listenOn(server, this.config.C2S_TLS_PORT, this.config.C2S_HOST);
   }
 
   forget(conn: Connection): void {
@@ -67,9 +85,20 @@ export class EdgeServer {
   /** SIGTERM: stop accepting, close every stream with system-shutdown, leave the edges bucket. */
   async stop(): Promise<void> {
     this.server?.close();
+    this.tlsServer?.close();
+    this.tls?.close();
     clearInterval(this.heartbeat);
     for (const c of this.connections.values()) c.kick('system-shutdown', 'the server is restarting');
     await new Promise((r) => setTimeout(r, 200));
     await this.edges?.delete(this.config.EDGE_ID).catch(() => undefined);
   }
+}
+
+function listenOn(server: Server | TlsServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(port, host, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    }),
+  );
 }

@@ -34,7 +34,8 @@ main(() =>
     await bus.nc.flush();
     await server.startHeartbeat(bus);
     const port = await server.listen();
-    log.info({ port, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms }, 'edge ready for clients');
+    const tlsPort = await server.listenTls();
+    log.info({ port, tlsPort, starttls: ctx.tls, requireEncryption: ctx.requireEncryption, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms }, 'edge ready for clients');
     return {
       stop: async () => {
         await server.stop();

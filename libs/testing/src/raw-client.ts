@@ -1,6 +1,7 @@
 // A raw XMPP client over a TCP socket for end-to-end tests: send exact bytes,
 // read the server's answers one top-level element at a time.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { XmlStreamParser } from '@cx/xml-stream';
 import type { Element } from '@cx/xmpp-core';
 
@@ -22,22 +23,51 @@ export class RawClient {
   raw = '';
   readonly closed: Promise<void>;
 
-  private constructor(readonly socket: Socket) {
+  private constructor(public socket: Socket) {
     this.parser = new XmlStreamParser({
       onStreamStart: (_n, attrs) => this.push({ kind: 'header', attrs }),
       onStanza: (el) => this.push({ kind: 'element', el }),
       onStreamEnd: () => this.push({ kind: 'end' }),
       onError: (condition) => this.push({ kind: 'error', condition }),
     });
-    socket.on('data', (d) => {
-      this.raw += d.toString('utf8');
-      this.parser.write(d);
-    });
+    socket.on('data', this.onData);
     this.closed = new Promise((resolve) => socket.on('close', () => {
       this.push({ kind: 'closed' });
       resolve();
     }));
     socket.on('error', () => undefined);
+  }
+
+  private readonly onData = (d: Buffer) => {
+    this.raw += d.toString('utf8');
+    this.parser.write(d);
+  };
+
+  /** XEP-0368: TLS from the first byte, trusting `ca`. */
+  static connectTls(port: number, ca: Buffer, servername = 'localhost'): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s: TLSSocket = tlsConnect({ port, host: '127.0.0.1', ca, servername }, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** RFC 6120 §5: <starttls/>, <proceed/>, then TLS on this socket (trusting `ca`); open a new stream afterwards. */
+  async starttls(ca: Buffer, servername = 'localhost'): Promise<void> {
+    this.send(`<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
+    const r = await this.element();
+    if (r.name !== 'proceed') throw new Error(`expected <proceed/>, got ${r.toString()}`);
+    const raw = this.socket;
+    raw.off('data', this.onData);
+    await new Promise<void>((resolve, reject) => {
+      const s = tlsConnect({ socket: raw, ca, servername }, () => resolve());
+      s.once('error', reject);
+      s.on('data', this.onData);
+      this.socket = s;
+    });
+  }
+
+  get encrypted(): boolean {
+    return (this.socket as TLSSocket).encrypted === true;
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {

@@ -14,6 +14,8 @@ const ctx: C2sContext = {
   maxAuthFailures: 3,
   caps: { node: 'https://example.org', ver: 'abc=', hash: 'sha-1' },
   newStreamId: () => `s${++ids}`,
+  tls: false,
+  requireEncryption: false,
 };
 const machine = createMachine(defaultModules);
 const open = { type: 'stream-open', name: 'stream:stream', attrs: { xmlns: 'jabber:client', 'xmlns:stream': 'http://etherx.jabber.org/streams', to: 'localhost', version: '1.0' } } as const;
@@ -135,6 +137,28 @@ describe('c2s machine', () => {
     t = machine.transition(t.state, elem(`<iq type='set' id='r'><query xmlns='jabber:iq:register'><username>a</username><password>b</password></query></iq>`), closed);
     expect(t.actions.some((a) => a.type === 'account')).toBe(false);
     expect(sent(t.actions)[0]).toContain('<service-unavailable');
+  });
+
+  it('STARTTLS (RFC 6120 §5): required before SASL and registration when the policy says so', () => {
+    const tctx = { ...ctx, tls: true, requireEncryption: true };
+    let t = machine.transition(machine.initial(tctx), open, tctx);
+    const features = split(sent(t.actions)[0])[1];
+    expect(features).toContain(`<starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"><required/></starttls>`);
+    expect(features).not.toContain('mechanisms');
+    expect(features).not.toContain('iq-register');
+    t = machine.transition(t.state, elem(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHUAcA==</auth>`), tctx);
+    expect(sent(t.actions)).toEqual([`<failure xmlns="urn:ietf:params:xml:ns:xmpp-sasl"><encryption-required/></failure>`]);
+    t = machine.transition(t.state, elem(`<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`), tctx);
+    expect(sent(t.actions)).toEqual([`<proceed xmlns="urn:ietf:params:xml:ns:xmpp-tls"/>`]);
+    expect(t.actions.at(-1)).toEqual({ type: 'starttls' });
+    expect(t.state).toMatchObject({ name: 'wait_for_stream', secure: true, opened: false });
+    t = machine.transition(t.state, open, tctx);
+    const after = split(sent(t.actions)[0])[1];
+    expect(after).toContain('<mechanism>PLAIN</mechanism>');
+    expect(after).not.toContain('starttls');
+    t = machine.transition(t.state, elem(`<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`), tctx);
+    expect(sent(t.actions)[0]).toBe(`<failure xmlns="urn:ietf:params:xml:ns:xmpp-tls"/>`);
+    expect(t.state.name).toBe('closed');
   });
 
   it('refuses a spoofed from, and an iq without exactly one payload', () => {

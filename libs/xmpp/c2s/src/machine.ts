@@ -7,7 +7,7 @@ import { fail, features, send, stay, streamHeader } from './stream';
 import type { C2sContext, C2sEvent, C2sModule, C2sState, C2sStateName, ElementRoute, Transition } from './types';
 
 export interface C2sMachine {
-  initial(ctx: C2sContext): C2sState;
+  initial(ctx: C2sContext, secure?: boolean): C2sState;
   transition(state: C2sState, event: C2sEvent, ctx: C2sContext): Transition;
 }
 
@@ -28,7 +28,7 @@ export function createMachine(modules: readonly C2sModule[]): C2sMachine {
   }
 
   return {
-    initial: (ctx) => ({ name: 'wait_for_stream', streamId: ctx.newStreamId(), opened: false, lang: 'en', authFailures: 0 }),
+    initial: (ctx, secure = false) => ({ name: 'wait_for_stream', streamId: ctx.newStreamId(), opened: false, lang: 'en', authFailures: 0, secure }),
     transition(state, event, ctx) {
       if (state.name === 'closed') return stay(state);
       switch (event.type) {

@@ -17,22 +17,21 @@ export function escapeAttr(s: string): string {
 
 export function featuresElement(state: C2sState, ctx: C2sContext, modules: readonly C2sModule[]): Element {
   const authed = state.username !== undefined;
-  const children = modules.flatMap((m) => (authed ? m.postAuthFeatures?.(ctx) : m.preAuthFeatures?.(ctx)) ?? []);
+  const children = modules.flatMap((m) => (authed ? m.postAuthFeatures?.(ctx) : m.preAuthFeatures?.(ctx, state)) ?? []);
   return x('stream:features', {}, ...children);
 }
 
 /** The features depend only on the context and the phase: serialize them once per change of either. */
-const featuresCache = new WeakMap<C2sContext, { key: string; xml: [string, string] }>();
+const featuresCache = new WeakMap<C2sContext, { key: string; xml: string[] }>();
 
 export function features(state: C2sState, ctx: C2sContext, modules: readonly C2sModule[]): string {
-  const key = `${ctx.mechanisms.join(' ')}|${ctx.registrationOpen}|${ctx.caps?.ver ?? ''}`;
+  const key = `${ctx.mechanisms.join(' ')}|${ctx.registrationOpen}|${ctx.caps?.ver ?? ''}|${ctx.tls}|${ctx.requireEncryption}`;
   let c = featuresCache.get(ctx);
   if (!c || c.key !== key) {
-    const pre = featuresElement({ ...state, username: undefined }, ctx, modules).toString();
-    const post = featuresElement({ ...state, username: '' }, ctx, modules).toString();
-    featuresCache.set(ctx, (c = { key, xml: [pre, post] }));
+    const variant = (username: string | undefined, secure: boolean) => featuresElement({ ...state, username, secure }, ctx, modules).toString();
+    featuresCache.set(ctx, (c = { key, xml: [variant(undefined, false), variant(undefined, true), variant('', false), variant('', true)] }));
   }
-  return c.xml[state.username === undefined ? 0 : 1];
+  return c.xml[(state.username === undefined ? 0 : 2) + (state.secure ? 1 : 0)];
 }
 
 /** Close the stream with a stream error; our header goes first if it was not sent (RFC 6120 §4.9.1.1). */

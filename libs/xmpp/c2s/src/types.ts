@@ -26,6 +26,8 @@ export interface C2sState {
   readonly jid?: string;
   readonly authFailures: number;
   readonly mechanism?: string;
+  /** The stream is encrypted (STARTTLS done, or a direct TLS connection). */
+  readonly secure: boolean;
 }
 
 export type SaslResult =
@@ -50,6 +52,7 @@ export type C2sAction =
   | { type: 'send'; el: Element | string }
   | { type: 'close'; condition?: StreamErrorCondition; text?: string }
   | { type: 'restart' }
+  | { type: 'starttls' }
   | { type: 'sasl-start'; mechanism: string; initial: Buffer | null }
   | { type: 'sasl-step'; data: Buffer }
   | { type: 'sasl-abort' }
@@ -71,6 +74,10 @@ export interface C2sContext {
   /** Failed SASL attempts allowed on one stream before it is closed (RFC 6120 §6.4.5). */
   readonly maxAuthFailures: number;
   readonly caps?: { node: string; ver: string; hash: string };
+  /** STARTTLS is available (a certificate is configured). */
+  readonly tls: boolean;
+  /** Clients must encrypt before authenticating or registering (RFC 6120 §5.3.1). */
+  readonly requireEncryption: boolean;
   newStreamId(): string;
 }
 
@@ -91,7 +98,7 @@ export interface C2sModule {
   readonly name: string;
   readonly spec: string;
   /** Stream features it advertises before authentication. */
-  preAuthFeatures?(ctx: C2sContext): Element[];
+  preAuthFeatures?(ctx: C2sContext, state: C2sState): Element[];
   /** Stream features it advertises after authentication. */
   postAuthFeatures?(ctx: C2sContext): Element[];
   readonly elements?: readonly ElementRoute[];

@@ -8,6 +8,7 @@ import { register } from './register';
 import { rosterFeatures } from './roster-features';
 import { sasl } from './sasl';
 import { session } from './session';
+import { starttls } from './starttls';
 
-export const defaultModules: readonly C2sModule[] = [sasl, register, bind, session, rosterFeatures, caps, established];
-export { bind, caps, established, register, rosterFeatures, sasl, session };
+export const defaultModules: readonly C2sModule[] = [starttls, sasl, register, bind, session, rosterFeatures, caps, established];
+export { bind, caps, established, register, rosterFeatures, sasl, session, starttls };

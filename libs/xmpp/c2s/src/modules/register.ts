@@ -20,6 +20,7 @@ function onIq(state: C2sState, iq: Element, ctx: C2sContext): Transition {
   // Addressed to someone else: not ours, route it.
   if (authed && to && to !== ctx.domain && to !== state.jid && to !== state.jid?.split('/')[0]) return routeStanza(state, iq, ctx);
   const query = child(iq, 'query', NS.REGISTER) as Element;
+  if (!authed && ctx.requireEncryption && !state.secure) return reject(state, iq, ctx, 'not-allowed', 'encrypt the stream (STARTTLS) first');
   if (iq.attrs.type === 'get') {
     if (!authed && !ctx.registrationOpen) return reject(state, iq, ctx, 'service-unavailable', 'registration is closed');
     return account(state, iq, 'form');
@@ -61,7 +62,7 @@ const iqStates = ['wait_for_feature_request', 'wait_for_session', 'session_estab
 export const register: C2sModule = {
   name: 'register',
   spec: 'XEP-0077',
-  preAuthFeatures: (ctx) => (ctx.registrationOpen ? [x('register', { xmlns: NS.REGISTER_FEATURE })] : []),
+  preAuthFeatures: (ctx, state) => (ctx.registrationOpen && (state.secure || !ctx.requireEncryption) ? [x('register', { xmlns: NS.REGISTER_FEATURE })] : []),
   elements: [{ states: iqStates, name: 'iq', xmlns: NS.CLIENT, payloadNs: NS.REGISTER, handle: onIq }],
   results: { 'account-result': onResult },
 };

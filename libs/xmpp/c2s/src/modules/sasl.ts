@@ -27,6 +27,7 @@ export function encodeSaslPayload(b: Buffer | undefined): string {
 }
 
 function onAuth(state: C2sState, el: Element, ctx: C2sContext): Transition {
+  if (ctx.requireEncryption && !state.secure) return stay(state, send(saslFailure('encryption-required')));
   const mechanism = el.attrs.mechanism ?? '';
   if (!ctx.mechanisms.includes(mechanism)) return stay(state, send(saslFailure('invalid-mechanism')));
   const body = el.getText();
@@ -67,8 +68,8 @@ function onResult(state: C2sState, result: SaslResult, ctx: C2sContext): Transit
   return stay(next, sent);
 }
 
-function mechanismsFeature(ctx: C2sContext): Element[] {
-  if (ctx.mechanisms.length === 0) return [];
+function mechanismsFeature(ctx: C2sContext, state: C2sState): Element[] {
+  if (ctx.mechanisms.length === 0 || (ctx.requireEncryption && !state.secure)) return [];
   return [x('mechanisms', { xmlns: NS.SASL }, ...ctx.mechanisms.map((m) => x('mechanism', {}, m)))];
 }
 
