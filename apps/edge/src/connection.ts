@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { TlsContext } from './tls-context';
+import { CsiBuffer } from './csi-buffer';
 import type { C2sAction, C2sContext, C2sEvent, C2sMachine, C2sState } from '@cx/c2s';
 import { XmlStreamParser } from '@cx/xml-stream';
 import type { Element, StreamErrorCondition } from '@cx/xmpp-core';
@@ -20,6 +21,7 @@ export class Connection {
   private flushing = false;
   private exchange = 0;
   private ended = false;
+  private readonly csi = new CsiBuffer();
   private readonly debug: boolean;
   private readonly trace: boolean;
 
@@ -74,9 +76,9 @@ export class Connection {
     for (const a of t.actions) this.run(a);
   }
 
-  /** A stanza routed to this session, already serialized. */
-  deliver(xml: Uint8Array): void {
-    this.write(Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength));
+  /** A stanza routed to this session, already serialized (kind: 1 message, 2 presence, 3 iq, 0 a server reply). */
+  deliver(xml: Uint8Array, kind = 0): void {
+    for (const b of this.csi.offer(Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength), kind)) this.write(b);
   }
 
   private run(a: C2sAction): void {
@@ -89,6 +91,10 @@ export class Connection {
         return this.parser.reset();
       case 'starttls':
         return this.startTls();
+      case 'csi':
+        if (!a.active) this.csi.inactive = true;
+        else for (const b of this.csi.activate()) this.write(b);
+        return;
       case 'sasl-start':
         this.exchange = this.svc.sasl.start(
           { mechanism: a.mechanism, initialResponse: a.initial ?? undefined, domain: this.ctx.domain, secure: this.state.secure, clientAddress: this.socket.remoteAddress ?? '' },

@@ -24,7 +24,7 @@ export function startInbox(d: InboxDeps): () => void {
       for (const k of m.kicks) d.connections.get(k.connectionId)?.kick(k.condition as StreamErrorCondition, k.text || undefined);
       for (const del of m.deliveries) {
         const c = d.connections.get(del.connectionId);
-        if (c && c.established && (del.kind === 0 || c.jid === del.to)) c.deliver(del.xml);
+        if (c && c.established && (del.kind === 0 || c.jid === del.to)) c.deliver(del.xml, del.kind);
         else if (del.kind !== 0) undeliverable(del, d);
       }
     },

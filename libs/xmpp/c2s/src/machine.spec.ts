@@ -111,6 +111,8 @@ describe('c2s machine', () => {
     const features = split(sent(r.actions)[0])[1];
     expect(features).toContain(`<bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/>`);
     expect(features).toContain(`<session xmlns="urn:ietf:params:xml:ns:xmpp-session"><optional/></session>`);
+    expect(features).toContain(`<csi xmlns="urn:xmpp:csi:0"/>`);
+    expect(features).not.toContain('urn:xmpp:sm');
     expect(features).not.toContain('mechanisms');
     r = run(r.state, elem(`<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>Balcony</resource></bind></iq>`));
     expect(r.actions[0]).toMatchObject({ type: 'bind', resource: 'Balcony' });

@@ -53,6 +53,7 @@ export type C2sAction =
   | { type: 'close'; condition?: StreamErrorCondition; text?: string }
   | { type: 'restart' }
   | { type: 'starttls' }
+  | { type: 'csi'; active: boolean }
   | { type: 'sasl-start'; mechanism: string; initial: Buffer | null }
   | { type: 'sasl-step'; data: Buffer }
   | { type: 'sasl-abort' }

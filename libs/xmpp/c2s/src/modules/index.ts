@@ -9,6 +9,7 @@ import { rosterFeatures } from './roster-features';
 import { sasl } from './sasl';
 import { session } from './session';
 import { starttls } from './starttls';
+import { csi } from './csi';
 
-export const defaultModules: readonly C2sModule[] = [starttls, sasl, register, bind, session, rosterFeatures, caps, established];
-export { bind, caps, established, register, rosterFeatures, sasl, session, starttls };
+export const defaultModules: readonly C2sModule[] = [starttls, sasl, register, bind, session, rosterFeatures, csi, caps, established];
+export { bind, caps, csi, established, register, rosterFeatures, sasl, session, starttls };

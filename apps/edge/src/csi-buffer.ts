@@ -1,0 +1,47 @@
+// What an inactive client (XEP-0352) is spared: presence is held, only the
+// latest per sender kept; other non-urgent stanzas (chat states, receipts:
+// messages without a body) are held in order. Anything urgent (a message with
+// a body, an iq, an error) goes out at once, after what was held, so the
+// order the client sees stays the order things happened.
+const PRESENCE = 2;
+const MAX_HELD = 500;
+
+export class CsiBuffer {
+  private held: Array<{ key?: string; data: Buffer }> = [];
+  inactive = false;
+
+  /** Returns what to write now (possibly nothing). */
+  offer(data: Buffer, kind: number): Buffer[] {
+    if (!this.inactive) return [data];
+    if (urgent(data, kind)) return [...this.take(), data];
+    const key = kind === PRESENCE ? fromOf(data) : undefined;
+    if (key !== undefined) this.held = this.held.filter((h) => h.key !== key);
+    this.held.push({ key, data });
+    return this.held.length > MAX_HELD ? this.take() : [];
+  }
+
+  /** <active/>: everything held, in order. */
+  activate(): Buffer[] {
+    this.inactive = false;
+    return this.take();
+  }
+
+  private take(): Buffer[] {
+    const out = this.held.map((h) => h.data);
+    this.held = [];
+    return out;
+  }
+}
+
+function urgent(data: Buffer, kind: number): boolean {
+  if (kind !== 1 && kind !== PRESENCE) return true; // iq and server replies
+  if (kind === PRESENCE) return data.includes('type="error"') || data.includes("type='error'") || data.includes('type="subscribe"') || data.includes("type='subscribe'");
+  return data.includes('<body') || data.includes('type="error"') || data.includes("type='error'");
+}
+
+/** The 'from' attribute of the stanza's start tag, without parsing the rest. */
+export function fromOf(data: Buffer): string | undefined {
+  const end = data.indexOf('>');
+  const head = data.subarray(0, end < 0 ? data.length : end).toString('utf8');
+  return /\sfrom=(?:"([^"]*)"|'([^']*)')/.exec(head)?.slice(1).find((v) => v !== undefined);
+}
