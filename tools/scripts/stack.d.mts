@@ -7,6 +7,8 @@ export interface Stack {
   edgePorts: number[];
   /** Direct TLS ports of the edges (with `tls`). */
   tlsPorts: number[];
+  /** WebSocket (RFC 7395) ports of the edges. */
+  wsPorts: number[];
   edges: Proc[];
   procs: Proc[];
   addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
@@ -25,6 +27,7 @@ export function stopChild(child: ChildProcess, signal?: string, timeoutMs?: numb
 export function startStack(o?: {
   dataDir?: string; edges?: number; routers?: number; tls?: { certFile: string; keyFile: string }; env?: Record<string, string>; natsPort?: number; c2sPorts?: number[];
   c2sTlsPorts?: number[];
+  wsPorts?: number[];
   grpcPorts?: { auth?: number; session?: number; router?: number };
   detached?: boolean;
   onLine?: (name: string, line: string) => void;

@@ -126,7 +126,7 @@ export function stopChild(child, signal = 'SIGTERM', timeoutMs = 8000) {
  * The whole server: NATS, auth, session, router and `edges` edge processes, each
  * on free ports unless given. Resolves when every edge accepts connections.
  */
-export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {}, natsPort, c2sPorts = [], c2sTlsPorts = [], grpcPorts = {}, onLine = () => {}, detached = false } = {}) {
+export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {}, natsPort, c2sPorts = [], c2sTlsPorts = [], wsPorts: fixedWsPorts = [], grpcPorts = {}, onLine = () => {}, detached = false } = {}) {
   const nats = await startNats({ dataDir: dataDir ?? join(root, 'var/nats'), port: natsPort, onLine: (l) => onLine('nats', l), detached });
   const authPort = grpcPorts.auth ?? (await freePort());
   const sessionPort = grpcPorts.session ?? (await freePort());
@@ -146,6 +146,7 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];
   const tlsPorts = [];
+  const wsPorts = [];
   const edgeProcs = [];
   for (let i = 0; i < edges; i++) {
     const port = c2sPorts[i] ?? (await freePort());
@@ -158,13 +159,16 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
       tlsPorts.push(tlsPort);
       Object.assign(tlsEnv, { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile, C2S_TLS_PORT: String(tlsPort) });
     }
-    edgeProcs.push(app('edge', { ...addrs, ...tlsEnv, ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
+    const wsPort = fixedWsPorts[i] ?? (await freePort());
+    wsPorts.push(wsPort);
+    edgeProcs.push(app('edge', { ...addrs, ...tlsEnv, WS_PORT: String(wsPort), ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
   }
-  await Promise.all([...edgePorts, ...tlsPorts].map((p) => waitForPort(p, 30000)));
+  await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts].map((p) => waitForPort(p, 30000)));
   return {
     nats,
     edgePorts,
     tlsPorts,
+    wsPorts,
     edges: edgeProcs,
     procs,
     addrs,

@@ -18,7 +18,7 @@ function busy(port) {
   });
 }
 
-for (const [what, port] of [['NATS', natsPort], ['c2s', c2sPort], ['c2s TLS', Number(env('C2S_TLS_PORT', 5223))], ['auth', ports.auth], ['session', ports.session], ['router', ports.router]]) {
+for (const [what, port] of [['NATS', natsPort], ['c2s', c2sPort], ['c2s TLS', Number(env('C2S_TLS_PORT', 5223))], ['WebSocket', Number(env('WS_PORT', 5280))], ['auth', ports.auth], ['session', ports.session], ['router', ports.router]]) {
   if (await busy(port)) {
     console.error(`Port ${port} (${what}) is already in use: is the server already running? Stop it, or set NATS_PORT / C2S_PORT.`);
     process.exit(1);
@@ -48,6 +48,7 @@ const stack = await startStack({
   natsPort,
   c2sPorts: [c2sPort],
   c2sTlsPorts: [Number(env('C2S_TLS_PORT', 5223))],
+  wsPorts: [Number(env('WS_PORT', 5280))],
   grpcPorts: ports,
   detached: true,
   env: {
@@ -63,6 +64,7 @@ const domain = env('XMPP_DOMAIN', 'localhost');
 console.log(`
   The XMPP server is running for the domain "${domain}".
     clients:   connect to 127.0.0.1:${stack.edgePorts[0]} (STARTTLS${tls ? '' : ' off: no certificate'})${stack.tlsPorts[0] ? ` or ${stack.tlsPorts[0]} (direct TLS)` : ''}, e.g. with Gajim, Dino, Profanity or xmpp.js
+    WebSocket: ws://127.0.0.1:${stack.wsPorts[0]}/xmpp-websocket (RFC 7395; discovery at http://127.0.0.1:${stack.wsPorts[0]}/.well-known/host-meta)
     TLS:       ${tls ? `${tls.certFile} (self-signed unless TLS_CERT_FILE is set: clients will ask you to trust it)` : 'none'}
     accounts:  register in your client (in-band registration is open), or: npm run xmppctl -- register alice secret
     NATS:      ${stack.nats.url} (JetStream data in var/nats)

@@ -8,6 +8,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     edgePorts: number[];
     tlsPorts: number[];
+    wsPorts: number[];
     certFile: string;
     natsUrl: string;
     addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
@@ -34,6 +35,7 @@ export default async function setup(project: TestProject) {
   });
   project.provide('edgePorts', stack.edgePorts);
   project.provide('tlsPorts', stack.tlsPorts);
+  project.provide('wsPorts', stack.wsPorts);
   project.provide('certFile', cert.certFile);
   project.provide('natsUrl', stack.nats.url);
   project.provide('addrs', stack.addrs);

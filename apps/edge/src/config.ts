@@ -13,6 +13,8 @@ export const edgeConfig = defineConfig({
   TLS_KEY_FILE: str('', 'PEM private key of TLS_CERT_FILE'),
   C2S_TLS_PORT: int(5223, 'Direct TLS port (XEP-0368) when a certificate is set (0: off)', 0, 65535),
   REQUIRE_ENCRYPTION: oneOf(['auto', 'always', 'never'] as const, 'auto', 'Require TLS before authentication: auto = unless the listener is loopback'),
+  WS_PORT: int(5280, 'WebSocket listener (RFC 7395) on /xmpp-websocket, with XEP-0156 host-meta (0: off)', 0, 65535),
+  WS_PUBLIC_URL: str('', 'The ws:// or wss:// URL clients use, announced in host-meta (default ws://<domain>:<WS_PORT>/xmpp-websocket); put TLS in front for wss'),
   MAX_STANZA_BYTES: int(262144, 'Largest stanza accepted; beyond it the stream is closed with policy-violation', 1024),
   MAX_AUTH_FAILURES: int(3, 'Failed SASL attempts allowed on one stream (RFC 6120 §6.4.5: 2 to 5)', 1, 5),
   ROUTER_STREAMS: int(2, 'Long-lived Route streams to the router (spread over router replicas)', 1, 64),

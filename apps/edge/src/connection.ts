@@ -1,6 +1,6 @@
 // One client connection: the only place the c2s machine meets I/O. It feeds
 // parser events into the machine and carries out the actions it returns.
-import type { Socket } from 'node:net';
+import { Socket as NetSocket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { TlsContext } from './tls-context';
 import { CsiBuffer } from './csi-buffer';
@@ -13,6 +13,22 @@ import type { EdgeServices } from './services';
 const KIND = { message: 1, presence: 2, iq: 3 } as const;
 const SASL_PAYLOAD = /(<(auth|response|challenge|success)\b[^>]*>)[^<]+/g;
 const PASSWORD = /(<password>)[^<]*/g;
+
+/** What a connection reads from and writes to: a TCP or TLS socket, or a WebSocket (ws-server.ts). */
+export interface Wire {
+  readonly destroyed: boolean;
+  readonly writableEnded: boolean;
+  readonly remoteAddress?: string;
+  /** One element per write (WebSocket framing): writes are not joined. */
+  readonly framed?: boolean;
+  on(ev: 'data', fn: (b: Buffer) => void): unknown;
+  on(ev: 'error', fn: (e: Error) => void): unknown;
+  on(ev: 'close', fn: () => void): unknown;
+  off(ev: 'data', fn: (b: Buffer) => void): unknown;
+  write(data: string | Buffer): unknown;
+  end(): unknown;
+  destroy(): unknown;
+}
 
 export class Connection {
   private state: C2sState;
@@ -32,7 +48,7 @@ export class Connection {
 
   constructor(
     readonly id: string,
-    private socket: Socket,
+    private socket: Wire,
     private readonly machine: C2sMachine,
     private readonly ctx: C2sContext,
     private readonly svc: EdgeServices,
@@ -53,7 +69,7 @@ export class Connection {
       },
       { maxStanzaBytes },
     );
-    socket.setNoDelay(true);
+    if (socket instanceof NetSocket) socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('error', (err) => this.log.debug({ conn: id, err: err.message }, 'socket error'));
     socket.on('close', () => this.dispatch({ type: 'socket-closed' }));
@@ -125,6 +141,7 @@ export class Connection {
   private startTls(): void {
     this.flush();
     const raw = this.socket;
+    if (!(raw instanceof NetSocket)) return void this.close(); // never offered on WebSocket
     raw.off('data', this.onData);
     this.parser.reset();
     const secure = new TLSSocket(raw, { isServer: true, secureContext: this.tls?.context });
@@ -167,7 +184,7 @@ export class Connection {
     if (this.out.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
     const chunks = this.out;
     this.out = [];
-    if (chunks.length === 1) this.socket.write(chunks[0]);
+    if (chunks.length === 1 || this.socket.framed) for (const c of chunks) this.socket.write(c);
     else this.socket.write(Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c))));
   }
 

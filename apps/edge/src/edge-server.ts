@@ -1,8 +1,11 @@
 // The c2s listener: accepts TCP connections, keeps the table of this edge's
 // connections, and announces the edge's liveness in the "edges" bucket.
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { TlsContext } from './tls-context';
+import type { Server as HttpServer } from 'node:http';
+import { createWsServer, WS_PATH } from './ws-server';
+import type { Wire } from './connection';
 import { randomUUID } from 'node:crypto';
 import { Gauge } from 'prom-client';
 import { createMachine, defaultModules, type C2sContext } from '@cx/c2s';
@@ -23,6 +26,8 @@ export class EdgeServer {
   private heartbeat?: NodeJS.Timeout;
   private seq = 0;
   private tlsServer?: TlsServer;
+  private wsServer?: HttpServer;
+  private readonly wsCtx: C2sContext;
   readonly tls?: TlsContext;
 
   constructor(
@@ -32,6 +37,8 @@ export class EdgeServer {
     private readonly log: Logger,
   ) {
     if (ctx.tls) this.tls = new TlsContext(config.TLS_CERT_FILE, config.TLS_KEY_FILE, log);
+    // Reads everything else (mechanisms, registration) from ctx as it changes.
+    this.wsCtx = Object.create(ctx, { tls: { value: false }, requireEncryption: { value: false } }) as C2sContext;
   }
 
   static context(config: EdgeConfig, caps: C2sContext['caps']): C2sContext & { mechanisms: string[]; registrationOpen: boolean } {
@@ -52,11 +59,24 @@ export class EdgeServer {
     this.heartbeat = setInterval(beat, this.config.HEARTBEAT_INTERVAL_MS);
   }
 
-  private accept(socket: Socket, transport: 'tcp' | 'tls'): void {
+  private accept(socket: Wire, transport: 'tcp' | 'tls' | 'websocket'): void {
     const id = `${(++this.seq).toString(36)}`;
-    const conn = new Connection(id, socket, this.machine, this.ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES, this.tls, transport === 'tls');
+    // No STARTTLS over WebSocket (RFC 7395 §3.7): encryption is wss, terminated in front of the edge.
+    const ctx = transport === 'websocket' ? this.wsCtx : this.ctx;
+    const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES, this.tls, transport === 'tls');
     this.connections.set(id, conn);
     connectionsGauge.inc({ transport });
+  }
+
+  /** RFC 7395 WebSocket listener with XEP-0156 discovery. */
+  listenWs(): Promise<number> | undefined {
+    if (!this.config.WS_PORT) return undefined;
+    let port = this.config.WS_PORT;
+    const url = () => this.config.WS_PUBLIC_URL || `ws://${this.config.XMPP_DOMAIN}:${port}${WS_PATH}`;
+    const server = createWsServer(url, (wire) => this.accept(wire, 'websocket'));
+    server.on('error', (err) => this.log.error({ err }, 'WebSocket listener error'));
+    this.wsServer = server;
+    return listenOn(server, this.config.WS_PORT, this.config.C2S_HOST).then((p) => (port = p));
   }
 
   listen(): Promise<number> {
@@ -86,6 +106,7 @@ export class EdgeServer {
   async stop(): Promise<void> {
     this.server?.close();
     this.tlsServer?.close();
+    this.wsServer?.close();
     this.tls?.close();
     clearInterval(this.heartbeat);
     for (const c of this.connections.values()) c.kick('system-shutdown', 'the server is restarting');
@@ -94,7 +115,7 @@ export class EdgeServer {
   }
 }
 
-function listenOn(server: Server | TlsServer, port: number, host: string): Promise<number> {
+function listenOn(server: Server | TlsServer | HttpServer, port: number, host: string): Promise<number> {
   return new Promise((resolve) =>
     server.listen(port, host, () => {
       const addr = server.address();

@@ -35,7 +35,8 @@ main(() =>
     await server.startHeartbeat(bus);
     const port = await server.listen();
     const tlsPort = await server.listenTls();
-    log.info({ port, tlsPort, starttls: ctx.tls, requireEncryption: ctx.requireEncryption, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms }, 'edge ready for clients');
+    const wsPort = await server.listenWs();
+    log.info({ port, tlsPort, wsPort, starttls: ctx.tls, requireEncryption: ctx.requireEncryption, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms }, 'edge ready for clients');
     return {
       stop: async () => {
         await server.stop();

@@ -1,0 +1,73 @@
+// RFC 7395 XMPP over WebSocket: an HTTP listener whose /xmpp-websocket path
+// upgrades to WebSocket with the 'xmpp' subprotocol, plus the XEP-0156
+// host-meta documents that let clients discover it. Each WebSocket becomes a
+// Wire for the same Connection (and c2s machine) TCP clients get.
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { frameToStream, streamToFrames } from './ws-framing';
+
+export const WS_PATH = '/xmpp-websocket';
+
+/** A WebSocket seen as the byte stream the connection reads and writes. */
+export class WsWire extends EventEmitter {
+  readonly framed = true;
+  destroyed = false;
+  writableEnded = false;
+
+  constructor(private readonly ws: WebSocket, readonly remoteAddress: string | undefined) {
+    super();
+    ws.on('message', (data, isBinary) => {
+      // §3.2: text frames, one element each; anything else is not-well-formed.
+      const text = isBinary ? null : frameToStream(data.toString());
+      this.emit('data', Buffer.from(text ?? '<<'));
+    });
+    ws.on('error', (err) => this.emit('error', err));
+    ws.on('close', () => {
+      this.destroyed = true;
+      this.emit('close');
+    });
+  }
+
+  write(data: string | Buffer): void {
+    for (const frame of streamToFrames(data.toString())) this.ws.send(frame);
+  }
+
+  end(): void {
+    this.writableEnded = true;
+    this.ws.close(1000);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.ws.terminate();
+  }
+}
+
+function hostMeta(url: string, json: boolean): string {
+  if (json) return JSON.stringify({ links: [{ rel: 'urn:xmpp:alt-connections:websocket', href: url }] });
+  return `<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='urn:xmpp:alt-connections:websocket' href='${url}'/>\n</XRD>\n`;
+}
+
+export function createWsServer(publicUrl: () => string, accept: (wire: WsWire) => void): Server {
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/.well-known/host-meta' || path === '/.well-known/host-meta.json') {
+      const json = path.endsWith('.json');
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/xrd+xml', 'access-control-allow-origin': '*' });
+      return void res.end(hostMeta(publicUrl(), json));
+    }
+    res.writeHead(path === WS_PATH ? 426 : 404, { 'content-type': 'text/plain' }).end(path === WS_PATH ? 'Upgrade to a WebSocket with subprotocol xmpp\n' : 'not found\n');
+  });
+  const wss = new WebSocketServer({
+    server: http,
+    path: WS_PATH,
+    // §3.1: the 'xmpp' subprotocol is required.
+    handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
+  });
+  wss.on('connection', (ws, req) => {
+    if (ws.protocol !== 'xmpp') return ws.close(1002, 'subprotocol xmpp required');
+    accept(new WsWire(ws, req.socket.remoteAddress));
+  });
+  return http;
+}
