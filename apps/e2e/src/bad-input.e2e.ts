@@ -55,6 +55,15 @@ describe('stream errors', () => {
     await bystanderStillWorks();
   });
 
+  it('a connection that does not authenticate in time gets connection-timeout (AUTH_TIMEOUT_MS, 4 s here)', async () => {
+    const c = await RawClient.connect(port);
+    await c.open();
+    const t0 = Date.now();
+    await c.expectStreamError('connection-timeout', 8000);
+    expect(Date.now() - t0).toBeGreaterThan(2500);
+    await bystanderStillWorks();
+  }, 15_000);
+
   it('the header comes first when the error is in the client header itself', async () => {
     const c = await RawClient.connect(port);
     c.send(STREAM_HEADER('example.net'));

@@ -15,6 +15,7 @@ export const edgeConfig = defineConfig({
   REQUIRE_ENCRYPTION: oneOf(['auto', 'always', 'never'] as const, 'auto', 'Require TLS before authentication: auto = unless the listener is loopback'),
   WS_PORT: int(5280, 'WebSocket listener (RFC 7395) on /xmpp-websocket, with XEP-0156 host-meta (0: off)', 0, 65535),
   WS_PUBLIC_URL: str('', 'The ws:// or wss:// URL clients use, announced in host-meta (default ws://<domain>:<WS_PORT>/xmpp-websocket); put TLS in front for wss'),
+  AUTH_TIMEOUT_MS: int(60000, 'A connection that has not authenticated by then is closed with connection-timeout (0: never)', 0),
   MAX_STANZA_BYTES: int(262144, 'Largest stanza accepted; beyond it the stream is closed with policy-violation', 1024),
   MAX_AUTH_FAILURES: int(3, 'Failed SASL attempts allowed on one stream (RFC 6120 §6.4.5: 2 to 5)', 1, 5),
   ROUTER_STREAMS: int(2, 'Long-lived Route streams to the router (spread over router replicas)', 1, 64),

@@ -4,6 +4,9 @@ import { Socket as NetSocket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { TlsContext } from './tls-context';
 import { CsiBuffer } from './csi-buffer';
+import { Counter } from 'prom-client';
+
+const limitsHit = new Counter({ name: 'xmpp_edge_limits_total', help: 'Connections closed or refused by a limit', labelNames: ['limit'] });
 import type { C2sAction, C2sContext, C2sEvent, C2sMachine, C2sState } from '@cx/c2s';
 import { XmlStreamParser } from '@cx/xml-stream';
 import type { Element, StreamErrorCondition } from '@cx/xmpp-core';
@@ -38,6 +41,7 @@ export class Connection {
   private exchange = 0;
   private ended = false;
   private readonly csi = new CsiBuffer();
+  private authTimer?: NodeJS.Timeout;
   private readonly debug: boolean;
   private readonly trace: boolean;
 
@@ -56,7 +60,16 @@ export class Connection {
     maxStanzaBytes: number,
     private readonly tls?: TlsContext,
     secure = false,
+    authTimeoutMs = 0,
   ) {
+    if (authTimeoutMs > 0) {
+      this.authTimer = setTimeout(() => {
+        if (this.state.username !== undefined) return;
+        limitsHit.inc({ limit: 'auth-timeout' });
+        this.kick('connection-timeout', `authenticate within ${Math.round(authTimeoutMs / 1000)} s`);
+      }, authTimeoutMs);
+      this.authTimer.unref();
+    }
     this.debug = log.isLevelEnabled('debug');
     this.trace = log.isLevelEnabled('trace');
     this.state = machine.initial(ctx, secure);
@@ -204,6 +217,7 @@ export class Connection {
   private end(): void {
     if (this.ended) return;
     this.ended = true;
+    clearTimeout(this.authTimer);
     this.parser.end();
     if (this.exchange) this.svc.sasl.abort(this.exchange);
     this.svc.ended(this, this.state.jid);

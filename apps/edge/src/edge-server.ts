@@ -63,7 +63,7 @@ export class EdgeServer {
     const id = `${(++this.seq).toString(36)}`;
     // No STARTTLS over WebSocket (RFC 7395 §3.7): encryption is wss, terminated in front of the edge.
     const ctx = transport === 'websocket' ? this.wsCtx : this.ctx;
-    const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES, this.tls, transport === 'tls');
+    const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES, this.tls, transport === 'tls', this.config.AUTH_TIMEOUT_MS);
     this.connections.set(id, conn);
     connectionsGauge.inc({ transport });
   }
