@@ -64,6 +64,23 @@ describe('stream errors', () => {
     await bystanderStillWorks();
   }, 15_000);
 
+  it('an idle client is pinged (XEP-0199); one that answers stays, one that does not is closed with connection-timeout', async () => {
+    const quietName = uniqueName('silent');
+    await register(port, quietName, 'pw');
+    const silent = await login(port, quietName, 'pw');
+    silent.c.answerPings = false;
+    const alive = await established();
+    const ping = await silent.c.element(6000);
+    expect(ping.attrs).toMatchObject({ type: 'get', from: 'localhost', to: silent.jid });
+    expect(ping.getChild('ping', 'urn:xmpp:ping')).toBeDefined();
+    await silent.c.expectStreamError('connection-timeout', 6000);
+    await new Promise((r) => setTimeout(r, 1500));
+    alive.send(`<iq type='get' id='still' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    expect((await alive.element()).attrs).toMatchObject({ id: 'still', type: 'result' });
+    expect(alive.pingsAnswered).toBeGreaterThan(0);
+    await bystanderStillWorks();
+  }, 20_000);
+
   it('the header comes first when the error is in the client header itself', async () => {
     const c = await RawClient.connect(port);
     c.send(STREAM_HEADER('example.net'));

@@ -16,6 +16,8 @@ export const edgeConfig = defineConfig({
   WS_PORT: int(5280, 'WebSocket listener (RFC 7395) on /xmpp-websocket, with XEP-0156 host-meta (0: off)', 0, 65535),
   WS_PUBLIC_URL: str('', 'The ws:// or wss:// URL clients use, announced in host-meta (default ws://<domain>:<WS_PORT>/xmpp-websocket); put TLS in front for wss'),
   AUTH_TIMEOUT_MS: int(60000, 'A connection that has not authenticated by then is closed with connection-timeout (0: never)', 0),
+  PING_INTERVAL_MS: int(240000, 'After this long without a byte from a bound client, the server pings it (XEP-0199; 0: never)', 0),
+  PING_TIMEOUT_MS: int(30000, 'A pinged client that sends nothing for this long is closed with connection-timeout', 1000),
   MAX_STANZA_BYTES: int(262144, 'Largest stanza accepted; beyond it the stream is closed with policy-violation', 1024),
   MAX_AUTH_FAILURES: int(3, 'Failed SASL attempts allowed on one stream (RFC 6120 §6.4.5: 2 to 5)', 1, 5),
   ROUTER_STREAMS: int(2, 'Long-lived Route streams to the router (spread over router replicas)', 1, 64),

@@ -42,10 +42,35 @@ export class Connection {
   private ended = false;
   private readonly csi = new CsiBuffer();
   private authTimer?: NodeJS.Timeout;
+  private answeredPing?: string;
+
+  /** Called about once a second by the edge: ping an idle bound client, close one that stays silent. */
+  checkLiveness(now: number, intervalMs: number, timeoutMs: number, seq: number): void {
+    if (!this.established || intervalMs <= 0) return;
+    if (this.pingId !== undefined) {
+      if (now - this.pingSentAt > timeoutMs) {
+        limitsHit.inc({ limit: 'ping-timeout' });
+        this.kick('connection-timeout', 'no answer to a ping');
+      }
+      return;
+    }
+    if (now - this.lastHeard < intervalMs) return;
+    this.pingId = `c2s-ping-${seq.toString(36)}`;
+    this.answeredPing = this.pingId;
+    this.pingSentAt = now;
+    this.write(`<iq type="get" id="${this.pingId}" from="${this.ctx.domain}" to="${this.state.jid}"><ping xmlns="urn:xmpp:ping"/></iq>`);
+  }
   private readonly debug: boolean;
   private readonly trace: boolean;
 
+  /** When the client last sent anything, and the id of our unanswered ping, if any (XEP-0199). */
+  lastHeard = Date.now();
+  private pingId?: string;
+  private pingSentAt = 0;
+
   private readonly onData = (chunk: Buffer) => {
+    this.lastHeard = Date.now();
+    this.pingId = undefined;
     if (this.debug) this.log.debug({ conn: this.id, xml: this.redact(chunk.toString('utf8')) }, 'recv');
     this.parser.write(chunk);
   };
@@ -76,7 +101,11 @@ export class Connection {
     this.parser = new XmlStreamParser(
       {
         onStreamStart: (name, attrs) => this.dispatch({ type: 'stream-open', name, attrs }),
-        onStanza: (el) => this.dispatch({ type: 'element', el }),
+        onStanza: (el) => {
+          // The answer to our own ping is ours, not the router's.
+          if (el.name === 'iq' && el.attrs.id !== undefined && el.attrs.id === this.answeredPing && el.attrs.type !== 'get' && el.attrs.type !== 'set') return;
+          this.dispatch({ type: 'element', el });
+        },
         onStreamEnd: () => this.dispatch({ type: 'stream-close' }),
         onError: (condition, text) => this.dispatch({ type: 'parse-error', condition: condition as StreamErrorCondition, text }),
       },

@@ -27,6 +27,7 @@ export class EdgeServer {
   private seq = 0;
   private tlsServer?: TlsServer;
   private wsServer?: HttpServer;
+  private liveness?: NodeJS.Timeout;
   private readonly wsCtx: C2sContext;
   readonly tls?: TlsContext;
 
@@ -102,11 +103,23 @@ export class EdgeServer {
     if (this.connections.delete(conn.id)) connectionsGauge.dec({ transport: 'tcp' });
   }
 
+  /** XEP-0199: one sweep a second over this edge's connections finds dead peers (no timer per connection). */
+  startLiveness(): void {
+    if (!this.config.PING_INTERVAL_MS) return;
+    let seq = 0;
+    this.liveness = setInterval(() => {
+      const now = Date.now();
+      for (const c of this.connections.values()) c.checkLiveness(now, this.config.PING_INTERVAL_MS, this.config.PING_TIMEOUT_MS, ++seq);
+    }, Math.min(1000, this.config.PING_INTERVAL_MS));
+    this.liveness.unref();
+  }
+
   /** SIGTERM: stop accepting, close every stream with system-shutdown, leave the edges bucket. */
   async stop(): Promise<void> {
     this.server?.close();
     this.tlsServer?.close();
     this.wsServer?.close();
+    clearInterval(this.liveness);
     this.tls?.close();
     clearInterval(this.heartbeat);
     for (const c of this.connections.values()) c.kick('system-shutdown', 'the server is restarting');

@@ -36,6 +36,7 @@ main(() =>
     const port = await server.listen();
     const tlsPort = await server.listenTls();
     const wsPort = await server.listenWs();
+    server.startLiveness();
     log.info({ port, tlsPort, wsPort, starttls: ctx.tls, requireEncryption: ctx.requireEncryption, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms }, 'edge ready for clients');
     return {
       stop: async () => {

@@ -77,7 +77,16 @@ export class RawClient {
     });
   }
 
+  /** Answer the server's XEP-0199 pings as a real client does (and do not queue them). */
+  answerPings = true;
+  pingsAnswered = 0;
+
   private push(r: Received): void {
+    if (this.answerPings && r.kind === 'element' && r.el.name === 'iq' && r.el.attrs.type === 'get' && r.el.attrs.id?.startsWith('c2s-ping-') && r.el.getChild('ping', 'urn:xmpp:ping')) {
+      this.pingsAnswered++;
+      this.send(`<iq type='result' id='${r.el.attrs.id}' to='${r.el.attrs.from}'/>`);
+      return;
+    }
     const w = this.waiters.shift();
     if (w) w(r);
     else this.queue.push(r);
