@@ -4,6 +4,7 @@ import { Socket as NetSocket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { TlsContext } from './tls-context';
 import { CsiBuffer } from './csi-buffer';
+import type { IpLimits } from './ip-limits';
 import { Counter } from 'prom-client';
 
 const limitsHit = new Counter({ name: 'xmpp_edge_limits_total', help: 'Connections closed or refused by a limit', labelNames: ['limit'] });
@@ -41,6 +42,10 @@ export class Connection {
   private exchange = 0;
   private ended = false;
   private readonly csi = new CsiBuffer();
+  /** The client's address (per-IP limits). */
+  get remote(): string {
+    return this.socket.remoteAddress ?? '';
+  }
   private authTimer?: NodeJS.Timeout;
   private answeredPing?: string;
 
@@ -86,6 +91,7 @@ export class Connection {
     private readonly tls?: TlsContext,
     secure = false,
     authTimeoutMs = 0,
+    private readonly limits?: IpLimits,
   ) {
     if (authTimeoutMs > 0) {
       this.authTimer = setTimeout(() => {
@@ -153,12 +159,21 @@ export class Connection {
         if (!a.active) this.csi.inactive = true;
         else for (const b of this.csi.activate()) this.write(b);
         return;
-      case 'sasl-start':
+      case 'sasl-start': {
+        const wait = this.limits?.authBlockedFor(this.remote) ?? 0;
+        if (wait > 0) {
+          limitsHit.inc({ limit: 'auth-failures-per-ip' });
+          return this.dispatch({ type: 'sasl-result', result: { kind: 'failure', condition: 'temporary-auth-failure', text: `too many failed attempts from your address; try again in ${Math.ceil(wait / 1000)} s` } });
+        }
         this.exchange = this.svc.sasl.start(
           { mechanism: a.mechanism, initialResponse: a.initial ?? undefined, domain: this.ctx.domain, secure: this.state.secure, clientAddress: this.socket.remoteAddress ?? '' },
-          (result) => this.dispatch({ type: 'sasl-result', result }),
+          (result) => {
+            if (result.kind === 'failure' && result.condition === 'not-authorized') this.limits?.authFailed(this.remote);
+            this.dispatch({ type: 'sasl-result', result });
+          },
         );
         return;
+      }
       case 'sasl-step':
         return this.svc.sasl.step(this.exchange, a.data);
       case 'sasl-abort':

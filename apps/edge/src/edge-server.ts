@@ -6,8 +6,9 @@ import { TlsContext } from './tls-context';
 import type { Server as HttpServer } from 'node:http';
 import { createWsServer, WS_PATH } from './ws-server';
 import type { Wire } from './connection';
+import { IpLimits } from './ip-limits';
 import { randomUUID } from 'node:crypto';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { createMachine, defaultModules, type C2sContext } from '@cx/c2s';
 import { buckets, type Bus, type KV } from '@cx/bus';
 import type { Logger } from '@cx/log';
@@ -17,6 +18,7 @@ import type { EdgeConfig } from './config';
 import type { EdgeServices } from './services';
 
 const connectionsGauge = new Gauge({ name: 'xmpp_edge_connections', help: 'Open client connections', labelNames: ['transport'] });
+const limitsRefused = new Counter({ name: 'xmpp_edge_connections_refused_total', help: 'Connections refused by a limit', labelNames: ['limit'] });
 
 export class EdgeServer {
   readonly connections = new Map<string, Connection>();
@@ -28,6 +30,8 @@ export class EdgeServer {
   private tlsServer?: TlsServer;
   private wsServer?: HttpServer;
   private liveness?: NodeJS.Timeout;
+  private readonly limits: IpLimits;
+  private readonly transports = new Map<string, string>();
   private readonly wsCtx: C2sContext;
   readonly tls?: TlsContext;
 
@@ -38,6 +42,7 @@ export class EdgeServer {
     private readonly log: Logger,
   ) {
     if (ctx.tls) this.tls = new TlsContext(config.TLS_CERT_FILE, config.TLS_KEY_FILE, log);
+    this.limits = new IpLimits(config.MAX_CONNECTIONS_PER_IP, config.MAX_AUTH_FAILURES_PER_IP, config.AUTH_FAILURE_WINDOW_MS);
     // Reads everything else (mechanisms, registration) from ctx as it changes.
     this.wsCtx = Object.create(ctx, { tls: { value: false }, requireEncryption: { value: false } }) as C2sContext;
   }
@@ -61,11 +66,22 @@ export class EdgeServer {
   }
 
   private accept(socket: Wire, transport: 'tcp' | 'tls' | 'websocket'): void {
+    const ip = socket.remoteAddress ?? '';
+    if (!this.limits.open(ip)) {
+      limitsRefused.inc({ limit: 'connections-per-ip' });
+      // RFC 6120 §4.9.3.14: a header, the error, and the end.
+      const refusal = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='${this.config.XMPP_DOMAIN}' version='1.0'>` +
+        `<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>too many connections from your address</text></stream:error></stream:stream>`;
+      socket.write(refusal);
+      socket.end();
+      return;
+    }
     const id = `${(++this.seq).toString(36)}`;
     // No STARTTLS over WebSocket (RFC 7395 §3.7): encryption is wss, terminated in front of the edge.
     const ctx = transport === 'websocket' ? this.wsCtx : this.ctx;
-    const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES, this.tls, transport === 'tls', this.config.AUTH_TIMEOUT_MS);
+    const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES, this.tls, transport === 'tls', this.config.AUTH_TIMEOUT_MS, this.limits);
     this.connections.set(id, conn);
+    this.transports.set(id, transport);
     connectionsGauge.inc({ transport });
   }
 
@@ -100,7 +116,10 @@ export class EdgeServer {
   }
 
   forget(conn: Connection): void {
-    if (this.connections.delete(conn.id)) connectionsGauge.dec({ transport: 'tcp' });
+    if (!this.connections.delete(conn.id)) return;
+    connectionsGauge.dec({ transport: this.transports.get(conn.id) ?? 'tcp' });
+    this.transports.delete(conn.id);
+    this.limits.close(conn.remote);
   }
 
   /** XEP-0199: one sweep a second over this edge's connections finds dead peers (no timer per connection). */
