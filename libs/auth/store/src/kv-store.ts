@@ -1,7 +1,7 @@
 // The built-in account store: JetStream KV bucket "accounts", one entry per
 // user holding SCRAM-SHA-1 and SCRAM-SHA-256 keys and a DIGEST-MD5 HA1 — never
 // the password. PLAIN is checked by deriving the SCRAM-SHA-256 keys again.
-import { buckets, decodeKey, encodeKey, type Bus, type KV } from '@cx/bus';
+import { buckets, decodeKey, encodeKey, WatchedCache, type Bus, type KV } from '@cx/bus';
 import { accountv1 } from '@cx/proto';
 import { checkScramPassword, deriveScramAsync, digestHa1, type Capability, type ScramCredentials, type ScramHash } from '@cx/sasl';
 import type { AccountResult, AccountStore } from './store';
@@ -23,41 +23,23 @@ export class KvAccountStore implements AccountStore {
   readonly writable = true;
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['scram:SHA-1', 'scram:SHA-256', 'digest-md5:ha1', 'password:test']);
 
-  /** Recently read accounts (null: known not to exist), oldest first. */
-  private readonly cache = new Map<string, Stored | null>();
-  /** Bumped on every change seen by the watch: a read that overlapped one is not cached. */
-  private changes = 0;
-
-  private constructor(private readonly kv: KV, private readonly opts: KvStoreOptions) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly opts: KvStoreOptions,
+    /** Recently read accounts (null: known not to exist); every replica forgets a changed account at once. */
+    private readonly cache: WatchedCache<Stored | null>,
+  ) {}
 
   static async open(bus: Bus, opts: KvStoreOptions): Promise<KvAccountStore> {
-    const store = new KvAccountStore(await bus.bucket(buckets.accounts), opts);
-    if (opts.cacheSize) await store.watchChanges();
-    return store;
+    const kv = await bus.bucket(buckets.accounts);
+    return new KvAccountStore(kv, opts, await WatchedCache.open(kv, opts.cacheSize ?? 0));
   }
 
-  /** Every replica sees every change (registration, password change, removal) and forgets that account. */
-  private async watchChanges(): Promise<void> {
-    const w = await this.kv.watch({ key: '>', include: 'updates' });
-    void (async () => {
-      for await (const e of w) {
-        this.changes++;
-        this.cache.delete(decodeKey(e.key));
-      }
-    })();
-  }
-
-  private async read(username: string): Promise<Stored | null> {
-    const hit = this.cache.get(username);
-    if (hit !== undefined) return hit;
-    const before = this.changes;
-    const e = await this.kv.get(encodeKey(username));
-    const found = !e || e.value.length === 0 || e.operation !== 'PUT' ? null : { account: accountv1.Account.decode(e.value), revision: e.revision };
-    if (this.opts.cacheSize && this.changes === before) {
-      this.cache.set(username, found);
-      if (this.cache.size > this.opts.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-    }
-    return found;
+  private read(username: string): Promise<Stored | null> {
+    return this.cache.get(username, async () => {
+      const e = await this.kv.get(encodeKey(username));
+      return !e || e.value.length === 0 || e.operation !== 'PUT' ? null : { account: accountv1.Account.decode(e.value), revision: e.revision };
+    });
   }
 
   async getScram(username: string, hash: ScramHash): Promise<ScramCredentials | null> {
@@ -124,8 +106,7 @@ export class KvAccountStore implements AccountStore {
   }
 
   private forget(username: string): void {
-    this.changes++;
-    this.cache.delete(username);
+    this.cache.forget(username);
   }
 
   async list(): Promise<string[]> {

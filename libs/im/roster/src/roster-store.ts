@@ -3,7 +3,7 @@
 // two router replicas changing one roster cannot lose an update. Rosters read
 // recently are kept in memory; a KV watch drops one the moment any replica
 // changes it, and a stale copy can never be written back (the revision check).
-import { casUpdate, decodeKey, encodeKey, readVersioned, type Bus, type KV, type Versioned } from '@cx/bus';
+import { casUpdate, encodeKey, readVersioned, WatchedCache, type Bus, type KV, type Versioned } from '@cx/bus';
 import { rosterv1 } from '@cx/proto';
 import type { Item } from './subscription';
 
@@ -15,37 +15,15 @@ const MAX_REMOVED = 200;
 const codec = { decode: (b: Uint8Array) => rosterv1.Roster.decode(b), encode: (r: Roster) => rosterv1.Roster.encode(r).finish() };
 
 export class RosterStore {
-  private readonly cache = new Map<string, Versioned<Roster>>();
-  private changes = 0;
-
-  private constructor(private readonly kv: KV, private readonly cacheSize: number) {}
+  private constructor(private readonly kv: KV, private readonly cache: WatchedCache<Versioned<Roster>>) {}
 
   static async open(bus: Bus, cacheSize = 50_000): Promise<RosterStore> {
-    const store = new RosterStore(await bus.bucket(ROSTER_BUCKET), cacheSize);
-    if (cacheSize > 0) {
-      const w = await store.kv.watch({ key: '>', include: 'updates' });
-      void (async () => {
-        for await (const e of w) store.forget(decodeKey(e.key));
-      })();
-    }
-    return store;
+    const kv = await bus.bucket(ROSTER_BUCKET);
+    return new RosterStore(kv, await WatchedCache.open(kv, cacheSize));
   }
 
-  private forget(username: string): void {
-    this.changes++;
-    this.cache.delete(username);
-  }
-
-  private async read(username: string): Promise<Versioned<Roster>> {
-    const hit = this.cache.get(username);
-    if (hit) return hit;
-    const before = this.changes;
-    const v = await readVersioned(this.kv, encodeKey(username), codec);
-    if (this.cacheSize > 0 && this.changes === before) {
-      this.cache.set(username, v);
-      if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-    }
-    return v;
+  private read(username: string): Promise<Versioned<Roster>> {
+    return this.cache.get(username, () => readVersioned(this.kv, encodeKey(username), codec));
   }
 
   async get(username: string): Promise<Roster> {
@@ -81,7 +59,7 @@ export class RosterStore {
       const next: Roster = { version, items, removed, horizon };
       return { next, result: { result, changed: true, version, item: item ? { ...item, version } : undefined } };
     }, guess);
-    if (out.changed) this.forget(username);
+    if (out.changed) this.cache.forget(username);
     return out;
   }
 }

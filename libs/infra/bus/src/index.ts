@@ -1,6 +1,7 @@
 export { buckets, decodeKey, encodeKey, subjects } from './subjects';
 export { connectBus } from './connect';
 export { casUpdate, readVersioned } from './cas';
+export { WatchedCache } from './watched-cache';
 export type { CasCodec, Decision, Versioned } from './cas';
 export type { Bus, BusOptions } from './connect';
 export type { KV, KvEntry, KvWatchEntry } from '@nats-io/kv';
