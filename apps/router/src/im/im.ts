@@ -5,7 +5,7 @@
 import { errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
 import { parseElement } from '@cx/xml-stream';
 import {
-  hasFrom, hasTo, inboundSubscribe, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
+  emptyItem, hasFrom, hasTo, inboundSubscribe, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
   outboundSubscribed, outboundUnsubscribe, outboundUnsubscribed, parseRosterSet, changesSince, pushQuery, rosterQuery, type Item, type RosterStore, type Step,
 } from '@cx/roster';
 import type { SessionEntry } from '@cx/session-directory';
@@ -73,7 +73,7 @@ export class Im {
     if (req instanceof StanzaError) return reply(errorReply(iq, req));
     if (req.kind === 'remove') return this.removeItem(iq, user, req.jid, reply);
     const r = await this.d.rosters.updateItem(user, req.jid, (cur) => ({
-      item: { ...(cur ?? emptyFor(req.jid)), name: req.name, groups: req.groups },
+      item: { ...(cur ?? emptyItem(req.jid)), name: req.name, groups: req.groups },
       result: undefined,
     }));
     reply(iqResult(iq));
@@ -167,14 +167,10 @@ export class Im {
   }
 
   /** Every available resource of `user` sends its last presence to `toBare` (after approval, §3.1.5). */
-  private async sendAllPresence(user: string, toBare: string, only?: SessionEntry): Promise<void> {
+  private async sendAllPresence(user: string, toBare: string): Promise<void> {
     const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
-    const targets = only ? [only] : this.d.out.available(await this.d.out.sessions(toBare));
-    for (const s of mine) {
-      const p = parseOr(s.presence, x('presence'));
-      p.attrs.from = `${this.bareOf(user)}/${s.resource}`;
-      this.d.out.send(toBare, targets, p, 2, true);
-    }
+    const targets = this.d.out.available(await this.d.out.sessions(toBare));
+    for (const s of mine) this.d.out.send(toBare, targets, lastPresence(this.bareOf(user), s), 2, true);
   }
 
   /** Unavailable from each of `user`'s available resources to `toBare` (§3.2.3, §3.3.3). */
@@ -237,11 +233,7 @@ export class Im {
     // XEP-0160 §3: stored messages go to the first resource with non-negative priority.
     if (me.priority >= 0 && this.d.takeOffline) for (const m of await this.d.takeOffline(bare)) this.d.out.send(bare, [me], m, 1);
     const others = (await this.d.out.sessions(bare)).filter((s) => s.available && s.connectionId !== from.connectionId);
-    for (const s of others) {
-      const p = parseOr(s.presence, x('presence'));
-      p.attrs.from = `${bare}/${s.resource}`;
-      this.d.out.send(bare, [me], p, 2, true);
-    }
+    for (const s of others) this.d.out.send(bare, [me], lastPresence(bare, s), 2, true);
   }
 
   /** §4.3.2: answer a probe on the contact's behalf with each available resource's last presence, or unavailable. */
@@ -250,11 +242,7 @@ export class Im {
     if (!j || j.domain !== this.d.domain || !j.local) return;
     const avail = this.d.out.available(await this.d.out.sessions(contact));
     if (avail.length === 0) return this.d.out.send(bare, [me], x('presence', { from: contact, type: 'unavailable' }), 2, true);
-    for (const s of avail) {
-      const p = parseOr(s.presence, x('presence'));
-      p.attrs.from = `${contact}/${s.resource}`;
-      this.d.out.send(bare, [me], p, 2, true);
-    }
+    for (const s of avail) this.d.out.send(bare, [me], lastPresence(contact, s), 2, true);
   }
 
   /** A session ended while available (no unavailable sent): tell contacts, own resources and directed-presence recipients (§4.5.2, §4.6.3). */
@@ -306,8 +294,11 @@ export class Im {
   }
 }
 
-function emptyFor(jid: string): Item {
-  return { jid, name: '', subscription: 0, ask: false, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, groups: [], version: 0 };
+/** A session's last available presence as stored, from its full JID. */
+function lastPresence(bare: string, s: SessionEntry): Element {
+  const p = parseOr(s.presence, x('presence'));
+  p.attrs.from = `${bare}/${s.resource}`;
+  return p;
 }
 
 function parseOr(bytes: Uint8Array | undefined, fallback: Element): Element {
