@@ -142,7 +142,9 @@ export class Connection {
 
   /** A stanza routed to this session, already serialized (kind: 1 message, 2 presence, 3 iq, 0 a server reply). */
   deliver(xml: Uint8Array, kind = 0): void {
-    for (const b of this.csi.offer(Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength), kind)) this.write(b);
+    const data = Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength);
+    if (!this.csi.inactive) return this.write(data); // the common case: no array per delivery
+    for (const b of this.csi.offer(data, kind)) this.write(b);
   }
 
   private run(a: C2sAction): void {
