@@ -59,6 +59,23 @@ function ensurePackage(pkg, present, why) {
   if (!present()) fail(`${pkg} still not found after installing it.`);
 }
 
+/**
+ * slapd and ldap-utils for the LDAP backend's tests (the tests start their own
+ * slapd); the package's own service is stopped and disabled, so it never holds
+ * port 389 or runs unasked.
+ */
+function ensureSlapd() {
+  const present = () => existsSync('/usr/sbin/slapd') && canRun('slappasswd', ['-s', 'x']) && canRun('ldapsearch', ['-VV']);
+  if (present()) return;
+  ensurePackage('slapd', () => existsSync('/usr/sbin/slapd'), 'the LDAP server the LDAP auth tests start');
+  ensurePackage('ldap-utils', present, 'ldapadd/ldapsearch for the LDAP auth tests');
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  for (const args of [['invoke-rc.d', 'slapd', 'stop'], ['update-rc.d', 'slapd', 'disable'], ['systemctl', 'disable', '--now', 'slapd']]) {
+    const [cmd, ...rest] = [...sudo, ...args];
+    spawnSync(cmd, rest, { stdio: 'ignore' });
+  }
+}
+
 function generated() {
   if (existsSync(join(root, 'libs/proto/src/gen/xmpp'))) return;
   log('generating protobuf code (buf + ts-proto)');
@@ -75,5 +92,7 @@ checkNode();
 npmInstall();
 ensurePackage('nats-server', () => natsServerPath() !== null, 'the one infrastructure dependency; elsewhere see https://docs.nats.io');
 ensurePackage('openssl', () => canRun('openssl', ['version']), 'makes the TLS certificate for npm start and the tests');
+// Only the tests need slapd: `npm start` and the benchmark work without it.
+if (['test', 'setup', undefined].includes(process.env.npm_lifecycle_event)) ensureSlapd();
 generated();
 await build();
