@@ -1,5 +1,6 @@
 // SCRAM client side, RFC 5802 §5 (client-first, client-final, server signature check) and
-// RFC 7677 for SHA-256. Used by tests and the benchmark load generator; no channel binding.
+// RFC 7677 for SHA-256, with channel binding (RFC 5802 §6, -PLUS) when given the binding data.
+// Used by tests and the benchmark load generator.
 import { createHash, randomBytes } from 'node:crypto';
 import { escapeSaslName } from './scram-attributes';
 import { clientProof, constantTimeEqual, keysFromSaltedPassword, saltedPassword, serverSignature } from './scram-crypto';
@@ -12,6 +13,13 @@ export interface ScramClientOptions {
   authzid?: string;
   /** Shared cache of SaltedPassword values, so load generators skip repeated PBKDF2 work. */
   saltedPasswordCache?: Map<string, Buffer>;
+  /** Bind to the channel (a -PLUS mechanism): gs2 header p=<type>, and c= carries the data. */
+  channelBinding?: { type: string; data: Buffer };
+  /**
+   * Without channelBinding: 'n' (default, the client does not bind) or 'y' (it could, but the
+   * server did not offer -PLUS). Tests use 'y' to check downgrade detection.
+   */
+  cbindFlag?: 'n' | 'y';
 }
 
 export class ScramClient {
@@ -28,7 +36,8 @@ export class ScramClient {
   ) {
     this.nonce = opts.nonce ?? randomBytes(18).toString('base64');
     const authz = opts.authzid === undefined ? '' : `a=${escapeSaslName(opts.authzid)}`;
-    this.gs2Header = `n,${authz},`;
+    const cb = opts.channelBinding;
+    this.gs2Header = `${cb === undefined ? (opts.cbindFlag ?? 'n') : `p=${cb.type}`},${authz},`;
     this.bare = `n=${escapeSaslName(username)},r=${this.nonce}`;
   }
 
@@ -45,7 +54,8 @@ export class ScramClient {
     }
     const salted = this.salted(salt, iterations);
     const { clientKey, serverKey } = keysFromSaltedPassword(this.hash, salted);
-    const channelBinding = Buffer.from(this.gs2Header, 'utf8').toString('base64');
+    const cbindInput = [Buffer.from(this.gs2Header, 'utf8'), this.opts.channelBinding?.data ?? Buffer.alloc(0)];
+    const channelBinding = Buffer.concat(cbindInput).toString('base64');
     const withoutProof = `c=${channelBinding},r=${nonce}`;
     const authMessage = `${this.bare},${serverFirstText},${withoutProof}`;
     this.expectedSignature = serverSignature(this.hash, serverKey, authMessage);

@@ -1,6 +1,5 @@
 // SCRAM message parsing, RFC 5802 §7 (client-first-message, client-final-message,
 // server-first-message, server-final-message) and the GS2 header of RFC 5801 §4.
-import { SaslFailure } from './exchange';
 import {
   base64Attribute,
   checkNonce,
@@ -10,8 +9,12 @@ import {
   unescapeSaslName,
 } from './scram-attributes';
 
+/** The gs2-cbind-flag (RFC 5802 §7): n (no binding), y (client could, server did not seem to), p=<type>. */
+export type CbindFlag = { flag: 'n' } | { flag: 'y' } | { flag: 'p'; type: string };
+
 export interface ClientFirst {
   gs2Header: string;
+  cbind: CbindFlag;
   authzid?: string;
   bare: string;
   username: string;
@@ -31,9 +34,10 @@ export interface ServerFirst {
   iterations: number;
 }
 
-function parseCbindFlag(flag: string): void {
-  if (flag === 'n' || flag === 'y') return;
-  if (flag.startsWith('p=')) throw new SaslFailure('malformed-request', 'channel binding not supported');
+function parseCbindFlag(flag: string): CbindFlag {
+  if (flag === 'n' || flag === 'y') return { flag };
+  // cb-name = 1*(ALPHA / DIGIT / "." / "-")
+  if (/^p=[A-Za-z0-9.-]+$/.test(flag)) return { flag: 'p', type: flag.slice(2) };
   throw malformed('invalid gs2 header');
 }
 
@@ -48,7 +52,7 @@ export function parseClientFirst(text: string): ClientFirst {
   const parts = text.split(',');
   if (parts.length < 4) throw malformed('incomplete client-first-message');
   const [flag, authzField] = parts as [string, string];
-  parseCbindFlag(flag);
+  const cbind = parseCbindFlag(flag);
   const authzid = parseAuthzid(authzField);
   const bare = parts.slice(2).join(',');
   const attrs = parseAttributes(bare);
@@ -56,8 +60,8 @@ export function parseClientFirst(text: string): ClientFirst {
   const clientNonce = checkNonce(expectAttribute(attrs, 1, 'r'));
   const gs2Header = `${flag},${authzField},`;
   return authzid === undefined
-    ? { gs2Header, bare, username, clientNonce }
-    : { gs2Header, authzid, bare, username, clientNonce };
+    ? { gs2Header, cbind, bare, username, clientNonce }
+    : { gs2Header, cbind, authzid, bare, username, clientNonce };
 }
 
 /** "c=biws,r=<nonce>[,ext...],p=<proof>" */

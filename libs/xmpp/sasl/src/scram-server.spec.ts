@@ -74,9 +74,9 @@ describe.each([scramSha1, scramSha256])('$name server', (mech) => {
     expect(await ex.step(b(`${withoutProof},p=${proof}`))).toEqual({ kind: 'failure', condition: 'not-authorized', text: 'nonce mismatch' });
   });
 
-  it('channel binding requested (p=) -> malformed-request', async () => {
+  it('channel binding requested (p=) on a mechanism without -PLUS -> malformed-request', async () => {
     const step = await mech.start(ctx, source()).step(b('p=tls-unique,,n=juliet,r=abcdef'));
-    expect(step).toEqual({ kind: 'failure', condition: 'malformed-request', text: 'channel binding not supported' });
+    expect(step).toEqual({ kind: 'failure', condition: 'malformed-request', text: 'channel binding needs a -PLUS mechanism' });
   });
 
   it('c= not matching the gs2 header -> not-authorized', async () => {

@@ -45,9 +45,20 @@ export type SaslStep =
   | { kind: 'success'; username: string; authzid?: string; data?: Buffer }
   | { kind: 'failure'; condition: SaslCondition; text?: string };
 
+/** A channel binding the connection offers (RFC 5056): its type and this connection's data. */
+export interface ChannelBinding {
+  /** 'tls-exporter' (RFC 9266) or 'tls-server-end-point' (RFC 5929 §4). */
+  type: string;
+  data: Buffer;
+}
+
 /** realm for DIGEST-MD5 is the domain; digest-uri must be xmpp/<domain> */
 export interface SaslContext {
   domain: string;
+  /** The bindings the client's TLS connection offers; empty or absent without TLS. */
+  channelBindings?: readonly ChannelBinding[];
+  /** -PLUS mechanisms were advertised on this connection (RFC 5802 §6 downgrade detection). */
+  plusAdvertised?: boolean;
 }
 
 export interface ServerExchange {
@@ -61,5 +72,7 @@ export interface ServerExchange {
 export interface ServerMechanism {
   readonly name: string;
   readonly requires: readonly Capability[];
+  /** A -PLUS mechanism: usable only on a connection that offers a channel binding. */
+  readonly channelBinding?: boolean;
   start(ctx: SaslContext, source: CredentialSource): ServerExchange;
 }
