@@ -42,6 +42,18 @@ export interface SaslStart {
   domain: string;
   secure: boolean;
   clientAddress: string;
+  /**
+   * The channel bindings the client's TLS connection offers (RFC 5929 §4
+   * tls-server-end-point, RFC 9266 tls-exporter), computed by the edge, which
+   * owns the socket; empty without TLS. Used by the -PLUS mechanisms and for
+   * downgrade detection; never logged above debug.
+   */
+  channelBindings: ChannelBinding[];
+}
+
+export interface ChannelBinding {
+  type: string;
+  data: Buffer;
 }
 
 export interface SaslRequest {
@@ -252,7 +264,14 @@ export const ListMechanismsResponse: MessageFns<ListMechanismsResponse> = {
 };
 
 function createBaseSaslStart(): SaslStart {
-  return { mechanism: "", initialResponse: undefined, domain: "", secure: false, clientAddress: "" };
+  return {
+    mechanism: "",
+    initialResponse: undefined,
+    domain: "",
+    secure: false,
+    clientAddress: "",
+    channelBindings: [],
+  };
 }
 
 export const SaslStart: MessageFns<SaslStart> = {
@@ -271,6 +290,9 @@ export const SaslStart: MessageFns<SaslStart> = {
     }
     if (message.clientAddress !== "") {
       writer.uint32(42).string(message.clientAddress);
+    }
+    for (const v of message.channelBindings) {
+      ChannelBinding.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -328,6 +350,14 @@ export const SaslStart: MessageFns<SaslStart> = {
             message.clientAddress = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.channelBindings.push(ChannelBinding.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -350,6 +380,74 @@ export const SaslStart: MessageFns<SaslStart> = {
     message.domain = object.domain ?? "";
     message.secure = object.secure ?? false;
     message.clientAddress = object.clientAddress ?? "";
+    message.channelBindings = object.channelBindings?.map((e) => ChannelBinding.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseChannelBinding(): ChannelBinding {
+  return { type: "", data: Buffer.alloc(0) };
+}
+
+export const ChannelBinding: MessageFns<ChannelBinding> = {
+  encode(message: ChannelBinding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChannelBinding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChannelBinding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ChannelBinding>): ChannelBinding {
+    return ChannelBinding.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChannelBinding>): ChannelBinding {
+    const message = createBaseChannelBinding();
+    message.type = object.type ?? "";
+    message.data = object.data ?? Buffer.alloc(0);
     return message;
   },
 };
