@@ -25,11 +25,26 @@ export interface Kick {
   connectionId: string;
   condition: string;
   text: string;
+  /**
+   * The session moved to another connection (XEP-0198 resumption): close this
+   * one without ending the session.
+   */
+  resumed: boolean;
+}
+
+/**
+ * The router has handled the client's stanzas up to h (XEP-0198): published
+ * after their deliveries, on the edge's stream-management subject.
+ */
+export interface InAck {
+  connectionId: string;
+  h: number;
 }
 
 export interface EdgeMessage {
   deliveries: Delivery[];
   kicks: Kick[];
+  inAcks: InAck[];
 }
 
 function createBaseDelivery(): Delivery {
@@ -124,7 +139,7 @@ export const Delivery: MessageFns<Delivery> = {
 };
 
 function createBaseKick(): Kick {
-  return { connectionId: "", condition: "", text: "" };
+  return { connectionId: "", condition: "", text: "", resumed: false };
 }
 
 export const Kick: MessageFns<Kick> = {
@@ -137,6 +152,9 @@ export const Kick: MessageFns<Kick> = {
     }
     if (message.text !== "") {
       writer.uint32(26).string(message.text);
+    }
+    if (message.resumed !== false) {
+      writer.uint32(32).bool(message.resumed);
     }
     return writer;
   },
@@ -178,6 +196,14 @@ export const Kick: MessageFns<Kick> = {
             message.text = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.resumed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -198,12 +224,80 @@ export const Kick: MessageFns<Kick> = {
     message.connectionId = object.connectionId ?? "";
     message.condition = object.condition ?? "";
     message.text = object.text ?? "";
+    message.resumed = object.resumed ?? false;
+    return message;
+  },
+};
+
+function createBaseInAck(): InAck {
+  return { connectionId: "", h: 0 };
+}
+
+export const InAck: MessageFns<InAck> = {
+  encode(message: InAck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connectionId !== "") {
+      writer.uint32(10).string(message.connectionId);
+    }
+    if (message.h !== 0) {
+      writer.uint32(16).uint64(message.h);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InAck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInAck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.h = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<InAck>): InAck {
+    return InAck.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InAck>): InAck {
+    const message = createBaseInAck();
+    message.connectionId = object.connectionId ?? "";
+    message.h = object.h ?? 0;
     return message;
   },
 };
 
 function createBaseEdgeMessage(): EdgeMessage {
-  return { deliveries: [], kicks: [] };
+  return { deliveries: [], kicks: [], inAcks: [] };
 }
 
 export const EdgeMessage: MessageFns<EdgeMessage> = {
@@ -213,6 +307,9 @@ export const EdgeMessage: MessageFns<EdgeMessage> = {
     }
     for (const v of message.kicks) {
       Kick.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.inAcks) {
+      InAck.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -246,6 +343,14 @@ export const EdgeMessage: MessageFns<EdgeMessage> = {
             message.kicks.push(Kick.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.inAcks.push(InAck.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -265,6 +370,7 @@ export const EdgeMessage: MessageFns<EdgeMessage> = {
     const message = createBaseEdgeMessage();
     message.deliveries = object.deliveries?.map((e) => Delivery.fromPartial(e)) || [];
     message.kicks = object.kicks?.map((e) => Kick.fromPartial(e)) || [];
+    message.inAcks = object.inAcks?.map((e) => InAck.fromPartial(e)) || [];
     return message;
   },
 };
@@ -277,6 +383,17 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

@@ -29,6 +29,11 @@ export interface SessionEnded {
   available: boolean;
   /** And so must those it sent directed presence to (RFC 6121 §4.6.3). */
   directed: string[];
+  /**
+   * Stream management was on: its unacknowledged deliveries are still in the
+   * stream xmpp_sm and must go to offline storage or bounce (XEP-0198 §5).
+   */
+  smId: string;
 }
 
 /**
@@ -147,7 +152,7 @@ export const SessionBound: MessageFns<SessionBound> = {
 };
 
 function createBaseSessionEnded(): SessionEnded {
-  return { fullJid: "", edgeId: "", connectionId: "", reason: "", atMs: 0, available: false, directed: [] };
+  return { fullJid: "", edgeId: "", connectionId: "", reason: "", atMs: 0, available: false, directed: [], smId: "" };
 }
 
 export const SessionEnded: MessageFns<SessionEnded> = {
@@ -172,6 +177,9 @@ export const SessionEnded: MessageFns<SessionEnded> = {
     }
     for (const v of message.directed) {
       writer.uint32(58).string(v!);
+    }
+    if (message.smId !== "") {
+      writer.uint32(66).string(message.smId);
     }
     return writer;
   },
@@ -245,6 +253,14 @@ export const SessionEnded: MessageFns<SessionEnded> = {
             message.directed.push(reader.string());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.smId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -269,6 +285,7 @@ export const SessionEnded: MessageFns<SessionEnded> = {
     message.atMs = object.atMs ?? 0;
     message.available = object.available ?? false;
     message.directed = object.directed?.map((e) => e) || [];
+    message.smId = object.smId ?? "";
     return message;
   },
 };

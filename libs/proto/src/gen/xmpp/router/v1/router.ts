@@ -47,6 +47,11 @@ export interface Stanza {
    * the full JID were unavailable (RFC 6121 §8.5.3.2).
    */
   undeliverable: boolean;
+  /**
+   * With stream management on: this stanza's number in the client's count
+   * (XEP-0198 h); the router acknowledges it once handled (edge.v1.InAck).
+   */
+  smIn: number;
 }
 
 export interface StanzaBatch {
@@ -59,7 +64,17 @@ export interface RouteSummary {
 }
 
 function createBaseStanza(): Stanza {
-  return { kind: 0, from: "", to: "", type: "", id: "", xml: Buffer.alloc(0), connectionId: "", undeliverable: false };
+  return {
+    kind: 0,
+    from: "",
+    to: "",
+    type: "",
+    id: "",
+    xml: Buffer.alloc(0),
+    connectionId: "",
+    undeliverable: false,
+    smIn: 0,
+  };
 }
 
 export const Stanza: MessageFns<Stanza> = {
@@ -87,6 +102,9 @@ export const Stanza: MessageFns<Stanza> = {
     }
     if (message.undeliverable !== false) {
       writer.uint32(64).bool(message.undeliverable);
+    }
+    if (message.smIn !== 0) {
+      writer.uint32(72).uint64(message.smIn);
     }
     return writer;
   },
@@ -168,6 +186,14 @@ export const Stanza: MessageFns<Stanza> = {
             message.undeliverable = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.smIn = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -193,6 +219,7 @@ export const Stanza: MessageFns<Stanza> = {
     message.xml = object.xml ?? Buffer.alloc(0);
     message.connectionId = object.connectionId ?? "";
     message.undeliverable = object.undeliverable ?? false;
+    message.smIn = object.smIn ?? 0;
     return message;
   },
 };

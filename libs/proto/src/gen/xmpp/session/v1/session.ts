@@ -42,6 +42,13 @@ export interface SessionEntry {
   carbons: boolean;
   /** JIDs it sent directed available presence to (RFC 6121 §4.6), told when it goes unavailable. */
   directed: string[];
+  /**
+   * Stream management (XEP-0198) is on: deliveries go through the JetStream
+   * stream xmpp_sm (subject xmpp.sm.<edge_id>) and the session can be resumed.
+   */
+  smId: string;
+  /** Set while the connection is gone and the session waits to be resumed. */
+  detachedUntilMs: number;
 }
 
 /** The registry value for one bare JID. */
@@ -112,16 +119,94 @@ export interface GetSessionsResponse {
   users: OnlineUser[];
 }
 
+/** XEP-0198 <enable resume='true'/>: mark the session resumable. */
+export interface EnableSmRequest {
+  fullJid: string;
+  connectionId: string;
+  smId: string;
+}
+
+export interface EnableSmResponse {
+  ok: boolean;
+}
+
+/** The connection is gone; keep the session until until_ms for a resumption. */
+export interface DetachRequest {
+  fullJid: string;
+  connectionId: string;
+  untilMs: number;
+}
+
+export interface DetachResponse {
+  ok: boolean;
+}
+
+/** XEP-0198 <resume previd=.../>: move the session to a new connection. */
+export interface ResumeRequest {
+  smId: string;
+  fullJid: string;
+  edgeId: string;
+  connectionId: string;
+}
+
+export interface ResumeResponse {
+  result?:
+    | //
+    /** The entry as it was before the move (its edge and connection). */
+    { $case: "previous"; value: SessionEntry }
+    | //
+    /** item-not-found: no such session (it timed out, or ended). */
+    { $case: "errorCondition"; value: string }
+    | undefined;
+}
+
 export interface SessionsRequest {
   requestId: number;
-  op?: { $case: "bind"; value: BindRequest } | { $case: "unbind"; value: UnbindRequest } | undefined;
+  op?:
+    | { $case: "bind"; value: BindRequest }
+    | { $case: "unbind"; value: UnbindRequest }
+    | { $case: "enableSm"; value: EnableSmRequest }
+    | { $case: "detach"; value: DetachRequest }
+    | { $case: "resume"; value: ResumeRequest }
+    | undefined;
 }
 
 export interface SessionsResponse {
   requestId: number;
-  result?: { $case: "bind"; value: BindResponse } | { $case: "unbind"; value: UnbindResponse } | //
-  /** Infrastructure trouble (the registry could not be updated). */
-  { $case: "error"; value: string } | undefined;
+  result?:
+    | { $case: "bind"; value: BindResponse }
+    | { $case: "unbind"; value: UnbindResponse }
+    | //
+    /** Infrastructure trouble (the registry could not be updated). */
+    { $case: "error"; value: string }
+    | { $case: "enableSm"; value: EnableSmResponse }
+    | { $case: "detach"; value: DetachResponse }
+    | { $case: "resume"; value: ResumeResponse }
+    | undefined;
+}
+
+/**
+ * The durable stream-management state of one session (JetStream KV xmpp_sm,
+ * key: the sm id), written by the edge that holds it. Together with the
+ * stream xmpp_sm it lets any edge resume the session, even after the edge
+ * that held it died.
+ */
+export interface SmState {
+  fullJid: string;
+  edgeId: string;
+  connectionId: string;
+  /** Stanzas the client has acknowledged (its last h, not wrapped). */
+  outAcked: number;
+  /**
+   * The stream sequence of the last acknowledged delivery (0: none yet); the
+   * unacknowledged ones are the connection's deliveries after it.
+   */
+  outSeq: number;
+  /** Stanzas received from the client and handled (the server's h). */
+  inHandled: number;
+  updatedAtMs: number;
+  /** The stream sequence at which stream management was enabled. */
+  startSeq: number;
 }
 
 function createBaseSessionEntry(): SessionEntry {
@@ -136,6 +221,8 @@ function createBaseSessionEntry(): SessionEntry {
     presence: Buffer.alloc(0),
     carbons: false,
     directed: [],
+    smId: "",
+    detachedUntilMs: 0,
   };
 }
 
@@ -170,6 +257,12 @@ export const SessionEntry: MessageFns<SessionEntry> = {
     }
     for (const v of message.directed) {
       writer.uint32(82).string(v!);
+    }
+    if (message.smId !== "") {
+      writer.uint32(90).string(message.smId);
+    }
+    if (message.detachedUntilMs !== 0) {
+      writer.uint32(96).int64(message.detachedUntilMs);
     }
     return writer;
   },
@@ -267,6 +360,22 @@ export const SessionEntry: MessageFns<SessionEntry> = {
             message.directed.push(reader.string());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.smId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.detachedUntilMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -294,6 +403,8 @@ export const SessionEntry: MessageFns<SessionEntry> = {
     message.presence = object.presence ?? Buffer.alloc(0);
     message.carbons = object.carbons ?? false;
     message.directed = object.directed?.map((e) => e) || [];
+    message.smId = object.smId ?? "";
+    message.detachedUntilMs = object.detachedUntilMs ?? 0;
     return message;
   },
 };
@@ -1088,6 +1199,446 @@ export const GetSessionsResponse: MessageFns<GetSessionsResponse> = {
   },
 };
 
+function createBaseEnableSmRequest(): EnableSmRequest {
+  return { fullJid: "", connectionId: "", smId: "" };
+}
+
+export const EnableSmRequest: MessageFns<EnableSmRequest> = {
+  encode(message: EnableSmRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fullJid !== "") {
+      writer.uint32(10).string(message.fullJid);
+    }
+    if (message.connectionId !== "") {
+      writer.uint32(18).string(message.connectionId);
+    }
+    if (message.smId !== "") {
+      writer.uint32(26).string(message.smId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnableSmRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnableSmRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fullJid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.smId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<EnableSmRequest>): EnableSmRequest {
+    return EnableSmRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EnableSmRequest>): EnableSmRequest {
+    const message = createBaseEnableSmRequest();
+    message.fullJid = object.fullJid ?? "";
+    message.connectionId = object.connectionId ?? "";
+    message.smId = object.smId ?? "";
+    return message;
+  },
+};
+
+function createBaseEnableSmResponse(): EnableSmResponse {
+  return { ok: false };
+}
+
+export const EnableSmResponse: MessageFns<EnableSmResponse> = {
+  encode(message: EnableSmResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ok !== false) {
+      writer.uint32(8).bool(message.ok);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnableSmResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnableSmResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<EnableSmResponse>): EnableSmResponse {
+    return EnableSmResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EnableSmResponse>): EnableSmResponse {
+    const message = createBaseEnableSmResponse();
+    message.ok = object.ok ?? false;
+    return message;
+  },
+};
+
+function createBaseDetachRequest(): DetachRequest {
+  return { fullJid: "", connectionId: "", untilMs: 0 };
+}
+
+export const DetachRequest: MessageFns<DetachRequest> = {
+  encode(message: DetachRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fullJid !== "") {
+      writer.uint32(10).string(message.fullJid);
+    }
+    if (message.connectionId !== "") {
+      writer.uint32(18).string(message.connectionId);
+    }
+    if (message.untilMs !== 0) {
+      writer.uint32(24).int64(message.untilMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetachRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetachRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fullJid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.untilMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DetachRequest>): DetachRequest {
+    return DetachRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DetachRequest>): DetachRequest {
+    const message = createBaseDetachRequest();
+    message.fullJid = object.fullJid ?? "";
+    message.connectionId = object.connectionId ?? "";
+    message.untilMs = object.untilMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseDetachResponse(): DetachResponse {
+  return { ok: false };
+}
+
+export const DetachResponse: MessageFns<DetachResponse> = {
+  encode(message: DetachResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ok !== false) {
+      writer.uint32(8).bool(message.ok);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetachResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetachResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DetachResponse>): DetachResponse {
+    return DetachResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DetachResponse>): DetachResponse {
+    const message = createBaseDetachResponse();
+    message.ok = object.ok ?? false;
+    return message;
+  },
+};
+
+function createBaseResumeRequest(): ResumeRequest {
+  return { smId: "", fullJid: "", edgeId: "", connectionId: "" };
+}
+
+export const ResumeRequest: MessageFns<ResumeRequest> = {
+  encode(message: ResumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.smId !== "") {
+      writer.uint32(10).string(message.smId);
+    }
+    if (message.fullJid !== "") {
+      writer.uint32(18).string(message.fullJid);
+    }
+    if (message.edgeId !== "") {
+      writer.uint32(26).string(message.edgeId);
+    }
+    if (message.connectionId !== "") {
+      writer.uint32(34).string(message.connectionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.smId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fullJid = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.edgeId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ResumeRequest>): ResumeRequest {
+    return ResumeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeRequest>): ResumeRequest {
+    const message = createBaseResumeRequest();
+    message.smId = object.smId ?? "";
+    message.fullJid = object.fullJid ?? "";
+    message.edgeId = object.edgeId ?? "";
+    message.connectionId = object.connectionId ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeResponse(): ResumeResponse {
+  return { result: undefined };
+}
+
+export const ResumeResponse: MessageFns<ResumeResponse> = {
+  encode(message: ResumeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.result?.$case) {
+      case "previous":
+        SessionEntry.encode(message.result.value, writer.uint32(10).fork()).join();
+        break;
+      case "errorCondition":
+        writer.uint32(18).string(message.result.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = { $case: "previous", value: SessionEntry.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = { $case: "errorCondition", value: reader.string() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ResumeResponse>): ResumeResponse {
+    return ResumeResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeResponse>): ResumeResponse {
+    const message = createBaseResumeResponse();
+    switch (object.result?.$case) {
+      case "previous": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "previous", value: SessionEntry.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "errorCondition": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "errorCondition", value: object.result.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
 function createBaseSessionsRequest(): SessionsRequest {
   return { requestId: 0, op: undefined };
 }
@@ -1103,6 +1654,15 @@ export const SessionsRequest: MessageFns<SessionsRequest> = {
         break;
       case "unbind":
         UnbindRequest.encode(message.op.value, writer.uint32(26).fork()).join();
+        break;
+      case "enableSm":
+        EnableSmRequest.encode(message.op.value, writer.uint32(34).fork()).join();
+        break;
+      case "detach":
+        DetachRequest.encode(message.op.value, writer.uint32(42).fork()).join();
+        break;
+      case "resume":
+        ResumeRequest.encode(message.op.value, writer.uint32(50).fork()).join();
         break;
     }
     return writer;
@@ -1145,6 +1705,30 @@ export const SessionsRequest: MessageFns<SessionsRequest> = {
             message.op = { $case: "unbind", value: UnbindRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.op = { $case: "enableSm", value: EnableSmRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.op = { $case: "detach", value: DetachRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.op = { $case: "resume", value: ResumeRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1176,6 +1760,24 @@ export const SessionsRequest: MessageFns<SessionsRequest> = {
         }
         break;
       }
+      case "enableSm": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "enableSm", value: EnableSmRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "detach": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "detach", value: DetachRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "resume": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "resume", value: ResumeRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1199,6 +1801,15 @@ export const SessionsResponse: MessageFns<SessionsResponse> = {
         break;
       case "error":
         writer.uint32(34).string(message.result.value);
+        break;
+      case "enableSm":
+        EnableSmResponse.encode(message.result.value, writer.uint32(42).fork()).join();
+        break;
+      case "detach":
+        DetachResponse.encode(message.result.value, writer.uint32(50).fork()).join();
+        break;
+      case "resume":
+        ResumeResponse.encode(message.result.value, writer.uint32(58).fork()).join();
         break;
     }
     return writer;
@@ -1249,6 +1860,30 @@ export const SessionsResponse: MessageFns<SessionsResponse> = {
             message.result = { $case: "error", value: reader.string() };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.result = { $case: "enableSm", value: EnableSmResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.result = { $case: "detach", value: DetachResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.result = { $case: "resume", value: ResumeResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1286,7 +1921,173 @@ export const SessionsResponse: MessageFns<SessionsResponse> = {
         }
         break;
       }
+      case "enableSm": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "enableSm", value: EnableSmResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "detach": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "detach", value: DetachResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "resume": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "resume", value: ResumeResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseSmState(): SmState {
+  return {
+    fullJid: "",
+    edgeId: "",
+    connectionId: "",
+    outAcked: 0,
+    outSeq: 0,
+    inHandled: 0,
+    updatedAtMs: 0,
+    startSeq: 0,
+  };
+}
+
+export const SmState: MessageFns<SmState> = {
+  encode(message: SmState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fullJid !== "") {
+      writer.uint32(10).string(message.fullJid);
+    }
+    if (message.edgeId !== "") {
+      writer.uint32(18).string(message.edgeId);
+    }
+    if (message.connectionId !== "") {
+      writer.uint32(26).string(message.connectionId);
+    }
+    if (message.outAcked !== 0) {
+      writer.uint32(32).uint64(message.outAcked);
+    }
+    if (message.outSeq !== 0) {
+      writer.uint32(40).uint64(message.outSeq);
+    }
+    if (message.inHandled !== 0) {
+      writer.uint32(48).uint64(message.inHandled);
+    }
+    if (message.updatedAtMs !== 0) {
+      writer.uint32(56).int64(message.updatedAtMs);
+    }
+    if (message.startSeq !== 0) {
+      writer.uint32(64).uint64(message.startSeq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SmState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSmState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fullJid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.edgeId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.outAcked = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.outSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.inHandled = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.updatedAtMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.startSeq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<SmState>): SmState {
+    return SmState.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SmState>): SmState {
+    const message = createBaseSmState();
+    message.fullJid = object.fullJid ?? "";
+    message.edgeId = object.edgeId ?? "";
+    message.connectionId = object.connectionId ?? "";
+    message.outAcked = object.outAcked ?? 0;
+    message.outSeq = object.outSeq ?? 0;
+    message.inHandled = object.inHandled ?? 0;
+    message.updatedAtMs = object.updatedAtMs ?? 0;
+    message.startSeq = object.startSeq ?? 0;
     return message;
   },
 };
