@@ -62,7 +62,20 @@ describe('OfflineStore', () => {
       discard_new_per_subject: true,
       max_msgs_per_subject: 100,
       max_age: 30 * 24 * 3600 * 1e9,
+      num_replicas: 1,
     });
+  });
+
+  it("creates the stream with the bus's replicas (a single server refuses 3)", async () => {
+    const r3 = await connectBus({ servers: bus.nc.getServer(), name: 'offline-r3', log, replicas: 3 });
+    try {
+      const jsm = await jetstreamManager(r3.nc);
+      await jsm.streams.delete(OFFLINE_STREAM);
+      await expect(OfflineStore.open(r3, { limitPerUser: 100 })).rejects.toThrow(/replicas/i);
+      store = await OfflineStore.open(bus, { limitPerUser: 100 });
+    } finally {
+      await r3.close();
+    }
   });
 
   it('round-trips messages in order with their content and exactly one delay stamp', async () => {

@@ -37,7 +37,7 @@ export class OfflineStore {
     if (!Number.isInteger(limitPerUser) || limitPerUser < 1) throw new Error(`limitPerUser must be a positive integer, not ${limitPerUser}`);
     if (!Number.isInteger(maxAgeMs) || maxAgeMs < 0) throw new Error(`maxAgeMs must be a non-negative integer, not ${maxAgeMs}`);
     const jsm = await jetstreamManager(bus.nc);
-    await ensureStream(jsm, limits(limitPerUser, maxAgeMs));
+    await ensureStream(jsm, { ...limits(limitPerUser, maxAgeMs), num_replicas: bus.replicas });
     return new OfflineStore(jsm, jetstream(bus.nc));
   }
 

@@ -7,6 +7,8 @@ import type { Logger } from '@cx/log';
 export interface Bus {
   readonly nc: NatsConnection;
   readonly kvm: Kvm;
+  /** Replicas of the buckets and streams this process creates (NATS_REPLICAS). */
+  readonly replicas: number;
   /** Open (creating if needed) a KV bucket. */
   bucket(name: string, opts?: Partial<KvOptions>): Promise<KV>;
   /** Called with true/false whenever connectivity changes. */
@@ -20,9 +22,11 @@ export interface BusOptions {
   log: Logger;
   /** How long to keep retrying the first connection (ms). */
   connectTimeoutMs?: number;
+  /** Replicas for buckets and streams created through this bus (default 1). */
+  replicas?: number;
 }
 
-export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000 }: BusOptions): Promise<Bus> {
+export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000, replicas = 1 }: BusOptions): Promise<Bus> {
   const started = Date.now();
   let nc: NatsConnection | undefined;
   for (let attempt = 1; !nc; attempt++) {
@@ -51,7 +55,8 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
   return {
     nc: conn,
     kvm,
-    bucket: (bucketName, opts = {}) => kvm.create(bucketName, { history: 1, ...opts }),
+    replicas,
+    bucket: (bucketName, opts = {}) => kvm.create(bucketName, { history: 1, replicas, ...opts }),
     onConnectivity: (fn) => void listeners.push(fn),
     close: async () => {
       await conn.drain().catch(() => conn.close());

@@ -11,6 +11,7 @@ export interface BaseConfig {
   LOG_LEVEL: LogLevel;
   METRICS_PORT: number;
   SHUTDOWN_TIMEOUT_MS: number;
+  NATS_REPLICAS: number;
 }
 
 export interface ServiceContext<C> {
@@ -54,7 +55,7 @@ export async function runService<S extends Schema>(
   const config = loadConfigOrExit(service, def) as ConfigOf<S> & BaseConfig;
   const log = createLogger({ service, level: config.LOG_LEVEL });
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
-  const bus = await connectBus({ servers: config.NATS_URL, name: service, log });
+  const bus = await connectBus({ servers: config.NATS_URL, name: service, log, replicas: config.NATS_REPLICAS });
   const metrics = startMetrics(config.METRICS_PORT, service, log);
   const started = await start({ config, log, bus });
   let stopping = false;

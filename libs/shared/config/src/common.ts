@@ -8,6 +8,7 @@ export const commonSettings = {
   METRICS_PORT: int(0, 'Port for Prometheus /metrics (0: off)', 0, 65535),
   EDGE_TTL_MS: int(15000, 'An edge whose heartbeat is older than this is dead and its sessions end (edge and session must agree)', 1000),
   SHUTDOWN_TIMEOUT_MS: int(10000, 'Longest graceful shutdown on SIGTERM before forcing', 0),
+  NATS_REPLICAS: int(1, 'Replicas of the JetStream KV buckets and streams this service creates (3 on a 3-node NATS cluster)', 1, 5),
 };
 
 export const grpcServerSettings = {
