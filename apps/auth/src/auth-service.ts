@@ -7,6 +7,7 @@ import { authv1 } from '@cx/proto';
 import { offeredMechanisms, type CredentialSource } from '@cx/sasl';
 import { prepareLocal } from '@cx/xmpp-core';
 import type { AuthConfig } from './config';
+import type { AccountFailures } from './auth-failures';
 import { handleExchangeStream } from './sasl-exchanges';
 
 /** The store, with usernames prepared (RFC 7622 localpart) before every lookup. */
@@ -28,7 +29,7 @@ function fail(condition: string, text: string): authv1.AccountResult {
   return { ok: false, condition, text, username: '' };
 }
 
-export function authService(store: AccountStore, config: AuthConfig, log: Logger, streams: OpenStreams): authv1.AuthServiceServer {
+export function authService(store: AccountStore, config: AuthConfig, log: Logger, streams: OpenStreams, failures?: AccountFailures): authv1.AuthServiceServer {
   const mechanisms = offeredMechanisms(store.capabilities).map((m) => m.name);
   const source = preparedSource(store);
   const account = async (u: string, op: (p: string) => Promise<{ ok: true } | { ok: false; condition: string; text?: string }>) => {
@@ -42,7 +43,7 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
 
   return {
     listMechanisms: unary(async () => ({ mechanisms })),
-    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, log, streams }),
+    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, log, streams, failures }),
     getRegistrationInfo: unary(async () => ({ open: config.REGISTRATION_OPEN && store.writable, instructions: config.REGISTRATION_INSTRUCTIONS })),
     register: unary(async (req: authv1.RegisterRequest) => {
       if (!req.admin && !config.REGISTRATION_OPEN) return fail('not-allowed', 'registration is closed');

@@ -5,20 +5,27 @@ import { authv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
 import { authService } from './auth-service';
 import { authConfig } from './config';
+import { AccountFailures } from './auth-failures';
 
 main(() =>
   runService('auth', authConfig, async ({ config, log, bus }) => {
     const store = await KvAccountStore.open(bus, { domain: config.XMPP_DOMAIN, iterations: config.SCRAM_ITERATIONS, cacheSize: config.ACCOUNT_CACHE_SIZE });
     const streams = new OpenStreams();
+    const failures = new AccountFailures(config.MAX_AUTH_FAILURES_PER_ACCOUNT, config.AUTH_FAILURE_WINDOW_MS);
     const grpc = await startGrpcServer({
       streams,
       host: config.GRPC_HOST,
       port: config.AUTH_GRPC_PORT,
-      services: [[authv1.AuthServiceService, authService(store, config, log, streams) as never]],
+      services: [[authv1.AuthServiceService, authService(store, config, log, streams, failures) as never]],
     });
     grpc.setServing(true);
     bus.onConnectivity(grpc.setServing);
     log.info({ port: grpc.port, backend: store.name, registration: config.REGISTRATION_OPEN }, 'auth service ready');
-    return { stop: () => grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS) };
+    return {
+      stop: async () => {
+        failures.close();
+        await grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS);
+      },
+    };
   }),
 );

@@ -1,11 +1,14 @@
 // The Exchange stream: many SASL exchanges multiplexed on one long-lived gRPC
 // stream per edge, each with its mechanism state held here until it ends.
+// The edge passes the connection's channel bindings (SCRAM-PLUS); failures
+// per account feed the back-off in auth-failures.ts.
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { StreamWork, type OpenStreams } from '@cx/grpc';
 import { authv1 } from '@cx/proto';
-import { findMechanism, type CredentialSource, type SaslStep, type ServerExchange } from '@cx/sasl';
+import { findMechanism, type CredentialSource, type SaslContext, type SaslStep, type ServerExchange } from '@cx/sasl';
 import { prepareLocal } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
+import { watchedSource, type AccountFailures, type WatchedSource } from './auth-failures';
 
 export interface ExchangeDeps {
   domain: string;
@@ -14,16 +17,40 @@ export interface ExchangeDeps {
   log: Logger;
   streams: OpenStreams;
   onResult?: (mechanism: string, outcome: string) => void;
+  /** Per-account back-off; absent: none. */
+  failures?: AccountFailures;
+}
+
+/** The mechanism's view of the connection: its channel bindings, and whether -PLUS was advertised on it. */
+function saslContext(s: authv1.SaslStart, deps: ExchangeDeps): SaslContext {
+  const channelBindings = s.channelBindings.map((b) => ({ type: b.type, data: Buffer.from(b.data) }));
+  const plusAdvertised = channelBindings.length > 0 && deps.offered(s.secure).some((m) => m.endsWith('-PLUS'));
+  return { domain: deps.domain, channelBindings, plusAdvertised };
+}
+
+interface Live {
+  ex: ServerExchange;
+  mechanism: string;
+  account?: WatchedSource;
+}
+
+/** Feed the outcome to the per-account back-off (only a wrong credential counts). */
+function record(deps: ExchangeDeps, cur: Live | undefined, step: SaslStep): void {
+  const user = cur?.account?.username;
+  if (!deps.failures || user === undefined) return;
+  if (step.kind === 'success') deps.failures.succeeded(user);
+  else if (step.kind === 'failure' && step.condition === 'not-authorized') deps.failures.failed(user);
 }
 
 type Stream = ServerDuplexStream<authv1.SaslRequest, authv1.SaslResponse>;
 
 export function handleExchangeStream(call: Stream, deps: ExchangeDeps): void {
-  const live = new Map<number, { ex: ServerExchange; mechanism: string }>();
+  const live = new Map<number, Live>();
   const work = new StreamWork(deps.streams, () => call.end());
 
   const reply = (exchangeId: number, mechanism: string, step: SaslStep): void => {
     if (step.kind === 'challenge') return void call.write({ exchangeId, result: { $case: 'challenge', value: step.data } });
+    record(deps, live.get(exchangeId), step);
     live.delete(exchangeId);
     if (step.kind === 'failure') {
       deps.onResult?.(mechanism, step.condition);
@@ -59,8 +86,9 @@ export function handleExchangeStream(call: Stream, deps: ExchangeDeps): void {
       const s = step.value;
       const mech = findMechanism(s.mechanism);
       if (!mech || !deps.offered(s.secure).includes(s.mechanism)) return reply(id, s.mechanism, { kind: 'failure', condition: 'invalid-mechanism' });
-      const ex = mech.start({ domain: deps.domain }, deps.source);
-      live.set(id, { ex, mechanism: s.mechanism });
+      const account = deps.failures?.enabled ? watchedSource(deps.source, deps.failures) : undefined;
+      const ex = mech.start(saslContext(s, deps), account?.source ?? deps.source);
+      live.set(id, { ex, mechanism: s.mechanism, account });
       return run(id, s.mechanism, ex.step(s.initialResponse === undefined ? null : Buffer.from(s.initialResponse)));
     }
     const cur = live.get(id);

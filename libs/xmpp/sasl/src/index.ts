@@ -13,6 +13,8 @@ export type {
   ServerMechanism,
 } from './types';
 export { mechanisms, offeredMechanisms, findMechanism } from './registry';
+/** For credential sources that end an exchange with a condition of their own (e.g. a back-off). */
+export { SaslFailure } from './exchange';
 export { checkScramPassword, deriveScram, deriveScramAsync } from './scram-crypto';
 export { digestHa1 } from './digest-md5-crypto';
 export { saslPrep } from './saslprep';

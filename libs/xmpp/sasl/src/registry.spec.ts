@@ -35,6 +35,7 @@ describe('mechanism registry', () => {
 
   it('exports exactly the public runtime API', () => {
     expect(Object.keys(api).sort()).toEqual([
+      'SaslFailure',
       'ScramClient',
       'TLS_EXPORTER',
       'TLS_EXPORTER_LABEL',
