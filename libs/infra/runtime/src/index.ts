@@ -1,2 +1,3 @@
 export { loadConfigOrExit, main, runService } from './run';
+export { Readiness, startStatusServer } from './status-server';
 export type { BaseConfig, ServiceContext, Started } from './run';

@@ -1,10 +1,9 @@
 // The life of a service process: validated config, one logger, NATS, metrics,
 // and a graceful shutdown on SIGTERM/SIGINT bounded by SHUTDOWN_TIMEOUT_MS.
-import { createServer, type Server } from 'node:http';
-import { collectDefaultMetrics, register } from 'prom-client';
 import { ConfigError, type ConfigDefinition, type ConfigOf, type Schema } from '@cx/config';
 import { createLogger, type LogLevel, type Logger } from '@cx/log';
 import { connectBus, type Bus } from '@cx/bus';
+import { Readiness, startStatusServer } from './status-server';
 
 export interface BaseConfig {
   NATS_URL: string;
@@ -36,17 +35,6 @@ export function loadConfigOrExit<S extends Schema>(service: string, def: ConfigD
   }
 }
 
-function startMetrics(port: number, service: string, log: Logger): Server | undefined {
-  if (!port) return undefined;
-  collectDefaultMetrics({ labels: { service } });
-  const server = createServer((req, res) => {
-    if (req.url !== '/metrics') return void res.writeHead(404).end();
-    register.metrics().then((body) => res.writeHead(200, { 'content-type': register.contentType }).end(body));
-  });
-  server.listen(port, () => log.info({ port }, 'metrics on /metrics'));
-  return server;
-}
-
 export async function runService<S extends Schema>(
   service: string,
   def: ConfigDefinition<S>,
@@ -56,12 +44,16 @@ export async function runService<S extends Schema>(
   const log = createLogger({ service, level: config.LOG_LEVEL });
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   const bus = await connectBus({ servers: config.NATS_URL, name: service, log, replicas: config.NATS_REPLICAS });
-  const metrics = startMetrics(config.METRICS_PORT, service, log);
+  const readiness = new Readiness();
+  const metrics = startStatusServer(config.METRICS_PORT, service, readiness, log);
   const started = await start({ config, log, bus });
+  bus.onConnectivity((up) => readiness.setConnected(up));
+  readiness.markStarted();
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    readiness.markStopping();
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
       log.warn('shutdown timed out, exiting');
