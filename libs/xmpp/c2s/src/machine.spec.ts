@@ -16,6 +16,7 @@ const ctx: C2sContext = {
   newStreamId: () => `s${++ids}`,
   tls: false,
   requireEncryption: false,
+  allowPlaintextAuth: true, // these tables use PLAIN on a plain stream; sasl-policy.spec.ts covers the default
 };
 const machine = createMachine(defaultModules);
 const open = { type: 'stream-open', name: 'stream:stream', attrs: { xmlns: 'jabber:client', 'xmlns:stream': 'http://etherx.jabber.org/streams', to: 'localhost', version: '1.0' } } as const;

@@ -79,6 +79,10 @@ export interface C2sContext {
   readonly tls: boolean;
   /** Clients must encrypt before authenticating or registering (RFC 6120 §5.3.1). */
   readonly requireEncryption: boolean;
+  /** PLAIN and DIGEST-MD5 are offered on streams without TLS too (default: TLS only). */
+  readonly allowPlaintextAuth?: boolean;
+  /** Channel-binding types this connection's TLS offers (RFC 5929, RFC 9266): -PLUS and XEP-0440 need one. */
+  readonly channelBindings?: readonly string[];
   newStreamId(): string;
 }
 

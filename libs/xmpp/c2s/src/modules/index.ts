@@ -3,6 +3,7 @@
 import type { C2sModule } from '../types';
 import { bind } from './bind';
 import { caps } from './caps';
+import { channelBinding } from './channel-binding';
 import { established } from './established';
 import { register } from './register';
 import { rosterFeatures } from './roster-features';
@@ -11,5 +12,5 @@ import { session } from './session';
 import { starttls } from './starttls';
 import { csi } from './csi';
 
-export const defaultModules: readonly C2sModule[] = [starttls, sasl, register, bind, session, rosterFeatures, csi, caps, established];
-export { bind, caps, csi, established, register, rosterFeatures, sasl, session, starttls };
+export const defaultModules: readonly C2sModule[] = [starttls, sasl, channelBinding, register, bind, session, rosterFeatures, csi, caps, established];
+export { bind, caps, channelBinding, csi, established, register, rosterFeatures, sasl, session, starttls };

@@ -1,5 +1,8 @@
 // RFC 6120 §6: SASL negotiation. The edge relays payloads to the auth service
 // (actions sasl-start/sasl-step/sasl-abort) and feeds back sasl-result.
+// What a stream offers follows its security: -PLUS mechanisms (RFC 5802 §6) only
+// where the connection has a channel binding, PLAIN and DIGEST-MD5 only over TLS
+// unless allowPlaintextAuth says otherwise.
 import { NS, x, type Element } from '@cx/xmpp-core';
 import { fail, send, stay } from '../stream';
 import type { C2sContext, C2sModule, C2sState, SaslResult, Transition } from '../types';
@@ -8,6 +11,21 @@ const SASL_CONDITIONS = new Set([
   'aborted', 'account-disabled', 'credentials-expired', 'encryption-required', 'incorrect-encoding', 'invalid-authzid',
   'invalid-mechanism', 'malformed-request', 'mechanism-too-weak', 'not-authorized', 'temporary-auth-failure',
 ]);
+
+/** Mechanisms that expose the password or its equivalent to a passive or active attacker without TLS. */
+const NEED_TLS = new Set(['PLAIN', 'DIGEST-MD5']);
+
+/** The mechanisms this stream may use, in the auth service's order. */
+export function usableMechanisms(ctx: C2sContext, state: C2sState): string[] {
+  const bound = state.secure && (ctx.channelBindings?.length ?? 0) > 0;
+  const weakOk = state.secure || ctx.allowPlaintextAuth === true;
+  return ctx.mechanisms.filter((m) => (m.endsWith('-PLUS') ? bound : weakOk || !NEED_TLS.has(m)));
+}
+
+/** Why a mechanism this stream may not use is refused: RFC 6120 §6.5.4 when TLS would allow it. */
+function refusal(ctx: C2sContext, mechanism: string): string {
+  return NEED_TLS.has(mechanism) && ctx.mechanisms.includes(mechanism) ? 'encryption-required' : 'invalid-mechanism';
+}
 
 export function saslFailure(condition: string, text?: string): Element {
   const cond = SASL_CONDITIONS.has(condition) ? condition : 'temporary-auth-failure';
@@ -29,7 +47,7 @@ export function encodeSaslPayload(b: Buffer | undefined): string {
 function onAuth(state: C2sState, el: Element, ctx: C2sContext): Transition {
   if (ctx.requireEncryption && !state.secure) return stay(state, send(saslFailure('encryption-required')));
   const mechanism = el.attrs.mechanism ?? '';
-  if (!ctx.mechanisms.includes(mechanism)) return stay(state, send(saslFailure('invalid-mechanism')));
+  if (!usableMechanisms(ctx, state).includes(mechanism)) return stay(state, send(saslFailure(refusal(ctx, mechanism))));
   const body = el.getText();
   const initial = body === '' ? null : decodeSaslPayload(body);
   if (body !== '' && initial === null) return stay(state, send(saslFailure('incorrect-encoding')));
@@ -69,8 +87,9 @@ function onResult(state: C2sState, result: SaslResult, ctx: C2sContext): Transit
 }
 
 function mechanismsFeature(ctx: C2sContext, state: C2sState): Element[] {
-  if (ctx.mechanisms.length === 0 || (ctx.requireEncryption && !state.secure)) return [];
-  return [x('mechanisms', { xmlns: NS.SASL }, ...ctx.mechanisms.map((m) => x('mechanism', {}, m)))];
+  const usable = usableMechanisms(ctx, state);
+  if (usable.length === 0 || (ctx.requireEncryption && !state.secure)) return [];
+  return [x('mechanisms', { xmlns: NS.SASL }, ...usable.map((m) => x('mechanism', {}, m)))];
 }
 
 export const sasl: C2sModule = {
