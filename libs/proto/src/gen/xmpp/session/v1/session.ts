@@ -205,8 +205,17 @@ export interface SmState {
   /** Stanzas received from the client and handled (the server's h). */
   inHandled: number;
   updatedAtMs: number;
-  /** The stream sequence at which stream management was enabled. */
-  startSeq: number;
+  /**
+   * Unacknowledged stanzas carried over from another edge's subject at a
+   * resumption; they come before the deliveries after out_seq.
+   */
+  carried: CarriedStanza[];
+}
+
+export interface CarriedStanza {
+  to: string;
+  xml: Buffer;
+  kind: number;
 }
 
 function createBaseSessionEntry(): SessionEntry {
@@ -1953,7 +1962,7 @@ function createBaseSmState(): SmState {
     outSeq: 0,
     inHandled: 0,
     updatedAtMs: 0,
-    startSeq: 0,
+    carried: [],
   };
 }
 
@@ -1980,8 +1989,8 @@ export const SmState: MessageFns<SmState> = {
     if (message.updatedAtMs !== 0) {
       writer.uint32(56).int64(message.updatedAtMs);
     }
-    if (message.startSeq !== 0) {
-      writer.uint32(64).uint64(message.startSeq);
+    for (const v of message.carried) {
+      CarriedStanza.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -2056,11 +2065,11 @@ export const SmState: MessageFns<SmState> = {
             continue;
           }
           case 8: {
-            if (tag !== 64) {
+            if (tag !== 66) {
               break;
             }
 
-            message.startSeq = longToNumber(reader.uint64());
+            message.carried.push(CarriedStanza.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -2087,7 +2096,86 @@ export const SmState: MessageFns<SmState> = {
     message.outSeq = object.outSeq ?? 0;
     message.inHandled = object.inHandled ?? 0;
     message.updatedAtMs = object.updatedAtMs ?? 0;
-    message.startSeq = object.startSeq ?? 0;
+    message.carried = object.carried?.map((e) => CarriedStanza.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCarriedStanza(): CarriedStanza {
+  return { to: "", xml: Buffer.alloc(0), kind: 0 };
+}
+
+export const CarriedStanza: MessageFns<CarriedStanza> = {
+  encode(message: CarriedStanza, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.to !== "") {
+      writer.uint32(10).string(message.to);
+    }
+    if (message.xml.length !== 0) {
+      writer.uint32(18).bytes(message.xml);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).uint32(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CarriedStanza {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCarriedStanza();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.xml = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<CarriedStanza>): CarriedStanza {
+    return CarriedStanza.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CarriedStanza>): CarriedStanza {
+    const message = createBaseCarriedStanza();
+    message.to = object.to ?? "";
+    message.xml = object.xml ?? Buffer.alloc(0);
+    message.kind = object.kind ?? 0;
     return message;
   },
 };

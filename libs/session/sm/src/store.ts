@@ -1,0 +1,124 @@
+// Where stream-management state lives outside the edge (XEP-0198 resumption
+// on any edge, even after the edge holding the session was killed):
+//
+// - the JetStream stream xmpp_sm holds every delivery to a stream-managed
+//   session, on the subject of the edge that holds it (xmpp.sm.<edge id>),
+//   batched per edge like the plain deliveries; the edge reads it with one
+//   ordered consumer, so it knows each delivery's stream sequence;
+// - the KV bucket xmpp_sm holds, per sm id, the session's counters and the
+//   sequence of the last delivery the client acknowledged (SmState).
+//
+// The unacknowledged stanzas of a session are then: its carried-over ones,
+// and its deliveries on that subject after out_seq. Nothing has to be copied
+// from a live edge at resumption.
+import { jetstream, jetstreamManager, DeliverPolicy, JetStreamApiCodes, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
+import type { Bus, KV } from '@cx/bus';
+import { edgev1, sessionv1 } from '@cx/proto';
+
+export const SM_STREAM = 'xmpp_sm';
+export const SM_BUCKET = 'xmpp_sm';
+
+export function smSubject(edgeId: string): string {
+  return `xmpp.sm.${edgeId}`;
+}
+
+export interface SmMessage {
+  seq: number;
+  msg: edgev1.EdgeMessage;
+}
+
+export class SmStore {
+  private constructor(
+    readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    readonly kv: KV,
+    private readonly nc: Bus['nc'],
+  ) {}
+
+  /** Open (creating if needed) the stream and the bucket; both keep data for maxAgeMs. */
+  static async open(bus: Bus, maxAgeMs: number): Promise<SmStore> {
+    const jsm = await jetstreamManager(bus.nc);
+    const replicas = (bus as { replicas?: number }).replicas ?? 1;
+    const config = { name: SM_STREAM, subjects: ['xmpp.sm.>'], storage: StorageType.File, retention: RetentionPolicy.Limits, max_age: maxAgeMs * 1_000_000, num_replicas: replicas, duplicate_window: Math.min(120_000, maxAgeMs) * 1_000_000 };
+    const exists = await jsm.streams.info(SM_STREAM).then(() => true, (err: { api_error?: { err_code?: number } }) => {
+      if (err.api_error?.err_code === JetStreamApiCodes.StreamNotFound) return false;
+      throw err;
+    });
+    if (!exists) await jsm.streams.add(config).catch(async (err) => {
+      // Another process created it at the same moment.
+      if (!(await jsm.streams.info(SM_STREAM).then(() => true, () => false))) throw err;
+    });
+    const kv = await bus.bucket(SM_BUCKET, { ttl: maxAgeMs });
+    return new SmStore(jetstream(bus.nc), jsm, kv, bus.nc);
+  }
+
+  /** Deliveries (or in-acks) for sessions on an edge; stored by the stream, seen at once by the edge. */
+  publish(edgeId: string, msg: edgev1.EdgeMessage): void {
+    this.nc.publish(smSubject(edgeId), edgev1.EdgeMessage.encode(msg).finish());
+  }
+
+  async state(smId: string): Promise<sessionv1.SmState | undefined> {
+    if (!/^[A-Za-z0-9_-]{8,64}$/.test(smId)) return undefined;
+    const e = await this.kv.get(smId);
+    return e && e.operation === 'PUT' && e.value.length ? sessionv1.SmState.decode(e.value) : undefined;
+  }
+
+  async saveState(smId: string, s: sessionv1.SmState): Promise<void> {
+    await this.kv.put(smId, sessionv1.SmState.encode(s).finish());
+  }
+
+  async dropState(smId: string): Promise<void> {
+    await this.kv.delete(smId).catch(() => undefined);
+  }
+
+  /** The sequence of the newest message on an edge's subject (0: none). */
+  async lastSeq(edgeId: string): Promise<number> {
+    try {
+      const m = await this.jsm.streams.getMessage(SM_STREAM, { last_by_subj: smSubject(edgeId) } as MsgRequest);
+      return m?.seq ?? 0;
+    } catch (err) {
+      if ((err as { api_error?: { err_code?: number } }).api_error?.err_code === JetStreamApiCodes.NoMessageFound) return 0;
+      throw err;
+    }
+  }
+
+  /**
+   * Read an edge's subject after `afterSeq`: every message up to the newest
+   * one at the time of the call goes to `each`, and the promise resolves once
+   * they have; messages that arrive later still go to `each` until tailMs
+   * has passed (a router may publish to the old place for a moment after a
+   * session moved). Returns the sequence of the newest message read.
+   */
+  async read(edgeId: string, afterSeq: number, each: (m: SmMessage) => void, tailMs = 0): Promise<number> {
+    const last = await this.lastSeq(edgeId);
+    if (last <= afterSeq && tailMs <= 0) return afterSeq;
+    const consumer = await this.js.consumers.get(SM_STREAM, { filter_subjects: smSubject(edgeId), deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 });
+    const messages = await consumer.consume({ max_messages: 512 });
+    let newest = afterSeq;
+    let caughtUp!: () => void;
+    const done = new Promise<void>((r) => (caughtUp = r));
+    if (last <= afterSeq) caughtUp();
+    const stop = () => void messages.close().catch(() => undefined);
+    void (async () => {
+      for await (const m of messages) {
+        newest = m.seq;
+        each({ seq: m.seq, msg: edgev1.EdgeMessage.decode(m.data) });
+        if (m.seq >= last) caughtUp();
+      }
+    })().finally(caughtUp);
+    await done;
+    if (tailMs > 0) setTimeout(stop, tailMs).unref();
+    else stop();
+    return Math.max(newest, afterSeq);
+  }
+}
+
+/** The ordered consumer an edge reads its own subject with, from the next message on. */
+export async function followEdge(store: SmStore, edgeId: string, each: (m: SmMessage) => void): Promise<() => Promise<void>> {
+  const consumer = await store.js.consumers.get(SM_STREAM, { filter_subjects: smSubject(edgeId), deliver_policy: DeliverPolicy.New });
+  const messages = await consumer.consume({ max_messages: 1024 });
+  void (async () => {
+    for await (const m of messages) each({ seq: m.seq, msg: edgev1.EdgeMessage.decode(m.data) });
+  })();
+  return async () => void (await messages.close().catch(() => undefined));
+}
