@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { commonSettings, defineConfig, int, oneOf, str } from '@cx/config';
+import { bool, commonSettings, defineConfig, int, oneOf, str } from '@cx/config';
 
 export const edgeConfig = defineConfig({
   ...commonSettings,
@@ -13,6 +13,7 @@ export const edgeConfig = defineConfig({
   TLS_KEY_FILE: str('', 'PEM private key of TLS_CERT_FILE'),
   C2S_TLS_PORT: int(5223, 'Direct TLS port (XEP-0368) when a certificate is set (0: off)', 0, 65535),
   REQUIRE_ENCRYPTION: oneOf(['auto', 'always', 'never'] as const, 'auto', 'Require TLS before authentication: auto = unless the listener is loopback'),
+  ALLOW_PLAINTEXT_AUTH: bool(false, 'Offer PLAIN and DIGEST-MD5 on streams without TLS (WebSocket counts as encrypted when WS_PUBLIC_URL is wss://)'),
   WS_PORT: int(5280, 'WebSocket listener (RFC 7395) on /xmpp-websocket, with XEP-0156 host-meta (0: off)', 0, 65535),
   WS_PUBLIC_URL: str('', 'The ws:// or wss:// URL clients use, announced in host-meta (default ws://<domain>:<WS_PORT>/xmpp-websocket); put TLS in front for wss'),
   AUTH_TIMEOUT_MS: int(60000, 'A connection that has not authenticated by then is closed with connection-timeout (0: never)', 0),

@@ -3,6 +3,7 @@
 import { Socket as NetSocket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { TlsContext } from './tls-context';
+import { channelBindings, withChannelBindings } from './channel-binding';
 import { CsiBuffer } from './csi-buffer';
 import type { IpLimits } from './ip-limits';
 import { Counter } from 'prom-client';
@@ -84,7 +85,7 @@ export class Connection {
     readonly id: string,
     private socket: Wire,
     private readonly machine: C2sMachine,
-    private readonly ctx: C2sContext,
+    private ctx: C2sContext,
     private readonly svc: EdgeServices,
     private readonly log: Logger,
     maxStanzaBytes: number,
@@ -104,6 +105,7 @@ export class Connection {
     this.debug = log.isLevelEnabled('debug');
     this.trace = log.isLevelEnabled('trace');
     this.state = machine.initial(ctx, secure);
+    if (secure && socket instanceof TLSSocket) this.ctx = withChannelBindings(ctx, socket);
     this.parser = new XmlStreamParser(
       {
         onStreamStart: (name, attrs) => this.dispatch({ type: 'stream-open', name, attrs }),
@@ -168,7 +170,10 @@ export class Connection {
           return this.dispatch({ type: 'sasl-result', result: { kind: 'failure', condition: 'temporary-auth-failure', text: `too many failed attempts from your address; try again in ${Math.ceil(wait / 1000)} s` } });
         }
         this.exchange = this.svc.sasl.start(
-          { mechanism: a.mechanism, initialResponse: a.initial ?? undefined, domain: this.ctx.domain, secure: this.state.secure, clientAddress: this.socket.remoteAddress ?? '' },
+          {
+            mechanism: a.mechanism, initialResponse: a.initial ?? undefined, domain: this.ctx.domain, secure: this.state.secure, clientAddress: this.socket.remoteAddress ?? '',
+            channelBindings: this.socket instanceof TLSSocket ? channelBindings(this.socket) : [],
+          },
           (result) => {
             if (result.kind === 'failure' && result.condition === 'not-authorized') this.limits?.authFailed(this.remote);
             this.dispatch({ type: 'sasl-result', result });
@@ -205,6 +210,7 @@ export class Connection {
     this.parser.reset();
     const secure = new TLSSocket(raw, { isServer: true, secureContext: this.tls?.context });
     secure.on('data', this.onData);
+    secure.once('secure', () => (this.ctx = withChannelBindings(this.ctx, secure)));
     secure.on('error', (err) => {
       this.log.debug({ conn: this.id, err: err.message }, 'TLS error');
       secure.destroy();

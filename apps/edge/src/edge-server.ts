@@ -44,14 +44,17 @@ export class EdgeServer {
     if (ctx.tls) this.tls = new TlsContext(config.TLS_CERT_FILE, config.TLS_KEY_FILE, log);
     this.limits = new IpLimits(config.MAX_CONNECTIONS_PER_IP, config.MAX_AUTH_FAILURES_PER_IP, config.AUTH_FAILURE_WINDOW_MS);
     // Reads everything else (mechanisms, registration) from ctx as it changes.
-    this.wsCtx = Object.create(ctx, { tls: { value: false }, requireEncryption: { value: false } }) as C2sContext;
+    // TLS in front (a wss:// URL) counts as encryption for PLAIN and DIGEST-MD5.
+    const wsAllowPlaintext = ctx.allowPlaintextAuth === true || config.WS_PUBLIC_URL.startsWith('wss://');
+    this.wsCtx = Object.create(ctx, { tls: { value: false }, requireEncryption: { value: false }, allowPlaintextAuth: { value: wsAllowPlaintext } }) as C2sContext;
   }
 
   static context(config: EdgeConfig, caps: C2sContext['caps']): C2sContext & { mechanisms: string[]; registrationOpen: boolean } {
     const tls = config.TLS_CERT_FILE !== '' && config.TLS_KEY_FILE !== '';
     const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.C2S_HOST);
     const requireEncryption = tls && (config.REQUIRE_ENCRYPTION === 'always' || (config.REQUIRE_ENCRYPTION === 'auto' && !loopback));
-    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, caps, newStreamId: randomUUID, tls, requireEncryption };
+    const allowPlaintextAuth = config.ALLOW_PLAINTEXT_AUTH;
+    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, caps, newStreamId: randomUUID, tls, requireEncryption, allowPlaintextAuth };
   }
 
   /** Announce liveness first: the session service ends sessions of edges it does not see. */
