@@ -1,7 +1,7 @@
 // A raw XMPP client over a TCP socket for end-to-end tests: send exact bytes,
 // read the server's answers one top-level element at a time.
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { XmlStreamParser } from '@cx/xml-stream';
 import type { Element } from '@cx/xmpp-core';
 
@@ -44,22 +44,22 @@ export class RawClient {
   };
 
   /** XEP-0368: TLS from the first byte, trusting `ca`. */
-  static connectTls(port: number, ca: Buffer, servername = 'localhost'): Promise<RawClient> {
+  static connectTls(port: number, ca: Buffer, servername = 'localhost', options: ConnectionOptions = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s: TLSSocket = tlsConnect({ port, host: '127.0.0.1', ca, servername }, () => resolve(new RawClient(s)));
+      const s: TLSSocket = tlsConnect({ ...options, port, host: '127.0.0.1', ca, servername }, () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
   }
 
   /** RFC 6120 §5: <starttls/>, <proceed/>, then TLS on this socket (trusting `ca`); open a new stream afterwards. */
-  async starttls(ca: Buffer, servername = 'localhost'): Promise<void> {
+  async starttls(ca: Buffer, servername = 'localhost', options: ConnectionOptions = {}): Promise<void> {
     this.send(`<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
     const r = await this.element();
     if (r.name !== 'proceed') throw new Error(`expected <proceed/>, got ${r.toString()}`);
     const raw = this.socket;
     raw.off('data', this.onData);
     await new Promise<void>((resolve, reject) => {
-      const s = tlsConnect({ socket: raw, ca, servername }, () => resolve());
+      const s = tlsConnect({ ...options, socket: raw, ca, servername }, () => resolve());
       s.once('error', reject);
       s.on('data', this.onData);
       this.socket = s;
