@@ -1,3 +1,3 @@
-export type { AccountResult, AccountStore } from './store';
+export type { AccountResult, AccountStore, LoginContext } from './store';
 export { KvAccountStore } from './kv-store';
 export type { KvStoreOptions } from './kv-store';
