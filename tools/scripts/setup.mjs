@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { natsServerPath, root } from './stack.mjs';
+import { ensureKubectl } from './kubectl.mjs';
 
 const APPS = ['auth', 'session', 'router', 'edge', 'xmppctl'];
 const log = (m) => console.log(`[setup] ${m}`);
@@ -94,5 +95,10 @@ ensurePackage('nats-server', () => natsServerPath() !== null, 'the one infrastru
 ensurePackage('openssl', () => canRun('openssl', ['version']), 'makes the TLS certificate for npm start and the tests');
 // Only the tests need slapd: `npm start` and the benchmark work without it.
 if (['test', 'setup', undefined].includes(process.env.npm_lifecycle_event)) ensureSlapd();
+// Only the tests need kubectl (kustomize renders the k8s/ overlays for the manifest check).
+if (['test', 'setup', undefined].includes(process.env.npm_lifecycle_event)) {
+  const kubectl = ensureKubectl(log);
+  if (kubectl.error) fail(kubectl.error);
+}
 generated();
 await build();
