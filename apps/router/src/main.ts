@@ -19,6 +19,8 @@ import { OfflineStore, storable } from '@cx/offline';
 import { Carbons } from './im/carbons';
 import { Blocking } from './im/blocking';
 import { LastActivity } from './im/last-activity';
+import { SmStore, smRetentionMs } from '@cx/sm';
+import { rescueUnacked } from './sm-rescue';
 
 const routedTotal = new Counter({ name: 'xmpp_router_stanzas_routed_total', help: 'Stanzas routed' });
 
@@ -57,13 +59,17 @@ main(() =>
         return offline.store(bare, message, config.XMPP_DOMAIN);
       },
     });
-    const stopEnded = onSessionEnded(bus, (ev) => (ev.available ? im.ended(ev.fullJid, ev.directed) : undefined), log);
+    const sm = await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S));
+    const stopEnded = onSessionEnded(bus, async (ev) => {
+      if (ev.available) await im.ended(ev.fullJid, ev.directed);
+      await rescueUnacked(ev, sm, (s) => void router.route(s, ''), log);
+    }, log);
     const streams = new OpenStreams();
     const grpc = await startGrpcServer({
       streams,
       host: config.GRPC_HOST,
       port: config.ROUTER_GRPC_PORT,
-      services: [[routerv1.RouterServiceService, routerService(router, log, streams, (n) => routedTotal.inc(n)) as never]],
+      services: [[routerv1.RouterServiceService, routerService(router, log, streams, (n) => routedTotal.inc(n), (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h)) as never]],
     });
     grpc.setServing(true);
     bus.onConnectivity(grpc.setServing);

@@ -9,7 +9,14 @@ import type { Router } from './routing';
 
 const HIGH_WATER = 64;
 
-export function routerService(router: Router, log: Logger, streams: OpenStreams, onRouted: (n: number) => void): routerv1.RouterServiceServer {
+/** The highest XEP-0198 count per connection among a batch's stanzas (stream-managed sessions only). */
+function smCounts(batch: routerv1.StanzaBatch): Map<string, number> | undefined {
+  let m: Map<string, number> | undefined;
+  for (const s of batch.stanzas) if (s.smIn > 0) (m ??= new Map()).set(s.connectionId, Math.max(s.smIn, m.get(s.connectionId) ?? 0));
+  return m;
+}
+
+export function routerService(router: Router, log: Logger, streams: OpenStreams, onRouted: (n: number) => void, inAck: (edgeId: string, connectionId: string, h: number) => void): routerv1.RouterServiceServer {
   return {
     route(call: ServerReadableStream<routerv1.StanzaBatch, routerv1.RouteSummary>, cb: sendUnaryData<routerv1.RouteSummary>) {
       // Headers at once: the edge's call is then committed and keeps no copy of what it sent.
@@ -37,6 +44,8 @@ export function routerService(router: Router, log: Logger, streams: OpenStreams,
         }
         routed += batch.stanzas.length;
         onRouted(batch.stanzas.length);
+        const counts = smCounts(batch);
+        if (counts) for (const [connectionId, h] of counts) inAck(batch.edgeId, connectionId, h);
       };
       call.on('data', (batch: routerv1.StanzaBatch) => {
         if (++queued >= HIGH_WATER) call.pause();

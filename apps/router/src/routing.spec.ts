@@ -12,14 +12,14 @@ const { StanzaKind } = routerv1;
 
 function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>) {
   const map = new Map<string, UserSessions>(
-    Object.entries(users).map(([bare, ss]) => [bare, { sessions: ss.map((s) => ({ edgeId: 'e1', connectionId: `c-${s.resource}`, available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], ...s })) }]),
+    Object.entries(users).map(([bare, ss]) => [bare, { sessions: ss.map((s) => ({ edgeId: 'e1', connectionId: `c-${s.resource}`, available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, ...s })) }]),
   );
   const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
   const out: Array<{ edge: string; conn: string; to: string; xml: string }> = [];
   const deliverer = { deliver: (edge: string, conn: string, to: string, xml: Uint8Array) => out.push({ edge, conn, to, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
   const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), im: {} as Im });
   const route = async (kind: number, from: string, to: string, type: string, xml: string) => {
-    await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false }, 'e0');
+    await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0 }, 'e0');
     return out.splice(0);
   };
   return { route };

@@ -32,6 +32,8 @@ export interface Sender {
   edgeId: string;
   connectionId: string;
   jid: Jid;
+  /** Stream management is on: replies go through the stream xmpp_sm. */
+  sm?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -44,7 +46,7 @@ export class Router {
   route(s: Stanza, edgeId: string): void | Promise<void> {
     const from = tryParseJid(s.from);
     if (!from) return;
-    const sender: Sender = s.undeliverable ? this.locate(from) : { edgeId, connectionId: s.connectionId, jid: from };
+    const sender: Sender = s.undeliverable ? this.locate(from) : { edgeId, connectionId: s.connectionId, jid: from, sm: s.smIn > 0 };
     const to = s.to === '' ? from.bare : tryParseJid(s.to);
     if (!to) return this.bounce(s, sender, 'jid-malformed');
     if (to.domain !== this.d.domain) return this.bounce(s, sender, 'remote-server-not-found');
@@ -78,7 +80,7 @@ export class Router {
   /** Where a sender is, for a stanza an edge returned (its connectionId is the lost target's). */
   private locate(from: Jid): Sender {
     const hit = this.d.directory.cached(from.bare.toString())?.sessions.find((x) => x.resource === from.resource);
-    return { edgeId: hit?.edgeId ?? '', connectionId: hit?.connectionId ?? '', jid: from };
+    return { edgeId: hit?.edgeId ?? '', connectionId: hit?.connectionId ?? '', jid: from, sm: !!hit?.smId };
   }
 
   private toServer(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {
@@ -206,12 +208,12 @@ export class Router {
   }
 
   private deliver(t: SessionEntry, full: string, s: Stanza): void {
-    this.d.deliverer.deliver(t.edgeId, t.connectionId, full, s.xml, s.kind);
+    this.d.deliverer.deliver(t.edgeId, t.connectionId, full, s.xml, s.kind, t.smId !== '');
   }
 
   private toSender(sender: Sender, el: Element): void {
     if (!sender.edgeId) return;
-    this.d.deliverer.deliver(sender.edgeId, sender.connectionId, sender.jid.toString(), encoder.encode(el.toString()), 0);
+    this.d.deliverer.deliver(sender.edgeId, sender.connectionId, sender.jid.toString(), encoder.encode(el.toString()), 0, sender.sm);
   }
 
   /** Answer with an error (RFC 6120 §8.3), never in reply to an error. */

@@ -5,7 +5,7 @@ export const sessionConfig = defineConfig({
   ...grpcServerSettings,
   SESSION_GRPC_PORT: int(50052, 'gRPC port of the session service', 0, 65535),
   MAX_RESOURCES_PER_USER: int(32, 'Most sessions one account may have at once (bind answers resource-constraint beyond)', 1),
-  EDGE_SWEEP_INTERVAL_MS: int(5000, 'How often to end the sessions of edges whose heartbeat stopped', 500),
+  EDGE_SWEEP_INTERVAL_MS: int(5000, 'How often to end the sessions of edges whose heartbeat stopped, and detached sessions past their deadline', 500),
 });
 
 export type SessionConfig = ReturnType<typeof sessionConfig.load>;

@@ -11,7 +11,7 @@ main(() =>
   runService('session', sessionConfig, async ({ config, log, bus }) => {
     const directory = await SessionDirectory.open(bus, log);
     const kv = directory.kv;
-    const stopSweeper = await startEdgeSweeper(bus, kv, directory, { intervalMs: config.EDGE_SWEEP_INTERVAL_MS, ttlMs: config.EDGE_TTL_MS }, log);
+    const stopSweeper = await startEdgeSweeper(bus, kv, directory, { intervalMs: config.EDGE_SWEEP_INTERVAL_MS, ttlMs: config.EDGE_TTL_MS, resumeTimeoutMs: config.SM_RESUME_TIMEOUT_S * 1000 }, log);
     const streams = new OpenStreams();
     const grpc = await startGrpcServer({
       streams,

@@ -10,6 +10,7 @@ import { edgev1, eventsv1, sessionv1 } from '@cx/proto';
 import { updateUser, type SessionDirectory, type SessionEntry } from '@cx/session-directory';
 import { jid as makeJid, parseJid, prepareResource } from '@cx/xmpp-core';
 import type { SessionConfig } from './config';
+import { detach, enableSm, resume } from './sm-ops';
 
 export interface SessionDeps {
   bus: Bus;
@@ -26,12 +27,12 @@ function newResource(): string {
 }
 
 export function publishEnded(bus: Bus, full: string, s: SessionEntry, reason: string): void {
-  const ev = eventsv1.SessionEnded.encode({ fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available, directed: s.directed }).finish();
+  const ev = eventsv1.SessionEnded.encode({ fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available, directed: s.directed, smId: s.smId }).finish();
   bus.nc.publish(subjects.sessionEnded, ev);
 }
 
 function kick(bus: Bus, s: SessionEntry, condition: string, text: string): void {
-  const msg = edgev1.EdgeMessage.encode({ deliveries: [], kicks: [{ connectionId: s.connectionId, condition, text }] }).finish();
+  const msg = edgev1.EdgeMessage.encode({ deliveries: [], kicks: [{ connectionId: s.connectionId, condition, text, resumed: false }], inAcks: [] }).finish();
   bus.nc.publish(subjects.edge(s.edgeId), msg);
 }
 
@@ -45,7 +46,7 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
     return { result: { $case: 'errorCondition', value: 'bad-request' } };
   }
   const bare = full.slice(0, full.length - resource.length - 1);
-  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0), carbons: false, directed: [] };
+  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0 };
   const guess = d.directory.versioned(bare) ?? { value: { sessions: [] }, revision: 0 };
   const outcome = await updateUser<{ ok: boolean; old?: SessionEntry }>(d.kv, bare, (cur) => {
     const old = cur.sessions.find((s) => s.resource === resource);
@@ -125,6 +126,9 @@ export function sessionService(d: SessionDeps): sessionv1.SessionServiceServer {
         const op$: Promise<sessionv1.SessionsResponse['result']> | undefined =
           op?.$case === 'bind' ? bind(op.value, d).then((value) => ({ $case: 'bind', value }))
           : op?.$case === 'unbind' ? unbind(op.value.fullJid, op.value.connectionId, op.value.reason || 'closed', d).then((removed) => ({ $case: 'unbind', value: { removed } }))
+          : op?.$case === 'enableSm' ? enableSm(op.value, d).then((value) => ({ $case: 'enableSm', value }))
+          : op?.$case === 'detach' ? detach(op.value, d).then((value) => ({ $case: 'detach', value }))
+          : op?.$case === 'resume' ? resume(op.value, d).then((value) => ({ $case: 'resume', value }))
           : undefined;
         if (!op$) return;
         work.run(op$).then(

@@ -27,12 +27,12 @@ export class Out {
     if (targets.length === 0) return;
     if (!toFull) {
       const bytes = encoder.encode(el.toString());
-      for (const t of targets) this.deliverer.deliver(t.edgeId, t.connectionId, `${bare}/${t.resource}`, bytes, kind);
+      for (const t of targets) this.deliverer.deliver(t.edgeId, t.connectionId, `${bare}/${t.resource}`, bytes, kind, t.smId !== '');
       return;
     }
     for (const t of targets) {
       el.attrs.to = `${bare}/${t.resource}`;
-      this.deliverer.deliver(t.edgeId, t.connectionId, el.attrs.to, encoder.encode(el.toString()), kind);
+      this.deliverer.deliver(t.edgeId, t.connectionId, el.attrs.to, encoder.encode(el.toString()), kind, t.smId !== '');
     }
   }
 

@@ -122,3 +122,8 @@ export async function followEdge(store: SmStore, edgeId: string, each: (m: SmMes
   })();
   return async () => void (await messages.close().catch(() => undefined));
 }
+
+/** How long the stream and bucket keep data: a detached session's deadline, plus the time to notice a dead edge and a margin. */
+export function smRetentionMs(resumeTimeoutS: number): number {
+  return (resumeTimeoutS + 600) * 1000;
+}

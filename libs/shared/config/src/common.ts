@@ -8,6 +8,7 @@ export const commonSettings = {
   METRICS_PORT: int(0, 'Port for Prometheus /metrics (0: off)', 0, 65535),
   EDGE_TTL_MS: int(15000, 'An edge whose heartbeat is older than this is dead and its sessions end (edge and session must agree)', 1000),
   SHUTDOWN_TIMEOUT_MS: int(10000, 'Longest graceful shutdown on SIGTERM before forcing', 0),
+  SM_RESUME_TIMEOUT_S: int(300, 'How long a stream-managed session (XEP-0198) waits to be resumed after its connection is lost (edge, session and router must agree)', 1, 86400),
   NATS_REPLICAS: int(1, 'Replicas of the JetStream KV buckets and streams this service creates (3 on a 3-node NATS cluster)', 1, 5),
 };
 

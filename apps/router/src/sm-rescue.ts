@@ -1,0 +1,35 @@
+// XEP-0198 §5: when a stream-managed session ends (closed, timed out, or
+// replaced), the stanzas its client never acknowledged must not vanish. They
+// are still in the stream xmpp_sm; each is routed again as undeliverable
+// (RFC 6121 §8.5.3.2: a message goes to another resource or offline storage,
+// an iq gets an error).
+import type { Logger } from '@cx/log';
+import type { eventsv1, routerv1, sessionv1 } from '@cx/proto';
+import type { SmStore } from '@cx/sm';
+import { parseElement } from '@cx/xml-stream';
+
+/** Routers may still publish to the session's old place for a moment after it ended. */
+const SETTLE_MS = 1000;
+
+export async function rescueUnacked(ev: eventsv1.SessionEnded, store: SmStore, route: (s: routerv1.Stanza) => void, log: Logger): Promise<void> {
+  if (!ev.smId) return;
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const state = await store.state(ev.smId);
+  if (!state) return;
+  const unacked = await collect(store, state);
+  await store.dropState(ev.smId);
+  if (unacked.length) log.info({ jid: ev.fullJid, count: unacked.length, reason: ev.reason }, 'routing the unacknowledged stanzas of an ended session again');
+  for (const u of unacked) {
+    const el = parseElement(Buffer.from(u.xml).toString('utf8'));
+    if ('error' in el || !el.attrs.from) continue;
+    route({ kind: u.kind, from: el.attrs.from, to: u.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '', xml: Buffer.from(u.xml), connectionId: state.connectionId, undeliverable: true, smIn: 0 });
+  }
+}
+
+async function collect(store: SmStore, state: sessionv1.SmState): Promise<sessionv1.CarriedStanza[]> {
+  const out = state.carried.filter((c) => c.kind !== 0);
+  await store.read(state.edgeId, state.outSeq, ({ msg }) => {
+    for (const d of msg.deliveries) if (d.connectionId === state.connectionId && d.kind !== 0) out.push(d);
+  });
+  return out;
+}
