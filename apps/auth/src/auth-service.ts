@@ -1,6 +1,6 @@
 // AuthService over the chosen account store: SASL exchanges, XEP-0077
 // registration and the admin calls xmppctl uses.
-import type { AccountStore } from '@cx/auth-store';
+import type { AccountStore, LoginContext } from '@cx/auth-store';
 import { unary as unaryCall, type OpenStreams } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import { authv1 } from '@cx/proto';
@@ -11,7 +11,7 @@ import type { AccountFailures } from './auth-failures';
 import { handleExchangeStream } from './sasl-exchanges';
 
 /** The store, with usernames prepared (RFC 7622 localpart) before every lookup. */
-function preparedSource(store: AccountStore): CredentialSource {
+function preparedSource(store: AccountStore, ctx: LoginContext): CredentialSource {
   return {
     getScram: async (u, h) => {
       const p = prepareLocal(u);
@@ -20,7 +20,7 @@ function preparedSource(store: AccountStore): CredentialSource {
     getDigestHa1: async (u, realm) => store.getDigestHa1(u, realm),
     testPassword: async (u, pw) => {
       const p = prepareLocal(u);
-      return p ? store.testPassword(p, pw) : false;
+      return p ? store.testPassword(p, pw, ctx) : false;
     },
   };
 }
@@ -31,7 +31,8 @@ function fail(condition: string, text: string): authv1.AccountResult {
 
 export function authService(store: AccountStore, config: AuthConfig, log: Logger, streams: OpenStreams, failures?: AccountFailures): authv1.AuthServiceServer {
   const mechanisms = offeredMechanisms(store.capabilities).map((m) => m.name);
-  const source = preparedSource(store);
+  const source = preparedSource(store, { secure: false });
+  const secureSource = preparedSource(store, { secure: true });
   const account = async (u: string, op: (p: string) => Promise<{ ok: true } | { ok: false; condition: string; text?: string }>) => {
     const p = prepareLocal(u);
     if (!p) return fail('not-acceptable', 'invalid username');
@@ -43,7 +44,7 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
 
   return {
     listMechanisms: unary(async () => ({ mechanisms })),
-    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, log, streams, failures }),
+    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, sourceFor: (s) => (s.secure ? secureSource : source), log, streams, failures }),
     getRegistrationInfo: unary(async () => ({ open: config.REGISTRATION_OPEN && store.writable, instructions: config.REGISTRATION_INSTRUCTIONS })),
     register: unary(async (req: authv1.RegisterRequest) => {
       if (!req.admin && !config.REGISTRATION_OPEN) return fail('not-allowed', 'registration is closed');

@@ -1,15 +1,15 @@
 // Composition root of the auth service.
-import { KvAccountStore } from '@cx/auth-store';
 import { OpenStreams, startGrpcServer } from '@cx/grpc';
 import { authv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
 import { authService } from './auth-service';
+import { openBackend } from './backend';
 import { authConfig } from './config';
 import { AccountFailures } from './auth-failures';
 
 main(() =>
   runService('auth', authConfig, async ({ config, log, bus }) => {
-    const store = await KvAccountStore.open(bus, { domain: config.XMPP_DOMAIN, iterations: config.SCRAM_ITERATIONS, cacheSize: config.ACCOUNT_CACHE_SIZE });
+    const { store, close: closeStore } = await openBackend(config, bus, log);
     const streams = new OpenStreams();
     const failures = new AccountFailures(config.MAX_AUTH_FAILURES_PER_ACCOUNT, config.AUTH_FAILURE_WINDOW_MS);
     const grpc = await startGrpcServer({
@@ -25,6 +25,7 @@ main(() =>
       stop: async () => {
         failures.close();
         await grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS);
+        await closeStore();
       },
     };
   }),

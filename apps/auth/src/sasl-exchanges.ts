@@ -14,6 +14,8 @@ export interface ExchangeDeps {
   domain: string;
   offered: (secure: boolean) => string[];
   source: CredentialSource;
+  /** The source for one exchange, when it depends on the connection (the LDAP SCRAM cache learns only over TLS). */
+  sourceFor?: (start: authv1.SaslStart) => CredentialSource;
   log: Logger;
   streams: OpenStreams;
   onResult?: (mechanism: string, outcome: string) => void;
@@ -86,8 +88,9 @@ export function handleExchangeStream(call: Stream, deps: ExchangeDeps): void {
       const s = step.value;
       const mech = findMechanism(s.mechanism);
       if (!mech || !deps.offered(s.secure).includes(s.mechanism)) return reply(id, s.mechanism, { kind: 'failure', condition: 'invalid-mechanism' });
-      const account = deps.failures?.enabled ? watchedSource(deps.source, deps.failures) : undefined;
-      const ex = mech.start(saslContext(s, deps), account?.source ?? deps.source);
+      const source = deps.sourceFor?.(s) ?? deps.source;
+      const account = deps.failures?.enabled ? watchedSource(source, deps.failures) : undefined;
+      const ex = mech.start(saslContext(s, deps), account?.source ?? source);
       live.set(id, { ex, mechanism: s.mechanism, account });
       return run(id, s.mechanism, ex.step(s.initialResponse === undefined ? null : Buffer.from(s.initialResponse)));
     }
