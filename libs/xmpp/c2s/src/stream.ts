@@ -25,7 +25,7 @@ export function featuresElement(state: C2sState, ctx: C2sContext, modules: reado
 const featuresCache = new WeakMap<C2sContext, { key: string; xml: string[] }>();
 
 export function features(state: C2sState, ctx: C2sContext, modules: readonly C2sModule[]): string {
-  const key = `${ctx.mechanisms.join(' ')}|${ctx.registrationOpen}|${ctx.caps?.ver ?? ''}|${ctx.tls}|${ctx.requireEncryption}|${ctx.allowPlaintextAuth}|${ctx.channelBindings}`;
+  const key = `${ctx.mechanisms.join(' ')}|${ctx.registrationOpen}|${ctx.caps?.ver ?? ''}|${ctx.tls}|${ctx.requireEncryption}|${ctx.allowPlaintextAuth}|${ctx.channelBindings}|${ctx.streamManagement}`;
   let c = featuresCache.get(ctx);
   if (!c || c.key !== key) {
     const variant = (username: string | undefined, secure: boolean) => featuresElement({ ...state, username, secure }, ctx, modules).toString();

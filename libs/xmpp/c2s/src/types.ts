@@ -28,6 +28,8 @@ export interface C2sState {
   readonly mechanism?: string;
   /** The stream is encrypted (STARTTLS done, or a direct TLS connection). */
   readonly secure: boolean;
+  /** Stream management (XEP-0198) is enabled or resumed on this stream. */
+  readonly sm?: boolean;
 }
 
 export type SaslResult =
@@ -46,7 +48,9 @@ export type C2sEvent =
   | { type: 'bind-result'; iq: Element; jid?: string; condition?: string }
   | { type: 'account-result'; iq: Element; op: AccountOp; ok: boolean; condition?: string; text?: string; open?: boolean; instructions?: string }
   | { type: 'kick'; condition: StreamErrorCondition; text?: string }
-  | { type: 'socket-closed' };
+  | { type: 'socket-closed' }
+  | { type: 'sm-resumed'; jid: string }
+  | { type: 'sm-enable-failed' };
 
 export type C2sAction =
   | { type: 'send'; el: Element | string }
@@ -60,6 +64,10 @@ export type C2sAction =
   | { type: 'bind'; iq: Element; resource: string }
   | { type: 'account'; iq: Element; op: AccountOp; username?: string; password?: string }
   | { type: 'route'; el: Element }
+  | { type: 'sm-enable'; resume: boolean; max?: number }
+  | { type: 'sm-request' }
+  | { type: 'sm-ack'; h: number }
+  | { type: 'sm-resume'; previd: string; h: number }
   | { type: 'ended' };
 
 export interface Transition {
@@ -83,6 +91,8 @@ export interface C2sContext {
   readonly allowPlaintextAuth?: boolean;
   /** Channel-binding types this connection's TLS offers (RFC 5929, RFC 9266): -PLUS and XEP-0440 need one. */
   readonly channelBindings?: readonly string[];
+  /** Stream management (XEP-0198) is offered after binding. */
+  readonly streamManagement?: boolean;
   newStreamId(): string;
 }
 

@@ -11,6 +11,7 @@ import { sasl } from './sasl';
 import { session } from './session';
 import { starttls } from './starttls';
 import { csi } from './csi';
+import { sm } from './sm';
 
-export const defaultModules: readonly C2sModule[] = [starttls, sasl, channelBinding, register, bind, session, rosterFeatures, csi, caps, established];
-export { bind, caps, channelBinding, csi, established, register, rosterFeatures, sasl, session, starttls };
+export const defaultModules: readonly C2sModule[] = [starttls, sasl, channelBinding, register, bind, session, rosterFeatures, sm, csi, caps, established];
+export { bind, caps, channelBinding, csi, established, register, rosterFeatures, sasl, session, sm, starttls };
