@@ -16,6 +16,8 @@ export class StreamError extends Error {
     super(text ? `${condition}: ${text}` : condition);
   }
   toElement(): Element {
+    // §4.9.3.19: see-other-host carries the other host as its character data.
+    if (this.condition === 'see-other-host') return x('stream:error', {}, x(this.condition, { xmlns: NS.STREAM_ERRORS }, this.text ?? null));
     return x('stream:error', {},
       x(this.condition, { xmlns: NS.STREAM_ERRORS }),
       this.text ? x('text', { xmlns: NS.STREAM_ERRORS, 'xml:lang': 'en' }, this.text) : null);
