@@ -10,6 +10,7 @@ const steps = [
   ['typecheck', 'node_modules/.bin/tsc', ['-p', 'tsconfig.json']],
   ['lint and module boundaries', 'node_modules/.bin/eslint', ['.']],
   ['unit tests', 'node_modules/.bin/vitest', ['run']],
+  ['kubernetes manifests (kustomize, API schema, ports, settings, Dockerfile)', 'node_modules/.bin/vitest', ['run', '--root', 'tools/k8s']],
   ['end-to-end tests (real nats-server, four services as processes)', 'node_modules/.bin/vitest', ['run', '--root', 'apps/e2e']],
 ];
 

@@ -1,15 +1,11 @@
 // xmppctl: the admin CLI (like ejabberdctl register|unregister|passwd|list).
-import { defineConfig, str } from '@cx/config';
 import { createClient } from '@cx/grpc';
 import { authv1, sessionv1 } from '@cx/proto';
 import { loadConfigOrExit } from '@cx/runtime';
 import { run, usage, UsageError } from './commands';
+import { xmppctlConfig } from './config';
 
-const config = loadConfigOrExit('xmppctl', defineConfig({
-  XMPP_DOMAIN: str('localhost', 'The XMPP domain'),
-  AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service'),
-  SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service'),
-}));
+const config = loadConfigOrExit('xmppctl', xmppctlConfig);
 
 const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
 const session = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
