@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { bool, commonSettings, defineConfig, int, oneOf, str } from '@cx/config';
+import { redirectSetting } from './shutdown';
 
 export const edgeConfig = defineConfig({
   ...commonSettings,
@@ -23,10 +24,16 @@ export const edgeConfig = defineConfig({
   MAX_AUTH_FAILURES_PER_IP: int(20, 'Failed authentications one address may make on this edge per AUTH_FAILURE_WINDOW_MS before it must wait (0: no limit)', 0),
   AUTH_FAILURE_WINDOW_MS: int(300000, 'The window of MAX_AUTH_FAILURES_PER_IP', 1000),
   MAX_STANZA_BYTES: int(262144, 'Largest stanza accepted; beyond it the stream is closed with policy-violation', 1024),
+  SHAPER_BYTES_PER_SEC: int(100000, 'Traffic shaper: bytes a second one connection may send; over it the edge stops reading it until it is back under (0: off)', 0),
+  SHAPER_BURST_BYTES: int(200000, 'Traffic shaper: bytes a connection may send at once above the rate', 1),
+  MAX_SEND_BUFFER_BYTES: int(1048576, 'Output a client may leave unread; beyond it the stream is closed with resource-constraint (0: no bound)', 0),
+  SHUTDOWN_REDIRECT: redirectSetting('On SIGTERM, send clients see-other-host with this host[:port] (another edge or the load balancer) instead of system-shutdown (empty: off)'),
   MAX_AUTH_FAILURES: int(3, 'Failed SASL attempts allowed on one stream (RFC 6120 §6.4.5: 2 to 5)', 1, 5),
   ROUTER_STREAMS: int(2, 'Long-lived Route streams to the router (spread over router replicas)', 1, 64),
   SESSION_STREAMS: int(2, 'Long-lived Sessions streams (bind, unbind) to the session service', 1, 64),
   AUTH_STREAMS: int(2, 'Long-lived SASL Exchange streams to the auth service', 1, 64),
+  SM_ENABLED: bool(true, 'Offer stream management (XEP-0198) with resumption on any edge'),
+  SM_HANDOVER_GRACE_MS: int(3000, 'After a resumption, how long the old place in the stream is still read for deliveries routers sent there', 0, 60000),
   HEARTBEAT_INTERVAL_MS: int(5000, 'How often the edge refreshes its liveness entry in NATS', 500),
 });
 

@@ -6,6 +6,7 @@ import type { TlsContext } from './tls-context';
 import { channelBindings, withChannelBindings } from './channel-binding';
 import { CsiBuffer } from './csi-buffer';
 import type { IpLimits } from './ip-limits';
+import type { FlowControl } from './flow-control';
 import { Counter } from 'prom-client';
 
 const limitsHit = new Counter({ name: 'xmpp_edge_limits_total', help: 'Connections closed or refused by a limit', labelNames: ['limit'] });
@@ -14,8 +15,11 @@ import { XmlStreamParser } from '@cx/xml-stream';
 import type { Element, StreamErrorCondition } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
 import type { EdgeServices } from './services';
+import type { SmSession } from './sm/sm-session';
 
 const KIND = { message: 1, presence: 2, iq: 3 } as const;
+/** Ways a stream can end after which a stream-managed session waits to be resumed (XEP-0198 §5). */
+const DETACHING = new Set(['lost', 'kick:connection-timeout', 'kick:system-shutdown', 'kick:see-other-host', 'kick:resource-constraint']);
 const SASL_PAYLOAD = /(<(auth|response|challenge|success)\b[^>]*>)[^<]+/g;
 const PASSWORD = /(<password>)[^<]*/g;
 
@@ -42,7 +46,15 @@ export class Connection {
   private flushing = false;
   private exchange = 0;
   private ended = false;
-  private readonly csi = new CsiBuffer();
+  readonly csi = new CsiBuffer();
+  /** Stream management (XEP-0198), once enabled or resumed. */
+  sm?: SmSession;
+  /** Stanzas received since <enable/>, until the SM session exists. */
+  private smPendingIn?: number;
+  /** How the stream ended: 'closed' by the client, 'lost', 'error', or 'kick:<condition>'. */
+  private endReason = 'lost';
+  /** The session was resumed on another connection: this one ends without ending it. */
+  private handedOver = false;
   /** The client's address (per-IP limits). */
   get remote(): string {
     return this.socket.remoteAddress ?? '';
@@ -64,7 +76,7 @@ export class Connection {
     this.pingId = `c2s-ping-${seq.toString(36)}`;
     this.answeredPing = this.pingId;
     this.pingSentAt = now;
-    this.write(`<iq type="get" id="${this.pingId}" from="${this.ctx.domain}" to="${this.state.jid}"><ping xmlns="urn:xmpp:ping"/></iq>`);
+    this.sendStanza(`<iq type="get" id="${this.pingId}" from="${this.ctx.domain}" to="${this.state.jid}"><ping xmlns="urn:xmpp:ping"/></iq>`, 3);
   }
   private readonly debug: boolean;
   private readonly trace: boolean;
@@ -78,8 +90,12 @@ export class Connection {
     this.lastHeard = Date.now();
     this.pingId = undefined;
     if (this.debug) this.log.debug({ conn: this.id, xml: this.redact(chunk.toString('utf8')) }, 'recv');
+    this.flow?.received(chunk.length, this.socket);
     this.parser.write(chunk);
   };
+
+  /** The shaper and the unread-output bound (flow-control.ts), set by the edge on accept. */
+  flow?: FlowControl;
 
   constructor(
     readonly id: string,
@@ -110,6 +126,11 @@ export class Connection {
       {
         onStreamStart: (name, attrs) => this.dispatch({ type: 'stream-open', name, attrs }),
         onStanza: (el) => {
+          // XEP-0198 counts stanzas only, not nonzas like <r/> and <a/>.
+          if ((this.sm || this.smPendingIn !== undefined) && el.name in KIND && (el.attrs.xmlns === undefined || el.attrs.xmlns === 'jabber:client')) {
+            if (this.sm) this.sm.received();
+            else this.smPendingIn = (this.smPendingIn ?? 0) + 1;
+          }
           // The answer to our own ping is ours, not the router's.
           if (el.name === 'iq' && el.attrs.id !== undefined && el.attrs.id === this.answeredPing && el.attrs.type !== 'get' && el.attrs.type !== 'set') return;
           this.dispatch({ type: 'element', el });
@@ -130,11 +151,22 @@ export class Connection {
     return this.state.jid;
   }
 
+  get gone(): boolean {
+    return this.ended;
+  }
+
+  get username(): string | undefined {
+    return this.state.username;
+  }
+
   get established(): boolean {
     return this.state.name === 'session_established' || this.state.name === 'wait_for_session';
   }
 
   dispatch(event: C2sEvent): void {
+    if (event.type === 'stream-close') this.endReason = 'closed';
+    else if (event.type === 'kick') this.endReason = `kick:${event.condition}`;
+    else if (event.type === 'parse-error') this.endReason = 'error';
     const before = this.state.name;
     const t = this.machine.transition(this.state, event, this.ctx);
     this.state = t.state;
@@ -144,6 +176,8 @@ export class Connection {
 
   /** A stanza routed to this session, already serialized (kind: 1 message, 2 presence, 3 iq, 0 a server reply). */
   deliver(xml: Uint8Array, kind = 0): void {
+    // Stream-managed: only what came through the stream is counted; put it there first.
+    if (this.sm) return this.svc.sm?.republish(this.id, this.sm.jid, xml, kind);
     const data = Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength);
     if (!this.csi.inactive) return this.write(data); // the common case: no array per delivery
     for (const b of this.csi.offer(data, kind)) this.write(b);
@@ -152,7 +186,9 @@ export class Connection {
   private run(a: C2sAction): void {
     switch (a.type) {
       case 'send':
-        return this.write(typeof a.el === 'string' ? a.el : a.el.toString());
+        if (typeof a.el === 'string') return this.write(a.el);
+        if (this.sm?.started && a.el.name in KIND) return this.sendStanza(a.el.toString(), KIND[a.el.name as keyof typeof KIND]);
+        return this.write(a.el.toString());
       case 'close':
         return this.close();
       case 'restart':
@@ -161,8 +197,20 @@ export class Connection {
         return this.startTls();
       case 'csi':
         if (!a.active) this.csi.inactive = true;
-        else for (const b of this.csi.activate()) this.write(b);
+        else for (const b of this.csi.activate()) {
+          if (this.sm) this.sm.release(b);
+          else this.write(b);
+        }
         return;
+      case 'sm-enable':
+        return this.enableSm(a.resume, a.max);
+      case 'sm-request':
+        return this.sm?.answerRequest();
+      case 'sm-ack':
+        if (this.sm && !this.sm.acknowledge(a.h)) this.kick('undefined-condition', `handled-count-too-high: h=${a.h} but only ${this.sm.outbox.sent} stanzas were sent`);
+        return;
+      case 'sm-resume':
+        return this.resumeSm(a.previd, a.h);
       case 'sasl-start': {
         const wait = this.limits?.authBlockedFor(this.remote) ?? 0;
         if (wait > 0) {
@@ -231,10 +279,61 @@ export class Connection {
       xml: Buffer.from(xml, 'utf8'),
       connectionId: this.id,
       undeliverable: false,
+      smIn: this.sm?.inCount ?? 0,
     });
   }
 
-  private write(data: string | Buffer): void {
+  /** A stanza we generate (a ping, an error): with stream management it goes through the stream to be counted. */
+  private sendStanza(xml: string, kind: number): void {
+    if (this.sm?.started) this.svc.sm?.republish(this.id, this.sm.jid, Buffer.from(xml, 'utf8'), kind);
+    else this.write(xml);
+  }
+
+  /** XEP-0198 §3: counting starts now for what the client sends, at <enabled/> for what we send. */
+  private enableSm(resume: boolean, max?: number): void {
+    const manager = this.svc.sm;
+    if (!manager) return this.write(`<failed xmlns='urn:xmpp:sm:3'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+    this.smPendingIn = 0;
+    manager.enable(this, resume, max, () => this.smPendingIn ?? 0).then(
+      (sm) => {
+        this.smPendingIn = undefined;
+        if (!sm) {
+          this.dispatch({ type: 'sm-enable-failed' });
+          this.write(`<failed xmlns='urn:xmpp:sm:3'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+        }
+      },
+    );
+  }
+
+  /** XEP-0198 §5: take over a session from its state in JetStream, wherever it was. */
+  private resumeSm(previd: string, h: number): void {
+    const manager = this.svc.sm;
+    if (!manager) return this.write(`<failed xmlns='urn:xmpp:sm:3'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+    manager.resume(this, previd, h).then(
+      (r) => {
+        if (this.ended) return void (r.ok && manager.detach(this));
+        if (!r.ok) return this.write(`<failed xmlns='urn:xmpp:sm:3'><${r.condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+        this.dispatch({ type: 'sm-resumed', jid: r.jid });
+        this.svc.resumed(this);
+        this.write(`<resumed xmlns='urn:xmpp:sm:3' previd='${previd}' h='${r.inHandled % 2 ** 32}'/>`);
+        r.sm.started = true;
+        r.sm.releaseHold(r.resend);
+      },
+      (err: Error) => {
+        this.log.warn({ conn: this.id, err: err.message }, 'resumption failed');
+        this.write(`<failed xmlns='urn:xmpp:sm:3'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+      },
+    );
+  }
+
+  /** Kick.resumed: the session now lives on another connection. */
+  handOver(): void {
+    this.handedOver = true;
+    this.svc.sm?.forget(this);
+    this.kick('conflict', 'the session was resumed on another connection');
+  }
+
+  write(data: string | Buffer): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
     if (this.debug) this.log.debug({ conn: this.id, xml: this.redact(data.toString()) }, 'send');
     this.out.push(data);
@@ -251,6 +350,10 @@ export class Connection {
     this.out = [];
     if (chunks.length === 1 || this.socket.framed) for (const c of chunks) this.socket.write(c);
     else this.socket.write(Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c))));
+    if (this.flow?.overflow(this.socket)) {
+      limitsHit.inc({ limit: 'send-buffer' });
+      this.kick('resource-constraint', 'too much output left unread');
+    }
   }
 
   /** Close our stream and the socket; the peer gets a moment to close its side. */
@@ -270,9 +373,22 @@ export class Connection {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.authTimer);
+    this.flow?.stop();
     this.parser.end();
     if (this.exchange) this.svc.sasl.abort(this.exchange);
-    this.svc.ended(this, this.state.jid);
+    const sm = this.sm;
+    const manager = this.svc.sm;
+    if (!sm || !manager) this.svc.ended(this, this.state.jid);
+    else if (this.handedOver) this.svc.ended(this, undefined);
+    else if (sm.maxResumeS > 0 && DETACHING.has(this.endReason)) {
+      // Kept for a resumption; its edge keeps nothing the stream and the bucket do not have.
+      this.svc.ended(this, undefined);
+      manager.track(manager.detach(this));
+    } else {
+      const jid = this.state.jid;
+      this.svc.ended(this, undefined);
+      manager.track(manager.finish(this).then(() => jid && this.svc.unbind(this.id, jid)));
+    }
     if (!this.socket.writableEnded) this.close();
   }
 

@@ -9,13 +9,22 @@ const MAX_HELD = 500;
 export class CsiBuffer {
   private held: Array<{ key?: string; data: Buffer }> = [];
   inactive = false;
+  /** Told of each stanza dropped because a newer presence from the same sender superseded it. */
+  onDrop?: (data: Buffer) => void;
 
   /** Returns what to write now (possibly nothing). */
   offer(data: Buffer, kind: number): Buffer[] {
     if (!this.inactive) return [data];
     if (urgent(data, kind)) return [...this.take(), data];
     const key = kind === PRESENCE ? fromOf(data) : undefined;
-    if (key !== undefined) this.held = this.held.filter((h) => h.key !== key);
+    if (key !== undefined) {
+      const onDrop = this.onDrop;
+      this.held = this.held.filter((h) => {
+        if (h.key !== key) return true;
+        onDrop?.(h.data);
+        return false;
+      });
+    }
     this.held.push({ key, data });
     return this.held.length > MAX_HELD ? this.take() : [];
   }

@@ -7,7 +7,9 @@ import type { Server as HttpServer } from 'node:http';
 import { createWsServer, WS_PATH } from './ws-server';
 import type { Wire } from './connection';
 import { IpLimits } from './ip-limits';
-import { randomUUID } from 'node:crypto';
+import { FlowControl } from './flow-control';
+import { shutdownError } from './shutdown';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import { createMachine, defaultModules, type C2sContext } from '@cx/c2s';
 import { buckets, type Bus, type KV } from '@cx/bus';
@@ -27,6 +29,7 @@ export class EdgeServer {
   private edges?: KV;
   private heartbeat?: NodeJS.Timeout;
   private seq = 0;
+  private readonly boot = randomBytes(3).toString('base64url');
   private tlsServer?: TlsServer;
   private wsServer?: HttpServer;
   private liveness?: NodeJS.Timeout;
@@ -54,7 +57,7 @@ export class EdgeServer {
     const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.C2S_HOST);
     const requireEncryption = tls && (config.REQUIRE_ENCRYPTION === 'always' || (config.REQUIRE_ENCRYPTION === 'auto' && !loopback));
     const allowPlaintextAuth = config.ALLOW_PLAINTEXT_AUTH;
-    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, caps, newStreamId: randomUUID, tls, requireEncryption, allowPlaintextAuth };
+    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, caps, newStreamId: randomUUID, tls, requireEncryption, allowPlaintextAuth, streamManagement: config.SM_ENABLED };
   }
 
   /** Announce liveness first: the session service ends sessions of edges it does not see. */
@@ -79,10 +82,12 @@ export class EdgeServer {
       socket.end();
       return;
     }
-    const id = `${(++this.seq).toString(36)}`;
+    // Unique beyond this process: a restarted edge keeps its EDGE_ID (the pod name), and the stream xmpp_sm still holds deliveries for its old connections.
+    const id = `${this.boot}${(++this.seq).toString(36)}`;
     // No STARTTLS over WebSocket (RFC 7395 §3.7): encryption is wss, terminated in front of the edge.
     const ctx = transport === 'websocket' ? this.wsCtx : this.ctx;
     const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES, this.tls, transport === 'tls', this.config.AUTH_TIMEOUT_MS, this.limits);
+    conn.flow = FlowControl.create({ bytesPerSecond: this.config.SHAPER_BYTES_PER_SEC, burstBytes: this.config.SHAPER_BURST_BYTES, maxSendBuffer: this.config.MAX_SEND_BUFFER_BYTES });
     this.connections.set(id, conn);
     this.transports.set(id, transport);
     connectionsGauge.inc({ transport });
@@ -127,16 +132,18 @@ export class EdgeServer {
 
   /** XEP-0199: one sweep a second over this edge's connections finds dead peers (no timer per connection). */
   startLiveness(): void {
-    if (!this.config.PING_INTERVAL_MS) return;
     let seq = 0;
+    const sm = this.services().sm;
     this.liveness = setInterval(() => {
       const now = Date.now();
+      sm?.tick();
+      if (!this.config.PING_INTERVAL_MS) return;
       for (const c of this.connections.values()) c.checkLiveness(now, this.config.PING_INTERVAL_MS, this.config.PING_TIMEOUT_MS, ++seq);
-    }, Math.min(1000, this.config.PING_INTERVAL_MS));
+    }, Math.min(1000, this.config.PING_INTERVAL_MS || 1000));
     this.liveness.unref();
   }
 
-  /** SIGTERM: stop accepting, close every stream with system-shutdown, leave the edges bucket. */
+  /** SIGTERM: stop accepting, close every stream with system-shutdown (or see-other-host: SHUTDOWN_REDIRECT), leave the edges bucket. */
   async stop(): Promise<void> {
     this.server?.close();
     this.tlsServer?.close();
@@ -144,7 +151,10 @@ export class EdgeServer {
     clearInterval(this.liveness);
     this.tls?.close();
     clearInterval(this.heartbeat);
-    for (const c of this.connections.values()) c.kick('system-shutdown', 'the server is restarting');
+    const bye = shutdownError(this.config.SHUTDOWN_REDIRECT);
+    for (const c of this.connections.values()) c.kick(bye.condition, bye.text);
+    // Stream-managed sessions were detached, their state saved: they can be resumed on another edge.
+    await this.services().sm?.stop();
     await new Promise((r) => setTimeout(r, 200));
     await this.edges?.delete(this.config.EDGE_ID).catch(() => undefined);
   }

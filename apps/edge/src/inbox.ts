@@ -21,7 +21,11 @@ export function startInbox(d: InboxDeps): () => void {
     callback: (err, msg) => {
       if (err) return d.log.error({ err }, 'inbox subscription failed');
       const m = edgev1.EdgeMessage.decode(msg.data);
-      for (const k of m.kicks) d.connections.get(k.connectionId)?.kick(k.condition as StreamErrorCondition, k.text || undefined);
+      for (const k of m.kicks) {
+        const c = d.connections.get(k.connectionId);
+        if (k.resumed) c?.handOver();
+        else c?.kick(k.condition as StreamErrorCondition, k.text || undefined);
+      }
       for (const del of m.deliveries) {
         const c = d.connections.get(del.connectionId);
         if (c && c.established && (del.kind === 0 || c.jid === del.to)) c.deliver(del.xml, del.kind);
@@ -37,6 +41,6 @@ function undeliverable(del: edgev1.Delivery, d: InboxDeps): void {
   if ('error' in el || !el.attrs.from) return;
   d.bounce({
     kind: del.kind, from: el.attrs.from, to: del.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '',
-    xml: Buffer.from(del.xml), connectionId: del.connectionId, undeliverable: true,
+    xml: Buffer.from(del.xml), connectionId: del.connectionId, undeliverable: true, smIn: 0,
   });
 }

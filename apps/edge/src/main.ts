@@ -11,6 +11,8 @@ import { SaslLink } from './sasl-link';
 import { SessionLink } from './session-link';
 import { edgeServices } from './services';
 import { watchAuthOffer } from './auth-offer';
+import { SmStore, smRetentionMs } from '@cx/sm';
+import { StreamManager } from './sm/stream-manager';
 
 main(() =>
   runService('edge', edgeConfig, async ({ config, log: baseLog, bus }) => {
@@ -22,8 +24,11 @@ main(() =>
     const router = new RouterLink(routerClient, config.EDGE_ID, config.ROUTER_STREAMS, log);
     const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN));
     const stopOffer = await watchAuthOffer(auth, ctx, log);
+    const sm = config.SM_ENABLED
+      ? new StreamManager(await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S)), session, { edgeId: config.EDGE_ID, resumeTimeoutS: config.SM_RESUME_TIMEOUT_S, handoverGraceMs: config.SM_HANDOVER_GRACE_MS }, log)
+      : undefined;
     const services = edgeServices({
-      domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, log,
+      domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, sm, log,
       onEnded: (conn) => server.forget(conn),
     });
     const server: EdgeServer = new EdgeServer(config, ctx, () => services, log);
@@ -31,6 +36,14 @@ main(() =>
       bus, edgeId: config.EDGE_ID, connections: server.connections, log,
       bounce: (stanza) => router.send(0, stanza),
     });
+    if (sm) {
+      // Stream deliveries for connections whose <enable/> is still in flight are written as usual.
+      sm.unmanaged = (d) => {
+        const c = server.connections.get(d.connectionId);
+        if (c && c.established && c.jid === d.to) c.deliver(d.xml, d.kind);
+      };
+      await sm.start();
+    }
     await bus.nc.flush();
     await server.startHeartbeat(bus);
     const port = await server.listen();

@@ -8,6 +8,7 @@ import type { Connection } from './connection';
 import type { RouterLink } from './router-link';
 import type { SaslLink } from './sasl-link';
 import type { SessionLink } from './session-link';
+import type { StreamManager } from './sm/stream-manager';
 
 export interface AccountOutcome {
   ok: boolean;
@@ -23,6 +24,12 @@ export interface EdgeServices {
   account(op: AccountOp, username?: string, password?: string): Promise<AccountOutcome>;
   route(connectionId: string, stanza: routerv1.Stanza): void;
   ended(conn: Connection, jid: string | undefined): void;
+  /** End a session whose connection is already gone (after its SM state was saved). */
+  unbind(connectionId: string, jid: string): void;
+  /** A connection took over a session by resumption (XEP-0198). */
+  resumed(conn: Connection): void;
+  /** Stream management (XEP-0198), when offered. */
+  sm?: StreamManager;
 }
 
 export interface ServiceDeps {
@@ -32,6 +39,7 @@ export interface ServiceDeps {
   session: SessionLink;
   sasl: SaslLink;
   router: RouterLink;
+  sm?: StreamManager;
   log: Logger;
   onEnded(conn: Connection): void;
 }
@@ -47,6 +55,7 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
   };
   return {
     sasl: d.sasl,
+    sm: d.sm,
     async bind(username, resource, connectionId) {
       const r = await session.bind({ username, domain, resource, edgeId: d.edgeId, connectionId });
       const res = r.result;
@@ -77,10 +86,15 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
     ended(conn, jid) {
       slots.delete(conn.id);
       d.onEnded(conn);
-      if (!jid) return;
-      session.unbind({ fullJid: jid, connectionId: conn.id, reason: 'closed' }).catch((err: Error) =>
+      if (jid) this.unbind(conn.id, jid);
+    },
+    unbind(connectionId, jid) {
+      session.unbind({ fullJid: jid, connectionId, reason: 'closed' }).catch((err: Error) =>
         d.log.warn({ err: err.message, jid }, 'unbind failed'),
       );
+    },
+    resumed(conn) {
+      slots.set(conn.id, slot++);
     },
   };
 }

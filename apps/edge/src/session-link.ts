@@ -39,6 +39,22 @@ export class SessionLink {
     return r.$case === 'unbind' && r.value.removed;
   }
 
+  async enableSm(req: sessionv1.EnableSmRequest): Promise<boolean> {
+    const r = await this.request({ $case: 'enableSm', value: req });
+    return r.$case === 'enableSm' && r.value.ok;
+  }
+
+  async detach(req: sessionv1.DetachRequest): Promise<boolean> {
+    const r = await this.request({ $case: 'detach', value: req });
+    return r.$case === 'detach' && r.value.ok;
+  }
+
+  async resume(req: sessionv1.ResumeRequest): Promise<sessionv1.ResumeResponse> {
+    const r = await this.request({ $case: 'resume', value: req });
+    if (r.$case !== 'resume') throw new Error(`unexpected ${r.$case}`);
+    return r.value;
+  }
+
   close(): void {
     this.mux.close();
   }

@@ -33,6 +33,20 @@ export class WsWire extends EventEmitter {
     for (const frame of streamToFrames(data.toString())) this.ws.send(frame);
   }
 
+  /** Output not yet handed to the kernel (flow control: the unread-output bound). */
+  get writableLength(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** The traffic shaper stops reading the socket under the WebSocket, as for TCP. */
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
   end(): void {
     this.writableEnded = true;
     this.ws.close(1000);

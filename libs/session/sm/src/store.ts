@@ -11,7 +11,7 @@
 // The unacknowledged stanzas of a session are then: its carried-over ones,
 // and its deliveries on that subject after out_seq. Nothing has to be copied
 // from a live edge at resumption.
-import { jetstream, jetstreamManager, DeliverPolicy, JetStreamApiCodes, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, DeliverPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
 import type { Bus, KV } from '@cx/bus';
 import { edgev1, sessionv1 } from '@cx/proto';
 
@@ -40,14 +40,14 @@ export class SmStore {
     const jsm = await jetstreamManager(bus.nc);
     const replicas = (bus as { replicas?: number }).replicas ?? 1;
     const config = { name: SM_STREAM, subjects: ['xmpp.sm.>'], storage: StorageType.File, retention: RetentionPolicy.Limits, max_age: maxAgeMs * 1_000_000, num_replicas: replicas, duplicate_window: Math.min(120_000, maxAgeMs) * 1_000_000 };
-    const exists = await jsm.streams.info(SM_STREAM).then(() => true, (err: { api_error?: { err_code?: number } }) => {
-      if (err.api_error?.err_code === JetStreamApiCodes.StreamNotFound) return false;
-      throw err;
-    });
-    if (!exists) await jsm.streams.add(config).catch(async (err) => {
-      // Another process created it at the same moment.
-      if (!(await jsm.streams.info(SM_STREAM).then(() => true, () => false))) throw err;
-    });
+    try {
+      await jsm.streams.info(SM_STREAM);
+    } catch {
+      // Missing: create it (another process may do the same at this moment).
+      await jsm.streams.add(config).catch(async (err) => {
+        await jsm.streams.info(SM_STREAM).catch(() => Promise.reject(err));
+      });
+    }
     const kv = await bus.bucket(SM_BUCKET, { ttl: maxAgeMs });
     return new SmStore(jetstream(bus.nc), jsm, kv, bus.nc);
   }
@@ -73,13 +73,8 @@ export class SmStore {
 
   /** The sequence of the newest message on an edge's subject (0: none). */
   async lastSeq(edgeId: string): Promise<number> {
-    try {
-      const m = await this.jsm.streams.getMessage(SM_STREAM, { last_by_subj: smSubject(edgeId) } as MsgRequest);
-      return m?.seq ?? 0;
-    } catch (err) {
-      if ((err as { api_error?: { err_code?: number } }).api_error?.err_code === JetStreamApiCodes.NoMessageFound) return 0;
-      throw err;
-    }
+    const m = await this.jsm.streams.getMessage(SM_STREAM, { last_by_subj: smSubject(edgeId) } as MsgRequest);
+    return m?.seq ?? 0;
   }
 
   /**

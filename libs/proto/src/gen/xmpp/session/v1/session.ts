@@ -210,6 +210,11 @@ export interface SmState {
    * resumption; they come before the deliveries after out_seq.
    */
   carried: CarriedStanza[];
+  /**
+   * Deliveries after out_seq that were never sent and never will be (an
+   * inactive client's superseded presence, XEP-0352): not counted.
+   */
+  skipped: number[];
 }
 
 export interface CarriedStanza {
@@ -1963,6 +1968,7 @@ function createBaseSmState(): SmState {
     inHandled: 0,
     updatedAtMs: 0,
     carried: [],
+    skipped: [],
   };
 }
 
@@ -1991,6 +1997,13 @@ export const SmState: MessageFns<SmState> = {
     }
     for (const v of message.carried) {
       CarriedStanza.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.skipped.length !== 0) {
+      writer.uint32(74).fork();
+      for (const v of message.skipped) {
+        writer.uint64(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -2072,6 +2085,24 @@ export const SmState: MessageFns<SmState> = {
             message.carried.push(CarriedStanza.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag === 72) {
+              message.skipped.push(longToNumber(reader.uint64()));
+
+              continue;
+            }
+
+            if (tag === 74) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.skipped.push(longToNumber(reader.uint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2097,6 +2128,7 @@ export const SmState: MessageFns<SmState> = {
     message.inHandled = object.inHandled ?? 0;
     message.updatedAtMs = object.updatedAtMs ?? 0;
     message.carried = object.carried?.map((e) => CarriedStanza.fromPartial(e)) || [];
+    message.skipped = object.skipped?.map((e) => e) || [];
     return message;
   },
 };

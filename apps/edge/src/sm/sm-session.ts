@@ -1,0 +1,134 @@
+// The stream-management side of one connection (XEP-0198): what the client
+// sent (the server's h), what we sent and it has not acknowledged (Outbox),
+// and the stanzas held while a resumption reads the backlog. Stanzas are
+// counted when they are written; with CSI (XEP-0352) a superseded presence
+// that is never written is remembered as skipped, so a resumption elsewhere
+// counts exactly what the client could have received.
+import { Outbox, wrapped, type Unacked } from '@cx/sm';
+import type { sessionv1 } from '@cx/proto';
+import type { CsiBuffer } from '../csi-buffer';
+
+const NS_SM = 'urn:xmpp:sm:3';
+/** Ask for an acknowledgement after this many unrequested stanzas. */
+const REQUEST_EVERY = 5;
+/** The most unacknowledged stanzas kept; beyond it the client is not reading (or not acking). */
+export const MAX_UNACKED = 10_000;
+
+export interface SmPort {
+  readonly id: string;
+  write(data: Buffer | string): void;
+}
+
+export class SmSession {
+  readonly outbox: Outbox;
+  /** Stanzas received from the client since enable (unwrapped). */
+  inCount: number;
+  /** The highest count the router has confirmed handling. */
+  inHandled: number;
+  /** Until the backlog of a resumption is sent, new deliveries wait here. */
+  holding = false;
+  private held: Unacked[] = [];
+  private requestedAt: number;
+  private readonly pendingCsi = new Map<Buffer, Unacked>();
+  private readonly skipped = new Set<number>();
+  /** Counters or the queue changed since the state was last saved. */
+  dirty = true;
+  /** Outbound counting has started (<enabled/> or <resumed/> was written). */
+  started = false;
+
+  constructor(
+    readonly id: string,
+    readonly jid: string,
+    private readonly port: SmPort,
+    private readonly csi: CsiBuffer,
+    /** Seconds the session may wait to be resumed. */
+    readonly maxResumeS: number,
+    start: { sent: number; ackedSeq: number; inCount: number },
+  ) {
+    this.outbox = new Outbox({ sent: start.sent, acked: start.sent, ackedSeq: start.ackedSeq });
+    this.inCount = start.inCount;
+    this.inHandled = start.inCount;
+    this.requestedAt = start.sent;
+    csi.onDrop = (data) => {
+      const u = this.pendingCsi.get(data);
+      if (!u) return;
+      this.pendingCsi.delete(data);
+      if (u.seq > 0) this.skipped.add(u.seq);
+      this.dirty = true;
+    };
+  }
+
+  /** A stanza from the client; returns its number (the router acknowledges it). */
+  received(): number {
+    return ++this.inCount;
+  }
+
+  /** <r/>: answer with what we have handled. */
+  answerRequest(): void {
+    this.port.write(`<a xmlns='${NS_SM}' h='${wrapped(this.inCount)}'/>`);
+  }
+
+  /** <a h/>: drop what the client has; false when h claims more than was sent. */
+  acknowledge(h: number): boolean {
+    const r = this.outbox.ack(h);
+    if (!r.ok) return false;
+    if (r.removed > 0) {
+      this.dirty = true;
+      if (this.skipped.size) for (const s of this.skipped) if (s <= this.outbox.ackedSeq) this.skipped.delete(s);
+    }
+    return true;
+  }
+
+  /** A delivery from the stream (seq > 0) or carried over from another edge (seq 0). */
+  deliver(u: Unacked): void {
+    if (this.holding) return void this.held.push(u);
+    const data = Buffer.from(u.xml.buffer, u.xml.byteOffset, u.xml.byteLength);
+    if (!this.csi.inactive) return this.emit(data, u);
+    this.pendingCsi.set(data, u);
+    for (const b of this.csi.offer(data, u.kind)) this.release(b);
+  }
+
+  /** Written after CSI held it (or at <active/>). */
+  release(b: Buffer): void {
+    const u = this.pendingCsi.get(b);
+    if (!u) return this.port.write(b);
+    this.pendingCsi.delete(b);
+    this.emit(b, u);
+  }
+
+  private emit(data: Buffer, u: Unacked): void {
+    this.outbox.push(u);
+    this.port.write(data);
+    if (this.outbox.sent - this.requestedAt >= REQUEST_EVERY) this.request();
+  }
+
+  /** Called about once a second: ask for an acknowledgement of anything unrequested. */
+  tick(): void {
+    if (this.started && this.outbox.size > 0 && this.outbox.sent > this.requestedAt) this.request();
+  }
+
+  private request(): void {
+    this.requestedAt = this.outbox.sent;
+    this.port.write(`<r xmlns='${NS_SM}'/>`);
+  }
+
+  /** End the hold of a resumption: the backlog first, then what arrived meanwhile. */
+  releaseHold(backlog: Unacked[]): void {
+    this.holding = false;
+    const held = this.held;
+    this.held = [];
+    for (const u of backlog) this.deliver(u);
+    for (const u of held) this.deliver(u);
+  }
+
+  get overflowing(): boolean {
+    return this.outbox.size > MAX_UNACKED;
+  }
+
+  /** What another edge needs to resume this session, or to route its unacknowledged stanzas again. */
+  state(edgeId: string, connectionId: string): sessionv1.SmState {
+    const carried = this.outbox.carried().map((u) => ({ to: u.to, xml: Buffer.from(u.xml), kind: u.kind }));
+    const skipped = [...this.skipped].filter((s) => s > this.outbox.ackedSeq);
+    return { fullJid: this.jid, edgeId, connectionId, outAcked: this.outbox.acked, outSeq: this.outbox.ackedSeq, inHandled: this.inHandled, updatedAtMs: Date.now(), carried, skipped };
+  }
+}

@@ -1,0 +1,231 @@
+// XEP-0198 on this edge: enabling, resumption (from this edge or any other,
+// alive or dead), detaching, and the edge's reader of its subject in the
+// stream xmpp_sm. State that must outlive this process is in JetStream
+// (@cx/sm): the deliveries in the stream, the counters in the KV bucket.
+import { randomBytes } from 'node:crypto';
+import { Counter } from 'prom-client';
+import type { Logger } from '@cx/log';
+import { newlyAcked, followEdge, type SmMessage, type SmStore, type Unacked } from '@cx/sm';
+import type { edgev1 } from '@cx/proto';
+import type { SessionLink } from '../session-link';
+import { SmSession, type SmPort } from './sm-session';
+import type { CsiBuffer } from '../csi-buffer';
+
+const smEvents = new Counter({ name: 'xmpp_edge_sm_total', help: 'Stream management (XEP-0198) events', labelNames: ['event'] });
+const SAVE_INTERVAL_MS = 200;
+
+export interface SmConnection extends SmPort {
+  readonly username?: string;
+  readonly jid?: string;
+  readonly csi: CsiBuffer;
+  /** The connection has ended. */
+  readonly gone: boolean;
+  /** Set here, in the same turn the counting starts. */
+  sm?: SmSession;
+  kick(condition: 'resource-constraint', text: string): void;
+}
+
+export type ResumeOutcome = { ok: true; jid: string; sm: SmSession; inHandled: number; resend: Unacked[] } | { ok: false; condition: string };
+
+export interface SmOptions {
+  edgeId: string;
+  resumeTimeoutS: number;
+  /** How long a resumption keeps reading the old place for stragglers. */
+  handoverGraceMs: number;
+}
+
+export class StreamManager {
+  private readonly sessions = new Map<string, { conn: SmConnection; sm: SmSession }>();
+  private lastSeq = 0;
+  private republishing: edgev1.Delivery[] = [];
+  private readonly dirty = new Set<string>();
+  private readonly saving = new Map<string, Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private stopReader?: () => Promise<void>;
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly store: SmStore, private readonly session: SessionLink, private readonly o: SmOptions, private readonly log: Logger) {}
+
+  async start(): Promise<void> {
+    this.lastSeq = await this.store.lastSeq(this.o.edgeId);
+    this.stopReader = await followEdge(this.store, this.o.edgeId, (m) => this.onStream(m));
+    this.timer = setInterval(() => this.saveDirty(), SAVE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  private onStream({ seq, msg }: SmMessage): void {
+    this.lastSeq = seq;
+    for (const d of msg.deliveries) {
+      const s = this.sessions.get(d.connectionId);
+      if (s && s.sm.jid === d.to) s.sm.deliver({ seq, to: d.to, xml: d.xml, kind: d.kind });
+      else this.unmanaged?.(d);
+    }
+    for (const a of msg.inAcks) {
+      const s = this.sessions.get(a.connectionId);
+      if (s && a.h > s.sm.inHandled) {
+        s.sm.inHandled = a.h;
+        this.markDirty(a.connectionId);
+      }
+    }
+  }
+
+  /** Deliveries on the stream for connections without stream management yet (enable in progress). */
+  unmanaged?: (d: edgev1.Delivery) => void;
+
+  /** A stanza for a stream-managed connection that did not come through the stream: put it there first. */
+  republish(connectionId: string, to: string, xml: Uint8Array, kind: number): void {
+    if (this.republishing.length === 0) setImmediate(() => this.flushRepublish());
+    this.republishing.push({ connectionId, to, xml: xml as Buffer, kind });
+  }
+
+  private flushRepublish(): void {
+    const deliveries = this.republishing;
+    this.republishing = [];
+    if (deliveries.length) this.store.publish(this.o.edgeId, { deliveries, kicks: [], inAcks: [] });
+  }
+
+  /**
+   * <enable/>: mark the session in the registry (routers then deliver through
+   * the stream), then write <enabled/> and start counting in the same turn,
+   * so every delivery after the sequence read here is counted.
+   */
+  async enable(conn: SmConnection, resume: boolean, max: number | undefined, inCount: () => number): Promise<SmSession | undefined> {
+    const jid = conn.jid as string;
+    const smId = randomBytes(16).toString('base64url');
+    const ok = await this.session.enableSm({ fullJid: jid, connectionId: conn.id, smId }).catch(() => false);
+    if (!ok || conn.gone) return undefined;
+    const maxS = Math.min(max || this.o.resumeTimeoutS, this.o.resumeTimeoutS);
+    const sm = new SmSession(smId, jid, conn, conn.csi, resume ? maxS : 0, { sent: 0, ackedSeq: this.lastSeq, inCount: inCount() });
+    this.sessions.set(conn.id, { conn, sm });
+    conn.sm = sm;
+    conn.write(resume ? `<enabled xmlns='urn:xmpp:sm:3' id='${smId}' resume='true' max='${maxS}'/>` : `<enabled xmlns='urn:xmpp:sm:3'/>`);
+    sm.started = true;
+    this.markDirty(conn.id);
+    smEvents.inc({ event: 'enabled' });
+    return sm;
+  }
+
+  /**
+   * <resume/>: find the session's state, move the session to this connection
+   * in the registry, read what the client never acknowledged from the old
+   * place in the stream, and hand it over with the count of what we handled.
+   */
+  async resume(conn: SmConnection, previd: string, h: number): Promise<ResumeOutcome> {
+    const state = await this.store.state(previd);
+    const user = state?.fullJid.slice(0, state.fullJid.indexOf('@'));
+    if (!state || user !== conn.username) return this.failed('item-not-found');
+    const sm = new SmSession(previd, state.fullJid, conn, conn.csi, this.o.resumeTimeoutS, { sent: 0, ackedSeq: this.lastSeq, inCount: state.inHandled });
+    sm.holding = true;
+    this.sessions.set(conn.id, { conn, sm });
+    conn.sm = sm;
+    const moved = await this.session.resume({ smId: previd, fullJid: state.fullJid, edgeId: this.o.edgeId, connectionId: conn.id }).catch(() => undefined);
+    if (moved?.result?.$case !== 'previous') {
+      this.sessions.delete(conn.id);
+      conn.sm = undefined;
+      return this.failed('item-not-found');
+    }
+    const skipped = new Set(state.skipped);
+    const backlog: Unacked[] = state.carried.map((c) => ({ seq: 0, to: c.to, xml: c.xml, kind: c.kind }));
+    let inHandled = state.inHandled;
+    let caughtUp = false;
+    await this.store.read(state.edgeId, state.outSeq, ({ seq, msg }) => {
+      for (const d of msg.deliveries) {
+        if (d.connectionId !== state.connectionId || skipped.has(seq)) continue;
+        // After the backlog: a router that still had the old place published there; bring it here.
+        if (caughtUp) this.republish(conn.id, state.fullJid, d.xml, d.kind);
+        else backlog.push({ seq: 0, to: d.to, xml: d.xml, kind: d.kind });
+      }
+      if (!caughtUp) for (const a of msg.inAcks) if (a.connectionId === state.connectionId && a.h > inHandled) inHandled = a.h;
+    }, this.o.handoverGraceMs);
+    caughtUp = true;
+    const delta = newlyAcked(h, state.outAcked, state.outAcked + backlog.length) ?? backlog.length;
+    const acked = state.outAcked + delta;
+    sm.outbox.sent = acked;
+    sm.outbox.acked = acked;
+    sm.inCount = inHandled;
+    sm.inHandled = inHandled;
+    this.markDirty(conn.id);
+    smEvents.inc({ event: 'resumed' });
+    return { ok: true, jid: state.fullJid, sm, inHandled, resend: backlog.slice(delta) };
+  }
+
+  private failed(condition: string): ResumeOutcome {
+    smEvents.inc({ event: 'resume-failed' });
+    return { ok: false, condition };
+  }
+
+  /** The connection is gone but the session may be resumed: save the state, tell the registry until when. */
+  async detach(conn: SmConnection): Promise<void> {
+    const s = this.sessions.get(conn.id);
+    if (!s) return;
+    this.sessions.delete(conn.id);
+    await this.save(conn.id, s.sm);
+    const untilMs = Date.now() + s.sm.maxResumeS * 1000;
+    await this.session.detach({ fullJid: s.sm.jid, connectionId: conn.id, untilMs }).catch((err: Error) => this.log.warn({ err: err.message, jid: s.sm.jid }, 'detach failed'));
+    smEvents.inc({ event: 'detached' });
+  }
+
+  /** The session ends (or moved elsewhere): save the final state so its unacknowledged stanzas can be routed again. */
+  async finish(conn: SmConnection): Promise<void> {
+    const s = this.sessions.get(conn.id);
+    if (!s) return;
+    this.sessions.delete(conn.id);
+    await this.save(conn.id, s.sm);
+  }
+
+  /** Drop a connection that was resumed elsewhere: the new holder owns the state now. */
+  forget(conn: SmConnection): void {
+    this.sessions.delete(conn.id);
+    this.dirty.delete(conn.id);
+  }
+
+  /** Called about once a second: ack requests, and the end of clients that never acknowledge. */
+  tick(): void {
+    for (const { conn, sm } of this.sessions.values()) {
+      sm.tick();
+      if (sm.overflowing) conn.kick('resource-constraint', 'too many unacknowledged stanzas');
+    }
+  }
+
+  /** Work that must finish before the process exits (detach, final saves). */
+  track(p: Promise<unknown>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  markDirty(connectionId: string): void {
+    this.dirty.add(connectionId);
+  }
+
+  private saveDirty(): void {
+    for (const [id, s] of this.sessions) {
+      if (!s.sm.dirty && !this.dirty.has(id)) continue;
+      if (this.saving.has(id)) continue;
+      this.dirty.delete(id);
+      void this.save(id, s.sm);
+    }
+  }
+
+  private save(connectionId: string, sm: SmSession): Promise<void> {
+    const before = this.saving.get(connectionId) ?? Promise.resolve();
+    sm.dirty = false;
+    const state = sm.state(this.o.edgeId, connectionId);
+    const p = before.then(() => this.store.saveState(sm.id, state)).catch((err: Error) => {
+      sm.dirty = true;
+      this.log.warn({ err: err.message, jid: sm.jid }, 'saving stream management state failed');
+    }).finally(() => {
+      if (this.saving.get(connectionId) === p) this.saving.delete(connectionId);
+    });
+    this.saving.set(connectionId, p);
+    return p;
+  }
+
+  /** Shutdown: every save and detach settled. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.flushRepublish();
+    await Promise.allSettled([...this.pending]);
+    await Promise.allSettled([...this.saving.values()]);
+    await this.stopReader?.();
+  }
+}
