@@ -7,3 +7,5 @@ export type { Resolvers } from './env';
 export { checkDockerfile, parseDockerfile, readDockerfile } from './dockerfile';
 export { containers, selects, workloads } from './workloads';
 export type { Workload } from './workloads';
+export { localEnv, planPorts } from './local-run';
+export type { LocalEnv, PortPlan } from './local-run';
