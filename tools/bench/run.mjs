@@ -49,6 +49,11 @@ options:
   --sessions K      idle sessions (default 1000)
   --idle-wait S     seconds to wait before measuring idle memory (default 5)
   --idle-warmup N   logins+logouts before the idle baseline (default 200)
+  --transport T     idle: tcp (default), ws (RFC 7395 on the edges' WebSocket listener), or both
+                    (one after the other on the same server), for memory per idle connection of each
+  --ws-port P[,P2]  with --port: the edges' WebSocket ports (for --transport ws|both)
+  --shaper B        SHAPER_BYTES_PER_SEC of the edges the tool starts (default 10000000: the
+                    shaper runs but does not hold back the load generator's flood)
   --prefix P        username prefix (default bench)
   --password P      password of the bench accounts (default bench-pw)
   --presence        login scenario: also send initial presence and wait for its echo
@@ -105,6 +110,9 @@ const cfg = {
   sessions: num(args.sessions, 1000),
   idleWait: num(args.idleWait, 5),
   idleWarmup: args.idleWarmup === undefined ? undefined : Number(args.idleWarmup),
+  transport: args.transport ?? 'tcp',
+  wsPorts: args.wsPort ? String(args.wsPort).split(',').map(Number) : null,
+  shaper: num(args.shaper, 10_000_000),
   prefix: args.prefix ?? 'bench',
   password: args.password ?? 'bench-pw',
   timeout: num(args.timeout, 15),
@@ -115,6 +123,10 @@ const cfg = {
 };
 if (!['login', 'messages', 'idle', 'presence', 'all'].includes(cfg.scenario)) {
   process.stderr.write(`unknown scenario ${cfg.scenario}\n${HELP}`);
+  process.exit(2);
+}
+if (!['tcp', 'ws', 'both'].includes(cfg.transport)) {
+  process.stderr.write(`unknown transport ${cfg.transport} (tcp, ws or both)\n`);
   process.exit(2);
 }
 const out = cfg.json ? process.stderr : process.stdout;
@@ -288,9 +300,9 @@ async function register(pool, users, ports) {
 }
 
 /** Log each user in once, then share the SCRAM cache between workers. */
-async function warmLogins(pool, users, ports, presence = false) {
+async function warmLogins(pool, users, ports, presence = false, transport = 'tcp') {
   const logins = users.map((user, i) => ({ user, port: ports[i % ports.length] }));
-  const rs = await pool.all('warm', (w) => ({ logins: shares(logins, pool.size)[w], presence }));
+  const rs = await pool.all('warm', (w) => ({ logins: shares(logins, pool.size)[w], presence, transport }));
   const entries = rs.flatMap((r) => r.cache);
   if (pool.size > 1) await pool.all('scramImport', { entries });
   const failed = rs.reduce((s, r) => s + r.failed, 0);
@@ -425,24 +437,40 @@ async function scenarioMessages(pool, ports) {
   return res;
 }
 
-async function scenarioIdle(pool, ports) {
+/** The idle scenario over TCP, WebSocket or both (one after the other). */
+async function runIdle(pool, ports, wsPorts) {
+  const kinds = cfg.transport === 'both' ? ['tcp', 'ws'] : [cfg.transport];
+  const out = {};
+  for (const t of kinds) {
+    if (t === 'ws' && !wsPorts?.length) throw new Error('--transport ws needs the edges\' WebSocket ports (--ws-port with --port)');
+    out[t] = await scenarioIdle(pool, ports, t, t === 'ws' ? wsPorts : ports);
+    if (t === 'tcp' && kinds.length > 1) await sleep(2000);
+  }
+  if (kinds.length > 1) {
+    const edge = (r) => round(Object.entries(r.perSessionKiB).filter(([k]) => k.startsWith('edge')).reduce((a, [, v]) => a + v, 0), 1);
+    say(`memory per idle connection (RSS, GC'd): TCP ${out.tcp.totalPerSessionKiB} KiB total (edge ${edge(out.tcp)}), WebSocket ${out.ws.totalPerSessionKiB} KiB total (edge ${edge(out.ws)})`);
+  }
+  return kinds.length === 1 ? out[kinds[0]] : out;
+}
+
+async function scenarioIdle(pool, c2sPorts, transport = 'tcp', ports = c2sPorts) {
   const K = cfg.sessions;
-  say(`idle: ${K} sessions (with presence), wait ${cfg.idleWait} s, ${pool.size} worker(s), edges ${ports.join(',')}`);
+  say(`idle over ${transport === 'ws' ? 'WebSocket (RFC 7395)' : 'TCP'}: ${K} sessions (with presence), wait ${cfg.idleWait} s, ${pool.size} worker(s), edges ${ports.join(',')}`);
   const users = Array.from({ length: K }, (_, i) => userName(i + 1));
-  const registration = await register(pool, users, ports);
+  const registration = await register(pool, users, c2sPorts);
   // Warm the servers' code paths (JIT, pools, gRPC/NATS buffers) with some
   // logins+logouts, so "before" is not a cold process.
   const churn = Math.min(cfg.idleWarmup ?? 200, K);
   if (churn > 0) {
     const t1 = performance.now();
-    await warmLogins(pool, users.slice(0, churn), ports, true);
+    await warmLogins(pool, users.slice(0, churn), ports, true, transport);
     say(`  warm-up: ${churn} logins+logouts in ${round((performance.now() - t1) / 1000, 2)} s`);
   }
   await sleep(1000);
   const before = await memorySnapshot();
   const sessions = users.map((user, i) => ({ user, port: ports[i % ports.length] }));
   const t0 = performance.now();
-  const rs = await pool.all('idleSetup', (w) => ({ sessions: shares(sessions, pool.size)[w] }));
+  const rs = await pool.all('idleSetup', (w) => ({ sessions: shares(sessions, pool.size)[w], transport }));
   const ok = rs.reduce((s, r) => s + r.ok, 0);
   const failed = rs.reduce((s, r) => s + r.failed, 0);
   say(`  ${ok} sessions online in ${round((performance.now() - t0) / 1000, 2)} s${failed ? `, ${failed} failed ${JSON.stringify(mergeErrors(rs.map((r) => r.errors)))}` : ''}`);
@@ -468,6 +496,7 @@ async function scenarioIdle(pool, ports) {
   const counted = (o) => Object.keys(o).filter((k) => k === 'nats' || k === 'session' || k === 'router' || k.startsWith('edge'));
   const sum = (o) => (counted(o).length ? round(counted(o).reduce((s, k) => s + o[k], 0), 1) : null);
   const res = {
+    transport,
     sessions: ok,
     failed,
     stillOpen: open,
@@ -658,6 +687,7 @@ process.on('SIGINT', () => {
 async function main() {
   const result = { config: { ...cfg }, machine: { cpus: cores, cpuModel: cpus()[0]?.model, node: process.version } };
   let ports = cfg.ports;
+  let wsPorts = cfg.wsPorts;
   if (!ports) {
     const root = new URL('../..', import.meta.url).pathname;
     for (const a of ['auth', 'session', 'router', 'edge']) {
@@ -675,6 +705,7 @@ async function main() {
       env: {
         REGISTRATION_OPEN: 'true',
         LOG_LEVEL: 'warn',
+        SHAPER_BYTES_PER_SEC: String(cfg.shaper),
         // hooks for forced GC before memory figures, and --cpu-prof (see the file)
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${new URL('./lib/server-preload.cjs', import.meta.url).pathname}`.trim(),
         BENCH_MEM_DIR: memDir,
@@ -688,6 +719,7 @@ async function main() {
       },
     });
     ports = stack.edgePorts;
+    wsPorts = stack.wsPorts;
     let e = 0;
     procs = [{ name: 'nats', pid: stack.nats.child.pid }, ...stack.procs.map((p) => ({ name: p.name === 'edge' ? `edge-${++e}` : p.name, pid: p.child.pid, node: true }))];
     for (const [name, child] of [['nats', stack.nats.child], ...stack.procs.map((p) => [p.name, p.child])]) {
@@ -715,7 +747,7 @@ async function main() {
   const sc = cfg.scenario;
   if (sc === 'login' || sc === 'all') result.login = await scenarioLogin(pool, ports);
   if (sc === 'messages' || sc === 'all') result.messages = await scenarioMessages(pool, ports);
-  if (sc === 'idle') result.idle = await scenarioIdle(pool, ports);
+  if (sc === 'idle') result.idle = await runIdle(pool, ports, wsPorts);
   if (sc === 'presence') result.presence = await scenarioPresence(pool, ports);
 
   await sleep(300);

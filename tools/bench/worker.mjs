@@ -79,12 +79,12 @@ const handlers = {
   },
 
   /** Log each given user in once (untimed): checks the accounts and fills the SCRAM cache. */
-  async warm({ logins, concurrency = 20, presence = false }) {
+  async warm({ logins, concurrency = 20, presence = false, transport = 'tcp' }) {
     const o = opts({});
     const res = { ok: 0, failed: 0, errors: {} };
     await pool(logins, concurrency, async ({ user, port }) => {
       try {
-        const r = await login({ ...o, port, user, cache, presence });
+        const r = await login({ ...o, port, user, cache, presence, transport });
         r.conn.close();
         res.ok++;
       } catch (err) {
@@ -294,13 +294,13 @@ const handlers = {
   },
 
   /** Log in idle sessions (with initial presence) and keep them open. */
-  async idleSetup({ sessions, concurrency = 50 }) {
+  async idleSetup({ sessions, concurrency = 50, transport = 'tcp' }) {
     const o = opts({});
     state.idle = [];
     const res = { ok: 0, failed: 0, errors: {} };
     await pool(sessions, concurrency, async ({ user, port }) => {
       try {
-        const r = await login({ ...o, port, user, cache, presence: true });
+        const r = await login({ ...o, port, user, cache, presence: true, transport });
         state.idle.push(r.conn);
         res.ok++;
       } catch (err) {

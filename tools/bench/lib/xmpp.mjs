@@ -142,6 +142,12 @@ export class Conn {
     });
   }
 
+  /** RFC 7395 on ws://host:port/xmpp-websocket (the `ws` package, loaded only for this). */
+  static async openWs(port, host) {
+    const { WsSocket } = await import('./ws-socket.mjs');
+    return new Conn(await WsSocket.open(port, host));
+  }
+
   static open(port, host) {
     return new Promise((resolve, reject) => {
       const s = connect({ port, host });
@@ -310,13 +316,13 @@ async function openStream(c, domain) {
 }
 
 /**
- * Full login: connect, stream, SCRAM-SHA-1, restart, bind, session; and
+ * Full login (over TCP, or WebSocket with transport 'ws'): connect, stream, SCRAM-SHA-1, restart, bind, session; and
  * optionally initial presence, waiting for its echo ("available").
  * latency = connect start → session result (presence not included).
  */
-export async function login({ port, host = '127.0.0.1', domain = DOMAIN_DEFAULT, user, password, cache, presence = false, timeoutMs = 15000 }) {
+export async function login({ port, host = '127.0.0.1', domain = DOMAIN_DEFAULT, user, password, cache, presence = false, timeoutMs = 15000, transport = 'tcp' }) {
   const t0 = performance.now();
-  const c = await Conn.open(port, host);
+  const c = await (transport === 'ws' ? Conn.openWs(port, host) : Conn.open(port, host));
   const timer = setTimeout(() => c.destroy(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
   try {
     const f = await openStream(c, domain);
