@@ -152,6 +152,30 @@ describe('XEP-0198 stream management', () => {
     await waitForPort(stack.edgePorts[1]);
   }, 40_000);
 
+  it('an edge stopped with SIGTERM says system-shutdown and keeps the session resumable on another edge', async () => {
+    const [alice, bob] = await users(2);
+    const [portA, portB] = stack.edgePorts;
+    const a = await login(portB, alice, 'pw', { presence: true });
+    const b = await login(portA, bob, 'pw', { presence: true });
+    const id = await enable(a.c);
+    b.c.send(`<message to='${a.jid}' type='chat'><body>1</body></message>`);
+    expect(bodies(await drain(a.c))).toEqual(['1']);
+    const edgeB = stack.edges[1];
+    const stopped = edgeB.stop('SIGTERM');
+    const bye = await a.c.until((el) => el.name === 'stream:error', 10_000);
+    expect(bye.getChild('system-shutdown')).toBeDefined();
+    await stopped;
+    b.c.send(`<message to='${a.jid}' type='chat'><body>2</body></message>`);
+    const c = await authOnly(portA, alice);
+    c.send(`<resume ${SM} previd='${id}' h='0'/>`);
+    expect((await c.until((el) => el.name === 'resumed' || el.name === 'failed', 10_000)).name).toBe('resumed');
+    expect(bodies(await drain(c, 2000))).toEqual(['1', '2']);
+    c.close();
+    b.c.close();
+    stack.restart(edgeB);
+    await waitForPort(stack.edgePorts[1]);
+  }, 40_000);
+
   it('refuses an unknown or another user’s previd, and binding still works after', async () => {
     const [alice, mallory] = await users(2);
     const a = await login(stack.edgePorts[0], alice, 'pw');

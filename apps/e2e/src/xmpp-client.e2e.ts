@@ -70,3 +70,34 @@ describe('@xmpp/client', () => {
     await expect(c.start()).rejects.toThrow(/not-authorized/);
   });
 });
+
+describe('@xmpp/client stream management (XEP-0198)', () => {
+  it('enables stream management by itself, and resumes after its connection drops, receiving what was sent meanwhile once', async () => {
+    const a = xmppjs(edgeA, alice, 'alice-pw', 'phone');
+    const b = xmppjs(edgeB, bob, 'bob-pw');
+    const [aj, bj] = await Promise.all([a.start(), b.start()]);
+    const sm = a.streamManagement as unknown as { enabled: boolean; id: string; on(ev: 'resumed', fn: () => void): void };
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sm.enabled).toBe(true);
+    expect(sm.id).not.toBe('');
+    const got: string[] = [];
+    a.on('stanza', (s: Element) => {
+      if (s.is('message')) got.push(s.getChildText('body') ?? '');
+    });
+    await b.send(xml('message', { to: aj.toString(), type: 'chat' }, xml('body', {}, 'before')));
+    await new Promise((r) => setTimeout(r, 500));
+    const resumed = new Promise<void>((r) => sm.on('resumed', r));
+    // The network goes away under the client (after STARTTLS its socket wraps a TLS socket).
+    const sock = a.socket as unknown as { socket?: { destroy(): void }; destroy?: () => void };
+    if (sock.socket) sock.socket.destroy();
+    else sock.destroy?.();
+    for (const body of ['while away 1', 'while away 2']) await b.send(xml('message', { to: aj.toString(), type: 'chat' }, xml('body', {}, body)));
+    await resumed;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(got).toEqual(['before', 'while away 1', 'while away 2']);
+    // The resumed session still sends.
+    const toBob = nextMessage(b);
+    await a.send(xml('message', { to: bj.toString(), type: 'chat' }, xml('body', {}, 'back')));
+    expect((await toBob).getChildText('body')).toBe('back');
+  });
+});
