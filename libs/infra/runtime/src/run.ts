@@ -1,6 +1,6 @@
 // The life of a service process: validated config, one logger, NATS, metrics,
 // and a graceful shutdown on SIGTERM/SIGINT bounded by SHUTDOWN_TIMEOUT_MS.
-import { ConfigError, type ConfigDefinition, type ConfigOf, type Schema } from '@cx/config';
+import { ConfigError, loadConfig, type ConfigDefinition, type ConfigOf, type Schema } from '@cx/config';
 import { createLogger, type LogLevel, type Logger } from '@cx/log';
 import { connectBus, type Bus } from '@cx/bus';
 import { Readiness, startStatusServer } from './status-server';
@@ -25,7 +25,7 @@ export interface Started {
 
 export function loadConfigOrExit<S extends Schema>(service: string, def: ConfigDefinition<S>): ConfigOf<S> {
   try {
-    return def.load();
+    return loadConfig(def, service);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${service}: ${err.message}\n`);

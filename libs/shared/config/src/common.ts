@@ -1,7 +1,13 @@
 // Settings every service reads.
 import { int, oneOf, str } from './define';
 
+/** Read from the environment only: the YAML file with the other settings (config-file.ts). */
+export const configFileSetting = {
+  CONFIG_FILE: str('', 'YAML file of settings (shared ones at the top, an app\'s own under edge:, auth:, session:, router:, xmppctl:); environment variables override it'),
+};
+
 export const commonSettings = {
+  ...configFileSetting,
   XMPP_DOMAIN: str('localhost', 'The XMPP domain this server hosts'),
   NATS_URL: str('nats://127.0.0.1:4222', 'NATS server URL(s), comma-separated'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info', 'Log level; debug logs every XML stanza on every stream'),

@@ -58,19 +58,27 @@ export function list(def: string[] | undefined, description: string): Setting<st
 export type Schema = Record<string, Setting<unknown>>;
 export type ConfigOf<S extends Schema> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 
+/** Values from a config file (CONFIG_FILE), overridden by the environment. */
+export interface FileValues {
+  values: ReadonlyMap<string, { raw: string; where: string }>;
+  problems: readonly string[];
+}
+
 export interface ConfigDefinition<S extends Schema> {
   readonly schema: S;
-  load(env?: Record<string, string | undefined>): ConfigOf<S>;
+  load(env?: Record<string, string | undefined>, file?: FileValues): ConfigOf<S>;
 }
 
 export function defineConfig<S extends Schema>(schema: S): ConfigDefinition<S> {
   return {
     schema,
-    load(env = process.env) {
+    load(env = process.env, file) {
       const out: Record<string, unknown> = {};
-      const problems: string[] = [];
+      const problems: string[] = [...(file?.problems ?? [])];
       for (const [key, s] of Object.entries(schema)) {
-        const raw = env[key];
+        const fromEnv = env[key] !== undefined && env[key] !== '';
+        const fromFile = fromEnv ? undefined : file?.values.get(key);
+        const raw = fromEnv ? env[key] : fromFile?.raw;
         if (raw === undefined || raw === '') {
           if (s.default === undefined) problems.push(`${key}: required (${s.description})`);
           else out[key] = s.default;
@@ -79,7 +87,7 @@ export function defineConfig<S extends Schema>(schema: S): ConfigDefinition<S> {
         try {
           out[key] = s.parse(raw);
         } catch (err) {
-          problems.push(`${key}: ${(err as Error).message}`);
+          problems.push(`${key}: ${(err as Error).message}${fromFile ? ` (in ${fromFile.where})` : ''}`);
         }
       }
       if (problems.length) throw new ConfigError(problems);

@@ -1,3 +1,4 @@
 export { bool, ConfigError, defineConfig, extend, int, list, oneOf, str } from './define';
-export type { ConfigDefinition, ConfigOf, Schema, Setting } from './define';
-export { commonSettings, grpcServerSettings } from './common';
+export type { ConfigDefinition, ConfigOf, FileValues, Schema, Setting } from './define';
+export { commonSettings, configFileSetting, grpcServerSettings } from './common';
+export { appSections, fileSettings, loadConfig, readConfigFile, sharedSettingNames } from './config-file';
