@@ -55,6 +55,20 @@ class WsClient {
 }
 
 const OPEN = `<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>`;
+const SM = "xmlns='urn:xmpp:sm:3'";
+
+/** A WebSocket stream up to the restarted stream's features (PLAIN login). */
+async function wsAuthed(port: number, name: string): Promise<{ c: WsClient; features: Element }> {
+  const c = await WsClient.open(port);
+  c.send(OPEN);
+  await c.element();
+  await c.element();
+  c.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${name}\0pw`).toString('base64')}</auth>`);
+  expect((await c.element()).name).toBe('success');
+  c.send(OPEN);
+  await c.element();
+  return { c, features: await c.element() };
+}
 
 describe('WebSocket (RFC 7395)', () => {
   it('is discoverable through host-meta (XEP-0156)', async () => {
@@ -108,5 +122,30 @@ describe('WebSocket (RFC 7395)', () => {
     const err = await c.until((el) => el.name === 'stream:error');
     expect(err.getChild('not-well-formed')).toBeDefined();
     expect((await c.element()).name).toBe('close');
+  });
+
+  it('stream management (XEP-0198) works the same: a dropped WebSocket is resumed with what arrived meanwhile', async () => {
+    const u = await t.account('wssm');
+    const peer = await t.account('tcp');
+    const p = await t.login(edgeB, peer.name);
+    const first = await wsAuthed(wsA, u.name);
+    expect(first.features.getChild('sm', 'urn:xmpp:sm:3')).toBeDefined();
+    first.c.send(`<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`);
+    const jid = (await first.c.element()).getChild('bind')?.getChildText('jid') as string;
+    first.c.send(`<enable ${SM} resume='true'/>`);
+    const id = (await first.c.until((el) => el.name === 'enabled')).attrs.id;
+    p.c.send(`<message to='${jid}' type='chat'><body>one</body></message>`);
+    expect((await first.c.until((el) => el.name === 'message')).getChildText('body')).toBe('one');
+    first.c.send(`<a ${SM} h='1'/>`);
+    await new Promise((r) => setTimeout(r, 300));
+    first.c.ws.terminate();
+    await new Promise((r) => setTimeout(r, 300));
+    p.c.send(`<message to='${jid}' type='chat'><body>two</body></message>`);
+    const second = await wsAuthed(wsA, u.name);
+    second.c.send(`<resume ${SM} previd='${id}' h='1'/>`);
+    expect((await second.c.until((el) => el.name === 'resumed' || el.name === 'failed')).name).toBe('resumed');
+    const next = await second.c.until((el) => el.name === 'message');
+    expect(next.getChildText('body')).toBe('two');
+    expect(next.attrs.xmlns).toBe('jabber:client');
   });
 });
