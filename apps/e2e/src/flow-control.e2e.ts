@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { freePort, startApp, startStack, waitForPort, type Proc, type Stack } from '@cx/stack';
 import { login, register, uniqueName, type RawClient } from '@cx/testing';
 import type { Element } from '@cx/xmpp-core';
@@ -98,6 +99,32 @@ describe('traffic shaper (SHAPER_BYTES_PER_SEC)', () => {
     expect(await metric(shaped.metrics, 'xmpp_edge_shaper_pauses_total')).toBeGreaterThan(0);
     flooder.c.close();
     other.c.close();
+  });
+
+  it('holds a flood over WebSocket (RFC 7395) the same way', async () => {
+    const wsPort = await freePort();
+    await edge({ SHAPER_BYTES_PER_SEC: '20000', SHAPER_BURST_BYTES: '4096', WS_PORT: String(wsPort) });
+    await waitForPort(wsPort, 30000);
+    const ws = new WebSocket(`ws://127.0.0.1:${wsPort}/xmpp-websocket`, 'xmpp');
+    const answers: number[] = [];
+    ws.on('message', (d) => {
+      const id = /id=["']r(\d+)["']/.exec(d.toString())?.[1];
+      if (id !== undefined) answers.push(Number(id));
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>`);
+    // 30 × ~2 KB requests for the registration form (XEP-0077), then one more
+    // behind them: what was read is handled, the next read waits for the debt
+    // (about 3 s at 20 kB/s after a 4 KB burst).
+    const request = (i: number, pad = '') => ws.send(`<iq xmlns='jabber:client' type='get' id='r${i}' pad='${pad}'><query xmlns='jabber:iq:register'/></iq>`);
+    const t0 = Date.now();
+    for (let i = 0; i < 30; i++) request(i, 'z'.repeat(2000));
+    await new Promise((r) => setTimeout(r, 100));
+    request(30);
+    await expect.poll(() => answers.length, { timeout: 20000, interval: 50 }).toBe(31);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
+    expect(answers).toEqual(Array.from({ length: 31 }, (_, i) => i));
+    ws.terminate();
   });
 
   it('does not slow the same flood on an edge without it', async () => {

@@ -41,6 +41,17 @@ describe('FlowControl', () => {
     expect(f.paused).toBe(false);
   });
 
+  it('keeps reading paused until what arrived during the pause is paid for too', async () => {
+    const f = flow(10_000, 1000, 0) as FlowControl;
+    const w = new Wire();
+    f.received(1500, w); // 500 B over: 50 ms
+    f.received(2000, w); // read before the pause took effect: 200 ms more
+    await new Promise((r) => setTimeout(r, 120));
+    expect(w.resumed).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(w.resumed).toBe(1);
+  });
+
   it('reports an overflow of unread output once', () => {
     const f = flow(0, 0, 1024) as FlowControl;
     const w = new Wire();

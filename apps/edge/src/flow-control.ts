@@ -72,9 +72,17 @@ export class FlowControl {
   private pause(ms: number, wire: FlowWire): void {
     wire.pause?.();
     pauses.inc();
+    this.wait(ms, wire);
+  }
+
+  /** One timer per paused connection; none for a connection within its rate. */
+  private wait(ms: number, wire: FlowWire): void {
     pausedSeconds.inc(ms / 1000);
-    // One timer per paused connection; none for a connection within its rate.
     this.timer = setTimeout(() => {
+      // What was already read when the pause began (the rest of a socket read,
+      // the frames a WebSocket had parsed) added to the debt: wait for it too.
+      const more = this.bucket?.take(0) ?? 0;
+      if (more > 0) return this.wait(more, wire);
       this.timer = undefined;
       if (!wire.destroyed) wire.resume?.();
     }, ms);
