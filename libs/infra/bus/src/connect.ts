@@ -3,6 +3,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import type { Logger } from '@cx/log';
+import { countStatus, natsConnected } from './metrics';
 
 export interface Bus {
   readonly nc: NatsConnection;
@@ -44,6 +45,7 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
   const listeners: Array<(c: boolean) => void> = [];
   void (async () => {
     for await (const s of conn.status()) {
+      countStatus(s.type);
       if (s.type === 'disconnect') log.warn({ server: s.server }, 'NATS disconnected');
       if (s.type === 'reconnect') log.info({ server: s.server }, 'NATS reconnected');
       const connected = s.type === 'disconnect' ? false : s.type === 'reconnect' ? true : undefined;
@@ -51,6 +53,7 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
     }
   })();
   const kvm = new Kvm(conn);
+  natsConnected.set(1);
   log.info({ servers }, 'connected to NATS');
   return {
     nc: conn,

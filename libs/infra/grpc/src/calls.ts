@@ -4,6 +4,7 @@
 import { status, type Metadata, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from '@cx/log';
 import { waitingMetadata } from './client';
+import { countServerError } from './metrics';
 
 export function unary<Req, Res>(log: Logger, fn: (req: Req) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>): void => {
@@ -11,6 +12,7 @@ export function unary<Req, Res>(log: Logger, fn: (req: Req) => Promise<Res>) {
       (res) => cb(null, res),
       (err: Error) => {
         log.error({ err }, 'call failed');
+        countServerError(call.getPath());
         cb({ code: status.UNAVAILABLE, details: err.message });
       },
     );

@@ -1,7 +1,8 @@
 // Client channel options shared by every gRPC client: keepalive so a dead peer
 // is noticed, and round-robin over every address a DNS name returns (a headless
 // Kubernetes Service), so long-lived streams spread over replicas.
-import { credentials, Metadata, type ChannelOptions, type Client } from '@grpc/grpc-js';
+import { credentials, Metadata, type ChannelOptions, type Client, type ClientOptions } from '@grpc/grpc-js';
+import { errorCounter } from './metrics';
 
 export const channelOptions: ChannelOptions = {
   'grpc.keepalive_time_ms': 20_000,
@@ -14,10 +15,10 @@ export const channelOptions: ChannelOptions = {
   'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
 };
 
-type ClientCtor<C extends Client> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: ChannelOptions) => C;
+type ClientCtor<C extends Client> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: ChannelOptions & ClientOptions) => C;
 
-export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string, options: ChannelOptions = {}): C {
-  return new Ctor(address, credentials.createInsecure(), { ...channelOptions, ...options });
+export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string, options: ChannelOptions & ClientOptions = {}): C {
+  return new Ctor(address, credentials.createInsecure(), { ...channelOptions, ...options, interceptors: [errorCounter, ...(options.interceptors ?? [])] });
 }
 
 /** Resolve when the channel is connected, or reject after timeoutMs. */
