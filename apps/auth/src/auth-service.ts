@@ -9,6 +9,7 @@ import { prepareLocal } from '@cx/xmpp-core';
 import type { AuthConfig } from './config';
 import type { AccountFailures } from './auth-failures';
 import { handleExchangeStream } from './sasl-exchanges';
+import { countLogin } from './login-metrics';
 
 /** The store, with usernames prepared (RFC 7622 localpart) before every lookup. */
 function preparedSource(store: AccountStore, ctx: LoginContext): CredentialSource {
@@ -44,7 +45,7 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
 
   return {
     listMechanisms: unary(async () => ({ mechanisms })),
-    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, sourceFor: (s) => (s.secure ? secureSource : source), log, streams, failures }),
+    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, sourceFor: (s) => (s.secure ? secureSource : source), log, streams, failures, onResult: countLogin }),
     getRegistrationInfo: unary(async () => ({ open: config.REGISTRATION_OPEN && store.writable, instructions: config.REGISTRATION_INSTRUCTIONS })),
     register: unary(async (req: authv1.RegisterRequest) => {
       if (!req.admin && !config.REGISTRATION_OPEN) return fail('not-allowed', 'registration is closed');
