@@ -1,5 +1,4 @@
 // Composition root of the router service.
-import { Counter } from 'prom-client';
 import { call, createClient, OpenStreams, startGrpcServer } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
 import { authv1, eventsv1, routerv1, sessionv1 } from '@cx/proto';
@@ -21,8 +20,7 @@ import { Blocking } from './im/blocking';
 import { LastActivity } from './im/last-activity';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
-
-const routedTotal = new Counter({ name: 'xmpp_router_stanzas_routed_total', help: 'Stanzas routed' });
+import { countRouted } from './metrics';
 
 main(() =>
   runService('router', routerConfig, async ({ config, log, bus }) => {
@@ -69,7 +67,7 @@ main(() =>
       streams,
       host: config.GRPC_HOST,
       port: config.ROUTER_GRPC_PORT,
-      services: [[routerv1.RouterServiceService, routerService(router, log, streams, (n) => routedTotal.inc(n), (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h)) as never]],
+      services: [[routerv1.RouterServiceService, routerService(router, log, streams, countRouted, (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h)) as never]],
     });
     grpc.setServing(true);
     bus.onConnectivity(grpc.setServing);

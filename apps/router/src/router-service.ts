@@ -1,6 +1,7 @@
 // RouterService.Route: one long-lived client stream per edge. Batches are
 // routed strictly in order (a stanza that must wait holds the ones behind it),
 // and the stream is paused while too much is queued, pushing back on the edge.
+import { performance } from 'node:perf_hooks';
 import { Metadata, type ServerReadableStream, type sendUnaryData } from '@grpc/grpc-js';
 import { StreamWork, type OpenStreams } from '@cx/grpc';
 import type { Logger } from '@cx/log';
@@ -16,7 +17,7 @@ function smCounts(batch: routerv1.StanzaBatch): Map<string, number> | undefined 
   return m;
 }
 
-export function routerService(router: Router, log: Logger, streams: OpenStreams, onRouted: (n: number) => void, inAck: (edgeId: string, connectionId: string, h: number) => void): routerv1.RouterServiceServer {
+export function routerService(router: Router, log: Logger, streams: OpenStreams, onRouted: (kind: number, receivedAt: number) => void, inAck: (edgeId: string, connectionId: string, h: number) => void): routerv1.RouterServiceServer {
   return {
     route(call: ServerReadableStream<routerv1.StanzaBatch, routerv1.RouteSummary>, cb: sendUnaryData<routerv1.RouteSummary>) {
       // Headers at once: the edge's call is then committed and keeps no copy of what it sent.
@@ -33,7 +34,7 @@ export function routerService(router: Router, log: Logger, streams: OpenStreams,
       };
       // On shutdown: route what was received, then end the call; the edge opens a new one elsewhere.
       const work = new StreamWork(streams, finish);
-      const process = async (batch: routerv1.StanzaBatch) => {
+      const process = async (batch: routerv1.StanzaBatch, receivedAt: number) => {
         for (const s of batch.stanzas) {
           try {
             const p = router.route(s, batch.edgeId);
@@ -41,15 +42,16 @@ export function routerService(router: Router, log: Logger, streams: OpenStreams,
           } catch (err) {
             log.error({ err, to: s.to }, 'routing failed');
           }
+          onRouted(s.kind, receivedAt);
         }
         routed += batch.stanzas.length;
-        onRouted(batch.stanzas.length);
         const counts = smCounts(batch);
         if (counts) for (const [connectionId, h] of counts) inAck(batch.edgeId, connectionId, h);
       };
       call.on('data', (batch: routerv1.StanzaBatch) => {
         if (++queued >= HIGH_WATER) call.pause();
-        chain = work.run(chain.then(() => process(batch))).finally(() => {
+        const receivedAt = performance.now();
+        chain = work.run(chain.then(() => process(batch, receivedAt))).finally(() => {
           if (--queued < HIGH_WATER / 2) call.resume();
         });
       });
