@@ -16,6 +16,8 @@ import type { Element, StreamErrorCondition } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
 import type { EdgeServices } from './services';
 import type { SmSession } from './sm/sm-session';
+import { spanTraceparent, tracingOn } from '@cx/tracing';
+import { stanzaSpan } from './tracing';
 
 const KIND = { message: 1, presence: 2, iq: 3 } as const;
 /** Ways a stream can end after which a stream-managed session waits to be resumed (XEP-0198 §5). */
@@ -270,6 +272,7 @@ export class Connection {
     const kind = KIND[el.name as keyof typeof KIND];
     const xml = el.toString();
     if (this.debug) this.log.debug({ conn: this.id, xml }, 'route');
+    const span = tracingOn() ? stanzaSpan(el, this.id) : undefined;
     this.svc.route(this.id, {
       kind,
       from: this.state.jid as string,
@@ -280,7 +283,8 @@ export class Connection {
       connectionId: this.id,
       undeliverable: false,
       smIn: this.sm?.inCount ?? 0,
-    });
+      traceparent: span ? spanTraceparent(span) : '',
+    }, span);
   }
 
   /** A stanza we generate (a ping, an error): with stream management it goes through the stream to be counted. */

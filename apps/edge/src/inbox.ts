@@ -7,6 +7,7 @@ import { edgev1, routerv1 } from '@cx/proto';
 import { parseElement } from '@cx/xml-stream';
 import type { StreamErrorCondition } from '@cx/xmpp-core';
 import type { Connection } from './connection';
+import { deliverySpan } from './tracing';
 
 export interface InboxDeps {
   bus: Bus;
@@ -28,7 +29,10 @@ export function startInbox(d: InboxDeps): () => void {
       }
       for (const del of m.deliveries) {
         const c = d.connections.get(del.connectionId);
-        if (c && c.established && (del.kind === 0 || c.jid === del.to)) c.deliver(del.xml, del.kind);
+        if (c && c.established && (del.kind === 0 || c.jid === del.to)) {
+          if (del.traceparent) deliverySpan(del.traceparent, del.kind, del.connectionId, () => c.deliver(del.xml, del.kind));
+          else c.deliver(del.xml, del.kind);
+        }
         else if (del.kind !== 0) undeliverable(del, d);
       }
     },
@@ -41,6 +45,6 @@ function undeliverable(del: edgev1.Delivery, d: InboxDeps): void {
   if ('error' in el || !el.attrs.from) return;
   d.bounce({
     kind: del.kind, from: el.attrs.from, to: del.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '',
-    xml: Buffer.from(del.xml), connectionId: del.connectionId, undeliverable: true, smIn: 0,
+    xml: Buffer.from(del.xml), connectionId: del.connectionId, undeliverable: true, smIn: 0, traceparent: del.traceparent,
   });
 }

@@ -5,6 +5,7 @@ import type { ClientWritableStream } from '@grpc/grpc-js';
 import type { Logger } from '@cx/log';
 import { routerv1 } from '@cx/proto';
 import { waitingMetadata } from '@cx/grpc';
+import type { Span } from '@cx/tracing';
 
 type Stream = ClientWritableStream<routerv1.StanzaBatch>;
 
@@ -14,6 +15,8 @@ export class RouterLink {
   private readonly blocked: boolean[];
   private scheduled = false;
   private closed = false;
+  /** Spans of traced stanzas queued this turn, ended when they are written. */
+  private spans: Span[] = [];
   sent = 0;
 
   constructor(private readonly client: routerv1.RouterServiceClient, private readonly edgeId: string, size: number, private readonly log: Logger) {
@@ -38,8 +41,9 @@ export class RouterLink {
     return s;
   }
 
-  send(slotKey: number, stanza: routerv1.Stanza): void {
+  send(slotKey: number, stanza: routerv1.Stanza, span?: Span): void {
     this.queues[slotKey % this.queues.length].push(stanza);
+    if (span) this.spans.push(span);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -49,6 +53,12 @@ export class RouterLink {
   flush(): void {
     this.scheduled = false;
     for (let i = 0; i < this.queues.length; i++) this.flushSlot(i);
+    if (this.spans.length) this.endSpans();
+  }
+
+  private endSpans(): void {
+    for (const s of this.spans) s.end();
+    this.spans = [];
   }
 
   private flushSlot(slot: number): void {

@@ -9,6 +9,7 @@ import type { RouterLink } from './router-link';
 import type { SaslLink } from './sasl-link';
 import type { SessionLink } from './session-link';
 import type { StreamManager } from './sm/stream-manager';
+import { inNewTrace, SpanKind, type Span } from '@cx/tracing';
 
 export interface AccountOutcome {
   ok: boolean;
@@ -22,7 +23,8 @@ export interface EdgeServices {
   sasl: SaslLink;
   bind(username: string, resource: string, connectionId: string): Promise<{ jid?: string; condition?: string }>;
   account(op: AccountOp, username?: string, password?: string): Promise<AccountOutcome>;
-  route(connectionId: string, stanza: routerv1.Stanza): void;
+  /** span: the stanza's trace (ended once the stanza is on its way to the router). */
+  route(connectionId: string, stanza: routerv1.Stanza, span?: Span): void;
   ended(conn: Connection, jid: string | undefined): void;
   /** End a session whose connection is already gone (after its SM state was saved). */
   unbind(connectionId: string, jid: string): void;
@@ -66,7 +68,8 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
       return { condition: res?.value ?? 'internal-server-error' };
     },
     account(op, username, password) {
-      const p = (() => {
+      // A trace of its own (when sampled): the call's metadata carries it to auth.
+      const p = inNewTrace(`edge account ${op}`, SpanKind.CLIENT, undefined, () => {
         switch (op) {
           case 'form':
             return call(auth.getRegistrationInfo.bind(auth), { domain }).then((r) => ({ ok: true, open: r.open, instructions: r.instructions }));
@@ -77,11 +80,11 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
           case 'remove':
             return call(auth.unregister.bind(auth), { domain, username: username ?? '' }).then(accountResult);
         }
-      })();
+      });
       return p.catch(failed);
     },
-    route(connectionId, stanza) {
-      d.router.send(slots.get(connectionId) ?? 0, stanza);
+    route(connectionId, stanza, span) {
+      d.router.send(slots.get(connectionId) ?? 0, stanza, span);
     },
     ended(conn, jid) {
       slots.delete(conn.id);

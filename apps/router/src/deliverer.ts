@@ -9,6 +9,7 @@
 import { subjects, type NatsConnection } from '@cx/bus';
 import { edgev1 } from '@cx/proto';
 import { smSubject } from '@cx/sm';
+import { activeTraceparent } from '@cx/tracing';
 
 const MAX_BATCH_BYTES = 256 * 1024;
 
@@ -39,7 +40,7 @@ export class Deliverer {
 
   deliver(edgeId: string, connectionId: string, to: string, xml: Uint8Array, kind: number, sm = false): void {
     const p = this.batch(edgeId, sm);
-    p.deliveries.push({ connectionId, to, xml: xml as Buffer, kind });
+    p.deliveries.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: activeTraceparent() });
     p.bytes += xml.length + to.length + connectionId.length + 8;
     this.delivered++;
     if (p.bytes >= MAX_BATCH_BYTES) this.flushKey(sm ? `s${edgeId}` : edgeId);

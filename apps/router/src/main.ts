@@ -20,6 +20,7 @@ import { Blocking } from './im/blocking';
 import { LastActivity } from './im/last-activity';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
+import { tracePublishOptions } from '@cx/tracing';
 import { countRouted } from './metrics';
 
 main(() =>
@@ -41,7 +42,7 @@ main(() =>
       blocks: (user, other) => blocking.blocks(user, other),
       userExists: (username) => deps.userExists(username),
       presenceChanged: (fullJid, available, priority, stanza) =>
-        bus.nc.publish(subjects.presenceChanged, eventsv1.PresenceChanged.encode({ fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }).finish()),
+        bus.nc.publish(subjects.presenceChanged, eventsv1.PresenceChanged.encode({ fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }).finish(), tracePublishOptions()),
       rosters: await RosterStore.open(bus),
       out,
       updateSession: async (fullJid, connectionId, u) => {

@@ -1,7 +1,7 @@
 // The router's Prometheus metrics: stanzas routed by kind, how long each took
 // from arriving in the router to being routed, and the offline queue.
 import { performance } from 'node:perf_hooks';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { routerv1 } from '@cx/proto';
 
 const routed = new Counter({ name: 'xmpp_router_stanzas_routed_total', help: 'Stanzas from client sessions routed, by kind (message, presence, iq)', labelNames: ['kind'] });
@@ -21,4 +21,35 @@ const latency = new Histogram({
 export function countRouted(kind: number, receivedAt: number): void {
   (byKind.get(kind) ?? otherKind).inc();
   latency.observe((performance.now() - receivedAt) / 1000);
+}
+
+type Totals = { messages: number; users: number };
+let offlineTotals: (() => Promise<Totals>) | undefined;
+let lastTotals: Promise<Totals | undefined> | undefined;
+
+/** One stream info request per scrape (shared by both gauges), given up on after a second (NATS down: the last values stay). */
+async function sampleOffline(): Promise<Totals | undefined> {
+  if (!offlineTotals) return undefined;
+  const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref());
+  return Promise.race([offlineTotals().catch(() => undefined), timeout]);
+}
+
+function offlineGauge(name: string, help: string, pick: (t: Totals) => number): Gauge {
+  return new Gauge({
+    name,
+    help,
+    async collect() {
+      lastTotals ??= sampleOffline().finally(() => setImmediate(() => (lastTotals = undefined)));
+      const t = await lastTotals;
+      if (t) this.set(pick(t));
+    },
+  });
+}
+
+offlineGauge('xmpp_offline_messages', 'Offline messages stored (JetStream stream xmpp_offline), read when scraped; every router replica reports the same queue', (t) => t.messages);
+offlineGauge('xmpp_offline_users', 'Users with offline messages stored, read when scraped; every router replica reports the same queue', (t) => t.users);
+
+/** Where the offline gauges read the queue's totals. */
+export function measureOfflineQueue(totals: () => Promise<Totals>): void {
+  offlineTotals = totals;
 }

@@ -7,6 +7,7 @@ import { StreamWork, type OpenStreams } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import type { routerv1 } from '@cx/proto';
 import type { Router } from './routing';
+import { continueTrace, SpanKind } from '@cx/tracing';
 
 const HIGH_WATER = 64;
 
@@ -15,6 +16,12 @@ function smCounts(batch: routerv1.StanzaBatch): Map<string, number> | undefined 
   let m: Map<string, number> | undefined;
   for (const s of batch.stanzas) if (s.smIn > 0) (m ??= new Map()).set(s.connectionId, Math.max(s.smIn, m.get(s.connectionId) ?? 0));
   return m;
+}
+
+/** Route a traced stanza in a span continuing the edge's trace: deliveries and calls it makes carry it on. */
+function routeTraced(router: Router, s: routerv1.Stanza, edgeId: string): Promise<void> | void {
+  const attributes = { 'xmpp.kind': s.kind, 'xmpp.type': s.type, 'xmpp.edge': edgeId, 'xmpp.undeliverable': s.undeliverable };
+  return continueTrace(s.traceparent, 'router route', SpanKind.CONSUMER, attributes, () => router.route(s, edgeId));
 }
 
 export function routerService(router: Router, log: Logger, streams: OpenStreams, onRouted: (kind: number, receivedAt: number) => void, inAck: (edgeId: string, connectionId: string, h: number) => void): routerv1.RouterServiceServer {
@@ -37,7 +44,7 @@ export function routerService(router: Router, log: Logger, streams: OpenStreams,
       const process = async (batch: routerv1.StanzaBatch, receivedAt: number) => {
         for (const s of batch.stanzas) {
           try {
-            const p = router.route(s, batch.edgeId);
+            const p = s.traceparent ? routeTraced(router, s, batch.edgeId) : router.route(s, batch.edgeId);
             if (p) await p;
           } catch (err) {
             log.error({ err, to: s.to }, 'routing failed');

@@ -19,7 +19,7 @@ function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: s
   const deliverer = { deliver: (edge: string, conn: string, to: string, xml: Uint8Array) => out.push({ edge, conn, to, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
   const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), im: {} as Im });
   const route = async (kind: number, from: string, to: string, type: string, xml: string) => {
-    await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0 }, 'e0');
+    await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '' }, 'e0');
     return out.splice(0);
   };
   return { route };

@@ -5,6 +5,7 @@
 import { subjects, type Bus } from '@cx/bus';
 import type { Logger } from '@cx/log';
 import { eventsv1 } from '@cx/proto';
+import { continueTrace, SpanKind, traceparentFrom } from '@cx/tracing';
 
 export const ROUTER_QUEUE = 'xmpp-router';
 
@@ -14,7 +15,8 @@ export function onSessionEnded(bus: Bus, handle: (ev: eventsv1.SessionEnded) => 
     callback: (err, msg) => {
       if (err) return log.error({ err }, 'session events subscription failed');
       const ev = eventsv1.SessionEnded.decode(msg.data);
-      Promise.resolve(handle(ev)).catch((e) => log.error({ err: e, jid: ev.fullJid }, 'handling an ended session failed'));
+      const tp = traceparentFrom(msg.headers);
+      Promise.resolve(tp ? continueTrace(tp, 'router session-ended', SpanKind.CONSUMER, { 'xmpp.reason': ev.reason }, () => handle(ev)) : handle(ev)).catch((e) => log.error({ err: e, jid: ev.fullJid }, 'handling an ended session failed'));
     },
   });
   return () => sub.unsubscribe();

@@ -22,7 +22,7 @@ export async function rescueUnacked(ev: eventsv1.SessionEnded, store: SmStore, r
   for (const u of unacked) {
     const el = parseElement(Buffer.from(u.xml).toString('utf8'));
     if ('error' in el || !el.attrs.from) continue;
-    route({ kind: u.kind, from: el.attrs.from, to: u.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '', xml: Buffer.from(u.xml), connectionId: state.connectionId, undeliverable: true, smIn: 0 });
+    route({ kind: u.kind, from: el.attrs.from, to: u.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '', xml: Buffer.from(u.xml), connectionId: state.connectionId, undeliverable: true, smIn: 0, traceparent: '' });
   }
 }
 

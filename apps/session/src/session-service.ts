@@ -11,6 +11,7 @@ import { updateUser, type SessionDirectory, type SessionEntry } from '@cx/sessio
 import { jid as makeJid, parseJid, prepareResource } from '@cx/xmpp-core';
 import type { SessionConfig } from './config';
 import { detach, enableSm, resume } from './sm-ops';
+import { tracePublishOptions } from '@cx/tracing';
 
 export interface SessionDeps {
   bus: Bus;
@@ -28,7 +29,7 @@ function newResource(): string {
 
 export function publishEnded(bus: Bus, full: string, s: SessionEntry, reason: string): void {
   const ev = eventsv1.SessionEnded.encode({ fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available, directed: s.directed, smId: s.smId }).finish();
-  bus.nc.publish(subjects.sessionEnded, ev);
+  bus.nc.publish(subjects.sessionEnded, ev, tracePublishOptions());
 }
 
 function kick(bus: Bus, s: SessionEntry, condition: string, text: string): void {

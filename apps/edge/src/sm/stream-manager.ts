@@ -75,7 +75,7 @@ export class StreamManager {
   /** A stanza for a stream-managed connection that did not come through the stream: put it there first. */
   republish(connectionId: string, to: string, xml: Uint8Array, kind: number): void {
     if (this.republishing.length === 0) setImmediate(() => this.flushRepublish());
-    this.republishing.push({ connectionId, to, xml: xml as Buffer, kind });
+    this.republishing.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: '' });
   }
 
   private flushRepublish(): void {

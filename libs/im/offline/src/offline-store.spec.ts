@@ -127,6 +127,16 @@ describe('OfflineStore', () => {
     expect(bodies(await store.take(b))).toEqual(['b0', 'b1']);
   });
 
+  it('totals the whole queue: messages and users with some', async () => {
+    const before = await store.totals();
+    const [a, b] = ['totals-a@localhost', 'totals-b@localhost'];
+    for (const [u, n] of [[a, 2], [b, 1]] as const) for (let i = 0; i < n; i++) await store.store(u, chat(u, `t${i}`), 'localhost');
+    expect(await store.totals()).toEqual({ messages: before.messages + 3, users: before.users + 2 });
+    await store.take(a);
+    await store.take(b);
+    expect(await store.totals()).toEqual(before);
+  });
+
   it('gives each message to exactly one of two routers taking at once, leaving no consumer', async () => {
     const other = await OfflineStore.open(await nats.bus(), { limitPerUser: 100 });
     const user = 'romeo@localhost';

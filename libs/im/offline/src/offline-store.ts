@@ -103,6 +103,12 @@ export class OfflineStore {
     return info.state.subjects?.[subject] ?? 0;
   }
 
+  /** The whole queue: messages stored and users who have some (one stream info request). */
+  async totals(): Promise<{ messages: number; users: number }> {
+    const { state } = await this.jsm.streams.info(OFFLINE_STREAM);
+    return { messages: state.messages, users: state.num_subjects ?? 0 };
+  }
+
   /** Delete one message; never rejects, so a pending delete cannot go unhandled. */
   private async remove(seq: number): Promise<Removal> {
     try {

@@ -4,11 +4,12 @@
 import { status, type Metadata, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from '@cx/log';
 import { waitingMetadata } from './client';
+import { serveTraced, withTrace } from './trace-calls';
 import { countServerError } from './metrics';
 
 export function unary<Req, Res>(log: Logger, fn: (req: Req) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>): void => {
-    fn(call.request).then(
+    serveTraced(call, fn).then(
       (res) => cb(null, res),
       (err: Error) => {
         log.error({ err }, 'call failed');
@@ -23,6 +24,6 @@ type UnaryMethod<Req, Res> = (req: Req, md: Metadata, opts: { deadline: number }
 
 export function call<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs = 10_000): Promise<Res> {
   return new Promise((resolve, reject) =>
-    method(req, waitingMetadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res))),
+    method(req, withTrace(waitingMetadata()), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res))),
   );
 }

@@ -4,8 +4,9 @@ import { ConfigError, loadConfig, type ConfigDefinition, type ConfigOf, type Sch
 import { createLogger, type LogLevel, type Logger } from '@cx/log';
 import { connectBus, type Bus } from '@cx/bus';
 import { Readiness, startStatusServer } from './status-server';
+import { startTracing, type TracingConfig } from '@cx/tracing';
 
-export interface BaseConfig {
+export interface BaseConfig extends TracingConfig {
   NATS_URL: string;
   LOG_LEVEL: LogLevel;
   METRICS_PORT: number;
@@ -42,6 +43,8 @@ export async function runService<S extends Schema>(
 ): Promise<void> {
   const config = loadConfigOrExit(service, def) as ConfigOf<S> & BaseConfig;
   const log = createLogger({ service, level: config.LOG_LEVEL });
+  const tracing = startTracing(service, config);
+  if (tracing) log.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, sampled: config.OTEL_TRACES_SAMPLER_ARG }, 'tracing on');
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   const bus = await connectBus({ servers: config.NATS_URL, name: service, log, replicas: config.NATS_REPLICAS });
   const readiness = new Readiness();
@@ -64,6 +67,7 @@ export async function runService<S extends Schema>(
       await started.stop();
       await bus.close();
       metrics?.close();
+      await tracing?.shutdown();
     } catch (err) {
       log.error({ err }, 'error during shutdown');
     }

@@ -1,5 +1,6 @@
 // Settings every service reads.
 import { int, oneOf, str } from './define';
+import { tracingSettings } from './tracing';
 
 /** Read from the environment only: the YAML file with the other settings (config-file.ts). */
 export const configFileSetting = {
@@ -16,6 +17,7 @@ export const commonSettings = {
   SHUTDOWN_TIMEOUT_MS: int(10000, 'Longest graceful shutdown on SIGTERM before forcing', 0),
   SM_RESUME_TIMEOUT_S: int(300, 'How long a stream-managed session (XEP-0198) waits to be resumed after its connection is lost (edge, session and router must agree)', 1, 86400),
   NATS_REPLICAS: int(1, 'Replicas of the JetStream KV buckets and streams this service creates (3 on a 3-node NATS cluster)', 1, 5),
+  ...tracingSettings,
 };
 
 export const grpcServerSettings = {

@@ -18,6 +18,11 @@ export interface Delivery {
   xml: Buffer;
   /** 1 message, 2 presence, 3 iq (xmpp.router.v1.StanzaKind). */
   kind: number;
+  /**
+   * W3C trace context of the router's span that made this delivery; empty
+   * when not traced. Per delivery, since one NATS message carries a batch.
+   */
+  traceparent: string;
 }
 
 /** Close one client stream with an RFC 6120 §4.9.3 stream error (e.g. conflict). */
@@ -48,7 +53,7 @@ export interface EdgeMessage {
 }
 
 function createBaseDelivery(): Delivery {
-  return { connectionId: "", to: "", xml: Buffer.alloc(0), kind: 0 };
+  return { connectionId: "", to: "", xml: Buffer.alloc(0), kind: 0, traceparent: "" };
 }
 
 export const Delivery: MessageFns<Delivery> = {
@@ -64,6 +69,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     if (message.kind !== 0) {
       writer.uint32(32).uint32(message.kind);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(42).string(message.traceparent);
     }
     return writer;
   },
@@ -113,6 +121,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.kind = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -134,6 +150,7 @@ export const Delivery: MessageFns<Delivery> = {
     message.to = object.to ?? "";
     message.xml = object.xml ?? Buffer.alloc(0);
     message.kind = object.kind ?? 0;
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };

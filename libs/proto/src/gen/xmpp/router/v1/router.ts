@@ -52,6 +52,12 @@ export interface Stanza {
    * (XEP-0198 h); the router acknowledges it once handled (edge.v1.InAck).
    */
   smIn: number;
+  /**
+   * W3C trace context (OpenTelemetry) of the edge's span for this stanza;
+   * empty when the stanza is not traced. A field, not call metadata: the
+   * stream's metadata is sent once for the thousands of stanzas it carries.
+   */
+  traceparent: string;
 }
 
 export interface StanzaBatch {
@@ -74,6 +80,7 @@ function createBaseStanza(): Stanza {
     connectionId: "",
     undeliverable: false,
     smIn: 0,
+    traceparent: "",
   };
 }
 
@@ -105,6 +112,9 @@ export const Stanza: MessageFns<Stanza> = {
     }
     if (message.smIn !== 0) {
       writer.uint32(72).uint64(message.smIn);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(82).string(message.traceparent);
     }
     return writer;
   },
@@ -194,6 +204,14 @@ export const Stanza: MessageFns<Stanza> = {
             message.smIn = longToNumber(reader.uint64());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -220,6 +238,7 @@ export const Stanza: MessageFns<Stanza> = {
     message.connectionId = object.connectionId ?? "";
     message.undeliverable = object.undeliverable ?? false;
     message.smIn = object.smIn ?? 0;
+    message.traceparent = object.traceparent ?? "";
     return message;
   },
 };

@@ -1,0 +1,4 @@
+export { startTracing, type Tracing, type TracingConfig } from './setup';
+export { tracingOn } from './state';
+export { activeTraceparent, continueTrace, inNewTrace, spanTraceparent, startTrace, SpanKind, type Attributes, type Span } from './spans';
+export { tracePublishOptions, traceparentFrom } from './nats';
