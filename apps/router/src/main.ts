@@ -20,8 +20,8 @@ import { Blocking } from './im/blocking';
 import { LastActivity } from './im/last-activity';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
+import { countRouted, measureOfflineQueue } from './metrics';
 import { tracePublishOptions } from '@cx/tracing';
-import { countRouted } from './metrics';
 
 main(() =>
   runService('router', routerConfig, async ({ config, log, bus }) => {
@@ -33,6 +33,7 @@ main(() =>
     const host = new ModuleHost(config.XMPP_DOMAIN, serverModules, deps);
     host.onError = (err, key) => log.error({ err, handler: key }, 'server module failed');
     const offline = await OfflineStore.open(bus, { limitPerUser: config.OFFLINE_LIMIT });
+    measureOfflineQueue(() => offline.totals());
     const out = new Out(directory, deliverer);
     const blocking = await Blocking.open(bus, log);
     const im = new Im({
