@@ -6,10 +6,12 @@ import { SessionDirectory } from '@cx/session-directory';
 import { sessionConfig } from './config';
 import { startEdgeSweeper } from './edge-sweeper';
 import { sessionService } from './session-service';
+import { measureSessions } from './metrics';
 
 main(() =>
   runService('session', sessionConfig, async ({ config, log, bus }) => {
     const directory = await SessionDirectory.open(bus, log);
+    measureSessions(directory);
     const kv = directory.kv;
     const stopSweeper = await startEdgeSweeper(bus, kv, directory, { intervalMs: config.EDGE_SWEEP_INTERVAL_MS, ttlMs: config.EDGE_TTL_MS, resumeTimeoutMs: config.SM_RESUME_TIMEOUT_S * 1000 }, log);
     const streams = new OpenStreams();
