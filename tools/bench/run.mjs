@@ -45,6 +45,8 @@ options:
   --pairs P         message pairs (default 50)
   --window W        in-flight messages per sender (default 10)
   --body-bytes B    extra bytes of padding in each message body (default 0)
+  --sm              messages: every client enables stream management (XEP-0198, resume)
+                    and answers the server's <r/>, so deliveries go through the xmpp_sm stream
   --drain S         max seconds to wait for in-flight messages (or presences) after sending stops (default 5)
   --sessions K      idle sessions (default 1000)
   --idle-wait S     seconds to wait before measuring idle memory (default 5)
@@ -78,7 +80,7 @@ function parseArgs(argv) {
     const eq = a.indexOf('=');
     const key = (eq > 0 ? a.slice(2, eq) : a.slice(2)).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
     if (eq > 0) o[key] = a.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help', 'presence'].includes(key)) o[key] = argv[++i];
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help', 'presence', 'sm'].includes(key)) o[key] = argv[++i];
     else o[key] = true;
   }
   return o;
@@ -106,6 +108,7 @@ const cfg = {
   pairs: num(args.pairs, 50),
   window: num(args.window, 10),
   bodyBytes: num(args.bodyBytes, 0),
+  sm: !!args.sm,
   drain: num(args.drain, 5),
   sessions: num(args.sessions, 1000),
   idleWait: num(args.idleWait, 5),
@@ -383,7 +386,7 @@ async function scenarioLogin(pool, ports) {
 
 async function scenarioMessages(pool, ports) {
   const crossEdge = ports.length > 1;
-  say(`messages: ${cfg.pairs} pairs, window ${cfg.window}/sender, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), ${crossEdge ? 'pairs split across edges ' + ports.slice(0, 2).join('/') : 'one edge ' + ports[0]}`);
+  say(`messages${cfg.sm ? ' (stream management on)' : ''}: ${cfg.pairs} pairs, window ${cfg.window}/sender, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), ${crossEdge ? 'pairs split across edges ' + ports.slice(0, 2).join('/') : 'one edge ' + ports[0]}`);
   const users = Array.from({ length: cfg.pairs * 2 }, (_, i) => userName(i + 1));
   const registration = await register(pool, users, ports);
   const pairs = Array.from({ length: cfg.pairs }, (_, i) => ({
@@ -391,7 +394,7 @@ async function scenarioMessages(pool, ports) {
     b: { user: users[2 * i + 1], port: ports[1 % ports.length] },
   }));
   const t0 = performance.now();
-  const setup = await pool.all('pairsSetup', (w) => ({ pairs: shares(pairs, pool.size)[w] }));
+  const setup = await pool.all('pairsSetup', (w) => ({ pairs: shares(pairs, pool.size)[w], sm: cfg.sm }));
   const ready = setup.reduce((s, r) => s + r.pairs, 0);
   say(`  ${ready} pairs online in ${round((performance.now() - t0) / 1000, 2)} s${ready < cfg.pairs ? ' — failed: ' + JSON.stringify(mergeErrors(setup.map((r) => r.errors))) : ''}`);
   if (ready === 0) throw new Error('no pair came online');

@@ -147,7 +147,7 @@ const handlers = {
   },
 
   /** Log in both users of each pair, with presence; remember partners. */
-  async pairsSetup({ pairs, concurrency = 20 }) {
+  async pairsSetup({ pairs, concurrency = 20, sm = false }) {
     const o = opts({});
     state.peers = [];
     const res = { ok: 0, failed: 0, errors: {} };
@@ -164,6 +164,13 @@ const handlers = {
         const r = await login({ ...o, port: peer.port, user: peer.user, cache, presence: true });
         peer.conn = r.conn;
         peer.jid = r.jid;
+        if (sm) {
+          // XEP-0198: enable, then count every stanza received for the <a/> answers.
+          r.conn.send(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`);
+          await r.conn.until((el) => el.startsWith('<enabled'));
+          peer.sm = true;
+          peer.h = 0;
+        }
         res.ok++;
       } catch (err) {
         res.failed++;
@@ -232,6 +239,13 @@ const handlers = {
       // Elements arriving on p's connection: its partner's messages, or a
       // bounce of p's own message (type error).
       p.conn.onElement = (el) => {
+        if (p.sm) {
+          if (el.startsWith('<r ') || el.startsWith('<r/')) {
+            p.conn.send(`<a xmlns='urn:xmpp:sm:3' h='${p.h}'/>`);
+            return;
+          }
+          if (el.startsWith('<message') || el.startsWith('<iq') || el.startsWith('<presence')) p.h++;
+        }
         if (el.charCodeAt(1) !== 109 || !el.startsWith('<message')) {
           if (el.startsWith('<stream:error') || el === '</stream:stream>') st.streamErrors++;
           return;

@@ -126,7 +126,7 @@ export function stopChild(child, signal = 'SIGTERM', timeoutMs = 8000) {
  * The whole server: NATS, auth, session, router and `edges` edge processes, each
  * on free ports unless given. Resolves when every edge accepts connections.
  */
-export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {}, natsPort, c2sPorts = [], c2sTlsPorts = [], wsPorts: fixedWsPorts = [], grpcPorts = {}, onLine = () => {}, detached = false } = {}) {
+export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {}, natsPort, c2sPorts = [], c2sTlsPorts = [], wsPorts: fixedWsPorts = [], grpcPorts = {}, metrics = false, onLine = () => {}, detached = false } = {}) {
   const nats = await startNats({ dataDir: dataDir ?? join(root, 'var/nats'), port: natsPort, onLine: (l) => onLine('nats', l), detached });
   const authPort = grpcPorts.auth ?? (await freePort());
   const sessionPort = grpcPorts.session ?? (await freePort());
@@ -134,15 +134,19 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
   for (let i = 1; i < routers; i++) routerPorts.push(await freePort());
   const common = { NATS_URL: nats.url, XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'info', ...env };
   const procs = [];
-  const app = (name, e) => {
+  // metrics: each process gets a METRICS_PORT of its own (p.metricsPort; kept on restart).
+  const app = async (name, e) => {
+    const metricsPort = metrics ? await freePort() : undefined;
+    if (metricsPort) e = { ...e, METRICS_PORT: String(metricsPort) };
     const p = startApp(name, { ...common, ...e }, { onLine: (l) => onLine(name, l), detached });
     p.env = { ...common, ...e };
+    p.metricsPort = metricsPort;
     procs.push(p);
     return p;
   };
-  app('auth', { AUTH_GRPC_PORT: String(authPort) });
-  app('session', { SESSION_GRPC_PORT: String(sessionPort) });
-  for (const port of routerPorts) app('router', { ROUTER_GRPC_PORT: String(port), SESSION_ADDR: `127.0.0.1:${sessionPort}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
+  await app('auth', { AUTH_GRPC_PORT: String(authPort) });
+  await app('session', { SESSION_GRPC_PORT: String(sessionPort) });
+  for (const port of routerPorts) await app('router', { ROUTER_GRPC_PORT: String(port), SESSION_ADDR: `127.0.0.1:${sessionPort}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];
   const tlsPorts = [];
@@ -161,7 +165,7 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
     }
     const wsPort = fixedWsPorts[i] ?? (await freePort());
     wsPorts.push(wsPort);
-    edgeProcs.push(app('edge', { ...addrs, ...tlsEnv, WS_PORT: String(wsPort), ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
+    edgeProcs.push(await app('edge', { ...addrs, ...tlsEnv, WS_PORT: String(wsPort), ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
   }
   await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts].map((p) => waitForPort(p, 30000)));
   return {
@@ -178,7 +182,10 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
       const i = procs.indexOf(p);
       const fresh = startApp(p.name, p.env, { onLine: (l) => onLine(p.name, l) });
       fresh.env = p.env;
+      fresh.metricsPort = p.metricsPort;
       procs[i] = fresh;
+      const e = edgeProcs.indexOf(p);
+      if (e >= 0) edgeProcs[e] = fresh;
       return fresh;
     },
     async stop() {

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, login, RawClient, register, uniqueName } from '@cx/testing';
 import type { Element } from '@cx/xmpp-core';
 import { startStack, waitForPort, type Stack } from '@cx/stack';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager, type MsgRequest } from '@nats-io/jetstream';
 
 const SM = "xmlns='urn:xmpp:sm:3'";
 let stack: Stack;
@@ -68,6 +70,30 @@ async function authOnly(port: number, user: string): Promise<RawClient> {
 }
 
 describe('XEP-0198 stream management', () => {
+  it('keeps deliveries in the stream only until they are acknowledged', async () => {
+    const [alice, bob] = await users(2);
+    const a = await login(stack.edgePorts[0], alice, 'pw', { presence: true });
+    const b = await login(stack.edgePorts[0], bob, 'pw');
+    await enable(a.c);
+    for (const n of ['1', '2', '3']) b.c.send(`<message to='${a.jid}' type='chat'><body>${n}</body></message>`);
+    expect(bodies(await drain(a.c))).toEqual(['1', '2', '3']);
+    const nc = await connect({ servers: stack.nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const subject = `xmpp.sm.${stack.edges[0].env.EDGE_ID}`;
+      const first = () => jsm.streams.getMessage('xmpp_sm', { seq: 1, next_by_subj: subject } as unknown as MsgRequest).then((m) => m?.seq ?? 0);
+      expect(await first()).toBeGreaterThan(0);
+      a.c.send(`<a ${SM} h='3'/>`);
+      // The edge purges its subject every 5 s below the first unacknowledged delivery.
+      await new Promise((r) => setTimeout(r, 6000));
+      expect(await first()).toBe(0);
+    } finally {
+      await nc.close();
+    }
+    a.c.close();
+    b.c.close();
+  }, 20_000);
+
   it('is offered after authentication, counts both ways and answers <r/>', async () => {
     const [alice, bob] = await users(2);
     const a = await login(stack.edgePorts[0], alice, 'pw', { presence: true });
@@ -77,12 +103,13 @@ describe('XEP-0198 stream management', () => {
     await a.c.until((el) => el.name === 'iq' && el.attrs.id === 'p1');
     a.c.send(`<r ${SM}/>`);
     expect((await a.c.until((el) => el.name === 'a')).attrs.h).toBe('1');
-    for (let i = 1; i <= 5; i++) b.c.send(`<message to='${a.jid}' type='chat' id='m${i}'><body>${i}</body></message>`);
-    // The server asks for an acknowledgement after five stanzas (the ping result counted too).
+    const numbers = Array.from({ length: 10 }, (_, i) => String(i + 1));
+    for (const n of numbers) b.c.send(`<message to='${a.jid}' type='chat' id='m${n}'><body>${n}</body></message>`);
+    // The server asks for an acknowledgement after ten stanzas (the ping result counted too).
     const got = await drain(a.c);
-    expect(bodies(got)).toEqual(['1', '2', '3', '4', '5']);
+    expect(bodies(got)).toEqual(numbers);
     expect(got.some((e) => e.name === 'r')).toBe(true);
-    a.c.send(`<a ${SM} h='6'/>`);
+    a.c.send(`<a ${SM} h='11'/>`);
     // Acknowledging more than was sent is a stream error.
     a.c.send(`<a ${SM} h='99'/>`);
     await a.c.expectStreamError('undefined-condition');

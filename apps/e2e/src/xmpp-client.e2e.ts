@@ -76,7 +76,7 @@ describe('@xmpp/client stream management (XEP-0198)', () => {
     const a = xmppjs(edgeA, alice, 'alice-pw', 'phone');
     const b = xmppjs(edgeB, bob, 'bob-pw');
     const [aj, bj] = await Promise.all([a.start(), b.start()]);
-    const sm = a.streamManagement as unknown as { enabled: boolean; id: string; on(ev: 'resumed', fn: () => void): void };
+    const sm = (a as unknown as { streamManagement: unknown }).streamManagement as { enabled: boolean; id: string; on(ev: 'resumed', fn: () => void): void };
     await new Promise((r) => setTimeout(r, 300));
     expect(sm.enabled).toBe(true);
     expect(sm.id).not.toBe('');
@@ -88,7 +88,7 @@ describe('@xmpp/client stream management (XEP-0198)', () => {
     await new Promise((r) => setTimeout(r, 500));
     const resumed = new Promise<void>((r) => sm.on('resumed', r));
     // The network goes away under the client (after STARTTLS its socket wraps a TLS socket).
-    const sock = a.socket as unknown as { socket?: { destroy(): void }; destroy?: () => void };
+    const sock = (a as unknown as { socket: unknown }).socket as { socket?: { destroy(): void }; destroy?: () => void };
     if (sock.socket) sock.socket.destroy();
     else sock.destroy?.();
     for (const body of ['while away 1', 'while away 2']) await b.send(xml('message', { to: aj.toString(), type: 'chat' }, xml('body', {}, body)));

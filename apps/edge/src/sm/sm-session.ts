@@ -10,7 +10,7 @@ import type { CsiBuffer } from '../csi-buffer';
 
 const NS_SM = 'urn:xmpp:sm:3';
 /** Ask for an acknowledgement after this many unrequested stanzas. */
-const REQUEST_EVERY = 5;
+const REQUEST_EVERY = 10;
 /** The most unacknowledged stanzas kept; beyond it the client is not reading (or not acking). */
 export const MAX_UNACKED = 10_000;
 
@@ -81,8 +81,10 @@ export class SmSession {
 
   /** A delivery from the stream (seq > 0) or carried over from another edge (seq 0). */
   deliver(u: Unacked): void {
+    // A copy: the delivery is a slice of the router's whole batch, which must not stay in memory until the ack.
+    const data = Buffer.from(u.xml);
+    u = { seq: u.seq, to: u.to, xml: data, kind: u.kind };
     if (this.holding) return void this.held.push(u);
-    const data = Buffer.from(u.xml.buffer, u.xml.byteOffset, u.xml.byteLength);
     if (!this.csi.inactive) return this.emit(data, u);
     this.pendingCsi.set(data, u);
     for (const b of this.csi.offer(data, u.kind)) this.release(b);

@@ -13,6 +13,9 @@ import type { CsiBuffer } from '../csi-buffer';
 
 const smEvents = new Counter({ name: 'xmpp_edge_sm_total', help: 'Stream management (XEP-0198) events', labelNames: ['event'] });
 const SAVE_INTERVAL_MS = 200;
+const PURGE_INTERVAL_MS = 5000;
+/** How long the deliveries of a session that ended or moved away stay readable (the router's rescue, a resumer's tail). */
+const AFTER_END_MS = 60_000;
 
 export interface SmConnection extends SmPort {
   readonly username?: string;
@@ -43,6 +46,10 @@ export class StreamManager {
   private timer?: NodeJS.Timeout;
   private stopReader?: () => Promise<void>;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Sessions no longer live here whose deliveries may still be read: the lowest sequence each needs, until when. */
+  private readonly pins = new Map<string, { seq: number; untilMs: number }>();
+  private purged = 0;
+  private purgeTimer?: NodeJS.Timeout;
 
   constructor(private readonly store: SmStore, private readonly session: SessionLink, private readonly o: SmOptions, private readonly log: Logger) {}
 
@@ -51,6 +58,8 @@ export class StreamManager {
     this.stopReader = await followEdge(this.store, this.o.edgeId, (m) => this.onStream(m));
     this.timer = setInterval(() => this.saveDirty(), SAVE_INTERVAL_MS);
     this.timer.unref();
+    this.purgeTimer = setInterval(() => void this.purge(), PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
   }
 
   private onStream({ seq, msg }: SmMessage): void {
@@ -159,6 +168,7 @@ export class StreamManager {
     const s = this.sessions.get(conn.id);
     if (!s) return;
     this.sessions.delete(conn.id);
+    this.pin(s.sm, s.sm.maxResumeS * 1000 + AFTER_END_MS);
     await this.save(conn.id, s.sm);
     const untilMs = Date.now() + s.sm.maxResumeS * 1000;
     await this.session.detach({ fullJid: s.sm.jid, connectionId: conn.id, untilMs }).catch((err: Error) => this.log.warn({ err: err.message, jid: s.sm.jid }, 'detach failed'));
@@ -170,11 +180,14 @@ export class StreamManager {
     const s = this.sessions.get(conn.id);
     if (!s) return;
     this.sessions.delete(conn.id);
+    this.pin(s.sm, AFTER_END_MS);
     await this.save(conn.id, s.sm);
   }
 
   /** Drop a connection that was resumed elsewhere: the new holder owns the state now. */
   forget(conn: SmConnection): void {
+    const s = this.sessions.get(conn.id);
+    if (s) this.pin(s.sm, this.o.handoverGraceMs + AFTER_END_MS);
     this.sessions.delete(conn.id);
     this.dirty.delete(conn.id);
   }
@@ -220,9 +233,36 @@ export class StreamManager {
     return p;
   }
 
+  /** Keep what a session that left this edge may still need, for a while. */
+  private pin(sm: SmSession, forMs: number): void {
+    this.pins.set(sm.id, { seq: sm.outbox.ackedSeq + 1, untilMs: Date.now() + forMs });
+  }
+
+  /**
+   * The stream keeps this edge's deliveries only while a session may need
+   * them: below the first unacknowledged delivery of every live session and
+   * of every session that left recently, they go. (An edge that died leaves
+   * its subject to the stream's max age.)
+   */
+  private async purge(): Promise<void> {
+    const now = Date.now();
+    let below = this.lastSeq + 1;
+    for (const { sm } of this.sessions.values()) below = Math.min(below, sm.outbox.ackedSeq + 1);
+    for (const [id, p] of this.pins) {
+      if (p.untilMs < now) this.pins.delete(id);
+      else below = Math.min(below, p.seq);
+    }
+    if (below <= this.purged + 1) return;
+    await this.store.purgeBelow(this.o.edgeId, below).then(
+      () => void (this.purged = below - 1),
+      (err: Error) => this.log.warn({ err: err.message }, 'purging the stream management stream failed'),
+    );
+  }
+
   /** Shutdown: every save and detach settled. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.purgeTimer);
     this.flushRepublish();
     await Promise.allSettled([...this.pending]);
     await Promise.allSettled([...this.saving.values()]);

@@ -71,6 +71,11 @@ export class SmStore {
     await this.kv.delete(smId).catch(() => undefined);
   }
 
+  /** Drop an edge's messages below `seq`: nothing before it is needed by any session any more. */
+  async purgeBelow(edgeId: string, seq: number): Promise<void> {
+    await this.jsm.streams.purge(SM_STREAM, { filter: smSubject(edgeId), seq });
+  }
+
   /** The sequence of the newest message on an edge's subject (0: none). */
   async lastSeq(edgeId: string): Promise<number> {
     const m = await this.jsm.streams.getMessage(SM_STREAM, { last_by_subj: smSubject(edgeId) } as MsgRequest);
