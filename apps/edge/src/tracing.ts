@@ -1,14 +1,14 @@
 // The edge's spans (OpenTelemetry, when OTEL_TRACES_EXPORTER=otlp): it starts
 // the trace of each client stanza it routes (when sampled), and continues the
 // router's trace when it writes a delivery to its client. Attributes name the
-// stanza kind, type and connection, never JIDs or content.
+// stanza kind, type, id and connection, never JIDs or content.
 import { continueTrace, SpanKind, startTrace, type Span } from '@cx/tracing';
 import type { Element } from '@cx/xmpp-core';
 
 /** The span of a client stanza on its way to the router; undefined when not sampled. Call only when tracingOn(). */
 export function stanzaSpan(el: Element, connectionId: string): Span | undefined {
   return startTrace(`edge route ${el.name}`, SpanKind.PRODUCER, {
-    'xmpp.stanza': el.name, 'xmpp.type': el.attrs.type ?? '', 'xmpp.connection': connectionId,
+    'xmpp.stanza': el.name, 'xmpp.type': el.attrs.type ?? '', 'xmpp.id': el.attrs.id ?? '', 'xmpp.connection': connectionId,
   });
 }
 
