@@ -1,7 +1,7 @@
 // Types for stack.mjs (the harness that starts NATS and the services).
 import type { ChildProcess } from 'node:child_process';
 
-export interface Proc { name: string; child: ChildProcess; env: Record<string, string>; stop(signal?: string): Promise<void> }
+export interface Proc { name: string; child: ChildProcess; env: Record<string, string>; /** With startStack({ metrics: true }). */ metricsPort?: number; stop(signal?: string): Promise<void> }
 export interface Stack {
   nats: { port: number; url: string; child: ChildProcess; stop(): Promise<void> };
   edgePorts: number[];
@@ -29,6 +29,8 @@ export function startStack(o?: {
   c2sTlsPorts?: number[];
   wsPorts?: number[];
   grpcPorts?: { auth?: number; session?: number; router?: number };
+  /** Give every process a METRICS_PORT of its own (Proc.metricsPort). */
+  metrics?: boolean;
   detached?: boolean;
   onLine?: (name: string, line: string) => void;
 }): Promise<Stack>;
