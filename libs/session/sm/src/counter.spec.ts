@@ -18,6 +18,11 @@ describe('XEP-0198 counters', () => {
     expect(newlyAcked(6, 3, 5)).toBeUndefined();
   });
 
+  it('takes an h behind the last acknowledgement as acknowledging nothing new', () => {
+    expect(newlyAcked(2, 3, 5)).toBe(0);
+    expect(newlyAcked(WRAP - 1, 1, 5)).toBe(0); // just behind, across the wrap
+  });
+
   it('wraps around at 2^32 (§4: the counter returns to zero)', () => {
     const acked = WRAP - 2;
     const sent = WRAP + 3;

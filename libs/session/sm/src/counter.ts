@@ -18,9 +18,11 @@ export function parseH(s: string | undefined): number | undefined {
 /**
  * How many stanzas beyond `acked` the client's wrapped `h` acknowledges, given
  * that `sent` stanzas were sent in all (unwrapped); undefined if h claims
- * more than was sent.
+ * more than was sent, 0 if h is behind the last acknowledgement.
  */
 export function newlyAcked(h: number, acked: number, sent: number): number | undefined {
   const delta = (h - wrapped(acked) + WRAP) % WRAP;
+  // An h behind the last one (a late or repeated <a/>) acknowledges nothing new.
+  if (delta > WRAP / 2) return 0;
   return acked + delta <= sent ? delta : undefined;
 }

@@ -116,7 +116,8 @@ export class SmStore {
 /** The ordered consumer an edge reads its own subject with, from the next message on. */
 export async function followEdge(store: SmStore, edgeId: string, each: (m: SmMessage) => void): Promise<() => Promise<void>> {
   const consumer = await store.js.consumers.get(SM_STREAM, { filter_subjects: smSubject(edgeId), deliver_policy: DeliverPolicy.New });
-  const messages = await consumer.consume({ max_messages: 1024 });
+  // Each message is a router's batch (up to 256 KiB): keep the read-ahead small.
+  const messages = await consumer.consume({ max_messages: 128 });
   void (async () => {
     for await (const m of messages) each({ seq: m.seq, msg: edgev1.EdgeMessage.decode(m.data) });
   })();
