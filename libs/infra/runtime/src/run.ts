@@ -43,7 +43,7 @@ export async function runService<S extends Schema>(
 ): Promise<void> {
   const config = loadConfigOrExit(service, def) as ConfigOf<S> & BaseConfig;
   const log = createLogger({ service, level: config.LOG_LEVEL });
-  const tracing = startTracing(service, config);
+  const tracing = await startTracing(service, config);
   if (tracing) log.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, sampled: config.OTEL_TRACES_SAMPLER_ARG }, 'tracing on');
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   const bus = await connectBus({ servers: config.NATS_URL, name: service, log, replicas: config.NATS_REPLICAS });

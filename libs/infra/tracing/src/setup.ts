@@ -1,7 +1,7 @@
 // Turning tracing on: one tracer provider per process (OTLP/HTTP JSON export in
 // batches), W3C trace context, and AsyncLocalStorage so a span started around
-// a stanza is the parent of whatever its handling calls, across awaits. With
-// OTEL_TRACES_EXPORTER=none nothing here runs and the API stays the no-op one.
+// a stanza is the parent of whatever its handling calls, across awaits. Loaded
+// only when tracing is on (start.ts), so the SDK costs no memory otherwise.
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -9,26 +9,11 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { Tracing, TracingConfig } from './start';
 import { state } from './state';
 
-export interface TracingConfig {
-  OTEL_TRACES_EXPORTER: 'none' | 'otlp';
-  OTEL_EXPORTER_OTLP_ENDPOINT: string;
-  OTEL_TRACES_SAMPLER_ARG: number;
-  OTEL_SERVICE_NAME: string;
-  OTEL_BSP_SCHEDULE_DELAY: number;
-}
-
-export interface Tracing {
-  /** Export the finished spans now. */
-  flush(): Promise<void>;
-  /** Export what is still buffered and stop (on shutdown). */
-  shutdown(): Promise<void>;
-}
-
-/** Start tracing if the configuration asks for it; undefined when off. (exporter: for tests.) */
-export function startTracing(service: string, config: TracingConfig, exporter?: SpanExporter): Tracing | undefined {
-  if (config.OTEL_TRACES_EXPORTER !== 'otlp') return undefined;
+/** Tracing on: register the SDK globally (exporter: for tests). */
+export function setupTracing(service: string, config: TracingConfig, exporter?: SpanExporter): Tracing {
   exporter ??= new OTLPTraceExporter({ url: `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.OTEL_SERVICE_NAME || service }),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { headers } from '@nats-io/transport-node';
-import { startTracing, type Tracing, type TracingConfig } from './setup';
+import { startTracing, type Tracing, type TracingConfig } from './start';
 import { activeTraceparent, continueTrace, inNewTrace, spanTraceparent, startTrace, SpanKind } from './spans';
 import { tracePublishOptions, traceparentFrom } from './nats';
 import { tracingOn } from './state';
@@ -18,8 +18,8 @@ afterEach(async () => {
 });
 
 describe('tracing off', () => {
-  it('is the default and makes nothing', () => {
-    expect(startTracing('t', config({ OTEL_TRACES_EXPORTER: 'none' }))).toBeUndefined();
+  it('is the default and makes nothing', async () => {
+    expect(await startTracing('t', config({ OTEL_TRACES_EXPORTER: 'none' }))).toBeUndefined();
     expect(tracingOn()).toBe(false);
     expect(startTrace('x', SpanKind.PRODUCER)).toBeUndefined();
     expect(activeTraceparent()).toBe('');
@@ -31,7 +31,7 @@ describe('tracing off', () => {
 describe('tracing on', () => {
   it('links a stanza span, the spans continuing it across awaits, and their children', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing('edge', config(), exporter);
+    tracing = await startTracing('edge', config(), exporter);
     const root = startTrace('edge route message', SpanKind.PRODUCER);
     expect(root).toBeDefined();
     const tp = spanTraceparent(root!);
@@ -58,7 +58,7 @@ describe('tracing on', () => {
 
   it('samples new traces by OTEL_TRACES_SAMPLER_ARG and follows the parent elsewhere', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing('edge', config({ OTEL_TRACES_SAMPLER_ARG: 0 }), exporter);
+    tracing = await startTracing('edge', config({ OTEL_TRACES_SAMPLER_ARG: 0 }), exporter);
     expect(startTrace('x', SpanKind.PRODUCER)).toBeUndefined();
     expect(inNewTrace('y', SpanKind.CLIENT, undefined, () => activeTraceparent())).toBe('');
     expect(continueTrace('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'z', SpanKind.SERVER, undefined, () => activeTraceparent())).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-/);
@@ -66,7 +66,7 @@ describe('tracing on', () => {
 
   it('records a failure and still ends the span', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing('router', config(), exporter);
+    tracing = await startTracing('router', config(), exporter);
     await expect(inNewTrace('fails', SpanKind.INTERNAL, undefined, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
     const h = headers();
     expect(traceparentFrom(h)).toBe('');

@@ -1,0 +1,24 @@
+// Whether to trace, from the OTEL_* settings; the SDK is loaded only when on.
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+export interface TracingConfig {
+  OTEL_TRACES_EXPORTER: 'none' | 'otlp';
+  OTEL_EXPORTER_OTLP_ENDPOINT: string;
+  OTEL_TRACES_SAMPLER_ARG: number;
+  OTEL_SERVICE_NAME: string;
+  OTEL_BSP_SCHEDULE_DELAY: number;
+}
+
+export interface Tracing {
+  /** Export the finished spans now. */
+  flush(): Promise<void>;
+  /** Export what is still buffered and stop (on shutdown). */
+  shutdown(): Promise<void>;
+}
+
+/** Start tracing if the configuration asks for it; undefined when off. (exporter: for tests.) */
+export async function startTracing(service: string, config: TracingConfig, exporter?: SpanExporter): Promise<Tracing | undefined> {
+  if (config.OTEL_TRACES_EXPORTER !== 'otlp') return undefined;
+  const { setupTracing } = await import('./setup');
+  return setupTracing(service, config, exporter);
+}
