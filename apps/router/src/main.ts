@@ -1,7 +1,7 @@
 // Composition root of the router service.
 import { call, createClient, OpenStreams, startGrpcServer } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
-import { authv1, eventsv1, routerv1, sessionv1 } from '@cx/proto';
+import { authv1, eventsv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
 import { subjects } from '@cx/bus';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
@@ -21,6 +21,7 @@ import { LastActivity } from './im/last-activity';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
 import { countRouted, measureOfflineQueue } from './metrics';
+import { routerAdminService } from './admin-service';
 import { tracePublishOptions } from '@cx/tracing';
 
 main(() =>
@@ -69,7 +70,10 @@ main(() =>
       streams,
       host: config.GRPC_HOST,
       port: config.ROUTER_GRPC_PORT,
-      services: [[routerv1.RouterServiceService, routerService(router, log, streams, countRouted, (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h)) as never]],
+      services: [
+        [routerv1.RouterServiceService, routerService(router, log, streams, countRouted, (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h)) as never],
+        [routeradminv1.RouterAdminServiceService, routerAdminService({ domain: config.XMPP_DOMAIN, router, userExists: (u) => deps.userExists(u), log }) as never],
+      ],
     });
     grpc.setServing(true);
     bus.onConnectivity(grpc.setServing);

@@ -11,6 +11,7 @@ import { updateUser, type SessionDirectory, type SessionEntry } from '@cx/sessio
 import { jid as makeJid, parseJid, prepareResource } from '@cx/xmpp-core';
 import type { SessionConfig } from './config';
 import { detach, enableSm, resume } from './sm-ops';
+import { adminKick } from './admin-kick';
 import { tracePublishOptions } from '@cx/tracing';
 
 export interface SessionDeps {
@@ -32,7 +33,7 @@ export function publishEnded(bus: Bus, full: string, s: SessionEntry, reason: st
   bus.nc.publish(subjects.sessionEnded, ev, tracePublishOptions());
 }
 
-function kick(bus: Bus, s: SessionEntry, condition: string, text: string): void {
+export function kick(bus: Bus, s: SessionEntry, condition: string, text: string): void {
   const msg = edgev1.EdgeMessage.encode({ deliveries: [], kicks: [{ connectionId: s.connectionId, condition, text, resumed: false }], inAcks: [] }).finish();
   bus.nc.publish(subjects.edge(s.edgeId), msg);
 }
@@ -150,5 +151,6 @@ export function sessionService(d: SessionDeps): sessionv1.SessionServiceServer {
     unbind: unary(async (req: sessionv1.UnbindRequest) => ({ removed: await unbind(req.fullJid, req.connectionId, req.reason || 'closed', d) })),
     setPresence: unary((req: sessionv1.SetPresenceRequest) => setPresence(req, d)),
     getSessions: unary((req: sessionv1.GetSessionsRequest) => getSessions(req, d)),
+    kick: unary((req: sessionv1.KickRequest) => adminKick(req, d)),
   };
 }

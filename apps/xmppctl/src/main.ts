@@ -1,6 +1,7 @@
-// xmppctl: the admin CLI (like ejabberdctl register|unregister|passwd|list).
+// xmppctl: the admin CLI (like ejabberdctl register, unregister, change_password,
+// registered_users, connected_users, kick_session, send_message, stats).
 import { createClient } from '@cx/grpc';
-import { authv1, sessionv1 } from '@cx/proto';
+import { authv1, routeradminv1, sessionv1 } from '@cx/proto';
 import { loadConfigOrExit } from '@cx/runtime';
 import { run, usage, UsageError } from './commands';
 import { xmppctlConfig } from './config';
@@ -9,8 +10,9 @@ const config = loadConfigOrExit('xmppctl', xmppctlConfig);
 
 const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
 const session = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
+const router = createClient(routeradminv1.RouterAdminServiceClient, config.ROUTER_ADDR);
 
-run(process.argv.slice(2), { domain: config.XMPP_DOMAIN, auth, session })
+run(process.argv.slice(2), { domain: config.XMPP_DOMAIN, auth, session, router })
   .then(
     (out) => {
       for (const l of out.lines) process.stdout.write(`${l}\n`);
@@ -25,4 +27,5 @@ run(process.argv.slice(2), { domain: config.XMPP_DOMAIN, auth, session })
   .finally(() => {
     auth.close();
     session.close();
+    router.close();
   });

@@ -25,6 +25,25 @@ export const protobufPackage = "xmpp.session.v1";
 
 export const protobufFileName = "xmpp/session/v1/session.proto";
 
+export interface KickRequest {
+  /** A full JID: that session; a bare JID: every session of the account. */
+  jid: string;
+  /** The RFC 6120 §4.9.3 stream error condition (empty: policy-violation). */
+  condition: string;
+  /** Text sent with the stream error (the reason). */
+  text: string;
+}
+
+export interface KickResponse {
+  /** The full JIDs of the sessions ended. */
+  kicked: string[];
+  /**
+   * Empty, or why nothing was done: jid-malformed, bad-request (a condition
+   * that is not a stream error an operator may use).
+   */
+  errorCondition: string;
+}
+
 /** One bound resource, as stored in the registry. */
 export interface SessionEntry {
   resource: string;
@@ -222,6 +241,152 @@ export interface CarriedStanza {
   xml: Buffer;
   kind: number;
 }
+
+function createBaseKickRequest(): KickRequest {
+  return { jid: "", condition: "", text: "" };
+}
+
+export const KickRequest: MessageFns<KickRequest> = {
+  encode(message: KickRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jid !== "") {
+      writer.uint32(10).string(message.jid);
+    }
+    if (message.condition !== "") {
+      writer.uint32(18).string(message.condition);
+    }
+    if (message.text !== "") {
+      writer.uint32(26).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KickRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKickRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.condition = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<KickRequest>): KickRequest {
+    return KickRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KickRequest>): KickRequest {
+    const message = createBaseKickRequest();
+    message.jid = object.jid ?? "";
+    message.condition = object.condition ?? "";
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseKickResponse(): KickResponse {
+  return { kicked: [], errorCondition: "" };
+}
+
+export const KickResponse: MessageFns<KickResponse> = {
+  encode(message: KickResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.kicked) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.errorCondition !== "") {
+      writer.uint32(18).string(message.errorCondition);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KickResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKickResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kicked.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorCondition = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<KickResponse>): KickResponse {
+    return KickResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KickResponse>): KickResponse {
+    const message = createBaseKickResponse();
+    message.kicked = object.kicked?.map((e) => e) || [];
+    message.errorCondition = object.errorCondition ?? "";
+    return message;
+  },
+};
 
 function createBaseSessionEntry(): SessionEntry {
   return {
@@ -2264,6 +2429,20 @@ export const SessionServiceService = {
     responseSerialize: (value: GetSessionsResponse): Buffer => Buffer.from(GetSessionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetSessionsResponse => GetSessionsResponse.decode(value),
   },
+  /**
+   * Admin (xmppctl kick): end sessions for real. Each is closed with a stream
+   * error and removed from the registry, so a stream-managed one cannot be
+   * resumed.
+   */
+  kick: {
+    path: "/xmpp.session.v1.SessionService/Kick" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: KickRequest): Buffer => Buffer.from(KickRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): KickRequest => KickRequest.decode(value),
+    responseSerialize: (value: KickResponse): Buffer => Buffer.from(KickResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): KickResponse => KickResponse.decode(value),
+  },
 } as const;
 
 export interface SessionServiceServer extends UntypedServiceImplementation {
@@ -2277,6 +2456,12 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
   unbind: handleUnaryCall<UnbindRequest, UnbindResponse>;
   setPresence: handleUnaryCall<SetPresenceRequest, SetPresenceResponse>;
   getSessions: handleUnaryCall<GetSessionsRequest, GetSessionsResponse>;
+  /**
+   * Admin (xmppctl kick): end sessions for real. Each is closed with a stream
+   * error and removed from the registry, so a stream-managed one cannot be
+   * resumed.
+   */
+  kick: handleUnaryCall<KickRequest, KickResponse>;
 }
 
 export interface SessionServiceClient extends Client {
@@ -2344,6 +2529,23 @@ export interface SessionServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetSessionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Admin (xmppctl kick): end sessions for real. Each is closed with a stream
+   * error and removed from the registry, so a stream-managed one cannot be
+   * resumed.
+   */
+  kick(request: KickRequest, callback: (error: ServiceError | null, response: KickResponse) => void): ClientUnaryCall;
+  kick(
+    request: KickRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: KickResponse) => void,
+  ): ClientUnaryCall;
+  kick(
+    request: KickRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: KickResponse) => void,
   ): ClientUnaryCall;
 }
 
