@@ -5,7 +5,7 @@
 // an iq gets an error).
 import type { Logger } from '@cx/log';
 import type { eventsv1, routerv1, sessionv1 } from '@cx/proto';
-import type { SmStore } from '@cx/sm';
+import { readAfter, unackedFilter, type SmStore } from '@cx/sm';
 import { parseElement } from '@cx/xml-stream';
 
 /** Routers may still publish to the session's old place for a moment after it ended. */
@@ -28,8 +28,11 @@ export async function rescueUnacked(ev: eventsv1.SessionEnded, store: SmStore, r
 
 async function collect(store: SmStore, state: sessionv1.SmState): Promise<sessionv1.CarriedStanza[]> {
   const out = state.carried.filter((c) => c.kind !== 0);
-  await store.read(state.edgeId, state.outSeq, ({ msg }) => {
-    for (const d of msg.deliveries) if (d.connectionId === state.connectionId && d.kind !== 0) out.push(d);
+  const unacked = unackedFilter(state);
+  await store.read(state.edgeId, readAfter(state), ({ seq, msg }) => {
+    msg.deliveries.forEach((d, i) => {
+      if (d.kind !== 0 && unacked(seq, i, d)) out.push(d);
+    });
   });
   return out;
 }

@@ -4,7 +4,7 @@
 // counted when they are written; with CSI (XEP-0352) a superseded presence
 // that is never written is remembered as skipped, so a resumption elsewhere
 // counts exactly what the client could have received.
-import { Outbox, wrapped, type Unacked } from '@cx/sm';
+import { Outbox, seqOf, wrapped, type Unacked } from '@cx/sm';
 import type { sessionv1 } from '@cx/proto';
 import type { CsiBuffer } from '../csi-buffer';
 
@@ -43,9 +43,9 @@ export class SmSession {
     private readonly csi: CsiBuffer,
     /** Seconds the session may wait to be resumed. */
     readonly maxResumeS: number,
-    start: { sent: number; ackedSeq: number; inCount: number },
+    start: { sent: number; ackedPos: number; inCount: number },
   ) {
-    this.outbox = new Outbox({ sent: start.sent, acked: start.sent, ackedSeq: start.ackedSeq });
+    this.outbox = new Outbox({ sent: start.sent, acked: start.sent, ackedPos: start.ackedPos });
     this.inCount = start.inCount;
     this.inHandled = start.inCount;
     this.requestedAt = start.sent;
@@ -53,7 +53,7 @@ export class SmSession {
       const u = this.pendingCsi.get(data);
       if (!u) return;
       this.pendingCsi.delete(data);
-      if (u.seq > 0) this.skipped.add(u.seq);
+      if (u.pos > 0) this.skipped.add(u.pos);
       this.dirty = true;
     };
   }
@@ -74,16 +74,16 @@ export class SmSession {
     if (!r.ok) return false;
     if (r.removed > 0) {
       this.dirty = true;
-      if (this.skipped.size) for (const s of this.skipped) if (s <= this.outbox.ackedSeq) this.skipped.delete(s);
+      if (this.skipped.size) for (const s of this.skipped) if (s <= this.outbox.ackedPos) this.skipped.delete(s);
     }
     return true;
   }
 
-  /** A delivery from the stream (seq > 0) or carried over from another edge (seq 0). */
+  /** A delivery from the stream (pos > 0) or carried over from another edge (pos 0). */
   deliver(u: Unacked): void {
     // A copy: the delivery is a slice of the router's whole batch, which must not stay in memory until the ack.
     const data = Buffer.from(u.xml);
-    u = { seq: u.seq, to: u.to, xml: data, kind: u.kind };
+    u = { pos: u.pos, to: u.to, xml: data, kind: u.kind };
     if (this.holding) return void this.held.push(u);
     if (!this.csi.inactive) return this.emit(data, u);
     this.pendingCsi.set(data, u);
@@ -123,6 +123,14 @@ export class SmSession {
     for (const u of held) this.deliver(u);
   }
 
+  /** The lowest stream sequence this session may still need (below it the edge may purge); `next` if none. */
+  firstNeededSeq(next: number): number {
+    let pos = this.outbox.firstPos() ?? Infinity;
+    for (const u of this.pendingCsi.values()) if (u.pos > 0 && u.pos < pos) pos = u.pos;
+    for (const u of this.held) if (u.pos > 0 && u.pos < pos) pos = u.pos;
+    return pos === Infinity ? next : seqOf(pos);
+  }
+
   get overflowing(): boolean {
     return this.outbox.size > MAX_UNACKED;
   }
@@ -130,7 +138,7 @@ export class SmSession {
   /** What another edge needs to resume this session, or to route its unacknowledged stanzas again. */
   state(edgeId: string, connectionId: string): sessionv1.SmState {
     const carried = this.outbox.carried().map((u) => ({ to: u.to, xml: Buffer.from(u.xml), kind: u.kind }));
-    const skipped = [...this.skipped].filter((s) => s > this.outbox.ackedSeq);
-    return { fullJid: this.jid, edgeId, connectionId, outAcked: this.outbox.acked, outSeq: this.outbox.ackedSeq, inHandled: this.inHandled, updatedAtMs: Date.now(), carried, skipped };
+    const skipped = [...this.skipped].filter((s) => s > this.outbox.ackedPos);
+    return { fullJid: this.jid, edgeId, connectionId, outAcked: this.outbox.acked, outSeq: this.outbox.ackedPos, inHandled: this.inHandled, updatedAtMs: Date.now(), carried, skipped };
   }
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Counter } from 'prom-client';
 import type { Logger } from '@cx/log';
-import { newlyAcked, followEdge, type SmMessage, type SmStore, type Unacked } from '@cx/sm';
+import { endOf, followEdge, newlyAcked, position, readAfter, seqOf, unackedFilter, type SmMessage, type SmStore, type Unacked } from '@cx/sm';
 import type { edgev1 } from '@cx/proto';
 import type { SessionLink } from '../session-link';
 import { SmSession, type SmPort } from './sm-session';
@@ -64,9 +64,10 @@ export class StreamManager {
 
   private onStream({ seq, msg }: SmMessage): void {
     this.lastSeq = seq;
-    for (const d of msg.deliveries) {
+    for (let i = 0; i < msg.deliveries.length; i++) {
+      const d = msg.deliveries[i];
       const s = this.sessions.get(d.connectionId);
-      if (s && s.sm.jid === d.to) s.sm.deliver({ seq, to: d.to, xml: d.xml, kind: d.kind });
+      if (s && s.sm.jid === d.to) s.sm.deliver({ pos: position(seq, i), to: d.to, xml: d.xml, kind: d.kind });
       else this.unmanaged?.(d);
     }
     for (const a of msg.inAcks) {
@@ -104,7 +105,7 @@ export class StreamManager {
     const ok = await this.session.enableSm({ fullJid: jid, connectionId: conn.id, smId }).catch(() => false);
     if (!ok || conn.gone) return undefined;
     const maxS = Math.min(max || this.o.resumeTimeoutS, this.o.resumeTimeoutS);
-    const sm = new SmSession(smId, jid, conn, conn.csi, resume ? maxS : 0, { sent: 0, ackedSeq: this.lastSeq, inCount: inCount() });
+    const sm = new SmSession(smId, jid, conn, conn.csi, resume ? maxS : 0, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() });
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
     conn.write(resume ? `<enabled xmlns='urn:xmpp:sm:3' id='${smId}' resume='true' max='${maxS}'/>` : `<enabled xmlns='urn:xmpp:sm:3'/>`);
@@ -123,7 +124,7 @@ export class StreamManager {
     const state = await this.store.state(previd);
     const user = state?.fullJid.slice(0, state.fullJid.indexOf('@'));
     if (!state || user !== conn.username) return this.failed('item-not-found');
-    const sm = new SmSession(previd, state.fullJid, conn, conn.csi, this.o.resumeTimeoutS, { sent: 0, ackedSeq: this.lastSeq, inCount: state.inHandled });
+    const sm = new SmSession(previd, state.fullJid, conn, conn.csi, this.o.resumeTimeoutS, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled });
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
@@ -133,16 +134,17 @@ export class StreamManager {
       conn.sm = undefined;
       return this.failed('item-not-found');
     }
-    const skipped = new Set(state.skipped);
-    const backlog: Unacked[] = state.carried.map((c) => ({ seq: 0, to: c.to, xml: c.xml, kind: c.kind }));
+    const unacked = unackedFilter(state);
+    const backlog: Unacked[] = state.carried.map((c) => ({ pos: 0, to: c.to, xml: c.xml, kind: c.kind }));
     let inHandled = state.inHandled;
     let caughtUp = false;
-    await this.store.read(state.edgeId, state.outSeq, ({ seq, msg }) => {
-      for (const d of msg.deliveries) {
-        if (d.connectionId !== state.connectionId || skipped.has(seq)) continue;
+    await this.store.read(state.edgeId, readAfter(state), ({ seq, msg }) => {
+      for (let i = 0; i < msg.deliveries.length; i++) {
+        const d = msg.deliveries[i];
+        if (!unacked(seq, i, d)) continue;
         // After the backlog: a router that still had the old place published there; bring it here.
         if (caughtUp) this.republish(conn.id, state.fullJid, d.xml, d.kind);
-        else backlog.push({ seq: 0, to: d.to, xml: d.xml, kind: d.kind });
+        else backlog.push({ pos: 0, to: d.to, xml: d.xml, kind: d.kind });
       }
       if (!caughtUp) for (const a of msg.inAcks) if (a.connectionId === state.connectionId && a.h > inHandled) inHandled = a.h;
     }, this.o.handoverGraceMs);
@@ -235,7 +237,7 @@ export class StreamManager {
 
   /** Keep what a session that left this edge may still need, for a while. */
   private pin(sm: SmSession, forMs: number): void {
-    this.pins.set(sm.id, { seq: sm.outbox.ackedSeq + 1, untilMs: Date.now() + forMs });
+    this.pins.set(sm.id, { seq: Math.min(seqOf(sm.outbox.ackedPos), sm.firstNeededSeq(Infinity)), untilMs: Date.now() + forMs });
   }
 
   /**
@@ -247,7 +249,7 @@ export class StreamManager {
   private async purge(): Promise<void> {
     const now = Date.now();
     let below = this.lastSeq + 1;
-    for (const { sm } of this.sessions.values()) below = Math.min(below, sm.outbox.ackedSeq + 1);
+    for (const { sm } of this.sessions.values()) below = Math.min(below, sm.firstNeededSeq(this.lastSeq + 1));
     for (const [id, p] of this.pins) {
       if (p.untilMs < now) this.pins.delete(id);
       else below = Math.min(below, p.seq);

@@ -1,10 +1,10 @@
 // The unacknowledged queue of one stream-managed session (XEP-0198 §4):
-// what was sent and not yet acknowledged, each with the stream sequence it
-// came from (0: carried over from a previous edge at a resumption).
+// what was sent and not yet acknowledged, each with its position in the
+// stream (position.ts; 0: carried over from a previous edge at a resumption).
 import { newlyAcked } from './counter';
 
 export interface Unacked {
-  readonly seq: number;
+  readonly pos: number;
   readonly to: string;
   readonly xml: Uint8Array;
   readonly kind: number;
@@ -19,13 +19,13 @@ export class Outbox {
   sent: number;
   /** Stanzas acknowledged (unwrapped). */
   acked: number;
-  /** The stream sequence of the last acknowledged delivery that came from the stream. */
-  ackedSeq: number;
+  /** The stream position of the last acknowledged delivery that came from the stream. */
+  ackedPos: number;
 
-  constructor(start: { sent: number; acked: number; ackedSeq: number }) {
+  constructor(start: { sent: number; acked: number; ackedPos: number }) {
     this.sent = start.sent;
     this.acked = start.acked;
-    this.ackedSeq = start.ackedSeq;
+    this.ackedPos = start.ackedPos;
   }
 
   get size(): number {
@@ -43,7 +43,7 @@ export class Outbox {
     if (n === undefined) return { ok: false, sent: this.sent };
     for (let i = 0; i < n; i++) {
       const it = this.items[this.head++];
-      if (it.seq > 0) this.ackedSeq = it.seq;
+      if (it.pos > 0) this.ackedPos = it.pos;
     }
     this.acked += n;
     if (this.head > 1024 && this.head * 2 > this.items.length) {
@@ -53,6 +53,12 @@ export class Outbox {
     return { ok: true, removed: n };
   }
 
+  /** The oldest unacknowledged delivery that came from the stream, if any. */
+  firstPos(): number | undefined {
+    for (let i = this.head; i < this.items.length; i++) if (this.items[i].pos > 0) return this.items[i].pos;
+    return undefined;
+  }
+
   /** What is still unacknowledged, oldest first. */
   pending(): Unacked[] {
     return this.items.slice(this.head);
@@ -60,6 +66,6 @@ export class Outbox {
 
   /** The unacknowledged ones carried over from another edge (seq 0). */
   carried(): Unacked[] {
-    return this.pending().filter((u) => u.seq === 0);
+    return this.pending().filter((u) => u.pos === 0);
   }
 }
