@@ -217,7 +217,8 @@ export interface SmState {
   /** Stanzas the client has acknowledged (its last h, not wrapped). */
   outAcked: number;
   /**
-   * The stream sequence of the last acknowledged delivery (0: none yet); the
+   * The position of the last acknowledged delivery: its stream sequence ×
+   * 16384 + its index in that stream message (a router batch); the
    * unacknowledged ones are the connection's deliveries after it.
    */
   outSeq: number;
@@ -230,8 +231,8 @@ export interface SmState {
    */
   carried: CarriedStanza[];
   /**
-   * Deliveries after out_seq that were never sent and never will be (an
-   * inactive client's superseded presence, XEP-0352): not counted.
+   * Positions after out_seq of deliveries that were never sent and never will
+   * be (an inactive client's superseded presence, XEP-0352): not counted.
    */
   skipped: number[];
 }
