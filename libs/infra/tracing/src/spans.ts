@@ -27,13 +27,17 @@ export function spanTraceparent(span: Span): string {
 }
 
 /**
- * Start a new trace (the edge, for a client stanza) when the sampler picks it;
- * the caller ends the span. Undefined when off or not sampled.
+ * Whether to trace a new unit of work (a client stanza): tracing is on and the
+ * draw falls within OTEL_TRACES_SAMPLER_ARG. Decided before any span, name or
+ * attribute object is made, so an unsampled stanza allocates nothing.
  */
-export function startTrace(name: string, kind: SpanKind, attributes?: Attributes): Span | undefined {
-  if (!state.on) return undefined;
-  const span = (state.tracer as NonNullable<typeof state.tracer>).startSpan(name, { kind, attributes, root: true });
-  return span.isRecording() ? span : undefined;
+export function sampleNewTrace(): boolean {
+  return state.on && (state.ratio >= 1 || Math.random() < state.ratio);
+}
+
+/** Start a new trace the caller chose with sampleNewTrace(); the caller ends the span. */
+export function startTrace(name: string, kind: SpanKind, attributes?: Attributes): Span {
+  return (state.tracer as NonNullable<typeof state.tracer>).startSpan(name, { kind, attributes, root: true });
 }
 
 /** Run fn in a span that continues the trace of a traceparent; without one (or off), just run fn. */
@@ -44,7 +48,7 @@ export function continueTrace<T>(traceparent: string, name: string, kind: SpanKi
 
 /** Run fn in the span of a new trace (sampled as any trace the edge starts); off: just run fn. */
 export function inNewTrace<T>(name: string, kind: SpanKind, attributes: Attributes | undefined, fn: () => T): T {
-  if (!state.on) return fn();
+  if (!sampleNewTrace()) return fn();
   return inSpan(ROOT_CONTEXT, name, kind, attributes, fn);
 }
 
