@@ -17,8 +17,18 @@ export interface Versioned {
   revision: number;
 }
 
+/** Deleted keys whose revision is remembered (a bounded number, oldest forgotten first). */
+const MAX_TOMBSTONES = 100_000;
+
 export class SessionDirectory {
   private readonly users = new Map<string, Versioned>();
+  /**
+   * The revision of each recently deleted key (the user went offline): the
+   * next bind then writes with one revision-checked update. Without it the
+   * KV client's create() fails on the delete marker, reads the key and
+   * writes again (three round trips, and an error built each time).
+   */
+  private readonly tombstones = new Map<string, number>();
   private stopped = false;
 
   private constructor(readonly kv: KV, private readonly log: Logger) {}
@@ -36,8 +46,15 @@ export class SessionDirectory {
       for await (const e of w) {
         if (this.stopped) break;
         const bare = decodeKey(e.key);
-        if (e.operation === 'PUT' && e.value.length) this.users.set(bare, { value: sessionv1.UserSessions.decode(e.value), revision: e.revision });
-        else this.users.delete(bare);
+        if (e.operation === 'PUT' && e.value.length) {
+          this.users.set(bare, { value: sessionv1.UserSessions.decode(e.value), revision: e.revision });
+          this.tombstones.delete(bare);
+        } else {
+          this.users.delete(bare);
+          this.tombstones.delete(bare);
+          this.tombstones.set(bare, e.revision);
+          if (this.tombstones.size > MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.keys().next().value as string);
+        }
       }
     })().catch((err) => this.log.error({ err }, 'session directory watch ended'));
   }
@@ -49,7 +66,10 @@ export class SessionDirectory {
 
   /** The mirror's value and revision, the starting point of a revision-checked update. */
   versioned(bare: string): Versioned | undefined {
-    return this.users.get(bare);
+    const hit = this.users.get(bare);
+    if (hit) return hit;
+    const deletedAt = this.tombstones.get(bare);
+    return deletedAt === undefined ? undefined : { value: EMPTY, revision: deletedAt };
   }
 
   /** Sessions of a bare JID, reading the bucket when the mirror has none. */
