@@ -1,11 +1,11 @@
 // Distributed tracing (OpenTelemetry): a stack of its own with every stanza
-// traced, exporting to an OTLP/HTTP receiver in this test; and the shared
-// stack, where tracing is off, exports nothing and sends no trace context.
+// traced, exporting to an OTLP/HTTP receiver in this test; and one with the
+// default settings (off), which exports nothing and sends no trace context.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { edgev1 } from '@cx/proto';
 import { startStack, type Stack } from '@cx/stack';
 import { login, register, uniqueName, type RawClient } from '@cx/testing';
@@ -107,21 +107,29 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, every stanza sampled)', () => {
   });
 });
 
-describe('tracing off (the shared stack: the default)', () => {
+describe('tracing off (the default)', () => {
   let nc: NatsConnection;
   let offReceiver: OtlpReceiver;
+  let offStack: Stack;
+  const offDir = mkdtempSync(join(tmpdir(), 'cx-tracing-off-'));
   beforeAll(async () => {
-    nc = await connect({ servers: inject('natsUrl') });
-    // The default endpoint: what a stack with tracing on by mistake would export to.
-    offReceiver = await OtlpReceiver.start(4318);
+    // Everything but OTEL_TRACES_EXPORTER: were tracing on by default, spans would reach offReceiver within 100 ms.
+    offReceiver = await OtlpReceiver.start();
+    offStack = await startStack({
+      dataDir: offDir, edges: 2,
+      env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ALLOW_PLAINTEXT_AUTH: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: offReceiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
+    });
+    nc = await connect({ servers: offStack.nats.url });
   });
   afterAll(async () => {
     await nc?.close();
+    await offStack?.stop();
     await offReceiver?.close();
+    rmSync(offDir, { recursive: true, force: true });
   });
 
   it('exports nothing, and neither deliveries nor events carry a traceparent', async () => {
-    const [edgeA, edgeB] = inject('edgePorts');
+    const [edgeA, edgeB] = offStack.edgePorts;
     const seen: Array<{ subject: string; traceHeader: boolean; traceparents: string[] }> = [];
     const sub = nc.subscribe('xmpp.>', {
       callback: (_err, msg) => {
@@ -135,7 +143,7 @@ describe('tracing off (the shared stack: the default)', () => {
     a.c.send(`<message to='${b.jid}' type='chat' id='off1'><body>untraced</body></message>`);
     await b.c.until((el) => el.name === 'message');
     await nc.flush();
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 500));
     sub.unsubscribe();
     const deliveries = seen.flatMap((s) => s.traceparents);
     expect(deliveries.length).toBeGreaterThan(1);
