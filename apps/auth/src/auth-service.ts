@@ -30,7 +30,7 @@ function fail(condition: string, text: string): authv1.AccountResult {
   return { ok: false, condition, text, username: '' };
 }
 
-export function authService(store: AccountStore, config: AuthConfig, log: Logger, streams: OpenStreams, failures?: AccountFailures): authv1.AuthServiceServer {
+export function authService(store: AccountStore, config: AuthConfig, log: Logger, streams: OpenStreams, failures?: AccountFailures, busUp?: () => boolean): authv1.AuthServiceServer {
   const mechanisms = offeredMechanisms(store.capabilities).map((m) => m.name);
   const source = preparedSource(store, { secure: false });
   const secureSource = preparedSource(store, { secure: true });
@@ -45,7 +45,7 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
 
   return {
     listMechanisms: unary(async () => ({ mechanisms })),
-    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, sourceFor: (s) => (s.secure ? secureSource : source), log, streams, failures, onResult: countLogin }),
+    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, sourceFor: (s) => (s.secure ? secureSource : source), log, streams, failures, onResult: countLogin, busUp }),
     getRegistrationInfo: unary(async () => ({ open: config.REGISTRATION_OPEN && store.writable, instructions: config.REGISTRATION_INSTRUCTIONS })),
     register: unary(async (req: authv1.RegisterRequest) => {
       if (!req.admin && !config.REGISTRATION_OPEN) return fail('not-allowed', 'registration is closed');

@@ -16,7 +16,7 @@ main(() =>
       streams,
       host: config.GRPC_HOST,
       port: config.AUTH_GRPC_PORT,
-      services: [[authv1.AuthServiceService, authService(store, config, log, streams, failures) as never]],
+      services: [[authv1.AuthServiceService, authService(store, config, log, streams, failures, () => bus.connected) as never]],
     });
     grpc.setServing(true);
     bus.onConnectivity(grpc.setServing);

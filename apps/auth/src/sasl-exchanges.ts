@@ -21,6 +21,8 @@ export interface ExchangeDeps {
   onResult?: (mechanism: string, outcome: string) => void;
   /** Per-account back-off; absent: none. */
   failures?: AccountFailures;
+  /** NATS is reachable; while it is not, a login could not finish (no binding), so it fails at once. */
+  busUp?: () => boolean;
 }
 
 /** The mechanism's view of the connection: its channel bindings, and whether -PLUS was advertised on it. */
@@ -86,6 +88,7 @@ export function handleExchangeStream(call: Stream, deps: ExchangeDeps): void {
     if (step.$case === 'abort') return void live.delete(id);
     if (step.$case === 'start') {
       const s = step.value;
+      if (deps.busUp?.() === false) return reply(id, s.mechanism, { kind: 'failure', condition: 'temporary-auth-failure', text: 'the server is partly unavailable; try again later' });
       const mech = findMechanism(s.mechanism);
       if (!mech || !deps.offered(s.secure).includes(s.mechanism)) return reply(id, s.mechanism, { kind: 'failure', condition: 'invalid-mechanism' });
       const source = deps.sourceFor?.(s) ?? deps.source;

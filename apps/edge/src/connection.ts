@@ -18,6 +18,7 @@ import type { EdgeServices } from './services';
 import type { SmSession } from './sm/sm-session';
 import { spanTraceparent, tracingOn } from '@cx/tracing';
 import { stanzaSpan } from './tracing';
+import { outageReply } from './outage';
 
 const KIND = { message: 1, presence: 2, iq: 3 } as const;
 /** Ways a stream can end after which a stream-managed session waits to be resumed (XEP-0198 §5). */
@@ -270,6 +271,7 @@ export class Connection {
 
   private route(el: Element): void {
     const kind = KIND[el.name as keyof typeof KIND];
+    if (this.svc.busUp?.() === false) return this.refuseInOutage(el, kind);
     const xml = el.toString();
     if (this.debug) this.log.debug({ conn: this.id, xml }, 'route');
     const span = tracingOn() ? stanzaSpan(el, this.id) : undefined;
@@ -285,6 +287,12 @@ export class Connection {
       smIn: this.sm?.inCount ?? 0,
       traceparent: span ? spanTraceparent(span) : '',
     }, span);
+  }
+
+  /** NATS is down: an error of type wait instead of routing into the void (outage.ts). */
+  private refuseInOutage(el: Element, kind: number): void {
+    const reply = outageReply(el, this.state.jid as string);
+    if (reply) this.sendStanza(reply.toString(), kind);
   }
 
   /** A stanza we generate (a ping, an error): with stream management it goes through the stream to be counted. */

@@ -30,6 +30,7 @@ main(() =>
     const services = edgeServices({
       domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, sm, log,
       onEnded: (conn) => server.forget(conn),
+      busUp: () => bus.connected,
     });
     const server: EdgeServer = new EdgeServer(config, ctx, () => services, log);
     const stopInbox = startInbox({

@@ -32,6 +32,8 @@ export interface EdgeServices {
   resumed(conn: Connection): void;
   /** Stream management (XEP-0198), when offered. */
   sm?: StreamManager;
+  /** NATS is reachable (false: stanzas get an error of type wait, outage.ts). */
+  busUp?(): boolean;
 }
 
 export interface ServiceDeps {
@@ -44,6 +46,7 @@ export interface ServiceDeps {
   sm?: StreamManager;
   log: Logger;
   onEnded(conn: Connection): void;
+  busUp?(): boolean;
 }
 
 export function edgeServices(d: ServiceDeps): EdgeServices {
@@ -58,6 +61,7 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
   return {
     sasl: d.sasl,
     sm: d.sm,
+    busUp: d.busUp,
     async bind(username, resource, connectionId) {
       const r = await session.bind({ username, domain, resource, edgeId: d.edgeId, connectionId });
       const res = r.result;

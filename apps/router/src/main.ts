@@ -2,7 +2,7 @@
 import { call, createClient, OpenStreams, startGrpcServer } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
 import { authv1, eventsv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
-import { subjects } from '@cx/bus';
+import { connectivityGate, subjects } from '@cx/bus';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
 import { routerConfig } from './config';
@@ -71,7 +71,7 @@ main(() =>
       host: config.GRPC_HOST,
       port: config.ROUTER_GRPC_PORT,
       services: [
-        [routerv1.RouterServiceService, routerService(router, log, streams, countRouted, (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h)) as never],
+        [routerv1.RouterServiceService, routerService(router, log, streams, countRouted, (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h), connectivityGate(bus)) as never],
         [routeradminv1.RouterAdminServiceService, routerAdminService({ domain: config.XMPP_DOMAIN, router, userExists: (u) => deps.userExists(u), log }) as never],
       ],
     });

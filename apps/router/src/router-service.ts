@@ -24,7 +24,7 @@ function routeTraced(router: Router, s: routerv1.Stanza, edgeId: string): Promis
   return continueTrace(s.traceparent, 'router route', SpanKind.CONSUMER, attributes, () => router.route(s, edgeId));
 }
 
-export function routerService(router: Router, log: Logger, streams: OpenStreams, onRouted: (kind: number, receivedAt: number) => void, inAck: (edgeId: string, connectionId: string, h: number) => void): routerv1.RouterServiceServer {
+export function routerService(router: Router, log: Logger, streams: OpenStreams, onRouted: (kind: number, receivedAt: number) => void, inAck: (edgeId: string, connectionId: string, h: number) => void, busGate: () => Promise<void> | undefined = () => undefined): routerv1.RouterServiceServer {
   return {
     route(call: ServerReadableStream<routerv1.StanzaBatch, routerv1.RouteSummary>, cb: sendUnaryData<routerv1.RouteSummary>) {
       // Headers at once: the edge's call is then committed and keeps no copy of what it sent.
@@ -42,12 +42,15 @@ export function routerService(router: Router, log: Logger, streams: OpenStreams,
       // On shutdown: route what was received, then end the call; the edge opens a new one elsewhere.
       const work = new StreamWork(streams, finish);
       const process = async (batch: routerv1.StanzaBatch, receivedAt: number) => {
+        // NATS unreachable: hold the stream (the edge waits) rather than publish deliveries core NATS would drop.
+        await busGate();
         for (const s of batch.stanzas) {
           try {
             const p = s.traceparent ? routeTraced(router, s, batch.edgeId) : router.route(s, batch.edgeId);
             if (p) await p;
           } catch (err) {
             log.error({ err, to: s.to }, 'routing failed');
+            router.failed(s, batch.edgeId);
           }
           onRouted(s.kind, receivedAt);
         }

@@ -77,6 +77,17 @@ export class Router {
     return true;
   }
 
+  /**
+   * Routing threw (storage or a lookup failed, e.g. JetStream unavailable):
+   * tell the sender to try again later rather than lose the stanza silently.
+   */
+  failed(s: Stanza, edgeId: string): void {
+    const from = tryParseJid(s.from);
+    if (!from) return;
+    const sender: Sender = s.undeliverable ? this.locate(from) : { edgeId, connectionId: s.connectionId, jid: from, sm: s.smIn > 0 };
+    this.bounce(s, sender, 'internal-server-error', 'the server could not handle this now; try again later', 'wait');
+  }
+
   /** Where a sender is, for a stanza an edge returned (its connectionId is the lost target's). */
   private locate(from: Jid): Sender {
     const hit = this.d.directory.cached(from.bare.toString())?.sessions.find((x) => x.resource === from.resource);
@@ -217,13 +228,13 @@ export class Router {
   }
 
   /** Answer with an error (RFC 6120 §8.3), never in reply to an error. */
-  private bounce(s: Stanza, sender: Sender, condition: StanzaErrorCondition, text?: string): void {
+  private bounce(s: Stanza, sender: Sender, condition: StanzaErrorCondition, text?: string, type?: 'wait'): void {
     if (s.type === 'error' || s.type === 'result') return;
     // Presence errors only for subscription requests (RFC 6121 §3.1.1: an invalid JID is jid-malformed).
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && !SUBSCRIPTION_TYPES.has(s.type)) return;
     const el = parse(s.xml);
     if (!el) return;
-    const reply = errorReply(el, new StanzaError(condition, text), s.to || undefined);
+    const reply = errorReply(el, new StanzaError(condition, text, type), s.to || undefined);
     reply.attrs.to = s.from;
     this.toSender(sender, reply);
   }

@@ -14,6 +14,8 @@ export interface Bus {
   bucket(name: string, opts?: Partial<KvOptions>): Promise<KV>;
   /** Called with true/false whenever connectivity changes. */
   onConnectivity(fn: (connected: boolean) => void): void;
+  /** Connected now (false from a disconnect until the reconnect). */
+  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -43,12 +45,14 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
   }
   const conn = nc;
   const listeners: Array<(c: boolean) => void> = [];
+  let up = true;
   void (async () => {
     for await (const s of conn.status()) {
       countStatus(s.type);
       if (s.type === 'disconnect') log.warn({ server: s.server }, 'NATS disconnected');
       if (s.type === 'reconnect') log.info({ server: s.server }, 'NATS reconnected');
       const connected = s.type === 'disconnect' ? false : s.type === 'reconnect' ? true : undefined;
+      if (connected !== undefined) up = connected;
       if (connected !== undefined) for (const fn of listeners) fn(connected);
     }
   })();
@@ -61,6 +65,9 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
     replicas,
     bucket: (bucketName, opts = {}) => kvm.create(bucketName, { history: 1, replicas, ...opts }),
     onConnectivity: (fn) => void listeners.push(fn),
+    get connected() {
+      return up;
+    },
     close: async () => {
       await conn.drain().catch(() => conn.close());
     },

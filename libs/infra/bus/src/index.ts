@@ -1,5 +1,6 @@
 export { buckets, decodeKey, encodeKey, subjects } from './subjects';
 export { connectBus } from './connect';
+export { connectivityGate } from './connectivity-gate';
 export { casUpdate, readVersioned } from './cas';
 export { WatchedCache } from './watched-cache';
 export type { CasCodec, Decision, Versioned } from './cas';
