@@ -107,6 +107,35 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, every stanza sampled)', () => {
   });
 });
 
+describe('tracing on, export at shutdown', () => {
+  it('spans still buffered are exported when the services stop (SIGTERM)', async () => {
+    const late = await OtlpReceiver.start();
+    const dir = mkdtempSync(join(tmpdir(), 'cx-tracing-stop-'));
+    const s = await startStack({
+      dataDir: dir,
+      env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ALLOW_PLAINTEXT_AUTH: 'true', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: late.url, OTEL_BSP_SCHEDULE_DELAY: '600000' },
+    });
+    try {
+      const [port] = s.edgePorts;
+      const names = [uniqueName('sa'), uniqueName('sb')];
+      for (const n of names) await register(port, n, 'pw');
+      const [a, b] = await Promise.all(names.map((n) => login(port, n, 'pw')));
+      a.c.send(`<message to='${b.jid}' type='chat' id='bye'><body>before stopping</body></message>`);
+      await b.c.until((el) => el.name === 'message');
+      a.c.close();
+      b.c.close();
+      expect(late.requests).toBe(0); // nothing exported yet: the next export is 10 minutes away
+    } finally {
+      await s.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const spans = late.spans.filter((x) => x.attributes['xmpp.id'] === 'bye');
+    expect(spans.map((x) => x.service)).toEqual(['edge']);
+    expect(late.spans.filter((x) => x.traceId === spans[0].traceId).map((x) => `${x.service} ${x.name}`).sort()).toEqual(['edge edge deliver', 'edge edge route message', 'router router route']);
+    await late.close();
+  });
+});
+
 describe('tracing off (the default)', () => {
   let nc: NatsConnection;
   let offReceiver: OtlpReceiver;
