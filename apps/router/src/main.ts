@@ -22,10 +22,12 @@ import { SmStore, smRetentionMs } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
 import { countRouted, measureOfflineQueue } from './metrics';
 import { routerAdminService } from './admin-service';
-import { tracePublishOptions } from '@cx/tracing';
+import { tracePublishOptions, useAsyncContext } from '@cx/tracing';
 
 main(() =>
   runService('router', routerConfig, async ({ config, log, bus }) => {
+    // Routing awaits (registry, rosters) before it delivers or calls: traces must follow.
+    await useAsyncContext();
     const directory = await SessionDirectory.open(bus, log);
     const sessions = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
     const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);

@@ -1,4 +1,4 @@
-export { startTracing, type Tracing, type TracingConfig } from './start';
+export { startTracing, useAsyncContext, type Tracing, type TracingConfig } from './start';
 export { tracingOn } from './state';
 export { activeTraceparent, continueTrace, inNewTrace, sampleNewTrace, spanTraceparent, startTrace, SpanKind, type Attributes, type Span } from './spans';
 export { tracePublishOptions, traceparentFrom } from './nats';

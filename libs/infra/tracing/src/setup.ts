@@ -1,7 +1,8 @@
 // Turning tracing on: one tracer provider per process (OTLP/HTTP JSON export in
-// batches), W3C trace context, and AsyncLocalStorage so a span started around
-// a stanza is the parent of whatever its handling calls, across awaits. Loaded
-// only when tracing is on (start.ts), so the SDK costs no memory otherwise.
+// batches), W3C trace context, and a context manager: synchronous by default,
+// AsyncLocalStorage where a span must stay the parent across awaits
+// (enableAsyncContext). Loaded only when tracing is on (start.ts), so the SDK
+// costs no memory otherwise.
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -11,6 +12,13 @@ import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSa
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Tracing, TracingConfig } from './start';
 import { state } from './state';
+import { SyncContextManager } from './sync-context';
+
+/** The active span follows awaits from now on (AsyncLocalStorage). */
+export function enableAsyncContext(): void {
+  context.disable();
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
 
 /** Tracing on: register the SDK globally (exporter: for tests). */
 export function setupTracing(service: string, config: TracingConfig, exporter?: SpanExporter): Tracing {
@@ -23,8 +31,7 @@ export function setupTracing(service: string, config: TracingConfig, exporter?: 
     sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY })],
   });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
+  context.setGlobalContextManager(new SyncContextManager());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   state.ratio = config.OTEL_TRACES_SAMPLER_ARG;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { headers } from '@nats-io/transport-node';
-import { startTracing, type Tracing, type TracingConfig } from './start';
+import { startTracing, useAsyncContext, type Tracing, type TracingConfig } from './start';
 import { activeTraceparent, continueTrace, inNewTrace, sampleNewTrace, spanTraceparent, startTrace, SpanKind } from './spans';
 import { tracePublishOptions, traceparentFrom } from './nats';
 import { tracingOn } from './state';
@@ -32,6 +32,7 @@ describe('tracing on', () => {
   it('links a stanza span, the spans continuing it across awaits, and their children', async () => {
     const exporter = new InMemorySpanExporter();
     tracing = await startTracing('edge', config(), exporter);
+    await useAsyncContext();
     expect(sampleNewTrace()).toBe(true);
     const root = startTrace('edge route message', SpanKind.PRODUCER);
     const tp = spanTraceparent(root);
@@ -54,6 +55,19 @@ describe('tracing on', () => {
     expect(spans[1].parentSpanContext?.spanId).toBe(rootId);
     expect(spans[2].parentSpanContext?.spanId).toBe(spans[1].spanContext().spanId);
     expect(spans[0].resource.attributes['service.name']).toBe('edge');
+  });
+
+  it('keeps the active span only synchronously unless the process asks for async context', async () => {
+    tracing = await startTracing('session', config(), new InMemorySpanExporter());
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const seen = await continueTrace(tp, 's', SpanKind.SERVER, undefined, async () => {
+      const before = activeTraceparent();
+      await new Promise((r) => setTimeout(r, 1));
+      return { before, after: activeTraceparent() };
+    });
+    expect(seen.before).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-/);
+    expect(seen.after).toBe('');
+    expect(activeTraceparent()).toBe('');
   });
 
   it('samples new traces by OTEL_TRACES_SAMPLER_ARG and follows the parent elsewhere', async () => {

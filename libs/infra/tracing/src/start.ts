@@ -1,5 +1,6 @@
 // Whether to trace, from the OTEL_* settings; the SDK is loaded only when on.
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { state } from './state';
 
 export interface TracingConfig {
   OTEL_TRACES_EXPORTER: 'none' | 'otlp';
@@ -14,6 +15,17 @@ export interface Tracing {
   flush(): Promise<void>;
   /** Export what is still buffered and stop (on shutdown). */
   shutdown(): Promise<void>;
+}
+
+/**
+ * With tracing on, keep the active span across awaits (AsyncLocalStorage) in
+ * this process: for services whose handling of a stanza awaits before it
+ * delivers or calls (the router). Costs async_hooks on every asynchronous step.
+ */
+export async function useAsyncContext(): Promise<void> {
+  if (!state.on) return;
+  const { enableAsyncContext } = await import('./setup');
+  enableAsyncContext();
 }
 
 /** Start tracing if the configuration asks for it; undefined when off. (exporter: for tests.) */
