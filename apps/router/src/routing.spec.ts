@@ -79,3 +79,25 @@ describe('Router', () => {
     expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'a@@b', 'chat', msg('a@@b')))[0].xml).toContain('<jid-malformed');
   });
 });
+
+describe('Router.failed', () => {
+  it('answers a stanza whose routing threw (offline storage unavailable) with internal-server-error of type wait', async () => {
+    const map = new Map<string, UserSessions>([['r@localhost', { sessions: [{ resource: 'a', edgeId: 'e1', connectionId: 'sender', available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0 }] }]]);
+    const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
+    const out: Array<{ edge: string; xml: string }> = [];
+    const deliverer = { deliver: (edge: string, _c: string, _t: string, xml: Uint8Array) => out.push({ edge, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
+    const router = new Router({
+      domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), im: {} as Im,
+      offline: async () => Promise.reject(new Error('JetStream unavailable')),
+    });
+    const s = { kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to: 'x@localhost', type: 'chat', id: '1', xml: Buffer.from(msg('x@localhost')), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '' };
+    await expect(router.route(s, 'e0')).rejects.toThrow(/JetStream/);
+    expect(out).toEqual([]); // nothing said yet: the Route stream calls failed()
+    router.failed(s, 'e0');
+    expect(out).toHaveLength(1);
+    expect(out[0]!.edge).toBe('e0');
+    expect(out[0]!.xml).toMatch(/<error type="wait"><internal-server-error xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"\/><text[^>]*>the server could not handle this now; try again later<\/text><\/error>/);
+    router.failed({ ...s, type: 'error' }, 'e0');
+    expect(out).toHaveLength(1); // never an error to an error
+  });
+});
