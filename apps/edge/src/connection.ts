@@ -60,8 +60,10 @@ export class Connection {
   private handedOver = false;
   /** The client's address (per-IP limits). */
   get remote(): string {
-    return this.socket.remoteAddress ?? '';
+    // Read once: the socket's getter asks the kernel every time.
+    return (this.remoteCache ??= this.socket.remoteAddress ?? '');
   }
+  private remoteCache?: string;
   private authTimer?: NodeJS.Timeout;
   private answeredPing?: string;
 
@@ -222,7 +224,7 @@ export class Connection {
         }
         this.exchange = this.svc.sasl.start(
           {
-            mechanism: a.mechanism, initialResponse: a.initial ?? undefined, domain: this.ctx.domain, secure: this.state.secure, clientAddress: this.socket.remoteAddress ?? '',
+            mechanism: a.mechanism, initialResponse: a.initial ?? undefined, domain: this.ctx.domain, secure: this.state.secure, clientAddress: this.remote,
             channelBindings: this.socket instanceof TLSSocket ? channelBindings(this.socket) : [],
           },
           (result) => {
