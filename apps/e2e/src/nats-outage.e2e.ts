@@ -69,10 +69,13 @@ async function chat(from: RawClient, to: string, to$: RawClient, id: string): Pr
 describe('NATS outage', () => {
   it('is survived', async () => {
     const [port] = stack.edgePorts;
-    const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((n) => uniqueName(n));
-    for (const u of [alice, bob, carol, dave]) await register(port!, u!, 'pw');
+    const [alice, bob, carol, dave, erin] = ['alice', 'bob', 'carol', 'dave', 'erin'].map((n) => uniqueName(n));
+    for (const u of [alice, bob, carol, dave, erin]) await register(port!, u!, 'pw');
     const a = await login(port!, alice!, 'pw', { presence: true });
     const b = await login(port!, bob!, 'pw', { presence: true });
+    const e = await login(port!, erin!, 'pw', { presence: true }); // with stream management (XEP-0198)
+    e.c.send(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`);
+    await e.c.until((el) => el.name === 'enabled');
     await chat(a.c, b.jid, b.c, 'before');
 
     await stack.nats.stop();
@@ -89,6 +92,8 @@ describe('NATS outage', () => {
       expect(err.getChild('error')?.attrs.type).toBe('wait');
       expect(err.getChild('error')?.getChild('internal-server-error', 'urn:ietf:params:xml:ns:xmpp-stanzas')).toBeDefined();
     }
+    // A stream-managed session's error goes through JetStream like all it receives: it arrives once NATS is back.
+    e.c.send(`<message to='${b.jid}' type='chat' id='sm-during'><body>sm-during</body></message>`);
     // A login cannot finish (no session registry): it fails at once, temporarily.
     await expect(login(port!, dave!, 'pw')).rejects.toThrow(/temporary-auth-failure/);
 
@@ -103,6 +108,10 @@ describe('NATS outage', () => {
       expect(m.get('xmpp_nats_reconnects_total'), name).toBeGreaterThanOrEqual(1);
     }
 
+    const smErr = await e.c.until((el) => el.attrs.id === 'sm-during', 10_000);
+    expect(smErr.getChild('error')?.attrs.type).toBe('wait');
+    await chat(e.c, b.jid, b.c, 'sm-after');
+
     // Afterwards: the sessions from before still chat both ways, new logins work, offline storage works.
     await chat(a.c, b.jid, b.c, 'after-1');
     await chat(b.c, a.jid, a.c, 'after-2');
@@ -113,6 +122,6 @@ describe('NATS outage', () => {
     const c = await login(port!, carol!, 'pw', { presence: true });
     await c.c.until((el) => el.name === 'message' && el.attrs.id === 'stored');
     expect(logs.filter((l) => /"level":"(fatal)"|Uncaught|TypeError/.test(l))).toEqual([]);
-    for (const x of [a, b, c, d]) x.c.close();
+    for (const x of [a, b, c, d, e]) x.c.close();
   }, 120_000);
 });

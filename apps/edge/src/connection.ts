@@ -294,7 +294,12 @@ export class Connection {
   /** NATS is down: an error of type wait instead of routing into the void (outage.ts). */
   private refuseInOutage(el: Element, kind: number): void {
     const reply = outageReply(el, this.state.jid as string);
-    if (reply) this.sendStanza(reply.toString(), kind);
+    if (!reply) return;
+    const send = () => this.sendStanza(reply.toString(), kind);
+    // Stream-managed: what we send goes through JetStream to be counted, so it waits until NATS is back.
+    const back = this.sm?.started ? this.svc.busBack?.() : undefined;
+    if (back) void back.then(send);
+    else send();
   }
 
   /** A stanza we generate (a ping, an error): with stream management it goes through the stream to be counted. */

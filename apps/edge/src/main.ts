@@ -1,4 +1,5 @@
 // Composition root of the edge service.
+import { connectivityGate } from '@cx/bus';
 import { createClient } from '@cx/grpc';
 import { serverCaps } from '@cx/modules';
 import { authv1, routerv1, sessionv1 } from '@cx/proto';
@@ -31,6 +32,7 @@ main(() =>
       domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, sm, log,
       onEnded: (conn) => server.forget(conn),
       busUp: () => bus.connected,
+      busBack: connectivityGate(bus),
     });
     const server: EdgeServer = new EdgeServer(config, ctx, () => services, log);
     const stopInbox = startInbox({

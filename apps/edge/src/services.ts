@@ -34,6 +34,8 @@ export interface EdgeServices {
   sm?: StreamManager;
   /** NATS is reachable (false: stanzas get an error of type wait, outage.ts). */
   busUp?(): boolean;
+  /** Undefined while NATS is reachable, else resolves a while after it is back (connectivityGate). */
+  busBack?(): Promise<void> | undefined;
 }
 
 export interface ServiceDeps {
@@ -47,6 +49,7 @@ export interface ServiceDeps {
   log: Logger;
   onEnded(conn: Connection): void;
   busUp?(): boolean;
+  busBack?(): Promise<void> | undefined;
 }
 
 export function edgeServices(d: ServiceDeps): EdgeServices {
@@ -62,6 +65,7 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
     sasl: d.sasl,
     sm: d.sm,
     busUp: d.busUp,
+    busBack: d.busBack,
     async bind(username, resource, connectionId) {
       const r = await session.bind({ username, domain, resource, edgeId: d.edgeId, connectionId });
       const res = r.result;
