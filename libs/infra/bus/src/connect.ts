@@ -1,6 +1,7 @@
 // Connect to NATS (with JetStream KV), reconnecting forever, and report
 // connectivity so gRPC health (readiness) can follow it.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { coalesceWrites } from './coalesce-writes';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import type { Logger } from '@cx/log';
 import { countStatus, natsConnected } from './metrics';
@@ -44,6 +45,7 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
     }
   }
   const conn = nc;
+  if (!coalesceWrites(conn)) log.warn('nats.js internals changed: writes are not coalesced (see coalesce-writes.ts)');
   const listeners: Array<(c: boolean) => void> = [];
   let up = true;
   void (async () => {
