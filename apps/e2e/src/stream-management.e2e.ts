@@ -113,6 +113,7 @@ describe('XEP-0198 stream management', () => {
     // Acknowledging more than was sent is a stream error.
     a.c.send(`<a ${SM} h='99'/>`);
     await a.c.expectStreamError('undefined-condition');
+    expect(a.c.raw).toMatch(/<handled-count-too-high xmlns='urn:xmpp:sm:3' h='99' send-count='11'\/>/);
     b.c.close();
   });
 
@@ -179,6 +180,32 @@ describe('XEP-0198 stream management', () => {
     stack.restart(edgeB);
     await waitForPort(stack.edgePorts[1]);
   }, 40_000);
+
+  it('a resumption claiming more than was sent fails with handled-count-too-high, and the session ends', async () => {
+    const [alice, bob] = await users(2);
+    const port = stack.edgePorts[0];
+    const a = await login(port, alice, 'pw', { presence: true });
+    const b = await login(port, bob, 'pw');
+    const id = await enable(a.c);
+    b.c.send(`<message to='${a.jid}' type='chat'><body>only one</body></message>`);
+    expect(bodies(await drain(a.c))).toEqual(['only one']);
+    a.c.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    const c = await authOnly(port, alice);
+    c.send(`<resume ${SM} previd='${id}' h='5'/>`);
+    const f = await c.until((el) => el.name === 'failed');
+    expect(f.getChild('undefined-condition')).toBeDefined();
+    expect(f.getChild('handled-count-too-high', 'urn:xmpp:sm:3')?.attrs).toMatchObject({ h: '5', 'send-count': '1' });
+    // The stream goes on without the old session: a new one can be bound, and the unacknowledged message went offline.
+    c.send(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`);
+    expect((await c.until((el) => el.name === 'iq')).attrs.type).toBe('result');
+    c.close();
+    await new Promise((r) => setTimeout(r, 2000));
+    const again = await login(port, alice, 'pw', { presence: true });
+    expect(bodies(await drain(again.c, 1500))).toEqual(['only one']);
+    again.c.close();
+    b.c.close();
+  });
 
   it('an edge stopped with SIGTERM says system-shutdown and keeps the session resumable on another edge', async () => {
     const [alice, bob] = await users(2);

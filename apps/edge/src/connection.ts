@@ -212,7 +212,7 @@ export class Connection {
       case 'sm-request':
         return this.sm?.answerRequest();
       case 'sm-ack':
-        if (this.sm && !this.sm.acknowledge(a.h)) this.kick('undefined-condition', `handled-count-too-high: h=${a.h} but only ${this.sm.outbox.sent} stanzas were sent`);
+        if (this.sm && !this.sm.acknowledge(a.h)) this.handledCountTooHigh(a.h, this.sm.outbox.sent);
         return;
       case 'sm-resume':
         return this.resumeSm(a.previd, a.h);
@@ -331,7 +331,11 @@ export class Connection {
     manager.resume(this, previd, h).then(
       (r) => {
         if (this.ended) return void (r.ok && manager.detach(this));
-        if (!r.ok) return this.write(`<failed xmlns='urn:xmpp:sm:3'><${r.condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+        if (!r.ok) {
+          const ours = r.h === undefined ? '' : ` h='${r.h % 2 ** 32}'`;
+          const tooHigh = r.tooHigh ? `<handled-count-too-high xmlns='urn:xmpp:sm:3' h='${h}' send-count='${r.tooHigh.sendCount % 2 ** 32}'/>` : '';
+          return this.write(`<failed xmlns='urn:xmpp:sm:3'${ours}><${r.condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>${tooHigh}</failed>`);
+        }
         this.dispatch({ type: 'sm-resumed', jid: r.jid });
         this.svc.resumed(this);
         this.write(`<resumed xmlns='urn:xmpp:sm:3' previd='${previd}' h='${r.inHandled % 2 ** 32}'/>`);
@@ -343,6 +347,12 @@ export class Connection {
         this.write(`<failed xmlns='urn:xmpp:sm:3'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
       },
     );
+  }
+
+  /** XEP-0198 §4: the client acknowledged more than we sent; the stream ends with undefined-condition. */
+  private handledCountTooHigh(h: number, sent: number): void {
+    this.write(`<stream:error><undefined-condition xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><handled-count-too-high xmlns='urn:xmpp:sm:3' h='${h}' send-count='${sent % 2 ** 32}'/></stream:error>`);
+    this.dispatch({ type: 'stream-close' });
   }
 
   /** Kick.resumed: the session now lives on another connection. */

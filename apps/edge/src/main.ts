@@ -41,6 +41,7 @@ main(() =>
     });
     if (sm) {
       // Stream deliveries for connections whose <enable/> is still in flight are written as usual.
+      sm.endSession = (connectionId, jid) => services.unbind(connectionId, jid);
       sm.unmanaged = (d) => {
         const c = server.connections.get(d.connectionId);
         if (c && c.established && c.jid === d.to) c.deliver(d.xml, d.kind);

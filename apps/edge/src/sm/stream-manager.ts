@@ -28,7 +28,9 @@ export interface SmConnection extends SmPort {
   kick(condition: 'resource-constraint', text: string): void;
 }
 
-export type ResumeOutcome = { ok: true; jid: string; sm: SmSession; inHandled: number; resend: Unacked[] } | { ok: false; condition: string };
+export type ResumeOutcome =
+  | { ok: true; jid: string; sm: SmSession; inHandled: number; resend: Unacked[] }
+  | { ok: false; condition: string; h?: number; tooHigh?: { sendCount: number } };
 
 export interface SmOptions {
   edgeId: string;
@@ -78,6 +80,9 @@ export class StreamManager {
       }
     }
   }
+
+  /** Ends a session in the registry (unbind), set by the edge. */
+  endSession?: (connectionId: string, fullJid: string) => void;
 
   /** Deliveries on the stream for connections without stream management yet (enable in progress). */
   unmanaged?: (d: edgev1.Delivery) => void;
@@ -149,7 +154,16 @@ export class StreamManager {
       if (!caughtUp) for (const a of msg.inAcks) if (a.connectionId === state.connectionId && a.h > inHandled) inHandled = a.h;
     }, this.o.handoverGraceMs);
     caughtUp = true;
-    const delta = newlyAcked(h, state.outAcked, state.outAcked + backlog.length) ?? backlog.length;
+    const sendCount = state.outAcked + backlog.length;
+    const delta = newlyAcked(h, state.outAcked, sendCount);
+    if (delta === undefined) {
+      // §4: an h above what was sent. The session cannot be trusted; it ends (its unacknowledged stanzas go the RFC 6121 way).
+      this.sessions.delete(conn.id);
+      conn.sm = undefined;
+      this.endSession?.(conn.id, state.fullJid);
+      smEvents.inc({ event: 'resume-failed' });
+      return { ok: false, condition: 'undefined-condition', h: inHandled, tooHigh: { sendCount } };
+    }
     const acked = state.outAcked + delta;
     sm.outbox.sent = acked;
     sm.outbox.acked = acked;

@@ -31,8 +31,8 @@ describe('coalesceWrites', () => {
   it('joins one turn of commands into one socket write, and messages still flow', async () => {
     expect(coalesceWrites(nc)).toBe(true);
     const got: string[] = [];
-    const sub = nc.subscribe('t.>', { callback: (_e, m) => got.push(m.string()) });
-    nc.subscribe('echo', { callback: (_e, m) => m.respond(m.data) });
+    const sub = nc.subscribe('t.>', { callback: (_e, m) => void got.push(m.string()) });
+    nc.subscribe('echo', { callback: (_e, m) => void m.respond(m.data) });
     await nc.flush();
     const transport = (nc as unknown as { protocol: { transport: { send(d: Uint8Array): void } } }).protocol.transport;
     const send = transport.send.bind(transport);
