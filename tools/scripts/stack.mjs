@@ -167,7 +167,14 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
     wsPorts.push(wsPort);
     edgeProcs.push(await app('edge', { ...addrs, ...tlsEnv, WS_PORT: String(wsPort), ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
   }
-  await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts].map((p) => waitForPort(p, 30000)));
+  try {
+    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts].map((p) => waitForPort(p, 30000)));
+  } catch (err) {
+    // A service that did not come up must not leave the others (and NATS) running.
+    await Promise.all(procs.map((p) => p.stop().catch(() => undefined)));
+    await nats.stop().catch(() => undefined);
+    throw err;
+  }
   return {
     nats,
     edgePorts,
