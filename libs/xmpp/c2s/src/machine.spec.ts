@@ -1,10 +1,10 @@
 // The c2s machine as a table: (state, input) → (state, output), no sockets.
 import { describe, expect, it } from 'vitest';
-import { parseElement } from '@cx/xml-stream';
 import type { Element } from '@cx/xmpp-core';
 import { createMachine } from './machine';
+import { elem, runner, sent } from './spec-helpers';
 import { defaultModules } from './modules';
-import type { C2sAction, C2sContext, C2sEvent, C2sState } from './types';
+import type { C2sContext, C2sEvent, C2sState } from './types';
 
 let ids = 0;
 const ctx: C2sContext = {
@@ -21,22 +21,7 @@ const ctx: C2sContext = {
 const machine = createMachine(defaultModules);
 const open = { type: 'stream-open', name: 'stream:stream', attrs: { xmlns: 'jabber:client', 'xmlns:stream': 'http://etherx.jabber.org/streams', to: 'localhost', version: '1.0' } } as const;
 
-function el(xml: string): Element {
-  const r = parseElement(xml);
-  if ('error' in r) throw new Error(r.error);
-  return r;
-}
-function run(state: C2sState, ...events: C2sEvent[]): { state: C2sState; actions: C2sAction[] } {
-  const actions: C2sAction[] = [];
-  for (const e of events) {
-    const t = machine.transition(state, e, ctx);
-    state = t.state;
-    actions.push(...t.actions);
-  }
-  return { state, actions };
-}
-const sent = (actions: C2sAction[]) => actions.filter((a) => a.type === 'send').map((a) => String((a as { el: unknown }).el));
-const elem = (xml: string): C2sEvent => ({ type: 'element', el: el(xml) });
+const run = runner(machine, ctx);
 /** The stream header and the features go out in one write. */
 const split = (out: string) => [out.slice(0, out.indexOf('<stream:features')), out.slice(out.indexOf('<stream:features'))];
 

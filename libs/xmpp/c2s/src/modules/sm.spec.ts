@@ -1,28 +1,15 @@
 // XEP-0198 in the c2s machine: when enable, resume, <r/> and <a/> are allowed
 // and what the edge is asked to do.
 import { describe, expect, it } from 'vitest';
-import { parseElement } from '@cx/xml-stream';
-import type { Element } from '@cx/xmpp-core';
 import { createMachine } from '../machine';
+import { elem, runner, sent } from '../spec-helpers';
 import { defaultModules } from './index';
-import type { C2sAction, C2sContext, C2sEvent, C2sState } from '../types';
+import type { C2sContext, C2sState } from '../types';
 
 const ctx: C2sContext = { domain: 'localhost', mechanisms: ['PLAIN'], registrationOpen: false, maxAuthFailures: 3, newStreamId: () => 's', tls: false, requireEncryption: false, allowPlaintextAuth: true, streamManagement: true } as C2sContext;
 const machine = createMachine(defaultModules);
-const el = (xml: string): Element => parseElement(xml) as Element;
-const elem = (xml: string): C2sEvent => ({ type: 'element', el: el(xml) });
+const run = runner(machine, ctx);
 const SM = "xmlns='urn:xmpp:sm:3'";
-
-function run(state: C2sState, ...events: C2sEvent[]): { state: C2sState; actions: C2sAction[] } {
-  const actions: C2sAction[] = [];
-  for (const e of events) {
-    const t = machine.transition(state, e, ctx);
-    state = t.state;
-    actions.push(...t.actions);
-  }
-  return { state, actions };
-}
-const sent = (a: C2sAction[]) => a.filter((x) => x.type === 'send').map((x) => String((x as { el: unknown }).el));
 const authed: C2sState = { name: 'wait_for_bind', streamId: 's', opened: true, lang: 'en', authFailures: 0, secure: false, username: 'juliet' };
 const bound: C2sState = { ...authed, name: 'session_established', jid: 'juliet@localhost/balcony' };
 
