@@ -145,6 +145,26 @@ describe('XEP-0198 stream management', () => {
     b.c.close();
   });
 
+  it('resumes while the old connection is still open (a network switch): the old one gets conflict, nothing is lost', async () => {
+    const [alice, bob] = await users(2);
+    const [portA, portB] = stack.edgePorts;
+    const a = await login(portA, alice, 'pw', { presence: true });
+    const b = await login(portB, bob, 'pw');
+    const id = await enable(a.c);
+    b.c.send(`<message to='${a.jid}' type='chat'><body>first</body></message>`);
+    expect(bodies(await drain(a.c))).toEqual(['first']);
+    // The client moved networks: a new connection to the other edge, the old one not yet noticed dead.
+    const c = await authOnly(portB, alice);
+    c.send(`<resume ${SM} previd='${id}' h='0'/>`);
+    expect((await c.until((el) => el.name === 'resumed' || el.name === 'failed', 10_000)).name).toBe('resumed');
+    const old = await a.c.until((el) => el.name === 'stream:error', 10_000);
+    expect(old.getChild('conflict')).toBeDefined();
+    b.c.send(`<message to='${a.jid}' type='chat'><body>second</body></message>`);
+    expect(bodies(await drain(c, 2000))).toEqual(['first', 'second']);
+    c.close();
+    b.c.close();
+  }, 30_000);
+
   it('resumes on another edge after the first was killed with SIGKILL, with every message sent meanwhile delivered exactly once', async () => {
     const [alice, bob] = await users(2);
     const [portA, portB] = stack.edgePorts;
