@@ -89,10 +89,12 @@ describe('traffic shaper (SHAPER_BYTES_PER_SEC)', () => {
         await new Promise((r) => setTimeout(r, 300));
       }
     })();
-    // 30 × ~2 KB = ~62 KB: at 20 kB/s after a 4 KB burst, about 3 s.
-    const { ms, order } = await flood(flooder.c, flooder.jid, 30, 2000);
+    // 60 × ~2 KB = ~124 KB: at 20 kB/s after a 4 KB burst, about 6 s. What one
+    // read brings in (up to 64 KiB) is handled at once, so the shaper holds
+    // at least (124 − 4 − 64) KB for ≥ 2.8 s whatever the reads' sizes.
+    const { ms, order } = await flood(flooder.c, flooder.jid, 60, 2000);
     await pinging;
-    expect(order).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(order).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(ms).toBeGreaterThanOrEqual(2500);
     expect(ms).toBeLessThan(15000);
     expect(Math.max(...rtts)).toBeLessThan(1000);
@@ -113,17 +115,18 @@ describe('traffic shaper (SHAPER_BYTES_PER_SEC)', () => {
     });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>`);
-    // 30 × ~2 KB requests for the registration form (XEP-0077), then one more
-    // behind them: what was read is handled, the next read waits for the debt
-    // (about 3 s at 20 kB/s after a 4 KB burst).
+    // 60 × ~2 KB requests for the registration form (XEP-0077), then one more
+    // behind them: what one read brings in (up to 64 KiB, all its frames) is
+    // handled at once and the next read waits for the debt, so at 20 kB/s after
+    // a 4 KB burst the last answer comes after at least (124 − 4 − 64) KB / 20 kB/s ≈ 2.8 s.
     const request = (i: number, pad = '') => ws.send(`<iq xmlns='jabber:client' type='get' id='r${i}' pad='${pad}'><query xmlns='jabber:iq:register'/></iq>`);
     const t0 = Date.now();
-    for (let i = 0; i < 30; i++) request(i, 'z'.repeat(2000));
+    for (let i = 0; i < 60; i++) request(i, 'z'.repeat(2000));
     await new Promise((r) => setTimeout(r, 100));
-    request(30);
-    await expect.poll(() => answers.length, { timeout: 20000, interval: 50 }).toBe(31);
+    request(60);
+    await expect.poll(() => answers.length, { timeout: 30000, interval: 50 }).toBe(61);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
-    expect(answers).toEqual(Array.from({ length: 31 }, (_, i) => i));
+    expect(answers).toEqual(Array.from({ length: 61 }, (_, i) => i));
     ws.terminate();
   });
 
