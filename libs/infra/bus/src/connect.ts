@@ -2,6 +2,7 @@
 // connectivity so gRPC health (readiness) can follow it.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { coalesceWrites } from './coalesce-writes';
+import { quietRequests } from './quiet-requests';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import type { Logger } from '@cx/log';
 import { countStatus, natsConnected } from './metrics';
@@ -46,6 +47,7 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
   }
   const conn = nc;
   if (!coalesceWrites(conn)) log.warn('nats.js internals changed: writes are not coalesced (see coalesce-writes.ts)');
+  if (!quietRequests()) log.warn('nats.js internals changed: requests build a discarded error again (see quiet-requests.ts)');
   const listeners: Array<(c: boolean) => void> = [];
   let up = true;
   void (async () => {
