@@ -222,10 +222,12 @@ describe('XEP-0198 stream management', () => {
     c.close();
     await new Promise((r) => setTimeout(r, 2000));
     const again = await login(port, alice, 'pw', { presence: true });
-    expect(bodies(await drain(again.c, 1500))).toEqual(['only one']);
+    // From offline storage, or live if the router's rescue (1 s after the session ended) comes later on a busy machine.
+    expect((await again.c.until((el) => el.name === 'message', 8000)).getChildText('body')).toBe('only one');
+    expect(bodies(await drain(again.c, 1000))).toEqual([]);
     again.c.close();
     b.c.close();
-  });
+  }, 30_000);
 
   it('an edge stopped with SIGTERM says system-shutdown and keeps the session resumable on another edge', async () => {
     const [alice, bob] = await users(2);
