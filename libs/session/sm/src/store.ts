@@ -17,6 +17,8 @@ import { edgev1, sessionv1 } from '@cx/proto';
 
 export const SM_STREAM = 'xmpp_sm';
 export const SM_BUCKET = 'xmpp_sm';
+/** How long a read may go quiet before it checks whether anything is left to read. */
+const WATCH_MS = 500;
 
 export function smSubject(edgeId: string): string {
   return `xmpp.sm.${edgeId}`;
@@ -95,21 +97,39 @@ export class SmStore {
     const consumer = await this.js.consumers.get(SM_STREAM, { filter_subjects: smSubject(edgeId), deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 });
     const messages = await consumer.consume({ max_messages: 512 });
     let newest = afterSeq;
+    let settled = false;
+    let heardAt = Date.now();
     let caughtUp!: () => void;
-    const done = new Promise<void>((r) => (caughtUp = r));
+    const done = new Promise<void>((r) => (caughtUp = () => ((settled = true), r())));
     if (last <= afterSeq) caughtUp();
     const stop = () => void messages.close().catch(() => undefined);
     void (async () => {
       for await (const m of messages) {
         newest = m.seq;
+        heardAt = Date.now();
         each({ seq: m.seq, msg: edgev1.EdgeMessage.decode(m.data) });
-        if (m.seq >= last) caughtUp();
+        // pending 0: nothing more is stored for us now (`last` itself may have been purged meanwhile).
+        if (m.seq >= last || m.info.pending === 0) caughtUp();
       }
     })().finally(caughtUp);
+    // The edge purges what no session needs, so the messages up to `last` may
+    // be gone before the consumer reaches them: when it goes quiet and nothing
+    // is stored after what was read, it has caught up.
+    const watchdog = setInterval(() => {
+      if (settled || Date.now() - heardAt < WATCH_MS) return;
+      this.nextAfter(edgeId, newest).then((seq) => seq === 0 && caughtUp(), () => undefined);
+    }, WATCH_MS);
     await done;
+    clearInterval(watchdog);
     if (tailMs > 0) setTimeout(stop, tailMs).unref();
     else stop();
     return Math.max(newest, afterSeq);
+  }
+
+  /** The sequence of the first message on an edge's subject after `seq` (0: none). */
+  private async nextAfter(edgeId: string, seq: number): Promise<number> {
+    const m = await this.jsm.streams.getMessage(SM_STREAM, { seq: seq + 1, next_by_subj: smSubject(edgeId) } as unknown as MsgRequest);
+    return m?.seq ?? 0;
   }
 }
 
