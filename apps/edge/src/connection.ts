@@ -10,9 +10,9 @@ import type { FlowControl } from './flow-control';
 import { Counter } from 'prom-client';
 
 const limitsHit = new Counter({ name: 'xmpp_edge_limits_total', help: 'Connections closed or refused by a limit', labelNames: ['limit'] });
-import type { C2sAction, C2sContext, C2sEvent, C2sMachine, C2sState } from '@cx/c2s';
+import { NS_SM, smFailed, type C2sAction, type C2sContext, type C2sEvent, type C2sMachine, type C2sState } from '@cx/c2s';
 import { XmlStreamParser } from '@cx/xml-stream';
-import type { Element, StreamErrorCondition } from '@cx/xmpp-core';
+import { x, type Element, type StreamErrorCondition } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
 import type { EdgeServices } from './services';
 import type { SmSession } from './sm/sm-session';
@@ -311,14 +311,14 @@ export class Connection {
   /** XEP-0198 §3: counting starts now for what the client sends, at <enabled/> for what we send. */
   private enableSm(resume: boolean, max?: number): void {
     const manager = this.svc.sm;
-    if (!manager) return this.write(`<failed xmlns='urn:xmpp:sm:3'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+    if (!manager) return this.write(smFailed('feature-not-implemented').toString());
     this.smPendingIn = 0;
     manager.enable(this, resume, max, () => this.smPendingIn ?? 0).then(
       (sm) => {
         this.smPendingIn = undefined;
         if (!sm) {
           this.dispatch({ type: 'sm-enable-failed' });
-          this.write(`<failed xmlns='urn:xmpp:sm:3'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+          this.write(smFailed('internal-server-error').toString());
         }
       },
     );
@@ -327,14 +327,13 @@ export class Connection {
   /** XEP-0198 §5: take over a session from its state in JetStream, wherever it was. */
   private resumeSm(previd: string, h: number): void {
     const manager = this.svc.sm;
-    if (!manager) return this.write(`<failed xmlns='urn:xmpp:sm:3'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+    if (!manager) return this.write(smFailed('feature-not-implemented').toString());
     manager.resume(this, previd, h).then(
       (r) => {
         if (this.ended) return void (r.ok && manager.detach(this));
         if (!r.ok) {
-          const ours = r.h === undefined ? '' : ` h='${r.h % 2 ** 32}'`;
-          const tooHigh = r.tooHigh ? `<handled-count-too-high xmlns='urn:xmpp:sm:3' h='${h}' send-count='${r.tooHigh.sendCount % 2 ** 32}'/>` : '';
-          return this.write(`<failed xmlns='urn:xmpp:sm:3'${ours}><${r.condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>${tooHigh}</failed>`);
+          const tooHigh = r.tooHigh && x('handled-count-too-high', { xmlns: NS_SM, h: String(h), 'send-count': String(r.tooHigh.sendCount % 2 ** 32) });
+          return this.write(smFailed(r.condition, r.h === undefined ? undefined : r.h % 2 ** 32, tooHigh || undefined).toString());
         }
         this.dispatch({ type: 'sm-resumed', jid: r.jid });
         this.svc.resumed(this);
@@ -344,7 +343,7 @@ export class Connection {
       },
       (err: Error) => {
         this.log.warn({ conn: this.id, err: err.message }, 'resumption failed');
-        this.write(`<failed xmlns='urn:xmpp:sm:3'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>`);
+        this.write(smFailed('internal-server-error').toString());
       },
     );
   }

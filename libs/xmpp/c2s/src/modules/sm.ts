@@ -9,11 +9,11 @@ import type { C2sContext, C2sModule, C2sState, Transition } from '../types';
 export const NS_SM = 'urn:xmpp:sm:3';
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
-/** <failed/> with a stanza error condition (XEP-0198 §3, §5). */
-export function smFailed(condition: string, h?: number): Element {
+/** <failed/> with a stanza error condition (XEP-0198 §3, §5), and the server's h and a detail element when given. */
+export function smFailed(condition: string, h?: number, detail?: Element): Element {
   const attrs: Record<string, string> = { xmlns: NS_SM };
   if (h !== undefined) attrs.h = String(h);
-  return x('failed', attrs, x(condition, { xmlns: STANZAS }));
+  return x('failed', attrs, x(condition, { xmlns: STANZAS }), detail ?? null);
 }
 
 function parseCount(s: string | undefined): number | undefined {
