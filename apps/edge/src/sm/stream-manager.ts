@@ -43,7 +43,6 @@ export class StreamManager {
   private readonly sessions = new Map<string, { conn: SmConnection; sm: SmSession }>();
   private lastSeq = 0;
   private republishing: edgev1.Delivery[] = [];
-  private readonly dirty = new Set<string>();
   private readonly saving = new Map<string, Promise<void>>();
   private timer?: NodeJS.Timeout;
   private stopReader?: () => Promise<void>;
@@ -76,7 +75,7 @@ export class StreamManager {
       const s = this.sessions.get(a.connectionId);
       if (s && a.h > s.sm.inHandled) {
         s.sm.inHandled = a.h;
-        this.markDirty(a.connectionId);
+        s.sm.dirty = true;
       }
     }
   }
@@ -114,8 +113,7 @@ export class StreamManager {
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
     conn.write(resume ? `<enabled xmlns='urn:xmpp:sm:3' id='${smId}' resume='true' max='${maxS}'/>` : `<enabled xmlns='urn:xmpp:sm:3'/>`);
-    sm.started = true;
-    this.markDirty(conn.id);
+    sm.started = true; // a new SmSession is dirty: the next save round writes its state
     smEvents.inc({ event: 'enabled' });
     return sm;
   }
@@ -169,7 +167,6 @@ export class StreamManager {
     sm.outbox.acked = acked;
     sm.inCount = inHandled;
     sm.inHandled = inHandled;
-    this.markDirty(conn.id);
     smEvents.inc({ event: 'resumed' });
     return { ok: true, jid: state.fullJid, sm, inHandled, resend: backlog.slice(delta) };
   }
@@ -205,7 +202,6 @@ export class StreamManager {
     const s = this.sessions.get(conn.id);
     if (s) this.pin(s.sm, this.o.handoverGraceMs + AFTER_END_MS);
     this.sessions.delete(conn.id);
-    this.dirty.delete(conn.id);
   }
 
   /** Called about once a second: ack requests, and the end of clients that never acknowledge. */
@@ -222,16 +218,9 @@ export class StreamManager {
     void p.finally(() => this.pending.delete(p));
   }
 
-  markDirty(connectionId: string): void {
-    this.dirty.add(connectionId);
-  }
-
   private saveDirty(): void {
     for (const [id, s] of this.sessions) {
-      if (!s.sm.dirty && !this.dirty.has(id)) continue;
-      if (this.saving.has(id)) continue;
-      this.dirty.delete(id);
-      void this.save(id, s.sm);
+      if (s.sm.dirty && !this.saving.has(id)) void this.save(id, s.sm);
     }
   }
 
