@@ -225,6 +225,8 @@ export class StreamManager {
   }
 
   private save(connectionId: string, sm: SmSession): Promise<void> {
+    // Mid-resumption the counters are not set yet: the previous holder's saved state stays the truth.
+    if (sm.holding) return Promise.resolve();
     const before = this.saving.get(connectionId) ?? Promise.resolve();
     sm.dirty = false;
     const state = sm.state(this.o.edgeId, connectionId);
