@@ -27,7 +27,7 @@ export class SmSession {
   inHandled: number;
   /** Until the backlog of a resumption is sent, new deliveries wait here. */
   holding = false;
-  private held: Unacked[] = [];
+  private held: Array<Unacked & { xml: Buffer }> = [];
   private requestedAt: number;
   private readonly pendingCsi = new Map<Buffer, Unacked>();
   private readonly skipped = new Set<number>();
@@ -82,12 +82,16 @@ export class SmSession {
   /** A delivery from the stream (pos > 0) or carried over from another edge (pos 0). */
   deliver(u: Unacked): void {
     // A copy: the delivery is a slice of the router's whole batch, which must not stay in memory until the ack.
-    const data = Buffer.from(u.xml);
-    u = { pos: u.pos, to: u.to, xml: data, kind: u.kind };
-    if (this.holding) return void this.held.push(u);
-    if (!this.csi.inactive) return this.emit(data, u);
-    this.pendingCsi.set(data, u);
-    for (const b of this.csi.offer(data, u.kind)) this.release(b);
+    const own = { pos: u.pos, to: u.to, xml: Buffer.from(u.xml), kind: u.kind };
+    if (this.holding) this.held.push(own);
+    else this.send(own);
+  }
+
+  /** Through CSI when the client is inactive, else written and counted at once. */
+  private send(u: Unacked & { xml: Buffer }): void {
+    if (!this.csi.inactive) return this.emit(u.xml, u);
+    this.pendingCsi.set(u.xml, u);
+    for (const b of this.csi.offer(u.xml, u.kind)) this.release(b);
   }
 
   /** Written after CSI held it (or at <active/>). */
@@ -120,7 +124,7 @@ export class SmSession {
     const held = this.held;
     this.held = [];
     for (const u of backlog) this.deliver(u);
-    for (const u of held) this.deliver(u);
+    for (const u of held) this.send(u);
   }
 
   /** The lowest stream sequence this session may still need (below it the edge may purge); `next` if none. */
