@@ -40,7 +40,7 @@ export class SmStore {
   /** Open (creating if needed) the stream and the bucket; both keep data for maxAgeMs. */
   static async open(bus: Bus, maxAgeMs: number): Promise<SmStore> {
     const jsm = await jetstreamManager(bus.nc);
-    const replicas = (bus as { replicas?: number }).replicas ?? 1;
+    const replicas = bus.replicas;
     const config = { name: SM_STREAM, subjects: ['xmpp.sm.>'], storage: StorageType.File, retention: RetentionPolicy.Limits, max_age: maxAgeMs * 1_000_000, num_replicas: replicas, duplicate_window: Math.min(120_000, maxAgeMs) * 1_000_000 };
     try {
       await jsm.streams.info(SM_STREAM);
