@@ -26,13 +26,14 @@ function npmInstall() {
   const marker = join(root, 'node_modules/.package-lock.json');
   const lock = join(root, 'package-lock.json');
   const fresh = existsSync(marker) && existsSync(join(root, 'node_modules/.bin/esbuild')) &&
-    (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
+    statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
   if (fresh) return;
-  // `npm install`, not `npm ci`: the lock file holds only this platform's
-  // optional binaries (esbuild, buf, rollup), which `npm ci` rejects elsewhere.
-  log('npm install');
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) fail('npm install failed; see above.');
+  // `npm ci`: exactly the committed lock file, never rewritten. It lists every
+  // platform's optional binaries (esbuild, buf, rollup), so the same tree is
+  // installed on Linux, macOS and Windows and a fresh clone stays clean.
+  log('npm ci');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) fail('npm ci failed; see above. (After changing package.json, run `npm install` and commit package-lock.json.)');
 }
 
 function canRun(cmd, args) {
