@@ -6,13 +6,14 @@ import { quietRequests } from './quiet-requests';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import type { Logger } from '@cx/log';
 import { countStatus, natsConnected } from './metrics';
+import { applyBucketLimits } from './bucket-limits';
 
 export interface Bus {
   readonly nc: NatsConnection;
   readonly kvm: Kvm;
   /** Replicas of the buckets and streams this process creates (NATS_REPLICAS). */
   readonly replicas: number;
-  /** Open (creating if needed) a KV bucket. */
+  /** Open (creating if needed) a KV bucket; maxValueSize and max_bytes are applied to an existing bucket too. */
   bucket(name: string, opts?: Partial<KvOptions>): Promise<KV>;
   /** Called with true/false whenever connectivity changes. */
   onConnectivity(fn: (connected: boolean) => void): void;
@@ -67,7 +68,11 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
     nc: conn,
     kvm,
     replicas,
-    bucket: (bucketName, opts = {}) => kvm.create(bucketName, { history: 1, replicas, ...opts }),
+    bucket: async (bucketName, opts = {}) => {
+      const kv = await kvm.create(bucketName, { history: 1, replicas, ...opts });
+      await applyBucketLimits(conn, bucketName, opts);
+      return kv;
+    },
     onConnectivity: (fn) => void listeners.push(fn),
     get connected() {
       return up;

@@ -1,4 +1,4 @@
-export { buckets, decodeKey, encodeKey, subjects } from './subjects';
+export { buckets, decodeKey, encodeKey, hashKey, MAX_KEY_CHARS, subjects } from './subjects';
 export { connectBus } from './connect';
 export { connectivityGate } from './connectivity-gate';
 export { casUpdate, readVersioned } from './cas';
