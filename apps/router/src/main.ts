@@ -20,7 +20,8 @@ import { Blocking } from './im/blocking';
 import { LastActivity } from './im/last-activity';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
-import { countRouted, measureOfflineQueue } from './metrics';
+import { countRouted, countStoreRejection, measureOfflineQueue } from './metrics';
+import { rosterLimits } from './store-limits';
 import { routerAdminService } from './admin-service';
 import { tracePublishOptions, useAsyncContext } from '@cx/tracing';
 
@@ -32,13 +33,13 @@ main(() =>
     const sessions = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
     const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
     const deliverer = new Deliverer(bus.nc);
-    const deps = moduleDeps(bus, auth, config.XMPP_DOMAIN);
+    const deps = moduleDeps(bus, auth, config.XMPP_DOMAIN, { privateMaxItems: config.PRIVATE_MAX_ITEMS, privateMaxBytes: config.PRIVATE_MAX_BYTES, vcardMaxBytes: config.VCARD_MAX_BYTES });
     const host = new ModuleHost(config.XMPP_DOMAIN, serverModules, deps);
     host.onError = (err, key) => log.error({ err, handler: key }, 'server module failed');
-    const offline = await OfflineStore.open(bus, { limitPerUser: config.OFFLINE_LIMIT });
+    const offline = await OfflineStore.open(bus, { limitPerUser: config.OFFLINE_LIMIT, maxBytesPerUser: config.OFFLINE_MAX_BYTES, maxStreamBytes: config.OFFLINE_STREAM_MAX_BYTES });
     measureOfflineQueue(() => offline.totals());
     const out = new Out(directory, deliverer);
-    const blocking = await Blocking.open(bus, log);
+    const blocking = await Blocking.open(bus, log, { maxItems: config.BLOCKLIST_MAX_ITEMS, rejected: countStoreRejection });
     const im = new Im({
       domain: config.XMPP_DOMAIN,
       takeOffline: (bare) => offline.take(bare),
@@ -47,7 +48,8 @@ main(() =>
       userExists: (username) => deps.userExists(username),
       presenceChanged: (fullJid, available, priority, stanza) =>
         bus.nc.publish(subjects.presenceChanged, eventsv1.PresenceChanged.encode({ fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }).finish(), tracePublishOptions()),
-      rosters: await RosterStore.open(bus),
+      rosters: await RosterStore.open(bus, { limits: rosterLimits(config) }),
+      rejected: countStoreRejection,
       out,
       updateSession: async (fullJid, connectionId, u) => {
         const r = await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) }, 5000);
@@ -59,7 +61,9 @@ main(() =>
       domain: config.XMPP_DOMAIN, directory, deliverer, host, im, carbons, blocking,
       offline: async (bare, message) => {
         if (!storable(message) || !(await deps.userExists(bare.slice(0, bare.indexOf('@'))))) return 'refused';
-        return offline.store(bare, message, config.XMPP_DOMAIN);
+        const stored = await offline.store(bare, message, config.XMPP_DOMAIN);
+        if (stored === 'full') countStoreRejection('offline');
+        return stored;
       },
     });
     const sm = await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S));

@@ -163,6 +163,8 @@ describe('OfflineStore', () => {
     expect(offlineSubject('juliet@localhost')).toBe('xmpp.offline.juliet=40localhost');
     expect(offlineSubject('a.b>*@x y')).toMatch(/^xmpp\.offline\.[-_=a-zA-Z0-9]+$/);
     expect(() => offlineSubject('')).toThrow();
+    // issue 9 #6: a 4 KB JID still makes a subject well under nats-server's 4096-byte protocol line.
+    expect(offlineSubject(`${'é'.repeat(2048)}@localhost`)).toMatch(/^xmpp\.offline\.=h[0-9a-f]{64}$/);
   });
 });
 
@@ -215,5 +217,38 @@ describe('OfflineStore limits', () => {
     await expect(OfflineStore.open(bus, { limitPerUser: 0 })).rejects.toThrow(/limitPerUser/);
     await expect(OfflineStore.open(bus, { limitPerUser: 2.5 })).rejects.toThrow(/limitPerUser/);
     await expect(OfflineStore.open(bus, { limitPerUser: 1, maxAgeMs: -1 })).rejects.toThrow(/maxAgeMs/);
+  });
+});
+
+// issue 9 #9: a per-recipient byte bound besides the count, and a bound on the whole stream.
+describe('OfflineStore byte bounds', () => {
+  const nats = realNats();
+  const big = (to: string, id: string, n: number) => chat(to, id, x('data', { xmlns: 'urn:example' }, 'z'.repeat(n)));
+
+  it("answers 'full' past the user's bytes, gives them back when taken, and leaves other users alone", async () => {
+    const store = await OfflineStore.open(await nats.bus(), { limitPerUser: 100, maxBytesPerUser: 10_000 });
+    const user = 'mercutio@localhost';
+    for (let i = 0; i < 4; i++) expect(await store.store(user, big(user, `b${i}`, 2000), 'localhost')).toBe('stored');
+    expect(await store.store(user, big(user, 'over', 2000), 'localhost')).toBe('full');
+    expect(await store.store(user, chat(user, 'small'), 'localhost')).toBe('stored');
+    expect(await store.store('benvolio@localhost', big('benvolio@localhost', 'other', 2000), 'localhost')).toBe('stored');
+    expect(bodies(await store.take(user))).toEqual(['b0', 'b1', 'b2', 'b3', 'small']);
+    for (let i = 0; i < 4; i++) expect(await store.store(user, big(user, `again${i}`, 2000), 'localhost')).toBe('stored');
+  });
+
+  it('two routers storing at once do not pass the bound', async () => {
+    const [a, b] = await Promise.all([nats.bus(), nats.bus()]);
+    const [s1, s2] = await Promise.all([OfflineStore.open(a, { limitPerUser: 100, maxBytesPerUser: 10_000 }), OfflineStore.open(b, { limitPerUser: 100, maxBytesPerUser: 10_000 })]);
+    const user = 'rosaline@localhost';
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? s1 : s2).store(user, big(user, `c${i}`, 2000), 'localhost')));
+    expect(results.filter((r) => r === 'stored')).toHaveLength(4);
+    expect(await s1.count(user)).toBe(4);
+  });
+
+  it('refuses new messages when the whole stream is at its byte bound', async () => {
+    const store = await OfflineStore.open(await nats.bus(), { limitPerUser: 100, maxStreamBytes: 64 * 1024 });
+    let last = 'stored';
+    for (let i = 0; i < 40 && last === 'stored'; i++) last = await store.store(`u${i}@localhost`, big(`u${i}@localhost`, `s${i}`, 4000), 'localhost');
+    expect(last).toBe('full');
   });
 });

@@ -12,13 +12,18 @@ import { JetStreamApiCodes, jetstream, jetstreamManager, type JetStreamClient, t
 import type { Element } from '@cx/xmpp-core';
 import { isParseError, parseElement } from '@cx/xml-stream';
 import { serializeWithDelay } from './delay';
-import { ensureStream, isApiError, isPerSubjectLimit, limits, OFFLINE_STREAM, offlineSubject } from './stream';
+import { ensureStream, isApiError, isStoreLimit, limits, OFFLINE_STREAM, offlineSubject } from './stream';
+import { OfflineUsage } from './usage';
 
 export interface OfflineOptions {
   /** Most messages kept per user; storing beyond it answers 'full'. */
   limitPerUser: number;
   /** How long a message is kept (default 30 days; 0: until taken). */
   maxAgeMs?: number;
+  /** Most bytes kept per user (default: no bound beyond the count); storing beyond it answers 'full'. */
+  maxBytesPerUser?: number;
+  /** Most bytes the whole stream holds (default 0: no bound); storing beyond it answers 'full'. */
+  maxStreamBytes?: number;
 }
 
 export type StoreResult = 'stored' | 'full';
@@ -29,30 +34,36 @@ export class OfflineStore {
   private constructor(
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
+    private readonly usage?: OfflineUsage,
   ) {}
 
   /** Create the stream "xmpp_offline" or bind to it, applying these limits. */
   static async open(bus: Bus, opts: OfflineOptions): Promise<OfflineStore> {
-    const { limitPerUser, maxAgeMs = DEFAULT_MAX_AGE_MS } = opts;
+    const { limitPerUser, maxAgeMs = DEFAULT_MAX_AGE_MS, maxBytesPerUser, maxStreamBytes = 0 } = opts;
     if (!Number.isInteger(limitPerUser) || limitPerUser < 1) throw new Error(`limitPerUser must be a positive integer, not ${limitPerUser}`);
     if (!Number.isInteger(maxAgeMs) || maxAgeMs < 0) throw new Error(`maxAgeMs must be a non-negative integer, not ${maxAgeMs}`);
     const jsm = await jetstreamManager(bus.nc);
-    await ensureStream(jsm, { ...limits(limitPerUser, maxAgeMs), num_replicas: bus.replicas });
-    return new OfflineStore(jsm, jetstream(bus.nc));
+    await ensureStream(jsm, { ...limits(limitPerUser, maxAgeMs, maxStreamBytes), num_replicas: bus.replicas });
+    const usage = maxBytesPerUser ? await OfflineUsage.open(bus, { maxBytes: maxBytesPerUser, maxAgeMs }) : undefined;
+    return new OfflineStore(jsm, jetstream(bus.nc), usage);
   }
 
   /**
    * Store a message for a bare JID, stamped with a XEP-0203 delay from
    * `domain` unless it carries one. 'full': the user already has
-   * limitPerUser messages, and nothing was stored (the server refuses it).
+   * limitPerUser messages or maxBytesPerUser bytes (or the stream is full),
+   * and nothing was stored (the server refuses it).
    */
   async store(bareJid: string, message: Element, domain: string): Promise<StoreResult> {
     const subject = offlineSubject(bareJid);
+    const payload = new TextEncoder().encode(serializeWithDelay(message, domain));
+    if (this.usage && !(await this.usage.reserve(bareJid, payload.length, async () => (await this.count(bareJid)) === 0))) return 'full';
     try {
-      await this.js.publish(subject, serializeWithDelay(message, domain), { expect: { streamName: OFFLINE_STREAM } });
+      await this.js.publish(subject, payload, { expect: { streamName: OFFLINE_STREAM } });
       return 'stored';
     } catch (err) {
-      if (isPerSubjectLimit(err)) return 'full';
+      await this.usage?.release(bareJid, payload.length);
+      if (isStoreLimit(err)) return 'full';
       throw err;
     }
   }
@@ -65,7 +76,7 @@ export class OfflineStore {
    */
   async take(bareJid: string): Promise<Element[]> {
     const subject = offlineSubject(bareJid);
-    const found: Array<{ xml: string; removed: Promise<Removal> }> = [];
+    const found: Array<{ xml: string; size: number; removed: Promise<Removal> }> = [];
     let failure: unknown;
     let seq = 0;
     try {
@@ -76,22 +87,25 @@ export class OfflineStore {
         if (!m) break;
         seq = m.seq;
         // Deletes go out while the next message is read; they settle below.
-        found.push({ xml: m.string(), removed: this.remove(seq) });
+        found.push({ xml: m.string(), size: m.data.length, removed: this.remove(seq) });
       }
     } catch (err) {
       failure = err;
     }
     const taken: Element[] = [];
-    for (const { xml, removed } of found) {
+    let freed = 0;
+    for (const { xml, size, removed } of found) {
       const r = await removed;
       if (r === 'gone') continue; // another caller took it
       if (r !== 'removed') {
         failure ??= r.error;
         continue;
       }
+      freed += size;
       const el = parseElement(xml, { maxBytes: Buffer.byteLength(xml) });
       if (!isParseError(el)) taken.push(el);
     }
+    await this.usage?.release(bareJid, freed).catch(() => undefined); // a total left too high is dropped once the subject is empty
     if (failure !== undefined && taken.length === 0) throw failure;
     return taken;
   }

@@ -28,12 +28,14 @@ export function offlineSubject(bareJid: string): string {
 const DUPLICATE_WINDOW_MS = 120_000;
 
 /** The settings this library owns; anything else on an existing stream is kept. */
-export function limits(limitPerUser: number, maxAgeMs: number): Partial<StreamConfig> {
+export function limits(limitPerUser: number, maxAgeMs: number, maxStreamBytes = 0): Partial<StreamConfig> {
   const ns = (ms: number) => ms * 1_000_000;
   return {
     discard: DiscardPolicy.New,
     discard_new_per_subject: true,
     max_msgs_per_subject: limitPerUser,
+    // All users together (OFFLINE_STREAM_MAX_BYTES): a full queue refuses new messages instead of filling JetStream's storage.
+    max_bytes: maxStreamBytes > 0 ? maxStreamBytes : -1,
     max_age: ns(maxAgeMs), // 0 = no expiry
     // Unused (no message ids), but the server refuses a window above max_age.
     duplicate_window: ns(maxAgeMs > 0 ? Math.min(DUPLICATE_WINDOW_MS, maxAgeMs) : DUPLICATE_WINDOW_MS),
@@ -82,6 +84,11 @@ const STORE_FAILED = 10077;
 
 export function isPerSubjectLimit(err: unknown): boolean {
   return isApiError(err, STORE_FAILED) && /maximum messages per subject/i.test((err as Error).message);
+}
+
+/** The per-user count or the stream's byte bound refused a message. */
+export function isStoreLimit(err: unknown): boolean {
+  return isPerSubjectLimit(err) || (isApiError(err, STORE_FAILED) && /maximum bytes/i.test((err as Error).message)) || (err instanceof JetStreamApiError && /maximum bytes/i.test(err.message));
 }
 
 export function isApiError(err: unknown, code: number): boolean {
