@@ -6,6 +6,16 @@ export const routerConfig = defineConfig({
   ROUTER_GRPC_PORT: int(50053, 'gRPC port of the router service', 0, 65535),
   SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service (host:port or dns:///name:port)'),
   OFFLINE_LIMIT: int(100, 'Messages kept for an offline user (XEP-0160); beyond it senders get service-unavailable', 0),
+  OFFLINE_MAX_BYTES: int(2 * 1024 * 1024, 'Bytes of offline messages kept per user (XEP-0160); a message beyond them is refused with service-unavailable', 1),
+  OFFLINE_STREAM_MAX_BYTES: int(1024 ** 3, 'Bytes the offline stream (all users) may hold in JetStream; beyond them new offline messages are refused (0: no bound)', 0),
+  ROSTER_MAX_ITEMS: int(2000, 'Items in one roster; a roster set or subscription that would add more is refused (resource-constraint)', 1),
+  ROSTER_MAX_BYTES: int(512 * 1024, 'Stored bytes of one roster; a change that would make it larger is refused (resource-constraint)', 1024, 900 * 1024),
+  SUBSCRIPTION_STATUS_MAX_BYTES: int(1024, 'A pending subscription request keeps at most this many bytes of its <status/> (longer ones are cut)', 0),
+  SUBSCRIPTION_MAX_PENDING: int(100, 'Pending subscription requests kept per user; more are dropped silently (RFC 6121 §3.1.3)', 1),
+  PRIVATE_MAX_ITEMS: int(64, 'Namespaces stored per user in private XML storage (XEP-0049); more are refused (not-acceptable)', 1),
+  PRIVATE_MAX_BYTES: int(256 * 1024, 'Bytes stored per user in private XML storage (XEP-0049); more are refused (not-acceptable)', 1024, 900 * 1024),
+  VCARD_MAX_BYTES: int(256 * 1024, 'Bytes of one vCard (XEP-0054); a larger one is refused (not-acceptable)', 1024, 900 * 1024),
+  BLOCKLIST_MAX_ITEMS: int(1000, 'JIDs on one block list (XEP-0191); blocking more is refused (resource-constraint)', 1),
   AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service (account existence for server-side IQs)'),
 });
 

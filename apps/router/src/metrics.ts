@@ -53,3 +53,14 @@ offlineGauge('xmpp_offline_users', 'Users with offline messages stored, read whe
 export function measureOfflineQueue(totals: () => Promise<Totals>): void {
   offlineTotals = totals;
 }
+
+const storeRejections = new Counter({
+  name: 'xmpp_router_store_rejections_total',
+  help: 'Writes refused because they would exceed a per-user storage bound, by store (roster, subscription-request, private, vcard, blocklist, offline)',
+  labelNames: ['store'],
+});
+
+/** A write to `store` was refused (or, for subscription requests, dropped) at its bound. */
+export function countStoreRejection(store: string): void {
+  storeRejections.inc({ store });
+}

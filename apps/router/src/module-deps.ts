@@ -1,9 +1,14 @@
 // What server modules use, backed by the real services: JetStream KV buckets
 // (opened on first use) and the auth service for "does this account exist".
+// Every key part goes through encodeKey, which hashes what would be too long
+// for a NATS subject (issue 9 #6).
 import { call } from '@cx/grpc';
-import { encodeKey, type Bus, type KV } from '@cx/bus';
-import type { DocStore, ModuleDeps } from '@cx/modules';
+import { casUpdate, encodeKey, type Bus, type KV } from '@cx/bus';
+import { DEFAULT_MODULE_LIMITS, PRIVATE_BUCKET, VCARD_BUCKET, type DocStore, type ModuleDeps, type ModuleLimits } from '@cx/modules';
+import { countStoreRejection } from './metrics';
 import type { authv1 } from '@cx/proto';
+
+const bytesCodec = { decode: (b: Uint8Array) => b, encode: (b: Uint8Array) => b };
 
 function kvStore(open: Promise<KV>): DocStore {
   const key = (parts: readonly string[]) => parts.map(encodeKey).join('.');
@@ -18,16 +23,28 @@ function kvStore(open: Promise<KV>): DocStore {
     async delete(parts) {
       await (await open).delete(key(parts));
     },
+    async update(parts, decide) {
+      const decision = (cur: Uint8Array | null) => {
+        const d = decide(cur);
+        return { next: d.next && d.next.length === 0 ? null : d.next, result: d.result };
+      };
+      return casUpdate(await open, key(parts), bytesCodec, decision);
+    },
   };
 }
 
-export function moduleDeps(bus: Bus, auth: authv1.AuthServiceClient, domain: string): ModuleDeps {
+export function moduleDeps(bus: Bus, auth: authv1.AuthServiceClient, domain: string, limits?: Partial<ModuleLimits>): ModuleDeps {
   const stores = new Map<string, DocStore>();
+  const l = { ...DEFAULT_MODULE_LIMITS, ...limits };
+  // The KV value bound of each bucket follows the module's bound (room for framing and headers).
+  const valueBound: Record<string, number> = { [PRIVATE_BUCKET]: l.privateMaxBytes + 4096, [VCARD_BUCKET]: l.vcardMaxBytes + 4096 };
   return {
     startedAt: Date.now(),
+    limits,
+    rejected: countStoreRejection,
     store(bucket) {
       let s = stores.get(bucket);
-      if (!s) stores.set(bucket, (s = kvStore(bus.bucket(bucket))));
+      if (!s) stores.set(bucket, (s = kvStore(bus.bucket(bucket, valueBound[bucket] ? { maxValueSize: valueBound[bucket] } : {}))));
       return s;
     },
     async userExists(username) {

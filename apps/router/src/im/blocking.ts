@@ -7,6 +7,8 @@ import type { Logger } from '@cx/log';
 import { rosterv1 } from '@cx/proto';
 import { elements, errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
 
+import { DEFAULT_BLOCKLIST_MAX_ITEMS, maxBlockListBytes, overBound, type BlockListBound } from './blocklist-bound';
+
 export const NS_BLOCKING = 'urn:xmpp:blocking';
 export const BLOCKLIST_BUCKET = 'xmpp_blocklists';
 const codec = { decode: (b: Uint8Array) => rosterv1.BlockList.decode(b), encode: (v: rosterv1.BlockList) => rosterv1.BlockList.encode(v).finish() };
@@ -14,10 +16,11 @@ const codec = { decode: (b: Uint8Array) => rosterv1.BlockList.decode(b), encode:
 export class Blocking {
   private readonly lists = new Map<string, Set<string>>();
 
-  private constructor(private readonly kv: KV) {}
+  private constructor(private readonly kv: KV, private readonly bound: BlockListBound) {}
 
-  static async open(bus: Bus, log: Logger): Promise<Blocking> {
-    const b = new Blocking(await bus.bucket(BLOCKLIST_BUCKET));
+  static async open(bus: Bus, log: Logger, bound: BlockListBound = { maxItems: DEFAULT_BLOCKLIST_MAX_ITEMS }): Promise<Blocking> {
+    // A JID is at most 3071 bytes: the value bound follows from the item bound.
+    const b = new Blocking(await bus.bucket(BLOCKLIST_BUCKET, { maxValueSize: maxBlockListBytes(bound.maxItems) }), bound);
     const w = await b.kv.watch({ key: '>' });
     void (async () => {
       for await (const e of w) {
@@ -39,12 +42,16 @@ export class Blocking {
     return (await readVersioned(this.kv, encodeKey(user), codec)).value?.jids ?? [];
   }
 
-  private async change(user: string, fn: (cur: string[]) => string[]): Promise<void> {
+  /** Change the list; false (nothing changed) when it would grow past the bound. */
+  private async change(user: string, fn: (cur: string[]) => string[]): Promise<boolean> {
     const jids = await casUpdate(this.kv, encodeKey(user), codec, (cur) => {
-      const next = { jids: fn(cur?.jids ?? []) };
+      const before = cur?.jids ?? [];
+      const next = { jids: fn(before) };
+      if (overBound(before, next.jids, this.bound.maxItems)) return { next: undefined, result: null };
       return { next, result: next.jids };
     });
-    this.lists.set(user, new Set(jids));
+    if (jids) this.lists.set(user, new Set(jids));
+    return jids !== null;
   }
 
   /**
@@ -63,7 +70,10 @@ export class Blocking {
     if (jids.some((j) => !j)) return { reply: errorReply(iq, new StanzaError('jid-malformed')) };
     if (payload.name === 'block' && jids.length === 0) return { reply: errorReply(iq, new StanzaError('bad-request', 'block at least one JID')) };
     const set = jids as string[];
-    if (payload.name === 'block') await this.change(user, (cur) => [...new Set([...cur, ...set])]);
+    if (payload.name === 'block' && !(await this.change(user, (cur) => [...new Set([...cur, ...set])]))) {
+      this.bound.rejected?.('blocklist');
+      return { reply: errorReply(iq, new StanzaError('resource-constraint', `a block list is limited to ${this.bound.maxItems} JIDs`)) };
+    }
     else await this.change(user, (cur) => (set.length === 0 ? [] : cur.filter((j) => !set.includes(j))));
     const push = x('iq', { type: 'set', id: `block-${Date.now().toString(36)}` }, x(payload.name, { xmlns: NS_BLOCKING }, ...set.map((j) => x('item', { jid: j }))));
     return { reply: iqResult(iq), push, blocked: payload.name === 'block' ? set : undefined };

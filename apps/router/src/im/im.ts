@@ -8,6 +8,7 @@ import {
   emptyItem, hasFrom, hasTo, inboundSubscribe, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
   outboundSubscribed, outboundUnsubscribe, outboundUnsubscribed, parseRosterSet, changesSince, pushQuery, rosterQuery, type Item, type RosterStore, type Step,
 } from '@cx/roster';
+import { boundedSubscribe, rosterRefusal } from './roster-limits';
 import type { SessionEntry } from '@cx/session-directory';
 import type { Out } from './presence-out';
 import type { LastActivity } from './last-activity';
@@ -38,6 +39,8 @@ export interface ImDeps {
   blocks?(user: string, other: Jid): boolean;
   /** Update the sender's session entry; says whether it was available before. */
   updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean; directed: string[] }>;
+  /** A write refused (or a request dropped) at a per-user bound of `store` (a metric). */
+  rejected?(store: string): void;
 }
 
 export interface From {
@@ -75,7 +78,8 @@ export class Im {
     const r = await this.d.rosters.updateItem(user, req.jid, (cur) => ({
       item: { ...(cur ?? emptyItem(req.jid)), name: req.name, groups: req.groups },
       result: undefined,
-    }));
+    }), { bounded: true });
+    if (r.refused) return reply(errorReply(iq, rosterRefusal(r.refused, this.d.rosters.limits, this.d.rejected)));
     reply(iqResult(iq));
     await this.d.out.push(user, this.d.domain, req.jid, r.item, r.version);
   }
@@ -103,12 +107,13 @@ export class Im {
       this.d.rosters.updateItem(user, contact, (cur) => {
         const s = fn(cur);
         return { item: s.item, result: s.route };
-      });
+      }, { bounded: type === 'subscribe' || type === 'subscribed' });
     const outcome =
       type === 'subscribe' ? await step((c) => outboundSubscribe(c, contact))
       : type === 'unsubscribe' ? await step(outboundUnsubscribe)
       : type === 'subscribed' ? await step((c) => outboundSubscribed(c, contact))
       : await step(outboundUnsubscribed);
+    if (outcome.refused) return this.refuse(from, stanza, rosterRefusal(outcome.refused, this.d.rosters.limits, this.d.rejected));
     if (outcome.changed) await this.d.out.push(user, this.d.domain, contact, outcome.item, outcome.version);
     if (!outcome.result || to.domain !== this.d.domain || !to.local) return;
     // §3.1.2: the user's server stamps the bare JID on subscription stanzas.
@@ -116,8 +121,9 @@ export class Im {
     if (type === 'subscribe' && this.d.userExists && !(await this.d.userExists(to.local))) {
       return this.inbound(user, contact, 'unsubscribed', new Uint8Array());
     }
-    const out = x('presence', { ...stanza.attrs, from: bare, to: contact, type });
+    let out = x('presence', { ...stanza.attrs, from: bare, to: contact, type });
     for (const c of stanza.children) out.cnode(c);
+    if (type === 'subscribe') out = boundedSubscribe(out, this.d.rosters.limits);
     await this.inbound(to.local, bare, type, new TextEncoder().encode(out.toString()));
     if (type === 'subscribed') await this.sendAllPresence(user, contact);
     if (type === 'unsubscribed') await this.sendUnavailable(user, contact);
@@ -130,7 +136,9 @@ export class Im {
       const r = await this.d.rosters.updateItem(contact, fromBare, (cur) => {
         const s = inboundSubscribe(cur, fromBare, stanza);
         return { item: s.item, result: s.kind };
-      });
+      }, { bounded: true });
+      // The contact's roster or pending requests are at their bound: dropped silently (RFC 6121 §3.1.3 lets the server not deliver it).
+      if (r.refused) return void this.d.rejected?.('subscription-request');
       if (r.changed) await this.d.out.push(contact, this.d.domain, fromBare, r.item, r.version);
       if (r.result === 'auto-approve') {
         // §3.1.3: already approved: answer for the contact, then send the contact's presence.
@@ -150,6 +158,13 @@ export class Im {
     await this.d.out.push(contact, this.d.domain, fromBare, r.item, r.version);
     await this.d.out.presenceTo(contactBare, fromBare, type);
     if (type === 'unsubscribe') await this.sendUnavailable(contact, fromBare);
+  }
+
+  /** An error presence for a subscription stanza the user's roster bound refused, to the sending session. */
+  private async refuse(from: From, stanza: Element, err: StanzaError): Promise<void> {
+    const bare = from.jid.bare.toString();
+    const me = (await this.d.out.sessions(bare)).filter((s) => s.connectionId === from.connectionId);
+    this.d.out.send(bare, me, errorReply(stanza, err));
   }
 
   /** A push (e.g. XEP-0191) to every session of the user. */

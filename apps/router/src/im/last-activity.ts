@@ -5,19 +5,22 @@
 import { encodeKey, type Bus, type KV } from '@cx/bus';
 import { rosterv1 } from '@cx/proto';
 import { errorReply, iqResult, StanzaError, x, type Element } from '@cx/xmpp-core';
+import { truncateUtf8 } from '@cx/roster';
 
 export const LAST_BUCKET = 'xmpp_last';
 const NS_LAST = 'jabber:iq:last';
+/** The status kept with the time (issue 9 #9: it came from a presence of up to MAX_STANZA_BYTES). */
+const MAX_STATUS_BYTES = 1024;
 
 export class LastActivity {
   private constructor(private readonly kv: KV) {}
 
   static async open(bus: Bus): Promise<LastActivity> {
-    return new LastActivity(await bus.bucket(LAST_BUCKET));
+    return new LastActivity(await bus.bucket(LAST_BUCKET, { maxValueSize: 8192 }));
   }
 
   async record(user: string, status: string): Promise<void> {
-    await this.kv.put(encodeKey(user), rosterv1.LastActivity.encode({ atMs: Date.now(), status }).finish());
+    await this.kv.put(encodeKey(user), rosterv1.LastActivity.encode({ atMs: Date.now(), status: truncateUtf8(status, MAX_STATUS_BYTES) }).finish());
   }
 
   /** The answer to a query about `user`; `allowed` says whether the asker may see the user's presence, `online` whether the user has an available resource. */

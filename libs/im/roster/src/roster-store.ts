@@ -6,6 +6,7 @@
 import { casUpdate, encodeKey, readVersioned, WatchedCache, type Bus, type KV, type Versioned } from '@cx/bus';
 import { rosterv1 } from '@cx/proto';
 import type { Item } from './subscription';
+import { DEFAULT_ROSTER_LIMITS, rosterExcess, type RosterExcess, type RosterLimits } from './roster-bounds';
 
 export const ROSTER_BUCKET = 'xmpp_rosters';
 export type Roster = rosterv1.Roster;
@@ -15,11 +16,17 @@ const MAX_REMOVED = 200;
 const codec = { decode: (b: Uint8Array) => rosterv1.Roster.decode(b), encode: (r: Roster) => rosterv1.Roster.encode(r).finish() };
 
 export class RosterStore {
-  private constructor(private readonly kv: KV, private readonly cache: WatchedCache<Versioned<Roster>>) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly cache: WatchedCache<Versioned<Roster>>,
+    readonly limits: RosterLimits,
+  ) {}
 
-  static async open(bus: Bus, cacheSize = 50_000): Promise<RosterStore> {
-    const kv = await bus.bucket(ROSTER_BUCKET);
-    return new RosterStore(kv, await WatchedCache.open(kv, cacheSize));
+  static async open(bus: Bus, opts: { cacheSize?: number; limits?: Partial<RosterLimits> } = {}): Promise<RosterStore> {
+    const limits = { ...DEFAULT_ROSTER_LIMITS, ...opts.limits };
+    // A value may not be larger than the roster bound (plus room for headers): no write can fail half-way at max payload.
+    const kv = await bus.bucket(ROSTER_BUCKET, { maxValueSize: limits.maxBytes + 4096 });
+    return new RosterStore(kv, await WatchedCache.open(kv, opts.cacheSize ?? 50_000), limits);
   }
 
   private read(username: string): Promise<Versioned<Roster>> {
@@ -34,13 +41,16 @@ export class RosterStore {
    * Change one item (by contact JID). `change` gets the current item and returns
    * the new one, null to remove it, or undefined for no change. Returns the new
    * roster version and the item as stored (undefined when removed or unchanged).
+   * With `bounded`, a change that would break a bound (roster-bounds.ts) is not
+   * made: `refused` names the bound.
    */
   async updateItem<T>(
     username: string,
     jid: string,
     change: (cur: Item | undefined) => { item: Item | null | undefined; result: T },
-  ): Promise<{ result: T; changed: boolean; version: number; item?: Item }> {
-    type Out = { result: T; changed: boolean; version: number; item?: Item };
+    opts: { bounded?: boolean } = {},
+  ): Promise<{ result: T; changed: boolean; version: number; item?: Item; refused?: RosterExcess }> {
+    type Out = { result: T; changed: boolean; version: number; item?: Item; refused?: RosterExcess };
     const guess = await this.read(username);
     const out = await casUpdate<Roster, Out>(this.kv, encodeKey(username), codec, (current) => {
       const roster = current ?? EMPTY;
@@ -57,6 +67,8 @@ export class RosterStore {
         removed = removed.slice(-MAX_REMOVED);
       }
       const next: Roster = { version, items, removed, horizon };
+      const refused = opts.bounded ? rosterExcess(roster, next, this.limits) : undefined;
+      if (refused) return { next: undefined, result: { result, changed: false, version: roster.version, refused } };
       return { next, result: { result, changed: true, version, item: item ? { ...item, version } : undefined } };
     }, guess);
     if (out.changed) this.cache.forget(username);

@@ -12,7 +12,25 @@ export interface DocStore {
   get(key: readonly string[]): Promise<Uint8Array | null>;
   put(key: readonly string[], value: Uint8Array): Promise<void>;
   delete(key: readonly string[]): Promise<void>;
+  /**
+   * Read-modify-write of one key with a revision check, so concurrent writers
+   * never lose an update: `decide` gets the current value and returns the new
+   * one (null deletes the key, undefined leaves it) and a result.
+   */
+  update<T>(key: readonly string[], decide: (cur: Uint8Array | null) => { next: Uint8Array | null | undefined; result: T }): Promise<T>;
 }
+
+/** Per-user storage bounds of the modules (router settings PRIVATE_MAX_ITEMS, PRIVATE_MAX_BYTES, VCARD_MAX_BYTES). */
+export interface ModuleLimits {
+  /** XEP-0049: namespaces stored per user. */
+  privateMaxItems: number;
+  /** XEP-0049: bytes stored per user (all namespaces together). */
+  privateMaxBytes: number;
+  /** XEP-0054: bytes of one vCard. */
+  vcardMaxBytes: number;
+}
+
+export const DEFAULT_MODULE_LIMITS: ModuleLimits = { privateMaxItems: 64, privateMaxBytes: 256 * 1024, vcardMaxBytes: 256 * 1024 };
 
 /** What modules may use besides the stanza. */
 export interface ModuleDeps {
@@ -21,6 +39,15 @@ export interface ModuleDeps {
   userExists(username: string): Promise<boolean>;
   /** When this server process started (for XEP-0012 on the server). */
   readonly startedAt: number;
+  /** Storage bounds (DEFAULT_MODULE_LIMITS where not given). */
+  readonly limits?: Partial<ModuleLimits>;
+  /** A write was refused because it would exceed a bound of `store` (a metric). */
+  rejected?(store: string): void;
+}
+
+/** The bounds in force for these deps. */
+export function moduleLimits(deps: ModuleDeps): ModuleLimits {
+  return { ...DEFAULT_MODULE_LIMITS, ...deps.limits };
 }
 
 export interface IqContext {

@@ -24,6 +24,8 @@ export function serverCaps(domain: string): { node: string; ver: string; hash: s
 
 export { capsVer, defineModule, ModuleHost };
 export type { DiscoInfo } from './disco/caps';
-export type { DocStore, Identity, IqContext, IqHandler, ModuleDeps, ServerModule, Target } from './host';
+export type { DocStore, Identity, IqContext, IqHandler, ModuleDeps, ModuleLimits, ServerModule, Target } from './host';
+export { DEFAULT_MODULE_LIMITS } from './host';
 export { SERVER_NAME, SERVER_VERSION } from './version/version';
-export { vcardProblem } from './vcard/vcard';
+export { vcardProblem, VCARD_BUCKET } from './vcard/vcard';
+export { PRIVATE_BUCKET } from './private/private';

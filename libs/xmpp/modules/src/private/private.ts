@@ -1,25 +1,37 @@
 // XEP-0049 Private XML Storage: a user stores and reads XML fragments keyed by
 // namespace. Only for one's own account; reserved namespaces are refused.
+// Each user's fragments are one document (private-doc.ts) under the user's
+// key, bounded in namespaces and bytes (PRIVATE_MAX_ITEMS, PRIVATE_MAX_BYTES):
+// a set beyond them gets not-acceptable and changes nothing. Fragments stored
+// before, one key per namespace, are still read when the document lacks them.
 import { parseElement } from '@cx/xml-stream';
 import { elements, StanzaError, x, type Element } from '@cx/xmpp-core';
-import { defineModule, type IqContext } from '../host';
+import { defineModule, moduleLimits, type IqContext } from '../host';
+import { decodePrivate, putFragments } from './private-doc';
 
 const NS_PRIVATE = 'jabber:iq:private';
 export const PRIVATE_BUCKET = 'xmpp_private';
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function reserved(ns: string | undefined): boolean {
   return ns === undefined || ns === '' || ns.startsWith('jabber:') || ns.startsWith('http://etherx.jabber.org') || ns.startsWith('urn:ietf:params:xml:ns:xmpp-');
 }
 
-async function get({ payload, user, deps }: IqContext) {
-  const children = elements(payload);
+async function stored({ user, deps }: IqContext, ns: string): Promise<string | undefined> {
+  const store = deps.store(PRIVATE_BUCKET);
+  const doc = decodePrivate(await store.get([user]));
+  if (doc.has(ns)) return doc.get(ns);
+  const legacy = await store.get([user, ns]); // the one-key-per-namespace layout of earlier versions
+  return legacy ? decoder.decode(legacy) : undefined;
+}
+
+async function get(ctx: IqContext) {
+  const children = elements(ctx.payload);
   if (children.length !== 1) return new StanzaError('bad-request', 'ask for exactly one namespace');
   const wanted = children[0];
   if (reserved(wanted.attrs.xmlns)) return new StanzaError('not-acceptable', 'reserved namespace');
-  const stored = await deps.store(PRIVATE_BUCKET).get([user, wanted.attrs.xmlns as string]);
-  const found = stored ? parseElement(decoder.decode(stored)) : undefined;
+  const xml = await stored(ctx, wanted.attrs.xmlns as string);
+  const found = xml ? parseElement(xml) : undefined;
   return x('query', { xmlns: NS_PRIVATE }, found && !('error' in found) ? found : x(wanted.name, { xmlns: wanted.attrs.xmlns }));
 }
 
@@ -27,9 +39,17 @@ async function set({ payload, user, deps }: IqContext) {
   const children = elements(payload);
   if (children.length === 0) return new StanzaError('bad-request', 'nothing to store');
   if (children.some((c) => reserved(c.attrs.xmlns))) return new StanzaError('not-acceptable', 'reserved namespace');
-  const store = deps.store(PRIVATE_BUCKET);
-  for (const c of children as Element[]) await store.put([user, c.attrs.xmlns as string], encoder.encode(c.toString()));
-  return null;
+  const fragments = (children as Element[]).map((c) => [c.attrs.xmlns as string, c.toString()] as const);
+  const limits = moduleLimits(deps);
+  const outcome = await deps.store(PRIVATE_BUCKET).update([user], (cur) => {
+    const r = putFragments(decodePrivate(cur), fragments, { maxItems: limits.privateMaxItems, maxBytes: limits.privateMaxBytes });
+    return { next: r.ok ? r.bytes : undefined, result: r };
+  });
+  if (outcome.ok) return null;
+  deps.rejected?.('private');
+  return outcome.exceeded === 'items'
+    ? new StanzaError('not-acceptable', `private storage is limited to ${limits.privateMaxItems} namespaces per user`)
+    : new StanzaError('not-acceptable', `private storage is limited to ${limits.privateMaxBytes} bytes per user`);
 }
 
 export const privateStorage = defineModule({

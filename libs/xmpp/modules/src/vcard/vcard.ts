@@ -3,11 +3,10 @@
 // bad-request and nothing is changed.
 import { parseElement } from '@cx/xml-stream';
 import { StanzaError, x, type Element } from '@cx/xmpp-core';
-import { defineModule, type IqContext } from '../host';
+import { defineModule, moduleLimits, type IqContext } from '../host';
 
 const NS_VCARD = 'vcard-temp';
 export const VCARD_BUCKET = 'xmpp_vcards';
-export const MAX_VCARD_BYTES = 256 * 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -39,7 +38,11 @@ async function set({ payload, user, deps }: IqContext) {
   const problem = vcardProblem(payload);
   if (problem) return new StanzaError('bad-request', problem);
   const bytes = encoder.encode(payload.toString());
-  if (bytes.length > MAX_VCARD_BYTES) return new StanzaError('not-acceptable', `a vCard is limited to ${MAX_VCARD_BYTES} bytes`);
+  const max = moduleLimits(deps).vcardMaxBytes;
+  if (bytes.length > max) {
+    deps.rejected?.('vcard');
+    return new StanzaError('not-acceptable', `a vCard is limited to ${max} bytes`);
+  }
   await deps.store(VCARD_BUCKET).put([user], bytes);
   return null;
 }
