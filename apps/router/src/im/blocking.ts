@@ -70,11 +70,13 @@ export class Blocking {
     if (jids.some((j) => !j)) return { reply: errorReply(iq, new StanzaError('jid-malformed')) };
     if (payload.name === 'block' && jids.length === 0) return { reply: errorReply(iq, new StanzaError('bad-request', 'block at least one JID')) };
     const set = jids as string[];
-    if (payload.name === 'block' && !(await this.change(user, (cur) => [...new Set([...cur, ...set])]))) {
+    const changed = payload.name === 'block'
+      ? await this.change(user, (cur) => [...new Set([...cur, ...set])])
+      : await this.change(user, (cur) => (set.length === 0 ? [] : cur.filter((j) => !set.includes(j))));
+    if (!changed) {
       this.bound.rejected?.('blocklist');
       return { reply: errorReply(iq, new StanzaError('resource-constraint', `a block list is limited to ${this.bound.maxItems} JIDs`)) };
     }
-    else await this.change(user, (cur) => (set.length === 0 ? [] : cur.filter((j) => !set.includes(j))));
     const push = x('iq', { type: 'set', id: `block-${Date.now().toString(36)}` }, x(payload.name, { xmlns: NS_BLOCKING }, ...set.map((j) => x('item', { jid: j }))));
     return { reply: iqResult(iq), push, blocked: payload.name === 'block' ? set : undefined };
   }
