@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@cx/log';
 import { startNats } from '@cx/stack';
 import { connectBus, type Bus } from './connect';
+import { encodeKey } from './subjects';
 
 const log = createLogger({ service: 'bucket-limits-test', level: 'fatal' });
 const dir = mkdtempSync(join(tmpdir(), 'cx-bucket-limits-'));
@@ -34,5 +35,25 @@ describe('bucket limits', () => {
     await expect(kv.put('a', new Uint8Array(5000))).rejects.toThrow(/maximum|size/i);
     await kv.put('a', new Uint8Array(1000));
     expect((await kv.get('a'))?.value.length).toBe(1000);
+  });
+});
+
+// issue 9 #6: nats-server closes a connection whose protocol line passes 4096
+// bytes; a key made from a 4 KB client value must not take the service's
+// connection down.
+describe('keys from 4 KB values on a real server', () => {
+  it('are stored and read back over the same connection, which is never dropped', async () => {
+    const statuses: string[] = [];
+    void (async () => {
+      for await (const s of bus.nc.status()) statuses.push(s.type);
+    })();
+    const kv = await bus.bucket('bl_keys');
+    for (const s of [`urn:${'n'.repeat(4096)}`, `${'é'.repeat(2048)}@localhost`, `${'ü'.repeat(511)}@localhost`]) {
+      await kv.put(encodeKey(s), new TextEncoder().encode(s));
+      expect(new TextDecoder().decode((await kv.get(encodeKey(s)))?.value)).toBe(s);
+    }
+    await bus.nc.flush();
+    expect(statuses).not.toContain('disconnect');
+    expect(bus.connected).toBe(true);
   });
 });
