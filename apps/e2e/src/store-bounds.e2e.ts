@@ -91,9 +91,14 @@ describe('per-user store bounds (issue 9 #9)', () => {
     expect(over.attrs.type).toBe('error');
     expect(condition(over)?.name).toBe('resource-constraint');
     expect((await setItem('a@x.example')).attrs.type).toBe('result'); // changing an item does not grow the roster
+    // A subscribe to a new contact would add an item too: an error presence comes back and nothing changes.
+    u.c.send(`<presence to='ghost@localhost' type='subscribe'/>`);
+    const refused = await u.c.until((el) => el.name === 'presence' && el.attrs.type === 'error');
+    expect(refused.attrs.from).toBe('ghost@localhost');
+    expect(condition(refused)?.name).toBe('resource-constraint');
     const r = await iq(u.c, 'get', `<query xmlns='jabber:iq:roster'/>`);
     expect(r.getChild('query')?.getChildren('item').map((i) => i.attrs.jid).sort()).toEqual(['a@x.example', 'b@x.example', 'c@x.example']);
-    expect(await rejections('roster')).toBe(before + 1);
+    expect(await rejections('roster')).toBe(before + 2);
   });
 
   it('subscription requests: the status is cut, requests past SUBSCRIPTION_MAX_PENDING are dropped silently', async () => {
