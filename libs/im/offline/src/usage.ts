@@ -17,7 +17,7 @@ export class OfflineUsage {
   private constructor(private readonly kv: KV, readonly maxBytes: number) {}
 
   static async open(bus: Bus, o: { maxBytes: number; maxAgeMs: number }): Promise<OfflineUsage> {
-    return new OfflineUsage(await bus.bucket(OFFLINE_BYTES_BUCKET, { maxValueSize: 64, ...(o.maxAgeMs > 0 ? { ttl: o.maxAgeMs } : {}) }), o.maxBytes);
+    return new OfflineUsage(await bus.bucket(OFFLINE_BYTES_BUCKET, { maxValueSize: 1024, ...(o.maxAgeMs > 0 ? { ttl: o.maxAgeMs } : {}) }), o.maxBytes);
   }
 
   /** Count `bytes` more for the user unless that passes the bound; `empty` says whether nothing is stored for the user after all (then the old total is dropped). */
