@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseElement } from '@cx/xml-stream';
 import type { Element } from '@cx/xmpp-core';
 import { rosterv1 } from '@cx/proto';
-import { boundedRequest, rosterExcess, truncateUtf8, type RosterLimits } from './roster-bounds';
+import { boundedRequest, rosterExcess, sizeBound, truncateUtf8, type RosterLimits } from './roster-bounds';
 import { emptyItem } from './subscription';
 
 const limits: RosterLimits = { maxItems: 3, maxBytes: 600, maxPending: 1, maxStatusBytes: 10 };
@@ -24,6 +24,19 @@ describe('rosterExcess', () => {
     const four = roster([item('a@x'), item('b@x'), item('c@x'), item('d@x')]);
     expect(rosterExcess(four, roster(four.items.slice(1)), limits)).toBeUndefined();
     expect(rosterExcess(four, roster([...four.items.slice(1), item('e@x')]), limits)).toBeUndefined();
+  });
+});
+
+describe('sizeBound', () => {
+  it('is never below the encoded size', () => {
+    const big = roster([
+      item('é@x', { name: 'ñ'.repeat(300), groups: ['g', '😀'.repeat(50)], pendingIn: true, pendingInStanza: Buffer.alloc(700, 1), version: 2 ** 40 }),
+      ...Array.from({ length: 50 }, (_, k) => item(`u${k}@example.org`, { subscription: 3, ask: true, approved: true, version: 2 ** 50 })),
+    ]);
+    big.removed = Array.from({ length: 20 }, (_, k) => ({ jid: `gone${k}@x`, version: 2 ** 45 }));
+    big.version = 2 ** 52;
+    big.horizon = 2 ** 52;
+    expect(sizeBound(big)).toBeGreaterThanOrEqual(rosterv1.Roster.encode(big).finish().length);
   });
 });
 

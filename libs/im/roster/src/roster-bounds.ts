@@ -26,9 +26,21 @@ export function rosterExcess(prev: rosterv1.Roster, next: rosterv1.Roster, limit
   const pending = (r: rosterv1.Roster) => r.items.reduce((n, i) => n + (i.pendingIn ? 1 : 0), 0);
   const nextPending = pending(next);
   if (nextPending > limits.maxPending && nextPending > pending(prev)) return 'pending';
+  if (sizeBound(next) <= limits.maxBytes) return undefined; // the common case: no encoding needed
   const size = rosterv1.Roster.encode(next).finish().length;
   if (size > limits.maxBytes && size > rosterv1.Roster.encode(prev).finish().length) return 'bytes';
   return undefined;
+}
+
+/** An upper bound of the encoded size, without encoding: at most 3 UTF-8 bytes per UTF-16 unit, generous field overheads. */
+export function sizeBound(r: rosterv1.Roster): number {
+  let n = 32;
+  for (const i of r.items) {
+    n += 48 + 3 * (i.jid.length + i.name.length) + i.pendingInStanza.length;
+    for (const g of i.groups) n += 8 + 3 * g.length;
+  }
+  for (const rm of r.removed) n += 24 + 3 * rm.jid.length;
+  return n;
 }
 
 const NS_NICK = 'http://jabber.org/protocol/nick';
