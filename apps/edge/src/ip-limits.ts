@@ -3,27 +3,24 @@
 // In memory, per edge process (a load balancer spreads an attacker over edges,
 // so set the figures per edge). Exempt addresses (by default loopback: a TLS
 // terminator or proxy on the same host, tests, tools/bench) hold any number.
+import { AddressSet } from './address-set';
+
 export class IpLimits {
   private readonly connections = new Map<string, number>();
   private readonly failures = new Map<string, number[]>();
 
-  private readonly exempt: ReadonlySet<string>;
+  private readonly exempt: AddressSet;
 
   constructor(private readonly maxConnections: number, private readonly maxFailures: number, private readonly windowMs: number, exempt: readonly string[] = []) {
-    this.exempt = new Set(exempt);
+    this.exempt = new AddressSet(exempt);
   }
 
   /** Take a connection slot; false when the address already has its maximum. */
   open(ip: string): boolean {
     const n = this.connections.get(ip) ?? 0;
-    if (this.maxConnections > 0 && n >= this.maxConnections && !this.isExempt(ip)) return false;
+    if (this.maxConnections > 0 && n >= this.maxConnections && !this.exempt.has(ip)) return false;
     this.connections.set(ip, n + 1);
     return true;
-  }
-
-  /** An IPv4 peer of a dual-stack listener shows as ::ffff:a.b.c.d. */
-  private isExempt(ip: string): boolean {
-    return this.exempt.has(ip) || (ip.startsWith('::ffff:') && this.exempt.has(ip.slice(7)));
   }
 
   close(ip: string): void {
