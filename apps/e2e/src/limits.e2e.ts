@@ -12,7 +12,7 @@ let stack: Stack;
 const dataDir = mkdtempSync(join(tmpdir(), 'cx-limits-'));
 
 beforeAll(async () => {
-  stack = await startStack({ dataDir, env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', MAX_CONNECTIONS_PER_IP: '3', MAX_AUTH_FAILURES_PER_IP: '3', ALLOW_PLAINTEXT_AUTH: 'true' } });
+  stack = await startStack({ dataDir, env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', MAX_CONNECTIONS_PER_IP: '3', MAX_CONNECTIONS_PER_IP_EXEMPT: 'none', MAX_AUTH_FAILURES_PER_IP: '3', ALLOW_PLAINTEXT_AUTH: 'true' } });
 });
 afterAll(async () => {
   await stack?.stop();

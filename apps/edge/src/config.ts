@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { bool, commonSettings, defineConfig, int, oneOf, str } from '@cx/config';
+import { addressList } from './address-set';
 import { redirectSetting } from './shutdown';
 
 export const edgeConfig = defineConfig({
@@ -20,10 +21,14 @@ export const edgeConfig = defineConfig({
   AUTH_TIMEOUT_MS: int(60000, 'A connection that has not authenticated by then is closed with connection-timeout (0: never)', 0),
   PING_INTERVAL_MS: int(240000, 'After this long without a byte from a bound client, the server pings it (XEP-0199; 0: never)', 0),
   PING_TIMEOUT_MS: int(30000, 'A pinged client that sends nothing for this long is closed with connection-timeout', 1000),
-  MAX_CONNECTIONS_PER_IP: int(0, 'Connections one address may hold on this edge; more are refused with policy-violation (0: no limit)', 0),
+  MAX_CONNECTIONS_PER_IP: int(256, 'Connections one address may hold on this edge; more are refused with policy-violation (0: no limit)', 0),
+  MAX_CONNECTIONS_PER_IP_EXEMPT: addressList(['127.0.0.1', '::1'], 'Addresses and networks (a.b.c.d/n) MAX_CONNECTIONS_PER_IP does not apply to: a TLS terminator or proxy in front of the edge (loopback by default; none: no exemption)'),
   MAX_AUTH_FAILURES_PER_IP: int(20, 'Failed authentications one address may make on this edge per AUTH_FAILURE_WINDOW_MS before it must wait (0: no limit)', 0),
   AUTH_FAILURE_WINDOW_MS: int(300000, 'The window of MAX_AUTH_FAILURES_PER_IP', 1000),
   MAX_STANZA_BYTES: int(262144, 'Largest stanza accepted; beyond it the stream is closed with policy-violation', 1024),
+  PREAUTH_MAX_STANZA_BYTES: int(16384, 'Largest stanza before authentication, in bytes and in estimated memory of the element being built; beyond it policy-violation', 1024),
+  MAX_XML_ATTRIBUTES: int(64, 'Attributes one element may carry; more close the stream with policy-violation (0: no limit)', 0),
+  MAX_XML_NAMESPACE_DECLARATIONS: int(32, 'Prefixed namespace declarations one element may carry; more close the stream with policy-violation (0: no limit)', 0),
   SHAPER_BYTES_PER_SEC: int(100000, 'Traffic shaper: bytes a second one connection may send; over it the edge stops reading it until it is back under (0: off)', 0),
   SHAPER_BURST_BYTES: int(200000, 'Traffic shaper: bytes a connection may send at once above the rate', 1),
   MAX_SEND_BUFFER_BYTES: int(1048576, 'Output a client may leave unread; beyond it the stream is closed with resource-constraint (0: no bound)', 0),

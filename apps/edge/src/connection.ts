@@ -7,9 +7,8 @@ import { channelBindings, withChannelBindings } from './channel-binding';
 import { CsiBuffer } from './csi-buffer';
 import type { IpLimits } from './ip-limits';
 import type { FlowControl } from './flow-control';
-import { Counter } from 'prom-client';
-
-const limitsHit = new Counter({ name: 'xmpp_edge_limits_total', help: 'Connections closed or refused by a limit', labelNames: ['limit'] });
+import { limitsHit } from './limit-metrics';
+import { authenticatedLimits, limitLabel, preauthParserOptions, type StanzaPolicy } from './stanza-limits';
 import { NS_SM, smFailed, type C2sAction, type C2sContext, type C2sEvent, type C2sMachine, type C2sState } from '@cx/c2s';
 import { XmlStreamParser } from '@cx/xml-stream';
 import { x, type Element, type StreamErrorCondition } from '@cx/xmpp-core';
@@ -66,6 +65,8 @@ export class Connection {
   private remoteCache?: string;
   private authTimer?: NodeJS.Timeout;
   private answeredPing?: string;
+  /** Whether the lower pre-authentication stanza limits were lifted. */
+  private authenticated = false;
 
   /** Called about once a second by the edge: ping an idle bound client, close one that stays silent. */
   checkLiveness(now: number, intervalMs: number, timeoutMs: number, seq: number): void {
@@ -109,7 +110,7 @@ export class Connection {
     private ctx: C2sContext,
     private readonly svc: EdgeServices,
     private readonly log: Logger,
-    maxStanzaBytes: number,
+    private readonly stanzaPolicy: StanzaPolicy,
     private readonly tls?: TlsContext,
     secure = false,
     authTimeoutMs = 0,
@@ -141,9 +142,12 @@ export class Connection {
           this.dispatch({ type: 'element', el });
         },
         onStreamEnd: () => this.dispatch({ type: 'stream-close' }),
-        onError: (condition, text) => this.dispatch({ type: 'parse-error', condition: condition as StreamErrorCondition, text }),
+        onError: (condition, text, limit) => {
+          if (limit !== undefined) limitsHit.inc({ limit: limitLabel(limit, this.authenticated) });
+          this.dispatch({ type: 'parse-error', condition: condition as StreamErrorCondition, text });
+        },
       },
-      { maxStanzaBytes },
+      preauthParserOptions(stanzaPolicy),
     );
     if (socket instanceof NetSocket) socket.setNoDelay(true);
     socket.on('data', this.onData);
@@ -175,6 +179,11 @@ export class Connection {
     const before = this.state.name;
     const t = this.machine.transition(this.state, event, this.ctx);
     this.state = t.state;
+    if (!this.authenticated && t.state.username !== undefined) {
+      // Authenticated: the normal stanza limits from now on (stanza-limits.ts).
+      this.authenticated = true;
+      this.parser.setLimits(authenticatedLimits(this.stanzaPolicy));
+    }
     if (this.debug && before !== t.state.name) this.log.debug({ conn: this.id, from: before, to: t.state.name }, 'state');
     for (const a of t.actions) this.run(a);
   }

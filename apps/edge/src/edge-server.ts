@@ -4,13 +4,14 @@ import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { TlsContext } from './tls-context';
 import type { Server as HttpServer } from 'node:http';
-import { createWsServer, WS_PATH } from './ws-server';
+import { createWsServer, WS_FRAMING_SLACK, WS_PATH } from './ws-server';
 import type { Wire } from './connection';
 import { IpLimits } from './ip-limits';
 import { FlowControl } from './flow-control';
 import { shutdownError } from './shutdown';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
+import { stanzaPolicy, type StanzaPolicy } from './stanza-limits';
 import { createMachine, defaultModules, type C2sContext } from '@cx/c2s';
 import { buckets, type Bus, type KV } from '@cx/bus';
 import type { Logger } from '@cx/log';
@@ -36,6 +37,7 @@ export class EdgeServer {
   private readonly limits: IpLimits;
   private readonly transports = new Map<string, string>();
   private readonly wsCtx: C2sContext;
+  private readonly stanzaPolicy: StanzaPolicy;
   readonly tls?: TlsContext;
 
   constructor(
@@ -45,7 +47,8 @@ export class EdgeServer {
     private readonly log: Logger,
   ) {
     if (ctx.tls) this.tls = new TlsContext(config.TLS_CERT_FILE, config.TLS_KEY_FILE, log);
-    this.limits = new IpLimits(config.MAX_CONNECTIONS_PER_IP, config.MAX_AUTH_FAILURES_PER_IP, config.AUTH_FAILURE_WINDOW_MS);
+    this.limits = new IpLimits(config.MAX_CONNECTIONS_PER_IP, config.MAX_AUTH_FAILURES_PER_IP, config.AUTH_FAILURE_WINDOW_MS, config.MAX_CONNECTIONS_PER_IP_EXEMPT);
+    this.stanzaPolicy = stanzaPolicy(config);
     // Reads everything else (mechanisms, registration) from ctx as it changes.
     // TLS in front (a wss:// URL) counts as encryption for PLAIN and DIGEST-MD5.
     const wsAllowPlaintext = ctx.allowPlaintextAuth === true || config.WS_PUBLIC_URL.startsWith('wss://');
@@ -86,7 +89,7 @@ export class EdgeServer {
     const id = `${this.boot}${(++this.seq).toString(36)}`;
     // No STARTTLS over WebSocket (RFC 7395 §3.7): encryption is wss, terminated in front of the edge.
     const ctx = transport === 'websocket' ? this.wsCtx : this.ctx;
-    const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES, this.tls, transport === 'tls', this.config.AUTH_TIMEOUT_MS, this.limits);
+    const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.stanzaPolicy, this.tls, transport === 'tls', this.config.AUTH_TIMEOUT_MS, this.limits);
     conn.flow = FlowControl.create({ bytesPerSecond: this.config.SHAPER_BYTES_PER_SEC, burstBytes: this.config.SHAPER_BURST_BYTES, maxSendBuffer: this.config.MAX_SEND_BUFFER_BYTES });
     this.connections.set(id, conn);
     this.transports.set(id, transport);
@@ -98,7 +101,9 @@ export class EdgeServer {
     if (!this.config.WS_PORT) return undefined;
     let port = this.config.WS_PORT;
     const url = () => this.config.WS_PUBLIC_URL || `ws://${this.config.XMPP_DOMAIN}:${port}${WS_PATH}`;
-    const server = createWsServer(url, (wire) => this.accept(wire, 'websocket'));
+    // A WebSocket message is one element (RFC 7395 §3.3.3): a stanza, or <open/> and <close/>.
+    const maxPayload = this.config.MAX_STANZA_BYTES + WS_FRAMING_SLACK;
+    const server = createWsServer(url, (wire) => this.accept(wire, 'websocket'), { maxPayload });
     server.on('error', (err) => this.log.error({ err }, 'WebSocket listener error'));
     this.wsServer = server;
     return listenOn(server, this.config.WS_PORT, this.config.C2S_HOST).then((p) => (port = p));

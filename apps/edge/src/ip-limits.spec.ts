@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IpLimits } from './ip-limits';
+import { edgeConfig } from './config';
 
 describe('IpLimits', () => {
   it('caps connections per address and frees a slot on close', () => {
@@ -20,5 +21,20 @@ describe('IpLimits', () => {
     for (let i = 0; i < 100; i++) expect(l.open('a')).toBe(true);
     l.authFailed('a');
     expect(l.authBlockedFor('a')).toBe(0);
+  });
+  it('ships a per-address cap that loopback (a local TLS terminator, tests, tools/bench) is exempt from', () => {
+    const c = edgeConfig.load({});
+    const l = new IpLimits(c.MAX_CONNECTIONS_PER_IP, 0, 1000, c.MAX_CONNECTIONS_PER_IP_EXEMPT);
+    expect(c.MAX_CONNECTIONS_PER_IP).toBe(256);
+    for (let i = 0; i < 256; i++) expect(l.open('203.0.113.7')).toBe(true);
+    expect(l.open('203.0.113.7')).toBe(false);
+    for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) for (let i = 0; i < 300; i++) expect(l.open(ip)).toBe(true);
+  });
+  it('exempts only the listed addresses', () => {
+    const l = new IpLimits(1, 0, 1000, ['192.0.2.1']);
+    expect([l.open('192.0.2.1'), l.open('192.0.2.1'), l.open('127.0.0.1'), l.open('127.0.0.1')]).toEqual([true, true, true, false]);
+    const none = edgeConfig.load({ MAX_CONNECTIONS_PER_IP_EXEMPT: 'none', MAX_CONNECTIONS_PER_IP: '1' });
+    const strict = new IpLimits(none.MAX_CONNECTIONS_PER_IP, 0, 1000, none.MAX_CONNECTIONS_PER_IP_EXEMPT);
+    expect([strict.open('127.0.0.1'), strict.open('127.0.0.1')]).toEqual([true, false]);
   });
 });

@@ -6,8 +6,11 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { frameToStream, streamToFrames } from './ws-framing';
+import { limitsHit } from './limit-metrics';
 
 export const WS_PATH = '/xmpp-websocket';
+/** Room beyond MAX_STANZA_BYTES for white space around the element in a message. */
+export const WS_FRAMING_SLACK = 4096;
 
 /** A WebSocket seen as the byte stream the connection reads and writes. */
 export class WsWire extends EventEmitter {
@@ -22,7 +25,11 @@ export class WsWire extends EventEmitter {
       const text = isBinary ? null : frameToStream(data.toString());
       this.emit('data', Buffer.from(text ?? '<<'));
     });
-    ws.on('error', (err) => this.emit('error', err));
+    ws.on('error', (err: Error & { code?: string }) => {
+      // ws closes with 1009 (RFC 6455 §7.4.1: message too big) before it tells us.
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') limitsHit.inc({ limit: 'websocket-message-size' });
+      this.emit('error', err);
+    });
     ws.on('close', () => {
       this.destroyed = true;
       this.emit('close');
@@ -63,7 +70,12 @@ function hostMeta(url: string, json: boolean): string {
   return `<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='urn:xmpp:alt-connections:websocket' href='${url}'/>\n</XRD>\n`;
 }
 
-export function createWsServer(publicUrl: () => string, accept: (wire: WsWire) => void): Server {
+export interface WsServerOptions {
+  /** Largest message accepted; a larger one closes the WebSocket with 1009 (the ws default is 100 MiB). */
+  maxPayload: number;
+}
+
+export function createWsServer(publicUrl: () => string, accept: (wire: WsWire) => void, opts: WsServerOptions): Server {
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/.well-known/host-meta' || path === '/.well-known/host-meta.json') {
@@ -76,6 +88,7 @@ export function createWsServer(publicUrl: () => string, accept: (wire: WsWire) =
   const wss = new WebSocketServer({
     server: http,
     path: WS_PATH,
+    maxPayload: opts.maxPayload,
     // §3.1: the 'xmpp' subprotocol is required.
     handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
   });

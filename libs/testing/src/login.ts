@@ -61,15 +61,17 @@ export interface LoginOptions {
   resource?: string;
   /** Send initial presence (and wait for its echo). */
   presence?: boolean | string;
+  /** The stream header to open both streams with (e.g. one that declares namespace prefixes). */
+  header?: string;
 }
 
 /** The whole login: stream, SASL, restart, bind, session. Returns the client and its full JID. */
 export async function login(port: number, username: string, password: string, opts: LoginOptions = {}): Promise<{ c: RawClient; jid: string }> {
   const c = await RawClient.connect(port);
-  await c.open();
+  await c.open(undefined, opts.header);
   const done = await authenticate(c, username, password, opts.mechanism ?? 'SCRAM-SHA-1');
   if (done.name !== 'success') throw new Error(`authentication failed: ${done.toString()}`);
-  await c.open();
+  await c.open(undefined, opts.header);
   const res = opts.resource ? `<resource>${opts.resource}</resource>` : '';
   c.send(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>${res}</bind></iq>`);
   const bound = await c.element();

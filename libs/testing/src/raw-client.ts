@@ -142,10 +142,10 @@ export class RawClient {
     }
   }
 
-  /** Open a stream; returns the server's header attributes and features. */
-  async open(to = 'localhost'): Promise<{ header: Record<string, string>; features: Element }> {
+  /** Open a stream (with `header` instead of the usual one, if given); returns the server's header attributes and features. */
+  async open(to = 'localhost', header = STREAM_HEADER(to)): Promise<{ header: Record<string, string>; features: Element }> {
     this.parser.reset();
-    this.send(STREAM_HEADER(to));
+    this.send(header);
     const h = await this.next();
     if (h.kind !== 'header') throw new Error(`expected a stream header, got ${JSON.stringify(h)}`);
     return { header: h.attrs, features: await this.element() };

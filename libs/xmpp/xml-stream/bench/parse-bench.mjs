@@ -39,3 +39,25 @@ for (let round = 0; round < 5; round++) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   console.log(`round ${round}: ${count} stanzas in ${ms.toFixed(0)} ms = ${Math.round(count / (ms / 1000))} stanzas/s, ${(body.length / 1048576 / (ms / 1000)).toFixed(1)} MiB/s`);
 }
+
+// Issue 9 #7: one stanza that declares many prefixes and uses the first one many times.
+// With a lookup that scanned the scope chain this was quadratic (0.5-1.2 s per 250 KB
+// stanza); it must now cost about as much per byte as the stanzas above. The caps on
+// declarations and attributes are lifted here to measure the lookup itself.
+function nsStanza(n) {
+  const decls = Array.from({ length: n }, (_, i) => ` xmlns:p${i}='urn:x:${i}'`).join('');
+  return `<message${decls}>${'<p0:a/>'.repeat(n)}</message>`;
+}
+for (const [i, n] of [2000, 2000, 8000].entries()) {
+  const stanza = nsStanza(n);
+  const p = new XmlStreamParser(
+    { onStreamStart() {}, onStanza() {}, onStreamEnd() {}, onError(c, t) { throw new Error(`${c}: ${t}`); } },
+    { maxStanzaBytes: 4 * stanza.length, maxAttributes: 0, maxNamespaceDeclarations: 0 },
+  );
+  p.write(HEADER);
+  const t0 = process.hrtime.bigint();
+  p.write(stanza);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (i === 0) continue; // warm-up
+  console.log(`namespaces: ${n} declarations + ${n} uses (${(stanza.length / 1024).toFixed(0)} KiB) in ${ms.toFixed(1)} ms = ${(stanza.length / 1048576 / (ms / 1000)).toFixed(1)} MiB/s`);
+}

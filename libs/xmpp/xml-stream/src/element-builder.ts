@@ -3,22 +3,44 @@
 // one element per WebSocket frame).
 import { Element } from 'ltx';
 import { NsScope } from './ns-scope';
+import { attrsCost, elementCost, textCost } from './dom-cost';
+import type { BuildProblem } from './types';
+
+export interface ElementBuilderOptions {
+  /** Depth of the built items: 1 for stanzas under a stream header, 0 for a standalone element. */
+  baseDepth: number;
+  /** Most prefixed namespace declarations on one element (0: no limit). */
+  maxNamespaceDeclarations: number;
+  /** Most estimated memory of the item being built (dom-cost.ts; 0: no limit). */
+  maxDomBytes: number;
+}
 
 export class ElementBuilder {
-  readonly scope = new NsScope();
+  readonly scope: NsScope;
   /** Parent given to completed top-level elements (not added to its children). */
   topParent: Element | null = null;
+  /** May change between items (a lower limit before authentication). */
+  maxDomBytes: number;
   private cursor: Element | null = null;
+  private readonly baseDepth: number;
+  /** Estimated memory of the item being built. */
+  private domBytes = 0;
 
   constructor(
-    private readonly baseDepth: number,
+    opts: ElementBuilderOptions,
     private readonly emit: (el: Element) => void,
-    private readonly fail: (text: string) => void,
-  ) {}
+    private readonly fail: (problem: BuildProblem) => void,
+  ) {
+    this.baseDepth = opts.baseDepth;
+    this.maxDomBytes = opts.maxDomBytes;
+    this.scope = new NsScope({ itemDepth: opts.baseDepth, maxDeclarations: opts.maxNamespaceDeclarations });
+  }
 
   start(name: string, attrs: Record<string, string>, selfClosing: boolean, depth: number): void {
     const problem = this.scope.enter(name, attrs, depth);
     if (problem !== null) return this.fail(problem);
+    if (depth === this.baseDepth) this.domBytes = 0;
+    if (!this.charge(elementCost(name) + attrsCost(attrs))) return;
     const el = new Element(name);
     el.attrs = attrs;
     const parent = this.cursor;
@@ -33,7 +55,7 @@ export class ElementBuilder {
       return;
     }
     this.scope.leave(depth);
-    if (depth === this.baseDepth) this.emit(el);
+    if (depth === this.baseDepth) this.complete(el);
   }
 
   end(depth: number): void {
@@ -42,7 +64,7 @@ export class ElementBuilder {
     this.scope.leave(depth);
     if (depth === this.baseDepth) {
       this.cursor = null;
-      this.emit(el);
+      this.complete(el);
     } else {
       this.cursor = el.parent;
     }
@@ -51,6 +73,7 @@ export class ElementBuilder {
   text(text: string): void {
     const el = this.cursor;
     if (el === null) return;
+    if (!this.charge(textCost(text))) return;
     const children = el.children;
     const last = children.length - 1;
     const prev = children[last];
@@ -62,6 +85,32 @@ export class ElementBuilder {
   reset(): void {
     this.cursor = null;
     this.topParent = null;
+    this.domBytes = 0;
     this.scope.clear();
+  }
+
+  private charge(cost: number): boolean {
+    this.domBytes += cost;
+    const max = this.maxDomBytes;
+    if (max <= 0 || this.domBytes <= max) return true;
+    this.cursor = null;
+    this.fail({ condition: 'policy-violation', text: `stanza exceeds the maximum size of ${max} bytes in memory`, limit: 'dom-size' });
+    return false;
+  }
+
+  /**
+   * A finished item goes out standalone: prefixes it uses that are declared on the
+   * stream header are declared on it too, so that it serializes to well-formed XML
+   * (Namespaces in XML 1.0 §5; issue 9 #11: they reached recipients undeclared).
+   */
+  private complete(el: Element): void {
+    const inherited = this.scope.takeInherited();
+    if (inherited !== null) {
+      for (const [prefix, uri] of inherited) {
+        const key = `xmlns:${prefix}`;
+        if (!Object.hasOwn(el.attrs, key)) el.attrs[key] = uri;
+      }
+    }
+    this.emit(el);
   }
 }

@@ -3,12 +3,16 @@
 export { XmlStreamParser } from './stream-parser';
 export { parseElement, isParseError } from './parse-element';
 export {
+  DEFAULT_MAX_ATTRIBUTES,
   DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_NAMESPACE_DECLARATIONS,
   DEFAULT_MAX_STANZA_BYTES,
   STREAMS_NS,
   sizeLimitText,
   type ParseElementError,
   type ParseElementOptions,
+  type ParserLimit,
+  type StanzaLimits,
   type StreamErrorCondition,
   type StreamParserEvents,
   type StreamParserOptions,

@@ -57,6 +57,7 @@ describe('parseElement', () => {
     expect(parseElement(`<a>${'x'.repeat(100)}</a>`, { maxBytes: 50 })).toEqual({
       error: 'policy-violation',
       text: 'stanza exceeds the maximum size of 50 bytes',
+      limit: 'stanza-size',
     });
   });
 

@@ -10,24 +10,25 @@ import {
   sizeLimitText,
   type ParseElementError,
   type ParseElementOptions,
+  type ParserLimit,
   type StreamErrorCondition,
 } from './types';
 
 /** Parse one standalone element from a string. Returns the element or the error condition. */
 export function parseElement(xml: string, opts: ParseElementOptions = {}): Element | ParseElementError {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_STANZA_BYTES;
-  if (xml.length > maxBytes) return { error: 'policy-violation', text: sizeLimitText(maxBytes) };
+  if (xml.length > maxBytes) return { error: 'policy-violation', text: sizeLimitText(maxBytes), limit: 'stanza-size' };
   let result: Element | null = null;
   let error: ParseElementError | null = null;
-  const fail = (condition: StreamErrorCondition, text: string): void => {
-    scanner.fail(condition, text);
+  const fail = (condition: StreamErrorCondition, text: string, limit?: ParserLimit): void => {
+    scanner.fail(condition, text, limit);
   };
   const builder = new ElementBuilder(
-    0,
+    { baseDepth: 0, maxNamespaceDeclarations: opts.maxNamespaceDeclarations ?? 0, maxDomBytes: opts.maxDomBytes ?? 0 },
     (el) => {
       result = el;
     },
-    (text) => fail('not-well-formed', text),
+    (p) => fail(p.condition, p.text, p.limit),
   );
   const scanner: Scanner = new Scanner(
     {
@@ -35,11 +36,11 @@ export function parseElement(xml: string, opts: ParseElementOptions = {}): Eleme
         result !== null ? fail('not-well-formed', 'only one element is allowed') : builder.start(name, attrs, selfClosing, depth),
       endTag: (_name, depth) => builder.end(depth),
       text: (text) => builder.text(text),
-      error: (condition, text) => {
-        error = { error: condition, text };
+      error: (condition, text, limit) => {
+        error = limit === undefined ? { error: condition, text } : { error: condition, text, limit };
       },
     },
-    { itemDepth: 0, maxBytes, maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH, allowDecl: false },
+    { itemDepth: 0, maxBytes, maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH, maxAttrs: opts.maxAttributes ?? 0, allowDecl: false },
   );
   scanner.write(xml);
   if (error !== null) return error;

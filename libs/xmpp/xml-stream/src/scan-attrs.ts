@@ -57,6 +57,10 @@ export function scanAttrValue(s: Scanner, data: string, pos: number): number {
   if (Object.hasOwn(s.attrs, s.attrName)) {
     return s.fail('not-well-formed', `duplicate attribute '${clip(s.attrName)}'`);
   }
+  const max = s.opts.maxAttrs;
+  if (max > 0 && ++s.attrCount > max) {
+    return s.fail('policy-violation', `more than ${max} attributes on <${clip(s.tagName)}>`, 'attributes');
+  }
   setAttr(s.attrs, s.attrName, value);
   s.sawSpace = false;
   s.state = S.TAG;

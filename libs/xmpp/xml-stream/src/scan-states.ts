@@ -1,6 +1,6 @@
 // States and contract of the streaming XML scanner (XML 1.0 §2.8 prolog, §3.1 tags,
 // §2.7 CDATA, §2.6 PIs; RFC 6120 §11).
-import type { StreamErrorCondition } from './types';
+import type { ParserLimit, StreamErrorCondition } from './types';
 
 export const TEXT = 0; // character data, looking for '<'
 export const LT = 1; // just after '<'
@@ -25,7 +25,7 @@ export interface ScanHandler {
   startTag(name: string, attrs: Record<string, string>, selfClosing: boolean, depth: number): void;
   endTag(name: string, depth: number): void;
   text(text: string): void;
-  error(condition: StreamErrorCondition, text: string): void;
+  error(condition: StreamErrorCondition, text: string, limit?: ParserLimit): void;
 }
 
 export interface ScannerOptions {
@@ -33,6 +33,8 @@ export interface ScannerOptions {
   itemDepth: number;
   maxBytes: number;
   maxDepth: number;
+  /** Most attributes on one element (0: no limit). */
+  maxAttrs: number;
   /** Whether an XML declaration may precede the root element. */
   allowDecl: boolean;
 }

@@ -40,6 +40,7 @@ export function scanStartName(s: Scanner, data: string, pos: number): number {
   if (!isQName(name)) return s.fail('not-well-formed', `invalid element name '${clip(name)}'`);
   s.tagName = name;
   s.attrs = {};
+  s.attrCount = 0;
   s.sawSpace = false;
   s.state = S.TAG;
   return end;

@@ -11,7 +11,7 @@ import * as S from './scan-states';
 import { scanAttrEq, scanAttrName, scanAttrQuote, scanAttrValue, scanEndName, scanEndSpace } from './scan-attrs';
 import { scanSelfClose, scanStartName, scanTag } from './scan-tags';
 import { scanLt, scanText } from './scan-text';
-import { sizeLimitText, type StreamErrorCondition } from './types';
+import { sizeLimitText, type ParserLimit, type StreamErrorCondition } from './types';
 import type { ScanHandler, ScannerOptions } from './scan-states';
 import { clip } from './xml-chars';
 
@@ -25,6 +25,7 @@ export class Scanner {
   carry = '';
   tagName = '';
   attrs: Record<string, string> = {};
+  attrCount = 0;
   attrName = '';
   quote = '"';
   sawSpace = false;
@@ -93,14 +94,14 @@ export class Scanner {
   private endChunk(data: string): void {
     if (!this.inItem) return;
     this.itemBytes += Buffer.byteLength(data.slice(this.countFrom));
-    if (this.itemBytes > this.opts.maxBytes) this.fail('policy-violation', sizeLimitText(this.opts.maxBytes));
+    if (this.itemBytes > this.opts.maxBytes) this.fail('policy-violation', sizeLimitText(this.opts.maxBytes), 'stanza-size');
   }
 
   /** Reports an error once and halts; returns -1 for the step functions. */
-  fail(condition: StreamErrorCondition, text: string): number {
+  fail(condition: StreamErrorCondition, text: string, limit?: ParserLimit): number {
     if (this.halted) return -1;
     this.halt(S.FAILED);
-    this.handler.error(condition, text);
+    this.handler.error(condition, text, limit);
     return -1;
   }
 
@@ -139,7 +140,7 @@ export class Scanner {
     this.itemBytes += Buffer.byteLength(data.slice(this.countFrom, pos));
     this.countFrom = pos;
     if (this.itemBytes <= max) return true;
-    this.fail('policy-violation', sizeLimitText(max));
+    this.fail('policy-violation', sizeLimitText(max), 'stanza-size');
     return false;
   }
 
@@ -170,7 +171,7 @@ export class Scanner {
     const depth = this.stack.length;
     const { itemDepth, maxDepth } = this.opts;
     if (depth - itemDepth >= maxDepth) {
-      return this.fail('policy-violation', `elements are nested more than ${maxDepth} levels deep`);
+      return this.fail('policy-violation', `elements are nested more than ${maxDepth} levels deep`, 'depth');
     }
     if (!this.checkBudget(data, next)) return -1;
     if ((selfClosing ? depth : depth + 1) <= itemDepth) this.inItem = false;

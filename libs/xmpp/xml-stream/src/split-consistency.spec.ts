@@ -26,6 +26,7 @@ const INPUTS = [
   '<m>\u0001</m>',
   '<m>caf\u00e9 \u{1F600}</m></m>',
   "<m xmlns:a='urn:a' a:b='1'><a:c/></m></stream:stream>",
+  '<m><stream:x/></m><stream:features><stream:y/></stream:features>',
 ];
 
 describe('chunking independence', () => {
@@ -43,6 +44,22 @@ describe('chunking independence', () => {
       }
     });
   }
+
+  it('gives the same events for every split when the memory or attribute limits are crossed', () => {
+    const opts = { maxDomBytes: 2048, maxAttributes: 8, maxNamespaceDeclarations: 2 };
+    const inputs = [
+      `<m>${'<a/>'.repeat(12)}</m>`,
+      `<m><b>${'x'.repeat(1000)}</b><b>${'y'.repeat(1000)}</b></m>`,
+      `<m${Array.from({ length: 9 }, (_, i) => ` a${i}='v'`).join('')}/>`,
+      "<m xmlns:a='urn:a' xmlns:b='urn:b' xmlns:c='urn:c'/>",
+    ];
+    for (const input of inputs) {
+      const doc = bytes(HEADER + input);
+      const whole = parseChunks([doc], opts);
+      expect(whole.at(-1)?.[1]).toBe('policy-violation');
+      for (let i = 0; i <= doc.length; i++) expect(parseChunks(splitAt(doc, [i]), opts), `split at ${i}`).toEqual(whole);
+    }
+  });
 
   it('never throws and reports at most one error on random garbage', () => {
     const rand = prng(7);

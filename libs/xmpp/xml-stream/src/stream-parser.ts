@@ -6,9 +6,13 @@ import { Element } from 'ltx';
 import { ElementBuilder } from './element-builder';
 import { Scanner, type ScanHandler } from './scanner';
 import {
+  DEFAULT_MAX_ATTRIBUTES,
   DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_NAMESPACE_DECLARATIONS,
   DEFAULT_MAX_STANZA_BYTES,
   STREAMS_NS,
+  type ParserLimit,
+  type StanzaLimits,
   type StreamErrorCondition,
   type StreamParserEvents,
   type StreamParserOptions,
@@ -31,19 +35,29 @@ export class XmlStreamParser {
         depth === 0 ? this.onHeader(name, attrs, selfClosing) : this.builder.start(name, attrs, selfClosing, depth),
       endTag: (_name, depth) => (depth === 0 ? this.onClose() : this.builder.end(depth)),
       text: (text) => this.builder.text(text),
-      error: (condition, text) => this.events.onError(condition, text),
+      error: (condition, text, limit) => this.events.onError(condition, text, limit),
     };
     this.scanner = new Scanner(handler, {
       itemDepth: 1,
       maxBytes: opts.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES,
       maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH,
+      maxAttrs: opts.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES,
       allowDecl: true,
     });
     this.builder = new ElementBuilder(
-      1,
+      { baseDepth: 1, maxNamespaceDeclarations: opts.maxNamespaceDeclarations ?? DEFAULT_MAX_NAMESPACE_DECLARATIONS, maxDomBytes: opts.maxDomBytes ?? 0 },
       (el) => this.events.onStanza(el),
-      (text) => this.fail('not-well-formed', text),
+      (p) => this.fail(p.condition, p.text, p.limit),
     );
+  }
+
+  /**
+   * Changes the size limits, e.g. from the low pre-authentication ones to the normal
+   * ones once the stream is authenticated; they apply to the stanza being read too.
+   */
+  setLimits(limits: StanzaLimits): void {
+    if (limits.maxStanzaBytes !== undefined) this.scanner.opts.maxBytes = limits.maxStanzaBytes;
+    if (limits.maxDomBytes !== undefined) this.builder.maxDomBytes = limits.maxDomBytes;
   }
 
   /** Feeds a chunk; it may end anywhere, even inside a multi-byte character. */
@@ -85,8 +99,8 @@ export class XmlStreamParser {
     this.scanner.finish();
   }
 
-  private fail(condition: StreamErrorCondition, text: string): void {
-    this.scanner.fail(condition, text);
+  private fail(condition: StreamErrorCondition, text: string, limit?: ParserLimit): void {
+    this.scanner.fail(condition, text, limit);
   }
 
   private onHeader(name: string, attrs: Record<string, string>, selfClosing: boolean): void {
@@ -96,7 +110,7 @@ export class XmlStreamParser {
       return this.fail('invalid-namespace', `the stream header <${clip(name)}> is not a 'stream' element in ${STREAMS_NS}`);
     }
     const problem = this.builder.scope.enter(name, attrs, 0);
-    if (problem !== null) return this.fail('not-well-formed', problem);
+    if (problem !== null) return this.fail(problem.condition, problem.text, problem.limit);
     this.builder.topParent = new Element(name, attrs);
     if (selfClosing) this.scanner.finish();
     this.events.onStreamStart(name, attrs);

@@ -18,15 +18,28 @@ export interface StreamParserEvents {
   onStanza(el: Element): void;
   /** `</stream:stream>`. */
   onStreamEnd(): void;
-  /** After an error the parser ignores all further input. */
-  onError(condition: StreamErrorCondition, text: string): void;
+  /** After an error the parser ignores all further input; `limit` names the configured limit crossed, if any. */
+  onError(condition: StreamErrorCondition, text: string, limit?: ParserLimit): void;
 }
 
-export interface StreamParserOptions {
+/** The configured limits whose crossing ends a stream with 'policy-violation' (RFC 6120 §4.9.3.12). */
+export type ParserLimit = 'stanza-size' | 'dom-size' | 'depth' | 'attributes' | 'namespace-declarations';
+
+/** The limits that may change while a stream is open (e.g. once it is authenticated). */
+export interface StanzaLimits {
   /** Maximum UTF-8 size of one top-level stanza (and of the stream header). */
   maxStanzaBytes?: number;
+  /** Maximum estimated memory of the element being built (domCost; 0: no limit). */
+  maxDomBytes?: number;
+}
+
+export interface StreamParserOptions extends StanzaLimits {
   /** Maximum element nesting inside one stanza (the stanza itself is level 1). */
   maxDepth?: number;
+  /** Most attributes, namespace declarations included, on one element (0: no limit). */
+  maxAttributes?: number;
+  /** Most prefixed namespace declarations (xmlns:p) on one element (0: no limit). */
+  maxNamespaceDeclarations?: number;
 }
 
 export interface ParseElementOptions {
@@ -34,15 +47,32 @@ export interface ParseElementOptions {
   maxBytes?: number;
   /** Maximum element nesting (the element itself is level 1). */
   maxDepth?: number;
+  /**
+   * As in StreamParserOptions, but no limit by default: the server re-parses stanzas it
+   * accepted (offline, carbons), which may carry the stream header's declarations too.
+   */
+  maxDomBytes?: number;
+  maxAttributes?: number;
+  maxNamespaceDeclarations?: number;
 }
 
 export interface ParseElementError {
   error: StreamErrorCondition;
   text: string;
+  limit?: ParserLimit;
+}
+
+/** A problem found while building elements, with the stream error condition it calls for. */
+export interface BuildProblem {
+  condition: StreamErrorCondition;
+  text: string;
+  limit?: ParserLimit;
 }
 
 export const DEFAULT_MAX_STANZA_BYTES = 262144;
 export const DEFAULT_MAX_DEPTH = 256;
+export const DEFAULT_MAX_ATTRIBUTES = 64;
+export const DEFAULT_MAX_NAMESPACE_DECLARATIONS = 32;
 export const STREAMS_NS = 'http://etherx.jabber.org/streams';
 
 /** Text of the 'policy-violation' error reported when the size limit is crossed. */
