@@ -13,7 +13,7 @@ import { routerConfig } from '@cx/app-router/src/config';
 import { sessionConfig } from '@cx/app-session/src/config';
 import { xmppctlConfig } from '@cx/app-xmppctl/src/config';
 /* eslint-enable @nx/enforce-module-boundaries */
-import { appOf, checkDockerfile, checkEnv, checkProbePorts, checkSchema, checkServicePorts, load, readDockerfile, render, root, workloads, type Manifest } from './index';
+import { appOf, checkDockerfile, checkEnv, checkExposure, checkNamespace, checkProbePorts, checkSchema, checkServicePorts, load, readDockerfile, render, root, workloads, type Manifest } from './index';
 
 const schemas = {
   auth: authConfig.schema,
@@ -75,6 +75,17 @@ describe('the Kubernetes manifests', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it.each(sets.map((s) => [s.label, s.docs] as const))('%s: every namespaced object is in the namespace xmpp', (_l, docs) => {
+    expect(checkNamespace(docs, 'xmpp')).toEqual([]);
+  });
+
+  it('production: the LoadBalancer exposes only encrypted ports (WebSocket through the TLS Ingress)', () => {
+    const prod = rendered.find((s) => s.label === 'overlays/production')!.docs;
+    expect(checkExposure(prod)).toEqual([]);
+    const ingress = prod.find((d) => d.kind === 'Ingress') as { spec?: { tls?: unknown[] } } | undefined;
+    expect(ingress?.spec?.tls?.length).toBeGreaterThan(0);
   });
 
   it('runs only images the Dockerfile builds, and the Dockerfile builds each of them', () => {
