@@ -24,7 +24,8 @@ export function waitForPort(port: number, timeoutMs?: number, host?: string): Pr
 export function natsServerPath(): string | null;
 export function makeCertificate(dir: string, domain?: string): { certFile: string; keyFile: string } | null;
 export function makeGrpcCertificates(dir: string): { GRPC_TLS_CA: string; GRPC_TLS_CERT: string; GRPC_TLS_KEY: string };
-export function startNats(o: { dataDir: string; port?: number; onLine?: (l: string) => void }): Promise<Stack['nats']>;
+/** args: more nats-server flags (e.g. --user/--pass, -c a config file). */
+export function startNats(o: { dataDir: string; port?: number; args?: string[]; onLine?: (l: string) => void }): Promise<Stack['nats']>;
 export function startApp(name: string, env: Record<string, string>, o?: { onLine?: (l: string) => void }): Proc;
 export function stopChild(child: ChildProcess, signal?: string, timeoutMs?: number): Promise<void>;
 export function startStack(o?: {

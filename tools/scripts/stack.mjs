@@ -99,12 +99,12 @@ export function makeGrpcCertificates(dir) {
 }
 
 /** Start nats-server with JetStream, storing in dataDir. */
-export async function startNats({ dataDir, port, onLine = () => {}, detached = false }) {
+export async function startNats({ dataDir, port, args = [], onLine = () => {}, detached = false }) {
   const bin = natsServerPath();
   if (!bin) throw new Error('nats-server is not installed (run `npm run setup`, or `apt-get install nats-server`)');
   mkdirSync(dataDir, { recursive: true });
   const p = port ?? (await freePort());
-  const child = spawn(bin, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(p), '-n', `nats-${p}`], { stdio: ['ignore', 'pipe', 'pipe'], detached });
+  const child = spawn(bin, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(p), '-n', `nats-${p}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached });
   pipeLines(child.stdout, onLine);
   pipeLines(child.stderr, onLine);
   await Promise.race([

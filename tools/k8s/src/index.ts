@@ -11,3 +11,5 @@ export { localEnv, planPorts } from './local-run';
 export type { LocalEnv, PortPlan } from './local-run';
 export { checkNamespace } from './namespace';
 export { checkExposure } from './exposure';
+export { authorizationIn, natsAccess, natsAuthorization, natsPasswordVar, natsPermissions, natsServices, subjectMatches } from './nats-permissions';
+export type { NatsAccess, NatsService } from './nats-permissions';
