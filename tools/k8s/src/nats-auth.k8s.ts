@@ -51,7 +51,7 @@ describe('NATS users and permissions', () => {
   });
 
   it.each(['dev', 'production', 'ldap'])('overlays/%s: the rendered nats.conf has it', (overlay) => {
-    const conf = render(`k8s/overlays/${overlay}`).find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'nats-config') as { data: Record<string, string> };
+    const conf = render(`k8s/overlays/${overlay}`).find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'nats-config') as unknown as { data: Record<string, string> };
     expect(authorizationIn(conf.data['nats.conf']!)).toBe(natsAuthorization());
   });
 
