@@ -36,7 +36,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const tlsOf = (c: typeof certs): GrpcTls => loadGrpcTls({ ca: c.GRPC_TLS_CA, cert: c.GRPC_TLS_CERT, key: c.GRPC_TLS_KEY })!;
+/** The files' contents, not watched (so a test can leave some out). */
+const tlsOf = (c: typeof certs): GrpcTls => {
+  const { ca, cert, key } = loadGrpcTls({ ca: c.GRPC_TLS_CA, cert: c.GRPC_TLS_CERT, key: c.GRPC_TLS_KEY })!;
+  return { ca, cert, key };
+};
 
 /** A health check on addr with these credentials (failing at once when refused): the gRPC status it ends with. */
 async function health(addr: string, tls: GrpcTls | undefined): Promise<status> {

@@ -3,7 +3,7 @@
 import { Server, type ServerInterceptor, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Health } from './health';
 import type { OpenStreams } from './open-streams';
-import { serverCredentials, type GrpcTls } from './tls';
+import { serverCredentials, tlsReady, type GrpcTls } from './tls';
 
 export interface GrpcServerOptions {
   host: string;
@@ -49,6 +49,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${opts.host}:${opts.port}`, serverCredentials(opts.tls), (err, p) => (err ? reject(err) : resolve(p))),
   );
+  await tlsReady(opts.tls);
   return {
     server,
     health,

@@ -1,11 +1,13 @@
 // Mutual TLS between the services: every server presents its certificate and
 // requires a client certificate signed by the same CA; every client presents
 // its certificate and verifies the server's (its name must be the host of the
-// address dialled: auth, session, router in Kubernetes). Files in PEM, read at
-// start (GRPC_TLS_CA, GRPC_TLS_CERT, GRPC_TLS_KEY); none set: plaintext.
+// address dialled: auth, session, router in Kubernetes). Files in PEM
+// (GRPC_TLS_CA, GRPC_TLS_CERT, GRPC_TLS_KEY; none set: plaintext), checked at
+// start and read again every refreshMs, so a renewed certificate (cert-manager,
+// a rotated Secret) is used for new connections without a restart.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { credentials, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { credentials, experimental, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 
 export interface GrpcTlsFiles {
   /** The CA that signs every service's certificate (PEM). */
@@ -19,10 +21,13 @@ export interface GrpcTls {
   ca: Buffer;
   cert: Buffer;
   key: Buffer;
+  /** Where they came from, watched for renewals (absent: these bytes for good). */
+  files?: GrpcTlsFiles;
+  refreshMs?: number;
 }
 
 /** Read and check the files; undefined when none is set (plaintext), an error naming what is wrong otherwise. */
-export function loadGrpcTls(files: GrpcTlsFiles): GrpcTls | undefined {
+export function loadGrpcTls(files: GrpcTlsFiles, refreshMs = 60_000): GrpcTls | undefined {
   const set = [files.ca, files.cert, files.key].filter(Boolean).length;
   if (set === 0) return undefined;
   if (set < 3) throw new Error('gRPC TLS needs all of GRPC_TLS_CA, GRPC_TLS_CERT and GRPC_TLS_KEY');
@@ -41,18 +46,50 @@ export function loadGrpcTls(files: GrpcTlsFiles): GrpcTls | undefined {
   } catch (err) {
     throw new Error(`gRPC TLS files are not PEM certificates and key: ${(err as Error).message}`);
   }
-  return tls;
+  return { ...tls, files, refreshMs };
+}
+
+// One watcher per set of files in a process, shared by its servers and clients.
+const watchers = new Map<string, experimental.FileWatcherCertificateProvider>();
+
+function watcher(files: GrpcTlsFiles, refreshMs: number): experimental.FileWatcherCertificateProvider {
+  const id = JSON.stringify([files.ca, files.cert, files.key, refreshMs]);
+  let w = watchers.get(id);
+  if (!w) watchers.set(id, (w = new experimental.FileWatcherCertificateProvider({ caCertificateFile: files.ca, certificateFile: files.cert, privateKeyFile: files.key, refreshIntervalMs: refreshMs })));
+  return w;
+}
+
+/** Resolves once watched files have been read (a server accepts TLS connections from then on). */
+export function tlsReady(tls: GrpcTls | undefined): Promise<void> {
+  if (!tls?.files) return Promise.resolve();
+  const w = watcher(tls.files, tls.refreshMs ?? 60_000);
+  return new Promise((resolve) => {
+    const seen = (update: unknown) => {
+      if (!update) return;
+      w.removeIdentityCertificateListener(seen);
+      resolve();
+    };
+    w.addIdentityCertificateListener(seen);
+  });
 }
 
 /** Server side: present our certificate, require and verify the client's. */
 export function serverCredentials(tls: GrpcTls | undefined): ServerCredentials {
   if (!tls) return ServerCredentials.createInsecure();
+  if (tls.files) {
+    const w = watcher(tls.files, tls.refreshMs ?? 60_000);
+    return experimental.createCertificateProviderServerCredentials(w, w, true);
+  }
   return ServerCredentials.createSsl(tls.ca, [{ cert_chain: tls.cert, private_key: tls.key }], true);
 }
 
 /** Client side: verify the server against the CA, present our certificate. */
 export function channelCredentials(tls: GrpcTls | undefined): ChannelCredentials {
   if (!tls) return credentials.createInsecure();
+  if (tls.files) {
+    const w = watcher(tls.files, tls.refreshMs ?? 60_000);
+    return experimental.createCertificateProviderChannelCredentials(w, w);
+  }
   return credentials.createSsl(tls.ca, tls.key, tls.cert);
 }
 
