@@ -7,6 +7,7 @@ import {
   InterceptingCall, Metadata, ResponderBuilder, ServerInterceptingCall, ServerListenerBuilder, status,
   type Interceptor, type ServerInterceptor,
 } from '@grpc/grpc-js';
+import { countAdminRefused } from './metrics';
 
 /** Metadata key carrying the token: `authorization: Bearer <ADMIN_TOKEN>`. */
 export const ADMIN_TOKEN_KEY = 'authorization';
@@ -39,9 +40,13 @@ export function refuseAdminMethods(methods: AdminMethod[]): ServerInterceptor {
   return (descriptor, call) => {
     const m = byPath.get(descriptor.path);
     if (!m) return new ServerInterceptingCall(call);
+    const refuse = () => {
+      countAdminRefused(descriptor.path, 'data-port');
+      call.sendStatus(refusal(status.PERMISSION_DENIED, details));
+    };
     const listener = new ServerListenerBuilder()
-      .withOnReceiveMetadata((md, next) => (m.when ? next(md) : call.sendStatus(refusal(status.PERMISSION_DENIED, details))))
-      .withOnReceiveMessage((msg, next) => (m.when?.(msg) ? call.sendStatus(refusal(status.PERMISSION_DENIED, details)) : next(msg)))
+      .withOnReceiveMetadata((md, next) => (m.when ? next(md) : refuse()))
+      .withOnReceiveMessage((msg, next) => (m.when?.(msg) ? refuse() : next(msg)))
       .build();
     return new ServerInterceptingCall(call, new ResponderBuilder().withStart((next) => next(listener)).build());
   };
@@ -52,8 +57,11 @@ export function requireToken(token: string): ServerInterceptor {
   return (descriptor, call) => {
     if (descriptor.path.startsWith('/grpc.health.v1.')) return new ServerInterceptingCall(call);
     const listener = new ServerListenerBuilder()
-      .withOnReceiveMetadata((md, next) =>
-        tokenMatches(bearer(md), token) ? next(md) : call.sendStatus(refusal(status.UNAUTHENTICATED, 'admin token missing or wrong (ADMIN_TOKEN)')))
+      .withOnReceiveMetadata((md, next) => {
+        if (tokenMatches(bearer(md), token)) return next(md);
+        countAdminRefused(descriptor.path, 'token');
+        call.sendStatus(refusal(status.UNAUTHENTICATED, 'admin token missing or wrong (ADMIN_TOKEN)'));
+      })
       .build();
     return new ServerInterceptingCall(call, new ResponderBuilder().withStart((next) => next(listener)).build());
   };
