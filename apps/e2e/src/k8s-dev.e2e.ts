@@ -156,6 +156,9 @@ describe('the dev overlay, run locally', () => {
     };
     const a = await bound(alice);
     const b = await bound(bob);
+    // alice's deliveries go through the stream xmpp_sm (XEP-0198), read by the edge's consumer.
+    a.c.send(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`);
+    const smId = (await a.c.until((el) => el.name === 'enabled')).attrs.id;
     a.c.send(`<presence to='${bob}@localhost' type='subscribe'/>`);
     await b.c.until((el) => el.name === 'presence' && el.attrs.type === 'subscribe');
     b.c.send(`<presence to='${alice}@localhost' type='subscribed'/>`);
@@ -164,7 +167,17 @@ describe('the dev overlay, run locally', () => {
     expect((await b.c.until((el) => el.name === 'message')).getChildText('body')).toBe('hi');
     b.c.send(`<message to='${alice}@localhost' id='m2' type='chat'><body>hello</body></message>`);
     expect((await a.c.until((el) => el.name === 'message')).getChildText('body')).toBe('hello');
-    a.c.close();
+    // The connection drops; a message waits in the stream; alice resumes and gets it.
+    a.c.destroy();
+    b.c.send(`<message to='${a.jid}' id='m3' type='chat'><body>while you were away</body></message>`);
+    const r = await RawClient.connectTls(tlsPort, readFileSync(cert.certFile));
+    await r.open();
+    expect((await authenticate(r, alice, 'secret', 'SCRAM-SHA-256')).name).toBe('success');
+    await r.open();
+    r.send(`<resume xmlns='urn:xmpp:sm:3' previd='${smId}' h='0'/>`);
+    expect((await r.until((el) => el.name === 'resumed' || el.name === 'failed')).name).toBe('resumed');
+    expect((await r.until((el) => el.name === 'message' && el.attrs.id === 'm3')).getChildText('body')).toBe('while you were away');
+    r.close();
     b.c.close();
     // Offline storage (the router's stream) for a user who is gone.
     expect((await xmppctl(['send', alice, bob, 'later'])).code).toBe(0);
