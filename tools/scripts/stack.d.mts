@@ -12,6 +12,8 @@ export interface Stack {
   edges: Proc[];
   procs: Proc[];
   addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
+  /** The admin ports (what xmppctl's AUTH_ADDR, SESSION_ADDR, ROUTER_ADDR name). */
+  adminAddrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
   env: Record<string, string>;
   restart(p: Proc): Proc;
   stop(): Promise<void>;
@@ -21,14 +23,16 @@ export function freePort(): Promise<number>;
 export function waitForPort(port: number, timeoutMs?: number, host?: string): Promise<void>;
 export function natsServerPath(): string | null;
 export function makeCertificate(dir: string, domain?: string): { certFile: string; keyFile: string } | null;
-export function startNats(o: { dataDir: string; port?: number; onLine?: (l: string) => void }): Promise<Stack['nats']>;
+export function makeGrpcCertificates(dir: string): { GRPC_TLS_CA: string; GRPC_TLS_CERT: string; GRPC_TLS_KEY: string };
+/** args: more nats-server flags (e.g. --user/--pass, -c a config file). */
+export function startNats(o: { dataDir: string; port?: number; args?: string[]; onLine?: (l: string) => void }): Promise<Stack['nats']>;
 export function startApp(name: string, env: Record<string, string>, o?: { onLine?: (l: string) => void }): Proc;
 export function stopChild(child: ChildProcess, signal?: string, timeoutMs?: number): Promise<void>;
 export function startStack(o?: {
   dataDir?: string; edges?: number; routers?: number; tls?: { certFile: string; keyFile: string }; env?: Record<string, string>; natsPort?: number; c2sPorts?: number[];
   c2sTlsPorts?: number[];
   wsPorts?: number[];
-  grpcPorts?: { auth?: number; session?: number; router?: number };
+  grpcPorts?: { auth?: number; session?: number; router?: number; authAdmin?: number; sessionAdmin?: number; routerAdmin?: number };
   /** Give every process a METRICS_PORT of its own (Proc.metricsPort). */
   metrics?: boolean;
   detached?: boolean;

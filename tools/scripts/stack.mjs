@@ -2,7 +2,7 @@
 // of ours) and the four services as separate processes. Used by `npm start`,
 // the integration tests and the benchmark.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 
@@ -80,13 +80,31 @@ export function makeCertificate(dir, domain = 'localhost') {
   }
 }
 
+/**
+ * A CA and one certificate signed by it for the services' mutual TLS (gRPC),
+ * valid as server and client certificate for 127.0.0.1, localhost and the
+ * Kubernetes Service names; returns the env settings GRPC_TLS_CA/CERT/KEY.
+ * Throws when openssl is missing.
+ */
+export function makeGrpcCertificates(dir) {
+  mkdirSync(dir, { recursive: true });
+  const f = (n) => join(dir, n);
+  const run = (...args) => execFileSync('openssl', args, { stdio: 'ignore' });
+  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=cloud-xmpp test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-keyout', f('ca.key'), '-out', f('ca.crt'));
+  run('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=cloud-xmpp services', '-keyout', f('tls.key'), '-out', f('tls.csr'));
+  writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:auth,DNS:session,DNS:router\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
+  run('x509', '-req', '-in', f('tls.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '30', '-extfile', f('ext.cnf'), '-out', f('tls.crt'));
+  return { GRPC_TLS_CA: f('ca.crt'), GRPC_TLS_CERT: f('tls.crt'), GRPC_TLS_KEY: f('tls.key') };
+}
+
 /** Start nats-server with JetStream, storing in dataDir. */
-export async function startNats({ dataDir, port, onLine = () => {}, detached = false }) {
+export async function startNats({ dataDir, port, args = [], onLine = () => {}, detached = false }) {
   const bin = natsServerPath();
   if (!bin) throw new Error('nats-server is not installed (run `npm run setup`, or `apt-get install nats-server`)');
   mkdirSync(dataDir, { recursive: true });
   const p = port ?? (await freePort());
-  const child = spawn(bin, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(p), '-n', `nats-${p}`], { stdio: ['ignore', 'pipe', 'pipe'], detached });
+  const child = spawn(bin, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(p), '-n', `nats-${p}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached });
   pipeLines(child.stdout, onLine);
   pipeLines(child.stderr, onLine);
   await Promise.race([
@@ -132,6 +150,11 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
   const sessionPort = grpcPorts.session ?? (await freePort());
   const routerPorts = [grpcPorts.router ?? (await freePort())];
   for (let i = 1; i < routers; i++) routerPorts.push(await freePort());
+  // Admin calls (xmppctl) have ports of their own.
+  const authAdmin = grpcPorts.authAdmin ?? (await freePort());
+  const sessionAdmin = grpcPorts.sessionAdmin ?? (await freePort());
+  const routerAdmins = [grpcPorts.routerAdmin ?? (await freePort())];
+  for (let i = 1; i < routers; i++) routerAdmins.push(await freePort());
   const common = { NATS_URL: nats.url, XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'info', ...env };
   const procs = [];
   // metrics: each process gets a METRICS_PORT of its own (p.metricsPort; kept on restart).
@@ -144,9 +167,10 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
     procs.push(p);
     return p;
   };
-  await app('auth', { AUTH_GRPC_PORT: String(authPort) });
-  await app('session', { SESSION_GRPC_PORT: String(sessionPort) });
-  for (const port of routerPorts) await app('router', { ROUTER_GRPC_PORT: String(port), SESSION_ADDR: `127.0.0.1:${sessionPort}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
+  await app('auth', { AUTH_GRPC_PORT: String(authPort), AUTH_ADMIN_PORT: String(authAdmin) });
+  await app('session', { SESSION_GRPC_PORT: String(sessionPort), SESSION_ADMIN_PORT: String(sessionAdmin) });
+  for (const [i, port] of routerPorts.entries()) await app('router', { ROUTER_GRPC_PORT: String(port), ROUTER_ADMIN_PORT: String(routerAdmins[i]), SESSION_ADDR: `127.0.0.1:${sessionPort}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
+  const adminAddrs = { AUTH_ADDR: `127.0.0.1:${authAdmin}`, SESSION_ADDR: `127.0.0.1:${sessionAdmin}`, ROUTER_ADDR: `127.0.0.1:${routerAdmins[0]}` };
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];
   const tlsPorts = [];
@@ -183,6 +207,7 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
     edges: edgeProcs,
     procs,
     addrs,
+    adminAddrs,
     env: common,
     /** Start a stopped or killed process again with the same settings. */
     restart(p) {

@@ -8,7 +8,7 @@ import { makeCertificate, root, startStack } from './stack.mjs';
 const env = (k, d) => process.env[k] ?? d;
 const natsPort = Number(env('NATS_PORT', 4222));
 const c2sPort = Number(env('C2S_PORT', 5222));
-const ports = { auth: 50051, session: 50052, router: 50053 };
+const ports = { auth: 50051, session: 50052, router: 50053, authAdmin: 50061, sessionAdmin: 50062, routerAdmin: 50063 };
 
 function busy(port) {
   return new Promise((resolve) => {
@@ -18,7 +18,7 @@ function busy(port) {
   });
 }
 
-for (const [what, port] of [['NATS', natsPort], ['c2s', c2sPort], ['c2s TLS', Number(env('C2S_TLS_PORT', 5223))], ['WebSocket', Number(env('WS_PORT', 5280))], ['auth', ports.auth], ['session', ports.session], ['router', ports.router]]) {
+for (const [what, port] of [['NATS', natsPort], ['c2s', c2sPort], ['c2s TLS', Number(env('C2S_TLS_PORT', 5223))], ['WebSocket', Number(env('WS_PORT', 5280))], ['auth', ports.auth], ['session', ports.session], ['router', ports.router], ['auth admin', ports.authAdmin], ['session admin', ports.sessionAdmin], ['router admin', ports.routerAdmin]]) {
   if (await busy(port)) {
     console.error(`Port ${port} (${what}) is already in use: is the server already running? Stop it, or set NATS_PORT / C2S_PORT.`);
     process.exit(1);

@@ -4,6 +4,7 @@ export const authConfig = defineConfig({
   ...commonSettings,
   ...grpcServerSettings,
   AUTH_GRPC_PORT: int(50051, 'gRPC port of the auth service', 0, 65535),
+  AUTH_ADMIN_PORT: int(50061, 'gRPC port of the auth service\'s admin calls (xmppctl); the data port refuses them', 0, 65535),
   AUTH_BACKEND: oneOf(['internal', 'ldap'] as const, 'internal', 'Account backend: internal (JetStream KV) or ldap (read-only, PLAIN checked by an LDAP bind)'),
   LDAP_URL: str('', 'LDAP server: ldap://host:389 (StartTLS unless LDAP_STARTTLS=false) or ldaps://host:636; required with AUTH_BACKEND=ldap'),
   LDAP_STARTTLS: bool(true, 'Upgrade ldap:// connections with StartTLS (false only on a protected link)'),

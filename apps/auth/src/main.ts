@@ -1,30 +1,30 @@
 // Composition root of the auth service.
-import { OpenStreams, startGrpcServer } from '@cx/grpc';
+import { adminInterceptors, grpcTlsFromSettings, OpenStreams, refuseAdminMethods, startGrpcServer } from '@cx/grpc';
 import { authv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
 import { authService } from './auth-service';
 import { openBackend } from './backend';
 import { authConfig } from './config';
 import { AccountFailures } from './auth-failures';
+import { authAdminMethods } from './admin-methods';
 
 main(() =>
   runService('auth', authConfig, async ({ config, log, bus }) => {
     const { store, close: closeStore } = await openBackend(config, bus, log);
     const streams = new OpenStreams();
     const failures = new AccountFailures(config.MAX_AUTH_FAILURES_PER_ACCOUNT, config.AUTH_FAILURE_WINDOW_MS);
-    const grpc = await startGrpcServer({
-      streams,
-      host: config.GRPC_HOST,
-      port: config.AUTH_GRPC_PORT,
-      services: [[authv1.AuthServiceService, authService(store, config, log, streams, failures, () => bus.connected) as never]],
-    });
-    grpc.setServing(true);
-    bus.onConnectivity(grpc.setServing);
-    log.info({ port: grpc.port, backend: store.name, registration: config.REGISTRATION_OPEN }, 'auth service ready');
+    const tls = grpcTlsFromSettings(config);
+    const services: Array<[typeof authv1.AuthServiceService, never]> = [[authv1.AuthServiceService, authService(store, config, log, streams, failures, () => bus.connected) as never]];
+    const grpc = await startGrpcServer({ streams, tls, host: config.GRPC_HOST, port: config.AUTH_GRPC_PORT, services, interceptors: [refuseAdminMethods(authAdminMethods)] });
+    const admin = await startGrpcServer({ tls, host: config.GRPC_HOST, port: config.AUTH_ADMIN_PORT, services, interceptors: adminInterceptors(config.ADMIN_TOKEN) });
+    const setServing = (up: boolean) => [grpc, admin].forEach((g) => g.setServing(up));
+    setServing(true);
+    bus.onConnectivity(setServing);
+    log.info({ port: grpc.port, adminPort: admin.port, mtls: !!tls, adminToken: !!config.ADMIN_TOKEN, backend: store.name, registration: config.REGISTRATION_OPEN }, 'auth service ready');
     return {
       stop: async () => {
         failures.close();
-        await grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS);
+        await Promise.all([grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS), admin.shutdown(config.SHUTDOWN_TIMEOUT_MS)]);
         await closeStore();
       },
     };

@@ -24,7 +24,7 @@ beforeAll(async () => {
   [port, metricsPort] = [await freePort(), await freePort()];
   const common = { NATS_URL: inject('natsUrl'), XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'warn' };
   const onLine = (l: string) => process.env.E2E_VERBOSE && console.log(l);
-  procs.push(startApp('auth', { ...common, AUTH_GRPC_PORT: String(authPort), MAX_AUTH_FAILURES_PER_ACCOUNT: '3', AUTH_FAILURE_WINDOW_MS: '60000', METRICS_PORT: String(metricsPort) }, { onLine }));
+  procs.push(startApp('auth', { ...common, AUTH_GRPC_PORT: String(authPort), AUTH_ADMIN_PORT: String(await freePort()), MAX_AUTH_FAILURES_PER_ACCOUNT: '3', AUTH_FAILURE_WINDOW_MS: '60000', METRICS_PORT: String(metricsPort) }, { onLine }));
   procs.push(startApp('edge', {
     ...common, ...inject('addrs'), AUTH_ADDR: `127.0.0.1:${authPort}`, C2S_PORT: String(port), C2S_TLS_PORT: String(tlsPort), WS_PORT: String(wsPort),
     TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile, MAX_AUTH_FAILURES_PER_IP: '0', EDGE_ID: `edge-policy-${port}`,

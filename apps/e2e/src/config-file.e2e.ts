@@ -72,7 +72,7 @@ describe('CONFIG_FILE', () => {
       '  REGISTRATION_OPEN: true',
       '',
     ].join('\n'));
-    const auth = startApp('auth', { CONFIG_FILE: file, NATS_URL: '', AUTH_GRPC_PORT: '', LOG_LEVEL: '' });
+    const auth = startApp('auth', { CONFIG_FILE: file, NATS_URL: '', AUTH_GRPC_PORT: '', LOG_LEVEL: '', AUTH_ADMIN_PORT: String(await freePort()) });
     const client = createClient(healthv1.HealthClient, `127.0.0.1:${port}`);
     try {
       await waitForPort(port);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +13,15 @@ declare module 'vitest' {
     certFile: string;
     natsUrl: string;
     addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
+    /** xmppctl's addresses (the admin ports) and its ADMIN_TOKEN. */
+    adminEnv: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string; ADMIN_TOKEN: string };
   }
 }
 
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cx-e2e-'));
   const logs: string[] = [];
+  const adminToken = randomBytes(16).toString('hex');
   const cert = makeCertificate(join(dataDir, 'tls'));
   if (!cert) throw new Error('openssl is needed to make the test certificate (apt-get install openssl)');
   // Test workers start after this and trust the test certificate (xmpp.js negotiates STARTTLS by itself).
@@ -27,7 +31,7 @@ export default async function setup(project: TestProject) {
     edges: 2,
     routers: 2,
     tls: cert,
-    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', MAX_STANZA_BYTES: '65536', AUTH_TIMEOUT_MS: '4000', MAX_AUTH_FAILURES_PER_IP: '0', ALLOW_PLAINTEXT_AUTH: 'true', PING_INTERVAL_MS: '2500', PING_TIMEOUT_MS: '2000' },
+    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', MAX_STANZA_BYTES: '65536', AUTH_TIMEOUT_MS: '4000', MAX_AUTH_FAILURES_PER_IP: '0', ALLOW_PLAINTEXT_AUTH: 'true', PING_INTERVAL_MS: '2500', PING_TIMEOUT_MS: '2000', ADMIN_TOKEN: adminToken },
     onLine: (name: string, line: string) => {
       logs.push(`${name} ${line}`);
       if (process.env.E2E_VERBOSE) console.log(name, line);
@@ -39,6 +43,7 @@ export default async function setup(project: TestProject) {
   project.provide('certFile', cert.certFile);
   project.provide('natsUrl', stack.nats.url);
   project.provide('addrs', stack.addrs);
+  project.provide('adminEnv', { ...stack.adminAddrs, ADMIN_TOKEN: adminToken });
   return async () => {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });

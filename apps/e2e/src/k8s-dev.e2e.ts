@@ -138,6 +138,52 @@ describe('the dev overlay, run locally', () => {
     c.close();
   });
 
+  it('routes messages, presence and rosters between two users, every service as its own NATS user with no permission refused', async () => {
+    const [alice, bob] = [uniqueName('k8sa'), uniqueName('k8sb')];
+    for (const u of [alice, bob]) expect((await xmppctl(['register', u, 'secret'])).code).toBe(0);
+    const tlsPort = plan.pods.get(pod('edge').name)!.get(5223)!;
+    const bound = async (user: string) => {
+      const c = await RawClient.connectTls(tlsPort, readFileSync(cert.certFile));
+      await c.open();
+      expect((await authenticate(c, user, 'secret', 'SCRAM-SHA-256')).name).toBe('success');
+      await c.open();
+      c.send(`<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`);
+      const jid = (await c.element()).getChild('bind')!.getChildText('jid')!;
+      c.send(`<iq type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>`);
+      await c.until((el) => el.attrs.id === 'r');
+      c.send('<presence/>');
+      return { c, jid };
+    };
+    const a = await bound(alice);
+    const b = await bound(bob);
+    // alice's deliveries go through the stream xmpp_sm (XEP-0198), read by the edge's consumer.
+    a.c.send(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`);
+    const smId = (await a.c.until((el) => el.name === 'enabled')).attrs.id;
+    a.c.send(`<presence to='${bob}@localhost' type='subscribe'/>`);
+    await b.c.until((el) => el.name === 'presence' && el.attrs.type === 'subscribe');
+    b.c.send(`<presence to='${alice}@localhost' type='subscribed'/>`);
+    await a.c.until((el) => el.name === 'presence' && el.attrs.from === b.jid);
+    a.c.send(`<message to='${b.jid}' id='m1' type='chat'><body>hi</body></message>`);
+    expect((await b.c.until((el) => el.name === 'message')).getChildText('body')).toBe('hi');
+    b.c.send(`<message to='${alice}@localhost' id='m2' type='chat'><body>hello</body></message>`);
+    expect((await a.c.until((el) => el.name === 'message')).getChildText('body')).toBe('hello');
+    // The connection drops; a message waits in the stream; alice resumes and gets it.
+    a.c.destroy();
+    b.c.send(`<message to='${a.jid}' id='m3' type='chat'><body>while you were away</body></message>`);
+    const r = await RawClient.connectTls(tlsPort, readFileSync(cert.certFile));
+    await r.open();
+    expect((await authenticate(r, alice, 'secret', 'SCRAM-SHA-256')).name).toBe('success');
+    await r.open();
+    r.send(`<resume xmlns='urn:xmpp:sm:3' previd='${smId}' h='0'/>`);
+    expect((await r.until((el) => el.name === 'resumed' || el.name === 'failed')).name).toBe('resumed');
+    expect((await r.until((el) => el.name === 'message' && el.attrs.id === 'm3')).getChildText('body')).toBe('while you were away');
+    r.close();
+    b.c.close();
+    // Offline storage (the router's stream) for a user who is gone.
+    expect((await xmppctl(['send', alice, bob, 'later'])).code).toBe(0);
+    expect(logs.filter((l) => /Violation/i.test(l))).toEqual([]);
+  });
+
   it('without NATS the services are not ready, but alive (liveness passes)', async () => {
     await stopChild(children[0]!);
     for (const app of ['auth', 'session', 'router', 'edge']) {

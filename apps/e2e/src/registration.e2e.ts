@@ -6,10 +6,10 @@ import { describe, expect, inject, it } from 'vitest';
 import { authenticate, login, RawClient, register, uniqueName } from '@cx/testing';
 
 const [port] = inject('edgePorts');
-const addrs = inject('addrs');
+const adminEnv = inject('adminEnv');
 const exec = promisify(execFile);
 const xmppctl = (...args: string[]) =>
-  exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], { env: { ...process.env, ...addrs, XMPP_DOMAIN: 'localhost' } });
+  exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], { env: { ...process.env, ...adminEnv, XMPP_DOMAIN: 'localhost' } });
 
 describe('in-band registration (XEP-0077)', () => {
   it('gives the form, registers, refuses a taken name with conflict, and the account logs in', async () => {

@@ -40,12 +40,13 @@ describe('account changes across auth replicas', () => {
     await register(a, erin, 'old');
     (await login(a, erin, 'old')).c.close(); // the edge's auth replica now has erin cached
     const auth = stack.procs.find((p) => p.name === 'auth') as Proc;
-    const port = await freePort();
-    const second = startApp('auth', { ...auth.env, AUTH_GRPC_PORT: String(port) });
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const second = startApp('auth', { ...auth.env, AUTH_GRPC_PORT: String(port), AUTH_ADMIN_PORT: String(adminPort) });
     try {
       await waitForPort(port);
+      await waitForPort(adminPort);
       const ctl = (...args: string[]) =>
-        exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], { env: { ...process.env, ...stack.addrs, AUTH_ADDR: `127.0.0.1:${port}` } });
+        exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], { env: { ...process.env, ...stack.adminAddrs, AUTH_ADDR: `127.0.0.1:${adminPort}` } });
       await ctl('passwd', erin, 'new');
       await expect(login(a, erin, 'old')).rejects.toThrow(/not-authorized/);
       (await login(a, erin, 'new')).c.close();
@@ -70,7 +71,7 @@ describe('session registry', () => {
     stack.restart(session);
     const bo = await login(b, bob, 'pw', { presence: true });
     // The restarted service rebuilt its view from the bucket: alice is still online.
-    const { stdout } = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), 'connected'], { env: { ...process.env, ...stack.addrs } });
+    const { stdout } = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), 'connected'], { env: { ...process.env, ...stack.adminAddrs } });
     expect(stdout).toContain(al.jid);
     bo.c.send(`<message to='${al.jid}' id='after-restart'><body>still there?</body></message>`);
     expect((await al.c.until((el) => el.name === 'message')).attrs.id).toBe('after-restart');

@@ -7,16 +7,22 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { authenticate, login, RawClient, register, uniqueName } from '@cx/testing';
+import { call, createClient, status, withAdminToken, type ServiceError } from '@cx/grpc';
+import { authv1, routeradminv1, sessionv1 } from '@cx/proto';
 
 const exec = promisify(execFile);
 const [port] = inject('edgePorts');
-const addrs = inject('addrs');
+const adminEnv = inject('adminEnv');
 const SM = "xmlns='urn:xmpp:sm:3'";
 
 /** Run xmppctl; its exit code and output. */
 async function ctl(...args: string[]): Promise<{ code: number; out: string }> {
+  return ctlWith(adminEnv, ...args);
+}
+
+async function ctlWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], { env: { ...process.env, ...addrs } });
+    const { stdout } = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], { env: { ...process.env, ...env } });
     return { code: 0, out: stdout };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -112,5 +118,51 @@ describe('xmppctl registered and stats', () => {
     expect(Number(lines['sessions'])).toBeGreaterThanOrEqual(1);
     expect(Object.keys(lines).some((k) => k.startsWith('sessions on edge-1-'))).toBe(true);
     a.c.close();
+  });
+});
+
+describe('the admin calls (issue 9 #14)', () => {
+  const addrs = inject('addrs');
+  const token = { interceptors: [withAdminToken(adminEnv.ADMIN_TOKEN)] };
+  /** The gRPC status a call ended with (0: it succeeded). */
+  const code = (p: Promise<unknown>) => p.then(() => status.OK, (e: ServiceError) => e.code);
+
+  it('are refused on the data ports the edge reaches, even with the token', async () => {
+    const session = createClient(sessionv1.SessionServiceClient, addrs.SESSION_ADDR, token);
+    const auth = createClient(authv1.AuthServiceClient, addrs.AUTH_ADDR, token);
+    const router = createClient(routeradminv1.RouterAdminServiceClient, addrs.ROUTER_ADDR, token);
+    try {
+      expect(await code(call(session.kick.bind(session), { jid: 'anyone@localhost', condition: '', text: '' }))).toBe(status.PERMISSION_DENIED);
+      expect(await code(call(session.getSessions.bind(session), { bareJid: '' }))).toBe(status.PERMISSION_DENIED);
+      expect(await code(call(auth.listUsers.bind(auth), { domain: 'localhost' }))).toBe(status.PERMISSION_DENIED);
+      const name = uniqueName('sneaky');
+      expect(await code(call(auth.register.bind(auth), { domain: 'localhost', username: name, password: 'pw', admin: true }))).toBe(status.PERMISSION_DENIED);
+      expect(await code(call(router.sendMessage.bind(router), { from: 'localhost', to: `${name}@localhost`, body: 'x', type: 'chat', subject: '' }))).toBe(status.UNIMPLEMENTED);
+      // What the edge does on the data port still works: in-band registration (open here), existence checks.
+      expect((await call(auth.register.bind(auth), { domain: 'localhost', username: name, password: 'pw', admin: false })).ok).toBe(true);
+      expect((await call(auth.userExists.bind(auth), { domain: 'localhost', username: name })).exists).toBe(true);
+    } finally {
+      for (const c of [session, auth, router]) c.close();
+    }
+  });
+
+  it('need the token on the admin ports: none or a wrong one is UNAUTHENTICATED', async () => {
+    const wrong = { interceptors: [withAdminToken(`${adminEnv.ADMIN_TOKEN}x`)] };
+    for (const options of [{}, wrong]) {
+      const session = createClient(sessionv1.SessionServiceClient, adminEnv.SESSION_ADDR, options);
+      const auth = createClient(authv1.AuthServiceClient, adminEnv.AUTH_ADDR, options);
+      const router = createClient(routeradminv1.RouterAdminServiceClient, adminEnv.ROUTER_ADDR, options);
+      try {
+        expect(await code(call(session.kick.bind(session), { jid: 'anyone@localhost', condition: '', text: '' }))).toBe(status.UNAUTHENTICATED);
+        expect(await code(call(auth.changePassword.bind(auth), { domain: 'localhost', username: 'anyone', password: 'x' }))).toBe(status.UNAUTHENTICATED);
+        expect(await code(call(router.sendMessage.bind(router), { from: 'localhost', to: 'anyone@localhost', body: 'x', type: 'chat', subject: '' }))).toBe(status.UNAUTHENTICATED);
+      } finally {
+        for (const c of [session, auth, router]) c.close();
+      }
+    }
+    const refused = await ctlWith({ ...adminEnv, ADMIN_TOKEN: '' }, 'registered');
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toMatch(/UNAUTHENTICATED|admin token/);
+    expect((await ctl('registered')).code).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 // Composition root of the edge service.
 import { connectivityGate } from '@cx/bus';
-import { createClient } from '@cx/grpc';
+import { createClient, grpcTlsFromSettings } from '@cx/grpc';
 import { serverCaps } from '@cx/modules';
 import { authv1, routerv1, sessionv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
@@ -18,9 +18,10 @@ import { StreamManager } from './sm/stream-manager';
 main(() =>
   runService('edge', edgeConfig, async ({ config, log: baseLog, bus }) => {
     const log = baseLog.child({ edge: config.EDGE_ID });
-    const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
-    const session = new SessionLink(createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR), config.SESSION_STREAMS, log);
-    const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR);
+    const tls = grpcTlsFromSettings(config);
+    const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, {}, tls);
+    const session = new SessionLink(createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, {}, tls), config.SESSION_STREAMS, log);
+    const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR, {}, tls);
     const sasl = new SaslLink(auth, config.AUTH_STREAMS, log);
     const router = new RouterLink(routerClient, config.EDGE_ID, config.ROUTER_STREAMS, log);
     const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN));

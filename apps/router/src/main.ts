@@ -1,5 +1,5 @@
 // Composition root of the router service.
-import { call, createClient, OpenStreams, startGrpcServer } from '@cx/grpc';
+import { adminInterceptors, call, createClient, grpcTlsFromSettings, OpenStreams, startGrpcServer } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
 import { authv1, eventsv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
 import { connectivityGate, subjects } from '@cx/bus';
@@ -30,8 +30,9 @@ main(() =>
     // Routing awaits (registry, rosters) before it delivers or calls: traces must follow.
     await useAsyncContext();
     const directory = await SessionDirectory.open(bus, log);
-    const sessions = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
-    const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
+    const tls = grpcTlsFromSettings(config);
+    const sessions = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, {}, tls);
+    const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, {}, tls);
     const deliverer = new Deliverer(bus.nc);
     const deps = moduleDeps(bus, auth, config.XMPP_DOMAIN, { privateMaxItems: config.PRIVATE_MAX_ITEMS, privateMaxBytes: config.PRIVATE_MAX_BYTES, vcardMaxBytes: config.VCARD_MAX_BYTES });
     const host = new ModuleHost(config.XMPP_DOMAIN, serverModules, deps);
@@ -74,20 +75,27 @@ main(() =>
     const streams = new OpenStreams();
     const grpc = await startGrpcServer({
       streams,
+      tls,
       host: config.GRPC_HOST,
       port: config.ROUTER_GRPC_PORT,
-      services: [
-        [routerv1.RouterServiceService, routerService(router, log, streams, countRouted, (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h), connectivityGate(bus)) as never],
-        [routeradminv1.RouterAdminServiceService, routerAdminService({ domain: config.XMPP_DOMAIN, router, userExists: (u) => deps.userExists(u), log }) as never],
-      ],
+      services: [[routerv1.RouterServiceService, routerService(router, log, streams, countRouted, (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h), connectivityGate(bus)) as never]],
     });
-    grpc.setServing(true);
-    bus.onConnectivity(grpc.setServing);
-    log.info({ port: grpc.port }, 'router service ready');
+    // Sending as any JID (xmppctl send) only on the admin port.
+    const admin = await startGrpcServer({
+      tls,
+      host: config.GRPC_HOST,
+      port: config.ROUTER_ADMIN_PORT,
+      services: [[routeradminv1.RouterAdminServiceService, routerAdminService({ domain: config.XMPP_DOMAIN, router, userExists: (u) => deps.userExists(u), log }) as never]],
+      interceptors: adminInterceptors(config.ADMIN_TOKEN),
+    });
+    const setServing = (up: boolean) => [grpc, admin].forEach((g) => g.setServing(up));
+    setServing(true);
+    bus.onConnectivity(setServing);
+    log.info({ port: grpc.port, adminPort: admin.port, mtls: !!tls, adminToken: !!config.ADMIN_TOKEN }, 'router service ready');
     return {
       stop: async () => {
         stopEnded();
-        await grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS);
+        await Promise.all([grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS), admin.shutdown(config.SHUTDOWN_TIMEOUT_MS)]);
         deliverer.flush();
         directory.stop();
         sessions.close();

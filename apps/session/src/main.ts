@@ -1,5 +1,5 @@
 // Composition root of the session service.
-import { OpenStreams, startGrpcServer } from '@cx/grpc';
+import { adminInterceptors, grpcTlsFromSettings, OpenStreams, refuseAdminMethods, startGrpcServer } from '@cx/grpc';
 import { sessionv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
@@ -7,6 +7,7 @@ import { sessionConfig } from './config';
 import { startEdgeSweeper } from './edge-sweeper';
 import { sessionService } from './session-service';
 import { measureSessions } from './metrics';
+import { sessionAdminMethods } from './admin-methods';
 
 main(() =>
   runService('session', sessionConfig, async ({ config, log, bus }) => {
@@ -15,20 +16,19 @@ main(() =>
     const kv = directory.kv;
     const stopSweeper = await startEdgeSweeper(bus, kv, directory, { intervalMs: config.EDGE_SWEEP_INTERVAL_MS, ttlMs: config.EDGE_TTL_MS, resumeTimeoutMs: config.SM_RESUME_TIMEOUT_S * 1000 }, log);
     const streams = new OpenStreams();
-    const grpc = await startGrpcServer({
-      streams,
-      host: config.GRPC_HOST,
-      port: config.SESSION_GRPC_PORT,
-      services: [[sessionv1.SessionServiceService, sessionService({ bus, kv, directory, config, log, streams }) as never]],
-    });
-    grpc.setServing(true);
-    bus.onConnectivity(grpc.setServing);
-    log.info({ port: grpc.port }, 'session service ready');
+    const tls = grpcTlsFromSettings(config);
+    const services: Array<[typeof sessionv1.SessionServiceService, never]> = [[sessionv1.SessionServiceService, sessionService({ bus, kv, directory, config, log, streams }) as never]];
+    const grpc = await startGrpcServer({ streams, tls, host: config.GRPC_HOST, port: config.SESSION_GRPC_PORT, services, interceptors: [refuseAdminMethods(sessionAdminMethods)] });
+    const admin = await startGrpcServer({ tls, host: config.GRPC_HOST, port: config.SESSION_ADMIN_PORT, services, interceptors: adminInterceptors(config.ADMIN_TOKEN) });
+    const setServing = (up: boolean) => [grpc, admin].forEach((g) => g.setServing(up));
+    setServing(true);
+    bus.onConnectivity(setServing);
+    log.info({ port: grpc.port, adminPort: admin.port, mtls: !!tls, adminToken: !!config.ADMIN_TOKEN }, 'session service ready');
     return {
       stop: async () => {
         stopSweeper();
         directory.stop();
-        await grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS);
+        await Promise.all([grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS), admin.shutdown(config.SHUTDOWN_TIMEOUT_MS)]);
       },
     };
   }),

@@ -30,7 +30,8 @@ export const usage = `usage: xmppctl <command> [args]
                                  as if from a session: delivered, or stored offline (also: send-message)
   stats                          registered accounts, online users and sessions, sessions per edge
 A <user> without @ means <user>@XMPP_DOMAIN.
-settings: AUTH_ADDR, SESSION_ADDR, ROUTER_ADDR, XMPP_DOMAIN (or CONFIG_FILE, section xmppctl)`;
+settings: AUTH_ADDR, SESSION_ADDR, ROUTER_ADDR (the services' admin ports), ADMIN_TOKEN, XMPP_DOMAIN,
+  GRPC_TLS_CA, GRPC_TLS_CERT, GRPC_TLS_KEY (mutual TLS) (or CONFIG_FILE, section xmppctl)`;
 
 export async function run(argv: string[], c: Clients): Promise<Out> {
   const [cmd, ...args] = argv;

@@ -1,9 +1,12 @@
-import { configFileSetting, defineConfig, str } from '@cx/config';
+import { configFileSetting, defineConfig, grpcTlsSettings, str } from '@cx/config';
 
+// The services' admin ports (AUTH_ADMIN_PORT…), not their data ports.
 export const xmppctlConfig = defineConfig({
   ...configFileSetting,
   XMPP_DOMAIN: str('localhost', 'The XMPP domain'),
-  AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service'),
-  SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service'),
-  ROUTER_ADDR: str('127.0.0.1:50053', 'Address of the router service (send)'),
+  AUTH_ADDR: str('127.0.0.1:50061', 'Address of the auth service\'s admin port'),
+  SESSION_ADDR: str('127.0.0.1:50062', 'Address of the session service\'s admin port'),
+  ROUTER_ADDR: str('127.0.0.1:50063', 'Address of the router service\'s admin port (send)'),
+  ADMIN_TOKEN: str('', 'Sent with every call when set (the services\' ADMIN_TOKEN)'),
+  ...grpcTlsSettings,
 });

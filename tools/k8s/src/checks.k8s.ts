@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkDockerfile, checkEnv, checkProbePorts, checkSchema, checkServicePorts, readDockerfile, render, root, type Manifest } from './index';
+import { checkDockerfile, checkEnv, checkExposure, checkNamespace, checkProbePorts, checkSchema, checkServicePorts, readDockerfile, render, root, type Manifest } from './index';
 
 const bad = render('tools/k8s/fixtures/bad-overlay');
 const schemas = { auth: { AUTH_GRPC_PORT: {}, GRPC_HOST: {}, XMPP_DOMAIN: {} } };
@@ -48,6 +48,18 @@ describe('the manifest checks reject', () => {
     expect(problems).toContain('Deployment/auth container auth: AUTH_GRPC_PORTT is not a setting of auth');
     expect(problems).toContain('Deployment/auth container auth: NATS_URL is not a setting of auth');
     expect(problems.some((p) => p.includes('GRPC_HOST'))).toBe(false);
+  });
+
+  it('a namespaced object outside the namespace (an autoscaler the kustomization left without one)', () => {
+    const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'edge' } } as Manifest;
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'xmpp' } } as Manifest;
+    expect(checkNamespace([...bad, ns, hpa], 'xmpp')).toEqual(['HorizontalPodAutoscaler/edge: in namespace (none: the current context\'s), not xmpp']);
+  });
+
+  it('a LoadBalancer port that carries plaintext (WebSocket, STARTTLS not required)', () => {
+    expect(checkExposure(bad)).toEqual(['Service/edge (LoadBalancer) port ws: Deployment/edge serves plaintext on 5280']);
+    const optional = bad.map((d) => (d.kind === 'ConfigMap' && d.metadata.name === 'edge-config' ? { ...d, data: { ...(d.data as object), REQUIRE_ENCRYPTION: 'never' } } : d));
+    expect(checkExposure(optional)).toContain('Service/edge (LoadBalancer) port c2s: Deployment/edge serves plaintext on 5222');
   });
 
   it('a kustomization that does not render', () => {

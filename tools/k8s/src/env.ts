@@ -59,6 +59,8 @@ export function resolveEnv(docs: Manifest[], c: Container, r: Resolvers): Record
   }
   for (const e of c.env ?? []) {
     const v = valueOf(docs, e, r);
+    const optional = e.valueFrom?.configMapKeyRef?.optional ?? e.valueFrom?.secretKeyRef?.optional ?? false;
+    if (v === undefined && optional) continue; // Kubernetes leaves it unset
     if (v === undefined) throw new Error(`container ${c.name}: cannot resolve ${e.name}`);
     env[e.name] = v;
   }

@@ -9,3 +9,7 @@ export { containers, selects, workloads } from './workloads';
 export type { Workload } from './workloads';
 export { localEnv, planPorts } from './local-run';
 export type { LocalEnv, PortPlan } from './local-run';
+export { checkNamespace } from './namespace';
+export { checkExposure } from './exposure';
+export { authorizationIn, natsAccess, natsAuthorization, natsPasswordVar, natsPermissions, natsServices, subjectMatches } from './nats-permissions';
+export type { NatsAccess, NatsService } from './nats-permissions';

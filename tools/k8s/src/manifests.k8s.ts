@@ -13,7 +13,7 @@ import { routerConfig } from '@cx/app-router/src/config';
 import { sessionConfig } from '@cx/app-session/src/config';
 import { xmppctlConfig } from '@cx/app-xmppctl/src/config';
 /* eslint-enable @nx/enforce-module-boundaries */
-import { appOf, checkDockerfile, checkEnv, checkProbePorts, checkSchema, checkServicePorts, load, readDockerfile, render, root, workloads, type Manifest } from './index';
+import { appOf, checkDockerfile, checkEnv, checkExposure, checkNamespace, checkProbePorts, checkSchema, checkServicePorts, load, readDockerfile, render, resolveEnv, root, workloads, type Manifest } from './index';
 
 const schemas = {
   auth: authConfig.schema,
@@ -71,9 +71,38 @@ describe('the Kubernetes manifests', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cx-natsconf-'));
     try {
       writeFileSync(join(dir, 'nats.conf'), conf!.data!['nats.conf']!);
-      execFileSync(natsServer(), ['-t', '-c', join(dir, 'nats.conf')], { env: { ...process.env, POD_NAME: 'nats-0' }, stdio: 'pipe' });
+      // With the environment the StatefulSet gives it (the users' passwords from the Secret nats-users).
+      const nats = workloads(docs).find((w) => w.name === 'StatefulSet/nats')!;
+      const env = resolveEnv(docs, nats.pod.containers[0]!, { field: () => 'nats-0', secret: () => 'a-password' });
+      execFileSync(natsServer(), ['-t', '-c', join(dir, 'nats.conf')], { env: { ...process.env, ...env }, stdio: 'pipe' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each(sets.map((s) => [s.label, s.docs] as const))('%s: every namespaced object is in the namespace xmpp', (_l, docs) => {
+    expect(checkNamespace(docs, 'xmpp')).toEqual([]);
+  });
+
+  it('production: the LoadBalancer exposes only encrypted ports (WebSocket through the TLS Ingress)', () => {
+    const prod = rendered.find((s) => s.label === 'overlays/production')!.docs;
+    expect(checkExposure(prod)).toEqual([]);
+    const ingress = prod.find((d) => d.kind === 'Ingress') as { spec?: { tls?: unknown[] } } | undefined;
+    expect(ingress?.spec?.tls?.length).toBeGreaterThan(0);
+  });
+
+  it('production: the services use mutual TLS from a mounted Secret, the admin ports a token, NATS a user each', () => {
+    const prod = rendered.find((s) => s.label === 'overlays/production')!.docs;
+    for (const w of workloads(prod).filter((x) => ['auth', 'session', 'router', 'edge'].includes(appOf(x.pod.containers[0]!.image)))) {
+      const c = w.pod.containers[0]!;
+      const app = appOf(c.image);
+      const env = resolveEnv(prod, c, { field: () => 'pod-0', secret: (name, key) => `${name}/${key}` });
+      for (const k of ['GRPC_TLS_CA', 'GRPC_TLS_CERT', 'GRPC_TLS_KEY']) {
+        expect(env[k], `${w.name} ${k}`).toBeTruthy();
+        expect(c.volumeMounts?.some((m) => env[k]!.startsWith(`${m.mountPath}/`)), `${w.name} mounts ${env[k]}`).toBe(true);
+      }
+      if (app !== 'edge') expect(env.ADMIN_TOKEN, `${w.name} ADMIN_TOKEN`).toBe('xmpp-admin/token');
+      expect([env.NATS_USER, env.NATS_PASSWORD], w.name).toEqual([app, `nats-users/${app}`]);
     }
   });
 

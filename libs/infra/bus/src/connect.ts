@@ -1,6 +1,7 @@
 // Connect to NATS (with JetStream KV), reconnecting forever, and report
 // connectivity so gRPC health (readiness) can follow it.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { coalesceWrites } from './coalesce-writes';
 import { quietRequests } from './quiet-requests';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
@@ -30,16 +31,35 @@ export interface BusOptions {
   connectTimeoutMs?: number;
   /** Replicas for buckets and streams created through this bus (default 1). */
   replicas?: number;
+  /** How to log in (nats.conf authorization); none: anonymous. */
+  credentials?: NatsCredentials;
 }
 
-export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000, replicas = 1 }: BusOptions): Promise<Bus> {
+/** A user and password, a token, or a credentials file (NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS). */
+export interface NatsCredentials {
+  user?: string;
+  password?: string;
+  token?: string;
+  credsFile?: string;
+}
+
+/** The connect options for credentials: never logged. */
+export function authOptions(c: NatsCredentials = {}): Partial<ConnectionOptions> {
+  if (c.credsFile) return { authenticator: credsAuthenticator(new Uint8Array(readFileSync(c.credsFile))) };
+  if (c.token) return { token: c.token };
+  if (c.user) return { user: c.user, pass: c.password ?? '' };
+  return {};
+}
+
+export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000, replicas = 1, credentials }: BusOptions): Promise<Bus> {
   const started = Date.now();
+  const auth = authOptions(credentials);
   let nc: NatsConnection | undefined;
   for (let attempt = 1; !nc; attempt++) {
     try {
       // noAsyncTraces: nats.js otherwise captures a stack trace for every request
       // (each KV operation), a measurable share of CPU on the login path.
-      nc = await connect({ servers: servers.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, pingInterval: 10_000, noAsyncTraces: true });
+      nc = await connect({ servers: servers.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, pingInterval: 10_000, noAsyncTraces: true, ...auth });
     } catch (err) {
       if (Date.now() - started > connectTimeoutMs) throw err;
       log.warn({ err: (err as Error).message, attempt, servers }, 'NATS not reachable yet, retrying');

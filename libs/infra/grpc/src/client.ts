@@ -1,8 +1,9 @@
 // Client channel options shared by every gRPC client: keepalive so a dead peer
 // is noticed, and round-robin over every address a DNS name returns (a headless
 // Kubernetes Service), so long-lived streams spread over replicas.
-import { credentials, Metadata, type ChannelOptions, type Client, type ClientOptions } from '@grpc/grpc-js';
+import { Metadata, type ChannelCredentials, type ChannelOptions, type Client, type ClientOptions } from '@grpc/grpc-js';
 import { errorCounter } from './metrics';
+import { channelCredentials, type GrpcTls } from './tls';
 
 export const channelOptions: ChannelOptions = {
   'grpc.keepalive_time_ms': 20_000,
@@ -15,10 +16,11 @@ export const channelOptions: ChannelOptions = {
   'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
 };
 
-type ClientCtor<C extends Client> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: ChannelOptions & ClientOptions) => C;
+type ClientCtor<C extends Client> = new (address: string, creds: ChannelCredentials, options?: ChannelOptions & ClientOptions) => C;
 
-export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string, options: ChannelOptions & ClientOptions = {}): C {
-  return new Ctor(address, credentials.createInsecure(), { ...channelOptions, ...options, interceptors: [errorCounter, ...(options.interceptors ?? [])] });
+/** A client of address; with tls (loadGrpcTls), mutual TLS: the server is verified, our certificate presented. */
+export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string, options: ChannelOptions & ClientOptions = {}, tls?: GrpcTls): C {
+  return new Ctor(address, channelCredentials(tls), { ...channelOptions, ...options, interceptors: [errorCounter, ...(options.interceptors ?? [])] });
 }
 
 /** Resolve when the channel is connected, or reject after timeoutMs. */

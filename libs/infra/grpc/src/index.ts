@@ -7,3 +7,7 @@ export { DuplexMux } from './duplex-mux';
 export { OpenStreams, StreamWork } from './open-streams';
 export type { Conversation } from './duplex-mux';
 export { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+export { channelCredentials, grpcTlsFromSettings, loadGrpcTls, serverCredentials } from './tls';
+export type { GrpcTls, GrpcTlsFiles } from './tls';
+export { ADMIN_TOKEN_KEY, adminInterceptors, refuseAdminMethods, requireToken, tokenMatches, withAdminToken } from './admin-guard';
+export type { AdminMethod } from './admin-guard';

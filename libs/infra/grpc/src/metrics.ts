@@ -17,6 +17,17 @@ const serverErrors = new Counter({
   labelNames: ['service', 'method'],
 });
 
+const adminRefused = new Counter({
+  name: 'xmpp_grpc_admin_refused_total',
+  help: 'Admin calls this process refused: on the data port (PERMISSION_DENIED) or on the admin port without the right token (UNAUTHENTICATED), by service and method',
+  labelNames: ['service', 'method', 'reason'],
+});
+
+export function countAdminRefused(path: string, reason: 'data-port' | 'token'): void {
+  const [service, method] = splitPath(path);
+  adminRefused.inc({ service, method, reason });
+}
+
 const codeNames = new Map<number, string>(Object.entries(status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]));
 
 /** '/xmpp.auth.v1.AuthService/Register' → ['xmpp.auth.v1.AuthService', 'Register']. */

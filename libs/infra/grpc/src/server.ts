@@ -1,8 +1,9 @@
 // A gRPC server with the health service, bound to host:port, with bounded
-// graceful shutdown.
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+// graceful shutdown; mutual TLS when certificates are given.
+import { Server, type ServerInterceptor, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Health } from './health';
 import type { OpenStreams } from './open-streams';
+import { serverCredentials, tlsReady, type GrpcTls } from './tls';
 
 export interface GrpcServerOptions {
   host: string;
@@ -10,6 +11,10 @@ export interface GrpcServerOptions {
   services: Array<[ServiceDefinition, UntypedServiceImplementation]>;
   /** Long-lived streams to end first on shutdown. */
   streams?: OpenStreams;
+  /** Mutual TLS (loadGrpcTls); undefined: plaintext. */
+  tls?: GrpcTls;
+  /** Checks on every call (admin-guard.ts). */
+  interceptors?: ServerInterceptor[];
 }
 
 export interface RunningGrpcServer {
@@ -36,14 +41,15 @@ function serviceName(def: ServiceDefinition): string {
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const server = new Server(serverOptions);
+  const server = new Server({ ...serverOptions, interceptors: opts.interceptors ?? [] });
   const health = new Health();
   health.addTo(server);
   for (const [def, impl] of opts.services) server.addService(def, impl);
   const names = opts.services.map(([def]) => serviceName(def));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${opts.host}:${opts.port}`, serverCredentials(opts.tls), (err, p) => (err ? reject(err) : resolve(p))),
   );
+  await tlsReady(opts.tls);
   return {
     server,
     health,

@@ -12,6 +12,10 @@ export interface BaseConfig extends TracingConfig {
   METRICS_PORT: number;
   SHUTDOWN_TIMEOUT_MS: number;
   NATS_REPLICAS: number;
+  NATS_USER: string;
+  NATS_PASSWORD: string;
+  NATS_TOKEN: string;
+  NATS_CREDS: string;
 }
 
 export interface ServiceContext<C> {
@@ -46,7 +50,8 @@ export async function runService<S extends Schema>(
   const tracing = await startTracing(service, config);
   if (tracing) log.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, sampled: config.OTEL_TRACES_SAMPLER_ARG }, 'tracing on');
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
-  const bus = await connectBus({ servers: config.NATS_URL, name: service, log, replicas: config.NATS_REPLICAS });
+  const credentials = { user: config.NATS_USER, password: config.NATS_PASSWORD, token: config.NATS_TOKEN, credsFile: config.NATS_CREDS };
+  const bus = await connectBus({ servers: config.NATS_URL, name: service, log, replicas: config.NATS_REPLICAS, credentials });
   const readiness = new Readiness();
   const metrics = startStatusServer(config.METRICS_PORT, service, readiness, log);
   const started = await start({ config, log, bus });
