@@ -2,13 +2,13 @@
 // nats.conf is the one nats-permissions.ts renders, each service's user may use
 // exactly the subjects, buckets and streams the code names (the constants
 // below), and no other service's.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 /* eslint-disable @nx/enforce-module-boundaries -- the names the services use, from where they are defined */
 import { buckets, subjects } from '@cx/bus';
 import { ROSTER_BUCKET } from '@cx/roster';
-import { OFFLINE_STREAM, offlineSubject } from '@cx/offline';
+import { OFFLINE_BYTES_BUCKET, OFFLINE_STREAM, offlineSubject } from '@cx/offline';
 import { SM_BUCKET, SM_STREAM, smSubject } from '@cx/sm';
 import { LDAP_SCRAM_BUCKET } from '@cx/auth-ldap';
 import { PRIVATE_BUCKET } from '../../../libs/xmpp/modules/src/private/private';
@@ -26,7 +26,7 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
   auth: { kv: [buckets.accounts, LDAP_SCRAM_BUCKET], streams: [], publish: [], subscribe: [] },
   session: { kv: [buckets.sessions, buckets.edges], streams: [], publish: [subjects.sessionBound, subjects.sessionEnded, subjects.edge('edge-1')], subscribe: [] },
   router: {
-    kv: [buckets.sessions, ROSTER_BUCKET, PRIVATE_BUCKET, VCARD_BUCKET, BLOCKLIST_BUCKET, LAST_BUCKET, SM_BUCKET],
+    kv: [buckets.sessions, ROSTER_BUCKET, PRIVATE_BUCKET, VCARD_BUCKET, BLOCKLIST_BUCKET, LAST_BUCKET, SM_BUCKET, OFFLINE_BYTES_BUCKET],
     streams: [OFFLINE_STREAM, SM_STREAM],
     publish: [subjects.edge('edge-1'), smSubject('edge-1'), offlineSubject('juliet@example.org'), subjects.presenceChanged],
     subscribe: [subjects.sessionEnded],
@@ -75,5 +75,19 @@ describe('NATS users and permissions', () => {
     // Nothing outside its own: the stream API of everything else, deleting streams, the system account.
     for (const s of ['$JS.API.STREAM.DELETE.KV_xmpp_accounts', '$JS.API.STREAM.CREATE.other', '$SYS.REQ.SERVER.PING', 'xmpp.other']) expect(allowed(p.publish, s), s).toBe(false);
     expect(allowed(p.subscribe, '>'), '>').toBe(false);
+  });
+
+  it('every bucket and stream the code declares belongs to a service', () => {
+    // A new store names its bucket in a constant (FOO_BUCKET = 'xmpp_foo'); one
+    // missing from the table would be refused by nats-server in production.
+    const declared = new Set<string>(Object.values(buckets));
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? (e.name === 'node_modules' || e.name === 'gen' ? [] : walk(join(dir, e.name))) : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [join(dir, e.name)] : []);
+    for (const file of [...walk(join(root, 'apps')), ...walk(join(root, 'libs'))]) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/const\s+\w*(?:BUCKET|STREAM)\w*\s*=\s*['"](xmpp_\w+)['"]/g)) declared.add(m[1]!);
+    }
+    const granted = new Set(natsServices.flatMap((s) => [...natsAccess[s].kv, ...natsAccess[s].streams]));
+    expect([...declared].filter((b) => !granted.has(b))).toEqual([]);
+    expect(declared.has('xmpp_offline_bytes')).toBe(true);
   });
 });

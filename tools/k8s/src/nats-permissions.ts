@@ -42,7 +42,7 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
     subscribe: [],
   },
   router: {
-    kv: ['xmpp_sessions', 'xmpp_rosters', 'xmpp_private', 'xmpp_vcards', 'xmpp_blocklists', 'xmpp_last', 'xmpp_sm'],
+    kv: ['xmpp_sessions', 'xmpp_rosters', 'xmpp_private', 'xmpp_vcards', 'xmpp_blocklists', 'xmpp_last', 'xmpp_sm', 'xmpp_offline_bytes'],
     streams: ['xmpp_offline', 'xmpp_sm'],
     publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed'],
     subscribe: ['xmpp.session.ended'],
