@@ -11,6 +11,7 @@ import { RouterLink } from './router-link';
 import { SaslLink } from './sasl-link';
 import { SessionLink } from './session-link';
 import { edgeServices } from './services';
+import { lapseAudit } from './session-audit';
 import { watchAuthOffer } from './auth-offer';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { StreamManager } from './sm/stream-manager';
@@ -19,7 +20,8 @@ main(() =>
   runService('edge', edgeConfig, async ({ config, log: baseLog, bus }) => {
     const log = baseLog.child({ edge: config.EDGE_ID });
     const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR);
-    const session = new SessionLink(createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR), config.SESSION_STREAMS, log);
+    const sessionClient = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR);
+    const session = new SessionLink(sessionClient, config.SESSION_STREAMS, log);
     const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR);
     const sasl = new SaslLink(auth, config.AUTH_STREAMS, log);
     const router = new RouterLink(routerClient, config.EDGE_ID, config.ROUTER_STREAMS, log);
@@ -49,7 +51,7 @@ main(() =>
       await sm.start();
     }
     await bus.nc.flush();
-    await server.startHeartbeat(bus);
+    await server.startHeartbeat(bus, lapseAudit({ edgeId: config.EDGE_ID, session, sessionClient, connections: server.connections, againAfterMs: config.HEARTBEAT_INTERVAL_MS, log }));
     const port = await server.listen();
     const tlsPort = await server.listenTls();
     const wsPort = await server.listenWs();
