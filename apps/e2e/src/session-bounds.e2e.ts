@@ -17,7 +17,7 @@ const MAX_DIRECTED = 20;
 beforeAll(async () => {
   stack = await startStack({
     dataDir,
-    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', MAX_DIRECTED_PRESENCES: String(MAX_DIRECTED) },
+    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', MAX_DIRECTED_PRESENCES: String(MAX_DIRECTED), SM_MAX_UNACKED_BYTES: '4096', CSI_MAX_BUFFER_BYTES: '4096' },
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
   });
 });
@@ -48,5 +48,53 @@ describe('directed presence (RFC 6121 §4.6)', () => {
     a.c.send(`<presence to='room-new@localhost/nick' id='room'/>`);
     await a.c.quiet(500, (el) => el.name === 'presence' && el.attrs.type === 'error');
     a.c.close();
+  }, 30_000);
+});
+
+const pad = 'p'.repeat(1000);
+
+describe('stream management (XEP-0198): the unacknowledged queue is bounded in bytes', () => {
+  it('past SM_MAX_UNACKED_BYTES the session ends with resource-constraint, and what was unacknowledged is stored offline', async () => {
+    const [port] = stack.edgePorts;
+    const [sue, ned] = [uniqueName('sue'), uniqueName('ned')];
+    await register(port, sue, 'pw');
+    await register(port, ned, 'pw');
+    const s = await login(port, sue, 'pw', { presence: true });
+    s.c.send(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`);
+    await s.c.until((el) => el.name === 'enabled');
+    const n = await login(port, ned, 'pw');
+    const bare = s.jid.split('/')[0];
+    // sue reads but never acknowledges.
+    n.c.send(Array.from({ length: 8 }, (_, i) => `<message to='${bare}' type='chat' id='m${i}'><body>${i} ${pad}</body></message>`).join(''));
+    const err = await s.c.until((el) => el.name === 'stream:error', 10_000);
+    expect(err.getChild('resource-constraint')).toBeDefined();
+    await s.c.closed;
+    // The session ended (not kept for a resumption): its unacknowledged messages wait offline for the next login.
+    const again = await login(port, sue, 'pw', { presence: true });
+    const got = new Set<string>();
+    while (got.size < 8) got.add((await again.c.until((el) => el.name === 'message', 10_000)).attrs.id as string);
+    expect([...got].sort()).toEqual(Array.from({ length: 8 }, (_, i) => `m${i}`));
+    again.c.close();
+    n.c.close();
+  }, 30_000);
+});
+
+describe('client state indication (XEP-0352): what is held for an inactive client is bounded in bytes', () => {
+  it('past CSI_MAX_BUFFER_BYTES everything held is written out, in order, nothing dropped', async () => {
+    const [port] = stack.edgePorts;
+    const [ivy, jon] = [uniqueName('ivy'), uniqueName('jon')];
+    await register(port, ivy, 'pw');
+    await register(port, jon, 'pw');
+    const i = await login(port, ivy, 'pw', { presence: true });
+    const j = await login(port, jon, 'pw');
+    i.c.send(`<inactive xmlns='urn:xmpp:csi:0'/>`);
+    await new Promise((r) => setTimeout(r, 200));
+    // Chat states (no body) are held; five of about 1.1 KB pass the 4 KiB bound.
+    j.c.send(Array.from({ length: 5 }, (_, k) => `<message to='${i.jid}' id='cs${k}'><paused xmlns='http://jabber.org/protocol/chatstates'/><x xmlns='urn:example:pad'>${pad}</x></message>`).join(''));
+    const ids = [];
+    for (let k = 0; k < 4; k++) ids.push((await i.c.until((el) => el.name === 'message', 5000)).attrs.id);
+    expect(ids).toEqual(['cs0', 'cs1', 'cs2', 'cs3']);
+    i.c.close();
+    j.c.close();
   }, 30_000);
 });

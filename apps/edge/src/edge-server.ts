@@ -84,6 +84,7 @@ export class EdgeServer {
     // No STARTTLS over WebSocket (RFC 7395 §3.7): encryption is wss, terminated in front of the edge.
     const ctx = transport === 'websocket' ? this.wsCtx : this.ctx;
     const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.config.MAX_STANZA_BYTES, this.tls, transport === 'tls', this.config.AUTH_TIMEOUT_MS, this.limits);
+    conn.csi.maxBytes = this.config.CSI_MAX_BUFFER_BYTES;
     conn.flow = FlowControl.create({ bytesPerSecond: this.config.SHAPER_BYTES_PER_SEC, burstBytes: this.config.SHAPER_BURST_BYTES, maxSendBuffer: this.config.MAX_SEND_BUFFER_BYTES });
     this.connections.set(id, conn);
     this.transports.set(id, transport);
