@@ -49,6 +49,27 @@ describe('directed presence (RFC 6121 §4.6)', () => {
     await a.c.quiet(500, (el) => el.name === 'presence' && el.attrs.type === 'error');
     a.c.close();
   }, 30_000);
+
+  it('a flood of directed presences from one client leaves the entry bounded and other logins fast', async () => {
+    const [port] = stack.edgePorts;
+    const [flo, kim] = [uniqueName('flo'), uniqueName('kim')];
+    await register(port, flo, 'pw');
+    await register(port, kim, 'pw');
+    const f = await login(port, flo, 'pw', { presence: true });
+    const n = 2000;
+    for (let i = 0; i < n; i += 500) f.c.send(Array.from({ length: 500 }, (_, k) => `<presence to='muc${i + k}@localhost/me' id='f${i + k}'/>`).join(''));
+    const t0 = Date.now();
+    const k = await login(port, kim, 'pw', { presence: true });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    let errors = 0;
+    while (errors < n - MAX_DIRECTED) if ((await f.c.until((el) => el.name === 'presence', 20_000)).attrs.type === 'error') errors++;
+    const client = createClient(sessionv1.SessionServiceClient, stack.addrs.SESSION_ADDR);
+    const [s] = (await call(client.getSessions.bind(client), { bareJid: f.jid.split('/')[0] })).users[0].sessions;
+    client.close();
+    expect(s.directed).toHaveLength(MAX_DIRECTED);
+    f.c.close();
+    k.c.close();
+  }, 60_000);
 });
 
 const pad = 'p'.repeat(1000);
