@@ -75,8 +75,8 @@ export async function auditSessions(conns: Iterable<AuditedConnection>, d: Audit
 }
 
 async function settle(c: AuditedConnection, entries: sessionv1.SessionEntry[], d: AuditDeps): Promise<void> {
+  if (c.gone) return; // ended while its user's sessions were being read
   const jid = c.jid as string;
-  if (c.gone || c.jid !== jid) return;
   const v = verdict(c, jid.slice(jid.indexOf('/') + 1), entries, d.edgeId);
   audited.inc({ outcome: v });
   if (v === 'ok') return;
