@@ -71,8 +71,10 @@ export class StreamManager {
     for (let i = 0; i < msg.deliveries.length; i++) {
       const d = msg.deliveries[i];
       const s = this.sessions.get(d.connectionId);
-      if (s && s.sm.jid === d.to) s.sm.deliver({ pos: position(seq, i), to: d.to, xml: d.xml, kind: d.kind });
-      else this.unmanaged?.(d);
+      if (s && s.sm.jid === d.to) {
+        s.sm.deliver({ pos: position(seq, i), to: d.to, xml: d.xml, kind: d.kind });
+        if (s.sm.overflowing) this.overflow(s.conn); // at once: a flood must not wait for the next tick
+      } else this.unmanaged?.(d);
     }
     for (const a of msg.inAcks) {
       const s = this.sessions.get(a.connectionId);
@@ -216,10 +218,14 @@ export class StreamManager {
   tick(): void {
     for (const { conn, sm } of this.sessions.values()) {
       sm.tick();
-      if (!sm.overflowing) continue;
-      smEvents.inc({ event: 'overflow' });
-      conn.kick('resource-constraint', 'too many unacknowledged stanzas', { resumable: false });
+      if (sm.overflowing) this.overflow(conn);
     }
+  }
+
+  private overflow(conn: SmConnection): void {
+    if (conn.gone) return;
+    smEvents.inc({ event: 'overflow' });
+    conn.kick('resource-constraint', 'too many unacknowledged stanzas', { resumable: false });
   }
 
   /** Work that must finish before the process exits (detach, final saves). */
