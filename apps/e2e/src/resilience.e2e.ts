@@ -8,7 +8,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { eventsv1 } from '@cx/proto';
+import { eventsv1, sessionv1 } from '@cx/proto';
+import { call, createClient } from '@cx/grpc';
 import { login, register, uniqueName } from '@cx/testing';
 import { freePort, startApp, startStack, waitForPort, type Proc, type Stack } from '@cx/stack';
 
@@ -135,4 +136,55 @@ describe('session registry', () => {
     await waitForPort(stack.edgePorts[1]);
     expect(fresh.name).toBe('edge');
   }, 30_000);
+});
+
+describe('an edge that stalls longer than EDGE_TTL_MS (issue 9 #10)', () => {
+  const endedEvent = (jid: string) =>
+    new Promise<eventsv1.SessionEnded>((resolve) => {
+      const sub = nc.subscribe('xmpp.session.ended', {
+        callback: (_e, m) => {
+          const ev = eventsv1.SessionEnded.decode(m.data);
+          if (ev.fullJid !== jid) return;
+          sub.unsubscribe();
+          resolve(ev);
+        },
+      });
+    });
+
+  it('leaves no socket without a session: a swept session is closed with connection-timeout, a detached SM one is attached again', async () => {
+    const [a, b] = stack.edgePorts;
+    await waitForPort(b);
+    const [pat, sam, obi] = [uniqueName('pat'), uniqueName('sam'), uniqueName('obi')];
+    for (const u of [pat, sam, obi]) await register(b, u, 'pw');
+    // Listen before pat logs in: under load the edge may lapse (and be swept) before the SIGSTOP too.
+    const ended = endedEvent(`${pat}@localhost/stall`);
+    await nc.flush();
+    const p = await login(a, pat, 'pw', { presence: true, resource: 'stall' });
+    const s = await login(a, sam, 'pw', { presence: true });
+    s.c.send(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`);
+    await s.c.until((el) => el.name === 'enabled');
+    const o = await login(b, obi, 'pw', { presence: true });
+    const edgeA = stack.edges[0];
+    edgeA.child.kill('SIGSTOP');
+    try {
+      // The session service sweeps the silent edge: pat's session ends, sam's (stream-managed) is detached.
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pat\'s session was not swept in 15 s')), 15_000));
+      expect((await Promise.race([ended, timeout])).reason).toBe('edge-lost');
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      edgeA.child.kill('SIGCONT');
+    }
+    await p.c.expectStreamError('connection-timeout', 10_000);
+    // sam's socket stays open and its session is attached to it again: not waiting for a resumption any more.
+    const client = createClient(sessionv1.SessionServiceClient, stack.addrs.SESSION_ADDR);
+    const entry = async () => (await call(client.getSessions.bind(client), { bareJid: s.jid.split('/')[0] })).users[0]?.sessions[0];
+    const deadline = Date.now() + 10_000;
+    while ((await entry())?.detachedUntilMs !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await entry()).toMatchObject({ detachedUntilMs: 0, resource: s.jid.split('/')[1] });
+    client.close();
+    o.c.send(`<message to='${s.jid}' id='after-stall' type='chat'><body>still with us?</body></message>`);
+    expect((await s.c.until((el) => el.name === 'message', 10_000)).attrs.id).toBe('after-stall');
+    s.c.close();
+    o.c.close();
+  }, 60_000);
 });

@@ -39,6 +39,8 @@ export const edgeConfig = defineConfig({
   AUTH_STREAMS: int(2, 'Long-lived SASL Exchange streams to the auth service', 1, 64),
   SM_ENABLED: bool(true, 'Offer stream management (XEP-0198) with resumption on any edge'),
   SM_HANDOVER_GRACE_MS: int(3000, 'After a resumption, how long the old place in the stream is still read for deliveries routers sent there', 0, 60000),
+  SM_MAX_UNACKED_BYTES: int(1048576, 'Bytes of stanzas a stream-managed client may leave unacknowledged (XEP-0198); beyond it the session ends with resource-constraint and they are routed again or stored offline', 1024),
+  CSI_MAX_BUFFER_BYTES: int(262144, 'Bytes held for an inactive client (XEP-0352); beyond it everything held is written out', 1024),
   HEARTBEAT_INTERVAL_MS: int(5000, 'How often the edge refreshes its liveness entry in NATS', 500),
 });
 

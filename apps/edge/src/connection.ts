@@ -57,6 +57,8 @@ export class Connection {
   private endReason = 'lost';
   /** The session was resumed on another connection: this one ends without ending it. */
   private handedOver = false;
+  /** Kicked in a way that ends a stream-managed session instead of keeping it for a resumption. */
+  private final = false;
   /** The client's address (per-IP limits). */
   get remote(): string {
     // Read once: the socket's getter asks the kernel every time.
@@ -402,7 +404,9 @@ export class Connection {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
-  kick(condition: StreamErrorCondition, text?: string): void {
+  /** resumable false: a stream-managed session ends rather than waiting to be resumed. */
+  kick(condition: StreamErrorCondition, text?: string, o?: { resumable: boolean }): void {
+    if (o?.resumable === false) this.final = true;
     this.dispatch({ type: 'kick', condition, text });
   }
 
@@ -417,7 +421,7 @@ export class Connection {
     const manager = this.svc.sm;
     if (!sm || !manager) this.svc.ended(this, this.state.jid);
     else if (this.handedOver) this.svc.ended(this, undefined);
-    else if (sm.maxResumeS > 0 && DETACHING.has(this.endReason)) {
+    else if (sm.maxResumeS > 0 && !this.final && DETACHING.has(this.endReason)) {
       // Kept for a resumption; its edge keeps nothing the stream and the bucket do not have.
       this.svc.ended(this, undefined);
       manager.track(manager.detach(this));

@@ -36,4 +36,14 @@ describe('CsiBuffer (XEP-0352)', () => {
     expect(fromOf(b(`<presence to="b" from="c@x"><status>from="no"</status></presence>`))).toBe('c@x');
     expect(fromOf(b(`<presence/>`))).toBeUndefined();
   });
+  it('writes everything held once it holds more than maxBytes, in order (issue 9 #9)', () => {
+    const c = new CsiBuffer();
+    c.maxBytes = 4096;
+    c.inactive = true;
+    const state = (i: number) => b(`<message from="b@x/1" id="${i}"><paused xmlns="http://jabber.org/protocol/chatstates"/><x xmlns="pad">${'p'.repeat(1000)}</x></message>`);
+    for (let i = 0; i < 3; i++) expect(c.offer(state(i), 1)).toEqual([]);
+    const out = c.offer(state(3), 1);
+    expect(out.map((x) => /id="(\d)"/.exec(x.toString())?.[1])).toEqual(['0', '1', '2', '3']);
+    expect(c.offer(state(4), 1)).toEqual([]);
+  });
 });

@@ -2,13 +2,25 @@
 // latest per sender kept; other non-urgent stanzas (chat states, receipts:
 // messages without a body) are held in order. Anything urgent (a message with
 // a body, an iq, an error) goes out at once, after what was held, so the
-// order the client sees stays the order things happened.
+// order the client sees stays the order things happened. What is held is
+// bounded by count and by bytes (CSI_MAX_BUFFER_BYTES); past either bound it
+// is all written (XEP-0352 §6: a server may flush at any time; nothing is
+// dropped but superseded presence).
+import { Counter } from 'prom-client';
+
 const PRESENCE = 2;
 const MAX_HELD = 500;
+/** The byte bound when none is set (the edge sets CSI_MAX_BUFFER_BYTES). */
+export const DEFAULT_CSI_MAX_BYTES = 262_144;
+
+const flushes = new Counter({ name: 'xmpp_edge_csi_flushes_total', help: 'Buffers of inactive clients (XEP-0352) written out because they reached a bound', labelNames: ['bound'] });
 
 export class CsiBuffer {
   private held: Array<{ key?: string; data: Buffer }> = [];
+  private heldBytes = 0;
   inactive = false;
+  /** Bytes held at most; beyond it everything held is written. */
+  maxBytes = DEFAULT_CSI_MAX_BYTES;
   /** Told of each stanza dropped because a newer presence from the same sender superseded it. */
   onDrop?: (data: Buffer) => void;
 
@@ -21,12 +33,17 @@ export class CsiBuffer {
       const onDrop = this.onDrop;
       this.held = this.held.filter((h) => {
         if (h.key !== key) return true;
+        this.heldBytes -= h.data.length;
         onDrop?.(h.data);
         return false;
       });
     }
     this.held.push({ key, data });
-    return this.held.length > MAX_HELD ? this.take() : [];
+    this.heldBytes += data.length;
+    const bound = this.held.length > MAX_HELD ? 'count' : this.heldBytes > this.maxBytes ? 'bytes' : undefined;
+    if (!bound) return [];
+    flushes.inc({ bound });
+    return this.take();
   }
 
   /** <active/>: everything held, in order. */
@@ -38,6 +55,7 @@ export class CsiBuffer {
   private take(): Buffer[] {
     const out = this.held.map((h) => h.data);
     this.held = [];
+    this.heldBytes = 0;
     return out;
   }
 }

@@ -9,6 +9,7 @@ import type { Wire } from './connection';
 import { IpLimits } from './ip-limits';
 import { FlowControl } from './flow-control';
 import { shutdownError } from './shutdown';
+import { startHeartbeat } from './heartbeat';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import { stanzaPolicy, type StanzaPolicy } from './stanza-limits';
@@ -28,7 +29,7 @@ export class EdgeServer {
   private readonly machine = createMachine(defaultModules);
   private server?: Server;
   private edges?: KV;
-  private heartbeat?: NodeJS.Timeout;
+  private stopHeartbeat?: () => void;
   private seq = 0;
   private readonly boot = randomBytes(3).toString('base64url');
   private tlsServer?: TlsServer;
@@ -63,15 +64,11 @@ export class EdgeServer {
     return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, caps, newStreamId: randomUUID, tls, requireEncryption, allowPlaintextAuth, streamManagement: config.SM_ENABLED };
   }
 
-  /** Announce liveness first: the session service ends sessions of edges it does not see. */
-  async startHeartbeat(bus: Bus): Promise<void> {
+  /** Announce liveness first: the session service ends sessions of edges it does not see. onLapse: the entry had lapsed (heartbeat.ts). */
+  async startHeartbeat(bus: Bus, onLapse: () => void): Promise<void> {
     this.edges = await bus.bucket(buckets.edges, { ttl: this.config.EDGE_TTL_MS });
-    const beat = () =>
-      this.edges
-        ?.put(this.config.EDGE_ID, eventsv1.EdgeHeartbeat.encode({ edgeId: this.config.EDGE_ID, atMs: Date.now(), connections: this.connections.size }).finish())
-        .catch((err) => this.log.warn({ err: err.message }, 'heartbeat failed'));
-    await beat();
-    this.heartbeat = setInterval(beat, this.config.HEARTBEAT_INTERVAL_MS);
+    const payload = () => eventsv1.EdgeHeartbeat.encode({ edgeId: this.config.EDGE_ID, atMs: Date.now(), connections: this.connections.size }).finish();
+    this.stopHeartbeat = await startHeartbeat(this.edges, { edgeId: this.config.EDGE_ID, intervalMs: this.config.HEARTBEAT_INTERVAL_MS, payload, onLapse }, this.log);
   }
 
   private accept(socket: Wire, transport: 'tcp' | 'tls' | 'websocket'): void {
@@ -90,6 +87,7 @@ export class EdgeServer {
     // No STARTTLS over WebSocket (RFC 7395 §3.7): encryption is wss, terminated in front of the edge.
     const ctx = transport === 'websocket' ? this.wsCtx : this.ctx;
     const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.stanzaPolicy, this.tls, transport === 'tls', this.config.AUTH_TIMEOUT_MS, this.limits);
+    conn.csi.maxBytes = this.config.CSI_MAX_BUFFER_BYTES;
     conn.flow = FlowControl.create({ bytesPerSecond: this.config.SHAPER_BYTES_PER_SEC, burstBytes: this.config.SHAPER_BURST_BYTES, maxSendBuffer: this.config.MAX_SEND_BUFFER_BYTES });
     this.connections.set(id, conn);
     this.transports.set(id, transport);
@@ -155,7 +153,7 @@ export class EdgeServer {
     this.wsServer?.close();
     clearInterval(this.liveness);
     this.tls?.close();
-    clearInterval(this.heartbeat);
+    this.stopHeartbeat?.();
     const bye = shutdownError(this.config.SHUTDOWN_REDIRECT);
     for (const c of this.connections.values()) c.kick(bye.condition, bye.text);
     // Stream-managed sessions were detached, their state saved: they can be resumed on another edge.

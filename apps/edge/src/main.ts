@@ -11,6 +11,7 @@ import { RouterLink } from './router-link';
 import { SaslLink } from './sasl-link';
 import { SessionLink } from './session-link';
 import { edgeServices } from './services';
+import { lapseAudit } from './session-audit';
 import { watchAuthOffer } from './auth-offer';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { StreamManager } from './sm/stream-manager';
@@ -20,14 +21,15 @@ main(() =>
     const log = baseLog.child({ edge: config.EDGE_ID });
     const tls = grpcTlsFromSettings(config);
     const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, {}, tls);
-    const session = new SessionLink(createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, {}, tls), config.SESSION_STREAMS, log);
+    const sessionClient = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, {}, tls);
+    const session = new SessionLink(sessionClient, config.SESSION_STREAMS, log);
     const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR, {}, tls);
     const sasl = new SaslLink(auth, config.AUTH_STREAMS, log);
     const router = new RouterLink(routerClient, config.EDGE_ID, config.ROUTER_STREAMS, log);
     const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN));
     const stopOffer = await watchAuthOffer(auth, ctx, log);
     const sm = config.SM_ENABLED
-      ? new StreamManager(await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S)), session, { edgeId: config.EDGE_ID, resumeTimeoutS: config.SM_RESUME_TIMEOUT_S, handoverGraceMs: config.SM_HANDOVER_GRACE_MS }, log)
+      ? new StreamManager(await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S)), session, { edgeId: config.EDGE_ID, resumeTimeoutS: config.SM_RESUME_TIMEOUT_S, handoverGraceMs: config.SM_HANDOVER_GRACE_MS, maxUnackedBytes: config.SM_MAX_UNACKED_BYTES }, log)
       : undefined;
     const services = edgeServices({
       domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, sm, log,
@@ -50,7 +52,7 @@ main(() =>
       await sm.start();
     }
     await bus.nc.flush();
-    await server.startHeartbeat(bus);
+    await server.startHeartbeat(bus, lapseAudit({ edgeId: config.EDGE_ID, session, sessionClient, connections: server.connections, againAfterMs: config.HEARTBEAT_INTERVAL_MS, log }));
     const port = await server.listen();
     const tlsPort = await server.listenTls();
     const wsPort = await server.listenWs();

@@ -54,7 +54,7 @@ main(() =>
       out,
       updateSession: async (fullJid, connectionId, u) => {
         const r = await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) }, 5000);
-        return { wasAvailable: r.wasAvailable, directed: r.directed };
+        return { wasAvailable: r.wasAvailable, directed: r.directed, directedRefused: r.directedRefused };
       },
     });
     const carbons = new Carbons(out, (fullJid, connectionId, on) => call(sessions.setPresence.bind(sessions), { fullJid, connectionId, carbons: on }, 5000));

@@ -54,11 +54,26 @@ export class Router {
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && SUBSCRIPTION_TYPES.has(s.type)) return this.subscription(s, sender, to);
     if (s.kind === StanzaKind.STANZA_KIND_MESSAGE && !s.undeliverable) this.sentCarbons(s, sender);
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && !s.undeliverable && (s.type === '' || s.type === 'unavailable') && s.to !== '' && to.local && !to.bare.equals(from.bare)) {
-      void this.d.im.directed({ jid: from, connectionId: s.connectionId }, to, s.type === '').catch(() => undefined);
+      // Available: delivered only once remembered (a session's recipients are bounded; past the bound it is refused).
+      const recorded = this.d.im.directed({ jid: from, connectionId: s.connectionId }, to, s.type === '').catch(() => true);
+      if (s.type === '') return recorded.then((ok) => (ok ? this.onward(s, sender, to) : this.refuseDirected(s, sender)));
     }
+    return this.onward(s, sender, to);
+  }
+
+  private onward(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {
     if (to.local === '') return this.toServer(s, sender, to);
     if (s.undeliverable || to.resource === '') return this.toBare(s, sender, to);
     return this.toFull(s, sender, to);
+  }
+
+  /** A directed presence past the session's bound of recipients (MAX_DIRECTED_PRESENCES): an error, not delivered. */
+  private refuseDirected(s: Stanza, sender: Sender): void {
+    const el = parse(s.xml);
+    if (!el) return;
+    const reply = errorReply(el, new StanzaError('resource-constraint', 'too many directed presences from this session', 'wait'), s.to || undefined);
+    reply.attrs.to = s.from;
+    this.toSender(sender, reply);
   }
 
   /** XEP-0191 §3.5–3.6: nothing passes between a user and a JID they block. True when the stanza was handled. */

@@ -12,6 +12,7 @@ import { jid as makeJid, parseJid, prepareResource } from '@cx/xmpp-core';
 import type { SessionConfig } from './config';
 import { detach, enableSm, resume } from './sm-ops';
 import { adminKick } from './admin-kick';
+import { applyPresence } from './presence-update';
 import { tracePublishOptions } from '@cx/tracing';
 
 export interface SessionDeps {
@@ -79,32 +80,21 @@ export async function unbind(full: string, connectionId: string, reason: string,
   return removed !== undefined;
 }
 
-/** Apply the fields of a SetPresence request that are set. */
-function applied(s: SessionEntry, req: sessionv1.SetPresenceRequest): SessionEntry {
-  let directed = req.available === false ? [] : s.directed;
-  if (req.directedAdd && !directed.includes(req.directedAdd)) directed = [...directed, req.directedAdd];
-  if (req.directedRemove) directed = directed.filter((j) => j !== req.directedRemove);
-  return {
-    ...s,
-    directed,
-    available: req.available ?? s.available,
-    priority: req.priority ?? s.priority,
-    interested: req.interested ?? s.interested,
-    carbons: req.carbons ?? s.carbons,
-    presence: req.presence ?? (req.available === false ? Buffer.alloc(0) : s.presence),
-  };
-}
-
 async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): Promise<sessionv1.SetPresenceResponse> {
   const j = parseJid(req.fullJid);
   const bare = j.bare.toString();
+  const limits = { maxCount: d.config.MAX_DIRECTED_PRESENCES, maxBytes: d.config.MAX_DIRECTED_PRESENCE_BYTES };
   return updateUser<sessionv1.SetPresenceResponse>(d.kv, bare, (cur) => {
     const i = cur.sessions.findIndex((x) => x.resource === j.resource && x.connectionId === req.connectionId);
     const s = cur.sessions[i];
-    if (!s) return { next: null, result: { updated: false, wasAvailable: false, directed: [] } };
+    if (!s) return { next: null, result: { updated: false, wasAvailable: false, directed: [], directedRefused: false } };
+    const { entry, unchanged, refused } = applyPresence(s, req, limits);
+    // The recipients only matter to the caller when the session goes unavailable (it tells them).
+    const result = { updated: true, wasAvailable: s.available, directed: req.available === false ? s.directed : [], directedRefused: refused };
+    if (unchanged) return { next: null, result };
     const sessions = [...cur.sessions];
-    sessions[i] = applied(s, req);
-    return { next: { sessions }, result: { updated: true, wasAvailable: s.available, directed: s.directed } };
+    sessions[i] = entry;
+    return { next: { sessions }, result };
   }, d.directory.versioned(bare));
 }
 

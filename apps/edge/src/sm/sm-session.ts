@@ -44,6 +44,8 @@ export class SmSession {
     /** Seconds the session may wait to be resumed. */
     readonly maxResumeS: number,
     start: { sent: number; ackedPos: number; inCount: number },
+    /** Bytes of unacknowledged stanzas allowed (SM_MAX_UNACKED_BYTES). */
+    private readonly maxUnackedBytes = Infinity,
   ) {
     this.outbox = new Outbox({ sent: start.sent, acked: start.sent, ackedPos: start.ackedPos });
     this.inCount = start.inCount;
@@ -136,7 +138,7 @@ export class SmSession {
   }
 
   get overflowing(): boolean {
-    return this.outbox.size > MAX_UNACKED;
+    return this.outbox.size > MAX_UNACKED || this.outbox.bytes > this.maxUnackedBytes;
   }
 
   /** What another edge needs to resume this session, or to route its unacknowledged stanzas again. */

@@ -25,7 +25,8 @@ export interface SmConnection extends SmPort {
   readonly gone: boolean;
   /** Set here, in the same turn the counting starts. */
   sm?: SmSession;
-  kick(condition: 'resource-constraint', text: string): void;
+  /** resumable false: the session ends (not kept for a resumption). */
+  kick(condition: 'resource-constraint', text: string, o: { resumable: boolean }): void;
 }
 
 export type ResumeOutcome =
@@ -37,6 +38,8 @@ export interface SmOptions {
   resumeTimeoutS: number;
   /** How long a resumption keeps reading the old place for stragglers. */
   handoverGraceMs: number;
+  /** Bytes of unacknowledged stanzas one session may have (SM_MAX_UNACKED_BYTES). */
+  maxUnackedBytes?: number;
 }
 
 export class StreamManager {
@@ -68,8 +71,10 @@ export class StreamManager {
     for (let i = 0; i < msg.deliveries.length; i++) {
       const d = msg.deliveries[i];
       const s = this.sessions.get(d.connectionId);
-      if (s && s.sm.jid === d.to) s.sm.deliver({ pos: position(seq, i), to: d.to, xml: d.xml, kind: d.kind });
-      else this.unmanaged?.(d);
+      if (s && s.sm.jid === d.to) {
+        s.sm.deliver({ pos: position(seq, i), to: d.to, xml: d.xml, kind: d.kind });
+        if (s.sm.overflowing) this.overflow(s.conn); // at once: a flood must not wait for the next tick
+      } else this.unmanaged?.(d);
     }
     for (const a of msg.inAcks) {
       const s = this.sessions.get(a.connectionId);
@@ -109,7 +114,7 @@ export class StreamManager {
     const ok = await this.session.enableSm({ fullJid: jid, connectionId: conn.id, smId }).catch(() => false);
     if (!ok || conn.gone) return undefined;
     const maxS = Math.min(max || this.o.resumeTimeoutS, this.o.resumeTimeoutS);
-    const sm = new SmSession(smId, jid, conn, conn.csi, resume ? maxS : 0, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() });
+    const sm = new SmSession(smId, jid, conn, conn.csi, resume ? maxS : 0, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() }, this.o.maxUnackedBytes);
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
     conn.write(resume ? `<enabled xmlns='urn:xmpp:sm:3' id='${smId}' resume='true' max='${maxS}'/>` : `<enabled xmlns='urn:xmpp:sm:3'/>`);
@@ -127,7 +132,7 @@ export class StreamManager {
     const state = await this.store.state(previd);
     const user = state?.fullJid.slice(0, state.fullJid.indexOf('@'));
     if (!state || user !== conn.username) return this.failed('item-not-found');
-    const sm = new SmSession(previd, state.fullJid, conn, conn.csi, this.o.resumeTimeoutS, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled });
+    const sm = new SmSession(previd, state.fullJid, conn, conn.csi, this.o.resumeTimeoutS, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled }, this.o.maxUnackedBytes);
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
@@ -204,12 +209,23 @@ export class StreamManager {
     this.sessions.delete(conn.id);
   }
 
-  /** Called about once a second: ack requests, and the end of clients that never acknowledge. */
+  /**
+   * Called about once a second: ack requests, and the end of clients that
+   * never acknowledge. Over its bound (count or bytes) the session ends, as
+   * Prosody's mod_smacks does: a resumption would only bring the queue back;
+   * its unacknowledged stanzas go the RFC 6121 way (routed again or stored offline).
+   */
   tick(): void {
     for (const { conn, sm } of this.sessions.values()) {
       sm.tick();
-      if (sm.overflowing) conn.kick('resource-constraint', 'too many unacknowledged stanzas');
+      if (sm.overflowing) this.overflow(conn);
     }
+  }
+
+  private overflow(conn: SmConnection): void {
+    if (conn.gone) return;
+    smEvents.inc({ event: 'overflow' });
+    conn.kick('resource-constraint', 'too many unacknowledged stanzas', { resumable: false });
   }
 
   /** Work that must finish before the process exits (detach, final saves). */

@@ -38,7 +38,7 @@ export interface ImDeps {
   /** Does `user` block `other` (XEP-0191)? Blocked contacts get no presence and give none. */
   blocks?(user: string, other: Jid): boolean;
   /** Update the sender's session entry; says whether it was available before. */
-  updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean; directed: string[] }>;
+  updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean; directed: string[]; directedRefused?: boolean }>;
   /** A write refused (or a request dropped) at a per-user bound of `store` (a metric). */
   rejected?(store: string): void;
 }
@@ -287,10 +287,11 @@ export class Im {
     return this.d.last.answer(iq, user, !!item && hasFrom(item), online);
   }
 
-  /** §4.6.2: remember (or forget) who got directed presence from this session. */
-  async directed(from: From, to: Jid, available: boolean): Promise<void> {
+  /** §4.6.2: remember (or forget) who got directed presence from this session; false: refused (too many). */
+  async directed(from: From, to: Jid, available: boolean): Promise<boolean> {
     const jid = to.toString();
-    await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { directedAdd: jid } : { directedRemove: jid });
+    const r = await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { directedAdd: jid } : { directedRemove: jid });
+    return !r.directedRefused;
   }
 
   /** Unavailable to directed-presence recipients that are not already told as contacts. */

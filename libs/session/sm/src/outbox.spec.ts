@@ -27,4 +27,15 @@ describe('Outbox', () => {
     expect(o.ackedPos).toBe(31);
     expect(o.size).toBe(0);
   });
+
+  it('counts the bytes of what is unacknowledged (issue 9 #9: the queue is bounded in bytes)', () => {
+    const o = new Outbox({ sent: 0, acked: 0, ackedPos: 0 });
+    const big = { pos: 1, to: 'a@b/c', xml: Buffer.alloc(1000), kind: 1 };
+    for (let i = 0; i < 3; i++) o.push({ ...big, pos: i + 1 });
+    expect(o.bytes).toBe(3000);
+    o.ack(2);
+    expect(o.bytes).toBe(1000);
+    o.ack(3);
+    expect(o.bytes).toBe(0);
+  });
 });

@@ -21,6 +21,7 @@ export class Outbox {
   acked: number;
   /** The stream position of the last acknowledged delivery that came from the stream. */
   ackedPos: number;
+  private unackedBytes = 0;
 
   constructor(start: { sent: number; acked: number; ackedPos: number }) {
     this.sent = start.sent;
@@ -32,8 +33,14 @@ export class Outbox {
     return this.items.length - this.head;
   }
 
+  /** Bytes of the unacknowledged stanzas (the queue's bound is in bytes too). */
+  get bytes(): number {
+    return this.unackedBytes;
+  }
+
   push(item: Unacked): void {
     this.items.push(item);
+    this.unackedBytes += item.xml.byteLength;
     this.sent++;
   }
 
@@ -43,6 +50,7 @@ export class Outbox {
     if (n === undefined) return { ok: false, sent: this.sent };
     for (let i = 0; i < n; i++) {
       const it = this.items[this.head++];
+      this.unackedBytes -= it.xml.byteLength;
       if (it.pos > 0) this.ackedPos = it.pos;
     }
     this.acked += n;

@@ -120,8 +120,16 @@ export interface SetPresenceResponse {
   updated: boolean;
   /** The session was available before this update. */
   wasAvailable: boolean;
-  /** Its directed-presence recipients before this update (cleared when it goes unavailable). */
+  /**
+   * Its directed-presence recipients before this update (cleared when it goes
+   * unavailable); only in the answer to an update with available = false.
+   */
   directed: string[];
+  /**
+   * directed_add was not recorded: the session already has MAX_DIRECTED_PRESENCES
+   * recipients (or MAX_DIRECTED_PRESENCE_BYTES of them); the presence is refused.
+   */
+  directedRefused: boolean;
 }
 
 export interface GetSessionsRequest {
@@ -1124,7 +1132,7 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
 };
 
 function createBaseSetPresenceResponse(): SetPresenceResponse {
-  return { updated: false, wasAvailable: false, directed: [] };
+  return { updated: false, wasAvailable: false, directed: [], directedRefused: false };
 }
 
 export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
@@ -1137,6 +1145,9 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
     }
     for (const v of message.directed) {
       writer.uint32(26).string(v!);
+    }
+    if (message.directedRefused !== false) {
+      writer.uint32(32).bool(message.directedRefused);
     }
     return writer;
   },
@@ -1178,6 +1189,14 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
             message.directed.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.directedRefused = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1198,6 +1217,7 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
     message.updated = object.updated ?? false;
     message.wasAvailable = object.wasAvailable ?? false;
     message.directed = object.directed?.map((e) => e) || [];
+    message.directedRefused = object.directedRefused ?? false;
     return message;
   },
 };
