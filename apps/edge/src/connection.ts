@@ -126,7 +126,11 @@ export class Connection {
     this.debug = log.isLevelEnabled('debug');
     this.trace = log.isLevelEnabled('trace');
     this.state = machine.initial(ctx, secure);
-    if (secure && socket instanceof TLSSocket) this.ctx = withChannelBindings(ctx, socket);
+    if (secure && socket instanceof TLSSocket) {
+      // tls-unique names the handshake that made the connection: no other may follow (RFC 5929 §3.1).
+      socket.disableRenegotiation();
+      this.ctx = withChannelBindings(ctx, socket);
+    }
     this.parser = new XmlStreamParser(
       {
         onStreamStart: (name, attrs) => this.dispatch({ type: 'stream-open', name, attrs }),
@@ -228,7 +232,9 @@ export class Connection {
             channelBindings: this.socket instanceof TLSSocket ? channelBindings(this.socket) : [],
           },
           (result) => {
-            if (result.kind === 'failure' && result.condition === 'not-authorized') this.limits?.authFailed(this.remote);
+            // Only failed password proofs count per address, and a user who then succeeds takes back his own.
+            if (result.kind === 'failure' && result.reason === 'credentials') this.limits?.authFailed(this.remote, result.username ?? '');
+            else if (result.kind === 'success') this.limits?.authSucceeded(this.remote, result.username);
             this.dispatch({ type: 'sasl-result', result });
           },
         );
@@ -262,6 +268,7 @@ export class Connection {
     raw.off('data', this.onData);
     this.parser.reset();
     const secure = new TLSSocket(raw, { isServer: true, secureContext: this.tls?.context });
+    secure.disableRenegotiation();
     secure.on('data', this.onData);
     secure.once('secure', () => (this.ctx = withChannelBindings(this.ctx, secure)));
     secure.on('error', (err) => {
