@@ -44,11 +44,12 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
     const r = await op(p);
     return r.ok ? { ok: true, condition: '', text: '', username: p } : fail(r.condition, r.text ?? '');
   };
+  const loggedIn = (u: string) => void store.loggedIn?.(u).catch((err: Error) => log.warn({ err: err.message }, 'after-login update failed'));
   const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall(log, fn);
 
   return {
     listMechanisms: unary(async () => ({ mechanisms })),
-    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, sourceFor: (s) => (s.secure ? secureSource : source), log, streams, failures, onResult: countLogin, busUp }),
+    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, sourceFor: (s) => (s.secure ? secureSource : source), log, streams, failures, onResult: countLogin, onSuccess: loggedIn, busUp }),
     getRegistrationInfo: unary(async () => ({ open: config.REGISTRATION_OPEN && store.writable, instructions: config.REGISTRATION_INSTRUCTIONS })),
     register: unary(async (req: authv1.RegisterRequest) => {
       if (!req.admin && !config.REGISTRATION_OPEN) return fail('not-allowed', 'registration is closed');

@@ -21,6 +21,8 @@ export interface ExchangeDeps {
   log: Logger;
   streams: OpenStreams;
   onResult?: (mechanism: string, outcome: string) => void;
+  /** After a successful login (the prepared username). */
+  onSuccess?: (username: string) => void;
   /** Per-account back-off; absent: none. */
   failures?: AccountFailures;
   /** NATS is reachable; while it is not, a login could not finish (no binding), so it fails at once. */
@@ -75,6 +77,7 @@ export function handleExchangeStream(call: Stream, deps: ExchangeDeps): void {
       return reply(exchangeId, mechanism, { kind: 'failure', condition: 'invalid-authzid' });
     }
     deps.onResult?.(mechanism, 'success');
+    deps.onSuccess?.(username);
     deps.log.info({ mechanism, username }, 'authenticated');
     call.write({ exchangeId, result: { $case: 'success', value: { username, additionalData: step.data } } });
   };
