@@ -7,7 +7,8 @@
 #   {"event": "message", "from": ..., "body": ...}
 #   {"event": "failed", "condition": ...}              (each SASL failure slixmpp saw)
 #   {"event": "done"}
-# Usage: client.py JID PASSWORD HOST PORT CA_FILE PEER [--tls12]
+# Usage: client.py JID PASSWORD HOST PORT CA_FILE PEER [--tls12] [--login-only]
+# --tls12: at most TLS 1.2 (where tls-unique is defined); --login-only: stop after "ready".
 import asyncio
 import json
 import ssl
@@ -50,15 +51,20 @@ class Client(slixmpp.ClientXMPP):
         items = sorted(str(j) for j in self.client_roster.keys())
         self.send_message(mto=self.peer, mbody='hello from slixmpp', mtype='chat')
         say(event='ready', jid=str(self.boundjid), roster=items)
+        if '--login-only' in sys.argv:
+            self.finish()
+
+    def finish(self):
+        self.finished = True
+        self.disconnect()
+        say(event='done')
+        asyncio.get_event_loop().call_later(0.2, lambda: sys.exit(0))
 
     def on_message(self, msg):
         if msg['type'] not in ('chat', 'normal'):
             return
         say(event='message', **{'from': str(msg['from']), 'body': msg['body']})
-        self.finished = True
-        self.disconnect()
-        say(event='done')
-        asyncio.get_event_loop().call_later(0.2, lambda: sys.exit(0))
+        self.finish()
 
 
 def main():
