@@ -5,7 +5,7 @@
 // On TLS 1.2 it binds with tls-unique. Its refused attempts are no failed passwords: on an
 // edge with a per-address limit, repeated slixmpp logins never lock the address out.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -124,6 +124,16 @@ describe('an edge with a per-address limit, and DIGEST-MD5 off (the production s
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop()));
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('DIGEST_MD5_ENABLED=false: DIGEST-MD5 is not offered, even over TLS', async () => {
+    const c = await RawClient.connect(port);
+    await c.open();
+    await c.starttls(readFileSync(ca));
+    const { features } = await c.open();
+    const offered = features.getChild('mechanisms')?.getChildren('mechanism').map((m) => m.getText());
+    expect(offered).toEqual(['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']);
+    c.close();
   });
 
   it('three slixmpp logins in a row (each with four refused attempts) leave the address free: PLAIN is used, and others still log in', async () => {
