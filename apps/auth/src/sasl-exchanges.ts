@@ -5,12 +5,13 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { StreamWork, type OpenStreams } from '@cx/grpc';
 import { authv1 } from '@cx/proto';
-
-const KINDS = { credentials: authv1.SaslFailureKind.SASL_FAILURE_KIND_CREDENTIALS, refused: authv1.SaslFailureKind.SASL_FAILURE_KIND_REFUSED } as const;
 import { findMechanism, type CredentialSource, type SaslContext, type SaslStep, type ServerExchange } from '@cx/sasl';
 import { boundedLocal } from './usernames';
 import type { Logger } from '@cx/log';
 import { watchedSource, type AccountFailures, type WatchedSource } from './auth-failures';
+
+/** What a failure counts toward, for the edge (per stream, per address) and the per-account back-off. */
+const KINDS = { credentials: authv1.SaslFailureKind.SASL_FAILURE_KIND_CREDENTIALS, refused: authv1.SaslFailureKind.SASL_FAILURE_KIND_REFUSED } as const;
 
 export interface ExchangeDeps {
   domain: string;

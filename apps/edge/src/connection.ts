@@ -22,10 +22,11 @@ import { outageReply } from './outage';
 
 const KIND = { message: 1, presence: 2, iq: 3 } as const;
 
-/** A stream closed for its SASL attempts (RFC 6120 §6.4.5): too many failures, or too many refused choices. */
-function countSaslLimit(event: C2sEvent): void {
+/** Counts a stream closed for its SASL attempts (RFC 6120 §6.4.5): too many failures, or too many refused choices. */
+function countSaslLimit(before: C2sState['name'], after: C2sState['name'], event: C2sEvent): void {
+  if (after !== 'closed' || before === 'closed') return;
   if (event.type === 'sasl-result' && event.result.kind === 'failure') limitsHit.inc({ limit: event.result.reason === 'refused' ? 'auth-refusals-per-stream' : 'auth-failures-per-stream' });
-  else if (event.type === 'element') limitsHit.inc({ limit: 'auth-refusals-per-stream' });
+  else if (event.type === 'element' && event.el.name === 'auth' && before === 'wait_for_feature_request') limitsHit.inc({ limit: 'auth-refusals-per-stream' });
 }
 /** Ways a stream can end after which a stream-managed session waits to be resumed (XEP-0198 §5). */
 const DETACHING = new Set(['lost', 'kick:connection-timeout', 'kick:system-shutdown', 'kick:see-other-host', 'kick:resource-constraint']);
@@ -185,7 +186,7 @@ export class Connection {
     const before = this.state.name;
     const t = this.machine.transition(this.state, event, this.ctx);
     this.state = t.state;
-    if (t.state.name === 'closed' && before !== 'closed' && (event.type === 'sasl-result' || (event.type === 'element' && event.el.name === 'auth' && before === 'wait_for_feature_request'))) countSaslLimit(event);
+    countSaslLimit(before, t.state.name, event);
     if (this.debug && before !== t.state.name) this.log.debug({ conn: this.id, from: before, to: t.state.name }, 'state');
     for (const a of t.actions) this.run(a);
   }
