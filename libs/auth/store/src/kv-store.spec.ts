@@ -1,6 +1,6 @@
 // Against a real nats-server: DIGEST-MD5's HA1 (a password equivalent) is stored only while the
 // mechanism is on; turned off, it is neither offered nor written, and an HA1 kept from before
-// is removed at the next login or password change.
+// is removed at the next login or password change; turned on again, a PLAIN login restores it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,5 +60,16 @@ describe('DIGEST-MD5 HA1 in the account store', () => {
     await off.setPassword('cid', 'new');
     expect((await storedHa1('cid')).length).toBe(0);
     expect(await off.testPassword('cid', 'new')).toBe(true);
+  });
+
+  it('on again: an account saved while it was off gets its HA1 back at its next PLAIN login', async () => {
+    const off = await open(false);
+    await off.create('eve', 'pw');
+    const on = await open(true);
+    expect(await on.getDigestHa1('eve')).toBeNull();
+    expect(await on.testPassword('eve', 'wrong')).toBe(false);
+    expect((await storedHa1('eve')).length).toBe(0);
+    expect(await on.testPassword('eve', 'pw')).toBe(true);
+    expect(await storedHa1('eve')).toEqual(digestHa1('eve', 'localhost', 'pw'));
   });
 });

@@ -3,7 +3,8 @@
 // its HA1 — never the password. PLAIN is checked by deriving the SCRAM-SHA-256
 // keys again. The HA1 (MD5 of user:realm:password, unsalted) works as the
 // password for DIGEST-MD5, so with the mechanism off it is neither written nor
-// kept: an old one is removed at the user's next login or password change.
+// kept: an old one is removed at the user's next login or password change
+// (and, turned on again, restored at the next PLAIN login, which has the password).
 import { buckets, decodeKey, encodeKey, WatchedCache, type Bus, type KV } from '@cx/bus';
 import { accountv1 } from '@cx/proto';
 import { checkScramPassword, deriveScramAsync, digestHa1, type Capability, type ScramCredentials, type ScramHash } from '@cx/sasl';
@@ -65,7 +66,19 @@ export class KvAccountStore implements AccountStore {
 
   async testPassword(username: string, password: string): Promise<boolean> {
     const k = await this.getScram(username, 'SHA-256');
-    return k ? checkScramPassword(password, 'SHA-256', k) : false;
+    const ok = k ? await checkScramPassword(password, 'SHA-256', k) : false;
+    if (ok && this.digestMd5) await this.restoreHa1(username, password);
+    return ok;
+  }
+
+  /** DIGEST-MD5 turned on again: an account saved while it was off gets its HA1 at its next PLAIN login. */
+  private async restoreHa1(username: string, password: string): Promise<void> {
+    const cur = await this.read(username);
+    if (!cur || cur.account.digestMd5Ha1.length > 0) return;
+    const bytes = accountv1.Account.encode({ ...cur.account, digestMd5Ha1: digestHa1(username, this.opts.domain, password) }).finish();
+    // A concurrent change (a new password) wins: it has its own HA1.
+    await this.kv.update(encodeKey(username), bytes, cur.revision).catch(() => undefined);
+    this.forget(username);
   }
 
   async exists(username: string): Promise<boolean> {
