@@ -3,13 +3,18 @@
 // @xmpp/client. On TLS 1.3 its -PLUS attempts name tls-unique, which is undefined there
 // (RFC 9266): they are refused, and it goes on to a non-PLUS mechanism on the same stream.
 // On TLS 1.2 it binds with tls-unique. Its refused attempts are no failed passwords: on an
-// edge with a per-address limit, repeated slixmpp logins never lock the address out.
+// edge with a per-address limit, repeated slixmpp logins never lock the address out. With
+// DIGEST_MD5_ENABLED=false (the production overlay) DIGEST-MD5 is not offered and the
+// account's stored HA1 goes at its first login.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { client, xml, type Client } from '@xmpp/client';
+import { pino } from 'pino';
+import { buckets, connectBus, encodeKey } from '@cx/bus';
+import { accountv1 } from '@cx/proto';
 import { freePort, makeCertificate, startApp, waitForPort, type Proc } from '@cx/stack';
 import { authenticateScram, RawClient, register, uniqueName } from '@cx/testing';
 
@@ -136,14 +141,27 @@ describe('an edge with a per-address limit, and DIGEST-MD5 off (the production s
     c.close();
   });
 
+  async function storedHa1Bytes(username: string): Promise<number> {
+    const bus = await connectBus({ servers: inject('natsUrl'), name: 'e2e-ha1', log: pino({ level: 'silent' }) });
+    try {
+      const e = await (await bus.bucket(buckets.accounts)).get(encodeKey(username));
+      return accountv1.Account.decode(e!.value).digestMd5Ha1.length;
+    } finally {
+      await bus.close();
+    }
+  }
+
   it('three slixmpp logins in a row (each with four refused attempts) leave the address free: PLAIN is used, and others still log in', async () => {
     const name = uniqueName('nat');
+    // Registered where DIGEST-MD5 is on: its HA1 is stored, and goes at the first login here.
     await register(edgeA, name, 'pw');
+    expect(await storedHa1Bytes(name)).toBe(16);
     for (let i = 0; i < 3; i++) {
       const { code, events } = await slixmpp({ jid: `${name}@localhost`, password: 'pw', port, ca, peer: `${name}@localhost`, flags: ['--login-only'] });
       expect(code).toBe(0);
       expect(events.find((e) => e.event === 'authenticated')).toMatchObject({ mechanism: 'PLAIN', tls: 'TLSv1.3' });
     }
+    expect(await storedHa1Bytes(name)).toBe(0);
     const other = uniqueName('neighbour');
     await register(edgeA, other, 'pw');
     const c = await RawClient.connect(port);
