@@ -707,6 +707,8 @@ async function main() {
       edges: cfg.edges,
       env: {
         REGISTRATION_OPEN: 'true',
+        // The benchmark registers and logs in without TLS (loopback), which this allows.
+        ALLOW_PLAINTEXT_AUTH: 'true',
         LOG_LEVEL: 'warn',
         SHAPER_BYTES_PER_SEC: String(cfg.shaper),
         // hooks for forced GC before memory figures, and --cpu-prof (see the file)

@@ -4,7 +4,7 @@
 // leaves the window. Kept in memory per auth replica: with N replicas an attacker spread
 // over them gets at most N times the figure (see docs/architecture.md).
 import { SaslFailure, type CredentialSource } from '@cx/sasl';
-import { prepareLocal } from '@cx/xmpp-core';
+import { boundedLocal } from './usernames';
 import { Counter } from 'prom-client';
 
 const limitsHit = new Counter({ name: 'xmpp_auth_limits_total', help: 'SASL attempts refused by a limit', labelNames: ['limit'] });
@@ -62,7 +62,10 @@ export interface WatchedSource {
 export function watchedSource(inner: CredentialSource, failures: AccountFailures): WatchedSource {
   let username: string | undefined;
   const check = (u: string): void => {
-    username = prepareLocal(u) || u;
+    const p = boundedLocal(u);
+    // Not a localpart: the store will not be asked (usernames.ts), so there is nothing to back off.
+    if (p === null) return;
+    username = p;
     const wait = failures.blockedFor(username);
     if (wait <= 0) return;
     limitsHit.inc({ limit: 'auth-failures-per-account' });

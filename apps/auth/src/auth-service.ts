@@ -5,22 +5,25 @@ import { unary as unaryCall, type OpenStreams } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import { authv1 } from '@cx/proto';
 import { offeredMechanisms, type CredentialSource } from '@cx/sasl';
-import { prepareLocal } from '@cx/xmpp-core';
 import type { AuthConfig } from './config';
 import type { AccountFailures } from './auth-failures';
 import { handleExchangeStream } from './sasl-exchanges';
 import { countLogin } from './login-metrics';
+import { prepareUsername } from './usernames';
 
-/** The store, with usernames prepared (RFC 7622 localpart) before every lookup. */
+/** The store, with usernames prepared (RFC 7622 localpart, bounded) before every lookup; an invalid one is an unknown user. */
 function preparedSource(store: AccountStore, ctx: LoginContext): CredentialSource {
   return {
     getScram: async (u, h) => {
-      const p = prepareLocal(u);
+      const p = prepareUsername(u, 'sasl');
       return p ? store.getScram(p, h) : null;
     },
-    getDigestHa1: async (u, realm) => store.getDigestHa1(u, realm),
+    getDigestHa1: async (u, realm) => {
+      const p = prepareUsername(u, 'sasl');
+      return p ? store.getDigestHa1(p, realm) : null;
+    },
     testPassword: async (u, pw) => {
-      const p = prepareLocal(u);
+      const p = prepareUsername(u, 'sasl');
       return p ? store.testPassword(p, pw, ctx) : false;
     },
   };
@@ -35,17 +38,18 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
   const source = preparedSource(store, { secure: false });
   const secureSource = preparedSource(store, { secure: true });
   const account = async (u: string, op: (p: string) => Promise<{ ok: true } | { ok: false; condition: string; text?: string }>) => {
-    const p = prepareLocal(u);
+    const p = prepareUsername(u, 'account');
     if (!p) return fail('not-acceptable', 'invalid username');
     if (!store.writable) return fail('not-allowed', `the ${store.name} account backend is read-only`);
     const r = await op(p);
     return r.ok ? { ok: true, condition: '', text: '', username: p } : fail(r.condition, r.text ?? '');
   };
+  const loggedIn = (u: string) => void store.loggedIn?.(u).catch((err: Error) => log.warn({ err: err.message }, 'after-login update failed'));
   const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall(log, fn);
 
   return {
     listMechanisms: unary(async () => ({ mechanisms })),
-    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, sourceFor: (s) => (s.secure ? secureSource : source), log, streams, failures, onResult: countLogin, busUp }),
+    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, sourceFor: (s) => (s.secure ? secureSource : source), log, streams, failures, onResult: countLogin, onSuccess: loggedIn, busUp }),
     getRegistrationInfo: unary(async () => ({ open: config.REGISTRATION_OPEN && store.writable, instructions: config.REGISTRATION_INSTRUCTIONS })),
     register: unary(async (req: authv1.RegisterRequest) => {
       if (!req.admin && !config.REGISTRATION_OPEN) return fail('not-allowed', 'registration is closed');
@@ -59,7 +63,7 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
     unregister: unary(async (req: authv1.UnregisterRequest) => account(req.username, (u) => store.remove(u))),
     listUsers: unary(async () => ({ usernames: await store.list() })),
     userExists: unary(async (req: authv1.UserExistsRequest) => {
-      const p = prepareLocal(req.username);
+      const p = prepareUsername(req.username, 'account');
       return { exists: p ? await store.exists(p) : false };
     }),
   };

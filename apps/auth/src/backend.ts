@@ -58,7 +58,7 @@ export function ldapOptions(c: AuthConfig): LdapOptions {
 
 export async function openBackend(c: AuthConfig, bus: Bus, log: Logger): Promise<Backend> {
   if (c.AUTH_BACKEND === 'internal') {
-    const store = await KvAccountStore.open(bus, { domain: c.XMPP_DOMAIN, iterations: c.SCRAM_ITERATIONS, cacheSize: c.ACCOUNT_CACHE_SIZE });
+    const store = await KvAccountStore.open(bus, { domain: c.XMPP_DOMAIN, iterations: c.SCRAM_ITERATIONS, cacheSize: c.ACCOUNT_CACHE_SIZE, digestMd5: c.DIGEST_MD5_ENABLED });
     return { store, close: async () => undefined };
   }
   const options = ldapOptions(c);

@@ -21,6 +21,7 @@ export const authConfig = defineConfig({
   REGISTRATION_OPEN: bool(false, 'Allow in-band registration of new accounts (XEP-0077); keep it off in production (XEP-0479)'),
   REGISTRATION_INSTRUCTIONS: str('Choose a username and password to register with this server.', 'Instructions in the registration form'),
   ACCOUNT_CACHE_SIZE: int(100000, 'Accounts the auth service keeps in memory (changes made anywhere are seen at once through a KV watch; 0: none)', 0),
+  DIGEST_MD5_ENABLED: bool(true, 'Offer DIGEST-MD5 and store its HA1 (an unsalted MD5 that works as the password) with each new password; off: not offered, not stored, and an old HA1 is removed at the next login or password change'),
   SCRAM_ITERATIONS: int(4096, 'PBKDF2 iteration count for new SCRAM credentials', 4096, 10_000_000),
   MAX_AUTH_FAILURES_PER_ACCOUNT: int(10, 'Failed authentications for one account per AUTH_FAILURE_WINDOW_MS (per auth replica) before its logins get temporary-auth-failure (0: no limit)', 0),
   AUTH_FAILURE_WINDOW_MS: int(300000, 'The window of MAX_AUTH_FAILURES_PER_ACCOUNT', 1000),

@@ -6,9 +6,12 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { StreamWork, type OpenStreams } from '@cx/grpc';
 import { authv1 } from '@cx/proto';
 import { findMechanism, type CredentialSource, type SaslContext, type SaslStep, type ServerExchange } from '@cx/sasl';
-import { prepareLocal } from '@cx/xmpp-core';
+import { boundedLocal } from './usernames';
 import type { Logger } from '@cx/log';
 import { watchedSource, type AccountFailures, type WatchedSource } from './auth-failures';
+
+/** What a failure counts toward, for the edge (per stream, per address) and the per-account back-off. */
+const KINDS = { credentials: authv1.SaslFailureKind.SASL_FAILURE_KIND_CREDENTIALS, refused: authv1.SaslFailureKind.SASL_FAILURE_KIND_REFUSED } as const;
 
 export interface ExchangeDeps {
   domain: string;
@@ -19,6 +22,8 @@ export interface ExchangeDeps {
   log: Logger;
   streams: OpenStreams;
   onResult?: (mechanism: string, outcome: string) => void;
+  /** After a successful login (the prepared username). */
+  onSuccess?: (username: string) => void;
   /** Per-account back-off; absent: none. */
   failures?: AccountFailures;
   /** NATS is reachable; while it is not, a login could not finish (no binding), so it fails at once. */
@@ -38,12 +43,18 @@ interface Live {
   account?: WatchedSource;
 }
 
-/** Feed the outcome to the per-account back-off (only a wrong credential counts). */
+/** Feed the outcome to the per-account back-off (only a failed password proof counts). */
 function record(deps: ExchangeDeps, cur: Live | undefined, step: SaslStep): void {
   const user = cur?.account?.username;
   if (!deps.failures || user === undefined) return;
   if (step.kind === 'success') deps.failures.succeeded(user);
-  else if (step.kind === 'failure' && step.condition === 'not-authorized') deps.failures.failed(user);
+  else if (step.kind === 'failure' && step.reason === 'credentials') deps.failures.failed(user);
+}
+
+function failureOf(step: Extract<SaslStep, { kind: 'failure' }>): authv1.SaslFailure {
+  const kind = step.reason ? KINDS[step.reason] : authv1.SaslFailureKind.SASL_FAILURE_KIND_OTHER;
+  const username = step.reason === 'credentials' ? (boundedLocal(step.username ?? '') ?? '') : '';
+  return { condition: step.condition, text: step.text ?? '', kind, username };
 }
 
 type Stream = ServerDuplexStream<authv1.SaslRequest, authv1.SaslResponse>;
@@ -58,15 +69,16 @@ export function handleExchangeStream(call: Stream, deps: ExchangeDeps): void {
     live.delete(exchangeId);
     if (step.kind === 'failure') {
       deps.onResult?.(mechanism, step.condition);
-      deps.log.info({ mechanism, condition: step.condition }, 'authentication failed');
-      return void call.write({ exchangeId, result: { $case: 'failure', value: { condition: step.condition, text: step.text ?? '' } } });
+      deps.log.info({ mechanism, condition: step.condition, reason: step.reason }, 'authentication failed');
+      return void call.write({ exchangeId, result: { $case: 'failure', value: failureOf(step) } });
     }
-    const username = prepareLocal(step.username);
+    const username = boundedLocal(step.username);
     if (!username) return reply(exchangeId, mechanism, { kind: 'failure', condition: 'not-authorized' });
     if (step.authzid && step.authzid !== `${username}@${deps.domain}` && step.authzid !== username) {
       return reply(exchangeId, mechanism, { kind: 'failure', condition: 'invalid-authzid' });
     }
     deps.onResult?.(mechanism, 'success');
+    deps.onSuccess?.(username);
     deps.log.info({ mechanism, username }, 'authenticated');
     call.write({ exchangeId, result: { $case: 'success', value: { username, additionalData: step.data } } });
   };

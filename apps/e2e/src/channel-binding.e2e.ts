@@ -47,12 +47,63 @@ describe('XEP-0440 and the -PLUS offer', () => {
     c.close();
   });
 
-  it('TLS 1.2: only tls-server-end-point (tls-exporter is defined for TLS 1.3)', async () => {
+  it('TLS 1.2: tls-unique and tls-server-end-point (tls-exporter is defined for TLS 1.3 only)', async () => {
     const { c, features } = await secureClient('direct TLS', 'TLSv1.2');
-    expect(bindingTypes(features)).toEqual(['tls-server-end-point']);
+    expect(bindingTypes(features)).toEqual(['tls-unique', 'tls-server-end-point']);
     expect(mechanisms(features)).toContain('SCRAM-SHA-256-PLUS');
     const r = await authenticateScram(c, 'SCRAM-SHA-256-PLUS', user, 'pw', { channelBinding: { type: 'tls-exporter', data: Buffer.alloc(32) } });
     expect(r.getChild('not-authorized')).toBeDefined();
+    c.close();
+  });
+});
+
+// RFC 5929 §3: what slixmpp and libstrophe 0.12 send on TLS 1.2 (RFC 9266 leaves it undefined for 1.3).
+describe('tls-unique', () => {
+  it.each<Transport>(['starttls', 'direct TLS'])('binds on TLS 1.2 over %s (the client Finished of a full handshake)', async (transport) => {
+    const { c } = await secureClient(transport, 'TLSv1.2');
+    const r = await authenticateScram(c, 'SCRAM-SHA-256-PLUS', user, 'pw', { channelBinding: clientChannelBinding(c, 'tls-unique') });
+    expect(r.name).toBe('success');
+    c.close();
+  });
+
+  it('binds on a resumed TLS 1.2 session (the server Finished comes first there)', async () => {
+    const first = await RawClient.connectTls(tlsPort, ca, 'localhost', { maxVersion: 'TLSv1.2' });
+    const session = await new Promise<Buffer>((resolve) => {
+      const s = (first.socket as import('node:tls').TLSSocket).getSession();
+      if (s) resolve(s);
+      else first.socket.once('session', resolve);
+    });
+    first.close();
+    const c = await RawClient.connectTls(tlsPort, ca, 'localhost', { maxVersion: 'TLSv1.2', session });
+    expect((c.socket as import('node:tls').TLSSocket).isSessionReused()).toBe(true);
+    await c.open();
+    const r = await authenticateScram(c, 'SCRAM-SHA-1-PLUS', user, 'pw', { channelBinding: clientChannelBinding(c, 'tls-unique') });
+    expect(r.name).toBe('success');
+    c.close();
+  });
+
+  it("refuses another connection's Finished (a man in the middle)", async () => {
+    const { c } = await secureClient('starttls', 'TLSv1.2');
+    const { c: other } = await secureClient('direct TLS', 'TLSv1.2');
+    const r = await authenticateScram(c, 'SCRAM-SHA-256-PLUS', user, 'pw', { channelBinding: clientChannelBinding(other, 'tls-unique') });
+    expect(r.getChild('not-authorized')).toBeDefined();
+    c.close();
+    other.close();
+  });
+
+  it('is refused on TLS 1.3, and the client then completes a non-PLUS mechanism on the same stream', async () => {
+    const { c, features } = await secureClient('starttls');
+    expect(bindingTypes(features)).not.toContain('tls-unique');
+    for (const m of ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS']) {
+      const r = await authenticateScram(c, m, user, 'pw', { channelBinding: { type: 'tls-unique', data: Buffer.alloc(12) } });
+      expect(r.getChildText('text')).toBe('channel binding type tls-unique is not available here');
+    }
+    // "y" stays a downgrade signal (RFC 5802 §6), refused without using up the stream's retries…
+    expect((await authenticateScram(c, 'SCRAM-SHA-256', user, 'pw', { cbindFlag: 'y' })).getChild('not-authorized')).toBeDefined();
+    // …which a mistyped password still has (MAX_AUTH_FAILURES=3), then "n" succeeds.
+    expect((await authenticateScram(c, 'SCRAM-SHA-256', user, 'typo')).getChild('not-authorized')).toBeDefined();
+    expect((await authenticateScram(c, 'SCRAM-SHA-256', user, 'typo')).getChild('not-authorized')).toBeDefined();
+    expect((await authenticateScram(c, 'SCRAM-SHA-256', user, 'pw')).name).toBe('success');
     c.close();
   });
 });

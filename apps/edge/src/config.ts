@@ -34,6 +34,7 @@ export const edgeConfig = defineConfig({
   MAX_SEND_BUFFER_BYTES: int(1048576, 'Output a client may leave unread; beyond it the stream is closed with resource-constraint (0: no bound)', 0),
   SHUTDOWN_REDIRECT: redirectSetting('On SIGTERM, send clients see-other-host with this host[:port] (another edge or the load balancer) instead of system-shutdown (empty: off)'),
   MAX_AUTH_FAILURES: int(3, 'Failed SASL attempts allowed on one stream (RFC 6120 §6.4.5: 2 to 5)', 1, 5),
+  MAX_AUTH_REFUSALS: int(10, 'SASL attempts one stream may have refused because the mechanism or channel-binding type cannot be used on it (not counted in MAX_AUTH_FAILURES); beyond it the stream is closed with policy-violation', 1, 100),
   ROUTER_STREAMS: int(2, 'Long-lived Route streams to the router (spread over router replicas)', 1, 64),
   SESSION_STREAMS: int(2, 'Long-lived Sessions streams (bind, unbind) to the session service', 1, 64),
   AUTH_STREAMS: int(2, 'Long-lived SASL Exchange streams to the auth service', 1, 64),

@@ -20,6 +20,13 @@ import { stanzaSpan } from './tracing';
 import { outageReply } from './outage';
 
 const KIND = { message: 1, presence: 2, iq: 3 } as const;
+
+/** Counts a stream closed for its SASL attempts (RFC 6120 §6.4.5): too many failures, or too many refused choices. */
+function countSaslLimit(before: C2sState['name'], after: C2sState['name'], event: C2sEvent): void {
+  if (after !== 'closed' || before === 'closed') return;
+  if (event.type === 'sasl-result' && event.result.kind === 'failure') limitsHit.inc({ limit: event.result.reason === 'refused' ? 'auth-refusals-per-stream' : 'auth-failures-per-stream' });
+  else if (event.type === 'element' && event.el.name === 'auth' && before === 'wait_for_feature_request') limitsHit.inc({ limit: 'auth-refusals-per-stream' });
+}
 /** Ways a stream can end after which a stream-managed session waits to be resumed (XEP-0198 §5). */
 const DETACHING = new Set(['lost', 'kick:connection-timeout', 'kick:system-shutdown', 'kick:see-other-host', 'kick:resource-constraint']);
 const SASL_PAYLOAD = /(<(auth|response|challenge|success)\b[^>]*>)[^<]+/g;
@@ -129,7 +136,11 @@ export class Connection {
     this.debug = log.isLevelEnabled('debug');
     this.trace = log.isLevelEnabled('trace');
     this.state = machine.initial(ctx, secure);
-    if (secure && socket instanceof TLSSocket) this.ctx = withChannelBindings(ctx, socket);
+    if (secure && socket instanceof TLSSocket) {
+      // tls-unique names the handshake that made the connection: no other may follow (RFC 5929 §3.1).
+      socket.disableRenegotiation();
+      this.ctx = withChannelBindings(ctx, socket);
+    }
     this.parser = new XmlStreamParser(
       {
         onStreamStart: (name, attrs) => this.dispatch({ type: 'stream-open', name, attrs }),
@@ -186,6 +197,7 @@ export class Connection {
       this.authenticated = true;
       this.parser.setLimits(authenticatedLimits(this.stanzaPolicy));
     }
+    countSaslLimit(before, t.state.name, event);
     if (this.debug && before !== t.state.name) this.log.debug({ conn: this.id, from: before, to: t.state.name }, 'state');
     for (const a of t.actions) this.run(a);
   }
@@ -239,7 +251,9 @@ export class Connection {
             channelBindings: this.socket instanceof TLSSocket ? channelBindings(this.socket) : [],
           },
           (result) => {
-            if (result.kind === 'failure' && result.condition === 'not-authorized') this.limits?.authFailed(this.remote);
+            // Only failed password proofs count per address, and a user who then succeeds takes back his own.
+            if (result.kind === 'failure' && result.reason === 'credentials') this.limits?.authFailed(this.remote, result.username ?? '');
+            else if (result.kind === 'success') this.limits?.authSucceeded(this.remote, result.username);
             this.dispatch({ type: 'sasl-result', result });
           },
         );
@@ -273,6 +287,7 @@ export class Connection {
     raw.off('data', this.onData);
     this.parser.reset();
     const secure = new TLSSocket(raw, { isServer: true, secureContext: this.tls?.context });
+    secure.disableRenegotiation();
     secure.on('data', this.onData);
     secure.once('secure', () => (this.ctx = withChannelBindings(this.ctx, secure)));
     secure.on('error', (err) => {

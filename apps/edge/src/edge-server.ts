@@ -61,7 +61,7 @@ export class EdgeServer {
     const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.C2S_HOST);
     const requireEncryption = tls && (config.REQUIRE_ENCRYPTION === 'always' || (config.REQUIRE_ENCRYPTION === 'auto' && !loopback));
     const allowPlaintextAuth = config.ALLOW_PLAINTEXT_AUTH;
-    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, caps, newStreamId: randomUUID, tls, requireEncryption, allowPlaintextAuth, streamManagement: config.SM_ENABLED };
+    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, maxAuthRefusals: config.MAX_AUTH_REFUSALS, caps, newStreamId: randomUUID, tls, requireEncryption, allowPlaintextAuth, streamManagement: config.SM_ENABLED };
   }
 
   /** Announce liveness first: the session service ends sessions of edges it does not see. onLapse: the entry had lapsed (heartbeat.ts). */

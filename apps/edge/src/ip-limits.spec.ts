@@ -11,10 +11,24 @@ describe('IpLimits', () => {
   });
   it('blocks authentication after N failures in the window, until the oldest leaves it', () => {
     const l = new IpLimits(0, 3, 1000);
-    for (const t of [0, 100, 200]) l.authFailed('a', t);
+    for (const t of [0, 100, 200]) l.authFailed('a', 'u', t);
     expect(l.authBlockedFor('a', 300)).toBe(700);
     expect(l.authBlockedFor('b', 300)).toBe(0);
     expect(l.authBlockedFor('a', 1000)).toBe(0);
+  });
+  it("a user who logs in takes back his own failures at that address, not other accounts'", () => {
+    const l = new IpLimits(0, 3, 1000);
+    l.authFailed('a', 'typo', 0);
+    l.authFailed('a', 'typo', 10);
+    l.authFailed('a', 'victim', 20);
+    expect(l.authBlockedFor('a', 30)).toBe(970);
+    l.authSucceeded('a', 'typo', 40);
+    expect(l.authBlockedFor('a', 50)).toBe(0);
+    l.authFailed('a', 'other', 60);
+    l.authFailed('a', 'victim', 70);
+    // Guessing at other accounts stays counted even when the guesser logs in to his own.
+    l.authSucceeded('a', 'guesser', 80);
+    expect(l.authBlockedFor('a', 90)).toBe(930);
   });
   it('0 means no limit', () => {
     const l = new IpLimits(0, 0, 1000);

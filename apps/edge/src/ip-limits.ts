@@ -1,13 +1,22 @@
 // Per-IP limits of one edge: how many connections an address may hold, and how
-// many failed authentications it may make in a window before it must wait.
+// many failed password proofs it may make in a window before it must wait.
 // In memory, per edge process (a load balancer spreads an attacker over edges,
 // so set the figures per edge). Exempt addresses (by default loopback: a TLS
 // terminator or proxy on the same host, tests, tools/bench) hold any number.
+// A failure is remembered with the user it was for: when that user then logs
+// in from the address, his own failures there are taken back, so one user's
+// typos never lock out the rest of a NAT; failures for other accounts
+// (password guessing, spraying) stay counted.
 import { AddressSet } from './address-set';
+
+interface Failure {
+  at: number;
+  user: string;
+}
 
 export class IpLimits {
   private readonly connections = new Map<string, number>();
-  private readonly failures = new Map<string, number[]>();
+  private readonly failures = new Map<string, Failure[]>();
 
   private readonly exempt: AddressSet;
 
@@ -29,9 +38,18 @@ export class IpLimits {
     else this.connections.set(ip, n);
   }
 
-  authFailed(ip: string, now = Date.now()): void {
+  /** A wrong password (or proof) for `user` from this address. */
+  authFailed(ip: string, user = '', now = Date.now()): void {
     if (this.maxFailures <= 0) return;
-    this.failures.set(ip, [...this.recent(ip, now), now]);
+    this.failures.set(ip, [...this.recent(ip, now), { at: now, user }].slice(-this.maxFailures));
+  }
+
+  /** `user` proved his password from this address: his failures there no longer count. */
+  authSucceeded(ip: string, user: string, now = Date.now()): void {
+    if (!this.failures.has(ip)) return;
+    const left = this.recent(ip, now).filter((f) => f.user !== user);
+    if (left.length === 0) this.failures.delete(ip);
+    else this.failures.set(ip, left);
   }
 
   /** Milliseconds until this address may try again (0: now). */
@@ -39,10 +57,10 @@ export class IpLimits {
     if (this.maxFailures <= 0) return 0;
     const r = this.recent(ip, now);
     if (r.length === 0) this.failures.delete(ip);
-    return r.length >= this.maxFailures ? r[0] + this.windowMs - now : 0;
+    return r.length >= this.maxFailures ? (r[0] as Failure).at + this.windowMs - now : 0;
   }
 
-  private recent(ip: string, now: number): number[] {
-    return (this.failures.get(ip) ?? []).filter((t) => now - t < this.windowMs);
+  private recent(ip: string, now: number): Failure[] {
+    return (this.failures.get(ip) ?? []).filter((f) => now - f.at < this.windowMs);
   }
 }

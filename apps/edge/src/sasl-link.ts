@@ -4,12 +4,19 @@
 import type { SaslResult } from '@cx/c2s';
 import { DuplexMux, waitingMetadata } from '@cx/grpc';
 import type { Logger } from '@cx/log';
-import type { authv1 } from '@cx/proto';
+import { authv1 } from '@cx/proto';
+
+const REASONS = new Map([
+  [authv1.SaslFailureKind.SASL_FAILURE_KIND_CREDENTIALS, 'credentials' as const],
+  [authv1.SaslFailureKind.SASL_FAILURE_KIND_REFUSED, 'refused' as const],
+]);
 
 function toResult(r: NonNullable<authv1.SaslResponse['result']>): SaslResult {
   if (r.$case === 'challenge') return { kind: 'challenge', data: Buffer.from(r.value) };
   if (r.$case === 'success') return { kind: 'success', username: r.value.username, data: r.value.additionalData ? Buffer.from(r.value.additionalData) : undefined };
-  return { kind: 'failure', condition: r.value.condition, text: r.value.text || undefined };
+  const reason = REASONS.get(r.value.kind);
+  const failure: SaslResult = { kind: 'failure', condition: r.value.condition, text: r.value.text || undefined };
+  return reason ? { ...failure, reason, username: r.value.username } : failure;
 }
 
 export class SaslLink {

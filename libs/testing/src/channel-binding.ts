@@ -1,8 +1,8 @@
 // The client side of SCRAM-PLUS over a RawClient: the channel binding data computed from
-// the client's end of the TLS connection (RFC 9266 tls-exporter, RFC 5929 tls-server-end-point),
+// the client's end of the TLS connection (RFC 9266 tls-exporter, RFC 5929 tls-unique and tls-server-end-point),
 // and a SCRAM exchange bound to it.
 import type { TLSSocket } from 'node:tls';
-import { ScramClient, TLS_EXPORTER, TLS_EXPORTER_LABEL, TLS_EXPORTER_LENGTH, tlsServerEndPoint, type ScramClientOptions, type ScramHash } from '@cx/sasl';
+import { ScramClient, TLS_EXPORTER, TLS_EXPORTER_LABEL, TLS_EXPORTER_LENGTH, TLS_UNIQUE, tlsServerEndPoint, type ScramClientOptions, type ScramHash } from '@cx/sasl';
 import type { Element } from '@cx/xmpp-core';
 import type { RawClient } from './raw-client';
 
@@ -12,6 +12,12 @@ const SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 export function clientChannelBinding(c: RawClient, type: string): { type: string; data: Buffer } {
   const tls = c.socket as TLSSocket;
   if (type === TLS_EXPORTER) return { type, data: tls.exportKeyingMaterial(TLS_EXPORTER_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0)) };
+  if (type === TLS_UNIQUE) {
+    // RFC 5929 §3.1: the first Finished of the handshake: ours in a full one, the server's in a resumed one.
+    const data = tls.isSessionReused() ? tls.getPeerFinished() : tls.getFinished();
+    if (!data) throw new Error('no Finished message on this connection');
+    return { type, data };
+  }
   const data = tlsServerEndPoint(tls.getPeerCertificate().raw);
   if (data === null) throw new Error('tls-server-end-point is undefined for this certificate');
   return { type, data };

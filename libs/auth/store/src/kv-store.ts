@@ -1,6 +1,10 @@
 // The built-in account store: JetStream KV bucket "accounts", one entry per
-// user holding SCRAM-SHA-1 and SCRAM-SHA-256 keys and a DIGEST-MD5 HA1 — never
-// the password. PLAIN is checked by deriving the SCRAM-SHA-256 keys again.
+// user holding SCRAM-SHA-1 and SCRAM-SHA-256 keys and, while DIGEST-MD5 is on,
+// its HA1 — never the password. PLAIN is checked by deriving the SCRAM-SHA-256
+// keys again. The HA1 (MD5 of user:realm:password, unsalted) works as the
+// password for DIGEST-MD5, so with the mechanism off it is neither written nor
+// kept: an old one is removed at the user's next login or password change
+// (and, turned on again, restored at the next PLAIN login, which has the password).
 import { buckets, decodeKey, encodeKey, WatchedCache, type Bus, type KV } from '@cx/bus';
 import { accountv1 } from '@cx/proto';
 import { checkScramPassword, deriveScramAsync, digestHa1, type Capability, type ScramCredentials, type ScramHash } from '@cx/sasl';
@@ -11,6 +15,8 @@ export interface KvStoreOptions {
   iterations: number;
   /** Accounts kept in memory (0: none); a KV watch drops changed ones at once. */
   cacheSize?: number;
+  /** Offer DIGEST-MD5 and store its HA1 (default true). */
+  digestMd5?: boolean;
 }
 
 interface Stored {
@@ -21,14 +27,18 @@ interface Stored {
 export class KvAccountStore implements AccountStore {
   readonly name = 'internal';
   readonly writable = true;
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['scram:SHA-1', 'scram:SHA-256', 'digest-md5:ha1', 'password:test']);
+  readonly capabilities: ReadonlySet<Capability>;
+  private readonly digestMd5: boolean;
 
   private constructor(
     private readonly kv: KV,
     private readonly opts: KvStoreOptions,
     /** Recently read accounts (null: known not to exist); every replica forgets a changed account at once. */
     private readonly cache: WatchedCache<Stored | null>,
-  ) {}
+  ) {
+    this.digestMd5 = opts.digestMd5 !== false;
+    this.capabilities = new Set<Capability>(['scram:SHA-1', 'scram:SHA-256', ...(this.digestMd5 ? (['digest-md5:ha1'] as const) : []), 'password:test']);
+  }
 
   static async open(bus: Bus, opts: KvStoreOptions): Promise<KvAccountStore> {
     const kv = await bus.bucket(buckets.accounts);
@@ -49,13 +59,26 @@ export class KvAccountStore implements AccountStore {
   }
 
   async getDigestHa1(username: string): Promise<Buffer | null> {
+    if (!this.digestMd5) return null;
     const a = (await this.read(username))?.account;
     return a && a.digestMd5Ha1.length ? Buffer.from(a.digestMd5Ha1) : null;
   }
 
   async testPassword(username: string, password: string): Promise<boolean> {
     const k = await this.getScram(username, 'SHA-256');
-    return k ? checkScramPassword(password, 'SHA-256', k) : false;
+    const ok = k ? await checkScramPassword(password, 'SHA-256', k) : false;
+    if (ok && this.digestMd5) await this.restoreHa1(username, password);
+    return ok;
+  }
+
+  /** DIGEST-MD5 turned on again: an account saved while it was off gets its HA1 at its next PLAIN login. */
+  private async restoreHa1(username: string, password: string): Promise<void> {
+    const cur = await this.read(username);
+    if (!cur || cur.account.digestMd5Ha1.length > 0) return;
+    const bytes = accountv1.Account.encode({ ...cur.account, digestMd5Ha1: digestHa1(username, this.opts.domain, password) }).finish();
+    // A concurrent change (a new password) wins: it has its own HA1.
+    await this.kv.update(encodeKey(username), bytes, cur.revision).catch(() => undefined);
+    this.forget(username);
   }
 
   async exists(username: string): Promise<boolean> {
@@ -69,7 +92,7 @@ export class KvAccountStore implements AccountStore {
       username,
       scramSha1: sha1,
       scramSha256: sha256,
-      digestMd5Ha1: digestHa1(username, this.opts.domain, password),
+      digestMd5Ha1: this.digestMd5 ? digestHa1(username, this.opts.domain, password) : Buffer.alloc(0),
       createdAtMs: Date.now(),
     }).finish();
   }
@@ -96,6 +119,17 @@ export class KvAccountStore implements AccountStore {
     await this.kv.update(encodeKey(username), await this.encode(username, password), cur.revision);
     this.forget(username);
     return { ok: true };
+  }
+
+  /** After a login: with DIGEST-MD5 off, remove an HA1 stored while it was on (a password equivalent). */
+  async loggedIn(username: string): Promise<void> {
+    if (this.digestMd5) return;
+    const cur = await this.read(username);
+    if (!cur || cur.account.digestMd5Ha1.length === 0) return;
+    const bytes = accountv1.Account.encode({ ...cur.account, digestMd5Ha1: Buffer.alloc(0) }).finish();
+    // A concurrent change (a new password) wins: it has no HA1 either.
+    await this.kv.update(encodeKey(username), bytes, cur.revision).catch(() => undefined);
+    this.forget(username);
   }
 
   async remove(username: string): Promise<AccountResult> {

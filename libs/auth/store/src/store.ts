@@ -22,5 +22,7 @@ export interface AccountStore extends CredentialSource {
   create(username: string, password: string): Promise<AccountResult>;
   setPassword(username: string, password: string): Promise<AccountResult>;
   remove(username: string): Promise<AccountResult>;
+  /** Called after each successful login of `username` (prepared), for housekeeping such as dropping credentials of a mechanism turned off. */
+  loggedIn?(username: string): Promise<void>;
   list(): Promise<string[]>;
 }

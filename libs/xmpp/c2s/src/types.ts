@@ -25,6 +25,8 @@ export interface C2sState {
   /** Set once a resource is bound. */
   readonly jid?: string;
   readonly authFailures: number;
+  /** SASL attempts refused on this stream because the mechanism or binding type cannot be used on it. */
+  readonly authRefusals?: number;
   readonly mechanism?: string;
   /** The stream is encrypted (STARTTLS done, or a direct TLS connection). */
   readonly secure: boolean;
@@ -35,7 +37,8 @@ export interface C2sState {
 export type SaslResult =
   | { kind: 'challenge'; data: Buffer }
   | { kind: 'success'; username: string; data?: Buffer }
-  | { kind: 'failure'; condition: string; text?: string };
+  /** reason: 'credentials' = a wrong password (for username), 'refused' = the client's choice cannot be served here (counts only against maxAuthRefusals). */
+  | { kind: 'failure'; condition: string; text?: string; reason?: 'credentials' | 'refused'; username?: string };
 
 export type AccountOp = 'form' | 'register' | 'passwd' | 'remove';
 
@@ -82,6 +85,8 @@ export interface C2sContext {
   readonly registrationOpen: boolean;
   /** Failed SASL attempts allowed on one stream before it is closed (RFC 6120 §6.4.5). */
   readonly maxAuthFailures: number;
+  /** Refused SASL attempts (a mechanism or channel-binding type this stream cannot use) allowed before the stream is closed (default 10). */
+  readonly maxAuthRefusals?: number;
   readonly caps?: { node: string; ver: string; hash: string };
   /** STARTTLS is available (a certificate is configured). */
   readonly tls: boolean;

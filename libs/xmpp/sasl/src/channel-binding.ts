@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 
 export const TLS_EXPORTER = 'tls-exporter';
+/** RFC 5929 §3: the first Finished message of the most recent handshake; defined up to TLS 1.2 only (RFC 9266 §3). */
+export const TLS_UNIQUE = 'tls-unique';
 export const TLS_SERVER_END_POINT = 'tls-server-end-point';
 /** RFC 9266 §2: exporter label and length; the context is empty. */
 export const TLS_EXPORTER_LABEL = 'EXPORTER-Channel-Binding';

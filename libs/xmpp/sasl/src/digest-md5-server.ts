@@ -31,12 +31,12 @@ function randomNonce(): string {
 
 async function verify(r: DigestResponse, source: CredentialSource): Promise<string> {
   const ha1 = await source.getDigestHa1(r.username, r.realm);
-  if (ha1 === null) throw new SaslFailure('not-authorized');
+  if (ha1 === null) throw new SaslFailure('not-authorized', undefined, 'credentials', r.username);
   const params: DigestParams = { ha1, nonce: r.nonce, cnonce: r.cnonce, nc: r.nc, qop: r.qop, digestUri: r.digestUri };
   if (r.authzid !== undefined) params.authzid = r.authzid;
   const expected = Buffer.from(digestMd5Response(params), 'latin1');
   const got = Buffer.from(r.response, 'latin1');
-  if (expected.length !== got.length || !timingSafeEqual(expected, got)) throw new SaslFailure('not-authorized');
+  if (expected.length !== got.length || !timingSafeEqual(expected, got)) throw new SaslFailure('not-authorized', undefined, 'credentials', r.username);
   return digestMd5Rspauth(params);
 }
 

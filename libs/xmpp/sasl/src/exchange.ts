@@ -1,16 +1,23 @@
 // Exchange plumbing shared by all server mechanisms: RFC 4422 §3.4-3.6 (challenge/response
 // sequence, outcome) mapped onto the XMPP failure conditions of RFC 6120 §6.5.
-import type { SaslCondition, SaslStep, ServerExchange } from './types';
+import type { FailureReason, SaslCondition, SaslStep, ServerExchange } from './types';
 
 /** Thrown by mechanism code to end the exchange with a specific condition. */
 export class SaslFailure extends Error {
   constructor(
     readonly condition: SaslCondition,
     readonly text?: string,
+    readonly reason?: FailureReason,
+    readonly username?: string,
   ) {
     super(text ?? condition);
     this.name = 'SaslFailure';
   }
+}
+
+/** A wrong password (or proof) for `username`, or an unknown user: counts per address and per account. */
+export function badCredentials(username: string, text?: string): SaslStep {
+  return text === undefined ? { kind: 'failure', condition: 'not-authorized', reason: 'credentials', username } : { kind: 'failure', condition: 'not-authorized', text, reason: 'credentials', username };
 }
 
 export type StepHandler = (data: Buffer | null) => Promise<SaslStep>;
@@ -24,7 +31,13 @@ export function failure(condition: SaslCondition, text?: string): SaslStep {
 }
 
 function toFailure(err: unknown): SaslStep {
-  if (err instanceof SaslFailure) return failure(err.condition, err.text);
+  if (err instanceof SaslFailure) {
+    const f: Extract<SaslStep, { kind: 'failure' }> = { kind: 'failure', condition: err.condition };
+    if (err.text !== undefined) f.text = err.text;
+    if (err.reason !== undefined) f.reason = err.reason;
+    if (err.username !== undefined) f.username = err.username;
+    return f;
+  }
   // Anything else comes from the credential backend (or is a bug): never leak details.
   return failure('temporary-auth-failure');
 }

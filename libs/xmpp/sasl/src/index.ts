@@ -3,6 +3,7 @@
 export type {
   Capability,
   ChannelBinding,
+  FailureReason,
   CredentialSource,
   SaslCondition,
   SaslContext,
@@ -27,5 +28,6 @@ export {
   TLS_EXPORTER_LABEL,
   TLS_EXPORTER_LENGTH,
   TLS_SERVER_END_POINT,
+  TLS_UNIQUE,
   type EndPointHash,
 } from './channel-binding';

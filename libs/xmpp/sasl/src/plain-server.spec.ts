@@ -24,8 +24,8 @@ describe('PLAIN server', () => {
   });
 
   it('wrong password and unknown user -> not-authorized', async () => {
-    expect(await plain.start(ctx, source()).step(msg('\0juliet\0wrong'))).toEqual({ kind: 'failure', condition: 'not-authorized' });
-    expect(await plain.start(ctx, source()).step(msg('\0romeo\0r0m30'))).toEqual({ kind: 'failure', condition: 'not-authorized' });
+    expect(await plain.start(ctx, source()).step(msg('\0juliet\0wrong'))).toEqual({ kind: 'failure', condition: 'not-authorized', reason: 'credentials', username: 'juliet' });
+    expect(await plain.start(ctx, source()).step(msg('\0romeo\0r0m30'))).toEqual({ kind: 'failure', condition: 'not-authorized', reason: 'credentials', username: 'romeo' });
   });
 
   it('empty authcid or password -> not-authorized without asking the backend', async () => {

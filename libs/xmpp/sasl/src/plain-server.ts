@@ -1,6 +1,6 @@
 // PLAIN server mechanism, RFC 4616 §2: message = [authzid] NUL authcid NUL passwd (UTF-8).
 // The password is passed unchanged to the backend, which does any preparation itself.
-import { SaslFailure, challenge, decodeUtf8, failure, guardedExchange } from './exchange';
+import { SaslFailure, badCredentials, challenge, decodeUtf8, guardedExchange } from './exchange';
 import type { CredentialSource, SaslStep, ServerExchange, ServerMechanism } from './types';
 
 interface PlainMessage {
@@ -18,8 +18,8 @@ export function parsePlainMessage(data: Buffer): PlainMessage {
 
 async function authenticate(data: Buffer, source: CredentialSource): Promise<SaslStep> {
   const { authzid, authcid, password } = parsePlainMessage(data);
-  if (authcid === '' || password === '') return failure('not-authorized');
-  if (!(await source.testPassword(authcid, password))) return failure('not-authorized');
+  if (authcid === '' || password === '') return badCredentials(authcid);
+  if (!(await source.testPassword(authcid, password))) return badCredentials(authcid);
   return authzid === '' ? { kind: 'success', username: authcid } : { kind: 'success', username: authcid, authzid };
 }
 

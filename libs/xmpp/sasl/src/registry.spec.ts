@@ -41,6 +41,7 @@ describe('mechanism registry', () => {
       'TLS_EXPORTER_LABEL',
       'TLS_EXPORTER_LENGTH',
       'TLS_SERVER_END_POINT',
+      'TLS_UNIQUE',
       'checkScramPassword',
       'deriveScram',
       'deriveScramAsync',

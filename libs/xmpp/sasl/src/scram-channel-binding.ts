@@ -13,12 +13,15 @@ export function expectedBindingData(cbind: CbindFlag, plus: boolean, ctx: SaslCo
   if (cbind.flag === 'p') {
     if (!plus) throw new SaslFailure('malformed-request', 'channel binding needs a -PLUS mechanism');
     const binding = ctx.channelBindings?.find((b) => b.type === cbind.type);
-    if (binding === undefined) throw new SaslFailure('not-authorized', `channel binding type ${cbind.type} is not available here`);
+    // Nothing is checked yet: the client may try another type or mechanism (a refusal, not a wrong password).
+    if (binding === undefined) throw new SaslFailure('not-authorized', `channel binding type ${cbind.type} is not available here`, 'refused');
     return binding.data;
   }
   if (plus) throw new SaslFailure('malformed-request', 'a -PLUS mechanism needs p=<channel binding type>');
   // "y": the client supports binding but thinks we do not. We advertised -PLUS, so someone
   // removed it on the way (RFC 5802 §6): refuse.
-  if (cbind.flag === 'y' && ctx.plusAdvertised === true) throw new SaslFailure('not-authorized', 'channel binding downgrade detected');
+  // Also after a -PLUS attempt with a type we lack on this stream: a man in the middle could make
+  // that attempt himself, so accepting "y" then would protect no one (docs/architecture.md).
+  if (cbind.flag === 'y' && ctx.plusAdvertised === true) throw new SaslFailure('not-authorized', 'channel binding downgrade detected', 'refused');
   return Buffer.alloc(0);
 }

@@ -46,12 +46,12 @@ describe.each([
     expect(step).toEqual({ kind: 'failure', condition: 'not-authorized', text: 'channel binding mismatch' });
   });
 
-  it('refuses a binding type the connection does not offer', async () => {
+  it('refuses a binding type the connection does not offer, as a refusal (not a wrong password)', async () => {
     const ctx: SaslContext = { domain: 'example.com', channelBindings: [{ type: 'tls-server-end-point', data: endPoint }], plusAdvertised: true };
     const { step } = await run(mech, ctx, hash, { channelBinding: { type: 'tls-exporter', data: exporter } });
-    expect(step).toMatchObject({ kind: 'failure', condition: 'not-authorized' });
+    expect(step).toMatchObject({ kind: 'failure', condition: 'not-authorized', reason: 'refused' });
     const unique = await run(mech, tls, hash, { channelBinding: { type: 'tls-unique', data: exporter } });
-    expect(unique.step).toMatchObject({ kind: 'failure', condition: 'not-authorized' });
+    expect(unique.step).toMatchObject({ kind: 'failure', condition: 'not-authorized', reason: 'refused' });
   });
 
   it('refuses any binding without TLS', async () => {
@@ -85,7 +85,7 @@ describe.each([
 
   it('refuses y when -PLUS was advertised (downgrade, RFC 5802 §6)', async () => {
     const { step } = await run(mech, tls, hash, { cbindFlag: 'y' });
-    expect(step).toEqual({ kind: 'failure', condition: 'not-authorized', text: 'channel binding downgrade detected' });
+    expect(step).toEqual({ kind: 'failure', condition: 'not-authorized', text: 'channel binding downgrade detected', reason: 'refused' });
   });
 
   it('accepts y when -PLUS was not advertised', async () => {

@@ -2,7 +2,7 @@
 // SCRAM-SHA-1 and SCRAM-SHA-256, with and without channel binding (-PLUS, RFC 5802 §6), share
 // this implementation, parameterised by hash.
 import { randomBytes } from 'node:crypto';
-import { challenge, decodeUtf8, failure, guardedExchange } from './exchange';
+import { badCredentials, challenge, decodeUtf8, failure, guardedExchange } from './exchange';
 import { malformed } from './scram-attributes';
 import { expectedBindingData } from './scram-channel-binding';
 import { constantTimeEqual, serverSignature, verifyClientProof } from './scram-crypto';
@@ -60,7 +60,7 @@ function handleClientFinal(hash: ScramHash, p: Pending, data: Buffer): SaslStep 
   if (final.nonce !== p.nonce) return failure('not-authorized', 'nonce mismatch');
   const authMessage = `${p.first.bare},${p.serverFirst},${final.withoutProof}`;
   const proofOk = verifyClientProof(hash, p.creds.storedKey, final.proof, authMessage);
-  if (!proofOk || !p.known) return failure('not-authorized');
+  if (!proofOk || !p.known) return badCredentials(p.first.username);
   const verifier = serverSignature(hash, p.creds.serverKey, authMessage).toString('base64');
   const serverFinal = Buffer.from(`v=${verifier}`, 'utf8');
   const { username, authzid } = p.first;

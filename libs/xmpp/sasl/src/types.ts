@@ -39,11 +39,20 @@ export interface CredentialSource {
   testPassword(username: string, password: string): Promise<boolean>;
 }
 
+/**
+ * Why an exchange failed, for the limits: 'credentials' = a password (or its proof) was checked and
+ * was wrong, or the account is unknown; 'refused' = the client chose what this connection cannot
+ * serve (a channel-binding type it lacks, "y" where -PLUS was offered) and nothing was checked, so
+ * it may try another mechanism; absent = anything else (malformed, wrong binding data…).
+ */
+export type FailureReason = 'credentials' | 'refused';
+
 export type SaslStep =
   | { kind: 'challenge'; data: Buffer }
   /** data = additional data with success (SCRAM server-final v=...) */
   | { kind: 'success'; username: string; authzid?: string; data?: Buffer }
-  | { kind: 'failure'; condition: SaslCondition; text?: string };
+  /** username: with reason 'credentials', the user the failed proof was for (as the client sent it). */
+  | { kind: 'failure'; condition: SaslCondition; text?: string; reason?: FailureReason; username?: string };
 
 /** A channel binding the connection offers (RFC 5056): its type and this connection's data. */
 export interface ChannelBinding {

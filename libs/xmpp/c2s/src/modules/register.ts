@@ -1,18 +1,28 @@
 // XEP-0077 In-Band Registration: the form, registering before authentication,
 // and, once authenticated, changing the password and cancelling the account.
 // The auth service does the work (action 'account'; event 'account-result').
+// A password travels in it, so it follows PLAIN's policy: without TLS (and
+// unless allowPlaintextAuth) registration and password change are refused with
+// policy-violation, and in-band registration is not advertised.
 import { child, errorReply, iqResult, isStanzaErrorCondition, NS, StanzaError, x, type Element } from '@cx/xmpp-core';
 import { send, stay } from '../stream';
 import type { AccountOp, C2sContext, C2sEvent, C2sModule, C2sState, Transition } from '../types';
 import { routeStanza } from './established';
 
-function reject(state: C2sState, iq: Element, ctx: C2sContext, condition: 'bad-request' | 'not-allowed' | 'service-unavailable', text?: string): Transition {
+function reject(state: C2sState, iq: Element, ctx: C2sContext, condition: 'bad-request' | 'not-allowed' | 'policy-violation' | 'service-unavailable', text?: string): Transition {
   return stay(state, send(errorReply(iq, new StanzaError(condition, text), ctx.domain)));
 }
 
 function account(state: C2sState, iq: Element, op: AccountOp, username?: string, password?: string): Transition {
   return stay(state, { type: 'account', iq, op, username, password });
 }
+
+/** Passwords may be sent on this stream: it is encrypted, or plaintext authentication is allowed (as for PLAIN). */
+function passwordsAllowed(state: C2sState, ctx: C2sContext): boolean {
+  return state.secure || ctx.allowPlaintextAuth === true;
+}
+
+const CLEAR_TEXT = 'encrypt the stream (STARTTLS) first: passwords are not accepted in clear text';
 
 function onIq(state: C2sState, iq: Element, ctx: C2sContext): Transition {
   const authed = state.jid !== undefined;
@@ -23,6 +33,7 @@ function onIq(state: C2sState, iq: Element, ctx: C2sContext): Transition {
   if (!authed && ctx.requireEncryption && !state.secure) return reject(state, iq, ctx, 'not-allowed', 'encrypt the stream (STARTTLS) first');
   if (iq.attrs.type === 'get') {
     if (!authed && !ctx.registrationOpen) return reject(state, iq, ctx, 'service-unavailable', 'registration is closed');
+    if (!authed && !passwordsAllowed(state, ctx)) return reject(state, iq, ctx, 'policy-violation', CLEAR_TEXT);
     return account(state, iq, 'form');
   }
   if (iq.attrs.type !== 'set') return authed ? routeStanza(state, iq, ctx) : stay(state);
@@ -30,6 +41,7 @@ function onIq(state: C2sState, iq: Element, ctx: C2sContext): Transition {
   const username = child(query, 'username')?.getText() ?? '';
   const password = child(query, 'password')?.getText() ?? '';
   if (!username || !password) return reject(state, iq, ctx, 'bad-request', 'username and password are required');
+  if (!passwordsAllowed(state, ctx)) return reject(state, iq, ctx, 'policy-violation', CLEAR_TEXT);
   if (!authed) return ctx.registrationOpen ? account(state, iq, 'register', username, password) : reject(state, iq, ctx, 'service-unavailable', 'registration is closed');
   return account(state, iq, 'passwd', state.username, password);
 }
@@ -62,7 +74,7 @@ const iqStates = ['wait_for_feature_request', 'wait_for_session', 'session_estab
 export const register: C2sModule = {
   name: 'register',
   spec: 'XEP-0077',
-  preAuthFeatures: (ctx, state) => (ctx.registrationOpen && (state.secure || !ctx.requireEncryption) ? [x('register', { xmlns: NS.REGISTER_FEATURE })] : []),
+  preAuthFeatures: (ctx, state) => (ctx.registrationOpen && passwordsAllowed(state, ctx) && (state.secure || !ctx.requireEncryption) ? [x('register', { xmlns: NS.REGISTER_FEATURE })] : []),
   elements: [{ states: iqStates, name: 'iq', xmlns: NS.CLIENT, payloadNs: NS.REGISTER, handle: onIq }],
   results: { 'account-result': onResult },
 };

@@ -44,10 +44,25 @@ export function encodeSaslPayload(b: Buffer | undefined): string {
   return !b || b.length === 0 ? '=' : b.toString('base64');
 }
 
+/** Default bound on refused attempts per stream (ctx.maxAuthRefusals). */
+export const DEFAULT_MAX_AUTH_REFUSALS = 10;
+
+/**
+ * A refused choice (a mechanism or binding type this stream cannot use): not a failed attempt in
+ * the sense of RFC 6120 §6.4.5, so the client may go on to another mechanism, but bounded.
+ */
+function refuse(state: C2sState, ctx: C2sContext, failure: Element): Transition {
+  const refusals = (state.authRefusals ?? 0) + 1;
+  const next: C2sState = { ...state, name: 'wait_for_feature_request', mechanism: undefined, authRefusals: refusals };
+  if (refusals <= (ctx.maxAuthRefusals ?? DEFAULT_MAX_AUTH_REFUSALS)) return stay(next, send(failure));
+  const closed = fail(next, ctx, 'policy-violation', 'too many refused authentication attempts');
+  return { state: closed.state, actions: [send(failure), ...closed.actions] };
+}
+
 function onAuth(state: C2sState, el: Element, ctx: C2sContext): Transition {
-  if (ctx.requireEncryption && !state.secure) return stay(state, send(saslFailure('encryption-required')));
+  if (ctx.requireEncryption && !state.secure) return refuse(state, ctx, saslFailure('encryption-required'));
   const mechanism = el.attrs.mechanism ?? '';
-  if (!usableMechanisms(ctx, state).includes(mechanism)) return stay(state, send(saslFailure(refusal(ctx, mechanism))));
+  if (!usableMechanisms(ctx, state).includes(mechanism)) return refuse(state, ctx, saslFailure(refusal(ctx, mechanism)));
   const body = el.getText();
   const initial = body === '' ? null : decodeSaslPayload(body);
   if (body !== '' && initial === null) return stay(state, send(saslFailure('incorrect-encoding')));
@@ -73,9 +88,10 @@ function onResult(state: C2sState, result: SaslResult, ctx: C2sContext): Transit
   if (result.kind === 'success') {
     const success = x('success', { xmlns: NS.SASL }, result.data?.length ? result.data.toString('base64') : null);
     // RFC 6120 §6.4.6: the stream restarts; the client sends a new header.
-    const next: C2sState = { ...state, name: 'wait_for_stream', opened: false, username: result.username, streamId: ctx.newStreamId(), authFailures: 0 };
+    const next: C2sState = { ...state, name: 'wait_for_stream', opened: false, username: result.username, streamId: ctx.newStreamId(), authFailures: 0, authRefusals: 0 };
     return { state: next, actions: [send(success), { type: 'restart' }] };
   }
+  if (result.reason === 'refused') return refuse(state, ctx, saslFailure(result.condition, result.text));
   const failures = state.authFailures + 1;
   const next: C2sState = { ...state, name: 'wait_for_feature_request', mechanism: undefined, authFailures: failures };
   const sent = send(saslFailure(result.condition, result.text));

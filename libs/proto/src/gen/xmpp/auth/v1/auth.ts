@@ -25,6 +25,23 @@ export const protobufPackage = "xmpp.auth.v1";
 
 export const protobufFileName = "xmpp/auth/v1/auth.proto";
 
+export enum SaslFailureKind {
+  /** SASL_FAILURE_KIND_OTHER - Counts toward the stream's failed attempts only (a malformed message, wrong binding data…). */
+  SASL_FAILURE_KIND_OTHER = 0,
+  /**
+   * SASL_FAILURE_KIND_CREDENTIALS - A password, or its proof, was checked and was wrong (or the account is unknown): also counts
+   * per address and per account.
+   */
+  SASL_FAILURE_KIND_CREDENTIALS = 1,
+  /**
+   * SASL_FAILURE_KIND_REFUSED - The client chose what this connection cannot serve (a channel-binding type it lacks, or the
+   * gs2 flag "y" where -PLUS was offered); nothing was checked and the client may try another
+   * mechanism on the same stream: counted only against the stream's bound on refusals.
+   */
+  SASL_FAILURE_KIND_REFUSED = 2,
+  UNRECOGNIZED = -1,
+}
+
 export interface ListMechanismsRequest {
   domain: string;
   /** the client connection is encrypted */
@@ -74,6 +91,14 @@ export interface SaslFailure {
   /** An RFC 6120 §6.5 condition, e.g. "not-authorized". */
   condition: string;
   text: string;
+  /** What the failure counts toward: the stream's retries (RFC 6120 §6.4.5) and the back-off limits. */
+  kind: SaslFailureKind;
+  /**
+   * With SASL_FAILURE_KIND_CREDENTIALS: the prepared local part whose password proof failed
+   * (empty when it is not a valid localpart), so a later success of that user from the same
+   * address takes back its failures there.
+   */
+  username: string;
 }
 
 export interface SaslResponse {
@@ -630,7 +655,7 @@ export const SaslSuccess: MessageFns<SaslSuccess> = {
 };
 
 function createBaseSaslFailure(): SaslFailure {
-  return { condition: "", text: "" };
+  return { condition: "", text: "", kind: 0, username: "" };
 }
 
 export const SaslFailure: MessageFns<SaslFailure> = {
@@ -640,6 +665,12 @@ export const SaslFailure: MessageFns<SaslFailure> = {
     }
     if (message.text !== "") {
       writer.uint32(18).string(message.text);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).int32(message.kind);
+    }
+    if (message.username !== "") {
+      writer.uint32(34).string(message.username);
     }
     return writer;
   },
@@ -673,6 +704,22 @@ export const SaslFailure: MessageFns<SaslFailure> = {
             message.text = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -692,6 +739,8 @@ export const SaslFailure: MessageFns<SaslFailure> = {
     const message = createBaseSaslFailure();
     message.condition = object.condition ?? "";
     message.text = object.text ?? "";
+    message.kind = object.kind ?? 0;
+    message.username = object.username ?? "";
     return message;
   },
 };

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+# A slixmpp client (Debian python3-slixmpp) driven by slixmpp.e2e.ts: it logs in over STARTTLS
+# with slixmpp's default settings (only the test CA is added), fetches its roster, sends one
+# message to PEER and waits for one back. It prints one JSON object per line on stdout:
+#   {"event": "authenticated", "mechanism": ..., "tls": ...}
+#   {"event": "ready", "jid": ..., "roster": [...]}   (roster fetched, message sent)
+#   {"event": "message", "from": ..., "body": ...}
+#   {"event": "failed", "condition": ...}              (each SASL failure slixmpp saw)
+#   {"event": "done"}
+# Usage: client.py JID PASSWORD HOST PORT CA_FILE PEER [--tls12] [--login-only]
+# --tls12: at most TLS 1.2 (where tls-unique is defined); --login-only: stop after "ready".
+import asyncio
+import json
+import ssl
+import sys
+
+import slixmpp
+
+
+def say(**kw):
+    print(json.dumps(kw), flush=True)
+
+
+class Client(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, peer):
+        super().__init__(jid, password)
+        self.peer = peer
+        self.finished = False
+        self.add_event_handler('auth_success', self.on_auth)
+        self.add_event_handler('failed_auth', self.on_failed)
+        self.add_event_handler('failed_all_auth', lambda _e: self.quit(3))
+        self.add_event_handler('session_start', self.on_start)
+        self.add_event_handler('message', self.on_message)
+        self.add_event_handler('disconnected', lambda _e: self.finished or self.quit(4))
+
+    def quit(self, code):
+        say(event='exit', code=code)
+        sys.exit(code)
+
+    def on_auth(self, _stanza):
+        mech = self['feature_mechanisms'].mech
+        tls = self.socket.version() if isinstance(self.socket, (ssl.SSLSocket, ssl.SSLObject)) else None
+        say(event='authenticated', mechanism=mech.name, tls=tls)
+
+    def on_failed(self, stanza):
+        say(event='failed', condition=stanza['condition'], text=stanza['text'])
+
+    async def on_start(self, _event):
+        await self.get_roster()
+        self.send_presence()
+        items = sorted(str(j) for j in self.client_roster.keys())
+        self.send_message(mto=self.peer, mbody='hello from slixmpp', mtype='chat')
+        say(event='ready', jid=str(self.boundjid), roster=items)
+        if '--login-only' in sys.argv:
+            self.finish()
+
+    def finish(self):
+        self.finished = True
+        self.disconnect()
+        say(event='done')
+        asyncio.get_event_loop().call_later(0.2, lambda: sys.exit(0))
+
+    def on_message(self, msg):
+        if msg['type'] not in ('chat', 'normal'):
+            return
+        say(event='message', **{'from': str(msg['from']), 'body': msg['body']})
+        self.finish()
+
+
+def main():
+    jid, password, host, port, ca, peer = sys.argv[1:7]
+    c = Client(jid, password, peer)
+    c.ca_certs = ca
+    if '--tls12' in sys.argv:
+        c.ssl_context.maximum_version = ssl.TLSVersion.TLSv1_2
+    c.connect((host, int(port)))
+    asyncio.get_event_loop().run_until_complete(asyncio.sleep(30))
+    say(event='timeout')
+    sys.exit(5)
+
+
+if __name__ == '__main__':
+    main()
