@@ -27,7 +27,7 @@ beforeAll(async () => {
   stack = await startStack({
     dataDir: join(dir, 'nats'),
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
-    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ADMIN_TOKEN, ...certs },
+    env: { REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', ADMIN_TOKEN, ...certs },
   });
 });
 

@@ -176,7 +176,7 @@ describe('an edge that stalls longer than EDGE_TTL_MS (issue 9 #10)', () => {
     }
     await p.c.expectStreamError('connection-timeout', 10_000);
     // sam's socket stays open and its session is attached to it again: not waiting for a resumption any more.
-    const client = createClient(sessionv1.SessionServiceClient, stack.addrs.SESSION_ADDR);
+    const client = createClient(sessionv1.SessionServiceClient, stack.adminAddrs.SESSION_ADDR);
     const entry = async () => (await call(client.getSessions.bind(client), { bareJid: s.jid.split('/')[0] })).users[0]?.sessions[0];
     const deadline = Date.now() + 10_000;
     while ((await entry())?.detachedUntilMs !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));

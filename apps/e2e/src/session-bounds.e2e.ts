@@ -17,7 +17,7 @@ const MAX_DIRECTED = 20;
 beforeAll(async () => {
   stack = await startStack({
     dataDir,
-    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', MAX_DIRECTED_PRESENCES: String(MAX_DIRECTED), SM_MAX_UNACKED_BYTES: '4096', CSI_MAX_BUFFER_BYTES: '4096' },
+    env: { REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', MAX_DIRECTED_PRESENCES: String(MAX_DIRECTED), SM_MAX_UNACKED_BYTES: '4096', CSI_MAX_BUFFER_BYTES: '4096' },
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
   });
 });
@@ -38,7 +38,7 @@ describe('directed presence (RFC 6121 §4.6)', () => {
     for (let i = 0; i < 10; i++) errors.push(await a.c.until((el) => el.name === 'presence' && el.attrs.type === 'error', 10_000));
     expect(errors.map((e) => e.attrs.id)).toEqual(Array.from({ length: 10 }, (_, i) => `dp${MAX_DIRECTED + i}`));
     for (const e of errors) expect(e.getChild('error')?.getChild('resource-constraint')).toBeDefined();
-    const client = createClient(sessionv1.SessionServiceClient, stack.addrs.SESSION_ADDR);
+    const client = createClient(sessionv1.SessionServiceClient, stack.adminAddrs.SESSION_ADDR);
     const [s] = (await call(client.getSessions.bind(client), { bareJid: a.jid.split('/')[0] })).users[0].sessions;
     client.close();
     expect(s.directed).toHaveLength(MAX_DIRECTED);
@@ -63,7 +63,7 @@ describe('directed presence (RFC 6121 §4.6)', () => {
     expect(Date.now() - t0).toBeLessThan(3000);
     let errors = 0;
     while (errors < n - MAX_DIRECTED) if ((await f.c.until((el) => el.name === 'presence', 20_000)).attrs.type === 'error') errors++;
-    const client = createClient(sessionv1.SessionServiceClient, stack.addrs.SESSION_ADDR);
+    const client = createClient(sessionv1.SessionServiceClient, stack.adminAddrs.SESSION_ADDR);
     const [s] = (await call(client.getSessions.bind(client), { bareJid: f.jid.split('/')[0] })).users[0].sessions;
     client.close();
     expect(s.directed).toHaveLength(MAX_DIRECTED);

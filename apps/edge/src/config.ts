@@ -23,6 +23,7 @@ export const edgeConfig = defineConfig({
   PING_TIMEOUT_MS: int(30000, 'A pinged client that sends nothing for this long is closed with connection-timeout', 1000),
   MAX_CONNECTIONS_PER_IP: int(256, 'Connections one address may hold on this edge; more are refused with policy-violation (0: no limit)', 0),
   MAX_CONNECTIONS_PER_IP_EXEMPT: addressList(['127.0.0.1', '::1'], 'Addresses and networks (a.b.c.d/n) MAX_CONNECTIONS_PER_IP does not apply to: a TLS terminator or proxy in front of the edge (loopback by default; none: no exemption)'),
+  WS_TRUSTED_PROXIES: addressList([], 'Reverse proxies (addresses, a.b.c.d/n) in front of the WebSocket listener whose X-Forwarded-For names the client, so per-address limits count clients, not the proxy (none by default)'),
   MAX_AUTH_FAILURES_PER_IP: int(20, 'Failed authentications one address may make on this edge per AUTH_FAILURE_WINDOW_MS before it must wait (0: no limit)', 0),
   AUTH_FAILURE_WINDOW_MS: int(300000, 'The window of MAX_AUTH_FAILURES_PER_IP', 1000),
   MAX_STANZA_BYTES: int(262144, 'Largest stanza accepted; beyond it the stream is closed with policy-violation', 1024),

@@ -101,7 +101,7 @@ export class EdgeServer {
     const url = () => this.config.WS_PUBLIC_URL || `ws://${this.config.XMPP_DOMAIN}:${port}${WS_PATH}`;
     // A WebSocket message is one element (RFC 7395 §3.3.3): a stanza, or <open/> and <close/>.
     const maxPayload = this.config.MAX_STANZA_BYTES + WS_FRAMING_SLACK;
-    const server = createWsServer(url, (wire) => this.accept(wire, 'websocket'), { maxPayload });
+    const server = createWsServer(url, (wire) => this.accept(wire, 'websocket'), { maxPayload, trustedProxies: this.config.WS_TRUSTED_PROXIES });
     server.on('error', (err) => this.log.error({ err }, 'WebSocket listener error'));
     this.wsServer = server;
     return listenOn(server, this.config.WS_PORT, this.config.C2S_HOST).then((p) => (port = p));

@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { WebSocketServer, type WebSocket } from 'ws';
 import { frameToStream, streamToFrames } from './ws-framing';
 import { limitsHit } from './limit-metrics';
+import { AddressSet } from './address-set';
+import { clientAddress } from './forwarded';
 
 export const WS_PATH = '/xmpp-websocket';
 /** Room beyond MAX_STANZA_BYTES for white space around the element in a message. */
@@ -73,6 +75,8 @@ function hostMeta(url: string, json: boolean): string {
 export interface WsServerOptions {
   /** Largest message accepted; a larger one closes the WebSocket with 1009 (the ws default is 100 MiB). */
   maxPayload: number;
+  /** Proxies whose X-Forwarded-For names the client (forwarded.ts); none by default. */
+  trustedProxies?: readonly string[];
 }
 
 export function createWsServer(publicUrl: () => string, accept: (wire: WsWire) => void, opts: WsServerOptions): Server {
@@ -92,9 +96,10 @@ export function createWsServer(publicUrl: () => string, accept: (wire: WsWire) =
     // §3.1: the 'xmpp' subprotocol is required.
     handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
   });
+  const trusted = new AddressSet(opts.trustedProxies ?? []);
   wss.on('connection', (ws, req) => {
     if (ws.protocol !== 'xmpp') return ws.close(1002, 'subprotocol xmpp required');
-    accept(new WsWire(ws, req.socket.remoteAddress));
+    accept(new WsWire(ws, clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted)));
   });
   return http;
 }
