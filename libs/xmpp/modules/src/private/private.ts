@@ -35,6 +35,7 @@ async function set({ payload, user, deps }: IqContext) {
 export const privateStorage = defineModule({
   name: 'private',
   spec: 'XEP-0049',
+  features: [NS_PRIVATE],
   handlers: {
     'iq-get/self/jabber:iq:private:query': get,
     'iq-set/self/jabber:iq:private:query': set,
