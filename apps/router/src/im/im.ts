@@ -5,7 +5,7 @@
 import { errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
 import { parseElement } from '@cx/xml-stream';
 import {
-  emptyItem, hasFrom, hasTo, inboundSubscribe, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
+  emptyItem, hasFrom, hasTo, inboundSubscribe, listed, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
   outboundSubscribed, outboundUnsubscribe, outboundUnsubscribed, parseRosterSet, changesSince, pushQuery, rosterQuery, type Item, type RosterStore, type Step,
 } from '@cx/roster';
 import type { SessionEntry } from '@cx/session-directory';
@@ -32,7 +32,7 @@ export interface ImDeps {
   out: Out;
   /** Tell the rest of the system (NATS event). */
   presenceChanged?(fullJid: string, available: boolean, priority: number, stanza: Uint8Array): void;
-  /** Does this account exist (RFC 6121 §3.1.3: a request to none is answered unsubscribed)? */
+  /** Does this account exist (RFC 6121 §3.1.3, §8.5.1: a request to none is silently ignored)? */
   userExists?(username: string): Promise<boolean>;
   /** Does `user` block `other` (XEP-0191)? Blocked contacts get no presence and give none. */
   blocks?(user: string, other: Jid): boolean;
@@ -73,7 +73,7 @@ export class Im {
     if (req instanceof StanzaError) return reply(errorReply(iq, req));
     if (req.kind === 'remove') return this.removeItem(iq, user, req.jid, reply);
     const r = await this.d.rosters.updateItem(user, req.jid, (cur) => ({
-      item: { ...(cur ?? emptyItem(req.jid)), name: req.name, groups: req.groups },
+      item: { ...(cur ?? emptyItem(req.jid)), name: req.name, groups: req.groups, requestOnly: false },
       result: undefined,
     }));
     reply(iqResult(iq));
@@ -82,7 +82,8 @@ export class Im {
 
   /** §2.5.3: removing an item cancels both directions of subscription. */
   private async removeItem(iq: Element, user: string, jid: string, reply: (el: Element) => void): Promise<void> {
-    const r = await this.d.rosters.updateItem(user, jid, (cur) => ({ item: cur ? null : undefined, result: cur }));
+    // A request-only item (a pending request, §3.1.3) is not in the roster: nothing to remove.
+    const r = await this.d.rosters.updateItem(user, jid, (cur) => (cur && listed(cur) ? { item: null, result: cur } : { item: undefined, result: undefined }));
     if (!r.result) return reply(errorReply(iq, new StanzaError('item-not-found')));
     reply(iqResult(iq));
     await this.d.out.push(user, this.d.domain, jid, undefined, r.version);
@@ -113,9 +114,9 @@ export class Im {
     if (!outcome.result || to.domain !== this.d.domain || !to.local) return;
     // §3.1.2: the user's server stamps the bare JID on subscription stanzas.
     const bare = this.bareOf(user);
-    if (type === 'subscribe' && this.d.userExists && !(await this.d.userExists(to.local))) {
-      return this.inbound(user, contact, 'unsubscribed', new Uint8Array());
-    }
+    // §8.5.1: a subscription request to an account that does not exist is ignored
+    // silently (an answer would tell anyone which accounts exist).
+    if (type === 'subscribe' && this.d.userExists && !(await this.d.userExists(to.local))) return;
     const out = x('presence', { ...stanza.attrs, from: bare, to: contact, type });
     for (const c of stanza.children) out.cnode(c);
     await this.inbound(to.local, bare, type, new TextEncoder().encode(out.toString()));
@@ -146,8 +147,8 @@ export class Im {
       const s = fn(cur);
       return { item: s.item, result: s.route };
     });
-    if (!r.changed) return;
-    await this.d.out.push(contact, this.d.domain, fromBare, r.item, r.version);
+    if (r.changed) await this.d.out.push(contact, this.d.domain, fromBare, r.item, r.version);
+    if (!r.result) return;
     await this.d.out.presenceTo(contactBare, fromBare, type);
     if (type === 'unsubscribe') await this.sendUnavailable(contact, fromBare);
   }
