@@ -121,6 +121,7 @@ export class Router {
       this.toSender(sender, r.reply);
       if (r.push) await this.d.im.pushAll(sender.jid.local, r.push);
       for (const j of r.blocked ?? []) await this.d.im.unavailableTo(sender.jid.local, j);
+      for (const j of r.unblocked ?? []) await this.d.im.availableTo(sender.jid.local, j);
       return;
     }
     if (target === 'self' && this.d.carbons && payload?.attrs.xmlns === NS_CARBONS && iq.attrs.type === 'set' && (payload.name === 'enable' || payload.name === 'disable')) {

@@ -39,19 +39,23 @@ export class Blocking {
     return (await readVersioned(this.kv, encodeKey(user), codec)).value?.jids ?? [];
   }
 
-  private async change(user: string, fn: (cur: string[]) => string[]): Promise<void> {
-    const jids = await casUpdate(this.kv, encodeKey(user), codec, (cur) => {
-      const next = { jids: fn(cur?.jids ?? []) };
-      return { next, result: next.jids };
+  /** Change the list; returns the JIDs that were on it and no longer are. */
+  private async change(user: string, fn: (cur: string[]) => string[]): Promise<string[]> {
+    const { jids, dropped } = await casUpdate(this.kv, encodeKey(user), codec, (cur) => {
+      const before = cur?.jids ?? [];
+      const next = { jids: fn(before) };
+      return { next, result: { jids: next.jids, dropped: before.filter((j) => !next.jids.includes(j)) } };
     });
     this.lists.set(user, new Set(jids));
+    return dropped;
   }
 
   /**
    * An iq from the user: get the list, block or unblock. Returns the reply and,
-   * for a change, the push for the user's resources and the JIDs newly blocked.
+   * for a change, the push for the user's resources and the JIDs newly blocked
+   * or unblocked.
    */
-  async iq(user: string, iq: Element, payload: Element): Promise<{ reply: Element; push?: Element; blocked?: string[] }> {
+  async iq(user: string, iq: Element, payload: Element): Promise<{ reply: Element; push?: Element; blocked?: string[]; unblocked?: string[] }> {
     if (iq.attrs.type === 'get') {
       if (payload.name !== 'blocklist') return { reply: errorReply(iq, new StanzaError('bad-request')) };
       const jids = await this.list(user);
@@ -63,10 +67,13 @@ export class Blocking {
     if (jids.some((j) => !j)) return { reply: errorReply(iq, new StanzaError('jid-malformed')) };
     if (payload.name === 'block' && jids.length === 0) return { reply: errorReply(iq, new StanzaError('bad-request', 'block at least one JID')) };
     const set = jids as string[];
-    if (payload.name === 'block') await this.change(user, (cur) => [...new Set([...cur, ...set])]);
-    else await this.change(user, (cur) => (set.length === 0 ? [] : cur.filter((j) => !set.includes(j))));
     const push = x('iq', { type: 'set', id: `block-${Date.now().toString(36)}` }, x(payload.name, { xmlns: NS_BLOCKING }, ...set.map((j) => x('item', { jid: j }))));
-    return { reply: iqResult(iq), push, blocked: payload.name === 'block' ? set : undefined };
+    if (payload.name === 'block') {
+      await this.change(user, (cur) => [...new Set([...cur, ...set])]);
+      return { reply: iqResult(iq), push, blocked: set };
+    }
+    const unblocked = await this.change(user, (cur) => (set.length === 0 ? [] : cur.filter((j) => !set.includes(j))));
+    return { reply: iqResult(iq), push, unblocked };
   }
 }
 

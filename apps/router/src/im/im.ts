@@ -159,16 +159,31 @@ export class Im {
     this.d.out.send(bare, await this.d.out.sessions(bare), iq, 3, true);
   }
 
-  /** The user's available resources go unavailable for `jid` if it receives their presence (XEP-0191 §3.3). */
+  /**
+   * XEP-0191 §3.3: the user blocked `jid`: it sees the user's available
+   * resources go unavailable if it receives their presence, and the user sees
+   * its resources go unavailable (no presence passes either way from now on).
+   */
   async unavailableTo(user: string, jid: string): Promise<void> {
     const j = tryParseJid(jid);
     if (!j || j.domain !== this.d.domain || !j.local) return;
     const item = (await this.d.rosters.get(user)).items.find((i) => i.jid === j.bare.toString());
     if (item && hasFrom(item)) await this.sendUnavailable(user, j.bare.toString());
+    if (item && hasTo(item)) await this.sendUnavailable(j.local, this.bareOf(user));
+  }
+
+  /** XEP-0191 §3.4: unblocked, presence flows again: each side's current presence to the other, as subscribed. */
+  async availableTo(user: string, jid: string): Promise<void> {
+    const j = tryParseJid(jid);
+    if (!j || j.domain !== this.d.domain || !j.local) return;
+    const item = (await this.d.rosters.get(user)).items.find((i) => i.jid === j.bare.toString());
+    if (item && hasFrom(item)) await this.sendAllPresence(user, j.bare.toString());
+    if (item && hasTo(item)) await this.sendAllPresence(j.local, this.bareOf(user));
   }
 
   /** Every available resource of `user` sends its last presence to `toBare` (after approval, §3.1.5). */
   private async sendAllPresence(user: string, toBare: string): Promise<void> {
+    if (this.isBlocked(user, toBare)) return;
     const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
     const targets = this.d.out.available(await this.d.out.sessions(toBare));
     for (const s of mine) this.d.out.send(toBare, targets, lastPresence(this.bareOf(user), s), 2, true);
@@ -181,9 +196,17 @@ export class Im {
     for (const s of mine) this.d.out.send(toBare, targets, x('presence', { from: `${this.bareOf(user)}/${s.resource}`, type: 'unavailable' }), 2, true);
   }
 
+  /**
+   * XEP-0191: no presence passes between `user` and `jid` when either blocks
+   * the other: not the user's broadcasts, probe answers or unavailable to a
+   * contact the user blocks, nor those of a contact that blocks the user.
+   */
   private isBlocked(user: string, jid: string): boolean {
     const j = this.d.blocks ? tryParseJid(jid) : null;
-    return !!j && !!this.d.blocks?.(user, j);
+    if (!j || !this.d.blocks) return false;
+    if (this.d.blocks(user, j)) return true;
+    const me = j.domain === this.d.domain && j.local ? tryParseJid(this.bareOf(user)) : null;
+    return !!me && this.d.blocks(j.local, me);
   }
 
   // --- presence (§4) ---
@@ -207,7 +230,7 @@ export class Im {
     const roster = await this.d.rosters.get(user);
     const contacts = roster.items.filter(hasFrom).filter((i) => !this.isBlocked(user, i.jid));
     for (const item of contacts) this.toContact(item.jid, el);
-    if (!available) this.toDirected(directed, contacts, el);
+    if (!available) this.toDirected(user, directed, contacts, el);
     if (!available) return this.maybeLast(user, el.getChildText('status') ?? '');
     if (wasAvailable) return;
     await this.initial(user, from, roster.items);
@@ -229,7 +252,7 @@ export class Im {
     if (!me) return;
     for (const item of items) {
       if (hasTo(item) && !this.isBlocked(user, item.jid)) await this.probe(item.jid, bare, me);
-      if (item.pendingIn) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
+      if (item.pendingIn && !this.isBlocked(user, item.jid)) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
     }
     // XEP-0160 §3: stored messages go to the first resource with non-negative priority.
     if (me.priority >= 0 && this.d.takeOffline) for (const m of await this.d.takeOffline(bare)) this.d.out.send(bare, [me], m, 1);
@@ -253,9 +276,9 @@ export class Im {
     const el = x('presence', { from: fullJid, type: 'unavailable' });
     const bare = j.bare.toString();
     this.d.out.send(bare, this.d.out.available(await this.d.out.sessions(bare)), el);
-    const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom);
+    const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom).filter((i) => !this.isBlocked(j.local, i.jid));
     for (const item of contacts) this.toContact(item.jid, el);
-    this.toDirected(directed, contacts, el);
+    this.toDirected(j.local, directed, contacts, el);
     await this.maybeLast(j.local, '');
   }
 
@@ -280,11 +303,11 @@ export class Im {
   }
 
   /** Unavailable to directed-presence recipients that are not already told as contacts. */
-  private toDirected(directed: string[], contacts: Item[], el: Element): void {
+  private toDirected(user: string, directed: string[], contacts: Item[], el: Element): void {
     const told = new Set(contacts.map((i) => i.jid));
     for (const jid of directed) {
       const j = tryParseJid(jid);
-      if (!j || j.domain !== this.d.domain || !j.local || told.has(j.bare.toString())) continue;
+      if (!j || j.domain !== this.d.domain || !j.local || told.has(j.bare.toString()) || this.isBlocked(user, jid)) continue;
       const bare = j.bare.toString();
       void this.d.out.sessions(bare).then((ss) => {
         const targets = this.d.out.available(ss).filter((s) => !j.resource || s.resource === j.resource);
