@@ -53,3 +53,9 @@ offlineGauge('xmpp_offline_users', 'Users with offline messages stored, read whe
 export function measureOfflineQueue(totals: () => Promise<Totals>): void {
   offlineTotals = totals;
 }
+
+const removals = new Counter({ name: 'xmpp_router_account_removals_total', help: 'Account removals handled (every removeUser hook run), by result: removed, not-removed (announced but the account stayed), failed (a hook failed; retried)', labelNames: ['result'] });
+
+export function countRemoval(result: 'removed' | 'not-removed' | 'failed'): void {
+  removals.labels(result).inc();
+}

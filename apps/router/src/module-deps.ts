@@ -18,6 +18,12 @@ function kvStore(open: Promise<KV>): DocStore {
     async delete(parts) {
       await (await open).delete(key(parts));
     },
+    async removeAll(parts) {
+      const kv = await open;
+      const keys: string[] = [];
+      for await (const k of await kv.keys(`${key(parts)}.>`)) keys.push(k);
+      await Promise.all([key(parts), ...keys].map((k) => kv.purge(k)));
+    },
   };
 }
 

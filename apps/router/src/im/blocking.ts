@@ -35,6 +35,12 @@ export class Blocking {
     return !!l && (l.has(other.toString()) || l.has(other.bare.toString()) || l.has(other.domain));
   }
 
+  /** The account is removed: its block list goes. */
+  async removeUser(user: string): Promise<void> {
+    await this.kv.purge(encodeKey(user));
+    this.lists.delete(user);
+  }
+
   async list(user: string): Promise<string[]> {
     return (await readVersioned(this.kv, encodeKey(user), codec)).value?.jids ?? [];
   }

@@ -153,6 +153,24 @@ export class Im {
     if (type === 'unsubscribe') await this.sendUnavailable(contact, fromBare);
   }
 
+  /**
+   * The account is removed (XEP-0077 §3.2, as ejabberd and Prosody do): each
+   * contact on this server is told as if the user had cancelled both ways
+   * (unsubscribe where the user was subscribed or asking, unsubscribed where
+   * the contact was or asked), so no roster keeps a subscription with the
+   * account, and those who saw its presence see it unavailable.
+   */
+  async removeUser(user: string): Promise<void> {
+    const bare = this.bareOf(user);
+    for (const item of (await this.d.rosters.get(user)).items) {
+      const j = tryParseJid(item.jid);
+      if (!j || j.domain !== this.d.domain || !j.local || j.local === user) continue;
+      if (hasFrom(item)) await this.d.out.presenceTo(item.jid, bare, 'unavailable');
+      if (hasTo(item) || item.ask) await this.inbound(j.local, bare, 'unsubscribe', new Uint8Array());
+      if (hasFrom(item) || item.pendingIn) await this.inbound(j.local, bare, 'unsubscribed', new Uint8Array());
+    }
+  }
+
   /** A push (e.g. XEP-0191) to every session of the user. */
   async pushAll(user: string, iq: Element): Promise<void> {
     const bare = this.bareOf(user);

@@ -27,6 +27,12 @@ export class RosterStore {
     return this.cache.get(username, () => readVersioned(this.kv, encodeKey(username), codec));
   }
 
+  /** The account is removed: its roster goes (a new account with the name starts empty). */
+  async removeUser(username: string): Promise<void> {
+    await this.kv.purge(encodeKey(username));
+    this.cache.forget(username);
+  }
+
   async get(username: string): Promise<Roster> {
     return (await this.read(username)).value ?? EMPTY;
   }

@@ -13,6 +13,8 @@ export interface DocStore {
   get(key: readonly string[]): Promise<Uint8Array | null>;
   put(key: readonly string[], value: Uint8Array): Promise<void>;
   delete(key: readonly string[]): Promise<void>;
+  /** Remove the key and every key under it (its parts followed by more). */
+  removeAll(prefix: readonly string[]): Promise<void>;
 }
 
 /** What modules may use besides the stanza. */
@@ -57,6 +59,8 @@ export interface ServerModule {
    */
   readonly servedBy?: string;
   readonly identities?: readonly Identity[];
+  /** Remove what the module keeps for an account that is being removed. */
+  readonly removeUser?: (user: string, deps: ModuleDeps) => Promise<void>;
   /** Keys: 'iq-get/host/urn:xmpp:ping:ping'. A null result means an empty iq result. */
   readonly handlers?: Readonly<Record<string, IqHandler>>;
 }
@@ -88,6 +92,11 @@ export class ModuleHost {
   /** XEP-0115: the caps this server advertises, from exactly what its disco#info answers. */
   caps(): { node: string; ver: string; hash: string } {
     return (this.capsCache ??= { node: CAPS_NODE, hash: 'sha-1', ver: capsVer({ identities: this.identities(), features: this.features() }) });
+  }
+
+  /** An account is being removed: every module removes what it keeps for it. */
+  async removeUser(user: string): Promise<void> {
+    await Promise.all(this.modules.map((m) => m.removeUser?.(user, this.deps)));
   }
 
   /** Handle an iq get/set addressed to the server or to an account; returns the reply. */

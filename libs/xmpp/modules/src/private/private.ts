@@ -36,6 +36,7 @@ export const privateStorage = defineModule({
   name: 'private',
   spec: 'XEP-0049',
   features: [NS_PRIVATE],
+  removeUser: (user, deps) => deps.store(PRIVATE_BUCKET).removeAll([user]),
   handlers: {
     'iq-get/self/jabber:iq:private:query': get,
     'iq-set/self/jabber:iq:private:query': set,

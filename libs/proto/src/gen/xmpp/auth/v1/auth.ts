@@ -111,6 +111,11 @@ export interface ChangePasswordRequest {
 export interface UnregisterRequest {
   domain: string;
   username: string;
+  /**
+   * The connection that asked (XEP-0077 remove), left for its edge to close
+   * after the result; empty from xmppctl.
+   */
+  connectionId: string;
 }
 
 /**
@@ -1099,7 +1104,7 @@ export const ChangePasswordRequest: MessageFns<ChangePasswordRequest> = {
 };
 
 function createBaseUnregisterRequest(): UnregisterRequest {
-  return { domain: "", username: "" };
+  return { domain: "", username: "", connectionId: "" };
 }
 
 export const UnregisterRequest: MessageFns<UnregisterRequest> = {
@@ -1109,6 +1114,9 @@ export const UnregisterRequest: MessageFns<UnregisterRequest> = {
     }
     if (message.username !== "") {
       writer.uint32(18).string(message.username);
+    }
+    if (message.connectionId !== "") {
+      writer.uint32(26).string(message.connectionId);
     }
     return writer;
   },
@@ -1142,6 +1150,14 @@ export const UnregisterRequest: MessageFns<UnregisterRequest> = {
             message.username = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1161,6 +1177,7 @@ export const UnregisterRequest: MessageFns<UnregisterRequest> = {
     const message = createBaseUnregisterRequest();
     message.domain = object.domain ?? "";
     message.username = object.username ?? "";
+    message.connectionId = object.connectionId ?? "";
     return message;
   },
 };
