@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { encodeKey } from '@cx/bus';
 import { register, TEST_PASSWORD, TestSessions, type RawClient } from '@cx/testing';
 
 const [edgeA, edgeB] = inject('edgePorts');
@@ -26,6 +30,30 @@ async function streamError(c: RawClient, condition: string): Promise<Element> {
   const err = await c.until((el) => el.name === 'stream:error', 10_000);
   expect(err.getChild(condition, 'urn:ietf:params:xml:ns:xmpp-streams')).toBeDefined();
   return err;
+}
+/** What JetStream still holds for a username: keys in the per-user buckets, offline messages. */
+async function leftInStorage(user: string): Promise<string[]> {
+  const nc = await connect({ servers: inject('natsUrl') });
+  try {
+    const kvm = new Kvm(nc);
+    const left: string[] = [];
+    for (const bucket of ['xmpp_rosters', 'xmpp_vcards', 'xmpp_blocklists', 'xmpp_last', 'xmpp_private']) {
+      const kv = await kvm.open(bucket);
+      for (const filter of [encodeKey(user), `${encodeKey(user)}.>`]) {
+        for await (const k of await kv.keys(filter)) {
+          const e = await kv.get(k);
+          if (e && e.operation === 'PUT') left.push(`${bucket}:${k}`);
+        }
+      }
+    }
+    const jsm = await jetstreamManager(nc);
+    const subject = `xmpp.offline.${encodeKey(`${user}@localhost`)}`;
+    const info = await jsm.streams.info('xmpp_offline', { subjects_filter: subject });
+    if (info.state.subjects?.[subject]) left.push(`xmpp_offline:${subject}`);
+    return left;
+  } finally {
+    await nc.close();
+  }
 }
 const PRIVATE = `<query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'/></query>`;
 
@@ -70,6 +98,10 @@ describe('account removal (XEP-0077 §3.2)', () => {
     await cs.c.until(isPush(u.bare, 'none'), 10_000);
     expect((await rosterItems(cs.c)).map((i) => [i.attrs.jid, i.attrs.subscription, i.attrs.ask])).toEqual([[u.bare, 'none', undefined]]);
 
+    // nothing is left in storage, even after the sessions' ends are handled
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await leftInStorage(u.name)).toEqual([]);
+
     // the same name again: nothing of the old account
     await register(edgeA, u.name, TEST_PASSWORD);
     const again = await t.login(edgeB, u.name, { resource: 'new' });
@@ -99,5 +131,14 @@ describe('account removal (XEP-0077 §3.2)', () => {
     await register(edgeB, u.name, TEST_PASSWORD);
     const again = await t.login(edgeB, u.name);
     expect((await iq(again.c, 'get', `<vCard xmlns='vcard-temp'/>`)).getChild('vCard')?.children).toEqual([]);
+  });
+
+  it('the end of the session that asked writes nothing back (last activity)', async () => {
+    const u = await t.account('lastgone');
+    const s = await t.login(edgeA, u.name, { presence: true });
+    expect((await iq(s.c, 'set', `<query xmlns='jabber:iq:register'><remove/></query>`)).attrs.type).toBe('result');
+    await s.c.closed;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await leftInStorage(u.name)).toEqual([]);
   });
 });

@@ -300,10 +300,16 @@ export class Im {
     await this.maybeLast(j.local, '');
   }
 
-  /** Record the time of going away when no other session of the user is available. */
+  /**
+   * Record the time of going away when no other session of the user is
+   * available, and the account still exists (the sessions of a removed
+   * account end after its data is gone: nothing may be written back).
+   */
   private async maybeLast(user: string, status: string): Promise<void> {
     if (!this.d.last) return;
-    if (this.d.out.available(await this.d.out.sessions(this.bareOf(user))).length === 0) await this.d.last.record(user, status);
+    if (this.d.out.available(await this.d.out.sessions(this.bareOf(user))).length > 0) return;
+    if (this.d.userExists && !(await this.d.userExists(user))) return;
+    await this.d.last.record(user, status);
   }
 
   /** XEP-0012 about another account: only for those the user lets see its presence. */
