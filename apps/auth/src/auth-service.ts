@@ -1,6 +1,7 @@
 // AuthService over the chosen account store: SASL exchanges, XEP-0077
 // registration and the admin calls xmppctl uses.
 import type { AccountStore, LoginContext } from '@cx/auth-store';
+import type { AccountRemovals } from '@cx/bus';
 import { unary as unaryCall, type OpenStreams } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import { authv1 } from '@cx/proto';
@@ -33,7 +34,24 @@ function fail(condition: string, text: string): authv1.AccountResult {
   return { ok: false, condition, text, username: '' };
 }
 
-export function authService(store: AccountStore, config: AuthConfig, log: Logger, streams: OpenStreams, failures?: AccountFailures, busUp?: () => boolean): authv1.AuthServiceServer {
+/**
+ * Remove an account and everything it had: the removal is announced (durably)
+ * before the account goes, the routers remove its data and sessions, and the
+ * answer waits for them up to ACCOUNT_REMOVAL_WAIT_MS.
+ */
+async function removeAccount(store: AccountStore, removals: AccountRemovals, username: string, keepConnectionId: string, waitMs: number, log: Logger) {
+  if (!(await store.exists(username))) return { ok: false as const, condition: 'item-not-found', text: 'no such user' };
+  const seq = await removals.announce({ username, keepConnectionId, atMs: Date.now() });
+  const r = await store.remove(username);
+  if (!r.ok) {
+    await removals.withdraw(seq);
+    return r;
+  }
+  if (!(await removals.settled(username, waitMs))) log.warn({ username }, 'account removed; its data is still being removed');
+  return r;
+}
+
+export function authService(store: AccountStore, config: AuthConfig, log: Logger, streams: OpenStreams, failures?: AccountFailures, busUp?: () => boolean, removals?: AccountRemovals): authv1.AuthServiceServer {
   const mechanisms = offeredMechanisms(store.capabilities).map((m) => m.name);
   const source = preparedSource(store, { secure: false });
   const secureSource = preparedSource(store, { secure: true });
@@ -54,13 +72,19 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
     register: unary(async (req: authv1.RegisterRequest) => {
       if (!req.admin && !config.REGISTRATION_OPEN) return fail('not-allowed', 'registration is closed');
       if (!req.password) return fail('not-acceptable', 'a password is required');
-      return account(req.username, (u) => store.create(u, req.password));
+      return account(req.username, async (u) => {
+        // The data of a removed account with this name is still being removed.
+        if (removals && (await removals.pending(u))) return { ok: false, condition: 'resource-constraint', text: 'this username is being released; try again in a moment' };
+        return store.create(u, req.password);
+      });
     }),
     changePassword: unary(async (req: authv1.ChangePasswordRequest) => {
       if (!req.password) return fail('not-acceptable', 'a password is required');
       return account(req.username, (u) => store.setPassword(u, req.password));
     }),
-    unregister: unary(async (req: authv1.UnregisterRequest) => account(req.username, (u) => store.remove(u))),
+    unregister: unary(async (req: authv1.UnregisterRequest) =>
+      account(req.username, (u) => (removals ? removeAccount(store, removals, u, req.connectionId, config.ACCOUNT_REMOVAL_WAIT_MS, log) : store.remove(u))),
+    ),
     listUsers: unary(async () => ({ usernames: await store.list() })),
     userExists: unary(async (req: authv1.UserExistsRequest) => {
       const p = prepareUsername(req.username, 'account');

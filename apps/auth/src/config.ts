@@ -25,6 +25,7 @@ export const authConfig = defineConfig({
   SCRAM_ITERATIONS: int(4096, 'PBKDF2 iteration count for new SCRAM credentials', 4096, 10_000_000),
   MAX_AUTH_FAILURES_PER_ACCOUNT: int(10, 'Failed authentications for one account per AUTH_FAILURE_WINDOW_MS (per auth replica) before its logins get temporary-auth-failure (0: no limit)', 0),
   AUTH_FAILURE_WINDOW_MS: int(300000, 'The window of MAX_AUTH_FAILURES_PER_ACCOUNT', 1000),
+  ACCOUNT_REMOVAL_WAIT_MS: int(5000, 'How long an account removal waits for the routers to remove its data before answering (it completes later if they are slow; the name cannot be registered again until then)', 0, 9000),
 });
 
 export type AuthConfig = ReturnType<typeof authConfig.load>;

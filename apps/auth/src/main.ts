@@ -1,4 +1,5 @@
 // Composition root of the auth service.
+import { AccountRemovals } from '@cx/bus';
 import { adminInterceptors, grpcTlsFromSettings, OpenStreams, refuseAdminMethods, startGrpcServer } from '@cx/grpc';
 import { authv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
@@ -14,7 +15,8 @@ main(() =>
     const streams = new OpenStreams();
     const failures = new AccountFailures(config.MAX_AUTH_FAILURES_PER_ACCOUNT, config.AUTH_FAILURE_WINDOW_MS);
     const tls = grpcTlsFromSettings(config);
-    const services: Array<[typeof authv1.AuthServiceService, never]> = [[authv1.AuthServiceService, authService(store, config, log, streams, failures, () => bus.connected) as never]];
+    const removals = await AccountRemovals.open(bus);
+    const services: Array<[typeof authv1.AuthServiceService, never]> = [[authv1.AuthServiceService, authService(store, config, log, streams, failures, () => bus.connected, removals) as never]];
     const grpc = await startGrpcServer({ streams, tls, host: config.GRPC_HOST, port: config.AUTH_GRPC_PORT, services, interceptors: [refuseAdminMethods(authAdminMethods)] });
     const admin = await startGrpcServer({ tls, host: config.GRPC_HOST, port: config.AUTH_ADMIN_PORT, services, interceptors: adminInterceptors(config.ADMIN_TOKEN) });
     const setServing = (up: boolean) => [grpc, admin].forEach((g) => g.setServing(up));

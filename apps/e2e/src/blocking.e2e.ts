@@ -38,6 +38,45 @@ describe('blocking (XEP-0191)', () => {
     expect((await alice.c.until(byId('m3'))).getChildText('body')).toBe('again');
   });
 
+  it('no presence passes either way: not at login (probes), not in broadcasts, not when a session ends; unblock restores it', async () => {
+    const a = await online(edgeA, 'blocker');
+    const b = await online(edgeB, 'blockee');
+    const isPresence = (from: string) => (el: Element) => el.name === 'presence' && el.attrs.from?.startsWith(`${from}/`) === true;
+    // mutual subscription (pre-approval, then auto-approval)
+    a.c.send(`<presence to='${b.bare}' type='subscribed'/>`);
+    b.c.send(`<presence to='${a.bare}' type='subscribed'/>`);
+    await new Promise((r) => setTimeout(r, 200));
+    a.c.send(`<presence to='${b.bare}' type='subscribe'/>`);
+    b.c.send(`<presence to='${a.bare}' type='subscribe'/>`);
+    await a.c.until(isPresence(b.bare));
+    await b.c.until(isPresence(a.bare));
+    a.c.send(`<iq type='set' id='blk'><block xmlns='urn:xmpp:blocking'><item jid='${b.bare}'/></block></iq>`);
+    await a.c.until(byId('blk'));
+    expect((await b.c.until(isPresence(a.bare))).attrs.type).toBe('unavailable');
+    expect((await a.c.until(isPresence(b.bare))).attrs.type).toBe('unavailable');
+    // B logs in again: its initial presence probes A, and A's presence must not come back
+    const b2 = await t.login(edgeA, b.name, { resource: 'again' });
+    b2.c.send('<presence/>');
+    await b2.c.until((el) => el.name === 'presence' && el.attrs.from === b2.jid);
+    a.c.send('<presence><status>still here</status></presence>');
+    b.c.send('<presence><status>me too</status></presence>');
+    await b2.c.quiet(600, isPresence(a.bare));
+    await b.c.quiet(100, isPresence(a.bare));
+    await a.c.quiet(100, isPresence(b.bare));
+    // nor does B's going away reach A
+    b2.c.destroy();
+    await a.c.quiet(1500, isPresence(b.bare));
+    // A logs in again: no probe answer from B either
+    const a2 = await t.login(edgeB, a.name, { resource: 'again' });
+    a2.c.send('<presence/>');
+    await a2.c.quiet(600, isPresence(b.bare));
+    // unblocked: each side's current presence reaches the other again
+    a.c.send(`<iq type='set' id='ublk'><unblock xmlns='urn:xmpp:blocking'><item jid='${b.bare}'/></unblock></iq>`);
+    await a.c.until(byId('ublk'));
+    expect((await b.c.until(isPresence(a.bare))).attrs.type).toBeUndefined();
+    expect((await a.c.until(isPresence(b.bare))).getChildText('status')).toBe('me too');
+  });
+
   it('refuses a malformed JID and an empty block', async () => {
     const u = await online(edgeA, 'careful');
     u.c.send(`<iq type='set' id='x1'><block xmlns='urn:xmpp:blocking'><item jid='a@b@c'/></block></iq>`);

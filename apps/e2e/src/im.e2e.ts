@@ -160,14 +160,53 @@ describe('subscriptions and presence (RFC 6121 §3–4)', () => {
     await bs.c.until(presenceFrom(again.jid, 'unavailable'), 10_000);
   });
 
-  it('a subscription request to an account that does not exist is answered unsubscribed (§3.1.3)', async () => {
+  it('a subscription request to an account that does not exist is silently ignored (§8.5.1)', async () => {
     const u = await user('hopeful');
     const s = await online(edgeA, u.name, { presence: true });
     await rosterGet(s.c);
     s.c.send(`<presence to='no-such-person@localhost' type='subscribe'/>`);
     expect((await s.c.until(isPush('no-such-person@localhost'))).getChild('query')?.getChild('item')?.attrs.ask).toBe('subscribe');
-    expect((await s.c.until(isPush('no-such-person@localhost'))).getChild('query')?.getChild('item')?.attrs.ask).toBeUndefined();
-    await s.c.until(presenceFrom('no-such-person@localhost', 'unsubscribed'));
+    // no unsubscribed, no error, no second push: nothing tells whether the account exists
+    await s.c.quiet(1000);
+  });
+
+  it('§3.1.3: a request does not put the requester into the contact’s roster; approval does (§3.1.5), denial leaves nothing', async () => {
+    const a = await user('knocker');
+    const b = await user('house');
+    const as = await online(edgeA, a.name, { presence: true });
+    const bs = await online(edgeB, b.name, { presence: true });
+    await rosterGet(as.c);
+    const ver0 = (await rosterGet(bs.c)).getChild('query')?.attrs.ver as string;
+    as.c.send(`<presence to='${b.bare}' type='subscribe'><status>hi</status></presence>`);
+    expect((await as.c.until(isPush(b.bare))).getChild('query')?.getChild('item')?.attrs).toMatchObject({ subscription: 'none', ask: 'subscribe' });
+    expect((await bs.c.until(presenceFrom(a.bare, 'subscribe'))).getChildText('status')).toBe('hi');
+    await bs.c.quiet(500, (el) => el.name === 'iq');
+    const listing = (await rosterGet(bs.c)).getChild('query');
+    expect(listing?.getChildren('item')).toEqual([]);
+    expect(listing?.attrs.ver).toBe(ver0); // nothing the client sees changed
+    expect((await rosterGet(bs.c, ver0)).getChild('query')).toBeUndefined();
+    await bs.c.quiet(300, (el) => el.name === 'iq');
+    // the request is still pending: delivered again at B's next login
+    const again = await online(edgeA, b.name, { resource: 'second' });
+    again.c.send('<presence/>');
+    await again.c.until(presenceFrom(a.bare, 'subscribe'));
+    // approval: B's roster gets A with from, A's gets B with to
+    bs.c.send(`<presence to='${a.bare}' type='subscribed'/>`);
+    expect((await bs.c.until(isPush(a.bare))).getChild('query')?.getChild('item')?.attrs).toMatchObject({ jid: a.bare, subscription: 'from' });
+    expect((await as.c.until(isPush(b.bare))).getChild('query')?.getChild('item')?.attrs).toMatchObject({ subscription: 'to' });
+    expect((await rosterGet(bs.c)).getChild('query')?.getChildren('item').map((i) => [i.attrs.jid, i.attrs.subscription])).toEqual([[a.bare, 'from']]);
+    // denial: a second requester is refused; B's roster never shows it, the requester's loses its ask
+    const c = await user('pest');
+    const cs = await online(edgeA, c.name, { presence: true });
+    await rosterGet(cs.c);
+    cs.c.send(`<presence to='${b.bare}' type='subscribe'/>`);
+    await bs.c.until(presenceFrom(c.bare, 'subscribe'));
+    await cs.c.until(isPush(b.bare));
+    bs.c.send(`<presence to='${c.bare}' type='unsubscribed'/>`);
+    expect((await cs.c.until(isPush(b.bare))).getChild('query')?.getChild('item')?.attrs).toMatchObject({ subscription: 'none' });
+    await cs.c.until(presenceFrom(b.bare, 'unsubscribed'));
+    await bs.c.quiet(300, isPush(c.bare));
+    expect((await rosterGet(bs.c)).getChild('query')?.getChildren('item').map((i) => i.attrs.jid)).toEqual([a.bare]);
   });
 
   it('XEP-0012: a contact allowed to see presence learns how long ago the user left; others are refused', async () => {

@@ -87,6 +87,29 @@ describe('messages between edges', () => {
     r.c.send(`<message to='a@b@c/d' id='jm'><body>x</body></message>`);
     expect((await r.c.until((el) => el.name === 'message')).getChild('error')?.getChild('jid-malformed')).toBeDefined();
   });
+
+  it('presence to another domain gets remote-server-not-found too (RFC 6120 §10.4.3), except unavailable and errors', async () => {
+    const r = await session(edgeA, romeo, { presence: true });
+    const isError = (el: { name: string; attrs: Record<string, string> }) => el.name === 'presence' && el.attrs.type === 'error';
+    // what Profanity's /join sends: directed presence with the MUC namespace
+    r.c.send(`<presence to='room@conference.example.org/nick' id='join'><x xmlns='http://jabber.org/protocol/muc'/></presence>`);
+    const join = await r.c.until(isError);
+    expect(join.attrs).toMatchObject({ id: 'join', from: 'room@conference.example.org/nick', to: r.jid });
+    expect(join.getChild('error')?.getChild('remote-server-not-found')).toBeDefined();
+    // a subscription request too, and the roster is left as it was (nothing was delivered)
+    r.c.send(`<iq type='get' id='rg'><query xmlns='jabber:iq:roster'/></iq>`);
+    await r.c.until((el) => el.attrs.id === 'rg');
+    r.c.send(`<presence to='far@example.net' type='subscribe' id='sub'/>`);
+    const sub = await r.c.until(isError);
+    expect(sub.attrs).toMatchObject({ id: 'sub', from: 'far@example.net' });
+    expect(sub.getChild('error')?.getChild('remote-server-not-found')).toBeDefined();
+    r.c.send(`<iq type='get' id='rg2'><query xmlns='jabber:iq:roster'/></iq>`);
+    expect((await r.c.until((el) => el.attrs.id === 'rg2')).getChild('query')?.getChildren('item')).toEqual([]);
+    // never for unavailable or an error
+    r.c.send(`<presence to='room@conference.example.org/nick' type='unavailable'/>`);
+    r.c.send(`<presence to='far@example.net' type='error'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>`);
+    await r.c.quiet(500, (el) => el.name === 'presence' && el.attrs.from !== r.jid);
+  });
 });
 
 describe('iq', () => {

@@ -2,7 +2,8 @@
 // XEP-0092, XEP-0012, XEP-0202) through the router and its modules.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
-import { login, register, uniqueName, type RawClient } from '@cx/testing';
+import { createHash } from 'node:crypto';
+import { login, RawClient, register, uniqueName } from '@cx/testing';
 
 const [edgeA, edgeB] = inject('edgePorts');
 let alice: { c: RawClient; jid: string; name: string };
@@ -46,7 +47,27 @@ describe('server information', () => {
   it('disco#info lists what is implemented, and matches the caps hash', async () => {
     const d = await iq(alice, 'get', 'localhost', `<query xmlns='http://jabber.org/protocol/disco#info'/>`);
     const features = d.getChild('query')?.getChildren('feature').map((f) => f.attrs.var);
-    expect(features).toEqual(expect.arrayContaining(['jabber:iq:version', 'urn:xmpp:time', 'jabber:iq:last', 'vcard-temp', 'urn:xmpp:ping']));
+    expect(features).toEqual(expect.arrayContaining(['jabber:iq:version', 'urn:xmpp:time', 'jabber:iq:last', 'vcard-temp', 'urn:xmpp:ping', 'jabber:iq:private']));
+  });
+
+  it('XEP-0115 §6.2: disco#info on the node of the advertised <c/> answers the same, and its hash is the ver', async () => {
+    const fresh = await RawClient.connect(edgeB);
+    const c = (await fresh.open()).features.getChild('c', 'http://jabber.org/protocol/caps');
+    fresh.close();
+    expect(c?.attrs.hash).toBe('sha-1');
+    const node = `${c?.attrs.node}#${c?.attrs.ver}`;
+    const plain = (await iq(alice, 'get', 'localhost', `<query xmlns='http://jabber.org/protocol/disco#info'/>`)).getChild('query') as Element;
+    const onNode = await iq(alice, 'get', 'localhost', `<query xmlns='http://jabber.org/protocol/disco#info' node='${node}'/>`);
+    expect(onNode.attrs.type).toBe('result');
+    const q = onNode.getChild('query') as Element;
+    expect(q.attrs.node).toBe(node);
+    expect(q.children.map(String)).toEqual(plain.children.map(String));
+    // XEP-0115 §5.1, computed here independently (one identity, ASCII features: plain sorts suffice).
+    const ids = q.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}/${i.attrs['xml:lang'] ?? ''}/${i.attrs.name ?? ''}<`).sort();
+    const vars = q.getChildren('feature').map((f) => `${f.attrs.var}<`).sort();
+    expect(createHash('sha1').update([...ids, ...vars].join('')).digest('base64')).toBe(c?.attrs.ver);
+    const other = await iq(alice, 'get', 'localhost', `<query xmlns='http://jabber.org/protocol/disco#info' node='${c?.attrs.node}#nope'/>`);
+    expect(condition(other)?.name).toBe('item-not-found');
   });
 });
 

@@ -270,7 +270,7 @@ export class Connection {
         );
         return;
       case 'account':
-        this.svc.account(a.op, a.username, a.password).then((r) => this.dispatch({ type: 'account-result', iq: a.iq, op: a.op, ...r }));
+        this.svc.account(a.op, a.username, a.password, this.id).then((r) => this.dispatch({ type: 'account-result', iq: a.iq, op: a.op, ...r }));
         return;
       case 'route':
         return this.route(a.el);

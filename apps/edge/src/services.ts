@@ -22,7 +22,8 @@ export interface AccountOutcome {
 export interface EdgeServices {
   sasl: SaslLink;
   bind(username: string, resource: string, connectionId: string): Promise<{ jid?: string; condition?: string }>;
-  account(op: AccountOp, username?: string, password?: string): Promise<AccountOutcome>;
+  /** `connectionId`: the connection asking (a removal leaves it for the edge to close after the result). */
+  account(op: AccountOp, username?: string, password?: string, connectionId?: string): Promise<AccountOutcome>;
   /** span: the stanza's trace (ended once the stanza is on its way to the router). */
   route(connectionId: string, stanza: routerv1.Stanza, span?: Span): void;
   ended(conn: Connection, jid: string | undefined): void;
@@ -75,7 +76,7 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
       }
       return { condition: res?.value ?? 'internal-server-error' };
     },
-    account(op, username, password) {
+    account(op, username, password, connectionId) {
       // A trace of its own (when sampled): the call's metadata carries it to auth.
       const p = inNewTrace(`edge account ${op}`, SpanKind.CLIENT, undefined, () => {
         switch (op) {
@@ -86,7 +87,7 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
           case 'passwd':
             return call(auth.changePassword.bind(auth), { domain, username: username ?? '', password: password ?? '' }).then(accountResult);
           case 'remove':
-            return call(auth.unregister.bind(auth), { domain, username: username ?? '' }).then(accountResult);
+            return call(auth.unregister.bind(auth), { domain, username: username ?? '', connectionId: connectionId ?? '' }).then(accountResult);
         }
       });
       return p.catch(failed);

@@ -24,6 +24,8 @@ import { countRouted, countStoreRejection, measureOfflineQueue } from './metrics
 import { rosterLimits } from './store-limits';
 import { routerAdminService } from './admin-service';
 import { tracePublishOptions, useAsyncContext } from '@cx/tracing';
+import { UserRemoval } from './user-removal';
+import { endSessions, followRemovals } from './account-removed';
 
 main(() =>
   runService('router', routerConfig, async ({ config, log, bus }) => {
@@ -41,15 +43,17 @@ main(() =>
     measureOfflineQueue(() => offline.totals());
     const out = new Out(directory, deliverer);
     const blocking = await Blocking.open(bus, log, { maxItems: config.BLOCKLIST_MAX_ITEMS, rejected: countStoreRejection });
+    const last = await LastActivity.open(bus);
+    const rosters = await RosterStore.open(bus, { limits: rosterLimits(config) });
     const im = new Im({
       domain: config.XMPP_DOMAIN,
       takeOffline: (bare) => offline.take(bare),
-      last: await LastActivity.open(bus),
+      last,
       blocks: (user, other) => blocking.blocks(user, other),
       userExists: (username) => deps.userExists(username),
       presenceChanged: (fullJid, available, priority, stanza) =>
         bus.nc.publish(subjects.presenceChanged, eventsv1.PresenceChanged.encode({ fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }).finish(), tracePublishOptions()),
-      rosters: await RosterStore.open(bus, { limits: rosterLimits(config) }),
+      rosters,
       rejected: countStoreRejection,
       out,
       updateSession: async (fullJid, connectionId, u) => {
@@ -68,6 +72,21 @@ main(() =>
       },
     });
     const sm = await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S));
+    // Account removal: one registration per piece of per-user state (docs/architecture.md).
+    const removal = new UserRemoval()
+      .register('sessions', endSessions({
+        domain: config.XMPP_DOMAIN,
+        directory,
+        kick: async (jid, condition, text) => void (await call(sessions.kick.bind(sessions), { jid, condition, text }, 5000)),
+        dropSmState: (smId) => sm.dropState(smId),
+      }), 'sessions')
+      .register('contacts', (r) => im.removeUser(r.user), 'contacts')
+      .register('roster', (r) => rosters.removeUser(r.user))
+      .register('offline', (r) => offline.purge(`${r.user}@${config.XMPP_DOMAIN}`))
+      .register('blocklist', (r) => blocking.removeUser(r.user))
+      .register('last', (r) => last.removeUser(r.user))
+      .register('modules', (r) => host.removeUser(r.user));
+    const stopRemovals = await followRemovals({ bus, removal, userExists: (u) => deps.userExists(u), log });
     const stopEnded = onSessionEnded(bus, async (ev) => {
       if (ev.available) await im.ended(ev.fullJid, ev.directed);
       await rescueUnacked(ev, sm, (s) => void router.route(s, ''), log);
@@ -95,6 +114,7 @@ main(() =>
     return {
       stop: async () => {
         stopEnded();
+        await stopRemovals();
         await Promise.all([grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS), admin.shutdown(config.SHUTDOWN_TIMEOUT_MS)]);
         deliverer.flush();
         directory.stop();

@@ -64,3 +64,9 @@ const storeRejections = new Counter({
 export function countStoreRejection(store: string): void {
   storeRejections.inc({ store });
 }
+
+const removals = new Counter({ name: 'xmpp_router_account_removals_total', help: 'Account removals handled (every removeUser hook run), by result: removed, not-removed (announced but the account stayed), failed (a hook failed; retried)', labelNames: ['result'] });
+
+export function countRemoval(result: 'removed' | 'not-removed' | 'failed'): void {
+  removals.labels(result).inc();
+}

@@ -30,6 +30,12 @@ function kvStore(open: Promise<KV>): DocStore {
       };
       return casUpdate(await open, key(parts), bytesCodec, decision);
     },
+    async removeAll(parts) {
+      const kv = await open;
+      const keys: string[] = [];
+      for await (const k of await kv.keys(`${key(parts)}.>`)) keys.push(k);
+      await Promise.all([key(parts), ...keys].map((k) => kv.purge(k)));
+    },
   };
 }
 

@@ -49,7 +49,7 @@ export class Router {
     const sender: Sender = s.undeliverable ? this.locate(from) : { edgeId, connectionId: s.connectionId, jid: from, sm: s.smIn > 0 };
     const to = s.to === '' ? from.bare : tryParseJid(s.to);
     if (!to) return this.bounce(s, sender, 'jid-malformed');
-    if (to.domain !== this.d.domain) return this.bounce(s, sender, 'remote-server-not-found');
+    if (to.domain !== this.d.domain) return this.unreachable(s, sender);
     if (this.d.blocking && !s.undeliverable && this.blocked(s, sender, to)) return;
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && SUBSCRIPTION_TYPES.has(s.type)) return this.subscription(s, sender, to);
     if (s.kind === StanzaKind.STANZA_KIND_MESSAGE && !s.undeliverable) this.sentCarbons(s, sender);
@@ -136,6 +136,7 @@ export class Router {
       this.toSender(sender, r.reply);
       if (r.push) await this.d.im.pushAll(sender.jid.local, r.push);
       for (const j of r.blocked ?? []) await this.d.im.unavailableTo(sender.jid.local, j);
+      for (const j of r.unblocked ?? []) await this.d.im.availableTo(sender.jid.local, j);
       return;
     }
     if (target === 'self' && this.d.carbons && payload?.attrs.xmlns === NS_CARBONS && iq.attrs.type === 'set' && (payload.name === 'enable' || payload.name === 'disable')) {
@@ -242,14 +243,31 @@ export class Router {
     this.d.deliverer.deliver(sender.edgeId, sender.connectionId, sender.jid.toString(), encoder.encode(el.toString()), 0, sender.sm);
   }
 
+  /**
+   * RFC 6120 §10.4.3: another domain, and no server-to-server yet. Every
+   * stanza but an error, a result or unavailable presence is answered
+   * remote-server-not-found from the JID it was for: directed presence (a
+   * client joining a MUC room elsewhere shows the error), and subscription
+   * stanzas before any roster change: nothing was delivered, so no Pending
+   * Out is recorded (it would stay forever, as no answer can ever come).
+   */
+  private unreachable(s: Stanza, sender: Sender): void {
+    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && s.type === 'unavailable') return;
+    this.errorTo(s, sender, new StanzaError('remote-server-not-found'));
+  }
+
   /** Answer with an error (RFC 6120 §8.3), never in reply to an error. */
   private bounce(s: Stanza, sender: Sender, condition: StanzaErrorCondition, text?: string, type?: 'wait'): void {
-    if (s.type === 'error' || s.type === 'result') return;
     // Presence errors only for subscription requests (RFC 6121 §3.1.1: an invalid JID is jid-malformed).
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && !SUBSCRIPTION_TYPES.has(s.type)) return;
+    this.errorTo(s, sender, new StanzaError(condition, text, type));
+  }
+
+  private errorTo(s: Stanza, sender: Sender, error: StanzaError): void {
+    if (s.type === 'error' || s.type === 'result') return;
     const el = parse(s.xml);
     if (!el) return;
-    const reply = errorReply(el, new StanzaError(condition, text, type), s.to || undefined);
+    const reply = errorReply(el, error, s.to || undefined);
     reply.attrs.to = s.from;
     this.toSender(sender, reply);
   }

@@ -45,7 +45,7 @@ export async function run(argv: string[], c: Clients): Promise<Out> {
       return result(await call(auth.register.bind(auth), { domain, username: args[0]!, password: args[1]!, admin: true }), `registered ${args[0]}@${domain}`);
     case 'unregister':
       need(1);
-      return result(await call(auth.unregister.bind(auth), { domain, username: args[0]! }), `unregistered ${args[0]}@${domain}`);
+      return result(await call(auth.unregister.bind(auth), { domain, username: args[0]!, connectionId: '' }), `unregistered ${args[0]}@${domain}`);
     case 'passwd':
       need(2);
       return result(await call(auth.changePassword.bind(auth), { domain, username: args[0]!, password: args[1]! }), `password changed for ${args[0]}@${domain}`);

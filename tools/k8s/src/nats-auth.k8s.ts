@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 /* eslint-disable @nx/enforce-module-boundaries -- the names the services use, from where they are defined */
-import { buckets, subjects } from '@cx/bus';
+import { ACCOUNT_REMOVALS_STREAM, removalSubject, buckets, subjects } from '@cx/bus';
 import { ROSTER_BUCKET } from '@cx/roster';
 import { OFFLINE_BYTES_BUCKET, OFFLINE_STREAM, offlineSubject } from '@cx/offline';
 import { SM_BUCKET, SM_STREAM, smSubject } from '@cx/sm';
@@ -23,11 +23,11 @@ const confFiles = ['k8s/base/nats.conf', 'k8s/overlays/production/nats.conf'];
 /** What each service does on NATS, in the code's own names. */
 const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: string[]; subscribe: string[] }> = {
   edge: { kv: [buckets.edges, SM_BUCKET], streams: [SM_STREAM], publish: [smSubject('edge-1')], subscribe: [subjects.edge('edge-1')] },
-  auth: { kv: [buckets.accounts, LDAP_SCRAM_BUCKET], streams: [], publish: [], subscribe: [] },
+  auth: { kv: [buckets.accounts, LDAP_SCRAM_BUCKET], streams: [ACCOUNT_REMOVALS_STREAM], publish: [removalSubject('juliet')], subscribe: [] },
   session: { kv: [buckets.sessions, buckets.edges], streams: [], publish: [subjects.sessionBound, subjects.sessionEnded, subjects.edge('edge-1')], subscribe: [] },
   router: {
     kv: [buckets.sessions, ROSTER_BUCKET, PRIVATE_BUCKET, VCARD_BUCKET, BLOCKLIST_BUCKET, LAST_BUCKET, SM_BUCKET, OFFLINE_BYTES_BUCKET],
-    streams: [OFFLINE_STREAM, SM_STREAM],
+    streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM],
     publish: [subjects.edge('edge-1'), smSubject('edge-1'), offlineSubject('juliet@example.org'), subjects.presenceChanged],
     subscribe: [subjects.sessionEnded],
   },

@@ -31,8 +31,8 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
   },
   auth: {
     kv: ['xmpp_accounts', 'xmpp_ldap_scram'],
-    streams: [],
-    publish: [],
+    streams: ['xmpp_account_removals'],
+    publish: ['xmpp.account.removed.*'],
     subscribe: [],
   },
   session: {
@@ -43,7 +43,7 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
   },
   router: {
     kv: ['xmpp_sessions', 'xmpp_rosters', 'xmpp_private', 'xmpp_vcards', 'xmpp_blocklists', 'xmpp_last', 'xmpp_sm', 'xmpp_offline_bytes'],
-    streams: ['xmpp_offline', 'xmpp_sm'],
+    streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals'],
     publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed'],
     subscribe: ['xmpp.session.ended'],
   },

@@ -38,27 +38,35 @@ export class Blocking {
     return !!l && (l.has(other.toString()) || l.has(other.bare.toString()) || l.has(other.domain));
   }
 
+  /** The account is removed: its block list goes. */
+  async removeUser(user: string): Promise<void> {
+    await this.kv.purge(encodeKey(user));
+    this.lists.delete(user);
+  }
+
   async list(user: string): Promise<string[]> {
     return (await readVersioned(this.kv, encodeKey(user), codec)).value?.jids ?? [];
   }
 
-  /** Change the list; false (nothing changed) when it would grow past the bound. */
-  private async change(user: string, fn: (cur: string[]) => string[]): Promise<boolean> {
-    const jids = await casUpdate(this.kv, encodeKey(user), codec, (cur) => {
+  /** Change the list; null when it would grow past the bound, else the JIDs that were on it and no longer are. */
+  private async change(user: string, fn: (cur: string[]) => string[]): Promise<string[] | null> {
+    const r = await casUpdate(this.kv, encodeKey(user), codec, (cur) => {
       const before = cur?.jids ?? [];
       const next = { jids: fn(before) };
       if (overBound(before, next.jids, this.bound.maxItems)) return { next: undefined, result: null };
-      return { next, result: next.jids };
+      return { next, result: { jids: next.jids, dropped: before.filter((j) => !next.jids.includes(j)) } };
     });
-    if (jids) this.lists.set(user, new Set(jids));
-    return jids !== null;
+    if (!r) return null;
+    this.lists.set(user, new Set(r.jids));
+    return r.dropped;
   }
 
   /**
    * An iq from the user: get the list, block or unblock. Returns the reply and,
-   * for a change, the push for the user's resources and the JIDs newly blocked.
+   * for a change, the push for the user's resources and the JIDs newly blocked
+   * or unblocked.
    */
-  async iq(user: string, iq: Element, payload: Element): Promise<{ reply: Element; push?: Element; blocked?: string[] }> {
+  async iq(user: string, iq: Element, payload: Element): Promise<{ reply: Element; push?: Element; blocked?: string[]; unblocked?: string[] }> {
     if (iq.attrs.type === 'get') {
       if (payload.name !== 'blocklist') return { reply: errorReply(iq, new StanzaError('bad-request')) };
       const jids = await this.list(user);
@@ -70,15 +78,16 @@ export class Blocking {
     if (jids.some((j) => !j)) return { reply: errorReply(iq, new StanzaError('jid-malformed')) };
     if (payload.name === 'block' && jids.length === 0) return { reply: errorReply(iq, new StanzaError('bad-request', 'block at least one JID')) };
     const set = jids as string[];
-    const changed = payload.name === 'block'
-      ? await this.change(user, (cur) => [...new Set([...cur, ...set])])
-      : await this.change(user, (cur) => (set.length === 0 ? [] : cur.filter((j) => !set.includes(j))));
-    if (!changed) {
-      this.bound.rejected?.('blocklist');
-      return { reply: errorReply(iq, new StanzaError('resource-constraint', `a block list is limited to ${this.bound.maxItems} JIDs`)) };
-    }
     const push = x('iq', { type: 'set', id: `block-${Date.now().toString(36)}` }, x(payload.name, { xmlns: NS_BLOCKING }, ...set.map((j) => x('item', { jid: j }))));
-    return { reply: iqResult(iq), push, blocked: payload.name === 'block' ? set : undefined };
+    if (payload.name === 'block') {
+      if ((await this.change(user, (cur) => [...new Set([...cur, ...set])])) === null) {
+        this.bound.rejected?.('blocklist');
+        return { reply: errorReply(iq, new StanzaError('resource-constraint', `a block list is limited to ${this.bound.maxItems} JIDs`)) };
+      }
+      return { reply: iqResult(iq), push, blocked: set };
+    }
+    const unblocked = (await this.change(user, (cur) => (set.length === 0 ? [] : cur.filter((j) => !set.includes(j))))) ?? [];
+    return { reply: iqResult(iq), push, unblocked };
   }
 }
 

@@ -5,7 +5,7 @@
 import { errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
 import { parseElement } from '@cx/xml-stream';
 import {
-  emptyItem, hasFrom, hasTo, inboundSubscribe, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
+  emptyItem, hasFrom, hasTo, inboundSubscribe, listed, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
   outboundSubscribed, outboundUnsubscribe, outboundUnsubscribed, parseRosterSet, changesSince, pushQuery, rosterQuery, type Item, type RosterStore, type Step,
 } from '@cx/roster';
 import { boundedSubscribe, rosterRefusal } from './roster-limits';
@@ -33,7 +33,7 @@ export interface ImDeps {
   out: Out;
   /** Tell the rest of the system (NATS event). */
   presenceChanged?(fullJid: string, available: boolean, priority: number, stanza: Uint8Array): void;
-  /** Does this account exist (RFC 6121 §3.1.3: a request to none is answered unsubscribed)? */
+  /** Does this account exist (RFC 6121 §3.1.3, §8.5.1: a request to none is silently ignored)? */
   userExists?(username: string): Promise<boolean>;
   /** Does `user` block `other` (XEP-0191)? Blocked contacts get no presence and give none. */
   blocks?(user: string, other: Jid): boolean;
@@ -76,7 +76,7 @@ export class Im {
     if (req instanceof StanzaError) return reply(errorReply(iq, req));
     if (req.kind === 'remove') return this.removeItem(iq, user, req.jid, reply);
     const r = await this.d.rosters.updateItem(user, req.jid, (cur) => ({
-      item: { ...(cur ?? emptyItem(req.jid)), name: req.name, groups: req.groups },
+      item: { ...(cur ?? emptyItem(req.jid)), name: req.name, groups: req.groups, requestOnly: false },
       result: undefined,
     }), { bounded: true });
     if (r.refused) return reply(errorReply(iq, rosterRefusal(r.refused, this.d.rosters.limits, this.d.rejected)));
@@ -86,7 +86,8 @@ export class Im {
 
   /** §2.5.3: removing an item cancels both directions of subscription. */
   private async removeItem(iq: Element, user: string, jid: string, reply: (el: Element) => void): Promise<void> {
-    const r = await this.d.rosters.updateItem(user, jid, (cur) => ({ item: cur ? null : undefined, result: cur }));
+    // A request-only item (a pending request, §3.1.3) is not in the roster: nothing to remove.
+    const r = await this.d.rosters.updateItem(user, jid, (cur) => (cur && listed(cur) ? { item: null, result: cur } : { item: undefined, result: undefined }));
     if (!r.result) return reply(errorReply(iq, new StanzaError('item-not-found')));
     reply(iqResult(iq));
     await this.d.out.push(user, this.d.domain, jid, undefined, r.version);
@@ -118,9 +119,9 @@ export class Im {
     if (!outcome.result || to.domain !== this.d.domain || !to.local) return;
     // §3.1.2: the user's server stamps the bare JID on subscription stanzas.
     const bare = this.bareOf(user);
-    if (type === 'subscribe' && this.d.userExists && !(await this.d.userExists(to.local))) {
-      return this.inbound(user, contact, 'unsubscribed', new Uint8Array());
-    }
+    // §8.5.1: a subscription request to an account that does not exist is ignored
+    // silently (an answer would tell anyone which accounts exist).
+    if (type === 'subscribe' && this.d.userExists && !(await this.d.userExists(to.local))) return;
     let out = x('presence', { ...stanza.attrs, from: bare, to: contact, type });
     for (const c of stanza.children) out.cnode(c);
     if (type === 'subscribe') out = boundedSubscribe(out, this.d.rosters.limits);
@@ -154,8 +155,8 @@ export class Im {
       const s = fn(cur);
       return { item: s.item, result: s.route };
     });
-    if (!r.changed) return;
-    await this.d.out.push(contact, this.d.domain, fromBare, r.item, r.version);
+    if (r.changed) await this.d.out.push(contact, this.d.domain, fromBare, r.item, r.version);
+    if (!r.result) return;
     await this.d.out.presenceTo(contactBare, fromBare, type);
     if (type === 'unsubscribe') await this.sendUnavailable(contact, fromBare);
   }
@@ -167,22 +168,55 @@ export class Im {
     this.d.out.send(bare, me, errorReply(stanza, err));
   }
 
+  /**
+   * The account is removed (XEP-0077 §3.2, as ejabberd and Prosody do): each
+   * contact on this server is told as if the user had cancelled both ways
+   * (unsubscribe where the user was subscribed or asking, unsubscribed where
+   * the contact was or asked), so no roster keeps a subscription with the
+   * account, and those who saw its presence see it unavailable.
+   */
+  async removeUser(user: string): Promise<void> {
+    const bare = this.bareOf(user);
+    for (const item of (await this.d.rosters.get(user)).items) {
+      const j = tryParseJid(item.jid);
+      if (!j || j.domain !== this.d.domain || !j.local || j.local === user) continue;
+      if (hasFrom(item)) await this.d.out.presenceTo(item.jid, bare, 'unavailable');
+      if (hasTo(item) || item.ask) await this.inbound(j.local, bare, 'unsubscribe', new Uint8Array());
+      if (hasFrom(item) || item.pendingIn) await this.inbound(j.local, bare, 'unsubscribed', new Uint8Array());
+    }
+  }
+
   /** A push (e.g. XEP-0191) to every session of the user. */
   async pushAll(user: string, iq: Element): Promise<void> {
     const bare = this.bareOf(user);
     this.d.out.send(bare, await this.d.out.sessions(bare), iq, 3, true);
   }
 
-  /** The user's available resources go unavailable for `jid` if it receives their presence (XEP-0191 §3.3). */
+  /**
+   * XEP-0191 §3.3: the user blocked `jid`: it sees the user's available
+   * resources go unavailable if it receives their presence, and the user sees
+   * its resources go unavailable (no presence passes either way from now on).
+   */
   async unavailableTo(user: string, jid: string): Promise<void> {
     const j = tryParseJid(jid);
     if (!j || j.domain !== this.d.domain || !j.local) return;
     const item = (await this.d.rosters.get(user)).items.find((i) => i.jid === j.bare.toString());
     if (item && hasFrom(item)) await this.sendUnavailable(user, j.bare.toString());
+    if (item && hasTo(item)) await this.sendUnavailable(j.local, this.bareOf(user));
+  }
+
+  /** XEP-0191 §3.4: unblocked, presence flows again: each side's current presence to the other, as subscribed. */
+  async availableTo(user: string, jid: string): Promise<void> {
+    const j = tryParseJid(jid);
+    if (!j || j.domain !== this.d.domain || !j.local) return;
+    const item = (await this.d.rosters.get(user)).items.find((i) => i.jid === j.bare.toString());
+    if (item && hasFrom(item)) await this.sendAllPresence(user, j.bare.toString());
+    if (item && hasTo(item)) await this.sendAllPresence(j.local, this.bareOf(user));
   }
 
   /** Every available resource of `user` sends its last presence to `toBare` (after approval, §3.1.5). */
   private async sendAllPresence(user: string, toBare: string): Promise<void> {
+    if (this.isBlocked(user, toBare)) return;
     const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
     const targets = this.d.out.available(await this.d.out.sessions(toBare));
     for (const s of mine) this.d.out.send(toBare, targets, lastPresence(this.bareOf(user), s), 2, true);
@@ -195,9 +229,17 @@ export class Im {
     for (const s of mine) this.d.out.send(toBare, targets, x('presence', { from: `${this.bareOf(user)}/${s.resource}`, type: 'unavailable' }), 2, true);
   }
 
+  /**
+   * XEP-0191: no presence passes between `user` and `jid` when either blocks
+   * the other: not the user's broadcasts, probe answers or unavailable to a
+   * contact the user blocks, nor those of a contact that blocks the user.
+   */
   private isBlocked(user: string, jid: string): boolean {
     const j = this.d.blocks ? tryParseJid(jid) : null;
-    return !!j && !!this.d.blocks?.(user, j);
+    if (!j || !this.d.blocks) return false;
+    if (this.d.blocks(user, j)) return true;
+    const me = j.domain === this.d.domain && j.local ? tryParseJid(this.bareOf(user)) : null;
+    return !!me && this.d.blocks(j.local, me);
   }
 
   // --- presence (§4) ---
@@ -221,7 +263,7 @@ export class Im {
     const roster = await this.d.rosters.get(user);
     const contacts = roster.items.filter(hasFrom).filter((i) => !this.isBlocked(user, i.jid));
     for (const item of contacts) this.toContact(item.jid, el);
-    if (!available) this.toDirected(directed, contacts, el);
+    if (!available) this.toDirected(user, directed, contacts, el);
     if (!available) return this.maybeLast(user, el.getChildText('status') ?? '');
     if (wasAvailable) return;
     await this.initial(user, from, roster.items);
@@ -243,7 +285,7 @@ export class Im {
     if (!me) return;
     for (const item of items) {
       if (hasTo(item) && !this.isBlocked(user, item.jid)) await this.probe(item.jid, bare, me);
-      if (item.pendingIn) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
+      if (item.pendingIn && !this.isBlocked(user, item.jid)) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
     }
     // XEP-0160 §3: stored messages go to the first resource with non-negative priority.
     if (me.priority >= 0 && this.d.takeOffline) for (const m of await this.d.takeOffline(bare)) this.d.out.send(bare, [me], m, 1);
@@ -267,16 +309,22 @@ export class Im {
     const el = x('presence', { from: fullJid, type: 'unavailable' });
     const bare = j.bare.toString();
     this.d.out.send(bare, this.d.out.available(await this.d.out.sessions(bare)), el);
-    const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom);
+    const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom).filter((i) => !this.isBlocked(j.local, i.jid));
     for (const item of contacts) this.toContact(item.jid, el);
-    this.toDirected(directed, contacts, el);
+    this.toDirected(j.local, directed, contacts, el);
     await this.maybeLast(j.local, '');
   }
 
-  /** Record the time of going away when no other session of the user is available. */
+  /**
+   * Record the time of going away when no other session of the user is
+   * available, and the account still exists (the sessions of a removed
+   * account end after its data is gone: nothing may be written back).
+   */
   private async maybeLast(user: string, status: string): Promise<void> {
     if (!this.d.last) return;
-    if (this.d.out.available(await this.d.out.sessions(this.bareOf(user))).length === 0) await this.d.last.record(user, status);
+    if (this.d.out.available(await this.d.out.sessions(this.bareOf(user))).length > 0) return;
+    if (this.d.userExists && !(await this.d.userExists(user))) return;
+    await this.d.last.record(user, status);
   }
 
   /** XEP-0012 about another account: only for those the user lets see its presence. */
@@ -295,11 +343,11 @@ export class Im {
   }
 
   /** Unavailable to directed-presence recipients that are not already told as contacts. */
-  private toDirected(directed: string[], contacts: Item[], el: Element): void {
+  private toDirected(user: string, directed: string[], contacts: Item[], el: Element): void {
     const told = new Set(contacts.map((i) => i.jid));
     for (const jid of directed) {
       const j = tryParseJid(jid);
-      if (!j || j.domain !== this.d.domain || !j.local || told.has(j.bare.toString())) continue;
+      if (!j || j.domain !== this.d.domain || !j.local || told.has(j.bare.toString()) || this.isBlocked(user, jid)) continue;
       const bare = j.bare.toString();
       void this.d.out.sessions(bare).then((ss) => {
         const targets = this.d.out.available(ss).filter((s) => !j.resource || s.resource === j.resource);

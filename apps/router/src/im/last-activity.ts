@@ -19,6 +19,11 @@ export class LastActivity {
     return new LastActivity(await bus.bucket(LAST_BUCKET, { maxValueSize: 8192 }));
   }
 
+  /** The account is removed: when it was last seen goes too. */
+  async removeUser(user: string): Promise<void> {
+    await this.kv.purge(encodeKey(user));
+  }
+
   async record(user: string, status: string): Promise<void> {
     await this.kv.put(encodeKey(user), rosterv1.LastActivity.encode({ atMs: Date.now(), status: truncateUtf8(status, MAX_STATUS_BYTES) }).finish());
   }

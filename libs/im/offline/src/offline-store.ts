@@ -110,6 +110,11 @@ export class OfflineStore {
     return taken;
   }
 
+  /** Remove every stored message of a bare JID (the account is removed). */
+  async purge(bareJid: string): Promise<void> {
+    await this.jsm.streams.purge(OFFLINE_STREAM, { filter: offlineSubject(bareJid) });
+  }
+
   /** How many messages are stored for a bare JID. */
   async count(bareJid: string): Promise<number> {
     const subject = offlineSubject(bareJid);

@@ -3,7 +3,7 @@
 // no duplicate or empty groups.
 import { elements, StanzaError, tryParseJid, x, type Element } from '@cx/xmpp-core';
 import { rosterv1 } from '@cx/proto';
-import type { Item } from './subscription';
+import { listed, type Item } from './subscription';
 
 export const NS_ROSTER = 'jabber:iq:roster';
 const NAMES: Record<rosterv1.Subscription, string> = { 0: 'none', 1: 'to', 2: 'from', 3: 'both', [-1]: 'none' } as Record<rosterv1.Subscription, string>;
@@ -14,7 +14,7 @@ export function itemElement(i: Item): Element {
 }
 
 export function rosterQuery(items: readonly Item[], version: number): Element {
-  return x('query', { xmlns: NS_ROSTER, ver: String(version) }, ...items.map(itemElement));
+  return x('query', { xmlns: NS_ROSTER, ver: String(version) }, ...items.filter(listed).map(itemElement));
 }
 
 /**
@@ -26,10 +26,15 @@ export function changesSince(roster: rosterv1.Roster, ver: string): Array<{ jid:
   const since = Number(ver);
   if (since > roster.version || since < roster.horizon) return undefined;
   const changed = [
-    ...roster.items.filter((i) => i.version > since).map((i) => ({ jid: i.jid, item: i as Item | undefined, version: i.version })),
+    ...roster.items.filter((i) => listed(i) && i.version > since).map((i) => ({ jid: i.jid, item: i as Item | undefined, version: i.version })),
     ...roster.removed.filter((r) => r.version > since).map((r) => ({ jid: r.jid, item: undefined, version: r.version })),
   ];
   return changed.sort((a, b) => a.version - b.version);
+}
+
+/** What the user's clients see of an item ('' when it is not in the roster): a change to push only when this changes. */
+export function onWire(i: Item | null | undefined): string {
+  return i && listed(i) ? itemElement(i).toString() : '';
 }
 
 /** A roster push (RFC 6121 §2.1.6) of one item, or its removal. */

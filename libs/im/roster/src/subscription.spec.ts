@@ -45,6 +45,25 @@ describe('inbound (A.3)', () => {
     const d = inboundSubscribe(undefined, J, stanza);
     expect(d).toMatchObject({ kind: 'deliver', item: { pendingIn: true } });
   });
+  it('§3.1.3: a request from someone not in the roster is request-only (not listed) until the user acts', async () => {
+    const { listed } = await import('./subscription');
+    const { rosterQuery, changesSince } = await import('./roster-xml');
+    const req = inboundSubscribe(undefined, J, stanza).item as Item;
+    expect(req).toMatchObject({ requestOnly: true, pendingIn: true, subscription: S.SUBSCRIPTION_NONE });
+    expect(listed(req)).toBe(false);
+    expect(rosterQuery([req], 3).children).toEqual([]);
+    expect(changesSince({ version: 3, horizon: 0, items: [{ ...req, version: 3 }], removed: [] }, '2')).toEqual([]);
+    // an item the user added keeps being listed when a request arrives
+    expect(inboundSubscribe(item(S.SUBSCRIPTION_NONE), J, stanza).item).toMatchObject({ requestOnly: false, pendingIn: true });
+    // approving, subscribing back or pre-approving puts it in the roster
+    expect(outboundSubscribed(req, J).item).toMatchObject({ requestOnly: false, subscription: S.SUBSCRIPTION_FROM, pendingIn: false });
+    expect(outboundSubscribe(req, J).item).toMatchObject({ requestOnly: false, ask: true, pendingIn: true });
+    // denied or cancelled: gone, not an empty item left behind
+    expect(outboundUnsubscribed(req)).toEqual({ item: null, route: true });
+    expect(inboundUnsubscribe(req)).toEqual({ item: null, route: true });
+    // but an item the user added stays, only without Pending In
+    expect(outboundUnsubscribed(item(S.SUBSCRIPTION_NONE, { pendingIn: true })).item).toMatchObject({ pendingIn: false });
+  });
   it('unsubscribe: From → None, Both → To, Pending In cleared; otherwise not delivered', () => {
     expect(inboundUnsubscribe(item(S.SUBSCRIPTION_FROM)).item?.subscription).toBe(S.SUBSCRIPTION_NONE);
     expect(inboundUnsubscribe(item(S.SUBSCRIPTION_BOTH)).item?.subscription).toBe(S.SUBSCRIPTION_TO);

@@ -3,6 +3,7 @@
 // The host turns a returned StanzaError into the error reply, so modules never
 // build error XML. Unhandled requests get service-unavailable (RFC 6120 §8.3.3.19).
 import { errorReply, firstElement, iqResult, StanzaError, type Element } from '@cx/xmpp-core';
+import { CAPS_NODE, capsVer } from './disco/caps';
 
 /** host: to the server; self: to the sender's own account; bare: to another account's bare JID. */
 export type Target = 'host' | 'self' | 'bare';
@@ -18,6 +19,8 @@ export interface DocStore {
    * one (null deletes the key, undefined leaves it) and a result.
    */
   update<T>(key: readonly string[], decide: (cur: Uint8Array | null) => { next: Uint8Array | null | undefined; result: T }): Promise<T>;
+  /** Remove the key and every key under it (its parts followed by more). */
+  removeAll(prefix: readonly string[]): Promise<void>;
 }
 
 /** Per-user storage bounds of the modules (router settings PRIVATE_MAX_ITEMS, PRIVATE_MAX_BYTES, VCARD_MAX_BYTES). */
@@ -76,7 +79,15 @@ export interface ServerModule {
   readonly name: string;
   readonly spec: string;
   readonly features?: readonly string[];
+  /**
+   * Where the features are served when not by this module's handlers (the
+   * router's IM code, the edge's c2s stream). A module with features and no
+   * handlers must say, so nothing is advertised that nobody serves.
+   */
+  readonly servedBy?: string;
   readonly identities?: readonly Identity[];
+  /** Remove what the module keeps for an account that is being removed. */
+  readonly removeUser?: (user: string, deps: ModuleDeps) => Promise<void>;
   /** Keys: 'iq-get/host/urn:xmpp:ping:ping'. A null result means an empty iq result. */
   readonly handlers?: Readonly<Record<string, IqHandler>>;
 }
@@ -101,6 +112,18 @@ export class ModuleHost {
 
   features(): string[] {
     return [...new Set(this.modules.flatMap((m) => m.features ?? []))].sort();
+  }
+
+  private capsCache?: { node: string; ver: string; hash: string };
+
+  /** XEP-0115: the caps this server advertises, from exactly what its disco#info answers. */
+  caps(): { node: string; ver: string; hash: string } {
+    return (this.capsCache ??= { node: CAPS_NODE, hash: 'sha-1', ver: capsVer({ identities: this.identities(), features: this.features() }) });
+  }
+
+  /** An account is being removed: every module removes what it keeps for it. */
+  async removeUser(user: string): Promise<void> {
+    await Promise.all(this.modules.map((m) => m.removeUser?.(user, this.deps)));
   }
 
   /** Handle an iq get/set addressed to the server or to an account; returns the reply. */

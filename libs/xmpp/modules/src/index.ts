@@ -1,6 +1,6 @@
 // The one place server modules are registered.
 import { disco } from './disco/disco';
-import { capsVer } from './disco/caps';
+import { CAPS_NODE, capsVer } from './disco/caps';
 import { defineModule, ModuleHost, type ServerModule } from './host';
 import { ping } from './ping/ping';
 import { register } from './register/register';
@@ -14,15 +14,12 @@ import { blockingFeature, carbonsFeature, offlineFeature } from './declared/decl
 
 export const serverModules: readonly ServerModule[] = [disco, ping, register, version, time, last, account, privateStorage, vcard, offlineFeature, carbonsFeature, blockingFeature];
 
-export const CAPS_NODE = 'https://github.com/cloud-xmpp/cloud-xmpp';
-
 /** The caps the edge advertises, computed from the same modules the router serves. */
 export function serverCaps(domain: string): { node: string; ver: string; hash: string } {
-  const host = new ModuleHost(domain, serverModules);
-  return { node: CAPS_NODE, hash: 'sha-1', ver: capsVer({ identities: host.identities(), features: host.features() }) };
+  return new ModuleHost(domain, serverModules).caps();
 }
 
-export { capsVer, defineModule, ModuleHost };
+export { CAPS_NODE, capsVer, defineModule, ModuleHost };
 export type { DiscoInfo } from './disco/caps';
 export type { DocStore, Identity, IqContext, IqHandler, ModuleDeps, ModuleLimits, ServerModule, Target } from './host';
 export { DEFAULT_MODULE_LIMITS } from './host';

@@ -1,11 +1,14 @@
 // XEP-0030 Service Discovery on the server: identity server/im and the
-// features of every enabled module; no items yet.
+// features of every enabled module; no items yet. XEP-0115 §6.2: a query on
+// the node of the caps we advertise (`<node>#<ver>`) gets the same answer,
+// with the node echoed; any other node is item-not-found.
 import { NS, StanzaError, x } from '@cx/xmpp-core';
 import { defineModule, type IqContext } from '../host';
 
 function info({ payload, host }: IqContext) {
-  if (payload.attrs.node) return new StanzaError('item-not-found');
-  return x('query', { xmlns: NS.DISCO_INFO },
+  const node = payload.attrs.node;
+  if (node !== undefined && node !== `${host.caps().node}#${host.caps().ver}`) return new StanzaError('item-not-found');
+  return x('query', { xmlns: NS.DISCO_INFO, node },
     ...host.identities().map((i) => x('identity', { category: i.category, type: i.type, name: i.name })),
     ...host.features().map((f) => x('feature', { var: f })));
 }

@@ -44,6 +44,9 @@ function memoryStore(): DocStore {
     get: async (p) => m.get(k(p)) ?? null,
     put: async (p, v) => void m.set(k(p), v),
     delete: async (p) => void m.delete(k(p)),
+    removeAll: async (p) => {
+      for (const key of [...m.keys()]) if (key === k(p) || key.startsWith(`${k(p)}\u0000`)) m.delete(key);
+    },
     update: async (p, decide) => {
       const d = decide(m.get(k(p)) ?? null);
       if (d.next === null) m.delete(k(p));

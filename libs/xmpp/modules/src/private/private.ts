@@ -55,6 +55,8 @@ async function set({ payload, user, deps }: IqContext) {
 export const privateStorage = defineModule({
   name: 'private',
   spec: 'XEP-0049',
+  features: [NS_PRIVATE],
+  removeUser: (user, deps) => deps.store(PRIVATE_BUCKET).removeAll([user]),
   handlers: {
     'iq-get/self/jabber:iq:private:query': get,
     'iq-set/self/jabber:iq:private:query': set,

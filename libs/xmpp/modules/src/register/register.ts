@@ -3,4 +3,4 @@
 import { NS } from '@cx/xmpp-core';
 import { defineModule } from '../host';
 
-export const register = defineModule({ name: 'register', spec: 'XEP-0077', features: [NS.REGISTER] });
+export const register = defineModule({ name: 'register', spec: 'XEP-0077', features: [NS.REGISTER], servedBy: 'edge: c2s register module, with auth' });

@@ -51,6 +51,7 @@ export const vcard = defineModule({
   name: 'vcard',
   spec: 'XEP-0054',
   features: [NS_VCARD],
+  removeUser: (user, deps) => deps.store(VCARD_BUCKET).removeAll([user]),
   handlers: {
     'iq-get/self/vcard-temp:vCard': (ctx) => read(ctx, ctx.user),
     'iq-get/bare/vcard-temp:vCard': (ctx) => read(ctx, ctx.target),

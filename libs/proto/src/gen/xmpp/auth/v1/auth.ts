@@ -136,6 +136,11 @@ export interface ChangePasswordRequest {
 export interface UnregisterRequest {
   domain: string;
   username: string;
+  /**
+   * The connection that asked (XEP-0077 remove), left for its edge to close
+   * after the result; empty from xmppctl.
+   */
+  connectionId: string;
 }
 
 /**
@@ -1148,7 +1153,7 @@ export const ChangePasswordRequest: MessageFns<ChangePasswordRequest> = {
 };
 
 function createBaseUnregisterRequest(): UnregisterRequest {
-  return { domain: "", username: "" };
+  return { domain: "", username: "", connectionId: "" };
 }
 
 export const UnregisterRequest: MessageFns<UnregisterRequest> = {
@@ -1158,6 +1163,9 @@ export const UnregisterRequest: MessageFns<UnregisterRequest> = {
     }
     if (message.username !== "") {
       writer.uint32(18).string(message.username);
+    }
+    if (message.connectionId !== "") {
+      writer.uint32(26).string(message.connectionId);
     }
     return writer;
   },
@@ -1191,6 +1199,14 @@ export const UnregisterRequest: MessageFns<UnregisterRequest> = {
             message.username = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1210,6 +1226,7 @@ export const UnregisterRequest: MessageFns<UnregisterRequest> = {
     const message = createBaseUnregisterRequest();
     message.domain = object.domain ?? "";
     message.username = object.username ?? "";
+    message.connectionId = object.connectionId ?? "";
     return message;
   },
 };

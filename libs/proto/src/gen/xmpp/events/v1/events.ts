@@ -60,6 +60,23 @@ export interface PresenceChanged {
   atMs: number;
 }
 
+/**
+ * An account was removed (XEP-0077 cancellation, xmppctl unregister):
+ * published by auth on the JetStream stream "xmpp_account_removals" before it
+ * deletes the account; the router removes everything the account had (its
+ * registered removeUser hooks) and acknowledges. Until then the username
+ * cannot be registered again.
+ */
+export interface AccountRemoved {
+  username: string;
+  /**
+   * The connection that asked (XEP-0077 remove): it gets the iq result and
+   * its edge closes it; every other session is ended with not-authorized.
+   */
+  keepConnectionId: string;
+  atMs: number;
+}
+
 function createBaseSessionBound(): SessionBound {
   return { fullJid: "", edgeId: "", connectionId: "", atMs: 0 };
 }
@@ -467,6 +484,85 @@ export const PresenceChanged: MessageFns<PresenceChanged> = {
     message.available = object.available ?? false;
     message.priority = object.priority ?? 0;
     message.stanza = object.stanza ?? Buffer.alloc(0);
+    message.atMs = object.atMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseAccountRemoved(): AccountRemoved {
+  return { username: "", keepConnectionId: "", atMs: 0 };
+}
+
+export const AccountRemoved: MessageFns<AccountRemoved> = {
+  encode(message: AccountRemoved, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.username !== "") {
+      writer.uint32(10).string(message.username);
+    }
+    if (message.keepConnectionId !== "") {
+      writer.uint32(18).string(message.keepConnectionId);
+    }
+    if (message.atMs !== 0) {
+      writer.uint32(24).int64(message.atMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccountRemoved {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccountRemoved();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keepConnectionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.atMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AccountRemoved>): AccountRemoved {
+    return AccountRemoved.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AccountRemoved>): AccountRemoved {
+    const message = createBaseAccountRemoved();
+    message.username = object.username ?? "";
+    message.keepConnectionId = object.keepConnectionId ?? "";
     message.atMs = object.atMs ?? 0;
     return message;
   },

@@ -35,6 +35,13 @@ export interface RosterItem {
   groups: string[];
   /** The roster version of this item's last change. */
   version: number;
+  /**
+   * Only a pending request from a contact the user has not added (RFC 6121
+   * §3.1.3): kept so it is delivered again at login, but not in the user's
+   * roster (never listed, pushed or versioned) until the user approves it,
+   * subscribes, or adds the contact.
+   */
+  requestOnly: boolean;
 }
 
 /** A removed item, remembered so a client can be sent only what changed (§2.6.3). */
@@ -75,6 +82,7 @@ function createBaseRosterItem(): RosterItem {
     approved: false,
     groups: [],
     version: 0,
+    requestOnly: false,
   };
 }
 
@@ -106,6 +114,9 @@ export const RosterItem: MessageFns<RosterItem> = {
     }
     if (message.version !== 0) {
       writer.uint32(72).uint64(message.version);
+    }
+    if (message.requestOnly !== false) {
+      writer.uint32(80).bool(message.requestOnly);
     }
     return writer;
   },
@@ -195,6 +206,14 @@ export const RosterItem: MessageFns<RosterItem> = {
             message.version = longToNumber(reader.uint64());
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.requestOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -221,6 +240,7 @@ export const RosterItem: MessageFns<RosterItem> = {
     message.approved = object.approved ?? false;
     message.groups = object.groups?.map((e) => e) || [];
     message.version = object.version ?? 0;
+    message.requestOnly = object.requestOnly ?? false;
     return message;
   },
 };
