@@ -169,7 +169,7 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
   };
   await app('auth', { AUTH_GRPC_PORT: String(authPort), AUTH_ADMIN_PORT: String(authAdmin) });
   await app('session', { SESSION_GRPC_PORT: String(sessionPort), SESSION_ADMIN_PORT: String(sessionAdmin) });
-  for (const [i, port] of routerPorts.entries()) await app('router', { ROUTER_GRPC_PORT: String(port), ROUTER_ADMIN_PORT: String(routerAdmins[i]), SESSION_ADDR: `127.0.0.1:${sessionPort}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
+  for (const [i, port] of routerPorts.entries()) await app('router', { ROUTER_GRPC_PORT: String(port), ROUTER_ADMIN_PORT: String(routerAdmins[i]), SESSION_ADDR: `127.0.0.1:${sessionPort}`, SESSION_ADMIN_ADDR: `127.0.0.1:${sessionAdmin}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
   const adminAddrs = { AUTH_ADDR: `127.0.0.1:${authAdmin}`, SESSION_ADDR: `127.0.0.1:${sessionAdmin}`, ROUTER_ADDR: `127.0.0.1:${routerAdmins[0]}` };
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];

@@ -6,6 +6,7 @@ export const routerConfig = defineConfig({
   ROUTER_GRPC_PORT: int(50053, 'gRPC port of the router service', 0, 65535),
   ROUTER_ADMIN_PORT: int(50063, 'gRPC port of the router service\'s admin calls (xmppctl); the data port refuses them', 0, 65535),
   SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service (host:port or dns:///name:port)'),
+  SESSION_ADMIN_ADDR: str('127.0.0.1:50062', 'Admin port of the session service: the router ends a removed account\'s sessions there (Kick), sending ADMIN_TOKEN'),
   OFFLINE_LIMIT: int(100, 'Messages kept for an offline user (XEP-0160); beyond it senders get service-unavailable', 0),
   OFFLINE_MAX_BYTES: int(2 * 1024 * 1024, 'Bytes of offline messages kept per user (XEP-0160); a message beyond them is refused with service-unavailable', 1),
   OFFLINE_STREAM_MAX_BYTES: int(1024 ** 3, 'Bytes the offline stream (all users) may hold in JetStream; beyond them new offline messages are refused (0: no bound)', 0),

@@ -1,5 +1,5 @@
 // Composition root of the router service.
-import { adminInterceptors, call, createClient, grpcTlsFromSettings, OpenStreams, startGrpcServer } from '@cx/grpc';
+import { adminInterceptors, call, createClient, grpcTlsFromSettings, OpenStreams, startGrpcServer, withAdminToken } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
 import { authv1, eventsv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
 import { connectivityGate, subjects } from '@cx/bus';
@@ -35,6 +35,8 @@ main(() =>
     const tls = grpcTlsFromSettings(config);
     const sessions = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, {}, tls);
     const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, {}, tls);
+    // Ending a removed account's sessions is an admin call (the edge may not make it).
+    const sessionAdmin = createClient(sessionv1.SessionServiceClient, config.SESSION_ADMIN_ADDR, { interceptors: config.ADMIN_TOKEN ? [withAdminToken(config.ADMIN_TOKEN)] : [] }, tls);
     const deliverer = new Deliverer(bus.nc);
     const deps = moduleDeps(bus, auth, config.XMPP_DOMAIN, { privateMaxItems: config.PRIVATE_MAX_ITEMS, privateMaxBytes: config.PRIVATE_MAX_BYTES, vcardMaxBytes: config.VCARD_MAX_BYTES });
     const host = new ModuleHost(config.XMPP_DOMAIN, serverModules, deps);
@@ -77,7 +79,7 @@ main(() =>
       .register('sessions', endSessions({
         domain: config.XMPP_DOMAIN,
         directory,
-        kick: async (jid, condition, text) => void (await call(sessions.kick.bind(sessions), { jid, condition, text }, 5000)),
+        kick: async (jid, condition, text) => void (await call(sessionAdmin.kick.bind(sessionAdmin), { jid, condition, text }, 5000)),
         dropSmState: (smId) => sm.dropState(smId),
       }), 'sessions')
       .register('contacts', (r) => im.removeUser(r.user), 'contacts')
@@ -119,6 +121,7 @@ main(() =>
         deliverer.flush();
         directory.stop();
         sessions.close();
+        sessionAdmin.close();
         auth.close();
       },
     };
