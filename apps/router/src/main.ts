@@ -2,7 +2,7 @@
 import { adminInterceptors, call, createClient, grpcTlsFromSettings, OpenStreams, startGrpcServer, withAdminToken } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
 import { authv1, eventsv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
-import { connectivityGate, subjects } from '@cx/bus';
+import { connectivityGate, recentRemovals, subjects } from '@cx/bus';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
 import { routerConfig } from './config';
@@ -44,6 +44,8 @@ main(() =>
     const offline = await OfflineStore.open(bus, { limitPerUser: config.OFFLINE_LIMIT, maxBytesPerUser: config.OFFLINE_MAX_BYTES, maxStreamBytes: config.OFFLINE_STREAM_MAX_BYTES });
     measureOfflineQueue(() => offline.totals());
     const out = new Out(directory, deliverer);
+    // Removals announced in the last 10 minutes (last activity is not written back for them).
+    const removedLately = recentRemovals(bus, 10 * 60_000);
     const blocking = await Blocking.open(bus, log, { maxItems: config.BLOCKLIST_MAX_ITEMS, rejected: countStoreRejection });
     const last = await LastActivity.open(bus);
     const rosters = await RosterStore.open(bus, { limits: rosterLimits(config) });
@@ -53,6 +55,7 @@ main(() =>
       last,
       blocks: (user, other) => blocking.blocks(user, other),
       userExists: (username) => deps.userExists(username),
+      removedLately: (username) => removedLately.has(username),
       presenceChanged: (fullJid, available, priority, stanza) =>
         bus.nc.publish(subjects.presenceChanged, eventsv1.PresenceChanged.encode({ fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }).finish(), tracePublishOptions()),
       rosters,
@@ -117,6 +120,7 @@ main(() =>
       stop: async () => {
         stopEnded();
         await stopRemovals();
+        removedLately.stop();
         await Promise.all([grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS), admin.shutdown(config.SHUTDOWN_TIMEOUT_MS)]);
         deliverer.flush();
         directory.stop();

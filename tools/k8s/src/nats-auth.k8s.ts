@@ -29,7 +29,7 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
     kv: [buckets.sessions, ROSTER_BUCKET, PRIVATE_BUCKET, VCARD_BUCKET, BLOCKLIST_BUCKET, LAST_BUCKET, SM_BUCKET, OFFLINE_BYTES_BUCKET],
     streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM],
     publish: [subjects.edge('edge-1'), smSubject('edge-1'), offlineSubject('juliet@example.org'), subjects.presenceChanged],
-    subscribe: [subjects.sessionEnded],
+    subscribe: [subjects.sessionEnded, removalSubject('juliet')],
   },
 };
 

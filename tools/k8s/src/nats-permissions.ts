@@ -45,7 +45,7 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
     kv: ['xmpp_sessions', 'xmpp_rosters', 'xmpp_private', 'xmpp_vcards', 'xmpp_blocklists', 'xmpp_last', 'xmpp_sm', 'xmpp_offline_bytes'],
     streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals'],
     publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed'],
-    subscribe: ['xmpp.session.ended'],
+    subscribe: ['xmpp.session.ended', 'xmpp.account.removed.*'],
   },
 };
 

@@ -35,6 +35,11 @@ export interface ImDeps {
   presenceChanged?(fullJid: string, available: boolean, priority: number, stanza: Uint8Array): void;
   /** Does this account exist (RFC 6121 §3.1.3, §8.5.1: a request to none is silently ignored)? */
   userExists?(username: string): Promise<boolean>;
+  /**
+   * Was this account's removal announced lately? Only then does a session's
+   * end ask userExists before it records last activity (absent: always ask).
+   */
+  removedLately?(username: string): boolean;
   /** Does `user` block `other` (XEP-0191)? Blocked contacts get no presence and give none. */
   blocks?(user: string, other: Jid): boolean;
   /** Update the sender's session entry; says whether it was available before. */
@@ -318,12 +323,13 @@ export class Im {
   /**
    * Record the time of going away when no other session of the user is
    * available, and the account still exists (the sessions of a removed
-   * account end after its data is gone: nothing may be written back).
+   * account end after its data is gone: nothing may be written back). Auth is
+   * asked only about accounts removed lately, not at every logout.
    */
   private async maybeLast(user: string, status: string): Promise<void> {
     if (!this.d.last) return;
     if (this.d.out.available(await this.d.out.sessions(this.bareOf(user))).length > 0) return;
-    if (this.d.userExists && !(await this.d.userExists(user))) return;
+    if (this.d.userExists && this.d.removedLately?.(user) !== false && !(await this.d.userExists(user))) return;
     await this.d.last.record(user, status);
   }
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats } from '@cx/stack';
 import { pino } from 'pino';
 import { connectBus, type Bus } from './connect';
-import { AccountRemovals, removalSubject } from './account-removals';
+import { AccountRemovals, recentRemovals, removalSubject } from './account-removals';
 
 const dir = mkdtempSync(join(tmpdir(), 'cx-removals-'));
 let nats: Awaited<ReturnType<typeof startNats>>;
@@ -50,4 +50,22 @@ describe('AccountRemovals', () => {
     expect(removalSubject('x'.repeat(5000))).toMatch(/^xmpp\.account\.removed\.[0-9a-f]{64}$/);
     expect(removalSubject('a')).not.toBe(removalSubject('b'));
   });
+
+  it('tells every watcher which accounts were removed lately, and forgets them after the window', async () => {
+    const r = await AccountRemovals.open(bus);
+    const a = recentRemovals(bus, 60_000);
+    const short = recentRemovals(bus, 1);
+    await bus.nc.flush();
+    expect(a.has('carol')).toBe(false);
+    await r.announce({ username: 'carol', keepConnectionId: '', atMs: 2 });
+    await bus.nc.flush();
+    for (let i = 0; i < 50 && !a.has('carol'); i++) await new Promise((res) => setTimeout(res, 10));
+    expect(a.has('carol')).toBe(true);
+    expect(a.has('dave')).toBe(false);
+    await new Promise((res) => setTimeout(res, 5));
+    expect(short.has('carol')).toBe(false);
+    a.stop();
+    short.stop();
+  });
 });
+

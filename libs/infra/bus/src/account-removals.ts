@@ -97,3 +97,38 @@ export class AccountRemovals {
     return async () => void (await messages.close().catch(() => undefined));
   }
 }
+
+/** Usernames whose removal was announced in the last `windowMs` (recentRemovals). */
+export interface RecentRemovals {
+  has(username: string): boolean;
+  stop(): void;
+}
+
+/**
+ * Every removal announced, as it is announced (a plain subscription to the
+ * stream's subjects, so each router replica sees each one, unlike the
+ * consumer), remembered for `windowMs`. What is written for a user when a
+ * session ends (last activity) must not outlive the account; asking auth
+ * whether the account exists at every logout would cost a call per logout, so
+ * the router asks only for users removed lately. Auth announces before it
+ * deletes the account and answers the removal only once it is done, so the
+ * announcement arrives before the sessions of the account end.
+ */
+export function recentRemovals(bus: Bus, windowMs: number): RecentRemovals {
+  const seen = new Map<string, number>();
+  const sub = bus.nc.subscribe(`${PREFIX}.*`, {
+    callback: (err, msg) => {
+      if (err) return;
+      const now = Date.now();
+      for (const [h, at] of seen) if (now - at > windowMs) seen.delete(h);
+      seen.set(msg.subject.slice(PREFIX.length + 1), now);
+    },
+  });
+  return {
+    has: (username) => {
+      const at = seen.get(removalSubject(username).slice(PREFIX.length + 1));
+      return at !== undefined && Date.now() - at <= windowMs;
+    },
+    stop: () => sub.unsubscribe(),
+  };
+}

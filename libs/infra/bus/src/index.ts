@@ -7,5 +7,5 @@ export type { CasCodec, Decision, Versioned } from './cas';
 export type { Bus, BusOptions, NatsCredentials } from './connect';
 export type { KV, KvEntry, KvWatchEntry } from '@nats-io/kv';
 export type { NatsConnection, Subscription } from '@nats-io/transport-node';
-export { AccountRemovals, ACCOUNT_REMOVALS_STREAM, removalSubject } from './account-removals';
-export type { RemovalOutcome } from './account-removals';
+export { AccountRemovals, ACCOUNT_REMOVALS_STREAM, recentRemovals, removalSubject } from './account-removals';
+export type { RecentRemovals, RemovalOutcome } from './account-removals';
