@@ -8,17 +8,25 @@ import { join } from 'node:path';
 
 export const root = new URL('../..', import.meta.url).pathname;
 
-/** A free TCP port on loopback. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+/** Ports this process has handed out: the kernel may offer a port again once it is closed. */
+const handedOut = new Set();
+
+/** A free TCP port on loopback, never one this process has handed out before. */
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const s = createServer();
+      s.unref();
+      s.on('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
     });
-  });
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 export async function waitForPort(port, timeoutMs = 20000, host = '127.0.0.1') {
@@ -143,8 +151,21 @@ export function stopChild(child, signal = 'SIGTERM', timeoutMs = 8000) {
 /**
  * The whole server: NATS, auth, session, router and `edges` edge processes, each
  * on free ports unless given. Resolves when every edge accepts connections.
+ * A start that fails (a port taken between the moment it was found free and
+ * the moment a service binds it, by an outgoing connection of another
+ * process, say) is stopped and tried once more on other ports; the error says
+ * which process exited and its last lines.
  */
-export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {}, natsPort, c2sPorts = [], c2sTlsPorts = [], wsPorts: fixedWsPorts = [], grpcPorts = {}, metrics = false, onLine = () => {}, detached = false } = {}) {
+export async function startStack(opts = {}) {
+  try {
+    return await startStackOnce(opts);
+  } catch (err) {
+    (opts.onLine ?? (() => {}))('stack', `the stack did not start (${err.message}); trying once more`);
+    return startStackOnce(opts);
+  }
+}
+
+async function startStackOnce({ dataDir, edges = 1, routers = 1, tls, env = {}, natsPort, c2sPorts = [], c2sTlsPorts = [], wsPorts: fixedWsPorts = [], grpcPorts = {}, metrics = false, onLine = () => {}, detached = false } = {}) {
   const nats = await startNats({ dataDir: dataDir ?? join(root, 'var/nats'), port: natsPort, onLine: (l) => onLine('nats', l), detached });
   const authPort = grpcPorts.auth ?? (await freePort());
   const sessionPort = grpcPorts.session ?? (await freePort());
@@ -157,11 +178,15 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
   for (let i = 1; i < routers; i++) routerAdmins.push(await freePort());
   const common = { NATS_URL: nats.url, XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'info', ...env };
   const procs = [];
+  // What a process that exits while the stack starts said last (for the error).
+  const exited = [];
   // metrics: each process gets a METRICS_PORT of its own (p.metricsPort; kept on restart).
   const app = async (name, e) => {
     const metricsPort = metrics ? await freePort() : undefined;
     if (metricsPort) e = { ...e, METRICS_PORT: String(metricsPort) };
-    const p = startApp(name, { ...common, ...e }, { onLine: (l) => onLine(name, l), detached });
+    const last = [];
+    const p = startApp(name, { ...common, ...e }, { onLine: (l) => { last.push(l); if (last.length > 5) last.shift(); onLine(name, l); }, detached });
+    p.child.once('exit', (code, signal) => exited.push(`${name} exited (${signal ?? code}): ${last.join(' | ')}`));
     p.env = { ...common, ...e };
     p.metricsPort = metricsPort;
     procs.push(p);
@@ -194,10 +219,11 @@ export async function startStack({ dataDir, edges = 1, routers = 1, tls, env = {
   try {
     await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts].map((p) => waitForPort(p, 30000)));
   } catch (err) {
+    const early = exited.slice();
     // A service that did not come up must not leave the others (and NATS) running.
     await Promise.all(procs.map((p) => p.stop().catch(() => undefined)));
     await nats.stop().catch(() => undefined);
-    throw err;
+    throw early.length ? new Error(`${err.message}; ${early.join('; ')}`) : err;
   }
   return {
     nats,
