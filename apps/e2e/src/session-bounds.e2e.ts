@@ -1,6 +1,7 @@
 // Per-session state with bounds (issue 9 #9), with a stack of its own so the
 // bounds can be small: directed-presence recipients per session, and the
-// stream-management (XEP-0198) and CSI (XEP-0352) buffers by bytes.
+// stream-management (XEP-0198) and CSI (XEP-0352) buffers by bytes, and the
+// account's whole registry entry (MAX_USER_ENTRY_BYTES).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +14,12 @@ import { login, register, uniqueName } from '@cx/testing';
 let stack: Stack;
 const dataDir = mkdtempSync(join(tmpdir(), 'cx-session-bounds-'));
 const MAX_DIRECTED = 20;
+const MAX_ENTRY = 16384;
 
 beforeAll(async () => {
   stack = await startStack({
     dataDir,
-    env: { REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', MAX_DIRECTED_PRESENCES: String(MAX_DIRECTED), SM_MAX_UNACKED_BYTES: '4096', CSI_MAX_BUFFER_BYTES: '4096' },
+    env: { REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', MAX_DIRECTED_PRESENCES: String(MAX_DIRECTED), SM_MAX_UNACKED_BYTES: '4096', CSI_MAX_BUFFER_BYTES: '4096', MAX_USER_ENTRY_BYTES: String(MAX_ENTRY) },
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
   });
 });
@@ -73,6 +75,26 @@ describe('directed presence (RFC 6121 §4.6)', () => {
 });
 
 const pad = 'p'.repeat(1000);
+
+describe('the account\'s registry entry is bounded in bytes (MAX_USER_ENTRY_BYTES)', () => {
+  it('a presence that would pass the bound is refused with resource-constraint and not broadcast; a small one still works', async () => {
+    const [port] = stack.edgePorts;
+    const name = uniqueName('big');
+    await register(port, name, 'pw');
+    const a = await login(port, name, 'pw', { presence: true, resource: 'a' });
+    const b = await login(port, name, 'pw', { presence: true, resource: 'b' });
+    await new Promise((r) => setTimeout(r, 300));
+    a.c.send(`<presence id='huge'><status>${'x'.repeat(MAX_ENTRY)}</status></presence>`);
+    const err = await a.c.until((el) => el.name === 'presence' && el.attrs.type === 'error', 10_000);
+    expect(err.attrs.id).toBe('huge');
+    expect(err.getChild('error')?.getChild('resource-constraint')).toBeDefined();
+    await b.c.quiet(500, (el) => el.name === 'presence' && el.attrs.id === 'huge');
+    a.c.send(`<presence id='small'><status>back</status></presence>`);
+    expect((await b.c.until((el) => el.name === 'presence' && el.attrs.id === 'small', 10_000)).getChildText('status')).toBe('back');
+    a.c.close();
+    b.c.close();
+  }, 30_000);
+});
 
 describe('stream management (XEP-0198): the unacknowledged queue is bounded in bytes', () => {
   it('past SM_MAX_UNACKED_BYTES the session ends with resource-constraint, and what was unacknowledged is stored offline', async () => {

@@ -63,7 +63,7 @@ main(() =>
       out,
       updateSession: async (fullJid, connectionId, u) => {
         const r = await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) }, 5000);
-        return { wasAvailable: r.wasAvailable, directed: r.directed, directedRefused: r.directedRefused };
+        return { wasAvailable: r.wasAvailable, directed: r.directed, directedRefused: r.directedRefused, tooLarge: r.tooLarge };
       },
     });
     const carbons = new Carbons(out, (fullJid, connectionId, on) => call(sessions.setPresence.bind(sessions), { fullJid, connectionId, carbons: on }, 5000));

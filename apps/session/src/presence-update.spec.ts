@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionEntry } from '@cx/session-directory';
-import { applyPresence } from './presence-update';
+import { applyPresence, entryTooLarge } from './presence-update';
 
 const session = (directed: string[] = []): SessionEntry => ({
   resource: 'r', edgeId: 'e', connectionId: 'c', available: true, priority: 0, boundAtMs: 0, interested: true,
@@ -39,5 +39,24 @@ describe('applyPresence: directed-presence recipients', () => {
     expect(applyPresence(s, req({ directedRemove: 'z@x' }), limits).unchanged).toBe(true);
     expect(applyPresence(s, req({ available: true }), limits).unchanged).toBe(true);
     expect(applyPresence(s, req({ priority: 5 }), limits).unchanged).toBe(false);
+  });
+});
+
+describe('entryTooLarge: the account\'s whole registry entry', () => {
+  const big = (n: number): SessionEntry => ({ ...session(), presence: Buffer.from(`<presence><status>${'x'.repeat(n)}</status></presence>`) });
+
+  it('refuses an update that makes the entry pass the bound', () => {
+    const cur = { sessions: [session()] };
+    expect(entryTooLarge(cur, { sessions: [big(100)] }, 4096, 'presence')).toBe(false);
+    expect(entryTooLarge(cur, { sessions: [big(5000)] }, 4096, 'presence')).toBe(true);
+    // Many resources, each within any per-stanza limit, add up.
+    const many = Array.from({ length: 8 }, (_, i) => ({ ...big(600), resource: `r${i}` }));
+    expect(entryTooLarge(cur, { sessions: many }, 4096, 'bind')).toBe(true);
+  });
+
+  it('lets through anything that shrinks the entry, even above the bound (a lowered setting, going unavailable)', () => {
+    const cur = { sessions: [big(8000)] };
+    expect(entryTooLarge(cur, { sessions: [big(7000)] }, 4096, 'presence')).toBe(false);
+    expect(entryTooLarge(cur, { sessions: [session()] }, 4096, 'presence')).toBe(false);
   });
 });

@@ -7,8 +7,8 @@
 // resource-constraint) rather than an older one forgotten, which would leave
 // that one believing the user online forever.
 import { Counter } from 'prom-client';
-import type { sessionv1 } from '@cx/proto';
-import type { SessionEntry } from '@cx/session-directory';
+import { sessionv1 as proto } from '@cx/proto';
+import type { SessionEntry, UserSessions } from '@cx/session-directory';
 
 const refusedDirected = new Counter({ name: 'xmpp_session_directed_refused_total', help: 'Directed presences refused because the session already has as many recipients as MAX_DIRECTED_PRESENCES / MAX_DIRECTED_PRESENCE_BYTES allow' });
 
@@ -25,7 +25,7 @@ export interface Applied {
   refused: boolean;
 }
 
-function directedAfter(s: SessionEntry, req: sessionv1.SetPresenceRequest, limits: DirectedLimits): { directed: string[]; refused: boolean } {
+function directedAfter(s: SessionEntry, req: proto.SetPresenceRequest, limits: DirectedLimits): { directed: string[]; refused: boolean } {
   let directed = req.available === false ? [] : s.directed;
   let refused = false;
   const add = req.directedAdd;
@@ -40,7 +40,7 @@ function directedAfter(s: SessionEntry, req: sessionv1.SetPresenceRequest, limit
 }
 
 /** Apply the fields of a SetPresence request that are set. */
-export function applyPresence(s: SessionEntry, req: sessionv1.SetPresenceRequest, limits: DirectedLimits): Applied {
+export function applyPresence(s: SessionEntry, req: proto.SetPresenceRequest, limits: DirectedLimits): Applied {
   const { directed, refused } = directedAfter(s, req, limits);
   const entry: SessionEntry = {
     ...s,
@@ -54,4 +54,18 @@ export function applyPresence(s: SessionEntry, req: sessionv1.SetPresenceRequest
   const unchanged = directed === s.directed && entry.available === s.available && entry.priority === s.priority &&
     entry.interested === s.interested && entry.carbons === s.carbons && entry.presence === s.presence;
   return { entry, unchanged, refused };
+}
+
+const refusedEntry = new Counter({ name: 'xmpp_session_entry_refused_total', help: 'Binds and presence updates refused because the account\'s registry entry would pass MAX_USER_ENTRY_BYTES', labelNames: ['update'] });
+
+/**
+ * Would `next` make the account's entry larger than `maxBytes` (and larger
+ * than it is: an update that shrinks it, such as going unavailable, always
+ * passes)? Counted when so.
+ */
+export function entryTooLarge(cur: UserSessions, next: UserSessions, maxBytes: number, update: 'bind' | 'presence'): boolean {
+  const after = proto.UserSessions.encode(next).finish().length;
+  if (after <= maxBytes || after <= proto.UserSessions.encode(cur).finish().length) return false;
+  refusedEntry.inc({ update });
+  return true;
 }

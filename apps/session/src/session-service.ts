@@ -12,7 +12,7 @@ import { jid as makeJid, parseJid, prepareResource } from '@cx/xmpp-core';
 import type { SessionConfig } from './config';
 import { detach, enableSm, resume } from './sm-ops';
 import { adminKick } from './admin-kick';
-import { applyPresence } from './presence-update';
+import { applyPresence, entryTooLarge } from './presence-update';
 import { tracePublishOptions } from '@cx/tracing';
 
 export interface SessionDeps {
@@ -55,7 +55,9 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
     const old = cur.sessions.find((s) => s.resource === resource);
     const others = cur.sessions.filter((s) => s.resource !== resource);
     if (!old && others.length >= d.config.MAX_RESOURCES_PER_USER) return { next: null, result: { ok: false, old } };
-    return { next: { sessions: [...others, entry] }, result: { ok: true, old } };
+    const next = { sessions: [...others, entry] };
+    if (entryTooLarge(cur, next, d.config.MAX_USER_ENTRY_BYTES, 'bind')) return { next: null, result: { ok: false, old } };
+    return { next, result: { ok: true, old } };
   }, guess);
   if (!outcome.ok) return { result: { $case: 'errorCondition', value: 'resource-constraint' } };
   if (outcome.old && outcome.old.connectionId !== req.connectionId) {
@@ -87,13 +89,16 @@ async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): P
   return updateUser<sessionv1.SetPresenceResponse>(d.kv, bare, (cur) => {
     const i = cur.sessions.findIndex((x) => x.resource === j.resource && x.connectionId === req.connectionId);
     const s = cur.sessions[i];
-    if (!s) return { next: null, result: { updated: false, wasAvailable: false, directed: [], directedRefused: false } };
+    if (!s) return { next: null, result: { updated: false, wasAvailable: false, directed: [], directedRefused: false, tooLarge: false } };
     const { entry, unchanged, refused } = applyPresence(s, req, limits);
     // The recipients only matter to the caller when the session goes unavailable (it tells them).
-    const result = { updated: true, wasAvailable: s.available, directed: req.available === false ? s.directed : [], directedRefused: refused };
+    const result = { updated: true, wasAvailable: s.available, directed: req.available === false ? s.directed : [], directedRefused: refused, tooLarge: false };
     if (unchanged) return { next: null, result };
     const sessions = [...cur.sessions];
     sessions[i] = entry;
+    if (entryTooLarge(cur, { sessions }, d.config.MAX_USER_ENTRY_BYTES, 'presence')) {
+      return { next: null, result: { ...result, directed: [], directedRefused: req.directedAdd !== undefined, tooLarge: true } };
+    }
     return { next: { sessions }, result };
   }, d.directory.versioned(bare));
 }

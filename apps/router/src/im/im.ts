@@ -43,7 +43,7 @@ export interface ImDeps {
   /** Does `user` block `other` (XEP-0191)? Blocked contacts get no presence and give none. */
   blocks?(user: string, other: Jid): boolean;
   /** Update the sender's session entry; says whether it was available before. */
-  updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean; directed: string[]; directedRefused?: boolean }>;
+  updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean; directed: string[]; directedRefused?: boolean; tooLarge?: boolean }>;
   /** A write refused (or a request dropped) at a per-user bound of `store` (a metric). */
   rejected?(store: string): void;
 }
@@ -257,7 +257,9 @@ export class Im {
     const prio = Number(el.getChildText('priority') ?? '0');
     const priority = Number.isInteger(prio) && prio >= -128 && prio <= 127 ? prio : 0;
     const bytes = new TextEncoder().encode(el.toString());
-    const { wasAvailable, directed } = await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { available, priority, presence: bytes } : { available });
+    const { wasAvailable, directed, tooLarge } = await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { available, priority, presence: bytes } : { available });
+    // The account's registry entry would pass MAX_USER_ENTRY_BYTES: not recorded, so not sent either.
+    if (tooLarge) return this.refuse(from, el, new StanzaError('resource-constraint', 'this presence is too large to keep for your account', 'wait'));
     if (!available && !wasAvailable) return;
     this.d.presenceChanged?.(from.jid.toString(), available, priority, bytes);
     const user = from.jid.local;

@@ -130,6 +130,12 @@ export interface SetPresenceResponse {
    * recipients (or MAX_DIRECTED_PRESENCE_BYTES of them); the presence is refused.
    */
   directedRefused: boolean;
+  /**
+   * Not recorded: the account's whole registry entry (every session with its
+   * last presence and recipients) would pass MAX_USER_ENTRY_BYTES; the
+   * presence is refused.
+   */
+  tooLarge: boolean;
 }
 
 export interface GetSessionsRequest {
@@ -1132,7 +1138,7 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
 };
 
 function createBaseSetPresenceResponse(): SetPresenceResponse {
-  return { updated: false, wasAvailable: false, directed: [], directedRefused: false };
+  return { updated: false, wasAvailable: false, directed: [], directedRefused: false, tooLarge: false };
 }
 
 export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
@@ -1148,6 +1154,9 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
     }
     if (message.directedRefused !== false) {
       writer.uint32(32).bool(message.directedRefused);
+    }
+    if (message.tooLarge !== false) {
+      writer.uint32(40).bool(message.tooLarge);
     }
     return writer;
   },
@@ -1197,6 +1206,14 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
             message.directedRefused = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.tooLarge = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1218,6 +1235,7 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
     message.wasAvailable = object.wasAvailable ?? false;
     message.directed = object.directed?.map((e) => e) || [];
     message.directedRefused = object.directedRefused ?? false;
+    message.tooLarge = object.tooLarge ?? false;
     return message;
   },
 };
