@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, login, RawClient, register, uniqueName } from '@cx/testing';
 import type { Element } from '@cx/xmpp-core';
 import { startStack, waitForPort, type Stack } from '@cx/stack';
+import { call, createClient } from '@cx/grpc';
+import { sessionv1 } from '@cx/proto';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager, type MsgRequest } from '@nats-io/jetstream';
 
@@ -227,7 +229,7 @@ describe('XEP-0198 stream management', () => {
     expect(bodies(await drain(again.c, 1000))).toEqual([]);
     again.c.close();
     b.c.close();
-  }, 30_000);
+  }, 45_000);
 
   it('an edge stopped with SIGTERM says system-shutdown and keeps the session resumable on another edge', async () => {
     const [alice, bob] = await users(2);
@@ -280,8 +282,15 @@ describe('XEP-0198 stream management', () => {
     a.c.destroy();
     await new Promise((r) => setTimeout(r, 500));
     b.c.send(`<message to='${a.jid}' type='chat'><body>meanwhile</body></message>`);
-    // SM_RESUME_TIMEOUT_S is 6; the sweep runs every 0.5 s and the router settles for 1 s.
-    await new Promise((r) => setTimeout(r, 9000));
+    // SM_RESUME_TIMEOUT_S is 6 and the sweep runs every 0.5 s: wait until the detached
+    // session is gone from the registry (later on a loaded machine), then for the
+    // router to settle (1 s) and store what was unacknowledged offline.
+    const registry = createClient(sessionv1.SessionServiceClient, stack.adminAddrs.SESSION_ADDR);
+    const bare = a.jid.split('/')[0];
+    const deadline = Date.now() + 25_000;
+    while ((await call(registry.getSessions.bind(registry), { bareJid: bare })).users.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    registry.close();
+    await new Promise((r) => setTimeout(r, 2500));
     const again = await login(port, alice, 'pw', { presence: true });
     const got = await drain(again.c, 1500);
     expect(bodies(got)).toEqual(['unacked', 'meanwhile']);
