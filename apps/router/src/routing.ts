@@ -69,11 +69,7 @@ export class Router {
 
   /** A directed presence past the session's bound of recipients (MAX_DIRECTED_PRESENCES): an error, not delivered. */
   private refuseDirected(s: Stanza, sender: Sender): void {
-    const el = parse(s.xml);
-    if (!el) return;
-    const reply = errorReply(el, new StanzaError('resource-constraint', 'too many directed presences from this session', 'wait'), s.to || undefined);
-    reply.attrs.to = s.from;
-    this.toSender(sender, reply);
+    this.errorTo(s, sender, new StanzaError('resource-constraint', 'too many directed presences from this session', 'wait'));
   }
 
   /** XEP-0191 §3.5–3.6: nothing passes between a user and a JID they block. True when the stanza was handled. */
@@ -135,8 +131,8 @@ export class Router {
       const r = await this.d.blocking.iq(sender.jid.local, iq, payload);
       this.toSender(sender, r.reply);
       if (r.push) await this.d.im.pushAll(sender.jid.local, r.push);
-      for (const j of r.blocked ?? []) await this.d.im.unavailableTo(sender.jid.local, j);
-      for (const j of r.unblocked ?? []) await this.d.im.availableTo(sender.jid.local, j);
+      for (const j of r.blocked ?? []) await this.d.im.blockChanged(sender.jid.local, j, true);
+      for (const j of r.unblocked ?? []) await this.d.im.blockChanged(sender.jid.local, j, false);
       return;
     }
     if (target === 'self' && this.d.carbons && payload?.attrs.xmlns === NS_CARBONS && iq.attrs.type === 'set' && (payload.name === 'enable' || payload.name === 'disable')) {

@@ -99,8 +99,13 @@ export class Im {
     const old = r.result;
     const contact = tryParseJid(jid);
     if (!contact || contact.domain !== this.d.domain || !contact.local) return;
-    if (hasTo(old) || old.ask) await this.inbound(contact.local, this.bareOf(user), 'unsubscribe', new Uint8Array());
-    if (hasFrom(old) || old.pendingIn) await this.inbound(contact.local, this.bareOf(user), 'unsubscribed', new Uint8Array());
+    await this.cancelBoth(user, contact.local, old);
+  }
+
+  /** §2.5.3: the contact (on this server) sees the user cancel both directions. */
+  private async cancelBoth(user: string, contactLocal: string, old: Item): Promise<void> {
+    if (hasTo(old) || old.ask) await this.inbound(contactLocal, this.bareOf(user), 'unsubscribe', new Uint8Array());
+    if (hasFrom(old) || old.pendingIn) await this.inbound(contactLocal, this.bareOf(user), 'unsubscribed', new Uint8Array());
   }
 
   // --- subscriptions (§3) ---
@@ -186,8 +191,7 @@ export class Im {
       const j = tryParseJid(item.jid);
       if (!j || j.domain !== this.d.domain || !j.local || j.local === user) continue;
       if (hasFrom(item)) await this.d.out.presenceTo(item.jid, bare, 'unavailable');
-      if (hasTo(item) || item.ask) await this.inbound(j.local, bare, 'unsubscribe', new Uint8Array());
-      if (hasFrom(item) || item.pendingIn) await this.inbound(j.local, bare, 'unsubscribed', new Uint8Array());
+      await this.cancelBoth(user, j.local, item);
     }
   }
 
@@ -198,25 +202,19 @@ export class Im {
   }
 
   /**
-   * XEP-0191 §3.3: the user blocked `jid`: it sees the user's available
-   * resources go unavailable if it receives their presence, and the user sees
-   * its resources go unavailable (no presence passes either way from now on).
+   * XEP-0191 §3.3–3.4: after the user blocked `jid`, each side sees the
+   * other's available resources go unavailable where it received their
+   * presence (nothing passes either way from now on); after an unblock, each
+   * side's current presence goes to the other again, as subscribed.
    */
-  async unavailableTo(user: string, jid: string): Promise<void> {
+  async blockChanged(user: string, jid: string, blocked: boolean): Promise<void> {
     const j = tryParseJid(jid);
     if (!j || j.domain !== this.d.domain || !j.local) return;
     const item = (await this.d.rosters.get(user)).items.find((i) => i.jid === j.bare.toString());
-    if (item && hasFrom(item)) await this.sendUnavailable(user, j.bare.toString());
-    if (item && hasTo(item)) await this.sendUnavailable(j.local, this.bareOf(user));
-  }
-
-  /** XEP-0191 §3.4: unblocked, presence flows again: each side's current presence to the other, as subscribed. */
-  async availableTo(user: string, jid: string): Promise<void> {
-    const j = tryParseJid(jid);
-    if (!j || j.domain !== this.d.domain || !j.local) return;
-    const item = (await this.d.rosters.get(user)).items.find((i) => i.jid === j.bare.toString());
-    if (item && hasFrom(item)) await this.sendAllPresence(user, j.bare.toString());
-    if (item && hasTo(item)) await this.sendAllPresence(j.local, this.bareOf(user));
+    if (!item) return;
+    const send = (from: string, toBare: string) => (blocked ? this.sendUnavailable(from, toBare) : this.sendAllPresence(from, toBare));
+    if (hasFrom(item)) await send(user, j.bare.toString());
+    if (hasTo(item)) await send(j.local, this.bareOf(user));
   }
 
   /** Every available resource of `user` sends its last presence to `toBare` (after approval, §3.1.5). */
@@ -239,12 +237,14 @@ export class Im {
    * the other: not the user's broadcasts, probe answers or unavailable to a
    * contact the user blocks, nor those of a contact that blocks the user.
    */
-  private isBlocked(user: string, jid: string): boolean {
+  private isBlocked(user: string, jid: string, me?: Jid): boolean {
     const j = this.d.blocks ? tryParseJid(jid) : null;
     if (!j || !this.d.blocks) return false;
     if (this.d.blocks(user, j)) return true;
-    const me = j.domain === this.d.domain && j.local ? tryParseJid(this.bareOf(user)) : null;
-    return !!me && this.d.blocks(j.local, me);
+    if (j.domain !== this.d.domain || !j.local) return false;
+    // Callers going through a roster pass the user's own JID, parsed once.
+    const self = me ?? tryParseJid(this.bareOf(user));
+    return !!self && this.d.blocks(j.local, self);
   }
 
   // --- presence (§4) ---
@@ -268,9 +268,9 @@ export class Im {
     const own = (await this.d.out.sessions(bare)).filter((s) => s.available || s.connectionId === from.connectionId);
     this.d.out.send(bare, own, el);
     const roster = await this.d.rosters.get(user);
-    const contacts = roster.items.filter(hasFrom).filter((i) => !this.isBlocked(user, i.jid));
+    const contacts = roster.items.filter(hasFrom).filter((i) => !this.isBlocked(user, i.jid, from.jid.bare));
     for (const item of contacts) this.toContact(item.jid, el);
-    if (!available) this.toDirected(user, directed, contacts, el);
+    if (!available) this.toDirected(user, directed, contacts, el, from.jid.bare);
     if (!available) return this.maybeLast(user, el.getChildText('status') ?? '');
     if (wasAvailable) return;
     await this.initial(user, from, roster.items);
@@ -291,8 +291,8 @@ export class Im {
     const me = (await this.d.out.sessions(bare)).find((s) => s.connectionId === from.connectionId);
     if (!me) return;
     for (const item of items) {
-      if (hasTo(item) && !this.isBlocked(user, item.jid)) await this.probe(item.jid, bare, me);
-      if (item.pendingIn && !this.isBlocked(user, item.jid)) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
+      if (hasTo(item) && !this.isBlocked(user, item.jid, from.jid.bare)) await this.probe(item.jid, bare, me);
+      if (item.pendingIn && !this.isBlocked(user, item.jid, from.jid.bare)) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
     }
     // XEP-0160 §3: stored messages go to the first resource with non-negative priority.
     if (me.priority >= 0 && this.d.takeOffline) for (const m of await this.d.takeOffline(bare)) this.d.out.send(bare, [me], m, 1);
@@ -316,9 +316,9 @@ export class Im {
     const el = x('presence', { from: fullJid, type: 'unavailable' });
     const bare = j.bare.toString();
     this.d.out.send(bare, this.d.out.available(await this.d.out.sessions(bare)), el);
-    const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom).filter((i) => !this.isBlocked(j.local, i.jid));
+    const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom).filter((i) => !this.isBlocked(j.local, i.jid, j.bare));
     for (const item of contacts) this.toContact(item.jid, el);
-    this.toDirected(j.local, directed, contacts, el);
+    this.toDirected(j.local, directed, contacts, el, j.bare);
     await this.maybeLast(j.local, '');
   }
 
@@ -351,11 +351,11 @@ export class Im {
   }
 
   /** Unavailable to directed-presence recipients that are not already told as contacts. */
-  private toDirected(user: string, directed: string[], contacts: Item[], el: Element): void {
+  private toDirected(user: string, directed: string[], contacts: Item[], el: Element, me: Jid): void {
     const told = new Set(contacts.map((i) => i.jid));
     for (const jid of directed) {
       const j = tryParseJid(jid);
-      if (!j || j.domain !== this.d.domain || !j.local || told.has(j.bare.toString()) || this.isBlocked(user, jid)) continue;
+      if (!j || j.domain !== this.d.domain || !j.local || told.has(j.bare.toString()) || this.isBlocked(user, jid, me)) continue;
       const bare = j.bare.toString();
       void this.d.out.sessions(bare).then((ss) => {
         const targets = this.d.out.available(ss).filter((s) => !j.resource || s.resource === j.resource);
