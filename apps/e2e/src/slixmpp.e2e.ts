@@ -119,7 +119,7 @@ describe('an edge with a per-address limit, and DIGEST-MD5 off (the production s
     port = await freePort();
     const common = { NATS_URL: inject('natsUrl'), XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'warn' };
     const onLine = (l: string) => process.env.E2E_VERBOSE && console.log(l);
-    procs.push(startApp('auth', { ...common, AUTH_GRPC_PORT: String(authPort), DIGEST_MD5_ENABLED: 'false' }, { onLine }));
+    procs.push(startApp('auth', { ...common, AUTH_GRPC_PORT: String(authPort), AUTH_ADMIN_PORT: String(await freePort()), DIGEST_MD5_ENABLED: 'false' }, { onLine }));
     procs.push(startApp('edge', {
       ...common, ...inject('addrs'), AUTH_ADDR: `127.0.0.1:${authPort}`, C2S_PORT: String(port), C2S_TLS_PORT: String(tlsPort), WS_PORT: String(wsPort),
       TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile, MAX_AUTH_FAILURES_PER_IP: '2', EDGE_ID: `edge-slixmpp-${port}`,

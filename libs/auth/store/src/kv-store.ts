@@ -75,8 +75,12 @@ export class KvAccountStore implements AccountStore {
   private async restoreHa1(username: string, password: string): Promise<void> {
     const cur = await this.read(username);
     if (!cur || cur.account.digestMd5Ha1.length > 0) return;
-    const bytes = accountv1.Account.encode({ ...cur.account, digestMd5Ha1: digestHa1(username, this.opts.domain, password) }).finish();
-    // A concurrent change (a new password) wins: it has its own HA1.
+    await this.writeHa1(username, cur, digestHa1(username, this.opts.domain, password));
+  }
+
+  /** Replace the stored HA1; a concurrent change (a new password, which sets its own) wins. */
+  private async writeHa1(username: string, cur: Stored, ha1: Buffer): Promise<void> {
+    const bytes = accountv1.Account.encode({ ...cur.account, digestMd5Ha1: ha1 }).finish();
     await this.kv.update(encodeKey(username), bytes, cur.revision).catch(() => undefined);
     this.forget(username);
   }
@@ -126,10 +130,7 @@ export class KvAccountStore implements AccountStore {
     if (this.digestMd5) return;
     const cur = await this.read(username);
     if (!cur || cur.account.digestMd5Ha1.length === 0) return;
-    const bytes = accountv1.Account.encode({ ...cur.account, digestMd5Ha1: Buffer.alloc(0) }).finish();
-    // A concurrent change (a new password) wins: it has no HA1 either.
-    await this.kv.update(encodeKey(username), bytes, cur.revision).catch(() => undefined);
-    this.forget(username);
+    await this.writeHa1(username, cur, Buffer.alloc(0));
   }
 
   async remove(username: string): Promise<AccountResult> {

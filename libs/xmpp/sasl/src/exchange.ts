@@ -17,7 +17,7 @@ export class SaslFailure extends Error {
 
 /** A wrong password (or proof) for `username`, or an unknown user: counts per address and per account. */
 export function badCredentials(username: string, text?: string): SaslStep {
-  return text === undefined ? { kind: 'failure', condition: 'not-authorized', reason: 'credentials', username } : { kind: 'failure', condition: 'not-authorized', text, reason: 'credentials', username };
+  return failure('not-authorized', text, 'credentials', username);
 }
 
 export type StepHandler = (data: Buffer | null) => Promise<SaslStep>;
@@ -26,18 +26,17 @@ export function challenge(data: Buffer | string): SaslStep {
   return { kind: 'challenge', data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data };
 }
 
-export function failure(condition: SaslCondition, text?: string): SaslStep {
-  return text === undefined ? { kind: 'failure', condition } : { kind: 'failure', condition, text };
+/** A failure step; each optional field is present only when given. */
+export function failure(condition: SaslCondition, text?: string, reason?: FailureReason, username?: string): SaslStep {
+  const f: Extract<SaslStep, { kind: 'failure' }> = { kind: 'failure', condition };
+  if (text !== undefined) f.text = text;
+  if (reason !== undefined) f.reason = reason;
+  if (username !== undefined) f.username = username;
+  return f;
 }
 
 function toFailure(err: unknown): SaslStep {
-  if (err instanceof SaslFailure) {
-    const f: Extract<SaslStep, { kind: 'failure' }> = { kind: 'failure', condition: err.condition };
-    if (err.text !== undefined) f.text = err.text;
-    if (err.reason !== undefined) f.reason = err.reason;
-    if (err.username !== undefined) f.username = err.username;
-    return f;
-  }
+  if (err instanceof SaslFailure) return failure(err.condition, err.text, err.reason, err.username);
   // Anything else comes from the credential backend (or is a bug): never leak details.
   return failure('temporary-auth-failure');
 }

@@ -8,6 +8,7 @@ import { child, errorReply, iqResult, isStanzaErrorCondition, NS, StanzaError, x
 import { send, stay } from '../stream';
 import type { AccountOp, C2sContext, C2sEvent, C2sModule, C2sState, Transition } from '../types';
 import { routeStanza } from './established';
+import { passwordsAllowed } from './sasl';
 
 function reject(state: C2sState, iq: Element, ctx: C2sContext, condition: 'bad-request' | 'not-allowed' | 'policy-violation' | 'service-unavailable', text?: string): Transition {
   return stay(state, send(errorReply(iq, new StanzaError(condition, text), ctx.domain)));
@@ -15,11 +16,6 @@ function reject(state: C2sState, iq: Element, ctx: C2sContext, condition: 'bad-r
 
 function account(state: C2sState, iq: Element, op: AccountOp, username?: string, password?: string): Transition {
   return stay(state, { type: 'account', iq, op, username, password });
-}
-
-/** Passwords may be sent on this stream: it is encrypted, or plaintext authentication is allowed (as for PLAIN). */
-function passwordsAllowed(state: C2sState, ctx: C2sContext): boolean {
-  return state.secure || ctx.allowPlaintextAuth === true;
 }
 
 const CLEAR_TEXT = 'encrypt the stream (STARTTLS) first: passwords are not accepted in clear text';

@@ -15,10 +15,15 @@ const SASL_CONDITIONS = new Set([
 /** Mechanisms that expose the password or its equivalent to a passive or active attacker without TLS. */
 const NEED_TLS = new Set(['PLAIN', 'DIGEST-MD5']);
 
+/** Passwords may be sent on this stream: it is encrypted, or plaintext authentication is allowed. */
+export function passwordsAllowed(state: C2sState, ctx: C2sContext): boolean {
+  return state.secure || ctx.allowPlaintextAuth === true;
+}
+
 /** The mechanisms this stream may use, in the auth service's order. */
 export function usableMechanisms(ctx: C2sContext, state: C2sState): string[] {
   const bound = state.secure && (ctx.channelBindings?.length ?? 0) > 0;
-  const weakOk = state.secure || ctx.allowPlaintextAuth === true;
+  const weakOk = passwordsAllowed(state, ctx);
   return ctx.mechanisms.filter((m) => (m.endsWith('-PLUS') ? bound : weakOk || !NEED_TLS.has(m)));
 }
 
