@@ -47,16 +47,16 @@ describe('entryTooLarge: the account\'s whole registry entry', () => {
 
   it('refuses an update that makes the entry pass the bound', () => {
     const cur = { sessions: [session()] };
-    expect(entryTooLarge(cur, { sessions: [big(100)] }, 4096, 'presence')).toBe(false);
-    expect(entryTooLarge(cur, { sessions: [big(5000)] }, 4096, 'presence')).toBe(true);
+    expect(entryTooLarge(cur, { sessions: [big(100)] }, 4096)).toBe(false);
+    expect(entryTooLarge(cur, { sessions: [big(5000)] }, 4096)).toBe(true);
     // Many resources, each within any per-stanza limit, add up.
     const many = Array.from({ length: 8 }, (_, i) => ({ ...big(600), resource: `r${i}` }));
-    expect(entryTooLarge(cur, { sessions: many }, 4096, 'bind')).toBe(true);
+    expect(entryTooLarge(cur, { sessions: many }, 4096)).toBe(true);
   });
 
   it('lets through anything that shrinks the entry, even above the bound (a lowered setting, going unavailable)', () => {
     const cur = { sessions: [big(8000)] };
-    expect(entryTooLarge(cur, { sessions: [big(7000)] }, 4096, 'presence')).toBe(false);
-    expect(entryTooLarge(cur, { sessions: [session()] }, 4096, 'presence')).toBe(false);
+    expect(entryTooLarge(cur, { sessions: [big(7000)] }, 4096)).toBe(false);
+    expect(entryTooLarge(cur, { sessions: [session()] }, 4096)).toBe(false);
   });
 });

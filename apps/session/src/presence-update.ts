@@ -8,7 +8,7 @@
 // that one believing the user online forever.
 import { Counter } from 'prom-client';
 import { sessionv1 as proto } from '@cx/proto';
-import type { SessionEntry, UserSessions } from '@cx/session-directory';
+import { encodeSessions, type SessionEntry, type UserSessions } from '@cx/session-directory';
 
 const refusedDirected = new Counter({ name: 'xmpp_session_directed_refused_total', help: 'Directed presences refused because the session already has as many recipients as MAX_DIRECTED_PRESENCES / MAX_DIRECTED_PRESENCE_BYTES allow' });
 
@@ -32,8 +32,7 @@ function directedAfter(s: SessionEntry, req: proto.SetPresenceRequest, limits: D
   if (add && !directed.includes(add)) {
     const bytes = directed.reduce((n, j) => n + Buffer.byteLength(j), Buffer.byteLength(add));
     refused = directed.length >= limits.maxCount || bytes > limits.maxBytes;
-    if (refused) refusedDirected.inc();
-    else directed = [...directed, add];
+    if (!refused) directed = [...directed, add];
   }
   if (req.directedRemove && directed.includes(req.directedRemove)) directed = directed.filter((j) => j !== req.directedRemove);
   return { directed, refused };
@@ -59,13 +58,20 @@ export function applyPresence(s: SessionEntry, req: proto.SetPresenceRequest, li
 const refusedEntry = new Counter({ name: 'xmpp_session_entry_refused_total', help: 'Binds and presence updates refused because the account\'s registry entry would pass MAX_USER_ENTRY_BYTES', labelNames: ['update'] });
 
 /**
+ * Count what an update refused, once it is decided: the update callbacks run
+ * again when a write conflicts or a cached read was stale, so they must not count.
+ */
+export function countRefused(r: { directedRefused?: boolean; tooLarge?: boolean }, update: 'bind' | 'presence'): void {
+  if (r.tooLarge) refusedEntry.inc({ update });
+  else if (r.directedRefused) refusedDirected.inc();
+}
+
+/**
  * Would `next` make the account's entry larger than `maxBytes` (and larger
  * than it is: an update that shrinks it, such as going unavailable, always
- * passes)? Counted when so.
+ * passes)?
  */
-export function entryTooLarge(cur: UserSessions, next: UserSessions, maxBytes: number, update: 'bind' | 'presence'): boolean {
-  const after = proto.UserSessions.encode(next).finish().length;
-  if (after <= maxBytes || after <= proto.UserSessions.encode(cur).finish().length) return false;
-  refusedEntry.inc({ update });
-  return true;
+export function entryTooLarge(cur: UserSessions, next: UserSessions, maxBytes: number): boolean {
+  const after = encodeSessions(next).length;
+  return after > maxBytes && after > encodeSessions(cur).length;
 }

@@ -12,7 +12,7 @@ import { jid as makeJid, parseJid, prepareResource } from '@cx/xmpp-core';
 import type { SessionConfig } from './config';
 import { detach, enableSm, resume } from './sm-ops';
 import { adminKick } from './admin-kick';
-import { applyPresence, entryTooLarge } from './presence-update';
+import { applyPresence, countRefused, entryTooLarge } from './presence-update';
 import { tracePublishOptions } from '@cx/tracing';
 
 export interface SessionDeps {
@@ -51,14 +51,15 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
   const bare = full.slice(0, full.length - resource.length - 1);
   const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0 };
   const guess = d.directory.versioned(bare) ?? { value: { sessions: [] }, revision: 0 };
-  const outcome = await updateUser<{ ok: boolean; old?: SessionEntry }>(d.kv, bare, (cur) => {
+  const outcome = await updateUser<{ ok: boolean; old?: SessionEntry; tooLarge?: boolean }>(d.kv, bare, (cur) => {
     const old = cur.sessions.find((s) => s.resource === resource);
     const others = cur.sessions.filter((s) => s.resource !== resource);
     if (!old && others.length >= d.config.MAX_RESOURCES_PER_USER) return { next: null, result: { ok: false, old } };
     const next = { sessions: [...others, entry] };
-    if (entryTooLarge(cur, next, d.config.MAX_USER_ENTRY_BYTES, 'bind')) return { next: null, result: { ok: false, old } };
+    if (entryTooLarge(cur, next, d.config.MAX_USER_ENTRY_BYTES)) return { next: null, result: { ok: false, old, tooLarge: true } };
     return { next, result: { ok: true, old } };
   }, guess);
+  countRefused(outcome, 'bind');
   if (!outcome.ok) return { result: { $case: 'errorCondition', value: 'resource-constraint' } };
   if (outcome.old && outcome.old.connectionId !== req.connectionId) {
     kick(d.bus, outcome.old, 'conflict', 'replaced by a new session with the same resource');
@@ -86,7 +87,7 @@ async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): P
   const j = parseJid(req.fullJid);
   const bare = j.bare.toString();
   const limits = { maxCount: d.config.MAX_DIRECTED_PRESENCES, maxBytes: d.config.MAX_DIRECTED_PRESENCE_BYTES };
-  return updateUser<sessionv1.SetPresenceResponse>(d.kv, bare, (cur) => {
+  const r = await updateUser<sessionv1.SetPresenceResponse>(d.kv, bare, (cur) => {
     const i = cur.sessions.findIndex((x) => x.resource === j.resource && x.connectionId === req.connectionId);
     const s = cur.sessions[i];
     if (!s) return { next: null, result: { updated: false, wasAvailable: false, directed: [], directedRefused: false, tooLarge: false } };
@@ -96,11 +97,13 @@ async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): P
     if (unchanged) return { next: null, result };
     const sessions = [...cur.sessions];
     sessions[i] = entry;
-    if (entryTooLarge(cur, { sessions }, d.config.MAX_USER_ENTRY_BYTES, 'presence')) {
+    if (entryTooLarge(cur, { sessions }, d.config.MAX_USER_ENTRY_BYTES)) {
       return { next: null, result: { ...result, directed: [], directedRefused: req.directedAdd !== undefined, tooLarge: true } };
     }
     return { next: { sessions }, result };
   }, d.directory.versioned(bare));
+  countRefused(r, 'presence');
+  return r;
 }
 
 async function getSessions(req: sessionv1.GetSessionsRequest, d: SessionDeps): Promise<sessionv1.GetSessionsResponse> {

@@ -93,7 +93,17 @@ export function findSession(u: UserSessions, resource: string): SessionEntry | u
   return u.sessions.find((s) => s.resource === resource);
 }
 
-const codec = { decode: (b: Uint8Array) => sessionv1.UserSessions.decode(b), encode: (v: UserSessions) => sessionv1.UserSessions.encode(v).finish() };
+// An entry measured before it is written (a size bound) is encoded once: the write reuses the bytes.
+const encoded = new WeakMap<UserSessions, Uint8Array>();
+
+/** The entry as stored (protobuf), encoded once per object. */
+export function encodeSessions(v: UserSessions): Uint8Array {
+  let b = encoded.get(v);
+  if (!b) encoded.set(v, (b = sessionv1.UserSessions.encode(v).finish()));
+  return b;
+}
+
+const codec = { decode: (b: Uint8Array) => sessionv1.UserSessions.decode(b), encode: encodeSessions };
 
 async function read(kv: KV, key: string): Promise<Versioned> {
   const v = await readVersioned(kv, key, codec);

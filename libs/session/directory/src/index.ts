@@ -1,2 +1,2 @@
-export { findSession, SessionDirectory, updateUser } from './directory';
+export { encodeSessions, findSession, SessionDirectory, updateUser } from './directory';
 export type { SessionEntry, UserSessions, Versioned } from './directory';
