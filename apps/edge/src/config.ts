@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { bool, commonSettings, defineConfig, int, oneOf, str } from '@cx/config';
 import { addressList } from './address-set';
 import { redirectSetting } from './shutdown';
+import { DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_NAMESPACE_DECLARATIONS } from '@cx/xml-stream';
 
 export const edgeConfig = defineConfig({
   ...commonSettings,
@@ -28,8 +29,8 @@ export const edgeConfig = defineConfig({
   AUTH_FAILURE_WINDOW_MS: int(300000, 'The window of MAX_AUTH_FAILURES_PER_IP', 1000),
   MAX_STANZA_BYTES: int(262144, 'Largest stanza accepted; beyond it the stream is closed with policy-violation', 1024),
   PREAUTH_MAX_STANZA_BYTES: int(16384, 'Largest stanza before authentication, in bytes and in estimated memory of the element being built; beyond it policy-violation', 1024),
-  MAX_XML_ATTRIBUTES: int(64, 'Attributes one element may carry; more close the stream with policy-violation (0: no limit)', 0),
-  MAX_XML_NAMESPACE_DECLARATIONS: int(32, 'Prefixed namespace declarations one element may carry; more close the stream with policy-violation (0: no limit)', 0),
+  MAX_XML_ATTRIBUTES: int(DEFAULT_MAX_ATTRIBUTES, 'Attributes one element may carry; more close the stream with policy-violation (0: no limit)', 0),
+  MAX_XML_NAMESPACE_DECLARATIONS: int(DEFAULT_MAX_NAMESPACE_DECLARATIONS, 'Prefixed namespace declarations one element may carry; more close the stream with policy-violation (0: no limit)', 0),
   SHAPER_BYTES_PER_SEC: int(100000, 'Traffic shaper: bytes a second one connection may send; over it the edge stops reading it until it is back under (0: off)', 0),
   SHAPER_BURST_BYTES: int(200000, 'Traffic shaper: bytes a connection may send at once above the rate', 1),
   MAX_SEND_BUFFER_BYTES: int(1048576, 'Output a client may leave unread; beyond it the stream is closed with resource-constraint (0: no bound)', 0),

@@ -88,7 +88,7 @@ export function isPerSubjectLimit(err: unknown): boolean {
 
 /** The per-user count or the stream's byte bound refused a message. */
 export function isStoreLimit(err: unknown): boolean {
-  return isPerSubjectLimit(err) || (isApiError(err, STORE_FAILED) && /maximum bytes/i.test((err as Error).message)) || (err instanceof JetStreamApiError && /maximum bytes/i.test(err.message));
+  return isPerSubjectLimit(err) || (err instanceof JetStreamApiError && /maximum bytes/i.test(err.message));
 }
 
 export function isApiError(err: unknown, code: number): boolean {

@@ -40,8 +40,8 @@ export const MAX_KEY_CHARS = 3200;
  * part (3069 characters at worst) is never hashed and keeps its old key.
  */
 export function encodeKey(s: string): string {
-  if (/^[a-zA-Z0-9_-]+$/.test(s) && s.length <= MAX_KEY_CHARS) return s;
   if (s.length > MAX_KEY_CHARS) return hashKey(s); // every UTF-16 unit encodes to at least one character
+  if (/^[a-zA-Z0-9_-]+$/.test(s)) return s;
   let out = '';
   for (const byte of Buffer.from(s, 'utf8')) {
     const c = String.fromCharCode(byte);

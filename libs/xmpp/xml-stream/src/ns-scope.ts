@@ -9,17 +9,9 @@
 // a stanza that declares thousands of prefixes and uses the first one thousands of
 // times quadratic (issue 9 #7).
 import { clip } from './xml-chars';
-import type { StreamErrorCondition } from './types';
+import type { BuildProblem } from './types';
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
-
-/** A namespace problem with the stream error condition it calls for (RFC 6120 §4.9.3). */
-export interface NsProblem {
-  condition: StreamErrorCondition;
-  text: string;
-  /** The configured limit that was crossed, if that is the problem. */
-  limit?: 'namespace-declarations';
-}
 
 interface Binding {
   prefix: string;
@@ -49,7 +41,7 @@ export class NsScope {
   }
 
   /** Declares the prefixes of an element at `depth` and checks its names; returns a problem or null. */
-  enter(name: string, attrs: Record<string, string>, depth: number): NsProblem | null {
+  enter(name: string, attrs: Record<string, string>, depth: number): BuildProblem | null {
     let prefixed = name.indexOf(':') !== -1;
     let count = 0;
     const max = this.opts.maxDeclarations;
