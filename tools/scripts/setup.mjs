@@ -94,20 +94,18 @@ checkNode();
 npmInstall();
 ensurePackage('nats-server', () => natsServerPath() !== null, 'the one infrastructure dependency; elsewhere see https://docs.nats.io');
 ensurePackage('openssl', () => canRun('openssl', ['version']), 'makes the TLS certificate for npm start and the tests');
-// Only the tests need slapd: `npm start` and the benchmark work without it.
-if (['test', 'setup', undefined].includes(process.env.npm_lifecycle_event)) ensureSlapd();
-// Only the tests need slixmpp: a client nobody here wrote logs in with its default settings.
+// What only the tests need: `npm start` and the benchmark work without it.
 if (['test', 'setup', undefined].includes(process.env.npm_lifecycle_event)) {
-  // The Debian package is for the system python, which may not be the first python3 on PATH (pyenv).
+  ensureSlapd();
+  // slixmpp: a client nobody here wrote logs in with its default settings. The Debian
+  // package is for the system python, which may not be the first python3 on PATH (pyenv).
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   ensurePackage('python3-slixmpp', () => canRun(python, ['-c', 'import slixmpp']), 'the slixmpp client the e2e suite logs in with (slixmpp.e2e.ts)');
   // And libstrophe (Profanity's library), through a tiny C program the test compiles.
   ensurePackage('gcc', () => canRun('gcc', ['--version']), 'compiles the libstrophe test client (libstrophe.e2e.ts)');
   ensurePackage('pkg-config', () => canRun('pkg-config', ['--version']), 'finds libstrophe for the libstrophe test client');
   ensurePackage('libstrophe-dev', () => canRun('pkg-config', ['--exists', 'libstrophe']), 'the libstrophe test client (libstrophe.e2e.ts)');
-}
-// Only the tests need kubectl (kustomize renders the k8s/ overlays for the manifest check).
-if (['test', 'setup', undefined].includes(process.env.npm_lifecycle_event)) {
+  // kubectl: kustomize renders the k8s/ overlays for the manifest check.
   const kubectl = ensureKubectl(log);
   if (kubectl.error) fail(kubectl.error);
 }

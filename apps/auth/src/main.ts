@@ -1,6 +1,6 @@
 // Composition root of the auth service.
 import { AccountRemovals } from '@cx/bus';
-import { adminInterceptors, grpcTlsFromSettings, OpenStreams, refuseAdminMethods, startGrpcServer } from '@cx/grpc';
+import { adminInterceptors, grpcTlsFromSettings, OpenStreams, refuseAdminMethods, startGrpcServer, together } from '@cx/grpc';
 import { authv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
 import { authService } from './auth-service';
@@ -19,14 +19,14 @@ main(() =>
     const services: Array<[typeof authv1.AuthServiceService, never]> = [[authv1.AuthServiceService, authService(store, config, log, streams, failures, () => bus.connected, removals) as never]];
     const grpc = await startGrpcServer({ streams, tls, host: config.GRPC_HOST, port: config.AUTH_GRPC_PORT, services, interceptors: [refuseAdminMethods(authAdminMethods)] });
     const admin = await startGrpcServer({ tls, host: config.GRPC_HOST, port: config.AUTH_ADMIN_PORT, services, interceptors: adminInterceptors(config.ADMIN_TOKEN) });
-    const setServing = (up: boolean) => [grpc, admin].forEach((g) => g.setServing(up));
-    setServing(true);
-    bus.onConnectivity(setServing);
+    const servers = together(grpc, admin);
+    servers.setServing(true);
+    bus.onConnectivity(servers.setServing);
     log.info({ port: grpc.port, adminPort: admin.port, mtls: !!tls, adminToken: !!config.ADMIN_TOKEN, backend: store.name, registration: config.REGISTRATION_OPEN }, 'auth service ready');
     return {
       stop: async () => {
         failures.close();
-        await Promise.all([grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS), admin.shutdown(config.SHUTDOWN_TIMEOUT_MS)]);
+        await servers.shutdown(config.SHUTDOWN_TIMEOUT_MS);
         await closeStore();
       },
     };

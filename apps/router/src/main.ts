@@ -1,5 +1,5 @@
 // Composition root of the router service.
-import { adminInterceptors, call, createClient, grpcTlsFromSettings, OpenStreams, startGrpcServer, withAdminToken } from '@cx/grpc';
+import { adminInterceptors, call, createClient, grpcTlsFromSettings, OpenStreams, startGrpcServer, together, withAdminToken } from '@cx/grpc';
 import { ModuleHost, serverModules } from '@cx/modules';
 import { authv1, eventsv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
 import { connectivityGate, recentRemovals, subjects } from '@cx/bus';
@@ -112,16 +112,16 @@ main(() =>
       services: [[routeradminv1.RouterAdminServiceService, routerAdminService({ domain: config.XMPP_DOMAIN, router, userExists: (u) => deps.userExists(u), log }) as never]],
       interceptors: adminInterceptors(config.ADMIN_TOKEN),
     });
-    const setServing = (up: boolean) => [grpc, admin].forEach((g) => g.setServing(up));
-    setServing(true);
-    bus.onConnectivity(setServing);
+    const servers = together(grpc, admin);
+    servers.setServing(true);
+    bus.onConnectivity(servers.setServing);
     log.info({ port: grpc.port, adminPort: admin.port, mtls: !!tls, adminToken: !!config.ADMIN_TOKEN }, 'router service ready');
     return {
       stop: async () => {
         stopEnded();
         await stopRemovals();
         removedLately.stop();
-        await Promise.all([grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS), admin.shutdown(config.SHUTDOWN_TIMEOUT_MS)]);
+        await servers.shutdown(config.SHUTDOWN_TIMEOUT_MS);
         deliverer.flush();
         directory.stop();
         sessions.close();

@@ -1,5 +1,5 @@
 // Composition root of the session service.
-import { adminInterceptors, grpcTlsFromSettings, OpenStreams, refuseAdminMethods, startGrpcServer } from '@cx/grpc';
+import { adminInterceptors, grpcTlsFromSettings, OpenStreams, refuseAdminMethods, startGrpcServer, together } from '@cx/grpc';
 import { sessionv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
@@ -20,15 +20,15 @@ main(() =>
     const services: Array<[typeof sessionv1.SessionServiceService, never]> = [[sessionv1.SessionServiceService, sessionService({ bus, kv, directory, config, log, streams }) as never]];
     const grpc = await startGrpcServer({ streams, tls, host: config.GRPC_HOST, port: config.SESSION_GRPC_PORT, services, interceptors: [refuseAdminMethods(sessionAdminMethods)] });
     const admin = await startGrpcServer({ tls, host: config.GRPC_HOST, port: config.SESSION_ADMIN_PORT, services, interceptors: adminInterceptors(config.ADMIN_TOKEN) });
-    const setServing = (up: boolean) => [grpc, admin].forEach((g) => g.setServing(up));
-    setServing(true);
-    bus.onConnectivity(setServing);
+    const servers = together(grpc, admin);
+    servers.setServing(true);
+    bus.onConnectivity(servers.setServing);
     log.info({ port: grpc.port, adminPort: admin.port, mtls: !!tls, adminToken: !!config.ADMIN_TOKEN }, 'session service ready');
     return {
       stop: async () => {
         stopSweeper();
         directory.stop();
-        await Promise.all([grpc.shutdown(config.SHUTDOWN_TIMEOUT_MS), admin.shutdown(config.SHUTDOWN_TIMEOUT_MS)]);
+        await servers.shutdown(config.SHUTDOWN_TIMEOUT_MS);
       },
     };
   }),

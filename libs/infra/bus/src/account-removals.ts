@@ -18,6 +18,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { eventsv1 } from '@cx/proto';
+import { ensureStream } from './streams';
 import type { Bus } from './connect';
 
 export const ACCOUNT_REMOVALS_STREAM = 'xmpp_account_removals';
@@ -36,14 +37,7 @@ export class AccountRemovals {
   static async open(bus: Bus): Promise<AccountRemovals> {
     const jsm = await jetstreamManager(bus.nc);
     const config = { name: ACCOUNT_REMOVALS_STREAM, subjects: [`${PREFIX}.>`], storage: StorageType.File, retention: RetentionPolicy.Workqueue, num_replicas: bus.replicas };
-    try {
-      await jsm.streams.info(ACCOUNT_REMOVALS_STREAM);
-    } catch {
-      // Missing: create it (another process may do the same at this moment).
-      await jsm.streams.add(config).catch(async (err) => {
-        await jsm.streams.info(ACCOUNT_REMOVALS_STREAM).catch(() => Promise.reject(err));
-      });
-    }
+    await ensureStream(jsm, config);
     return new AccountRemovals(jetstream(bus.nc), jsm);
   }
 

@@ -1,6 +1,7 @@
 export { buckets, decodeKey, encodeKey, hashKey, MAX_KEY_CHARS, subjects } from './subjects';
 export { authOptions, connectBus } from './connect';
 export { connectivityGate } from './connectivity-gate';
+export { ensureStream } from './streams';
 export { casUpdate, readVersioned } from './cas';
 export { WatchedCache } from './watched-cache';
 export type { CasCodec, Decision, Versioned } from './cas';

@@ -1,5 +1,5 @@
 export { Health } from './health';
-export { serverOptions, startGrpcServer } from './server';
+export { serverOptions, startGrpcServer, together } from './server';
 export type { GrpcServerOptions, RunningGrpcServer } from './server';
 export { channelOptions, createClient, waitForReady, waitingMetadata } from './client';
 export { call, unary } from './calls';

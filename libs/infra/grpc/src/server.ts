@@ -72,3 +72,11 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       }),
   };
 }
+
+/** Servers of one service (its data and admin ports) that are ready, and shut down, together. */
+export function together(...servers: RunningGrpcServer[]): Pick<RunningGrpcServer, 'setServing' | 'shutdown'> {
+  return {
+    setServing: (up) => servers.forEach((s) => s.setServing(up)),
+    shutdown: async (timeoutMs) => void (await Promise.all(servers.map((s) => s.shutdown(timeoutMs)))),
+  };
+}

@@ -12,7 +12,7 @@
 // and its deliveries on that subject after out_seq. Nothing has to be copied
 // from a live edge at resumption.
 import { jetstream, jetstreamManager, DeliverPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
-import type { Bus, KV } from '@cx/bus';
+import { ensureStream, type Bus, type KV } from '@cx/bus';
 import { edgev1, sessionv1 } from '@cx/proto';
 
 export const SM_STREAM = 'xmpp_sm';
@@ -42,14 +42,7 @@ export class SmStore {
     const jsm = await jetstreamManager(bus.nc);
     const replicas = bus.replicas;
     const config = { name: SM_STREAM, subjects: ['xmpp.sm.>'], storage: StorageType.File, retention: RetentionPolicy.Limits, max_age: maxAgeMs * 1_000_000, num_replicas: replicas, duplicate_window: Math.min(120_000, maxAgeMs) * 1_000_000 };
-    try {
-      await jsm.streams.info(SM_STREAM);
-    } catch {
-      // Missing: create it (another process may do the same at this moment).
-      await jsm.streams.add(config).catch(async (err) => {
-        await jsm.streams.info(SM_STREAM).catch(() => Promise.reject(err));
-      });
-    }
+    await ensureStream(jsm, config);
     const kv = await bus.bucket(SM_BUCKET, { ttl: maxAgeMs });
     return new SmStore(jetstream(bus.nc), jsm, kv, bus.nc);
   }
