@@ -22,10 +22,11 @@ import { outageReply } from './outage';
 const KIND = { message: 1, presence: 2, iq: 3 } as const;
 
 /** Counts a stream closed for its SASL attempts (RFC 6120 §6.4.5): too many failures, or too many refused choices. */
-function countSaslLimit(before: C2sState['name'], after: C2sState['name'], event: C2sEvent): void {
-  if (after !== 'closed' || before === 'closed') return;
-  if (event.type === 'sasl-result' && event.result.kind === 'failure') limitsHit.inc({ limit: event.result.reason === 'refused' ? 'auth-refusals-per-stream' : 'auth-failures-per-stream' });
-  else if (event.type === 'element' && event.el.name === 'auth' && before === 'wait_for_feature_request') limitsHit.inc({ limit: 'auth-refusals-per-stream' });
+function countSaslLimit(prev: C2sState, next: C2sState): void {
+  if (next.name !== 'closed' || prev.name === 'closed') return;
+  // The machine's own counters say which bound closed the stream.
+  if ((next.authRefusals ?? 0) > (prev.authRefusals ?? 0)) limitsHit.inc({ limit: 'auth-refusals-per-stream' });
+  else if (next.authFailures > prev.authFailures) limitsHit.inc({ limit: 'auth-failures-per-stream' });
 }
 /** Ways a stream can end after which a stream-managed session waits to be resumed (XEP-0198 §5). */
 const DETACHING = new Set(['lost', 'kick:connection-timeout', 'kick:system-shutdown', 'kick:see-other-host', 'kick:resource-constraint']);
@@ -189,7 +190,8 @@ export class Connection {
     if (event.type === 'stream-close') this.endReason = 'closed';
     else if (event.type === 'kick') this.endReason = `kick:${event.condition}`;
     else if (event.type === 'parse-error') this.endReason = 'error';
-    const before = this.state.name;
+    const prev = this.state;
+    const before = prev.name;
     const t = this.machine.transition(this.state, event, this.ctx);
     this.state = t.state;
     if (!this.authenticated && t.state.username !== undefined) {
@@ -197,7 +199,7 @@ export class Connection {
       this.authenticated = true;
       this.parser.setLimits(authenticatedLimits(this.stanzaPolicy));
     }
-    countSaslLimit(before, t.state.name, event);
+    countSaslLimit(prev, t.state);
     if (this.debug && before !== t.state.name) this.log.debug({ conn: this.id, from: before, to: t.state.name }, 'state');
     for (const a of t.actions) this.run(a);
   }
