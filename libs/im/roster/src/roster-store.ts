@@ -6,7 +6,7 @@
 import { casUpdate, encodeKey, readVersioned, WatchedCache, type Bus, type KV, type Versioned } from '@cx/bus';
 import { rosterv1 } from '@cx/proto';
 import { onWire } from './roster-xml';
-import type { Item } from './subscription';
+import { listed, type Item } from './subscription';
 import { DEFAULT_ROSTER_LIMITS, rosterExcess, type RosterExcess, type RosterLimits } from './roster-bounds';
 
 export const ROSTER_BUCKET = 'xmpp_rosters';
@@ -81,7 +81,7 @@ export class RosterStore {
       const next: Roster = { version, items, removed, horizon };
       const refused = opts.bounded ? rosterExcess(roster, next, this.limits) : undefined;
       if (refused) return { next: undefined, result: { result, changed: false, version: roster.version, written: false, refused } };
-      return { next, result: { result, changed: visible, version, item: stored && onWire(stored) ? stored : undefined, written: true } };
+      return { next, result: { result, changed: visible, version, item: stored && listed(stored) ? stored : undefined, written: true } };
     }, guess);
     if (out.written) this.cache.forget(username);
     return { result: out.result, changed: out.changed, version: out.version, item: out.item, refused: out.refused };
