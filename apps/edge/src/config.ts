@@ -40,6 +40,8 @@ export const edgeConfig = defineConfig({
   ROUTER_STREAMS: int(2, 'Long-lived Route streams to the router (spread over router replicas)', 1, 64),
   SESSION_STREAMS: int(2, 'Long-lived Sessions streams (bind, unbind) to the session service', 1, 64),
   AUTH_STREAMS: int(2, 'Long-lived SASL Exchange streams to the auth service', 1, 64),
+  AUTH_SERVICE_TIMEOUT_MS: int(5000, 'How long a SASL step or account request waits for the auth service; then the client gets temporary-auth-failure (or an error of type wait). While the service is known to be unreachable the answer comes at once', 100, 120000),
+  SESSION_SERVICE_TIMEOUT_MS: int(5000, 'How long bind, <enable/> and <resume/> wait for the session service; then the client gets an error of type wait (bind) or <failed/> (stream management). While the service is known to be unreachable the answer comes at once', 100, 120000),
   SM_ENABLED: bool(true, 'Offer stream management (XEP-0198) with resumption on any edge'),
   SM_HANDOVER_GRACE_MS: int(3000, 'After a resumption, how long the old place in the stream is still read for deliveries routers sent there', 0, 60000),
   SM_MAX_UNACKED_BYTES: int(1048576, 'Bytes of stanzas a stream-managed client may leave unacknowledged (XEP-0198); beyond it the session ends with resource-constraint and they are routed again or stored offline', 1024),

@@ -16,15 +16,19 @@ import { watchAuthOffer } from './auth-offer';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { StreamManager } from './sm/stream-manager';
 
+const DEPENDENCY_BACKOFF = { 'grpc.initial_reconnect_backoff_ms': 500, 'grpc.max_reconnect_backoff_ms': 2000 };
+
 main(() =>
   runService('edge', edgeConfig, async ({ config, log: baseLog, bus }) => {
     const log = baseLog.child({ edge: config.EDGE_ID });
     const tls = grpcTlsFromSettings(config);
-    const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, {}, tls);
-    const sessionClient = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, {}, tls);
-    const session = new SessionLink(sessionClient, config.SESSION_STREAMS, log);
+    // A restarted auth or session service is found again within seconds (the
+    // default backoff grows to 2 minutes), since logins fail at once while it is unreachable.
+    const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, DEPENDENCY_BACKOFF, tls);
+    const sessionClient = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, DEPENDENCY_BACKOFF, tls);
+    const session = new SessionLink(sessionClient, { size: config.SESSION_STREAMS, timeoutMs: config.SESSION_SERVICE_TIMEOUT_MS, resumeHoldMs: config.SM_RESUME_TIMEOUT_S * 1000, log });
     const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR, {}, tls);
-    const sasl = new SaslLink(auth, config.AUTH_STREAMS, log);
+    const sasl = new SaslLink(auth, { size: config.AUTH_STREAMS, timeoutMs: config.AUTH_SERVICE_TIMEOUT_MS, log });
     const router = new RouterLink(routerClient, config.EDGE_ID, config.ROUTER_STREAMS, log);
     const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN));
     const stopOffer = await watchAuthOffer(auth, ctx, log);
@@ -32,7 +36,7 @@ main(() =>
       ? new StreamManager(await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S)), session, { edgeId: config.EDGE_ID, resumeTimeoutS: config.SM_RESUME_TIMEOUT_S, handoverGraceMs: config.SM_HANDOVER_GRACE_MS, maxUnackedBytes: config.SM_MAX_UNACKED_BYTES }, log)
       : undefined;
     const services = edgeServices({
-      domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, sm, log,
+      domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, sm, log, authTimeoutMs: config.AUTH_SERVICE_TIMEOUT_MS,
       onEnded: (conn) => server.forget(conn),
       busUp: () => bus.connected,
       busBack: connectivityGate(bus),

@@ -1,15 +1,26 @@
 // SASL exchanges relayed to the auth service over a few long-lived Exchange
-// streams, multiplexed by exchange id. A broken stream fails its exchanges with
-// temporary-auth-failure (RFC 6120 §6.5.12).
+// streams, multiplexed by exchange id. An exchange the auth service cannot
+// answer fails with temporary-auth-failure (RFC 6120 §6.5.12: "authentication
+// failed because of a temporary error condition within the receiving entity";
+// the client may try again later): when its stream breaks, when the service is
+// known to be unreachable (at once), or when no answer came within timeoutMs.
+// A timed-out exchange is aborted (the abort follows the start on the same
+// stream, so the auth service drops it when it gets both) and a late answer,
+// success included, is discarded: the client has already been told.
 import type { SaslResult } from '@cx/c2s';
-import { DuplexMux, waitingMetadata } from '@cx/grpc';
+import { channelDown, DuplexMux, waitingMetadata } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import { authv1 } from '@cx/proto';
+import { countUnanswered } from './dependency-metrics';
 
 const REASONS = new Map([
   [authv1.SaslFailureKind.SASL_FAILURE_KIND_CREDENTIALS, 'credentials' as const],
   [authv1.SaslFailureKind.SASL_FAILURE_KIND_REFUSED, 'refused' as const],
 ]);
+
+export const AUTH_UNAVAILABLE = 'the authentication service is unavailable; try again later';
+
+const unavailable: SaslResult = { kind: 'failure', condition: 'temporary-auth-failure', text: AUTH_UNAVAILABLE };
 
 function toResult(r: NonNullable<authv1.SaslResponse['result']>): SaslResult {
   if (r.$case === 'challenge') return { kind: 'challenge', data: Buffer.from(r.value) };
@@ -19,13 +30,26 @@ function toResult(r: NonNullable<authv1.SaslResponse['result']>): SaslResult {
   return reason ? { ...failure, reason, username: r.value.username } : failure;
 }
 
+export interface SaslLinkOptions {
+  /** Long-lived Exchange streams. */
+  size: number;
+  /** Deadline of each answer from the auth service (0: none). */
+  timeoutMs: number;
+  log: Logger;
+}
+
 export class SaslLink {
   private readonly mux: DuplexMux<authv1.SaslRequest, authv1.SaslResponse>;
 
-  constructor(client: authv1.AuthServiceClient, size: number, log: Logger) {
-    this.mux = new DuplexMux('auth.Exchange', () => client.exchange(waitingMetadata()), (res) => res.exchangeId, size, log);
+  constructor(client: authv1.AuthServiceClient, o: SaslLinkOptions) {
+    this.mux = new DuplexMux({
+      name: 'auth.Exchange', connect: () => client.exchange(waitingMetadata()), idOf: (res) => res.exchangeId,
+      size: o.size, timeoutMs: o.timeoutMs, log: o.log,
+      down: () => channelDown(client), onUnanswered: countUnanswered('auth'),
+    });
   }
 
+  /** cb gets each answer; each one the client waits for has its own deadline. */
   start(start: authv1.SaslStart, cb: (r: SaslResult) => void): number {
     const id = this.mux.start({
       onResponse: (res) => {
@@ -33,7 +57,11 @@ export class SaslLink {
         cb(toResult(res.result));
         return res.result.$case !== 'challenge';
       },
-      onBroken: () => cb({ kind: 'failure', condition: 'temporary-auth-failure' }),
+      onBroken: () => cb(unavailable),
+      onTimeout: () => {
+        this.abort(id);
+        cb(unavailable);
+      },
     });
     this.mux.write(id, { exchangeId: id, step: { $case: 'start', value: start } });
     return id;

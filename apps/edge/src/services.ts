@@ -1,6 +1,7 @@
 // What a connection needs from the rest of the system, over gRPC: SASL and
 // accounts (auth), binding (session), routing (router).
 import { call } from '@cx/grpc';
+import type { StanzaErrorType } from '@cx/xmpp-core';
 import type { AccountOp } from '@cx/c2s';
 import type { Logger } from '@cx/log';
 import type { authv1, routerv1 } from '@cx/proto';
@@ -19,9 +20,26 @@ export interface AccountOutcome {
   instructions?: string;
 }
 
+export interface BindOutcome {
+  jid?: string;
+  condition?: string;
+  errorType?: StanzaErrorType;
+  text?: string;
+}
+
+/**
+ * The bind error when the session service cannot answer: internal-server-error
+ * (RFC 6120 §8.3.3.8, "an internal error that prevents it from processing the
+ * stanza") of type wait (§8.3.2: temporary, retry later), as during a NATS
+ * outage (outage.ts). Not resource-constraint: §7.6.2.1 keeps that for a limit
+ * on the account's resources, which a client would not retry.
+ */
+export const BIND_UNAVAILABLE: BindOutcome = { condition: 'internal-server-error', errorType: 'wait', text: 'the session service is unavailable; try again later' };
+
 export interface EdgeServices {
   sasl: SaslLink;
-  bind(username: string, resource: string, connectionId: string): Promise<{ jid?: string; condition?: string }>;
+  /** Never rejects: a session service that cannot answer gives an error of type wait. */
+  bind(username: string, resource: string, connectionId: string): Promise<BindOutcome>;
   /** `connectionId`: the connection asking (a removal leaves it for the edge to close after the result). */
   account(op: AccountOp, username?: string, password?: string, connectionId?: string): Promise<AccountOutcome>;
   /** span: the stanza's trace (ended once the stanza is on its way to the router). */
@@ -48,6 +66,8 @@ export interface ServiceDeps {
   router: RouterLink;
   sm?: StreamManager;
   log: Logger;
+  /** Deadline of the account calls to auth (registration form, register, password change, removal). */
+  authTimeoutMs?: number;
   onEnded(conn: Connection): void;
   busUp?(): boolean;
   busBack?(): Promise<void> | undefined;
@@ -68,7 +88,11 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
     busUp: d.busUp,
     busBack: d.busBack,
     async bind(username, resource, connectionId) {
-      const r = await session.bind({ username, domain, resource, edgeId: d.edgeId, connectionId });
+      const r = await session.bind({ username, domain, resource, edgeId: d.edgeId, connectionId }).catch((err: Error) => {
+        d.log.warn({ err: err.message, connectionId }, 'bind failed');
+        return undefined;
+      });
+      if (!r) return BIND_UNAVAILABLE;
       const res = r.result;
       if (res?.$case === 'fullJid') {
         slots.set(connectionId, slot++);
@@ -81,13 +105,13 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
       const p = inNewTrace(`edge account ${op}`, SpanKind.CLIENT, undefined, () => {
         switch (op) {
           case 'form':
-            return call(auth.getRegistrationInfo.bind(auth), { domain }).then((r) => ({ ok: true, open: r.open, instructions: r.instructions }));
+            return call(auth.getRegistrationInfo.bind(auth), { domain }, d.authTimeoutMs).then((r) => ({ ok: true, open: r.open, instructions: r.instructions }));
           case 'register':
-            return call(auth.register.bind(auth), { domain, username: username ?? '', password: password ?? '', admin: false }).then(accountResult);
+            return call(auth.register.bind(auth), { domain, username: username ?? '', password: password ?? '', admin: false }, d.authTimeoutMs).then(accountResult);
           case 'passwd':
-            return call(auth.changePassword.bind(auth), { domain, username: username ?? '', password: password ?? '' }).then(accountResult);
+            return call(auth.changePassword.bind(auth), { domain, username: username ?? '', password: password ?? '' }, d.authTimeoutMs).then(accountResult);
           case 'remove':
-            return call(auth.unregister.bind(auth), { domain, username: username ?? '', connectionId: connectionId ?? '' }).then(accountResult);
+            return call(auth.unregister.bind(auth), { domain, username: username ?? '', connectionId: connectionId ?? '' }, d.authTimeoutMs).then(accountResult);
         }
       });
       return p.catch(failed);

@@ -136,11 +136,12 @@ export class StreamManager {
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
-    const moved = await this.session.resume({ smId: previd, fullJid: state.fullJid, edgeId: this.o.edgeId, connectionId: conn.id }).catch(() => undefined);
-    if (moved?.result?.$case !== 'previous') {
+    // No answer from the session service is not "no such session": the state stays, the client may resume later.
+    const moved = await this.session.resume({ smId: previd, fullJid: state.fullJid, edgeId: this.o.edgeId, connectionId: conn.id }).catch(() => 'unavailable' as const);
+    if (moved === 'unavailable' || moved.result?.$case !== 'previous') {
       this.sessions.delete(conn.id);
       conn.sm = undefined;
-      return this.failed('item-not-found');
+      return this.failed(moved === 'unavailable' ? 'internal-server-error' : 'item-not-found');
     }
     const unacked = unackedFilter(state);
     const backlog: Unacked[] = state.carried.map((c) => ({ pos: 0, to: c.to, xml: c.xml, kind: c.kind }));

@@ -1,7 +1,7 @@
 // Client channel options shared by every gRPC client: keepalive so a dead peer
 // is noticed, and round-robin over every address a DNS name returns (a headless
 // Kubernetes Service), so long-lived streams spread over replicas.
-import { Metadata, type ChannelCredentials, type ChannelOptions, type Client, type ClientOptions } from '@grpc/grpc-js';
+import { connectivityState, Metadata, type ChannelCredentials, type ChannelOptions, type Client, type ClientOptions } from '@grpc/grpc-js';
 import { errorCounter } from './metrics';
 import { channelCredentials, type GrpcTls } from './tls';
 
@@ -37,4 +37,13 @@ export function waitForReady(client: Client, timeoutMs: number): Promise<void> {
  */
 export function waitingMetadata(): Metadata {
   return new Metadata({ waitForReady: true });
+}
+
+/**
+ * The client's channel is known to be unreachable (TRANSIENT_FAILURE: its last
+ * attempt to connect failed), so a call would only wait for its deadline. An
+ * idle channel is asked to connect, so the answer turns once the peer is back.
+ */
+export function channelDown(client: Client): boolean {
+  return client.getChannel().getConnectivityState(true) === connectivityState.TRANSIENT_FAILURE;
 }

@@ -1,6 +1,6 @@
 // The client-to-server stream as data: states (ejabberd's names), the events
 // the edge feeds in, and the actions it must carry out. No I/O happens here.
-import type { Element, StreamErrorCondition } from '@cx/xmpp-core';
+import type { Element, StanzaErrorType, StreamErrorCondition } from '@cx/xmpp-core';
 
 export type C2sStateName =
   | 'wait_for_stream'
@@ -48,7 +48,7 @@ export type C2sEvent =
   | { type: 'stream-close' }
   | { type: 'parse-error'; condition: StreamErrorCondition; text?: string }
   | { type: 'sasl-result'; result: SaslResult }
-  | { type: 'bind-result'; iq: Element; jid?: string; condition?: string }
+  | { type: 'bind-result'; iq: Element; jid?: string; condition?: string; errorType?: StanzaErrorType; text?: string }
   | { type: 'account-result'; iq: Element; op: AccountOp; ok: boolean; condition?: string; text?: string; open?: boolean; instructions?: string }
   | { type: 'kick'; condition: StreamErrorCondition; text?: string }
   | { type: 'socket-closed' }

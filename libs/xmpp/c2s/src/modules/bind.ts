@@ -1,6 +1,8 @@
 // RFC 6120 §7: resource binding. The session service binds (action 'bind');
-// bind-result carries the full JID or an error condition.
-import { child, errorReply, iqResult, isStanzaErrorCondition, NS, prepareResource, StanzaError, x, type Element } from '@cx/xmpp-core';
+// bind-result carries the full JID or an error condition (with its type and
+// text when the edge chooses them: type wait when the session service is
+// unavailable, so the client binds again later, RFC 6120 §8.3.2).
+import { child, errorReply, iqResult, isStanzaErrorCondition, NS, prepareResource, StanzaError, x, type Element, type StanzaErrorType } from '@cx/xmpp-core';
 import { send, stay } from '../stream';
 import type { C2sContext, C2sModule, C2sState, Transition } from '../types';
 import { routeStanza } from './established';
@@ -17,11 +19,19 @@ function onBind(state: C2sState, iq: Element, ctx: C2sContext): Transition {
   return stay(state, { type: 'bind', iq, resource });
 }
 
-function onBindResult(state: C2sState, iq: Element, ctx: C2sContext, jid?: string, condition?: string): Transition {
+interface BindOutcome {
+  jid?: string;
+  condition?: string;
+  errorType?: StanzaErrorType;
+  text?: string;
+}
+
+function onBindResult(state: C2sState, iq: Element, ctx: C2sContext, r: BindOutcome): Transition {
   if (state.name !== 'wait_for_bind' || state.jid) return stay(state);
+  const jid = r.jid;
   if (!jid) {
-    const cond = condition && isStanzaErrorCondition(condition) ? condition : 'internal-server-error';
-    return stay(state, send(errorReply(iq, new StanzaError(cond), ctx.domain)));
+    const cond = r.condition && isStanzaErrorCondition(r.condition) ? r.condition : 'internal-server-error';
+    return stay(state, send(errorReply(iq, new StanzaError(cond, r.text, r.errorType), ctx.domain)));
   }
   const reply = iqResult(iq, x('bind', { xmlns: NS.BIND }, x('jid', {}, jid)));
   delete reply.attrs.from;
@@ -41,5 +51,5 @@ export const bind: C2sModule = {
       handle: (s, iq, ctx) => (iq.attrs.to ? routeStanza(s, iq, ctx) : stay(s, send(errorReply(iq, new StanzaError('not-allowed', 'a resource is already bound to this stream'), ctx.domain)))),
     },
   ],
-  results: { 'bind-result': (s, e, ctx) => onBindResult(s, e.iq, ctx, e.jid, e.condition) },
+  results: { 'bind-result': (s, e, ctx) => onBindResult(s, e.iq, ctx, e) },
 };
