@@ -34,7 +34,7 @@ describe('SaslLink deadlines', () => {
   it('fails with temporary-auth-failure after timeoutMs, aborts the exchange and discards a late success', () => {
     const { stream, results, id } = setup();
     vi.advanceTimersByTime(1000);
-    expect(results).toEqual([{ kind: 'failure', condition: 'temporary-auth-failure', text: expect.stringMatching(/unavailable/) }]);
+    expect(results).toEqual([{ kind: 'failure', condition: 'temporary-auth-failure', text: expect.stringMatching(/unavailable/), reason: 'unavailable' }]);
     expect(stream.written.map((r) => r.step?.$case)).toEqual(['start', 'abort']);
     stream.emit('data', { exchangeId: id, result: { $case: 'success', value: { username: 'juliet' } } });
     expect(results).toHaveLength(1);

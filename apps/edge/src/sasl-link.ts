@@ -20,7 +20,8 @@ const REASONS = new Map([
 
 export const AUTH_UNAVAILABLE = 'the authentication service is unavailable; try again later';
 
-const unavailable: SaslResult = { kind: 'failure', condition: 'temporary-auth-failure', text: AUTH_UNAVAILABLE };
+// Counted as a refusal, not a failed attempt: retries during an outage do not end the stream with not-authorized.
+const unavailable: SaslResult = { kind: 'failure', condition: 'temporary-auth-failure', text: AUTH_UNAVAILABLE, reason: 'unavailable' };
 
 function toResult(r: NonNullable<authv1.SaslResponse['result']>): SaslResult {
   if (r.$case === 'challenge') return { kind: 'challenge', data: Buffer.from(r.value) };

@@ -42,6 +42,13 @@ describe('per-stream SASL retries', () => {
     expect(r.state.username).toBe('u');
   });
 
+  it('an auth service that did not answer is not a failed attempt: retries during an outage are bounded by maxAuthRefusals only', () => {
+    const down: C2sEvent = { type: 'sasl-result', result: { kind: 'failure', condition: 'temporary-auth-failure', reason: 'unavailable' } };
+    const r = run(opened(), start('PLAIN'), down, start('PLAIN'), down, start('PLAIN'), down, start('PLAIN'), ok);
+    expect(r.state.username).toBe('u');
+    expect(sent(run(opened(), start('PLAIN'), down).actions).join('')).toContain('<temporary-auth-failure');
+  });
+
   it('closes the stream after maxAuthFailures failed attempts', () => {
     const r = run(opened(), start('PLAIN'), wrong, start('PLAIN'), wrong, start('PLAIN'), wrong);
     expect(r.state.name).toBe('closed');

@@ -37,8 +37,11 @@ export interface C2sState {
 export type SaslResult =
   | { kind: 'challenge'; data: Buffer }
   | { kind: 'success'; username: string; data?: Buffer }
-  /** reason: 'credentials' = a wrong password (for username), 'refused' = the client's choice cannot be served here (counts only against maxAuthRefusals). */
-  | { kind: 'failure'; condition: string; text?: string; reason?: 'credentials' | 'refused'; username?: string };
+  /**
+   * reason: 'credentials' = a wrong password (for username), 'refused' = the client's choice cannot be served here,
+   * 'unavailable' = the auth service did not answer (temporary-auth-failure); the last two count only against maxAuthRefusals.
+   */
+  | { kind: 'failure'; condition: string; text?: string; reason?: 'credentials' | 'refused' | 'unavailable'; username?: string };
 
 export type AccountOp = 'form' | 'register' | 'passwd' | 'remove';
 

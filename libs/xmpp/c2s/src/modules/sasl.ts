@@ -96,7 +96,8 @@ function onResult(state: C2sState, result: SaslResult, ctx: C2sContext): Transit
     const next: C2sState = { ...state, name: 'wait_for_stream', opened: false, username: result.username, streamId: ctx.newStreamId(), authFailures: 0, authRefusals: 0 };
     return { state: next, actions: [send(success), { type: 'restart' }] };
   }
-  if (result.reason === 'refused') return refuse(state, ctx, saslFailure(result.condition, result.text));
+  // Not a failed attempt (RFC 6120 §6.4.5): nothing was decided about the client's credentials.
+  if (result.reason === 'refused' || result.reason === 'unavailable') return refuse(state, ctx, saslFailure(result.condition, result.text));
   const failures = state.authFailures + 1;
   const next: C2sState = { ...state, name: 'wait_for_feature_request', mechanism: undefined, authFailures: failures };
   const sent = send(saslFailure(result.condition, result.text));
