@@ -16,16 +16,12 @@ import { watchAuthOffer } from './auth-offer';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { StreamManager } from './sm/stream-manager';
 
-const DEPENDENCY_BACKOFF = { 'grpc.initial_reconnect_backoff_ms': 500, 'grpc.max_reconnect_backoff_ms': 2000 };
-
 main(() =>
   runService('edge', edgeConfig, async ({ config, log: baseLog, bus }) => {
     const log = baseLog.child({ edge: config.EDGE_ID });
     const tls = grpcTlsFromSettings(config);
-    // A restarted auth or session service is found again within seconds (the
-    // default backoff grows to 2 minutes), since logins fail at once while it is unreachable.
-    const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, DEPENDENCY_BACKOFF, tls);
-    const sessionClient = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, DEPENDENCY_BACKOFF, tls);
+    const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, {}, tls);
+    const sessionClient = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, {}, tls);
     const session = new SessionLink(sessionClient, { size: config.SESSION_STREAMS, timeoutMs: config.SESSION_SERVICE_TIMEOUT_MS, resumeHoldMs: config.SM_RESUME_TIMEOUT_S * 1000, log });
     const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR, {}, tls);
     const sasl = new SaslLink(auth, { size: config.AUTH_STREAMS, timeoutMs: config.AUTH_SERVICE_TIMEOUT_MS, log });

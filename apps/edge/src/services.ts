@@ -105,13 +105,13 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
       const p = inNewTrace(`edge account ${op}`, SpanKind.CLIENT, undefined, () => {
         switch (op) {
           case 'form':
-            return call(auth.getRegistrationInfo.bind(auth), { domain }, d.authTimeoutMs).then((r) => ({ ok: true, open: r.open, instructions: r.instructions }));
+            return call(auth.getRegistrationInfo.bind(auth), { domain }, d.authTimeoutMs, auth).then((r) => ({ ok: true, open: r.open, instructions: r.instructions }));
           case 'register':
-            return call(auth.register.bind(auth), { domain, username: username ?? '', password: password ?? '', admin: false }, d.authTimeoutMs).then(accountResult);
+            return call(auth.register.bind(auth), { domain, username: username ?? '', password: password ?? '', admin: false }, d.authTimeoutMs, auth).then(accountResult);
           case 'passwd':
-            return call(auth.changePassword.bind(auth), { domain, username: username ?? '', password: password ?? '' }, d.authTimeoutMs).then(accountResult);
+            return call(auth.changePassword.bind(auth), { domain, username: username ?? '', password: password ?? '' }, d.authTimeoutMs, auth).then(accountResult);
           case 'remove':
-            return call(auth.unregister.bind(auth), { domain, username: username ?? '', connectionId: connectionId ?? '' }, d.authTimeoutMs).then(accountResult);
+            return call(auth.unregister.bind(auth), { domain, username: username ?? '', connectionId: connectionId ?? '' }, d.authTimeoutMs, auth).then(accountResult);
         }
       });
       return p.catch(failed);

@@ -62,11 +62,11 @@ main(() =>
       rejected: countStoreRejection,
       out,
       updateSession: async (fullJid, connectionId, u) => {
-        const r = await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) }, 5000);
+        const r = await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) }, 5000, sessions);
         return { wasAvailable: r.wasAvailable, directed: r.directed, directedRefused: r.directedRefused, tooLarge: r.tooLarge };
       },
     });
-    const carbons = new Carbons(out, (fullJid, connectionId, on) => call(sessions.setPresence.bind(sessions), { fullJid, connectionId, carbons: on }, 5000));
+    const carbons = new Carbons(out, (fullJid, connectionId, on) => call(sessions.setPresence.bind(sessions), { fullJid, connectionId, carbons: on }, 5000, sessions));
     const router = new Router({
       domain: config.XMPP_DOMAIN, directory, deliverer, host, im, carbons, blocking,
       offline: async (bare, message) => {

@@ -54,7 +54,7 @@ export function moduleDeps(bus: Bus, auth: authv1.AuthServiceClient, domain: str
       return s;
     },
     async userExists(username) {
-      return (await call(auth.userExists.bind(auth), { domain, username }, 5000)).exists;
+      return (await call(auth.userExists.bind(auth), { domain, username }, 5000, auth)).exists;
     },
   };
 }

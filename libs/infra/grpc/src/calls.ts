@@ -1,9 +1,10 @@
 // Promise adapters for unary calls, both sides: servers write handlers as
 // async functions (a thrown error is infrastructure trouble: UNAVAILABLE), and
-// clients await calls that wait for a restarting peer up to a deadline.
-import { status, type Metadata, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+// clients await calls that wait for a restarting peer up to a deadline, or
+// fail at once while the peer is known to be unreachable.
+import { status, type Client, type Metadata, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from '@cx/log';
-import { waitingMetadata } from './client';
+import { channelDown, waitingMetadata } from './client';
 import { serveTraced, withTrace } from './trace-calls';
 import { countServerError } from './metrics';
 
@@ -22,7 +23,20 @@ export function unary<Req, Res>(log: Logger, fn: (req: Req) => Promise<Res>) {
 
 type UnaryMethod<Req, Res> = (req: Req, md: Metadata, opts: { deadline: number }, cb: (err: Error | null, res: Res) => void) => unknown;
 
-export function call<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs = 10_000): Promise<Res> {
+/** The error of a call refused because its peer is unreachable (code UNAVAILABLE, as gRPC's own). */
+export class PeerUnreachable extends Error {
+  override name = 'PeerUnreachable';
+  readonly code = status.UNAVAILABLE;
+}
+
+/**
+ * A unary call that waits for the peer up to timeoutMs. With `peer` (the
+ * method's client), it fails at once while that client's channel is in
+ * TRANSIENT_FAILURE: a caller that holds others up (the router's Route stream)
+ * then answers with an error of type wait at once instead of after the deadline.
+ */
+export function call<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs = 10_000, peer?: Client): Promise<Res> {
+  if (peer && channelDown(peer)) return Promise.reject(new PeerUnreachable(`${peer.getChannel().getTarget()} is unreachable`));
   return new Promise((resolve, reject) =>
     method(req, withTrace(waitingMetadata()), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res))),
   );
