@@ -84,6 +84,19 @@ describe('SessionLink deadlines', () => {
     expect((await again).result?.$case).toBe('fullJid');
   });
 
+  it('tries an unbind again while the service is unavailable, until it is back', async () => {
+    const { link, stream, setState } = setup();
+    setState(connectivityState.TRANSIENT_FAILURE);
+    const p = link.unbind({ fullJid: 'juliet@localhost/balcony', connectionId: 'c1', reason: 'closed' });
+    await vi.advanceTimersByTimeAsync(3500);
+    expect(stream.written).toHaveLength(0);
+    setState(connectivityState.READY);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(stream.written[0].op?.$case).toBe('unbind');
+    stream.answer({ requestId: stream.written[0].requestId, result: { $case: 'unbind', value: { removed: true } } });
+    expect(await p).toBe(true);
+  });
+
   it('detaches again a resume that moved the session after its deadline, so it stays resumable', async () => {
     const { link, stream } = setup();
     const req = { smId: 'sm1', fullJid: 'juliet@localhost/balcony', edgeId: 'e1', connectionId: 'c2' };

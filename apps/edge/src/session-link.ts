@@ -14,6 +14,10 @@
 //   not that the session is gone).
 // A late enableSm is left: routers then deliver to the connection through the
 // stream, which writes deliveries of connections without SM as usual.
+// Unbind and Detach clean up after a connection nobody waits for, so instead
+// of failing they are tried again while the service is unavailable (for up to
+// retryForMs): a connection that closes during an outage leaves no session in
+// the registry once the service is back.
 import { channelDown, DuplexMux, waitingMetadata } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import type { sessionv1 } from '@cx/proto';
@@ -39,6 +43,10 @@ export interface SessionLinkOptions {
   timeoutMs: number;
   /** How long a session whose resume answered too late stays resumable (the SM resume timeout). */
   resumeHoldMs: number;
+  /** How long Unbind and Detach are tried again while the service is unavailable (default 30 s). */
+  retryForMs?: number;
+  /** Pause between those tries (default 1 s). */
+  retryEveryMs?: number;
   log: Logger;
 }
 
@@ -46,6 +54,7 @@ export class SessionLink {
   private readonly mux: DuplexMux<sessionv1.SessionsRequest, sessionv1.SessionsResponse>;
   /** Connections whose timed-out bind may still be carried out. */
   private readonly unsettled = new Set<string>();
+  private closed = false;
 
   constructor(client: sessionv1.SessionServiceClient, private readonly o: SessionLinkOptions) {
     this.mux = new DuplexMux({
@@ -85,7 +94,7 @@ export class SessionLink {
   }
 
   async unbind(req: sessionv1.UnbindRequest): Promise<boolean> {
-    const r = await this.request({ $case: 'unbind', value: req });
+    const r = await this.persist({ $case: 'unbind', value: req });
     return r.$case === 'unbind' && r.value.removed;
   }
 
@@ -95,7 +104,7 @@ export class SessionLink {
   }
 
   async detach(req: sessionv1.DetachRequest): Promise<boolean> {
-    const r = await this.request({ $case: 'detach', value: req });
+    const r = await this.persist({ $case: 'detach', value: req });
     return r.$case === 'detach' && r.value.ok;
   }
 
@@ -103,6 +112,19 @@ export class SessionLink {
     const r = await this.request({ $case: 'resume', value: req }, { expired: () => undefined, late: (late) => this.undoResume(req, late) });
     if (r.$case !== 'resume') throw new Error(`unexpected ${r.$case}`);
     return r.value;
+  }
+
+  /** A request that must reach the service (it is idempotent): tried again while the service is unavailable. */
+  private async persist(op: Op): Promise<Result> {
+    const until = Date.now() + (this.o.retryForMs ?? 30_000);
+    for (;;) {
+      try {
+        return await this.request(op);
+      } catch (err) {
+        if (!(err instanceof SessionUnavailable) || this.closed || Date.now() >= until) throw err;
+        await new Promise((r) => setTimeout(r, this.o.retryEveryMs ?? 1000).unref());
+      }
+    }
   }
 
   private undoBind(connectionId: string, late: Result | undefined): void {
@@ -122,6 +144,7 @@ export class SessionLink {
   }
 
   close(): void {
+    this.closed = true;
     this.mux.close();
   }
 }
