@@ -26,7 +26,8 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
   edge: {
     kv: ['xmpp_edges', 'xmpp_sm'],
     streams: ['xmpp_sm'],
-    publish: ['xmpp.sm.*'],
+    // _INBOX.>: the answer to a router's delivery batch (it tells the router the edge reads its subject).
+    publish: ['xmpp.sm.*', '_INBOX.>'],
     subscribe: ['xmpp.edge.*'],
   },
   auth: {
