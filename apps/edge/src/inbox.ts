@@ -1,9 +1,9 @@
 // Everything addressed to this edge arrives on its own NATS subject: stanzas
 // for its sessions and kicks (conflict). A stanza for a connection that is
 // gone goes back to the router marked undeliverable (RFC 6121 §8.5.3.2).
-// A router's batch carries a reply subject: the empty answer tells it the
-// subject is read (with nobody reading, NATS answers 503 in our place and the
-// router routes the stanzas again), so answer before anything else.
+// A router's batch carries a reply subject nobody answers: only when no edge
+// reads the subject does NATS answer there (503 no responders), and the
+// router routes the stanzas again.
 import { subjects, type Bus } from '@cx/bus';
 import type { Logger } from '@cx/log';
 import { edgev1, routerv1 } from '@cx/proto';
@@ -24,7 +24,6 @@ export function startInbox(d: InboxDeps): () => void {
   const sub = d.bus.nc.subscribe(subjects.edge(d.edgeId), {
     callback: (err, msg) => {
       if (err) return d.log.error({ err }, 'inbox subscription failed');
-      if (msg.reply) msg.respond();
       const m = edgev1.EdgeMessage.decode(msg.data);
       for (const k of m.kicks) {
         const c = d.connections.get(k.connectionId);

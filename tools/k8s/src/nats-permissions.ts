@@ -26,8 +26,7 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
   edge: {
     kv: ['xmpp_edges', 'xmpp_sm'],
     streams: ['xmpp_sm'],
-    // _INBOX.>: the answer to a router's delivery batch (it tells the router the edge reads its subject).
-    publish: ['xmpp.sm.*', '_INBOX.>'],
+    publish: ['xmpp.sm.*'],
     subscribe: ['xmpp.edge.*'],
   },
   auth: {

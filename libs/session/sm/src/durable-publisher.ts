@@ -19,6 +19,9 @@
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { Counter } from 'prom-client';
+
+const retries = new Counter({ name: 'xmpp_sm_publish_retries_total', help: 'Publishes to the stream xmpp_sm that failed (timeout, JetStream unavailable) and are sent again' });
 
 const WINDOW = 256;
 const TIMEOUT_MS = 2000;
@@ -119,6 +122,7 @@ export class DurablePublisher {
       (err: Error) => {
         this.inFlight--;
         if (e.stored || round !== this.round) return this.pump();
+        retries.inc();
         this.o.onRetry?.(err);
         this.retryFromHead();
       },

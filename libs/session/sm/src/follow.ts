@@ -9,6 +9,9 @@
 // A message is handed on once, in order, whatever consumer brought it.
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { Counter } from 'prom-client';
+
+const restarts = new Counter({ name: 'xmpp_sm_reader_restarts_total', help: 'Readers of the stream xmpp_sm that replaced their consumer, by reason', labelNames: ['reason'] });
 
 /** How long the reader may stay quiet, while messages after its position exist, before the consumer is replaced. */
 const STALL_MS = 1000;
@@ -41,12 +44,13 @@ export class Follower {
   private checking = false;
   private failures = 0;
   private readonly watchdog: NodeJS.Timeout;
-  private statusDone = false;
+  private readonly connection: ReturnType<NatsConnection['status']>;
 
   constructor(private readonly o: FollowOptions) {
     this.last = o.afterSeq;
     this.watchdog = setInterval(() => this.check(), STALL_MS);
     this.watchdog.unref();
+    this.connection = o.nc.status();
     void this.watchConnection();
   }
 
@@ -62,8 +66,9 @@ export class Follower {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.statusDone = true;
     clearInterval(this.watchdog);
+    // nats.js returns a QueuedIterator (typed as a plain AsyncIterable): stop() removes its listener.
+    (this.connection as { stop?: () => void }).stop?.();
     await this.messages?.close().catch(() => undefined);
   }
 
@@ -95,6 +100,7 @@ export class Follower {
 
   private restart(reason: string): void {
     if (this.stopped) return;
+    restarts.inc({ reason });
     this.o.onRestart?.(reason);
     void this.open();
   }
@@ -126,8 +132,8 @@ export class Follower {
   }
 
   private async watchConnection(): Promise<void> {
-    for await (const s of this.o.nc.status()) {
-      if (this.statusDone) return;
+    for await (const s of this.connection) {
+      if (this.stopped) return;
       // The server may have lost the consumer (a restart): a new one from our position costs little.
       if (s.type === 'reconnect') this.restart('reconnect');
     }
