@@ -1,6 +1,9 @@
 // Everything addressed to this edge arrives on its own NATS subject: stanzas
 // for its sessions and kicks (conflict). A stanza for a connection that is
 // gone goes back to the router marked undeliverable (RFC 6121 §8.5.3.2).
+// A router's batch carries a reply subject nobody answers: only when no edge
+// reads the subject does NATS answer there (503 no responders), and the
+// router routes the stanzas again.
 import { subjects, type Bus } from '@cx/bus';
 import type { Logger } from '@cx/log';
 import { edgev1, routerv1 } from '@cx/proto';

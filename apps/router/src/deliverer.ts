@@ -5,16 +5,25 @@
 // edge's subject in the JetStream stream xmpp_sm (xmpp.sm.<id>), which keeps
 // them until the client acknowledges them, whatever happens to the edge; the
 // router's acknowledgements of client stanzas (in-acks) ride along, after
-// every delivery of the turn.
+// every delivery of the turn. Those are published with JetStream acks and
+// retried until stored (DurablePublisher): an in-ack becomes the client's
+// `<a h>`/`<resumed h>`, so the batch carrying it must not be lost.
+//
+// A core batch goes out with a reply subject (CoreDeliveries): NATS answers
+// 503 at once when no edge reads the subject, so deliveries to an edge that
+// is gone are handed to onLost instead of vanishing.
 import { subjects, type NatsConnection } from '@cx/bus';
 import { edgev1 } from '@cx/proto';
-import { smSubject } from '@cx/sm';
+import { DurablePublisher, SM_STREAM, smSubject } from '@cx/sm';
 import { activeTraceparent } from '@cx/tracing';
+import { jetstream } from '@nats-io/jetstream';
+import { CoreDeliveries } from './core-deliveries';
 
 const MAX_BATCH_BYTES = 256 * 1024;
 
 interface Pending {
-  subject: string;
+  edgeId: string;
+  sm: boolean;
   deliveries: edgev1.Delivery[];
   inAcks: edgev1.InAck[];
   bytes: number;
@@ -23,14 +32,22 @@ interface Pending {
 export class Deliverer {
   private readonly pending = new Map<string, Pending>();
   private scheduled = false;
+  private readonly sm: DurablePublisher;
+  private readonly core: CoreDeliveries;
   delivered = 0;
 
-  constructor(private readonly nc: NatsConnection) {}
+  /** Deliveries on a core subject no edge reads (after a few tries over ~3 s): route them again as undeliverable. */
+  onLost?: (edgeId: string, deliveries: edgev1.Delivery[]) => void;
+
+  constructor(nc: NatsConnection) {
+    this.sm = new DurablePublisher({ js: jetstream(nc), nc, stream: SM_STREAM });
+    this.core = new CoreDeliveries(nc, (edgeId, deliveries) => this.onLost?.(edgeId, deliveries));
+  }
 
   private batch(edgeId: string, sm: boolean): Pending {
     const key = sm ? `s${edgeId}` : edgeId;
     let p = this.pending.get(key);
-    if (!p) this.pending.set(key, (p = { subject: sm ? smSubject(edgeId) : subjects.edge(edgeId), deliveries: [], inAcks: [], bytes: 0 }));
+    if (!p) this.pending.set(key, (p = { edgeId, sm, deliveries: [], inAcks: [], bytes: 0 }));
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -51,6 +68,16 @@ export class Deliverer {
     this.batch(edgeId, true).inAcks.push({ connectionId, h });
   }
 
+  /**
+   * Resolves once everything handed over before the call is stored by
+   * JetStream (stream-managed deliveries, in-acks) or published (core
+   * deliveries). During a NATS outage it waits; it never rejects.
+   */
+  durable(): Promise<void> {
+    if (this.pending.size) this.flush();
+    return this.sm.durable();
+  }
+
   flush(): void {
     this.scheduled = false;
     const keys = [...this.pending.keys()];
@@ -62,6 +89,7 @@ export class Deliverer {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
-    this.nc.publish(p.subject, edgev1.EdgeMessage.encode({ deliveries: p.deliveries, kicks: [], inAcks: p.inAcks }).finish());
+    if (p.sm) this.sm.publish(smSubject(p.edgeId), edgev1.EdgeMessage.encode({ deliveries: p.deliveries, kicks: [], inAcks: p.inAcks }).finish());
+    else this.core.send(p.edgeId, subjects.edge(p.edgeId), p.deliveries);
   }
 }

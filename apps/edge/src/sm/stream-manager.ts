@@ -59,7 +59,7 @@ export class StreamManager {
 
   async start(): Promise<void> {
     this.lastSeq = await this.store.lastSeq(this.o.edgeId);
-    this.stopReader = await followEdge(this.store, this.o.edgeId, (m) => this.onStream(m));
+    this.stopReader = await followEdge(this.store, this.o.edgeId, this.lastSeq, (m) => this.onStream(m));
     this.timer = setInterval(() => this.saveDirty(), SAVE_INTERVAL_MS);
     this.timer.unref();
     this.purgeTimer = setInterval(() => void this.purge(), PURGE_INTERVAL_MS);
@@ -288,6 +288,8 @@ export class StreamManager {
     clearInterval(this.timer);
     clearInterval(this.purgeTimer);
     this.flushRepublish();
+    // Republished stanzas are stored before we go (bounded: during a NATS outage they are lost with the process anyway).
+    await Promise.race([this.store.durable(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await Promise.allSettled([...this.pending]);
     await Promise.allSettled([...this.saving.values()]);
     await this.stopReader?.();

@@ -11,9 +11,11 @@
 // The unacknowledged stanzas of a session are then: its carried-over ones,
 // and its deliveries on that subject after out_seq. Nothing has to be copied
 // from a live edge at resumption.
-import { jetstream, jetstreamManager, DeliverPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type JsMsg, type MsgRequest } from '@nats-io/jetstream';
 import { ensureStream, type Bus, type KV } from '@cx/bus';
 import { edgev1, sessionv1 } from '@cx/proto';
+import { DurablePublisher } from './durable-publisher';
+import { Follower } from './follow';
 
 export const SM_STREAM = 'xmpp_sm';
 export const SM_BUCKET = 'xmpp_sm';
@@ -30,12 +32,16 @@ export interface SmMessage {
 }
 
 export class SmStore {
+  private readonly publisher: DurablePublisher;
+
   private constructor(
     readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     readonly kv: KV,
-    private readonly nc: Bus['nc'],
-  ) {}
+    readonly nc: Bus['nc'],
+  ) {
+    this.publisher = new DurablePublisher({ js, nc, stream: SM_STREAM });
+  }
 
   /** Open (creating if needed) the stream and the bucket; both keep data for maxAgeMs. */
   static async open(bus: Bus, maxAgeMs: number): Promise<SmStore> {
@@ -47,9 +53,14 @@ export class SmStore {
     return new SmStore(jetstream(bus.nc), jsm, kv, bus.nc);
   }
 
-  /** Deliveries (or in-acks) for sessions on an edge; stored by the stream, seen at once by the edge. */
+  /** Deliveries (or in-acks) for sessions on an edge; stored by the stream (retried until it is), seen at once by the edge. */
   publish(edgeId: string, msg: edgev1.EdgeMessage): void {
-    this.nc.publish(smSubject(edgeId), edgev1.EdgeMessage.encode(msg).finish());
+    this.publisher.publish(smSubject(edgeId), edgev1.EdgeMessage.encode(msg).finish());
+  }
+
+  /** Resolves once everything published before the call is stored; never rejects. */
+  durable(): Promise<void> {
+    return this.publisher.durable();
   }
 
   async state(smId: string): Promise<sessionv1.SmState | undefined> {
@@ -87,54 +98,57 @@ export class SmStore {
   async read(edgeId: string, afterSeq: number, each: (m: SmMessage) => void, tailMs = 0): Promise<number> {
     const last = await this.lastSeq(edgeId);
     if (last <= afterSeq && tailMs <= 0) return afterSeq;
-    const consumer = await this.js.consumers.get(SM_STREAM, { filter_subjects: smSubject(edgeId), deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 });
-    const messages = await consumer.consume({ max_messages: 512 });
-    let newest = afterSeq;
     let settled = false;
     let heardAt = Date.now();
     let caughtUp!: () => void;
     const done = new Promise<void>((r) => (caughtUp = () => ((settled = true), r())));
     if (last <= afterSeq) caughtUp();
-    const stop = () => void messages.close().catch(() => undefined);
-    void (async () => {
-      for await (const m of messages) {
-        newest = m.seq;
-        heardAt = Date.now();
-        each({ seq: m.seq, msg: edgev1.EdgeMessage.decode(m.data) });
-        // pending 0: nothing more is stored for us now (`last` itself may have been purged meanwhile).
-        if (m.seq >= last || m.info.pending === 0) caughtUp();
-      }
-    })().finally(caughtUp);
+    const reader = this.follow(edgeId, afterSeq, (m) => {
+      heardAt = Date.now();
+      each({ seq: m.seq, msg: edgev1.EdgeMessage.decode(m.data) });
+      // pending 0: nothing more is stored for us now (`last` itself may have been purged meanwhile).
+      if (m.seq >= last || m.info.pending === 0) caughtUp();
+    }, 512);
+    void reader.start();
     // The edge purges what no session needs, so the messages up to `last` may
     // be gone before the consumer reaches them: when it goes quiet and nothing
     // is stored after what was read, it has caught up.
     const watchdog = setInterval(() => {
       if (settled || Date.now() - heardAt < WATCH_MS) return;
-      this.nextAfter(edgeId, newest).then((seq) => seq === 0 && caughtUp(), () => undefined);
+      this.nextAfter(edgeId, reader.position).then((seq) => seq === 0 && caughtUp(), () => undefined);
     }, WATCH_MS);
     await done;
     clearInterval(watchdog);
-    if (tailMs > 0) setTimeout(stop, tailMs).unref();
-    else stop();
+    const newest = reader.position;
+    if (tailMs > 0) setTimeout(() => void reader.stop(), tailMs).unref();
+    else await reader.stop();
     return Math.max(newest, afterSeq);
   }
 
+  /** A reader of an edge's subject after `afterSeq` that resumes by itself after a NATS restart (not started). */
+  follow(edgeId: string, afterSeq: number, each: (m: JsMsg) => void, maxMessages: number): Follower {
+    return new Follower({
+      js: this.js, nc: this.nc, stream: SM_STREAM, subject: smSubject(edgeId), afterSeq, each, maxMessages,
+      nextAfter: (seq) => this.nextAfter(edgeId, seq),
+    });
+  }
+
   /** The sequence of the first message on an edge's subject after `seq` (0: none). */
-  private async nextAfter(edgeId: string, seq: number): Promise<number> {
+  async nextAfter(edgeId: string, seq: number): Promise<number> {
     const m = await this.jsm.streams.getMessage(SM_STREAM, { seq: seq + 1, next_by_subj: smSubject(edgeId) } as unknown as MsgRequest);
     return m?.seq ?? 0;
   }
 }
 
-/** The ordered consumer an edge reads its own subject with, from the next message on. */
-export async function followEdge(store: SmStore, edgeId: string, each: (m: SmMessage) => void): Promise<() => Promise<void>> {
-  const consumer = await store.js.consumers.get(SM_STREAM, { filter_subjects: smSubject(edgeId), deliver_policy: DeliverPolicy.New });
+/**
+ * The edge's reader of its own subject, from the message after `afterSeq`
+ * on; it resumes from its position by itself after a NATS restart.
+ */
+export async function followEdge(store: SmStore, edgeId: string, afterSeq: number, each: (m: SmMessage) => void): Promise<() => Promise<void>> {
   // Each message is a router's batch (up to 256 KiB): keep the read-ahead small.
-  const messages = await consumer.consume({ max_messages: 128 });
-  void (async () => {
-    for await (const m of messages) each({ seq: m.seq, msg: edgev1.EdgeMessage.decode(m.data) });
-  })();
-  return async () => void (await messages.close().catch(() => undefined));
+  const reader = store.follow(edgeId, afterSeq, (m) => each({ seq: m.seq, msg: edgev1.EdgeMessage.decode(m.data) }), 128);
+  await reader.start();
+  return () => reader.stop();
 }
 
 /** How long the stream and bucket keep data: a detached session's deadline, plus the time to notice a dead edge and a margin. */
