@@ -32,6 +32,8 @@ export interface EdgeServices {
   /** A connection took over a session by resumption (XEP-0198). */
   resumed(conn: Connection): void;
   /** Stream management (XEP-0198), when offered. */
+  /** Stored offline messages that reached the client: a router deletes them (offline-reports.ts). */
+  offlineHandled?(bareJid: string, seqs: readonly number[]): void;
   sm?: StreamManager;
   /** NATS is reachable (false: stanzas get an error of type wait, outage.ts). */
   busUp?(): boolean;
@@ -47,6 +49,8 @@ export interface ServiceDeps {
   sasl: SaslLink;
   router: RouterLink;
   sm?: StreamManager;
+  /** Stored offline messages that reached the client (offline-reports.ts). */
+  offlineHandled?(bareJid: string, seqs: readonly number[]): void;
   log: Logger;
   onEnded(conn: Connection): void;
   busUp?(): boolean;
@@ -65,6 +69,7 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
   return {
     sasl: d.sasl,
     sm: d.sm,
+    offlineHandled: d.offlineHandled,
     busUp: d.busUp,
     busBack: d.busBack,
     async bind(username, resource, connectionId) {
