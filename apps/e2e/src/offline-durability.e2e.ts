@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { authenticate, login, RawClient, register, uniqueName } from '@cx/testing';
-import { OFFLINE_STREAM, offlineSubject } from '@cx/offline';
+import { encodeKey } from '@cx/bus';
 import { startStack, waitForPort, type Proc, type Stack } from '@cx/stack';
 
 const SM = "xmlns='urn:xmpp:sm:3'";
@@ -41,8 +41,11 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** The offline store's stream and a user's subject in it (libs/im/offline/src/stream.ts). */
+const OFFLINE_STREAM = 'xmpp_offline';
+
 async function stored(user: string): Promise<number> {
-  const subject = offlineSubject(`${user}@localhost`);
+  const subject = `xmpp.offline.${encodeKey(`${user}@localhost`)}`;
   const info = await jsm.streams.info(OFFLINE_STREAM, { subjects_filter: subject });
   return info.state.subjects?.[subject] ?? 0;
 }
@@ -133,6 +136,16 @@ async function again(port: number, user: string, tag: string, have: Set<string>,
   }
 }
 
+/**
+ * Run `fault` the moment the hand-over starts removing stored messages (the
+ * old code deleted before delivering), or after `maxMs` when nothing is removed yet.
+ */
+async function whenHandingOver(user: string, n: number, maxMs: number, fault: () => void): Promise<void> {
+  const end = Date.now() + maxMs;
+  while (Date.now() < end && (await stored(user)) >= n);
+  fault();
+}
+
 const missing = (ids: string[], got: Set<string>) => ids.filter((id) => !got.has(id));
 
 async function restart(p: Proc, port: number): Promise<void> {
@@ -148,8 +161,7 @@ describe('offline messages survive a fault during their hand-over', () => {
     const first = collect(c, 'a');
     const router = stack.procs.find((p) => p.name === 'router') as Proc;
     c.send('<presence/>');
-    await sleep(5);
-    router.child.kill('SIGKILL');
+    await whenHandingOver(user, 100, 300, () => router.child.kill('SIGKILL'));
     await sleep(300);
     c.destroy();
     await restart(router, Number(router.env.ROUTER_GRPC_PORT));
@@ -173,14 +185,13 @@ describe('offline messages survive a fault during their hand-over', () => {
     await restart(edgeB, portB);
   }, 90_000);
 
-  it('(c) without stream management, the connection reset 50 ms after presence: the two connections together got all 100', async () => {
+  it('(c) without stream management, the connection reset within 50 ms of presence: the two connections together got all 100', async () => {
     const { user, ids } = await storeFor(100, 'c');
     const port = stack.edgePorts[0];
     const c = await bound(port, user);
     const first = collect(c, 'c');
     c.send('<presence/>');
-    await sleep(50);
-    c.socket.resetAndDestroy();
+    await whenHandingOver(user, 100, 50, () => c.socket.resetAndDestroy());
     await sleep(300);
     const all = await again(port, user, 'c', first.ids, ids);
     expect(missing(ids, all)).toEqual([]);
@@ -215,4 +226,30 @@ describe('offline messages survive a fault during their hand-over', () => {
     r.close();
     await restart(edgeB, portB);
   }, 90_000);
+
+  it('(e) a stream-managed session that ends with stored messages unacknowledged: they stay stored once, not stored again as copies', async () => {
+    const { user, ids } = await storeFor(30, 'e');
+    const port = stack.edgePorts[0];
+    const c = await bound(port, user);
+    const first = collect(c, 'e');
+    c.send(`<enable ${SM} resume='true'/>`);
+    await first.waitFor(() => first.seen.enabled !== undefined, 5000);
+    c.send('<presence/>');
+    await first.waitFor(() => first.ids.size === ids.length, 5000);
+    // Never acknowledged; nobody resumes: the session times out (6 s) and the router's rescue runs.
+    c.destroy();
+    await sleep(6000 + 3000);
+    expect(await stored(user)).toBe(ids.length);
+    const next = await bound(port, user);
+    const got: string[] = [];
+    next.send('<presence/>');
+    for (;;) {
+      const el = await next.until((e) => e.name === 'message', 3000).catch(() => undefined);
+      if (!el) break;
+      if (el.attrs.id?.startsWith('e-')) got.push(el.attrs.id);
+    }
+    expect([...got].sort()).toEqual([...ids].sort()); // each once
+    await until('storage emptied', async () => (await stored(user)) === 0);
+    next.close();
+  }, 60_000);
 });
