@@ -31,9 +31,9 @@ export interface EdgeServices {
   unbind(connectionId: string, jid: string): void;
   /** A connection took over a session by resumption (XEP-0198). */
   resumed(conn: Connection): void;
-  /** Stream management (XEP-0198), when offered. */
   /** Stored offline messages that reached the client: a router deletes them (offline-reports.ts). */
   offlineHandled?(bareJid: string, seqs: readonly number[]): void;
+  /** Stream management (XEP-0198), when offered. */
   sm?: StreamManager;
   /** NATS is reachable (false: stanzas get an error of type wait, outage.ts). */
   busUp?(): boolean;
