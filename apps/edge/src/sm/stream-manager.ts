@@ -133,11 +133,12 @@ export class StreamManager {
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
-    // A failed save leaves the session dirty: the next save round writes it (the old behaviour).
-    await this.store.saveState(smId, sm.state(this.o.edgeId, conn.id)).then(
-      () => void (sm.dirty = false),
-      (err: Error) => this.log.warn({ err: err.message, jid }, 'saving stream management state at enable failed'),
-    );
+    // A change during the put marks it dirty again; a failed put too: the next save round writes it (the old behaviour).
+    sm.dirty = false;
+    await this.store.saveState(smId, sm.state(this.o.edgeId, conn.id)).catch((err: Error) => {
+      sm.dirty = true;
+      this.log.warn({ err: err.message, jid }, 'saving stream management state at enable failed');
+    });
     conn.write(resume ? `<enabled xmlns='urn:xmpp:sm:3' id='${smId}' resume='true' max='${maxS}'/>` : `<enabled xmlns='urn:xmpp:sm:3'/>`);
     sm.started = true;
     sm.releaseHold([]);
