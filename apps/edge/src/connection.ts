@@ -18,6 +18,7 @@ import type { SmSession } from './sm/sm-session';
 import { spanTraceparent, tracingOn } from '@cx/tracing';
 import { stanzaSpan } from './tracing';
 import { outageReply } from './outage';
+import { bareOf } from './offline-reports';
 
 const KIND = { message: 1, presence: 2, iq: 3 } as const;
 
@@ -44,7 +45,8 @@ export interface Wire {
   on(ev: 'error', fn: (e: Error) => void): unknown;
   on(ev: 'close', fn: () => void): unknown;
   off(ev: 'data', fn: (b: Buffer) => void): unknown;
-  write(data: string | Buffer): unknown;
+  /** `done` runs once the data is handed to the kernel (null) or cannot be (an error). */
+  write(data: string | Buffer, done?: (err?: Error | null) => void): unknown;
   end(): unknown;
   destroy(): unknown;
 }
@@ -54,6 +56,8 @@ export class Connection {
   private readonly parser: XmlStreamParser;
   private out: Array<string | Buffer> = [];
   private flushing = false;
+  /** Stored offline messages in `out` (no SM): reported handled once the socket took them. */
+  private outOffline?: number[];
   private exchange = 0;
   private ended = false;
   readonly csi = new CsiBuffer();
@@ -204,11 +208,17 @@ export class Connection {
     for (const a of t.actions) this.run(a);
   }
 
-  /** A stanza routed to this session, already serialized (kind: 1 message, 2 presence, 3 iq, 0 a server reply). */
-  deliver(xml: Uint8Array, kind = 0): void {
+  /**
+   * A stanza routed to this session, already serialized (kind: 1 message, 2
+   * presence, 3 iq, 0 a server reply); offlineSeq: a stored offline message,
+   * deleted once written (no SM) or acknowledged (SM).
+   */
+  deliver(xml: Uint8Array, kind = 0, offlineSeq?: number): void {
     // Stream-managed: only what came through the stream is counted; put it there first.
-    if (this.sm) return this.svc.sm?.republish(this.id, this.sm.jid, xml, kind);
+    if (this.sm) return this.svc.sm?.republish(this.id, this.sm.jid, xml, kind, offlineSeq);
     const data = Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength);
+    // Not held back by CSI: it is a message, and it is reported once the socket has it.
+    if (offlineSeq) return this.writeOffline(data, offlineSeq);
     if (!this.csi.inactive) return this.write(data); // the common case: no array per delivery
     for (const b of this.csi.offer(data, kind)) this.write(b);
   }
@@ -399,17 +409,36 @@ export class Connection {
     }
   }
 
+  /** A stored offline message (no SM): written like any stanza, reported to a router once the socket took it. */
+  private writeOffline(data: Buffer, seq: number): void {
+    if (this.socket.destroyed || this.socket.writableEnded || !this.jid) return; // it stays stored
+    this.write(data);
+    (this.outOffline ??= []).push(seq);
+  }
+
   private flush(): void {
     this.flushing = false;
+    const offline = this.outOffline;
+    this.outOffline = undefined;
     if (this.out.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
     const chunks = this.out;
     this.out = [];
-    if (chunks.length === 1 || this.socket.framed) for (const c of chunks) this.socket.write(c);
-    else this.socket.write(Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c))));
+    // The last write's callback runs after every earlier one (writes complete in order).
+    const done = offline && this.offlineWritten(offline);
+    if (chunks.length === 1 || this.socket.framed) chunks.forEach((c, i) => this.socket.write(c, i === chunks.length - 1 ? done : undefined));
+    else this.socket.write(Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c))), done);
     if (this.flow?.overflow(this.socket)) {
       limitsHit.inc({ limit: 'send-buffer' });
       this.kick('resource-constraint', 'too much output left unread');
     }
+  }
+
+  /** The write callback that reports stored offline messages handled when the socket took them. */
+  private offlineWritten(seqs: number[]): (err?: Error | null) => void {
+    const bare = bareOf(this.jid as string);
+    return (err) => {
+      if (!err) this.svc.offlineHandled?.(bare, seqs);
+    };
   }
 
   /** Close our stream and the socket; the peer gets a moment to close its side. */

@@ -33,10 +33,11 @@ export function startInbox(d: InboxDeps): () => void {
       for (const del of m.deliveries) {
         const c = d.connections.get(del.connectionId);
         if (c && c.established && (del.kind === 0 || c.jid === del.to)) {
-          if (del.traceparent) deliverySpan(del.traceparent, del.kind, del.connectionId, () => c.deliver(del.xml, del.kind));
-          else c.deliver(del.xml, del.kind);
+          if (del.traceparent) deliverySpan(del.traceparent, del.kind, del.connectionId, () => c.deliver(del.xml, del.kind, del.offlineSeq));
+          else c.deliver(del.xml, del.kind, del.offlineSeq);
         }
-        else if (del.kind !== 0) undeliverable(del, d);
+        // A stored offline message that found no session is still stored: not routed (and stored) again.
+        else if (del.kind !== 0 && !del.offlineSeq) undeliverable(del, d);
       }
     },
   });

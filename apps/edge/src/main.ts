@@ -15,6 +15,7 @@ import { lapseAudit } from './session-audit';
 import { watchAuthOffer } from './auth-offer';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { StreamManager } from './sm/stream-manager';
+import { OfflineReports } from './offline-reports';
 
 main(() =>
   runService('edge', edgeConfig, async ({ config, log: baseLog, bus }) => {
@@ -31,8 +32,10 @@ main(() =>
     const sm = config.SM_ENABLED
       ? new StreamManager(await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S)), session, { edgeId: config.EDGE_ID, resumeTimeoutS: config.SM_RESUME_TIMEOUT_S, handoverGraceMs: config.SM_HANDOVER_GRACE_MS, maxUnackedBytes: config.SM_MAX_UNACKED_BYTES }, log)
       : undefined;
+    const offlineReports = new OfflineReports(bus.nc, log);
+    const offlineHandled = (bare: string, seqs: readonly number[]) => offlineReports.handled(bare, seqs);
     const services = edgeServices({
-      domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, sm, log, authTimeoutMs: config.AUTH_SERVICE_TIMEOUT_MS,
+      domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, sm, offlineHandled, log, authTimeoutMs: config.AUTH_SERVICE_TIMEOUT_MS,
       onEnded: (conn) => server.forget(conn),
       busUp: () => bus.connected,
       busBack: connectivityGate(bus),
@@ -45,9 +48,10 @@ main(() =>
     if (sm) {
       // Stream deliveries for connections whose <enable/> is still in flight are written as usual.
       sm.endSession = (connectionId, jid) => services.unbind(connectionId, jid);
+      sm.offlineHandled = offlineHandled;
       sm.unmanaged = (d) => {
         const c = server.connections.get(d.connectionId);
-        if (c && c.established && c.jid === d.to) c.deliver(d.xml, d.kind);
+        if (c && c.established && c.jid === d.to) c.deliver(d.xml, d.kind, d.offlineSeq);
       };
       await sm.start();
     }
@@ -66,6 +70,7 @@ main(() =>
         sasl.close();
         session.close();
         stopInbox();
+        await offlineReports.stop();
       },
     };
   }),

@@ -49,6 +49,8 @@ export interface EdgeServices {
   unbind(connectionId: string, jid: string): void;
   /** A connection took over a session by resumption (XEP-0198). */
   resumed(conn: Connection): void;
+  /** Stored offline messages that reached the client: a router deletes them (offline-reports.ts). */
+  offlineHandled?(bareJid: string, seqs: readonly number[]): void;
   /** Stream management (XEP-0198), when offered. */
   sm?: StreamManager;
   /** NATS is reachable (false: stanzas get an error of type wait, outage.ts). */
@@ -65,6 +67,8 @@ export interface ServiceDeps {
   sasl: SaslLink;
   router: RouterLink;
   sm?: StreamManager;
+  /** Stored offline messages that reached the client (offline-reports.ts). */
+  offlineHandled?(bareJid: string, seqs: readonly number[]): void;
   log: Logger;
   /** Deadline of the account calls to auth (registration form, register, password change, removal). */
   authTimeoutMs?: number;
@@ -85,6 +89,7 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
   return {
     sasl: d.sasl,
     sm: d.sm,
+    offlineHandled: d.offlineHandled,
     busUp: d.busUp,
     busBack: d.busBack,
     async bind(username, resource, connectionId) {

@@ -38,8 +38,10 @@ export class WsWire extends EventEmitter {
     });
   }
 
-  write(data: string | Buffer): void {
-    for (const frame of streamToFrames(data.toString())) this.ws.send(frame);
+  write(data: string | Buffer, done?: (err?: Error | null) => void): void {
+    const frames = streamToFrames(data.toString());
+    frames.forEach((frame, i) => this.ws.send(frame, i === frames.length - 1 ? done : undefined));
+    if (frames.length === 0) done?.(null);
   }
 
   /** Output not yet handed to the kernel (flow control: the unread-output bound). */

@@ -55,9 +55,10 @@ export class Deliverer {
     return p;
   }
 
-  deliver(edgeId: string, connectionId: string, to: string, xml: Uint8Array, kind: number, sm = false): void {
+  /** offlineSeq: a stored offline message's sequence in xmpp_offline (the edge reports it back once the client has it). */
+  deliver(edgeId: string, connectionId: string, to: string, xml: Uint8Array, kind: number, sm = false, offlineSeq?: number): void {
     const p = this.batch(edgeId, sm);
-    p.deliveries.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: activeTraceparent() });
+    p.deliveries.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: activeTraceparent(), offlineSeq });
     p.bytes += xml.length + to.length + connectionId.length + 8;
     this.delivered++;
     if (p.bytes >= MAX_BATCH_BYTES) this.flushKey(sm ? `s${edgeId}` : edgeId);

@@ -20,6 +20,8 @@ import { Blocking } from './im/blocking';
 import { LastActivity } from './im/last-activity';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
+import { OfflineHandover } from './im/offline-handover';
+import { followOfflineHandled } from './offline-handled';
 import { countRouted, countStoreRejection, measureOfflineQueue } from './metrics';
 import { rosterLimits } from './store-limits';
 import { routerAdminService } from './admin-service';
@@ -43,6 +45,11 @@ main(() =>
     host.onError = (err, key) => log.error({ err, handler: key }, 'server module failed');
     const offline = await OfflineStore.open(bus, { limitPerUser: config.OFFLINE_LIMIT, maxBytesPerUser: config.OFFLINE_MAX_BYTES, maxStreamBytes: config.OFFLINE_STREAM_MAX_BYTES });
     measureOfflineQueue(() => offline.totals());
+    // Stored messages leave xmpp_offline only once the recipient's edge reports them handled (docs/architecture.md).
+    const handover = new OfflineHandover({ peek: (bare) => offline.peek(bare) });
+    const sweepClaims = setInterval(() => handover.sweep(), 60_000);
+    sweepClaims.unref();
+    const stopHandled = followOfflineHandled({ nc: bus.nc, remove: (bare, seqs) => offline.remove(bare, seqs), handled: (bare, seqs) => handover.handled(bare, seqs), log });
     const out = new Out(directory, deliverer);
     // Removals announced in the last 10 minutes (last activity is not written back for them).
     const removedLately = recentRemovals(bus, 10 * 60_000);
@@ -51,7 +58,7 @@ main(() =>
     const rosters = await RosterStore.open(bus, { limits: rosterLimits(config) });
     const im = new Im({
       domain: config.XMPP_DOMAIN,
-      takeOffline: (bare) => offline.take(bare),
+      handOverOffline: (bare, connectionId, live) => handover.handOver(bare, connectionId, live),
       last,
       blocks: (user, other) => blocking.blocks(user, other),
       userExists: (username) => deps.userExists(username),
@@ -119,6 +126,8 @@ main(() =>
     return {
       stop: async () => {
         stopEnded();
+        stopHandled();
+        clearInterval(sweepClaims);
         await stopRemovals();
         removedLately.stop();
         await servers.shutdown(config.SHUTDOWN_TIMEOUT_MS);

@@ -2,7 +2,9 @@
 // replaced), the stanzas its client never acknowledged must not vanish. They
 // are still in the stream xmpp_sm; each is routed again as undeliverable
 // (RFC 6121 §8.5.3.2: a message goes to another resource or offline storage,
-// an iq gets an error).
+// an iq gets an error). Stored offline messages among them (offline_seq) are
+// skipped: they are still in xmpp_offline, and the next initial presence
+// hands them over again; routing them would store a second copy.
 import type { Logger } from '@cx/log';
 import type { eventsv1, routerv1, sessionv1 } from '@cx/proto';
 import { readAfter, unackedFilter, type SmStore } from '@cx/sm';
@@ -27,11 +29,11 @@ export async function rescueUnacked(ev: eventsv1.SessionEnded, store: SmStore, r
 }
 
 async function collect(store: SmStore, state: sessionv1.SmState): Promise<sessionv1.CarriedStanza[]> {
-  const out = state.carried.filter((c) => c.kind !== 0);
+  const out = state.carried.filter((c) => c.kind !== 0 && !c.offlineSeq);
   const unacked = unackedFilter(state);
   await store.read(state.edgeId, readAfter(state), ({ seq, msg }) => {
     msg.deliveries.forEach((d, i) => {
-      if (d.kind !== 0 && unacked(seq, i, d)) out.push(d);
+      if (d.kind !== 0 && !d.offlineSeq && unacked(seq, i, d)) out.push(d);
     });
   });
   return out;

@@ -22,14 +22,14 @@ const confFiles = ['k8s/base/nats.conf', 'k8s/overlays/production/nats.conf'];
 
 /** What each service does on NATS, in the code's own names. */
 const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: string[]; subscribe: string[] }> = {
-  edge: { kv: [buckets.edges, SM_BUCKET], streams: [SM_STREAM], publish: [smSubject('edge-1')], subscribe: [subjects.edge('edge-1')] },
+  edge: { kv: [buckets.edges, SM_BUCKET], streams: [SM_STREAM], publish: [smSubject('edge-1'), subjects.offlineHandled], subscribe: [subjects.edge('edge-1')] },
   auth: { kv: [buckets.accounts, LDAP_SCRAM_BUCKET], streams: [ACCOUNT_REMOVALS_STREAM], publish: [removalSubject('juliet')], subscribe: [] },
   session: { kv: [buckets.sessions, buckets.edges], streams: [], publish: [subjects.sessionBound, subjects.sessionEnded, subjects.edge('edge-1')], subscribe: [] },
   router: {
     kv: [buckets.sessions, ROSTER_BUCKET, PRIVATE_BUCKET, VCARD_BUCKET, BLOCKLIST_BUCKET, LAST_BUCKET, SM_BUCKET, OFFLINE_BYTES_BUCKET],
     streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM],
-    publish: [subjects.edge('edge-1'), smSubject('edge-1'), offlineSubject('juliet@example.org'), subjects.presenceChanged],
-    subscribe: [subjects.sessionEnded, removalSubject('juliet')],
+    publish: [subjects.edge('edge-1'), smSubject('edge-1'), offlineSubject('juliet@example.org'), subjects.presenceChanged, '_INBOX.abc.1'],
+    subscribe: [subjects.sessionEnded, removalSubject('juliet'), subjects.offlineHandled],
   },
 };
 

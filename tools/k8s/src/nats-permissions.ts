@@ -26,7 +26,8 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
   edge: {
     kv: ['xmpp_edges', 'xmpp_sm'],
     streams: ['xmpp_sm'],
-    publish: ['xmpp.sm.*'],
+    // xmpp.offline-handled: offline messages that reached the client, a request to the routers.
+    publish: ['xmpp.sm.*', 'xmpp.offline-handled'],
     subscribe: ['xmpp.edge.*'],
   },
   auth: {
@@ -44,8 +45,9 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
   router: {
     kv: ['xmpp_sessions', 'xmpp_rosters', 'xmpp_private', 'xmpp_vcards', 'xmpp_blocklists', 'xmpp_last', 'xmpp_sm', 'xmpp_offline_bytes'],
     streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals'],
-    publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed'],
-    subscribe: ['xmpp.session.ended', 'xmpp.account.removed.*'],
+    // _INBOX.>: the answers to the edges' xmpp.offline-handled requests.
+    publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed', '_INBOX.>'],
+    subscribe: ['xmpp.session.ended', 'xmpp.account.removed.*', 'xmpp.offline-handled'],
   },
 };
 

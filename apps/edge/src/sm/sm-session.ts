@@ -35,6 +35,8 @@ export class SmSession {
   dirty = true;
   /** Outbound counting has started (<enabled/> or <resumed/> was written). */
   started = false;
+  /** The client acknowledged these stored offline messages (they may leave xmpp_offline). */
+  onOfflineAcked?: (seqs: number[]) => void;
 
   constructor(
     readonly id: string,
@@ -74,6 +76,7 @@ export class SmSession {
   acknowledge(h: number): boolean {
     const r = this.outbox.ack(h);
     if (!r.ok) return false;
+    if (r.offline.length) this.onOfflineAcked?.(r.offline);
     if (r.removed > 0) {
       this.dirty = true;
       if (this.skipped.size) for (const s of this.skipped) if (s <= this.outbox.ackedPos) this.skipped.delete(s);
@@ -84,7 +87,7 @@ export class SmSession {
   /** A delivery from the stream (pos > 0) or carried over from another edge (pos 0). */
   deliver(u: Unacked): void {
     // A copy: the delivery is a slice of the router's whole batch, which must not stay in memory until the ack.
-    const own = { pos: u.pos, to: u.to, xml: Buffer.from(u.xml), kind: u.kind };
+    const own = { pos: u.pos, to: u.to, xml: Buffer.from(u.xml), kind: u.kind, offlineSeq: u.offlineSeq };
     if (this.holding) this.held.push(own);
     else this.send(own);
   }
@@ -143,7 +146,7 @@ export class SmSession {
 
   /** What another edge needs to resume this session, or to route its unacknowledged stanzas again. */
   state(edgeId: string, connectionId: string): sessionv1.SmState {
-    const carried = this.outbox.carried().map((u) => ({ to: u.to, xml: Buffer.from(u.xml), kind: u.kind }));
+    const carried = this.outbox.carried().map((u) => ({ to: u.to, xml: Buffer.from(u.xml), kind: u.kind, offlineSeq: u.offlineSeq }));
     const skipped = [...this.skipped].filter((s) => s > this.outbox.ackedPos);
     return { fullJid: this.jid, edgeId, connectionId, outAcked: this.outbox.acked, outSeq: this.outbox.ackedPos, inHandled: this.inHandled, updatedAtMs: Date.now(), carried, skipped };
   }

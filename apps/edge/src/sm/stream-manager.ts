@@ -10,6 +10,7 @@ import type { edgev1 } from '@cx/proto';
 import type { SessionLink } from '../session-link';
 import { SmSession, type SmPort } from './sm-session';
 import type { CsiBuffer } from '../csi-buffer';
+import { bareOf } from '../offline-reports';
 
 const smEvents = new Counter({ name: 'xmpp_edge_sm_total', help: 'Stream management (XEP-0198) events', labelNames: ['event'] });
 const SAVE_INTERVAL_MS = 200;
@@ -72,7 +73,7 @@ export class StreamManager {
       const d = msg.deliveries[i];
       const s = this.sessions.get(d.connectionId);
       if (s && s.sm.jid === d.to) {
-        s.sm.deliver({ pos: position(seq, i), to: d.to, xml: d.xml, kind: d.kind });
+        s.sm.deliver({ pos: position(seq, i), to: d.to, xml: d.xml, kind: d.kind, offlineSeq: d.offlineSeq });
         if (s.sm.overflowing) this.overflow(s.conn); // at once: a flood must not wait for the next tick
       } else this.unmanaged?.(d);
     }
@@ -91,10 +92,20 @@ export class StreamManager {
   /** Deliveries on the stream for connections without stream management yet (enable in progress). */
   unmanaged?: (d: edgev1.Delivery) => void;
 
+  /** Stored offline messages a client acknowledged (set by the edge: reported to a router, which deletes them). */
+  offlineHandled?: (bareJid: string, seqs: readonly number[]) => void;
+
   /** A stanza for a stream-managed connection that did not come through the stream: put it there first. */
-  republish(connectionId: string, to: string, xml: Uint8Array, kind: number): void {
+  republish(connectionId: string, to: string, xml: Uint8Array, kind: number, offlineSeq?: number): void {
     if (this.republishing.length === 0) setImmediate(() => this.flushRepublish());
-    this.republishing.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: '' });
+    this.republishing.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: '', offlineSeq });
+  }
+
+  /** The session reports what its client acknowledged of the stored offline messages. */
+  private reporting(sm: SmSession): SmSession {
+    const bare = bareOf(sm.jid);
+    sm.onOfflineAcked = (seqs) => this.offlineHandled?.(bare, seqs);
+    return sm;
   }
 
   private flushRepublish(): void {
@@ -105,8 +116,12 @@ export class StreamManager {
 
   /**
    * <enable/>: mark the session in the registry (routers then deliver through
-   * the stream), then write <enabled/> and start counting in the same turn,
-   * so every delivery after the sequence read here is counted.
+   * the stream), save its state, then write <enabled/> and start counting in
+   * the same turn, so every delivery after the sequence read here is counted.
+   * The state is saved before <enabled/> (one KV put): from the moment the
+   * client may rely on the session, a resumption on any edge finds it and,
+   * if this edge dies, the rescue finds its unacknowledged stanzas.
+   * Deliveries arriving during the save wait (holding), uncounted.
    */
   async enable(conn: SmConnection, resume: boolean, max: number | undefined, inCount: () => number): Promise<SmSession | undefined> {
     const jid = conn.jid as string;
@@ -114,11 +129,19 @@ export class StreamManager {
     const ok = await this.session.enableSm({ fullJid: jid, connectionId: conn.id, smId }).catch(() => false);
     if (!ok || conn.gone) return undefined;
     const maxS = Math.min(max || this.o.resumeTimeoutS, this.o.resumeTimeoutS);
-    const sm = new SmSession(smId, jid, conn, conn.csi, resume ? maxS : 0, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() }, this.o.maxUnackedBytes);
+    const sm = this.reporting(new SmSession(smId, jid, conn, conn.csi, resume ? maxS : 0, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() }, this.o.maxUnackedBytes));
+    sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
+    // A change during the put marks it dirty again; a failed put too: the next save round writes it (the old behaviour).
+    sm.dirty = false;
+    await this.store.saveState(smId, sm.state(this.o.edgeId, conn.id)).catch((err: Error) => {
+      sm.dirty = true;
+      this.log.warn({ err: err.message, jid }, 'saving stream management state at enable failed');
+    });
     conn.write(resume ? `<enabled xmlns='urn:xmpp:sm:3' id='${smId}' resume='true' max='${maxS}'/>` : `<enabled xmlns='urn:xmpp:sm:3'/>`);
-    sm.started = true; // a new SmSession is dirty: the next save round writes its state
+    sm.started = true;
+    sm.releaseHold([]);
     smEvents.inc({ event: 'enabled' });
     return sm;
   }
@@ -132,7 +155,7 @@ export class StreamManager {
     const state = await this.store.state(previd);
     const user = state?.fullJid.slice(0, state.fullJid.indexOf('@'));
     if (!state || user !== conn.username) return this.failed('item-not-found');
-    const sm = new SmSession(previd, state.fullJid, conn, conn.csi, this.o.resumeTimeoutS, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled }, this.o.maxUnackedBytes);
+    const sm = this.reporting(new SmSession(previd, state.fullJid, conn, conn.csi, this.o.resumeTimeoutS, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled }, this.o.maxUnackedBytes));
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
@@ -144,7 +167,7 @@ export class StreamManager {
       return this.failed(moved === 'unavailable' ? 'internal-server-error' : 'item-not-found');
     }
     const unacked = unackedFilter(state);
-    const backlog: Unacked[] = state.carried.map((c) => ({ pos: 0, to: c.to, xml: c.xml, kind: c.kind }));
+    const backlog: Unacked[] = state.carried.map((c) => ({ pos: 0, to: c.to, xml: c.xml, kind: c.kind, offlineSeq: c.offlineSeq }));
     let inHandled = state.inHandled;
     let caughtUp = false;
     await this.store.read(state.edgeId, readAfter(state), ({ seq, msg }) => {
@@ -152,8 +175,8 @@ export class StreamManager {
         const d = msg.deliveries[i];
         if (!unacked(seq, i, d)) continue;
         // After the backlog: a router that still had the old place published there; bring it here.
-        if (caughtUp) this.republish(conn.id, state.fullJid, d.xml, d.kind);
-        else backlog.push({ pos: 0, to: d.to, xml: d.xml, kind: d.kind });
+        if (caughtUp) this.republish(conn.id, state.fullJid, d.xml, d.kind, d.offlineSeq);
+        else backlog.push({ pos: 0, to: d.to, xml: d.xml, kind: d.kind, offlineSeq: d.offlineSeq });
       }
       if (!caughtUp) for (const a of msg.inAcks) if (a.connectionId === state.connectionId && a.h > inHandled) inHandled = a.h;
     }, this.o.handoverGraceMs);
@@ -169,6 +192,9 @@ export class StreamManager {
       return { ok: false, condition: 'undefined-condition', h: inHandled, tooHigh: { sendCount } };
     }
     const acked = state.outAcked + delta;
+    // The h of <resume/> acknowledges the first `delta` of the backlog.
+    const offline = backlog.slice(0, delta).flatMap((u) => (u.offlineSeq ? [u.offlineSeq] : []));
+    if (offline.length) this.offlineHandled?.(bareOf(state.fullJid), offline);
     sm.outbox.sent = acked;
     sm.outbox.acked = acked;
     sm.inCount = inHandled;

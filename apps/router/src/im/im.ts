@@ -27,8 +27,13 @@ export interface ImDeps {
   domain: string;
   /** XEP-0012: when a user's last available session goes away. */
   last?: LastActivity;
-  /** Messages stored while the user was offline, taken once (XEP-0160). */
-  takeOffline?(bare: string): Promise<Element[]>;
+  /**
+   * Messages stored while the user was offline (XEP-0160), for session
+   * `connectionId`: still stored, each with its sequence, which the delivery
+   * carries; the edge reports them once the client has them, and only then
+   * are they deleted (offline-handover.ts).
+   */
+  handOverOffline?(bare: string, connectionId: string, live: readonly string[]): Promise<Array<{ seq: number; message: Element }>>;
   rosters: RosterStore;
   out: Out;
   /** Tell the rest of the system (NATS event). */
@@ -295,7 +300,10 @@ export class Im {
       if (item.pendingIn && !this.isBlocked(user, item.jid, from.jid.bare)) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
     }
     // XEP-0160 §3: stored messages go to the first resource with non-negative priority.
-    if (me.priority >= 0 && this.d.takeOffline) for (const m of await this.d.takeOffline(bare)) this.d.out.send(bare, [me], m, 1);
+    if (me.priority >= 0 && this.d.handOverOffline) {
+      const live = (await this.d.out.sessions(bare)).map((s) => s.connectionId);
+      for (const m of await this.d.handOverOffline(bare, me.connectionId, live)) this.d.out.sendStored(bare, me, m.message, m.seq);
+    }
     const others = (await this.d.out.sessions(bare)).filter((s) => s.available && s.connectionId !== from.connectionId);
     for (const s of others) this.d.out.send(bare, [me], lastPresence(bare, s), 2, true);
   }

@@ -6,6 +6,7 @@ import { pushQuery, type Item } from '@cx/roster';
 import type { Deliverer } from '../deliverer';
 
 const encoder = new TextEncoder();
+const MESSAGE = 1;
 const PRESENCE = 2;
 const IQ = 3;
 let pushes = 0;
@@ -34,6 +35,11 @@ export class Out {
       el.attrs.to = `${bare}/${t.resource}`;
       this.deliverer.deliver(t.edgeId, t.connectionId, el.attrs.to, encoder.encode(el.toString()), kind, t.smId !== '');
     }
+  }
+
+  /** A stored offline message to one session, with its sequence in xmpp_offline (deleted once the edge reports it handled). */
+  sendStored(bare: string, t: SessionEntry, el: Element, seq: number): void {
+    this.deliverer.deliver(t.edgeId, t.connectionId, `${bare}/${t.resource}`, encoder.encode(el.toString()), MESSAGE, t.smId !== '', seq);
   }
 
   /** A roster push to the user's interested resources (RFC 6121 §2.1.6). */

@@ -127,6 +127,26 @@ describe('OfflineStore', () => {
     expect(bodies(await store.take(b))).toEqual(['b0', 'b1']);
   });
 
+  it('peeks without removing, and removes only by sequence what is that user\'s', async () => {
+    const [user, other] = ['peek@localhost', 'peek-other@localhost'];
+    for (let i = 0; i < 3; i++) await store.store(user, chat(user, `p${i}`), 'localhost');
+    await store.store(other, chat(other, 'o0'), 'localhost');
+    const seen = await store.peek(user);
+    expect(bodies(seen.map((s) => s.message))).toEqual(['p0', 'p1', 'p2']);
+    expect(seen.map((s) => s.seq)).toEqual([...seen.map((s) => s.seq)].sort((a, b) => a - b));
+    // A second peek (a crash before the client had them) sees them all again.
+    expect(bodies((await store.peek(user)).map((s) => s.message))).toEqual(['p0', 'p1', 'p2']);
+    const [otherSeq] = (await store.peek(other)).map((s) => s.seq);
+    // The other user's sequence is not this user's to remove.
+    expect(await store.remove(user, [seen[0]!.seq, seen[2]!.seq, otherSeq!])).toBe(2);
+    expect(bodies((await store.peek(user)).map((s) => s.message))).toEqual(['p1']);
+    expect(await store.count(other)).toBe(1);
+    // Reported twice (a retried report): nothing more to do, not an error.
+    expect(await store.remove(user, [seen[0]!.seq, seen[1]!.seq])).toBe(1);
+    expect(await store.peek(user)).toEqual([]);
+    await store.take(other);
+  });
+
   it('totals the whole queue: messages and users with some', async () => {
     const before = await store.totals();
     const [a, b] = ['totals-a@localhost', 'totals-b@localhost'];
@@ -234,6 +254,17 @@ describe('OfflineStore byte bounds', () => {
     expect(await store.store('benvolio@localhost', big('benvolio@localhost', 'other', 2000), 'localhost')).toBe('stored');
     expect(bodies(await store.take(user))).toEqual(['b0', 'b1', 'b2', 'b3', 'small']);
     for (let i = 0; i < 4; i++) expect(await store.store(user, big(user, `again${i}`, 2000), 'localhost')).toBe('stored');
+  });
+
+  it('gives the bytes back when messages are removed after a peek', async () => {
+    const store = await OfflineStore.open(await nats.bus(), { limitPerUser: 100, maxBytesPerUser: 10_000 });
+    const user = 'tybalt@localhost';
+    for (let i = 0; i < 4; i++) expect(await store.store(user, big(user, `d${i}`, 2000), 'localhost')).toBe('stored');
+    expect(await store.store(user, big(user, 'over', 2000), 'localhost')).toBe('full');
+    const seen = await store.peek(user);
+    expect(await store.store(user, big(user, 'still-over', 2000), 'localhost')).toBe('full'); // a peek frees nothing
+    await store.remove(user, seen.slice(0, 2).map((s) => s.seq));
+    for (let i = 0; i < 2; i++) expect(await store.store(user, big(user, `e${i}`, 2000), 'localhost')).toBe('stored');
   });
 
   it('two routers storing at once do not pass the bound', async () => {

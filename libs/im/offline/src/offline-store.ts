@@ -2,11 +2,18 @@
 // message for a user with no available resource is kept on the user's
 // subject and handed over, oldest first, when the user comes back.
 //
-// take() reads the user's messages one by one with the stream's message-get
+// peek() reads the user's messages one by one with the stream's message-get
 // API (next_by_subj, answered by the stream leader, so a message stored a
-// moment ago is seen) and deletes each by sequence number. A message is
-// returned only by the caller whose delete succeeded, so two routers taking
-// for the same user at once each get a disjoint share. No consumer is created.
+// moment ago is seen) and leaves them stored: the router hands each over with
+// its sequence, and only once the recipient's edge reports it written to the
+// socket or acknowledged by the client (XEP-0198) does remove() delete it
+// (docs/architecture.md, "Where data lives"). A crash anywhere in between
+// leaves the message stored for the next login: a duplicate at worst, which
+// the client drops by id, never a loss.
+//
+// take() reads and deletes at once (a message is returned only by the caller
+// whose delete succeeded): for tools and tests, not for delivery. No consumer
+// is created by either.
 import type { Bus } from '@cx/bus';
 import { JetStreamApiCodes, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
 import type { Element } from '@cx/xmpp-core';
@@ -87,7 +94,7 @@ export class OfflineStore {
         if (!m) break;
         seq = m.seq;
         // Deletes go out while the next message is read; they settle below.
-        found.push({ xml: m.string(), size: m.data.length, removed: this.remove(seq) });
+        found.push({ xml: m.string(), size: m.data.length, removed: this.delete(seq) });
       }
     } catch (err) {
       failure = err;
@@ -110,6 +117,66 @@ export class OfflineStore {
     return taken;
   }
 
+  /**
+   * Every stored message of a bare JID with its stream sequence, oldest
+   * first, without removing any. If the stream fails half-way, what was read
+   * is returned; it throws only when it read nothing.
+   */
+  async peek(bareJid: string): Promise<StoredMessage[]> {
+    const subject = offlineSubject(bareJid);
+    const found: StoredMessage[] = [];
+    let seq = 0;
+    try {
+      for (;;) {
+        const m = await this.jsm.streams.getMessage(OFFLINE_STREAM, { seq: seq + 1, next_by_subj: subject } as unknown as MsgRequest);
+        if (!m) break;
+        seq = m.seq;
+        const xml = m.string();
+        const el = parseElement(xml, { maxBytes: m.data.length });
+        if (!isParseError(el)) found.push({ seq, message: el });
+      }
+    } catch (err) {
+      if (found.length === 0) throw err;
+    }
+    return found;
+  }
+
+  /**
+   * Delete messages of a bare JID by sequence (they reached the client) and
+   * give back their bytes. A sequence that is not this user's is left alone;
+   * one already gone counts as removed. Resolves with how many were deleted
+   * now; rejects when a delete failed (the caller may try again).
+   */
+  async remove(bareJid: string, seqs: readonly number[]): Promise<number> {
+    const subject = offlineSubject(bareJid);
+    const sizes = await Promise.all(seqs.map((seq) => this.sizeIfMine(seq, subject)));
+    const mine = seqs.filter((_, i) => sizes[i] !== undefined);
+    const results = await Promise.all(mine.map((seq) => this.delete(seq)));
+    let freed = 0;
+    let removed = 0;
+    let failure: unknown;
+    results.forEach((r, i) => {
+      if (r === 'removed') {
+        removed++;
+        freed += sizes[seqs.indexOf(mine[i])] ?? 0;
+      } else if (r !== 'gone') failure ??= r.error;
+    });
+    await this.usage?.release(bareJid, freed).catch(() => undefined);
+    if (failure !== undefined) throw failure;
+    return removed;
+  }
+
+  /** The stored size of message `seq` if it is on `subject`; undefined when it is gone or someone else's. */
+  private async sizeIfMine(seq: number, subject: string): Promise<number | undefined> {
+    try {
+      const m = await this.jsm.streams.getMessage(OFFLINE_STREAM, { seq });
+      return m && m.subject === subject ? m.data.length : undefined;
+    } catch (err) {
+      if (isApiError(err, JetStreamApiCodes.NoMessageFound)) return undefined;
+      throw err;
+    }
+  }
+
   /** Remove every stored message of a bare JID (the account is removed). */
   async purge(bareJid: string): Promise<void> {
     await this.jsm.streams.purge(OFFLINE_STREAM, { filter: offlineSubject(bareJid) });
@@ -129,7 +196,7 @@ export class OfflineStore {
   }
 
   /** Delete one message; never rejects, so a pending delete cannot go unhandled. */
-  private async remove(seq: number): Promise<Removal> {
+  private async delete(seq: number): Promise<Removal> {
     try {
       return (await this.jsm.streams.deleteMessage(OFFLINE_STREAM, seq)) ? 'removed' : 'gone';
     } catch (err) {
@@ -139,3 +206,9 @@ export class OfflineStore {
 }
 
 type Removal = 'removed' | 'gone' | { error: unknown };
+
+/** A stored message and its sequence in the stream (what the edge reports back once it reached the client). */
+export interface StoredMessage {
+  seq: number;
+  message: Element;
+}

@@ -11,6 +11,12 @@ export const subjects = {
   sessionEnded: 'xmpp.session.ended',
   /** PresenceChanged events, published by the router. */
   presenceChanged: 'xmpp.presence.changed',
+  /**
+   * OfflineHandled requests: stored offline messages that reached the client,
+   * from the edge to one router (queue group), which deletes them and replies.
+   * Not under xmpp.offline.> (the subjects of the stream xmpp_offline).
+   */
+  offlineHandled: 'xmpp.offline-handled',
 } as const;
 
 export const buckets = {

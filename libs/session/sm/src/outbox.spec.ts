@@ -7,10 +7,10 @@ describe('Outbox', () => {
   it('removes what h acknowledges and remembers the last acknowledged position', () => {
     const o = new Outbox({ sent: 0, acked: 0, ackedPos: 10 });
     for (const s of [11, 14, 20]) o.push(item(s));
-    expect(o.ack(2)).toEqual({ ok: true, removed: 2 });
+    expect(o.ack(2)).toEqual({ ok: true, removed: 2, offline: [] });
     expect(o.ackedPos).toBe(14);
     expect(o.pending().map((u) => u.pos)).toEqual([20]);
-    expect(o.ack(2)).toEqual({ ok: true, removed: 0 });
+    expect(o.ack(2)).toEqual({ ok: true, removed: 0, offline: [] });
     expect(o.ack(4)).toEqual({ ok: false, sent: 3 });
   });
 
@@ -26,6 +26,16 @@ describe('Outbox', () => {
     o.ack(8);
     expect(o.ackedPos).toBe(31);
     expect(o.size).toBe(0);
+  });
+
+  it('names the stored offline messages an ack covers (they may leave xmpp_offline now)', () => {
+    const o = new Outbox({ sent: 0, acked: 0, ackedPos: 0 });
+    o.push({ ...item(1), offlineSeq: 70 });
+    o.push(item(2));
+    o.push({ ...item(0), offlineSeq: 71 });
+    o.push({ ...item(3), offlineSeq: 72 });
+    expect(o.ack(3)).toEqual({ ok: true, removed: 3, offline: [70, 71] });
+    expect(o.ack(4)).toEqual({ ok: true, removed: 1, offline: [72] });
   });
 
   it('counts the bytes of what is unacknowledged (issue 9 #9: the queue is bounded in bytes)', () => {

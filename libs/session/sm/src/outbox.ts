@@ -8,9 +8,14 @@ export interface Unacked {
   readonly to: string;
   readonly xml: Uint8Array;
   readonly kind: number;
+  /** A stored offline message (its sequence in xmpp_offline): deleted there once acknowledged. */
+  readonly offlineSeq?: number;
 }
 
-export type AckOutcome = { ok: true; removed: number } | { ok: false; sent: number };
+/** removed: how many were acknowledged; offline: the offline sequences among them. */
+export type AckOutcome = { ok: true; removed: number; offline: number[] } | { ok: false; sent: number };
+
+const NONE: number[] = [];
 
 export class Outbox {
   private items: Unacked[] = [];
@@ -48,17 +53,19 @@ export class Outbox {
   ack(h: number): AckOutcome {
     const n = newlyAcked(h, this.acked, this.sent);
     if (n === undefined) return { ok: false, sent: this.sent };
+    let offline = NONE;
     for (let i = 0; i < n; i++) {
       const it = this.items[this.head++];
       this.unackedBytes -= it.xml.byteLength;
       if (it.pos > 0) this.ackedPos = it.pos;
+      if (it.offlineSeq) (offline === NONE ? (offline = []) : offline).push(it.offlineSeq);
     }
     this.acked += n;
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
-    return { ok: true, removed: n };
+    return { ok: true, removed: n, offline };
   }
 
   /** The oldest unacknowledged delivery that came from the stream, if any. */

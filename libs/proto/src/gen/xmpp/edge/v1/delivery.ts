@@ -23,6 +23,24 @@ export interface Delivery {
    * when not traced. Per delivery, since one NATS message carries a batch.
    */
   traceparent: string;
+  /**
+   * A stored offline message (XEP-0160) handed over: its sequence in the
+   * stream xmpp_offline. It stays stored until the edge reports it written
+   * to the client's socket (no SM) or acknowledged by the client (XEP-0198),
+   * with OfflineHandled; a delivery that carries it is never stored again.
+   */
+  offlineSeq?: number | undefined;
+}
+
+/**
+ * Offline messages of one user that reached the client (written to its
+ * socket, or acknowledged by its stream): the edge's request to the routers
+ * (queue group) on xmpp.offline-handled; the router deletes them from the
+ * stream xmpp_offline and answers with an empty reply.
+ */
+export interface OfflineHandled {
+  bareJid: string;
+  seqs: number[];
 }
 
 /** Close one client stream with an RFC 6120 §4.9.3 stream error (e.g. conflict). */
@@ -53,7 +71,7 @@ export interface EdgeMessage {
 }
 
 function createBaseDelivery(): Delivery {
-  return { connectionId: "", to: "", xml: Buffer.alloc(0), kind: 0, traceparent: "" };
+  return { connectionId: "", to: "", xml: Buffer.alloc(0), kind: 0, traceparent: "", offlineSeq: undefined };
 }
 
 export const Delivery: MessageFns<Delivery> = {
@@ -72,6 +90,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     if (message.traceparent !== "") {
       writer.uint32(42).string(message.traceparent);
+    }
+    if (message.offlineSeq !== undefined) {
+      writer.uint32(48).uint64(message.offlineSeq);
     }
     return writer;
   },
@@ -129,6 +150,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.traceparent = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.offlineSeq = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -151,6 +180,88 @@ export const Delivery: MessageFns<Delivery> = {
     message.xml = object.xml ?? Buffer.alloc(0);
     message.kind = object.kind ?? 0;
     message.traceparent = object.traceparent ?? "";
+    message.offlineSeq = object.offlineSeq ?? undefined;
+    return message;
+  },
+};
+
+function createBaseOfflineHandled(): OfflineHandled {
+  return { bareJid: "", seqs: [] };
+}
+
+export const OfflineHandled: MessageFns<OfflineHandled> = {
+  encode(message: OfflineHandled, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bareJid !== "") {
+      writer.uint32(10).string(message.bareJid);
+    }
+    if (message.seqs.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.seqs) {
+        writer.uint64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OfflineHandled {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOfflineHandled();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bareJid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.seqs.push(longToNumber(reader.uint64()));
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.seqs.push(longToNumber(reader.uint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<OfflineHandled>): OfflineHandled {
+    return OfflineHandled.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OfflineHandled>): OfflineHandled {
+    const message = createBaseOfflineHandled();
+    message.bareJid = object.bareJid ?? "";
+    message.seqs = object.seqs?.map((e) => e) || [];
     return message;
   },
 };

@@ -255,6 +255,11 @@ export interface CarriedStanza {
   to: string;
   xml: Buffer;
   kind: number;
+  /**
+   * A stored offline message (xmpp.edge.v1.Delivery.offline_seq): deleted
+   * from xmpp_offline once acknowledged, never stored again by the rescue.
+   */
+  offlineSeq?: number | undefined;
 }
 
 function createBaseKickRequest(): KickRequest {
@@ -2338,7 +2343,7 @@ export const SmState: MessageFns<SmState> = {
 };
 
 function createBaseCarriedStanza(): CarriedStanza {
-  return { to: "", xml: Buffer.alloc(0), kind: 0 };
+  return { to: "", xml: Buffer.alloc(0), kind: 0, offlineSeq: undefined };
 }
 
 export const CarriedStanza: MessageFns<CarriedStanza> = {
@@ -2351,6 +2356,9 @@ export const CarriedStanza: MessageFns<CarriedStanza> = {
     }
     if (message.kind !== 0) {
       writer.uint32(24).uint32(message.kind);
+    }
+    if (message.offlineSeq !== undefined) {
+      writer.uint32(32).uint64(message.offlineSeq);
     }
     return writer;
   },
@@ -2392,6 +2400,14 @@ export const CarriedStanza: MessageFns<CarriedStanza> = {
             message.kind = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.offlineSeq = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2412,6 +2428,7 @@ export const CarriedStanza: MessageFns<CarriedStanza> = {
     message.to = object.to ?? "";
     message.xml = object.xml ?? Buffer.alloc(0);
     message.kind = object.kind ?? 0;
+    message.offlineSeq = object.offlineSeq ?? undefined;
     return message;
   },
 };
