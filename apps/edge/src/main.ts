@@ -25,7 +25,11 @@ main(() =>
     const session = new SessionLink(sessionClient, config.SESSION_STREAMS, log);
     const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR, {}, tls);
     const sasl = new SaslLink(auth, config.AUTH_STREAMS, log);
-    const router = new RouterLink(routerClient, config.EDGE_ID, config.ROUTER_STREAMS, log);
+    const router = new RouterLink({
+      client: routerClient, edgeId: config.EDGE_ID, size: config.ROUTER_STREAMS, log,
+      // A router confirmed a stream-managed client's stanzas: what <a h/> may count (XEP-0198).
+      confirmed: (connectionId, h) => server.connections.get(connectionId)?.sm?.confirm(h),
+    });
     const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN));
     const stopOffer = await watchAuthOffer(auth, ctx, log);
     const sm = config.SM_ENABLED
@@ -62,7 +66,7 @@ main(() =>
       stop: async () => {
         await server.stop();
         stopOffer();
-        router.close();
+        await router.close();
         sasl.close();
         session.close();
         stopInbox();

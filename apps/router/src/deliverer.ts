@@ -25,7 +25,16 @@ export class Deliverer {
   private scheduled = false;
   delivered = 0;
 
+  /** Deliveries on a core subject no edge reads (set by main; called by the nats helper's Deliverer). */
+  onLost?: (edgeId: string, deliveries: edgev1.Delivery[]) => void;
+
   constructor(private readonly nc: NatsConnection) {}
+
+  /** Everything handed over before the call is published. (Local stand-in: the JetStream version waits for the stores.) */
+  durable(): Promise<void> {
+    this.flush();
+    return Promise.resolve();
+  }
 
   private batch(edgeId: string, sm: boolean): Pending {
     const key = sm ? `s${edgeId}` : edgeId;

@@ -2,3 +2,4 @@ export { newlyAcked, parseH, WRAP, wrapped } from './counter';
 export { Outbox, type AckOutcome, type Unacked } from './outbox';
 export { followEdge, SM_BUCKET, SM_STREAM, smRetentionMs, smSubject, SmStore, type SmMessage } from './store';
 export { endOf, PER_MESSAGE, position, readAfter, seqOf, unackedFilter } from './position';
+export { undeliverableStanza, type Undelivered } from './undeliverable';
