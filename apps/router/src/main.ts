@@ -82,7 +82,7 @@ main(() =>
       log.warn({ edgeId, count: deliveries.length }, 'deliveries to an edge that is gone: routing them again as undeliverable');
       for (const del of deliveries) {
         const s = undeliverableStanza(del);
-        if (s) void router.route(s, '');
+        if (s) void Promise.resolve(router.route(s, '')).catch((err: Error) => log.error({ err, to: s.to }, 'routing a lost delivery failed'));
       }
     };
     const sm = await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S));
