@@ -48,7 +48,9 @@ export interface Stanza {
   undeliverable: boolean;
   /**
    * With stream management on: this stanza's number in the client's count
-   * (XEP-0198 h); the router acknowledges it once handled (edge.v1.InAck).
+   * (XEP-0198 h). Once its batch is confirmed (RouteAck) the edge may count it
+   * in <a h/>; the router also publishes it durably as an edge.v1.InAck, for a
+   * resumption after the edge died.
    */
   smIn: number;
   /**
