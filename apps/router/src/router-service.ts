@@ -56,7 +56,7 @@ export function routerService(d: RouteServiceDeps): routerv1.RouterServiceServer
       const confirmer = new Confirmer({
         durable: d.durable,
         send: (seq) => {
-          if (!done) call.write({ seq });
+          if (!done && !call.cancelled) call.write({ seq });
         },
       });
       const finish = () => {
