@@ -315,6 +315,8 @@ export class Connection {
     const xml = el.toString();
     if (this.debug) this.log.debug({ conn: this.id, xml }, 'route');
     const span = tracingOn() ? stanzaSpan(el, this.id) : undefined;
+    // Counted in <a h/> only once a router confirms it (sm-session.ts).
+    this.sm?.routed();
     this.svc.route(this.id, {
       kind,
       from: this.state.jid as string,

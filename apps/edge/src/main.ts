@@ -26,7 +26,11 @@ main(() =>
     const session = new SessionLink(sessionClient, { size: config.SESSION_STREAMS, timeoutMs: config.SESSION_SERVICE_TIMEOUT_MS, resumeHoldMs: config.SM_RESUME_TIMEOUT_S * 1000, log });
     const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR, {}, tls);
     const sasl = new SaslLink(auth, { size: config.AUTH_STREAMS, timeoutMs: config.AUTH_SERVICE_TIMEOUT_MS, log });
-    const router = new RouterLink(routerClient, config.EDGE_ID, config.ROUTER_STREAMS, log);
+    const router = new RouterLink({
+      client: routerClient, edgeId: config.EDGE_ID, size: config.ROUTER_STREAMS, log,
+      // A router confirmed a stream-managed client's stanzas: what <a h/> may count (XEP-0198).
+      confirmed: (connectionId, h) => server.connections.get(connectionId)?.sm?.confirm(h),
+    });
     const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN));
     const stopOffer = await watchAuthOffer(auth, ctx, log);
     const sm = config.SM_ENABLED
@@ -66,7 +70,7 @@ main(() =>
       stop: async () => {
         await server.stop();
         stopOffer();
-        router.close();
+        await router.close();
         sasl.close();
         session.close();
         stopInbox();

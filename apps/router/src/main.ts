@@ -18,11 +18,11 @@ import { OfflineStore, storable } from '@cx/offline';
 import { Carbons } from './im/carbons';
 import { Blocking } from './im/blocking';
 import { LastActivity } from './im/last-activity';
-import { SmStore, smRetentionMs } from '@cx/sm';
+import { SmStore, smRetentionMs, undeliverableStanza } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
 import { OfflineHandover } from './im/offline-handover';
 import { followOfflineHandled } from './offline-handled';
-import { countRouted, countStoreRejection, measureOfflineQueue } from './metrics';
+import { countLost, countResent, countRouted, countStoreRejection, measureOfflineQueue } from './metrics';
 import { rosterLimits } from './store-limits';
 import { routerAdminService } from './admin-service';
 import { tracePublishOptions, useAsyncContext } from '@cx/tracing';
@@ -83,6 +83,15 @@ main(() =>
         return stored;
       },
     });
+    // Deliveries to an edge that is gone (nobody reads its subject): RFC 6121's way, as for a connection that is gone.
+    deliverer.onLost = (edgeId, deliveries) => {
+      countLost(deliveries.length);
+      log.warn({ edgeId, count: deliveries.length }, 'deliveries to an edge that is gone: routing them again as undeliverable');
+      for (const del of deliveries) {
+        const s = undeliverableStanza(del);
+        if (s) void Promise.resolve(router.route(s, '')).catch((err: Error) => log.error({ err, to: s.to }, 'routing a lost delivery failed'));
+      }
+    };
     const sm = await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S));
     // Account removal: one registration per piece of per-user state (docs/architecture.md).
     const removal = new UserRemoval()
@@ -109,7 +118,12 @@ main(() =>
       tls,
       host: config.GRPC_HOST,
       port: config.ROUTER_GRPC_PORT,
-      services: [[routerv1.RouterServiceService, routerService(router, log, streams, countRouted, (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h), connectivityGate(bus)) as never]],
+      services: [[routerv1.RouterServiceService, routerService({
+        router, log, streams, onRouted: countRouted, onResent: countResent,
+        inAck: (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h),
+        durable: () => deliverer.durable(),
+        busGate: connectivityGate(bus),
+      }) as never]],
     });
     // Sending as any JID (xmppctl send) only on the admin port.
     const admin = await startGrpcServer({

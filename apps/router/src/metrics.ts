@@ -70,3 +70,17 @@ const removals = new Counter({ name: 'xmpp_router_account_removals_total', help:
 export function countRemoval(result: 'removed' | 'not-removed' | 'failed'): void {
   removals.labels(result).inc();
 }
+
+const resent = new Counter({ name: 'xmpp_router_resent_batches_total', help: 'Batches an edge sent again after its Route stream broke before their confirmation: dropped (handled by this router already) or routed', labelNames: ['outcome'] });
+const resentDropped = resent.labels('dropped');
+const resentRouted = resent.labels('routed');
+
+export function countResent(dropped: boolean): void {
+  (dropped ? resentDropped : resentRouted).inc();
+}
+
+const lost = new Counter({ name: 'xmpp_router_lost_deliveries_total', help: 'Deliveries to an edge nobody reads (gone), routed again as undeliverable (RFC 6121: another resource, offline, or an error)' });
+
+export function countLost(n: number): void {
+  lost.inc(n);
+}

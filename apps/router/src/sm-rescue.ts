@@ -7,8 +7,7 @@
 // hands them over again; routing them would store a second copy.
 import type { Logger } from '@cx/log';
 import type { eventsv1, routerv1, sessionv1 } from '@cx/proto';
-import { readAfter, unackedFilter, type SmStore } from '@cx/sm';
-import { parseElement } from '@cx/xml-stream';
+import { readAfter, undeliverableStanza, unackedFilter, type SmStore } from '@cx/sm';
 
 /** Routers may still publish to the session's old place for a moment after it ended. */
 const SETTLE_MS = 1000;
@@ -22,9 +21,8 @@ export async function rescueUnacked(ev: eventsv1.SessionEnded, store: SmStore, r
   await store.dropState(ev.smId);
   if (unacked.length) log.info({ jid: ev.fullJid, count: unacked.length, reason: ev.reason }, 'routing the unacknowledged stanzas of an ended session again');
   for (const u of unacked) {
-    const el = parseElement(Buffer.from(u.xml).toString('utf8'));
-    if ('error' in el || !el.attrs.from) continue;
-    route({ kind: u.kind, from: el.attrs.from, to: u.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '', xml: Buffer.from(u.xml), connectionId: state.connectionId, undeliverable: true, smIn: 0, traceparent: '' });
+    const s = undeliverableStanza({ kind: u.kind, to: u.to, xml: u.xml, connectionId: state.connectionId });
+    if (s) route(s);
   }
 }
 

@@ -13,6 +13,8 @@ const NS_SM = 'urn:xmpp:sm:3';
 const REQUEST_EVERY = 10;
 /** The most unacknowledged stanzas kept; beyond it the client is not reading (or not acking). */
 export const MAX_UNACKED = 10_000;
+/** How long an <r/> waits for the router to confirm what it counts. */
+export const CONFIRM_WAIT_MS = 5000;
 
 export interface SmPort {
   readonly id: string;
@@ -23,8 +25,14 @@ export class SmSession {
   readonly outbox: Outbox;
   /** Stanzas received from the client since enable (unwrapped). */
   inCount: number;
-  /** The highest count the router has confirmed handling. */
+  /** The highest count a router has confirmed handling (RouteAck, or an in-ack from the stream). */
   inHandled: number;
+  /** The count of the last stanza sent to the router; the ones after it up to inCount were answered here. */
+  inRouted = 0;
+  /** <r/>s waiting for the router's confirmation: the count to answer and what must be confirmed first. */
+  private readonly requests: Array<{ h: number; routed: number; atMs: number }> = [];
+  /** The last h answered: answers never go back. */
+  private answered = 0;
   /** Until the backlog of a resumption is sent, new deliveries wait here. */
   holding = false;
   private held: Array<Unacked & { xml: Buffer }> = [];
@@ -67,9 +75,52 @@ export class SmSession {
     return ++this.inCount;
   }
 
-  /** <r/>: answer with what we have handled. */
+  /** A stanza going to the router (its count is inCount). */
+  routed(): void {
+    this.inRouted = this.inCount;
+  }
+
+  /**
+   * What the server has handled: everything, once the router confirmed the
+   * last stanza routed (the ones after it were answered by the edge itself);
+   * else what the router confirmed.
+   */
+  get handled(): number {
+    return this.inHandled >= this.inRouted ? this.inCount : this.inHandled;
+  }
+
+  /**
+   * <r/>: answer with what we have handled. A promise (the client drops its
+   * copies): stanzas still on their way through a router are not counted, so
+   * the answer waits for the router's confirmation, at most CONFIRM_WAIT_MS;
+   * then it counts what is confirmed and the client keeps the rest.
+   */
   answerRequest(): void {
-    this.port.write(`<a xmlns='${NS_SM}' h='${wrapped(this.inCount)}'/>`);
+    if (this.requests.length === 0 && this.inHandled >= this.inRouted) return this.answer(this.inCount);
+    this.requests.push({ h: this.inCount, routed: this.inRouted, atMs: Date.now() });
+  }
+
+  /** A router handled this client's stanzas up to h. */
+  confirm(h: number): void {
+    if (h > this.inHandled) {
+      this.inHandled = h;
+      this.dirty = true;
+    }
+    while (this.requests.length && this.requests[0].routed <= this.inHandled) this.answer(this.requests.shift()!.h);
+  }
+
+  private answer(h: number): void {
+    if (h > this.answered) this.answered = h;
+    this.port.write(`<a xmlns='${NS_SM}' h='${wrapped(this.answered)}'/>`);
+  }
+
+  /** <r/>s unconfirmed for too long: answered with what is confirmed. */
+  private answerLate(now: number): void {
+    this.confirm(this.inHandled); // in-acks from the stream may have set inHandled
+    while (this.requests.length && now - this.requests[0].atMs >= CONFIRM_WAIT_MS) {
+      this.requests.shift();
+      this.answer(this.inHandled);
+    }
   }
 
   /** <a h/>: drop what the client has; false when h claims more than was sent. */
@@ -115,6 +166,7 @@ export class SmSession {
 
   /** Called about once a second: ask for an acknowledgement of anything unrequested. */
   tick(): void {
+    if (this.requests.length) this.answerLate(Date.now());
     if (this.started && this.outbox.size > 0 && this.outbox.sent > this.requestedAt) this.request();
   }
 
@@ -148,6 +200,6 @@ export class SmSession {
   state(edgeId: string, connectionId: string): sessionv1.SmState {
     const carried = this.outbox.carried().map((u) => ({ to: u.to, xml: Buffer.from(u.xml), kind: u.kind, offlineSeq: u.offlineSeq }));
     const skipped = [...this.skipped].filter((s) => s > this.outbox.ackedPos);
-    return { fullJid: this.jid, edgeId, connectionId, outAcked: this.outbox.acked, outSeq: this.outbox.ackedPos, inHandled: this.inHandled, updatedAtMs: Date.now(), carried, skipped };
+    return { fullJid: this.jid, edgeId, connectionId, outAcked: this.outbox.acked, outSeq: this.outbox.ackedPos, inHandled: this.handled, updatedAtMs: Date.now(), carried, skipped };
   }
 }

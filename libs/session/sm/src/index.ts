@@ -4,3 +4,4 @@ export { followEdge, SM_BUCKET, SM_STREAM, smRetentionMs, smSubject, SmStore, ty
 export { endOf, PER_MESSAGE, position, readAfter, seqOf, unackedFilter } from './position';
 export { DurablePublisher, type DurablePublisherOptions } from './durable-publisher';
 export { Follower, type FollowOptions } from './follow';
+export { undeliverableStanza, type Undelivered } from './undeliverable';

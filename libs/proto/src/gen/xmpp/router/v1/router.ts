@@ -10,12 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
-  type ClientWritableStream,
-  type handleClientStreamingCall,
+  type handleBidiStreamingCall,
   makeGenericClientConstructor,
   type Metadata,
-  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
@@ -49,7 +48,9 @@ export interface Stanza {
   undeliverable: boolean;
   /**
    * With stream management on: this stanza's number in the client's count
-   * (XEP-0198 h); the router acknowledges it once handled (edge.v1.InAck).
+   * (XEP-0198 h). Once its batch is confirmed (RouteAck) the edge may count it
+   * in <a h/>; the router also publishes it durably as an edge.v1.InAck, for a
+   * resumption after the edge died.
    */
   smIn: number;
   /**
@@ -63,10 +64,26 @@ export interface Stanza {
 export interface StanzaBatch {
   edgeId: string;
   stanzas: Stanza[];
+  /**
+   * The batch's number on its edge's slot (increasing, kept across the
+   * slot's reopened streams): what RouteAck confirms.
+   */
+  seq: number;
+  /**
+   * The edge's slot, unique per edge process: with seq, names the batch
+   * for a router that may have handled it already.
+   */
+  slotId: string;
+  /**
+   * Sent again after a stream broke before its confirmation: a router that
+   * handled (slot_id, seq) itself drops it.
+   */
+  resent: boolean;
 }
 
-export interface RouteSummary {
-  routed: number;
+/** Every batch of the stream with seq <= this one is handled (cumulative). */
+export interface RouteAck {
+  seq: number;
 }
 
 function createBaseStanza(): Stanza {
@@ -244,7 +261,7 @@ export const Stanza: MessageFns<Stanza> = {
 };
 
 function createBaseStanzaBatch(): StanzaBatch {
-  return { edgeId: "", stanzas: [] };
+  return { edgeId: "", stanzas: [], seq: 0, slotId: "", resent: false };
 }
 
 export const StanzaBatch: MessageFns<StanzaBatch> = {
@@ -254,6 +271,15 @@ export const StanzaBatch: MessageFns<StanzaBatch> = {
     }
     for (const v of message.stanzas) {
       Stanza.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.seq !== 0) {
+      writer.uint32(24).uint64(message.seq);
+    }
+    if (message.slotId !== "") {
+      writer.uint32(34).string(message.slotId);
+    }
+    if (message.resent !== false) {
+      writer.uint32(40).bool(message.resent);
     }
     return writer;
   },
@@ -287,6 +313,30 @@ export const StanzaBatch: MessageFns<StanzaBatch> = {
             message.stanzas.push(Stanza.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.slotId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.resent = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -306,23 +356,26 @@ export const StanzaBatch: MessageFns<StanzaBatch> = {
     const message = createBaseStanzaBatch();
     message.edgeId = object.edgeId ?? "";
     message.stanzas = object.stanzas?.map((e) => Stanza.fromPartial(e)) || [];
+    message.seq = object.seq ?? 0;
+    message.slotId = object.slotId ?? "";
+    message.resent = object.resent ?? false;
     return message;
   },
 };
 
-function createBaseRouteSummary(): RouteSummary {
-  return { routed: 0 };
+function createBaseRouteAck(): RouteAck {
+  return { seq: 0 };
 }
 
-export const RouteSummary: MessageFns<RouteSummary> = {
-  encode(message: RouteSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.routed !== 0) {
-      writer.uint32(8).uint64(message.routed);
+export const RouteAck: MessageFns<RouteAck> = {
+  encode(message: RouteAck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).uint64(message.seq);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): RouteSummary {
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteAck {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -331,7 +384,7 @@ export const RouteSummary: MessageFns<RouteSummary> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRouteSummary();
+      const message = createBaseRouteAck();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -340,7 +393,7 @@ export const RouteSummary: MessageFns<RouteSummary> = {
               break;
             }
 
-            message.routed = longToNumber(reader.uint64());
+            message.seq = longToNumber(reader.uint64());
             continue;
           }
         }
@@ -355,12 +408,12 @@ export const RouteSummary: MessageFns<RouteSummary> = {
     }
   },
 
-  create(base?: DeepPartial<RouteSummary>): RouteSummary {
-    return RouteSummary.fromPartial(base ?? {});
+  create(base?: DeepPartial<RouteAck>): RouteAck {
+    return RouteAck.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<RouteSummary>): RouteSummary {
-    const message = createBaseRouteSummary();
-    message.routed = object.routed ?? 0;
+  fromPartial(object: DeepPartial<RouteAck>): RouteAck {
+    const message = createBaseRouteAck();
+    message.seq = object.seq ?? 0;
     return message;
   },
 };
@@ -369,46 +422,47 @@ export type RouterServiceService = typeof RouterServiceService;
 export const RouterServiceService = {
   /**
    * One long-lived stream per edge (per pool slot): batches of stanzas in the
-   * order the clients sent them. Deliveries go back to edges over NATS.
+   * order the clients sent them. Deliveries go back to edges over NATS; what
+   * comes back on the stream are confirmations: RouteAck{seq} once every
+   * batch up to seq is durably handled (stored offline, answered, or its
+   * deliveries stored by JetStream / published). The edge keeps each batch
+   * until then and sends it again on a new stream when one breaks.
    */
   route: {
     path: "/xmpp.router.v1.RouterService/Route" as const,
     requestStream: true as const,
-    responseStream: false as const,
+    responseStream: true as const,
     requestSerialize: (value: StanzaBatch): Buffer => Buffer.from(StanzaBatch.encode(value).finish()),
     requestDeserialize: (value: Buffer): StanzaBatch => StanzaBatch.decode(value),
-    responseSerialize: (value: RouteSummary): Buffer => Buffer.from(RouteSummary.encode(value).finish()),
-    responseDeserialize: (value: Buffer): RouteSummary => RouteSummary.decode(value),
+    responseSerialize: (value: RouteAck): Buffer => Buffer.from(RouteAck.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RouteAck => RouteAck.decode(value),
   },
 } as const;
 
 export interface RouterServiceServer extends UntypedServiceImplementation {
   /**
    * One long-lived stream per edge (per pool slot): batches of stanzas in the
-   * order the clients sent them. Deliveries go back to edges over NATS.
+   * order the clients sent them. Deliveries go back to edges over NATS; what
+   * comes back on the stream are confirmations: RouteAck{seq} once every
+   * batch up to seq is durably handled (stored offline, answered, or its
+   * deliveries stored by JetStream / published). The edge keeps each batch
+   * until then and sends it again on a new stream when one breaks.
    */
-  route: handleClientStreamingCall<StanzaBatch, RouteSummary>;
+  route: handleBidiStreamingCall<StanzaBatch, RouteAck>;
 }
 
 export interface RouterServiceClient extends Client {
   /**
    * One long-lived stream per edge (per pool slot): batches of stanzas in the
-   * order the clients sent them. Deliveries go back to edges over NATS.
+   * order the clients sent them. Deliveries go back to edges over NATS; what
+   * comes back on the stream are confirmations: RouteAck{seq} once every
+   * batch up to seq is durably handled (stored offline, answered, or its
+   * deliveries stored by JetStream / published). The edge keeps each batch
+   * until then and sends it again on a new stream when one breaks.
    */
-  route(callback: (error: ServiceError | null, response: RouteSummary) => void): ClientWritableStream<StanzaBatch>;
-  route(
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: RouteSummary) => void,
-  ): ClientWritableStream<StanzaBatch>;
-  route(
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: RouteSummary) => void,
-  ): ClientWritableStream<StanzaBatch>;
-  route(
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: RouteSummary) => void,
-  ): ClientWritableStream<StanzaBatch>;
+  route(): ClientDuplexStream<StanzaBatch, RouteAck>;
+  route(options: Partial<CallOptions>): ClientDuplexStream<StanzaBatch, RouteAck>;
+  route(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<StanzaBatch, RouteAck>;
 }
 
 export const RouterServiceClient = makeGenericClientConstructor(

@@ -1,0 +1,168 @@
+// Nothing the server accepted is lost when the router dies (issue 10, items 1
+// and 4): an <a h/> counts only what a router confirmed handling (stored
+// offline, delivered durably), and the edge keeps every batch until a router
+// confirms it, sending it again on the reopened Route stream when one breaks.
+// Every message is counted by id: 0 lost; duplicates are allowed and dropped
+// by id, as a client does. This file runs its own stack so it can SIGKILL the
+// router.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { login, register, uniqueName, type RawClient } from '@cx/testing';
+import { startStack, waitForPort, type Proc, type Stack } from '@cx/stack';
+
+let stack: Stack;
+const dataDir = mkdtempSync(join(tmpdir(), 'cx-route-'));
+
+beforeAll(async () => {
+  stack = await startStack({
+    dataDir,
+    edges: 2,
+    onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
+    env: { REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', SM_RESUME_TIMEOUT_S: '30' },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGKILL the router and start it again at once; resolves when it listens. */
+async function killRouter(): Promise<void> {
+  const router = stack.procs.find((p) => p.name === 'router') as Proc;
+  router.child.kill('SIGKILL');
+  await new Promise((r) => router.child.once('exit', r));
+  stack.restart(router);
+  await waitForPort(Number(router.env.ROUTER_GRPC_PORT), 30_000);
+}
+
+/** Everything a client receives, read in the background: message ids (a Set: duplicates dropped, as a client does) and <a h/>. */
+function reader(c: RawClient) {
+  const ids = new Set<string>();
+  let duplicates = 0;
+  let acked = 0;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const r = await c.next(500).catch(() => undefined);
+      if (!r) continue;
+      if (r.kind === 'closed' || r.kind === 'end') return;
+      if (r.kind !== 'element') continue;
+      if (r.el.name === 'message' && r.el.attrs.id) {
+        if (ids.has(r.el.attrs.id)) duplicates++;
+        ids.add(r.el.attrs.id);
+      } else if (r.el.name === 'a') acked = Math.max(acked, Number(r.el.attrs.h));
+    }
+  })();
+  return {
+    ids,
+    get duplicates() {
+      return duplicates;
+    },
+    get acked() {
+      return acked;
+    },
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < end) await sleep(100);
+}
+
+async function enableSm(c: RawClient): Promise<void> {
+  c.send(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`);
+  await c.until((el) => el.name === 'enabled');
+}
+
+describe('<a h/> counts what a router handled', () => {
+  it('20 messages to an offline account, acknowledged, survive a router SIGKILL right after <a h="20"/>', async () => {
+    const [a] = stack.edgePorts;
+    const [ann, olaf] = [uniqueName('ann'), uniqueName('olaf')];
+    await register(a, ann, 'pw');
+    await register(a, olaf, 'pw');
+    const s = await login(a, ann, 'pw');
+    await enableSm(s.c);
+    for (let i = 0; i < 20; i++) s.c.send(`<message to='${olaf}@localhost' id='off-${i}' type='chat'><body>${i}</body></message>`);
+    s.c.send(`<r xmlns='urn:xmpp:sm:3'/>`);
+    const ack = await s.c.until((el) => el.name === 'a', 10_000);
+    expect(ack.attrs.h).toBe('20');
+    await killRouter();
+    const o = await login(a, olaf, 'pw');
+    const got = reader(o.c);
+    o.c.send('<presence/>');
+    await until(() => got.ids.size >= 20, 15_000);
+    await got.stop();
+    expect([...got.ids].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `off-${i}`).sort());
+    s.c.close();
+    o.c.close();
+  }, 60_000);
+});
+
+/** Pairs on different edges: each sender sends at ~25 msg/s; the router is SIGKILLed mid-stream and restarted. */
+async function pairsThroughRouterKill(o: { pairs: number; sm: boolean }) {
+  const [a, b] = stack.edgePorts;
+  const pairs = await Promise.all(Array.from({ length: o.pairs }, async (_, i) => {
+    const [from, to] = [uniqueName(`snd${i}`), uniqueName(`rcv${i}`)];
+    await register(a, from, 'pw');
+    await register(a, to, 'pw');
+    const r = await login(b, to, 'pw', { presence: true });
+    const s = await login(a, from, 'pw');
+    if (o.sm) await enableSm(s.c);
+    return { s, r, got: reader(r.c), acks: reader(s.c), sent: [] as string[], to: r.jid };
+  }));
+  let sending = true;
+  const senders = pairs.map(async (p, i) => {
+    for (let n = 0; sending; n++) {
+      const id = `p${i}-${n}`;
+      p.sent.push(id);
+      p.s.c.send(`<message to='${p.to}' id='${id}' type='chat'><body>${n}</body></message>`);
+      if (o.sm && n % 5 === 4) p.s.c.send(`<r xmlns='urn:xmpp:sm:3'/>`);
+      await sleep(40);
+    }
+  });
+  await sleep(1500);
+  await killRouter();
+  await sleep(1500);
+  sending = false;
+  await Promise.all(senders);
+  if (o.sm) for (const p of pairs) p.s.c.send(`<r xmlns='urn:xmpp:sm:3'/>`);
+  await until(() => pairs.every((p) => p.sent.every((id) => p.got.ids.has(id))), 20_000);
+  if (o.sm) await until(() => pairs.every((p) => p.acks.acked === p.sent.length), 10_000);
+  for (const p of pairs) {
+    await p.got.stop();
+    await p.acks.stop();
+  }
+  return pairs;
+}
+
+describe('a breaking Route stream loses nothing (issue 10 #4)', () => {
+  it('clients without stream management: every message sent around a router SIGKILL arrives', async () => {
+    const pairs = await pairsThroughRouterKill({ pairs: 4, sm: false });
+    for (const p of pairs) {
+      expect(p.sent.length).toBeGreaterThan(50);
+      expect(p.sent.filter((id) => !p.got.ids.has(id))).toEqual([]);
+      p.s.c.close();
+      p.r.c.close();
+    }
+  }, 90_000);
+
+  it('stream-managed senders: every acknowledged message arrives (and every other one too)', async () => {
+    const pairs = await pairsThroughRouterKill({ pairs: 4, sm: true });
+    for (const p of pairs) {
+      expect(p.acks.acked).toBe(p.sent.length); // the last <r/> was answered once the router confirmed all
+      expect(p.sent.slice(0, p.acks.acked).filter((id) => !p.got.ids.has(id))).toEqual([]);
+      expect(p.sent.filter((id) => !p.got.ids.has(id))).toEqual([]);
+      p.s.c.close();
+      p.r.c.close();
+    }
+  }, 90_000);
+});

@@ -1,0 +1,27 @@
+// A delivery that cannot reach its connection (the session is gone, the edge
+// is gone, the stream-managed client never acknowledged it) is routed again
+// as if its full JID were unavailable (RFC 6121 §8.5.3.2): a message goes to
+// another resource or offline storage, an iq gets an error. One conversion,
+// used wherever such a delivery is found (edge inbox, router rescue, lost
+// core deliveries).
+import type { routerv1 } from '@cx/proto';
+import { parseElement } from '@cx/xml-stream';
+
+export interface Undelivered {
+  kind: number;
+  to: string;
+  xml: Uint8Array;
+  connectionId: string;
+  traceparent?: string;
+}
+
+/** The stanza to route again, or undefined for what cannot be (a nonza, kind 0; no 'from'; not XML). */
+export function undeliverableStanza(d: Undelivered): routerv1.Stanza | undefined {
+  if (d.kind === 0) return undefined;
+  const el = parseElement(Buffer.from(d.xml).toString('utf8'));
+  if ('error' in el || !el.attrs.from) return undefined;
+  return {
+    kind: d.kind, from: el.attrs.from, to: d.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '',
+    xml: Buffer.from(d.xml), connectionId: d.connectionId, undeliverable: true, smIn: 0, traceparent: d.traceparent ?? '',
+  };
+}
