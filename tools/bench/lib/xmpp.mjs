@@ -274,7 +274,7 @@ function saslError(el) {
   return new Error(m ? `sasl failure: ${m[1]}` : `unexpected: ${el.slice(0, 200)}`);
 }
 
-async function scramSha1(c, user, password, cache) {
+export async function scramSha1(c, user, password, cache) {
   const cnonce = randomBytes(18).toString('base64');
   const first = `n=${saslName(user)},r=${cnonce}`;
   c.send(`<auth xmlns='${NS_SASL}' mechanism='SCRAM-SHA-1'>${b64(`n,,${first}`)}</auth>`);
@@ -306,7 +306,7 @@ async function scramSha1(c, user, password, cache) {
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new Error(`server signature does not verify: ${serverFinal}`);
 }
 
-async function openStream(c, domain) {
+export async function openStream(c, domain) {
   c.send(streamHeader(domain));
   const h = await c.next();
   if (!h.startsWith('<stream:stream')) throw new Error(`expected a stream header, got: ${h.slice(0, 200)}`);
