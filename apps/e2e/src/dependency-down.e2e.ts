@@ -60,6 +60,10 @@ async function restart(p: Proc, portVar: string): Promise<void> {
   await waitForPort(Number(p.env[portVar]));
 }
 
+function report(line: string): void {
+  if (process.env.E2E_VERBOSE || process.env.E2E_TIMINGS) console.log(line);
+}
+
 /** fn's result and how long it took. */
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t = Date.now();
@@ -138,8 +142,17 @@ describe('auth service down', () => {
         expect(value.name, value.toString()).toBe('failure');
         expect(value.getChild('temporary-auth-failure'), value.toString()).toBeDefined();
         expect(ms).toBeLessThan(BOUND_MS);
+        report(`auth down: ${mech} answered in ${ms} ms`);
         c.close();
       }
+      // Unreachable for a whole deadline now: the answer comes at once.
+      const c = await RawClient.connect(stack.edgePorts[0]);
+      await c.open();
+      const fast = await timed(async () => (c.send(plain(carol, 'pw')), c.element(BOUND_MS)));
+      expect(fast.value.getChild('temporary-auth-failure'), fast.value.toString()).toBeDefined();
+      expect(fast.ms).toBeLessThan(1000);
+      report(`auth down: PLAIN again answered in ${fast.ms} ms`);
+      c.close();
       // Sessions already online are not affected.
       await exchange(a, b, 'while-auth-down');
     } finally {
@@ -186,6 +199,12 @@ describe('session service down', () => {
       // Not item-not-found: the session is still there to be resumed later.
       expect(failedCondition(resume.value)).toBe('internal-server-error');
       expect(resume.ms).toBeLessThan(BOUND_MS);
+      report(`session down: bind ${ms} ms, enable ${enable.ms} ms, resume ${resume.ms} ms`);
+      // Unreachable for a whole deadline now: the answer comes at once.
+      const fast = await timed(async () => (e2.send(bindIq('b9', 'car')), e2.until((el) => el.attrs.id === 'b9', BOUND_MS)));
+      expect(errorOf(fast.value)).toEqual({ type: 'wait', condition: 'internal-server-error' });
+      expect(fast.ms).toBeLessThan(1000);
+      report(`session down: bind again ${fast.ms} ms`);
 
       // A presence change cannot be recorded (no error for presence, RFC 6121) and does not hold up the messages behind it.
       a.c.send(`<presence><show>away</show></presence>`);
