@@ -1,8 +1,8 @@
 // Bind, Unbind and the stream management operations over a few long-lived
 // Sessions streams to the session service, multiplexed by request id.
 //
-// Every request has a deadline (timeoutMs) and fails at once while the service
-// is known to be unreachable, rejecting with SessionUnavailable so the client
+// Every request has a deadline (timeoutMs), and fails at once once the service
+// has been unreachable for a deadline (unreachableFor), rejecting with SessionUnavailable so the client
 // gets an answer of type wait instead of silence. A request that timed out was
 // still queued on its stream and may be carried out once the service is back;
 // the answer is then undone where it would leave something behind:

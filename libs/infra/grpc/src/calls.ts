@@ -1,7 +1,7 @@
 // Promise adapters for unary calls, both sides: servers write handlers as
 // async functions (a thrown error is infrastructure trouble: UNAVAILABLE), and
 // clients await calls that wait for a restarting peer up to a deadline, or
-// fail at once while the peer is known to be unreachable.
+// fail at once once the peer has been unreachable for that long.
 import { status, type Client, type Metadata, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from '@cx/log';
 import { unreachableFor, waitingMetadata } from './client';

@@ -14,8 +14,8 @@ export const channelOptions: ChannelOptions = {
   // on a long-lived stream (up to 1 MiB each) until the server sends headers.
   'grpc.enable_retries': 0,
   // A restarted peer is found again within 2 s (grpc's default backoff grows to
-  // 2 minutes), which matters since calls fail at once while a channel is in
-  // TRANSIENT_FAILURE (channelDown) rather than wait for their deadline.
+  // 2 minutes), which matters since calls fail at once once a peer has been
+  // unreachable for their deadline (unreachableFor) instead of waiting for it.
   'grpc.initial_reconnect_backoff_ms': 500,
   'grpc.max_reconnect_backoff_ms': 2000,
   'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
