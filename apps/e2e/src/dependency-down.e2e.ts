@@ -154,6 +154,10 @@ describe('auth service down', () => {
       expect(fast.value.getChild('temporary-auth-failure'), fast.value.toString()).toBeDefined();
       expect(fast.ms).toBeLessThan(1000);
       report(`auth down: PLAIN again answered in ${fast.ms} ms`);
+      // In-band registration (XEP-0077) gets an error of type wait too.
+      const reg = await timed(async () => (c.send(`<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>${uniqueName('dan')}</username><password>pw</password></query></iq>`), c.until((el) => el.attrs.id === 'reg', BOUND_MS)));
+      expect(errorOf(reg.value)).toEqual({ type: 'wait', condition: 'internal-server-error' });
+      expect(reg.ms).toBeLessThan(BOUND_MS);
       c.close();
       // Sessions already online are not affected.
       await exchange(a, b, 'while-auth-down');
