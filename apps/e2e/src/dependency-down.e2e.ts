@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, login, RawClient, register, uniqueName } from '@cx/testing';
 import type { Element } from '@cx/xmpp-core';
 import { startStack, waitForPort, type Proc, type Stack } from '@cx/stack';
+import { scrapePort } from './prometheus';
 
 let stack: Stack;
 const exec = promisify(execFile);
@@ -28,6 +29,7 @@ const SM = 'urn:xmpp:sm:3';
 beforeAll(async () => {
   stack = await startStack({
     dataDir,
+    metrics: true,
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
     env: {
       REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', ACCOUNT_CACHE_SIZE: '0',
@@ -58,6 +60,10 @@ async function kill(name: string): Promise<Proc> {
 async function restart(p: Proc, portVar: string): Promise<void> {
   stack.restart(p);
   await waitForPort(Number(p.env[portVar]));
+}
+
+function report(line: string): void {
+  if (process.env.E2E_VERBOSE || process.env.E2E_TIMINGS) console.log(line);
 }
 
 /** fn's result and how long it took. */
@@ -138,8 +144,21 @@ describe('auth service down', () => {
         expect(value.name, value.toString()).toBe('failure');
         expect(value.getChild('temporary-auth-failure'), value.toString()).toBeDefined();
         expect(ms).toBeLessThan(BOUND_MS);
+        report(`auth down: ${mech} answered in ${ms} ms`);
         c.close();
       }
+      // Unreachable for a whole deadline now: the answer comes at once.
+      const c = await RawClient.connect(stack.edgePorts[0]);
+      await c.open();
+      const fast = await timed(async () => (c.send(plain(carol, 'pw')), c.element(BOUND_MS)));
+      expect(fast.value.getChild('temporary-auth-failure'), fast.value.toString()).toBeDefined();
+      expect(fast.ms).toBeLessThan(1000);
+      report(`auth down: PLAIN again answered in ${fast.ms} ms`);
+      // In-band registration (XEP-0077) gets an error of type wait too.
+      const reg = await timed(async () => (c.send(`<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>${uniqueName('dan')}</username><password>pw</password></query></iq>`), c.until((el) => el.attrs.id === 'reg', BOUND_MS)));
+      expect(errorOf(reg.value)).toEqual({ type: 'wait', condition: 'internal-server-error' });
+      expect(reg.ms).toBeLessThan(BOUND_MS);
+      c.close();
       // Sessions already online are not affected.
       await exchange(a, b, 'while-auth-down');
     } finally {
@@ -186,6 +205,12 @@ describe('session service down', () => {
       // Not item-not-found: the session is still there to be resumed later.
       expect(failedCondition(resume.value)).toBe('internal-server-error');
       expect(resume.ms).toBeLessThan(BOUND_MS);
+      report(`session down: bind ${ms} ms, enable ${enable.ms} ms, resume ${resume.ms} ms`);
+      // Unreachable for a whole deadline now: the answer comes at once.
+      const fast = await timed(async () => (e2.send(bindIq('b9', 'car')), e2.until((el) => el.attrs.id === 'b9', BOUND_MS)));
+      expect(errorOf(fast.value)).toEqual({ type: 'wait', condition: 'internal-server-error' });
+      expect(fast.ms).toBeLessThan(1000);
+      report(`session down: bind again ${fast.ms} ms`);
 
       // A presence change cannot be recorded (no error for presence, RFC 6121) and does not hold up the messages behind it.
       a.c.send(`<presence><show>away</show></presence>`);
@@ -219,4 +244,42 @@ describe('session service down', () => {
     expect(ctl.stdout).not.toContain(`${dave}@localhost/desk`);
     for (const c of [a.c, b.c, d, e2, e3]) c.close();
   }, 120_000);
+});
+
+describe('a stalled service (SIGSTOP: connected, but not answering)', () => {
+  it('answers within the deadline, and a bind the service carries out after it is undone: no ghost session', async () => {
+    const [hal] = [uniqueName('hal')];
+    await register(stack.edgePorts[0], hal, 'pw');
+    const d = await authenticated(hal);
+    const session = proc('session');
+    session.child.kill('SIGSTOP');
+    let bound: Element;
+    let ms: number;
+    try {
+      ({ value: bound, ms } = await timed(async () => (d.send(bindIq('s1', 'stalled')), d.element(BOUND_MS + 2000))));
+      // An unanswered <auth/> on a stalled auth service is the same deadline (unit-tested in sasl-link.spec.ts).
+    } finally {
+      session.child.kill('SIGCONT');
+    }
+    expect(errorOf(bound)).toEqual({ type: 'wait', condition: 'internal-server-error' });
+    expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 100);
+    expect(ms).toBeLessThan(BOUND_MS);
+    report(`session stalled: bind answered in ${ms} ms`);
+    // The service now carries out the queued bind; the edge unbinds it, then lets the stream bind again.
+    const again = await eventually(async () => {
+      d.send(bindIq('s2', 'later'));
+      const r = await d.until((el) => el.attrs.id === 's2', 10_000);
+      if (r.attrs.type !== 'result') throw new Error(r.toString());
+      return r;
+    });
+    expect(again.getChild('bind')?.getChildText('jid')).toBe(`${hal}@localhost/later`);
+    const ctl = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), 'connected'], { env: { ...process.env, ...stack.adminAddrs } });
+    expect(ctl.stdout).toContain(`${hal}@localhost/later`);
+    expect(ctl.stdout).not.toContain(`${hal}@localhost/stalled`);
+    // It was carried out late, and undone.
+    const m = await scrapePort(stack.edges[0].metricsPort as number);
+    expect(m.get('xmpp_edge_dependency_timeouts_total{dependency="session",reason="deadline"}')).toBeGreaterThanOrEqual(1);
+    expect(m.get('xmpp_edge_dependency_timeouts_total{dependency="session",reason="late"}')).toBeGreaterThanOrEqual(1);
+    d.close();
+  }, 60_000);
 });

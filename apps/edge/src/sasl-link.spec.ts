@@ -20,9 +20,12 @@ const log = { warn: vi.fn(), info: vi.fn(), error: vi.fn(), debug: vi.fn() } as 
 
 function setup(state = connectivityState.READY) {
   const stream = new FakeStream();
-  const client = { exchange: () => stream, getChannel: () => ({ getConnectivityState: () => state }) } as unknown as authv1.AuthServiceClient;
+  const client = { exchange: () => stream, getChannel: () => ({ getConnectivityState: () => state, watchConnectivityState: () => undefined }) } as unknown as authv1.AuthServiceClient;
   const results: SaslResult[] = [];
   const link = new SaslLink(client, { size: 1, timeoutMs: 1000, log });
+  // Unreachable for a whole deadline already (a service that just went down is waited for up to the deadline).
+  link.unreachable();
+  vi.advanceTimersByTime(1000);
   const id = link.start({ mechanism: 'PLAIN', domain: 'localhost', secure: true, clientAddress: '', channelBindings: [] }, (r) => results.push(r));
   return { stream, results, id };
 }
@@ -40,7 +43,7 @@ describe('SaslLink deadlines', () => {
     expect(results).toHaveLength(1);
   });
 
-  it('fails at once while the auth service is unreachable', async () => {
+  it('fails at once once the auth service has been unreachable for a deadline', async () => {
     const { stream, results } = setup(connectivityState.TRANSIENT_FAILURE);
     await vi.advanceTimersToNextTimerAsync();
     expect(results).toEqual([expect.objectContaining({ kind: 'failure', condition: 'temporary-auth-failure' })]);

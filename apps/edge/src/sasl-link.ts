@@ -8,7 +8,7 @@
 // stream, so the auth service drops it when it gets both) and a late answer,
 // success included, is discarded: the client has already been told.
 import type { SaslResult } from '@cx/c2s';
-import { channelDown, DuplexMux, waitingMetadata } from '@cx/grpc';
+import { DuplexMux, unreachableFor, waitingMetadata } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import { authv1 } from '@cx/proto';
 import { countUnanswered } from './dependency-metrics';
@@ -41,12 +41,14 @@ export interface SaslLinkOptions {
 
 export class SaslLink {
   private readonly mux: DuplexMux<authv1.SaslRequest, authv1.SaslResponse>;
+  private readonly down: () => boolean;
 
   constructor(client: authv1.AuthServiceClient, o: SaslLinkOptions) {
+    this.down = () => unreachableFor(client) >= o.timeoutMs;
     this.mux = new DuplexMux({
       name: 'auth.Exchange', connect: () => client.exchange(waitingMetadata()), idOf: (res) => res.exchangeId,
       size: o.size, timeoutMs: o.timeoutMs, log: o.log,
-      down: () => channelDown(client), onUnanswered: countUnanswered('auth'),
+      down: this.down, onUnanswered: countUnanswered('auth'),
     });
   }
 
@@ -66,6 +68,11 @@ export class SaslLink {
     });
     this.mux.write(id, { exchangeId: id, step: { $case: 'start', value: start } });
     return id;
+  }
+
+  /** Whether new exchanges fail at once (the service has been unreachable for a deadline). */
+  unreachable(): boolean {
+    return this.down();
   }
 
   step(id: number, data: Buffer): void {

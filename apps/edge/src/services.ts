@@ -15,6 +15,7 @@ import { inNewTrace, SpanKind, type Span } from '@cx/tracing';
 export interface AccountOutcome {
   ok: boolean;
   condition?: string;
+  errorType?: StanzaErrorType;
   text?: string;
   open?: boolean;
   instructions?: string;
@@ -84,7 +85,8 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
   const accountResult = (r: authv1.AccountResult): AccountOutcome => ({ ok: r.ok, condition: r.condition || undefined, text: r.text || undefined });
   const failed = (err: Error): AccountOutcome => {
     d.log.warn({ err: err.message }, 'account call failed');
-    return { ok: false, condition: 'internal-server-error', text: 'the account service is unavailable' };
+    // Temporary (RFC 6120 §8.3.2): the auth service did not answer in time or is unreachable.
+    return { ok: false, condition: 'internal-server-error', errorType: 'wait', text: 'the account service is unavailable; try again later' };
   };
   return {
     sasl: d.sasl,

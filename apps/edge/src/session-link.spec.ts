@@ -25,7 +25,7 @@ function setup() {
   let state = connectivityState.READY;
   const client = {
     sessions: () => stream,
-    getChannel: () => ({ getConnectivityState: () => state }),
+    getChannel: () => ({ getConnectivityState: () => state, watchConnectivityState: () => undefined }),
   } as unknown as sessionv1.SessionServiceClient;
   const link = new SessionLink(client, { size: 1, timeoutMs: 1000, resumeHoldMs: 300_000, log });
   return { link, stream, setState: (s: connectivityState) => (state = s) };
@@ -46,9 +46,14 @@ describe('SessionLink deadlines', () => {
     expect(await caught).toBeInstanceOf(SessionUnavailable);
   });
 
-  it('rejects at once while the channel is in TRANSIENT_FAILURE', async () => {
+  it('waits for a service that just became unreachable (up to the deadline), and rejects at once once it has been for a deadline', async () => {
     const { link, stream, setState } = setup();
     setState(connectivityState.TRANSIENT_FAILURE);
+    const first = link.bind(bindReq).catch((e: Error) => e);
+    expect(stream.written).toHaveLength(1);
+    vi.advanceTimersByTime(1000);
+    expect(await first).toBeInstanceOf(SessionUnavailable);
+    stream.written.length = 0;
     const caught = link.bind(bindReq).catch((e: Error) => e);
     await vi.advanceTimersToNextTimerAsync();
     expect(await caught).toBeInstanceOf(SessionUnavailable);
@@ -87,6 +92,9 @@ describe('SessionLink deadlines', () => {
   it('tries an unbind again while the service is unavailable, until it is back', async () => {
     const { link, stream, setState } = setup();
     setState(connectivityState.TRANSIENT_FAILURE);
+    link.bind({ ...bindReq, connectionId: 'c0' }).catch(() => undefined); // notices the failure
+    await vi.advanceTimersByTimeAsync(1000);
+    stream.written.length = 0;
     const p = link.unbind({ fullJid: 'juliet@localhost/balcony', connectionId: 'c1', reason: 'closed' });
     await vi.advanceTimersByTimeAsync(3500);
     expect(stream.written).toHaveLength(0);

@@ -1,8 +1,8 @@
 // Bind, Unbind and the stream management operations over a few long-lived
 // Sessions streams to the session service, multiplexed by request id.
 //
-// Every request has a deadline (timeoutMs) and fails at once while the service
-// is known to be unreachable, rejecting with SessionUnavailable so the client
+// Every request has a deadline (timeoutMs), and fails at once once the service
+// has been unreachable for a deadline (unreachableFor), rejecting with SessionUnavailable so the client
 // gets an answer of type wait instead of silence. A request that timed out was
 // still queued on its stream and may be carried out once the service is back;
 // the answer is then undone where it would leave something behind:
@@ -18,7 +18,7 @@
 // of failing they are tried again while the service is unavailable (for up to
 // retryForMs): a connection that closes during an outage leaves no session in
 // the registry once the service is back.
-import { channelDown, DuplexMux, waitingMetadata } from '@cx/grpc';
+import { DuplexMux, unreachableFor, waitingMetadata } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import type { sessionv1 } from '@cx/proto';
 import { countUnanswered } from './dependency-metrics';
@@ -60,7 +60,7 @@ export class SessionLink {
     this.mux = new DuplexMux({
       name: 'session.Sessions', connect: () => client.sessions(waitingMetadata()), idOf: (res) => res.requestId,
       size: o.size, timeoutMs: o.timeoutMs, lateMs: Math.max(60_000, 10 * o.timeoutMs), log: o.log,
-      down: () => channelDown(client), onUnanswered: countUnanswered('session'),
+      down: () => unreachableFor(client) >= o.timeoutMs, onUnanswered: countUnanswered('session'),
     });
   }
 

@@ -1,10 +1,10 @@
 // Promise adapters for unary calls, both sides: servers write handlers as
 // async functions (a thrown error is infrastructure trouble: UNAVAILABLE), and
 // clients await calls that wait for a restarting peer up to a deadline, or
-// fail at once while the peer is known to be unreachable.
+// fail at once once the peer has been unreachable for that long.
 import { status, type Client, type Metadata, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from '@cx/log';
-import { channelDown, waitingMetadata } from './client';
+import { unreachableFor, waitingMetadata } from './client';
 import { serveTraced, withTrace } from './trace-calls';
 import { countServerError } from './metrics';
 
@@ -31,12 +31,13 @@ export class PeerUnreachable extends Error {
 
 /**
  * A unary call that waits for the peer up to timeoutMs. With `peer` (the
- * method's client), it fails at once while that client's channel is in
- * TRANSIENT_FAILURE: a caller that holds others up (the router's Route stream)
- * then answers with an error of type wait at once instead of after the deadline.
+ * method's client), it fails at once once that peer has been unreachable for
+ * timeoutMs (a call would only wait for its deadline): a caller that holds
+ * others up (the router's Route stream) then answers with an error of type
+ * wait at once. A peer restarting within timeoutMs is waited for.
  */
 export function call<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs = 10_000, peer?: Client): Promise<Res> {
-  if (peer && channelDown(peer)) return Promise.reject(new PeerUnreachable(`${peer.getChannel().getTarget()} is unreachable`));
+  if (peer && unreachableFor(peer) >= timeoutMs) return Promise.reject(new PeerUnreachable(`${peer.getChannel().getTarget()} is unreachable`));
   return new Promise((resolve, reject) =>
     method(req, withTrace(waitingMetadata()), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res))),
   );

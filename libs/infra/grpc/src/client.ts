@@ -14,8 +14,8 @@ export const channelOptions: ChannelOptions = {
   // on a long-lived stream (up to 1 MiB each) until the server sends headers.
   'grpc.enable_retries': 0,
   // A restarted peer is found again within 2 s (grpc's default backoff grows to
-  // 2 minutes), which matters since calls fail at once while a channel is in
-  // TRANSIENT_FAILURE (channelDown) rather than wait for their deadline.
+  // 2 minutes), which matters since calls fail at once once a peer has been
+  // unreachable for their deadline (unreachableFor) instead of waiting for it.
   'grpc.initial_reconnect_backoff_ms': 500,
   'grpc.max_reconnect_backoff_ms': 2000,
   'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
@@ -44,11 +44,37 @@ export function waitingMetadata(): Metadata {
   return new Metadata({ waitForReady: true });
 }
 
+const failing = new WeakMap<Client, { since?: number }>();
+
+/** Follow the client's channel: when it went into TRANSIENT_FAILURE without being READY since. */
+function follow(client: Client): { since?: number } {
+  const ch = client.getChannel();
+  const t: { since?: number } = {};
+  const watch = (state: connectivityState): void => {
+    if (state === connectivityState.READY) t.since = undefined;
+    else if (state === connectivityState.TRANSIENT_FAILURE) t.since ??= Date.now();
+    try {
+      ch.watchConnectivityState(state, Infinity, () => watch(ch.getConnectivityState(false)));
+    } catch {
+      // shut down: nothing more to follow
+    }
+  };
+  watch(ch.getConnectivityState(false));
+  failing.set(client, t);
+  return t;
+}
+
 /**
- * The client's channel is known to be unreachable (TRANSIENT_FAILURE: its last
- * attempt to connect failed), so a call would only wait for its deadline. An
- * idle channel is asked to connect, so the answer turns once the peer is back.
+ * How long (ms) the client's peer has been known to be unreachable: its
+ * channel is in TRANSIENT_FAILURE (its last attempt to connect failed) and has
+ * not been READY since the first such failure; 0 otherwise. An idle channel is
+ * asked to connect, so the answer turns once the peer is back. Callers fail at
+ * once past a grace (their deadline), so a peer that restarts within it is
+ * waited for, and a peer that stays down is not.
  */
-export function channelDown(client: Client): boolean {
-  return client.getChannel().getConnectivityState(true) === connectivityState.TRANSIENT_FAILURE;
+export function unreachableFor(client: Client): number {
+  const t = failing.get(client) ?? follow(client);
+  if (client.getChannel().getConnectivityState(true) !== connectivityState.TRANSIENT_FAILURE) return 0;
+  t.since ??= Date.now();
+  return Math.max(1, Date.now() - t.since);
 }

@@ -8,8 +8,8 @@
 // peer that is down would leave a conversation waiting for as long as it stays
 // down. Every write therefore has a deadline for its answer (timeoutMs): past it the
 // caller is told (onTimeout) and can answer its client. When the peer is known
-// to be unreachable (down(): the channel is in TRANSIENT_FAILURE) a new
-// conversation fails at once instead (onBroken). What was written stays queued
+// to be unreachable (down(): e.g. its channel has been in TRANSIENT_FAILURE for
+// a deadline already) a new conversation fails at once instead (onBroken). What was written stays queued
 // on the stream and reaches the peer once it is back, so a conversation with
 // onLate is kept after its deadline (up to lateMs) to undo an answer its caller
 // no longer waits for.

@@ -1,7 +1,7 @@
 export { Health } from './health';
 export { serverOptions, startGrpcServer, together } from './server';
 export type { GrpcServerOptions, RunningGrpcServer } from './server';
-export { channelDown, channelOptions, createClient, waitForReady, waitingMetadata } from './client';
+export { unreachableFor, channelOptions, createClient, waitForReady, waitingMetadata } from './client';
 export { call, PeerUnreachable, unary } from './calls';
 export { DuplexMux } from './duplex-mux';
 export { OpenStreams, StreamWork } from './open-streams';

@@ -53,7 +53,7 @@ function onResult(state: C2sState, e: Extract<C2sEvent, { type: 'account-result'
   const from = e.iq.attrs.to ?? ctx.domain;
   if (!e.ok) {
     const cond = e.condition && isStanzaErrorCondition(e.condition) ? e.condition : 'internal-server-error';
-    return stay(state, send(errorReply(e.iq, new StanzaError(cond, e.text), from)));
+    return stay(state, send(errorReply(e.iq, new StanzaError(cond, e.text, e.errorType), from)));
   }
   if (e.op === 'form') {
     if (state.username === undefined && !e.open) return reject(state, e.iq, ctx, 'service-unavailable', 'registration is closed');
