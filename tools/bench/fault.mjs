@@ -336,7 +336,7 @@ function rowFor(run, ph, kind) {
   }
   const evs = run.ledger.events.filter((e) => e.phase === ph.fault || (kind === 'offline' && e.phase === `${ph.fault}:offline`));
   const count = (k) => evs.filter((e) => e.kind === k).length;
-  if (kind === 'pair') Object.assign(r, { connectionsLost: count('connection-lost'), resumed: count('resumed'), resumeFailed: count('resume-failed'), connectFailed: count('connect-failed') });
+  if (kind === 'pair') Object.assign(r, { connectionsLost: count('connection-lost'), resumed: count('resumed'), resumeFailed: count('resume-failed'), connectFailed: count('connect-failed'), ackAnomalies: count('ack-anomaly') });
   r.drainSeconds = ph.drain.seconds;
   r.drainComplete = ph.drain.complete;
   return r;
@@ -443,6 +443,8 @@ async function main() {
   say(`resume s: from the kill until delivery was back for good at the last receiver: the first arrival of a message sent after the kill`);
   say(`  from which on every message to it arrived (never(n): for n receivers messages kept going missing until the end of the load).`);
   say(`max gap s: the longest time any receiver went without a delivery between the kill and the end of the load.`);
+  const anomalies = result.rows.reduce((n, r) => n + (r.ackAnomalies ?? 0), 0);
+  if (anomalies) say(`!! ${anomalies} acknowledgements (<a h/>, <resumed h/>) went backwards or past what the client had sent`);
   for (const [mode, m] of Object.entries(result.modes)) if (m.stray) say(`${mode}: ${m.stray} deliveries with ids this run never sent`);
   if (Object.keys(serverLog.warnings).length) say(`server warnings/errors by process: ${JSON.stringify(serverLog.warnings)}`);
   say(`total ${result.seconds} s`);

@@ -115,7 +115,8 @@ export class FaultClient {
       const port = this.ports[(this.home + attempt) % this.ports.length];
       try {
         await this.connectOnce(port);
-        return;
+        // a connection that died again at once called reconnect() while this loop still ran: go on
+        if (this.online) return;
       } catch (err) {
         this.ledger.event('connect-failed', this.user, String(err?.message ?? err).slice(0, 120));
         await sleep(Math.min(200 * (attempt + 1), 1000));
@@ -274,7 +275,14 @@ export class FaultClient {
   /** The server handled stanzas up to h (counts modulo 2^32): they leave the queue. */
   ackTo(h) {
     if (!Number.isFinite(h)) return;
-    const n = Math.min((h - this.ackedH) >>> 0, this.queue.length);
+    const d = (h - this.ackedH) >>> 0;
+    if (d >= 2 ** 31) {
+      // an h below one the server gave before: it takes back an acknowledgement (a server bug); keep the queue
+      this.ledger.event('ack-anomaly', this.user, `h ${h} after ${this.ackedH}`);
+      return;
+    }
+    if (d > this.queue.length) this.ledger.event('ack-anomaly', this.user, `h ${h} after ${this.ackedH} with ${this.queue.length} unacknowledged`);
+    const n = Math.min(d, this.queue.length);
     for (let i = 0; i < n; i++) {
       const q = this.queue[i];
       if (q.id !== null) this.ledger.recs.get(q.id).acked = true;
