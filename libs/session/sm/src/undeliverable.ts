@@ -13,11 +13,13 @@ export interface Undelivered {
   xml: Uint8Array;
   connectionId: string;
   traceparent?: string;
+  /** A stored offline message (its sequence in xmpp_offline): it is still stored, so it is not routed again. */
+  offlineSeq?: number;
 }
 
-/** The stanza to route again, or undefined for what cannot be (a nonza, kind 0; no 'from'; not XML). */
+/** The stanza to route again, or undefined for what cannot be (a nonza, kind 0; no 'from'; not XML) or need not be (still in offline storage). */
 export function undeliverableStanza(d: Undelivered): routerv1.Stanza | undefined {
-  if (d.kind === 0) return undefined;
+  if (d.kind === 0 || d.offlineSeq) return undefined;
   const el = parseElement(Buffer.from(d.xml).toString('utf8'));
   if ('error' in el || !el.attrs.from) return undefined;
   return {
