@@ -24,7 +24,8 @@ import { Counter } from 'prom-client';
 const retries = new Counter({ name: 'xmpp_sm_publish_retries_total', help: 'Publishes to the stream xmpp_sm that failed (timeout, JetStream unavailable) and are sent again' });
 
 const WINDOW = 256;
-const TIMEOUT_MS = 2000;
+// Generous: a disconnect is noticed at once (below); this only catches an ack lost on a live connection.
+const TIMEOUT_MS = 5000;
 const BACKOFF_MS = [50, 100, 250, 500, 1000];
 
 interface Entry {
@@ -135,10 +136,11 @@ export class DurablePublisher {
     this.next = this.head;
     this.waiting = true;
     const delay = BACKOFF_MS[Math.min(this.failures++, BACKOFF_MS.length - 1)];
+    // unref: a connection closed for good (shutdown) must not keep the process alive retrying.
     setTimeout(() => {
       this.waiting = false;
-      this.pump();
-    }, delay);
+      if (!this.o.nc.isClosed()) this.pump();
+    }, delay).unref();
   }
 
   private advance(): void {
