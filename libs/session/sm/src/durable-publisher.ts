@@ -60,8 +60,10 @@ export class DurablePublisher {
   private readonly inbox = createInbox();
   private readonly attempts = new Map<number, { e: Entry; round: number; at: number }>();
   private attempt = 0;
+  private readonly headers = headers();
 
   constructor(private readonly o: DurablePublisherOptions) {
+    this.headers.set('Nats-Expected-Stream', o.stream);
     o.nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => void (err || this.onAck(msg)) });
     setInterval(() => this.sweep(), 500).unref();
     void this.watchConnection();
@@ -122,10 +124,9 @@ export class DurablePublisher {
     const a = ++this.attempt;
     this.attempts.set(a, { e, round: this.round, at: Date.now() });
     this.inFlight++;
-    const h = headers();
-    h.set('Nats-Msg-Id', `${this.prefix}-${e.n}`);
-    h.set('Nats-Expected-Stream', this.o.stream);
-    this.o.nc.publish(e.subject, e.data, { reply: `${this.inbox}.${a}`, headers: h });
+    // One headers object for all: nats.js encodes it inside publish, so only the msg id changes.
+    this.headers.set('Nats-Msg-Id', `${this.prefix}-${e.n}`);
+    this.o.nc.publish(e.subject, e.data, { reply: `${this.inbox}.${a}`, headers: this.headers });
   }
 
   private onAck(msg: Msg): void {
