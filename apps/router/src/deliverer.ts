@@ -16,7 +16,6 @@ import { subjects, type NatsConnection } from '@cx/bus';
 import { edgev1 } from '@cx/proto';
 import { DurablePublisher, SM_STREAM, smSubject } from '@cx/sm';
 import { activeTraceparent } from '@cx/tracing';
-import { jetstream } from '@nats-io/jetstream';
 import { CoreDeliveries } from './core-deliveries';
 
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -40,7 +39,7 @@ export class Deliverer {
   onLost?: (edgeId: string, deliveries: edgev1.Delivery[]) => void;
 
   constructor(nc: NatsConnection) {
-    this.sm = new DurablePublisher({ js: jetstream(nc), nc, stream: SM_STREAM });
+    this.sm = new DurablePublisher({ nc, stream: SM_STREAM });
     this.core = new CoreDeliveries(nc, (edgeId, deliveries) => this.onLost?.(edgeId, deliveries));
   }
 

@@ -17,14 +17,14 @@
 // a failure one message at a time until the oldest unacknowledged one is
 // stored.
 import { randomBytes } from 'node:crypto';
-import type { JetStreamClient } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { createInbox, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { Counter } from 'prom-client';
 
 const retries = new Counter({ name: 'xmpp_sm_publish_retries_total', help: 'Publishes to the stream xmpp_sm that failed (timeout, JetStream unavailable) and are sent again' });
 
 const WINDOW = 256;
-const TIMEOUT_MS = 2000;
+// Generous: a disconnect is noticed at once (below); this only catches an ack lost on a live connection.
+const TIMEOUT_MS = 5000;
 const BACKOFF_MS = [50, 100, 250, 500, 1000];
 
 interface Entry {
@@ -35,7 +35,6 @@ interface Entry {
 }
 
 export interface DurablePublisherOptions {
-  js: JetStreamClient;
   nc: NatsConnection;
   stream: string;
   /** Called on each failed attempt (it is retried). */
@@ -50,15 +49,23 @@ export class DurablePublisher {
   private next = 0;
   private inFlight = 0;
   private n = 0;
-  /** Bumped on each failure: results of attempts from an older round are only used if they stored. */
+  /** Bumped on each failure: results of attempts from an older round are only used if they stored; inFlight counts this round's. */
   private round = 0;
   private failures = 0;
   private waiting = false;
   private disconnected = false;
   private readonly waiters: { upTo: number; resolve: () => void }[] = [];
   private readonly prefix = randomBytes(6).toString('base64url');
+  /** Acks come to one subscription of ours (inbox.<attempt>), not through nats.js requests (see send). */
+  private readonly inbox = createInbox();
+  private readonly attempts = new Map<number, { e: Entry; round: number; at: number }>();
+  private attempt = 0;
+  private readonly headers = headers();
 
   constructor(private readonly o: DurablePublisherOptions) {
+    this.headers.set('Nats-Expected-Stream', o.stream);
+    o.nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => void (err || this.onAck(msg)) });
+    setInterval(() => this.sweep(), 500).unref();
     void this.watchConnection();
   }
 
@@ -67,8 +74,7 @@ export class DurablePublisher {
       if (s.type === 'disconnect') {
         this.disconnected = true;
         // What is in flight may be lost with the socket: send it again, in order, once back.
-        this.round++;
-        this.next = this.head;
+        this.newRound();
         this.failures = Math.max(this.failures, 1);
       } else if (s.type === 'reconnect') {
         this.disconnected = false;
@@ -108,37 +114,76 @@ export class DurablePublisher {
     }
   }
 
+  /**
+   * A JetStream publish by hand: the message with its msg id and the stream
+   * it must land in, the ack to our inbox. js.publish would cost a request
+   * (promise, timer, mux token, a backoff object, a full JSON parse) per
+   * batch; this is one map entry, and one sweep timer finds lost acks.
+   */
   private send(e: Entry): void {
-    const round = this.round;
+    const a = ++this.attempt;
+    this.attempts.set(a, { e, round: this.round, at: Date.now() });
     this.inFlight++;
-    this.o.js.publish(e.subject, e.data, { msgID: `${this.prefix}-${e.n}`, expect: { streamName: this.o.stream }, timeout: TIMEOUT_MS }).then(
-      () => {
-        this.inFlight--;
-        e.stored = true;
-        this.failures = 0;
-        this.advance();
-        this.pump();
-      },
-      (err: Error) => {
-        this.inFlight--;
-        if (e.stored || round !== this.round) return this.pump();
-        retries.inc();
-        this.o.onRetry?.(err);
-        this.retryFromHead();
-      },
-    );
+    // One headers object for all: nats.js encodes it inside publish, so only the msg id changes.
+    this.headers.set('Nats-Msg-Id', `${this.prefix}-${e.n}`);
+    this.o.nc.publish(e.subject, e.data, { reply: `${this.inbox}.${a}`, headers: this.headers });
+  }
+
+  private onAck(msg: Msg): void {
+    const a = Number(msg.subject.slice(this.inbox.length + 1));
+    const t = this.attempts.get(a);
+    if (!t) return;
+    this.attempts.delete(a);
+    // A PubAck is {"stream":…,"seq":…}; a failure is {"error":…} or a 503 (JetStream not there).
+    const ok = msg.headers?.code !== 503 && msg.data.length > 0 && !msg.string().includes('"error"');
+    if (ok) this.stored(t.e, t.round);
+    else this.failed(t.e, t.round, msg.headers?.code === 503 ? 'no responders' : msg.string());
+  }
+
+  /** Attempts without an ack for TIMEOUT_MS failed (lost with a NATS restart, or JetStream stalled). */
+  private sweep(): void {
+    const before = Date.now() - TIMEOUT_MS;
+    for (const [a, t] of this.attempts) {
+      if (t.at >= before) break;
+      this.attempts.delete(a);
+      this.failed(t.e, t.round, 'timeout');
+    }
+  }
+
+  private stored(e: Entry, round: number): void {
+    if (round === this.round) this.inFlight--;
+    e.stored = true;
+    this.failures = 0;
+    this.advance();
+    this.pump();
+  }
+
+  private failed(e: Entry, round: number, why: string): void {
+    if (round !== this.round) return this.pump();
+    this.inFlight--;
+    if (e.stored) return this.pump();
+    retries.inc();
+    this.o.onRetry?.(new Error(why));
+    this.retryFromHead();
+  }
+
+  /** What is in flight is given up on (its acks still count if they come): send again from the oldest not stored. */
+  private newRound(): void {
+    this.round++;
+    this.inFlight = 0;
+    this.next = this.head;
   }
 
   /** Send again, in order, everything not stored yet, after a backoff. */
   private retryFromHead(): void {
-    this.round++;
-    this.next = this.head;
+    this.newRound();
     this.waiting = true;
     const delay = BACKOFF_MS[Math.min(this.failures++, BACKOFF_MS.length - 1)];
+    // unref: a connection closed for good (shutdown) must not keep the process alive retrying.
     setTimeout(() => {
       this.waiting = false;
-      this.pump();
-    }, delay);
+      if (!this.o.nc.isClosed()) this.pump();
+    }, delay).unref();
   }
 
   private advance(): void {

@@ -78,7 +78,7 @@ export class Follower {
     this.messages = undefined;
     void old?.close().catch(() => undefined);
     for (;;) {
-      if (this.stopped || gen !== this.generation) return;
+      if (this.stopped || gen !== this.generation || this.o.nc.isClosed()) return;
       try {
         const consumer = await this.o.js.consumers.get(this.o.stream, { filter_subjects: this.o.subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.last + 1 });
         const messages = await consumer.consume({ max_messages: this.o.maxMessages, idle_heartbeat: 2000 });
@@ -93,7 +93,7 @@ export class Follower {
         void this.watchStatus(messages, gen);
         return;
       } catch {
-        await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]));
+        await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]).unref());
       }
     }
   }
@@ -117,7 +117,7 @@ export class Follower {
     } catch {
       // the consumer failed: a new one below
     }
-    if (gen === this.generation) this.restart('consumer ended');
+    if (gen === this.generation) this.restart('consumer-ended');
   }
 
   private async watchStatus(messages: ConsumerMessages, gen: number): Promise<void> {

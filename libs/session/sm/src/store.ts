@@ -40,7 +40,7 @@ export class SmStore {
     readonly kv: KV,
     readonly nc: Bus['nc'],
   ) {
-    this.publisher = new DurablePublisher({ js, nc, stream: SM_STREAM });
+    this.publisher = new DurablePublisher({ nc, stream: SM_STREAM });
   }
 
   /** Open (creating if needed) the stream and the bucket; both keep data for maxAgeMs. */
