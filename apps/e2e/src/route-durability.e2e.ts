@@ -168,10 +168,9 @@ describe('a breaking Route stream loses nothing (issue 10 #4)', () => {
 });
 
 describe('deliveries to an edge that is gone (issue 10 #4)', () => {
-  // Needs the Deliverer that detects a core subject nobody reads and calls
-  // onLost (the nats helper's part of issue 10); router main.ts routes each
-  // such delivery again as undeliverable. Enable at merge.
-  it.skip('messages published to a SIGKILLed edge before its sessions end go to offline storage', async () => {
+  // The Deliverer finds a core subject nobody reads (NATS answers 503) and
+  // router main.ts routes each such delivery again as undeliverable.
+  it('messages published to a SIGKILLed edge before its sessions end go to offline storage', async () => {
     const [a, b] = stack.edgePorts;
     const [sid, rex] = [uniqueName('sid'), uniqueName('rex')];
     await register(a, sid, 'pw');
