@@ -29,8 +29,8 @@ const lostBatches = new Counter({ name: 'xmpp_router_deliveries_no_responders_to
 interface Outstanding {
   edgeId: string;
   subject: string;
+  /** Only the encoded batch is kept (decoded again if lost, which is rare): fewer objects for the GC to carry across the PING's round trip. */
   data: Uint8Array;
-  deliveries: edgev1.Delivery[];
   tries: number;
   sentAt: number;
 }
@@ -57,7 +57,7 @@ export class CoreDeliveries {
   send(edgeId: string, subject: string, deliveries: edgev1.Delivery[]): void {
     const data = edgev1.EdgeMessage.encode({ deliveries, kicks: [], inAcks: [] }).finish();
     const n = ++this.n;
-    this.outstanding.set(n, { edgeId, subject, data, deliveries, tries: 0, sentAt: Date.now() });
+    this.outstanding.set(n, { edgeId, subject, data, tries: 0, sentAt: Date.now() });
     this.publish(n, subject, data);
   }
 
@@ -84,7 +84,7 @@ export class CoreDeliveries {
     if (msg.headers?.code !== 503) return;
     if (o.tries >= RETRY_MS.length) {
       lostBatches.inc({ outcome: 'lost' });
-      this.onLost(o.edgeId, o.deliveries);
+      this.onLost(o.edgeId, edgev1.EdgeMessage.decode(o.data).deliveries);
       return;
     }
     lostBatches.inc({ outcome: 'retried' });
