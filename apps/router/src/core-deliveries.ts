@@ -12,8 +12,8 @@
 // after a turn's batches is answered (nc.flush), every batch of that turn
 // without a 503 reached a subscriber and is forgotten. That costs one
 // PING/PONG per turn instead of a reply message per batch through NATS and
-// both processes (a request/reply per batch cost the router about 10% more
-// CPU per message in the messages benchmark). A batch whose PING was lost
+// both processes (in a noisy first measurement a reply per batch looked
+// like ~10% more router CPU per message). A batch whose PING was lost
 // with a NATS restart is forgotten after FORGET_MS unless a 503 comes first.
 import { createInbox, type NatsConnection, type Msg } from '@nats-io/transport-node';
 import { Counter } from 'prom-client';
