@@ -7,7 +7,7 @@
 import { subjects, type Bus } from '@cx/bus';
 import type { Logger } from '@cx/log';
 import { edgev1, routerv1 } from '@cx/proto';
-import { parseElement } from '@cx/xml-stream';
+import { undeliverableStanza } from '@cx/sm';
 import type { StreamErrorCondition } from '@cx/xmpp-core';
 import type { Connection } from './connection';
 import { deliverySpan } from './tracing';
@@ -37,18 +37,15 @@ export function startInbox(d: InboxDeps): () => void {
           else c.deliver(del.xml, del.kind, del.offlineSeq);
         }
         // A stored offline message that found no session is still stored: not routed (and stored) again.
-        else if (del.kind !== 0 && !del.offlineSeq) undeliverable(del, d);
+        else bounceBack(del, d);
       }
     },
   });
   return () => sub.unsubscribe();
 }
 
-function undeliverable(del: edgev1.Delivery, d: InboxDeps): void {
-  const el = parseElement(Buffer.from(del.xml).toString('utf8'));
-  if ('error' in el || !el.attrs.from) return;
-  d.bounce({
-    kind: del.kind, from: el.attrs.from, to: del.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '',
-    xml: Buffer.from(del.xml), connectionId: del.connectionId, undeliverable: true, smIn: 0, traceparent: del.traceparent,
-  });
+/** The target connection is gone: back to the router, routed as undeliverable (sessions bound before now already had a bare-addressed message). */
+function bounceBack(del: edgev1.Delivery, d: InboxDeps): void {
+  const s = undeliverableStanza({ ...del, routedAtMs: Date.now() });
+  if (s) d.bounce(s);
 }

@@ -13,16 +13,22 @@
 // without a 503 reached a subscriber and is forgotten. That costs one
 // PING/PONG per turn instead of a reply message per batch through NATS and
 // both processes (in a noisy first measurement a reply per batch looked
-// like ~10% more router CPU per message). A batch whose PING was lost
-// with a NATS restart is forgotten after FORGET_MS unless a 503 comes first.
+// like ~10% more router CPU per message). A turn whose PONG was lost with
+// the connection (NATS restarted) is published again, with a new PING,
+// until one is answered: the batches may have died in the socket, and the
+// Route stream confirms stanzas to the edge only once their deliveries are
+// out (durable()). Such a batch may then reach an edge twice (clients
+// deduplicate by id); one that got a 503 meanwhile is not sent again here.
 import { createInbox, type NatsConnection, type Msg } from '@nats-io/transport-node';
 import { Counter } from 'prom-client';
 import { edgev1 } from '@cx/proto';
 
 /** Delays before each retry after a 503 (sum ~3 s); then the deliveries are lost to this edge. */
 const RETRY_MS = [250, 750, 2000];
-/** A batch without any answer for this long is forgotten (not retried: the edge may have it). */
-const FORGET_MS = 10_000;
+/** A batch without any answer for this long is forgotten (the connection closed for good). */
+const FORGET_MS = 60_000;
+/** Pause before publishing a turn again after its PING failed (the connection is down). */
+const REPUBLISH_MS = 100;
 
 const lostBatches = new Counter({ name: 'xmpp_router_deliveries_no_responders_total', help: 'Core delivery batches to an edge subject nobody read, by outcome', labelNames: ['outcome'] });
 
@@ -33,6 +39,8 @@ interface Outstanding {
   data: Uint8Array;
   tries: number;
   sentAt: number;
+  /** When it was first published: sessions bound before then had their copy of a message to a bare JID. */
+  routedAt: number;
 }
 
 export class CoreDeliveries {
@@ -42,8 +50,10 @@ export class CoreDeliveries {
   /** Batches sent this turn, confirmed together by one PING. */
   private turn: number[] = [];
   private readonly sweeper: NodeJS.Timeout;
+  /** Settles once every turn published so far got its PONG. */
+  private confirmed: Promise<void> = Promise.resolve();
 
-  constructor(private readonly nc: NatsConnection, private readonly onLost: (edgeId: string, deliveries: edgev1.Delivery[]) => void) {
+  constructor(private readonly nc: NatsConnection, private readonly onLost: (edgeId: string, deliveries: edgev1.Delivery[], sentAtMs: number) => void) {
     nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => void (err || this.answer(msg)) });
     this.sweeper = setInterval(() => this.sweep(), FORGET_MS / 2);
     this.sweeper.unref();
@@ -57,7 +67,8 @@ export class CoreDeliveries {
   send(edgeId: string, subject: string, deliveries: edgev1.Delivery[]): void {
     const data = edgev1.EdgeMessage.encode({ deliveries, kicks: [], inAcks: [] }).finish();
     const n = ++this.n;
-    this.outstanding.set(n, { edgeId, subject, data, tries: 0, sentAt: Date.now() });
+    const now = Date.now();
+    this.outstanding.set(n, { edgeId, subject, data, tries: 0, sentAt: now, routedAt: now });
     this.publish(n, subject, data);
   }
 
@@ -67,13 +78,35 @@ export class CoreDeliveries {
     this.turn.push(n);
   }
 
+  /** Resolves once every batch sent before the call reached NATS and NATS confirmed it (a PONG after it); never rejects. */
+  published(): Promise<void> {
+    return this.confirmed;
+  }
+
   /** After the PONG, the batches of this turn that got no 503 were delivered. */
   private confirmTurn(): void {
     const turn = this.turn;
     this.turn = [];
-    this.nc.flush().then(() => {
-      for (const n of turn) this.outstanding.delete(n);
-    }, () => undefined); // disconnected: a 503 may still come after the reconnection; else the sweep forgets them
+    const done = this.confirm(turn);
+    this.confirmed = Promise.all([this.confirmed, done]).then(() => undefined);
+  }
+
+  private async confirm(turn: number[]): Promise<void> {
+    for (;;) {
+      try {
+        await this.nc.flush();
+        for (const n of turn) this.outstanding.delete(n);
+        return;
+      } catch {
+        if (this.nc.isClosed()) return;
+        await new Promise((r) => setTimeout(r, REPUBLISH_MS));
+        // The PING died with the connection, and so may have the batches: again, in order (buffered until the reconnection).
+        for (const n of turn) {
+          const o = this.outstanding.get(n);
+          if (o) this.nc.publish(o.subject, o.data, { reply: `${this.inbox}.${n}` });
+        }
+      }
+    }
   }
 
   private answer(msg: Msg): void {
@@ -84,7 +117,7 @@ export class CoreDeliveries {
     if (msg.headers?.code !== 503) return;
     if (o.tries >= RETRY_MS.length) {
       lostBatches.inc({ outcome: 'lost' });
-      this.onLost(o.edgeId, edgev1.EdgeMessage.decode(o.data).deliveries);
+      this.onLost(o.edgeId, edgev1.EdgeMessage.decode(o.data).deliveries, o.routedAt);
       return;
     }
     lostBatches.inc({ outcome: 'retried' });

@@ -36,11 +36,11 @@ export class Deliverer {
   delivered = 0;
 
   /** Deliveries on a core subject no edge reads (after a few tries over ~3 s): route them again as undeliverable. */
-  onLost?: (edgeId: string, deliveries: edgev1.Delivery[]) => void;
+  onLost?: (edgeId: string, deliveries: edgev1.Delivery[], routedAtMs: number) => void;
 
   constructor(nc: NatsConnection) {
     this.sm = new DurablePublisher({ nc, stream: SM_STREAM });
-    this.core = new CoreDeliveries(nc, (edgeId, deliveries) => this.onLost?.(edgeId, deliveries));
+    this.core = new CoreDeliveries(nc, (edgeId, deliveries, sentAtMs) => this.onLost?.(edgeId, deliveries, sentAtMs));
   }
 
   private batch(edgeId: string, sm: boolean): Pending {
@@ -70,12 +70,13 @@ export class Deliverer {
 
   /**
    * Resolves once everything handed over before the call is stored by
-   * JetStream (stream-managed deliveries, in-acks) or published (core
-   * deliveries). During a NATS outage it waits; it never rejects.
+   * JetStream (stream-managed deliveries, in-acks) or reached NATS (core
+   * deliveries: a PONG after them, or published again after the connection
+   * dropped). During a NATS outage it waits; it never rejects.
    */
   durable(): Promise<void> {
     if (this.pending.size) this.flush();
-    return this.sm.durable();
+    return Promise.all([this.sm.durable(), this.core.published()]).then(() => undefined);
   }
 
   flush(): void {

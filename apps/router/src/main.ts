@@ -84,11 +84,11 @@ main(() =>
       },
     });
     // Deliveries to an edge that is gone (nobody reads its subject): RFC 6121's way, as for a connection that is gone.
-    deliverer.onLost = (edgeId, deliveries) => {
+    deliverer.onLost = (edgeId, deliveries, routedAtMs) => {
       countLost(deliveries.length);
       log.warn({ edgeId, count: deliveries.length }, 'deliveries to an edge that is gone: routing them again as undeliverable');
       for (const del of deliveries) {
-        const s = undeliverableStanza(del);
+        const s = undeliverableStanza({ ...del, routedAtMs });
         if (s) void Promise.resolve(router.route(s, '')).catch((err: Error) => log.error({ err, to: s.to }, 'routing a lost delivery failed'));
       }
     };

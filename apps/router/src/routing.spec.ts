@@ -19,10 +19,15 @@ function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: s
   const deliverer = { deliver: (edge: string, conn: string, to: string, xml: Uint8Array) => out.push({ edge, conn, to, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
   const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), im: {} as Im });
   const route = async (kind: number, from: string, to: string, type: string, xml: string) => {
-    await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '' }, 'e0');
+    await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', routedAtMs: 0 }, 'e0');
     return out.splice(0);
   };
-  return { route };
+  /** A delivery to `lost` (a connection of `to`) came back undeliverable; it was routed at `routedAtMs`. */
+  const reroute = async (lost: string, to: string, xml: string, routedAtMs: number) => {
+    await router.route({ kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to, type: 'chat', id: '1', xml: Buffer.from(xml), connectionId: lost, undeliverable: true, smIn: 0, traceparent: '', routedAtMs }, 'e0');
+    return out.splice(0);
+  };
+  return { route, reroute };
 }
 
 const msg = (to: string, type = 'chat') => `<message from='r@localhost/a' to='${to}' type='${type}' id='1'><body>x</body></message>`;
@@ -90,7 +95,7 @@ describe('Router.failed', () => {
       domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), im: {} as Im,
       offline: async () => Promise.reject(new Error('JetStream unavailable')),
     });
-    const s = { kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to: 'x@localhost', type: 'chat', id: '1', xml: Buffer.from(msg('x@localhost')), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '' };
+    const s = { kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to: 'x@localhost', type: 'chat', id: '1', xml: Buffer.from(msg('x@localhost')), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', routedAtMs: 0 };
     await expect(router.route(s, 'e0')).rejects.toThrow(/JetStream/);
     expect(out).toEqual([]); // nothing said yet: the Route stream calls failed()
     router.failed(s, 'e0');
@@ -99,5 +104,21 @@ describe('Router.failed', () => {
     expect(out[0]!.xml).toMatch(/<error type="wait"><internal-server-error xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"\/><text[^>]*>the server could not handle this now; try again later<\/text><\/error>/);
     router.failed({ ...s, type: 'error' }, 'e0');
     expect(out).toHaveLength(1); // never an error to an error
+  });
+});
+
+describe('Router: a lost delivery of a message to a bare JID', () => {
+  it('goes only to sessions that did not get their own copy when it was routed', async () => {
+    const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', boundAtMs: 100 }, { resource: 'old', boundAtMs: 200 }, { resource: 'new', boundAtMs: 900 }] });
+    expect(await reroute('c-dead', 'j@localhost/dead', msg('j@localhost'), 500)).toEqual([]); // 'old' had it, so nobody gets it again
+    const { reroute: again } = setup({ 'j@localhost': [{ resource: 'dead', boundAtMs: 100 }, { resource: 'new', boundAtMs: 900 }] });
+    expect((await again('c-dead', 'j@localhost/dead', msg('j@localhost'), 500)).map((d) => d.conn)).toEqual(['c-new']);
+  });
+
+  it('goes to sessions of a lower priority than the lost one, which got no copy, and to all when it was sent to the full JID', async () => {
+    const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', priority: 5, boundAtMs: 100 }, { resource: 'lo', priority: 1, boundAtMs: 200 }] });
+    expect((await reroute('c-dead', 'j@localhost/dead', msg('j@localhost'), 500)).map((d) => d.conn)).toEqual(['c-lo']);
+    const { reroute: full } = setup({ 'j@localhost': [{ resource: 'dead', boundAtMs: 100 }, { resource: 'old', boundAtMs: 200 }] });
+    expect((await full('c-dead', 'j@localhost/dead', msg('j@localhost/dead'), 0)).map((d) => d.conn)).toEqual(['c-old']);
   });
 });

@@ -178,6 +178,7 @@ export class Router {
       if (s.type !== '' && s.type !== 'unavailable') return; // subscriptions: RFC 6121 §3 (not yet)
     }
     const cached = this.d.directory.cached(bare.toString());
+    if (s.routedAtMs > 0 && s.kind === StanzaKind.STANZA_KIND_MESSAGE && hadCopy(s, cached)) return;
     const pick = (u: UserSessions | undefined) => this.bareTargets(s, u, s.undeliverable ? s.connectionId : '');
     const targets = pick(cached);
     if (targets.length || s.kind === StanzaKind.STANZA_KIND_PRESENCE) return this.deliverTo(targets, cached, bare, s);
@@ -267,6 +268,20 @@ export class Router {
     reply.attrs.to = s.from;
     this.toSender(sender, reply);
   }
+}
+
+/**
+ * An undeliverable message first sent to the bare JID: the routing that
+ * delivered it to the lost session gave every other available session bound
+ * before then a copy too (RFC 6121 §8.5.2.1.1); routing it again to them, or
+ * into offline storage, would be a duplicate. Sessions bound since get it.
+ * Only those of the lost session's priority or above had it (§8.5.2.1.1: the
+ * highest priority wins); once the lost session has left the registry its
+ * priority is taken to be 0, what clients send unless told otherwise.
+ */
+function hadCopy(s: Stanza, u: UserSessions | undefined): boolean {
+  const lost = u?.sessions.find((x) => x.connectionId === s.connectionId)?.priority ?? 0;
+  return !!u?.sessions.some((x) => x.available && x.priority >= Math.max(lost, 0) && x.connectionId !== s.connectionId && x.boundAtMs <= s.routedAtMs);
 }
 
 function parse(xml: Uint8Array): Element | undefined {

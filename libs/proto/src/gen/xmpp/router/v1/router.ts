@@ -59,6 +59,13 @@ export interface Stanza {
    * stream's metadata is sent once for the thousands of stanzas it carries.
    */
   traceparent: string;
+  /**
+   * For an undeliverable message first sent to a bare JID: when it was routed
+   * (ms since the epoch; 0 otherwise). That routing gave every available
+   * session bound before then its own copy (RFC 6121 §8.5.2.1.1), so routing
+   * it again must not give them a second one.
+   */
+  routedAtMs: number;
 }
 
 export interface StanzaBatch {
@@ -98,6 +105,7 @@ function createBaseStanza(): Stanza {
     undeliverable: false,
     smIn: 0,
     traceparent: "",
+    routedAtMs: 0,
   };
 }
 
@@ -132,6 +140,9 @@ export const Stanza: MessageFns<Stanza> = {
     }
     if (message.traceparent !== "") {
       writer.uint32(82).string(message.traceparent);
+    }
+    if (message.routedAtMs !== 0) {
+      writer.uint32(88).int64(message.routedAtMs);
     }
     return writer;
   },
@@ -229,6 +240,14 @@ export const Stanza: MessageFns<Stanza> = {
             message.traceparent = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.routedAtMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -256,6 +275,7 @@ export const Stanza: MessageFns<Stanza> = {
     message.undeliverable = object.undeliverable ?? false;
     message.smIn = object.smIn ?? 0;
     message.traceparent = object.traceparent ?? "";
+    message.routedAtMs = object.routedAtMs ?? 0;
     return message;
   },
 };
