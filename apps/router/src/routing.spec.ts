@@ -12,7 +12,7 @@ const { StanzaKind } = routerv1;
 
 function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>) {
   const map = new Map<string, UserSessions>(
-    Object.entries(users).map(([bare, ss]) => [bare, { sessions: ss.map((s) => ({ edgeId: 'e1', connectionId: `c-${s.resource}`, available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, ...s })) }]),
+    Object.entries(users).map(([bare, ss]) => [bare, { sessions: ss.map((s) => ({ edgeId: 'e1', connectionId: `c-${s.resource}`, available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, availableAtMs: 0, ...s })) }]),
   );
   const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
   const out: Array<{ edge: string; conn: string; to: string; xml: string }> = [];
@@ -87,7 +87,7 @@ describe('Router', () => {
 
 describe('Router.failed', () => {
   it('answers a stanza whose routing threw (offline storage unavailable) with internal-server-error of type wait', async () => {
-    const map = new Map<string, UserSessions>([['r@localhost', { sessions: [{ resource: 'a', edgeId: 'e1', connectionId: 'sender', available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0 }] }]]);
+    const map = new Map<string, UserSessions>([['r@localhost', { sessions: [{ resource: 'a', edgeId: 'e1', connectionId: 'sender', available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, availableAtMs: 0 }] }]]);
     const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
     const out: Array<{ edge: string; xml: string }> = [];
     const deliverer = { deliver: (edge: string, _c: string, _t: string, xml: Uint8Array) => out.push({ edge, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
@@ -108,17 +108,17 @@ describe('Router.failed', () => {
 });
 
 describe('Router: a lost delivery of a message to a bare JID', () => {
-  it('goes only to sessions that did not get their own copy when it was routed', async () => {
-    const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', boundAtMs: 100 }, { resource: 'old', boundAtMs: 200 }, { resource: 'new', boundAtMs: 900 }] });
+  it('goes only to sessions that were not available yet when it was routed (the others had their own copy)', async () => {
+    const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', availableAtMs: 100 }, { resource: 'old', availableAtMs: 200 }, { resource: 'new', availableAtMs: 900 }] });
     expect(await reroute('c-dead', 'j@localhost/dead', msg('j@localhost'), 500)).toEqual([]); // 'old' had it, so nobody gets it again
-    const { reroute: again } = setup({ 'j@localhost': [{ resource: 'dead', boundAtMs: 100 }, { resource: 'new', boundAtMs: 900 }] });
+    const { reroute: again } = setup({ 'j@localhost': [{ resource: 'dead', availableAtMs: 100 }, { resource: 'new', availableAtMs: 900 }] });
     expect((await again('c-dead', 'j@localhost/dead', msg('j@localhost'), 500)).map((d) => d.conn)).toEqual(['c-new']);
   });
 
   it('goes to sessions of a lower priority than the lost one, which got no copy, and to all when it was sent to the full JID', async () => {
-    const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', priority: 5, boundAtMs: 100 }, { resource: 'lo', priority: 1, boundAtMs: 200 }] });
+    const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', priority: 5, availableAtMs: 100 }, { resource: 'lo', priority: 1, availableAtMs: 200 }] });
     expect((await reroute('c-dead', 'j@localhost/dead', msg('j@localhost'), 500)).map((d) => d.conn)).toEqual(['c-lo']);
-    const { reroute: full } = setup({ 'j@localhost': [{ resource: 'dead', boundAtMs: 100 }, { resource: 'old', boundAtMs: 200 }] });
+    const { reroute: full } = setup({ 'j@localhost': [{ resource: 'dead', availableAtMs: 100 }, { resource: 'old', availableAtMs: 200 }] });
     expect((await full('c-dead', 'j@localhost/dead', msg('j@localhost/dead'), 0)).map((d) => d.conn)).toEqual(['c-old']);
   });
 });

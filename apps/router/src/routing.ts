@@ -272,16 +272,16 @@ export class Router {
 
 /**
  * An undeliverable message first sent to the bare JID: the routing that
- * delivered it to the lost session gave every other available session bound
- * before then a copy too (RFC 6121 §8.5.2.1.1); routing it again to them, or
+ * delivered it to the lost session gave every other session available
+ * by then a copy too (RFC 6121 §8.5.2.1.1); routing it again to them, or
  * into offline storage, would be a duplicate. Sessions bound since get it.
- * Only those of the lost session's priority or above had it (§8.5.2.1.1: the
+ * Only those available by then, of the lost session's priority or above, had it (§8.5.2.1.1: the
  * highest priority wins); once the lost session has left the registry its
  * priority is taken to be 0, what clients send unless told otherwise.
  */
 function hadCopy(s: Stanza, u: UserSessions | undefined): boolean {
   const lost = u?.sessions.find((x) => x.connectionId === s.connectionId)?.priority ?? 0;
-  return !!u?.sessions.some((x) => x.available && x.priority >= Math.max(lost, 0) && x.connectionId !== s.connectionId && x.boundAtMs <= s.routedAtMs);
+  return !!u?.sessions.some((x) => x.available && x.priority >= Math.max(lost, 0) && x.connectionId !== s.connectionId && x.availableAtMs > 0 && x.availableAtMs <= s.routedAtMs);
 }
 
 function parse(xml: Uint8Array): Element | undefined {
