@@ -328,7 +328,7 @@ export class Connection {
       undeliverable: false,
       smIn: this.sm?.inCount ?? 0,
       traceparent: span ? spanTraceparent(span) : '',
-      routedAtMs: 0,
+      shared: false,
     }, span);
   }
 

@@ -44,8 +44,8 @@ export function startInbox(d: InboxDeps): () => void {
   return () => sub.unsubscribe();
 }
 
-/** The target connection is gone: back to the router, routed as undeliverable (sessions bound before now already had a bare-addressed message). */
+/** The target connection is gone: back to the router, routed as undeliverable. */
 function bounceBack(del: edgev1.Delivery, d: InboxDeps): void {
-  const s = undeliverableStanza({ ...del, routedAtMs: Date.now() });
+  const s = undeliverableStanza(del);
   if (s) d.bounce(s);
 }

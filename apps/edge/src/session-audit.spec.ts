@@ -6,7 +6,7 @@ import { auditSessions, verdict, type AuditedConnection } from './session-audit'
 const EDGE = 'edge-1';
 const entry = (o: Partial<sessionv1.SessionEntry>): sessionv1.SessionEntry => ({
   resource: 'r', edgeId: EDGE, connectionId: 'c1', available: true, priority: 0, boundAtMs: 0, interested: true,
-  presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, availableAtMs: 0, ...o,
+  presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, ...o,
 });
 
 class Conn implements AuditedConnection {

@@ -39,8 +39,6 @@ interface Outstanding {
   data: Uint8Array;
   tries: number;
   sentAt: number;
-  /** When it was first published: sessions bound before then had their copy of a message to a bare JID. */
-  routedAt: number;
 }
 
 export class CoreDeliveries {
@@ -53,7 +51,7 @@ export class CoreDeliveries {
   /** Settles once every turn published so far got its PONG. */
   private confirmed: Promise<void> = Promise.resolve();
 
-  constructor(private readonly nc: NatsConnection, private readonly onLost: (edgeId: string, deliveries: edgev1.Delivery[], sentAtMs: number) => void) {
+  constructor(private readonly nc: NatsConnection, private readonly onLost: (edgeId: string, deliveries: edgev1.Delivery[]) => void) {
     nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => void (err || this.answer(msg)) });
     this.sweeper = setInterval(() => this.sweep(), FORGET_MS / 2);
     this.sweeper.unref();
@@ -67,8 +65,7 @@ export class CoreDeliveries {
   send(edgeId: string, subject: string, deliveries: edgev1.Delivery[]): void {
     const data = edgev1.EdgeMessage.encode({ deliveries, kicks: [], inAcks: [] }).finish();
     const n = ++this.n;
-    const now = Date.now();
-    this.outstanding.set(n, { edgeId, subject, data, tries: 0, sentAt: now, routedAt: now });
+    this.outstanding.set(n, { edgeId, subject, data, tries: 0, sentAt: Date.now() });
     this.publish(n, subject, data);
   }
 
@@ -117,7 +114,7 @@ export class CoreDeliveries {
     if (msg.headers?.code !== 503) return;
     if (o.tries >= RETRY_MS.length) {
       lostBatches.inc({ outcome: 'lost' });
-      this.onLost(o.edgeId, edgev1.EdgeMessage.decode(o.data).deliveries, o.routedAt);
+      this.onLost(o.edgeId, edgev1.EdgeMessage.decode(o.data).deliveries);
       return;
     }
     lostBatches.inc({ outcome: 'retried' });

@@ -36,11 +36,11 @@ export class Deliverer {
   delivered = 0;
 
   /** Deliveries on a core subject no edge reads (after a few tries over ~3 s): route them again as undeliverable. */
-  onLost?: (edgeId: string, deliveries: edgev1.Delivery[], routedAtMs: number) => void;
+  onLost?: (edgeId: string, deliveries: edgev1.Delivery[]) => void;
 
   constructor(nc: NatsConnection) {
     this.sm = new DurablePublisher({ nc, stream: SM_STREAM });
-    this.core = new CoreDeliveries(nc, (edgeId, deliveries, sentAtMs) => this.onLost?.(edgeId, deliveries, sentAtMs));
+    this.core = new CoreDeliveries(nc, (edgeId, deliveries) => this.onLost?.(edgeId, deliveries));
   }
 
   private batch(edgeId: string, sm: boolean): Pending {
@@ -54,10 +54,14 @@ export class Deliverer {
     return p;
   }
 
-  /** offlineSeq: a stored offline message's sequence in xmpp_offline (the edge reports it back once the client has it). */
-  deliver(edgeId: string, connectionId: string, to: string, xml: Uint8Array, kind: number, sm = false, offlineSeq?: number): void {
+  /**
+   * offlineSeq: a stored offline message's sequence in xmpp_offline (the edge
+   * reports it back once the client has it); shared: other sessions of the
+   * user got their own copy in the same routing.
+   */
+  deliver(edgeId: string, connectionId: string, to: string, xml: Uint8Array, kind: number, sm = false, { offlineSeq, shared }: { offlineSeq?: number; shared?: boolean } = {}): void {
     const p = this.batch(edgeId, sm);
-    p.deliveries.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: activeTraceparent(), offlineSeq });
+    p.deliveries.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: activeTraceparent(), offlineSeq, shared: shared || undefined });
     p.bytes += xml.length + to.length + connectionId.length + 8;
     this.delivered++;
     if (p.bytes >= MAX_BATCH_BYTES) this.flushKey(sm ? `s${edgeId}` : edgeId);

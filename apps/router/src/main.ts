@@ -27,6 +27,9 @@ import { rosterLimits } from './store-limits';
 import { routerAdminService } from './admin-service';
 import { tracePublishOptions, useAsyncContext } from '@cx/tracing';
 import { UserRemoval } from './user-removal';
+
+/** How long an edge found gone (no one reads its subject) counts as gone for shared copies. */
+const GONE_EDGE_MS = 60_000;
 import { endSessions, followRemovals } from './account-removed';
 
 main(() =>
@@ -74,8 +77,11 @@ main(() =>
       },
     });
     const carbons = new Carbons(out, (fullJid, connectionId, on) => call(sessions.setPresence.bind(sessions), { fullJid, connectionId, carbons: on }, 5000, sessions));
+    // Edges found gone (their deliveries lost) lately: their sessions did not get a shared copy either.
+    const goneEdges = new Map<string, number>();
+    const edgeGone = (edgeId: string) => (goneEdges.get(edgeId) ?? 0) > Date.now();
     const router = new Router({
-      domain: config.XMPP_DOMAIN, directory, deliverer, host, im, carbons, blocking,
+      domain: config.XMPP_DOMAIN, directory, deliverer, host, im, carbons, blocking, edgeGone,
       offline: async (bare, message) => {
         if (!storable(message) || !(await deps.userExists(bare.slice(0, bare.indexOf('@'))))) return 'refused';
         const stored = await offline.store(bare, message, config.XMPP_DOMAIN);
@@ -84,11 +90,12 @@ main(() =>
       },
     });
     // Deliveries to an edge that is gone (nobody reads its subject): RFC 6121's way, as for a connection that is gone.
-    deliverer.onLost = (edgeId, deliveries, routedAtMs) => {
+    deliverer.onLost = (edgeId, deliveries) => {
+      goneEdges.set(edgeId, Date.now() + GONE_EDGE_MS);
       countLost(deliveries.length);
       log.warn({ edgeId, count: deliveries.length }, 'deliveries to an edge that is gone: routing them again as undeliverable');
       for (const del of deliveries) {
-        const s = undeliverableStanza({ ...del, routedAtMs });
+        const s = undeliverableStanza(del);
         if (s) void Promise.resolve(router.route(s, '')).catch((err: Error) => log.error({ err, to: s.to }, 'routing a lost delivery failed'));
       }
     };

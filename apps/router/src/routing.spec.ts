@@ -10,21 +10,21 @@ import type { Im } from './im/im';
 
 const { StanzaKind } = routerv1;
 
-function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>) {
+function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>, gone: string[] = []) {
   const map = new Map<string, UserSessions>(
-    Object.entries(users).map(([bare, ss]) => [bare, { sessions: ss.map((s) => ({ edgeId: 'e1', connectionId: `c-${s.resource}`, available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, availableAtMs: 0, ...s })) }]),
+    Object.entries(users).map(([bare, ss]) => [bare, { sessions: ss.map((s) => ({ edgeId: 'e1', connectionId: `c-${s.resource}`, available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, ...s })) }]),
   );
   const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
   const out: Array<{ edge: string; conn: string; to: string; xml: string }> = [];
   const deliverer = { deliver: (edge: string, conn: string, to: string, xml: Uint8Array) => out.push({ edge, conn, to, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
-  const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), im: {} as Im });
+  const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), im: {} as Im, edgeGone: (e) => gone.includes(e) });
   const route = async (kind: number, from: string, to: string, type: string, xml: string) => {
-    await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', routedAtMs: 0 }, 'e0');
+    await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', shared: false }, 'e0');
     return out.splice(0);
   };
-  /** A delivery to `lost` (a connection of `to`) came back undeliverable; it was routed at `routedAtMs`. */
-  const reroute = async (lost: string, to: string, xml: string, routedAtMs: number) => {
-    await router.route({ kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to, type: 'chat', id: '1', xml: Buffer.from(xml), connectionId: lost, undeliverable: true, smIn: 0, traceparent: '', routedAtMs }, 'e0');
+  /** A delivery to `lost` (a connection of `to`) came back undeliverable; `shared`: others got a copy in the same routing. */
+  const reroute = async (lost: string, to: string, xml: string, shared: boolean) => {
+    await router.route({ kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to, type: 'chat', id: '1', xml: Buffer.from(xml), connectionId: lost, undeliverable: true, smIn: 0, traceparent: '', shared }, 'e0');
     return out.splice(0);
   };
   return { route, reroute };
@@ -87,7 +87,7 @@ describe('Router', () => {
 
 describe('Router.failed', () => {
   it('answers a stanza whose routing threw (offline storage unavailable) with internal-server-error of type wait', async () => {
-    const map = new Map<string, UserSessions>([['r@localhost', { sessions: [{ resource: 'a', edgeId: 'e1', connectionId: 'sender', available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, availableAtMs: 0 }] }]]);
+    const map = new Map<string, UserSessions>([['r@localhost', { sessions: [{ resource: 'a', edgeId: 'e1', connectionId: 'sender', available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0 }] }]]);
     const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
     const out: Array<{ edge: string; xml: string }> = [];
     const deliverer = { deliver: (edge: string, _c: string, _t: string, xml: Uint8Array) => out.push({ edge, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
@@ -95,7 +95,7 @@ describe('Router.failed', () => {
       domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), im: {} as Im,
       offline: async () => Promise.reject(new Error('JetStream unavailable')),
     });
-    const s = { kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to: 'x@localhost', type: 'chat', id: '1', xml: Buffer.from(msg('x@localhost')), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', routedAtMs: 0 };
+    const s = { kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to: 'x@localhost', type: 'chat', id: '1', xml: Buffer.from(msg('x@localhost')), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', shared: false };
     await expect(router.route(s, 'e0')).rejects.toThrow(/JetStream/);
     expect(out).toEqual([]); // nothing said yet: the Route stream calls failed()
     router.failed(s, 'e0');
@@ -108,17 +108,16 @@ describe('Router.failed', () => {
 });
 
 describe('Router: a lost delivery of a message to a bare JID', () => {
-  it('goes only to sessions that were not available yet when it was routed (the others had their own copy)', async () => {
-    const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', availableAtMs: 100 }, { resource: 'old', availableAtMs: 200 }, { resource: 'new', availableAtMs: 900 }] });
-    expect(await reroute('c-dead', 'j@localhost/dead', msg('j@localhost'), 500)).toEqual([]); // 'old' had it, so nobody gets it again
-    const { reroute: again } = setup({ 'j@localhost': [{ resource: 'dead', availableAtMs: 100 }, { resource: 'new', availableAtMs: 900 }] });
-    expect((await again('c-dead', 'j@localhost/dead', msg('j@localhost'), 500)).map((d) => d.conn)).toEqual(['c-new']);
+  it('goes nowhere when the routing gave another available session its own copy', async () => {
+    const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', edgeId: 'e9' }, { resource: 'other' }] });
+    expect(await reroute('c-dead', 'j@localhost/dead', msg('j@localhost'), true)).toEqual([]);
   });
 
-  it('goes to sessions of a lower priority than the lost one, which got no copy, and to all when it was sent to the full JID', async () => {
-    const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', priority: 5, availableAtMs: 100 }, { resource: 'lo', priority: 1, availableAtMs: 200 }] });
-    expect((await reroute('c-dead', 'j@localhost/dead', msg('j@localhost'), 500)).map((d) => d.conn)).toEqual(['c-lo']);
-    const { reroute: full } = setup({ 'j@localhost': [{ resource: 'dead', availableAtMs: 100 }, { resource: 'old', availableAtMs: 200 }] });
-    expect((await full('c-dead', 'j@localhost/dead', msg('j@localhost/dead'), 0)).map((d) => d.conn)).toEqual(['c-old']);
+  it('goes to the others when it was not shared, and never to a session of a gone edge', async () => {
+    const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', edgeId: 'e9' }, { resource: 'other' }] });
+    expect((await reroute('c-dead', 'j@localhost/dead', msg('j@localhost'), false)).map((d) => d.conn)).toEqual(['c-other']);
+    // Its twin on the same gone edge had no copy either, and gets none now: nobody is left but offline storage.
+    const { reroute: gone } = setup({ 'j@localhost': [{ resource: 'dead', edgeId: 'e9' }, { resource: 'twin', edgeId: 'e9' }, { resource: 'later', available: false }] }, ['e9']);
+    expect(await gone('c-dead', 'j@localhost/dead', msg('j@localhost'), true)).toEqual([]);
   });
 });

@@ -24,6 +24,8 @@ export interface RoutingDeps {
   im: Im;
   carbons?: Carbons;
   blocking?: Blocking;
+  /** The edge was found gone (nobody reads its subject): its sessions got nothing. */
+  edgeGone?: (edgeId: string) => boolean;
   /** Offline storage (XEP-0160): store a message for an account that exists; 'full' when over its limit. */
   offline?: (bare: string, message: Element) => Promise<'stored' | 'full' | 'refused'>;
 }
@@ -178,7 +180,7 @@ export class Router {
       if (s.type !== '' && s.type !== 'unavailable') return; // subscriptions: RFC 6121 §3 (not yet)
     }
     const cached = this.d.directory.cached(bare.toString());
-    if (s.routedAtMs > 0 && s.kind === StanzaKind.STANZA_KIND_MESSAGE && hadCopy(s, cached)) return;
+    if (s.shared && s.kind === StanzaKind.STANZA_KIND_MESSAGE && this.hadCopy(s, cached)) return;
     const pick = (u: UserSessions | undefined) => this.bareTargets(s, u, s.undeliverable ? s.connectionId : '');
     const targets = pick(cached);
     if (targets.length || s.kind === StanzaKind.STANZA_KIND_PRESENCE) return this.deliverTo(targets, cached, bare, s);
@@ -192,7 +194,9 @@ export class Router {
 
   /** RFC 6121 §8.5.2.1: which available resources of a bare JID get the stanza. */
   private bareTargets(s: Stanza, u: UserSessions | undefined, exclude: string): SessionEntry[] {
-    const avail = (u?.sessions ?? []).filter((x) => x.available && x.priority >= 0 && x.connectionId !== exclude);
+    // Routing again what could not be delivered: not to the lost connection, nor to an edge found gone.
+    const gone = exclude && this.d.edgeGone ? this.d.edgeGone : undefined;
+    const avail = (u?.sessions ?? []).filter((x) => x.available && x.priority >= 0 && x.connectionId !== exclude && !gone?.(x.edgeId));
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE || s.type === 'headline') return avail;
     if (s.type === 'groupchat' || s.type === 'error' || avail.length === 0) return [];
     const top = Math.max(...avail.map((x) => x.priority));
@@ -226,13 +230,24 @@ export class Router {
 
   /** Deliver to these sessions of a user; for a message, the user's other carbons-enabled sessions get a <received/> copy. */
   private deliverTo(targets: SessionEntry[], u: UserSessions | undefined, bare: Jid, s: Stanza): void {
-    for (const t of targets) this.deliver(t, `${bare.toString()}/${t.resource}`, s);
+    const shared = targets.length > 1 && s.kind === StanzaKind.STANZA_KIND_MESSAGE;
+    for (const t of targets) this.deliver(t, `${bare.toString()}/${t.resource}`, s, shared);
     if (s.kind !== StanzaKind.STANZA_KIND_MESSAGE || !this.d.carbons || !u || !u.sessions.some((x) => x.carbons)) return;
     this.d.carbons.copy('received', bare.toString(), u.sessions, new Set(targets.map((t) => t.connectionId)), s.type, s.xml);
   }
 
-  private deliver(t: SessionEntry, full: string, s: Stanza): void {
-    this.d.deliverer.deliver(t.edgeId, t.connectionId, full, s.xml, s.kind, t.smId !== '');
+  private deliver(t: SessionEntry, full: string, s: Stanza, shared: boolean): void {
+    this.d.deliverer.deliver(t.edgeId, t.connectionId, full, s.xml, s.kind, t.smId !== '', { shared });
+  }
+
+  /**
+   * A lost copy of a message the routing shared among several sessions
+   * (RFC 6121 §8.5.2.1.1): the others had theirs, unless they too are gone
+   * (the same connection, or an edge found gone). Routing it again would be
+   * a duplicate, so it goes nowhere while one of them is still there.
+   */
+  private hadCopy(s: Stanza, u: UserSessions | undefined): boolean {
+    return !!u?.sessions.some((x) => x.available && x.priority >= 0 && x.connectionId !== s.connectionId && !this.d.edgeGone?.(x.edgeId));
   }
 
   private toSender(sender: Sender, el: Element): void {
@@ -268,20 +283,6 @@ export class Router {
     reply.attrs.to = s.from;
     this.toSender(sender, reply);
   }
-}
-
-/**
- * An undeliverable message first sent to the bare JID: the routing that
- * delivered it to the lost session gave every other session available
- * by then a copy too (RFC 6121 §8.5.2.1.1); routing it again to them, or
- * into offline storage, would be a duplicate. Sessions bound since get it.
- * Only those available by then, of the lost session's priority or above, had it (§8.5.2.1.1: the
- * highest priority wins); once the lost session has left the registry its
- * priority is taken to be 0, what clients send unless told otherwise.
- */
-function hadCopy(s: Stanza, u: UserSessions | undefined): boolean {
-  const lost = u?.sessions.find((x) => x.connectionId === s.connectionId)?.priority ?? 0;
-  return !!u?.sessions.some((x) => x.available && x.priority >= Math.max(lost, 0) && x.connectionId !== s.connectionId && x.availableAtMs > 0 && x.availableAtMs <= s.routedAtMs);
 }
 
 function parse(xml: Uint8Array): Element | undefined {

@@ -4,7 +4,7 @@ import { applyPresence, entryTooLarge } from './presence-update';
 
 const session = (directed: string[] = []): SessionEntry => ({
   resource: 'r', edgeId: 'e', connectionId: 'c', available: true, priority: 0, boundAtMs: 0, interested: true,
-  presence: Buffer.from('<presence/>'), carbons: false, directed, smId: '', detachedUntilMs: 0, availableAtMs: 0,
+  presence: Buffer.from('<presence/>'), carbons: false, directed, smId: '', detachedUntilMs: 0,
 });
 const req = (o: object) => ({ fullJid: 'a@x/r', connectionId: 'c', ...o });
 
@@ -58,16 +58,5 @@ describe('entryTooLarge: the account\'s whole registry entry', () => {
     const cur = { sessions: [big(8000)] };
     expect(entryTooLarge(cur, { sessions: [big(7000)] }, 4096)).toBe(false);
     expect(entryTooLarge(cur, { sessions: [session()] }, 4096)).toBe(false);
-  });
-});
-
-describe('applyPresence: when the session became available', () => {
-  it('is stamped when it becomes available, kept while it stays available, and cleared when it goes unavailable', () => {
-    const limits = { maxCount: 3, maxBytes: 65536 };
-    const off = { ...session(), available: false };
-    const on = applyPresence(off, req({ available: true }), limits).entry;
-    expect(on.availableAtMs).toBeGreaterThan(0);
-    expect(applyPresence({ ...on }, req({ priority: 5 }), limits).entry.availableAtMs).toBe(on.availableAtMs);
-    expect(applyPresence(on, req({ available: false }), limits).entry.availableAtMs).toBe(0);
   });
 });

@@ -50,7 +50,6 @@ export function applyPresence(s: SessionEntry, req: proto.SetPresenceRequest, li
     carbons: req.carbons ?? s.carbons,
     presence: req.presence ?? (req.available === false ? Buffer.alloc(0) : s.presence),
   };
-  entry.availableAtMs = entry.available ? (s.available ? s.availableAtMs : Date.now()) : 0;
   const unchanged = directed === s.directed && entry.available === s.available && entry.priority === s.priority &&
     entry.interested === s.interested && entry.carbons === s.carbons && entry.presence === s.presence;
   return { entry, unchanged, refused };

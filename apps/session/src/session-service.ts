@@ -49,7 +49,7 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
     return { result: { $case: 'errorCondition', value: 'bad-request' } };
   }
   const bare = full.slice(0, full.length - resource.length - 1);
-  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, availableAtMs: 0 };
+  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0 };
   const guess = d.directory.versioned(bare) ?? { value: { sessions: [] }, revision: 0 };
   const outcome = await updateUser<{ ok: boolean; old?: SessionEntry; tooLarge?: boolean }>(d.kv, bare, (cur) => {
     const old = cur.sessions.find((s) => s.resource === resource);

@@ -39,7 +39,7 @@ export class Out {
 
   /** A stored offline message to one session, with its sequence in xmpp_offline (deleted once the edge reports it handled). */
   sendStored(bare: string, t: SessionEntry, el: Element, seq: number): void {
-    this.deliverer.deliver(t.edgeId, t.connectionId, `${bare}/${t.resource}`, encoder.encode(el.toString()), MESSAGE, t.smId !== '', seq);
+    this.deliverer.deliver(t.edgeId, t.connectionId, `${bare}/${t.resource}`, encoder.encode(el.toString()), MESSAGE, t.smId !== '', { offlineSeq: seq });
   }
 
   /** A roster push to the user's interested resources (RFC 6121 §2.1.6). */

@@ -15,8 +15,8 @@ export interface Undelivered {
   traceparent?: string;
   /** A stored offline message (its sequence in xmpp_offline): it is still stored, so it is not routed again. */
   offlineSeq?: number;
-  /** When it was routed: sessions bound before then already got their copy of a message to a bare JID. */
-  routedAtMs?: number;
+  /** The routing gave other sessions of the user their own copy. */
+  shared?: boolean;
 }
 
 /** The stanza to route again, or undefined for what cannot be (a nonza, kind 0; no 'from'; not XML) or need not be (still in offline storage). */
@@ -27,6 +27,6 @@ export function undeliverableStanza(d: Undelivered): routerv1.Stanza | undefined
   return {
     kind: d.kind, from: el.attrs.from, to: d.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '',
     xml: Buffer.from(d.xml), connectionId: d.connectionId, undeliverable: true, smIn: 0, traceparent: d.traceparent ?? '',
-    routedAtMs: d.routedAtMs && !el.attrs.to?.includes('/') ? d.routedAtMs : 0,
+    shared: !!d.shared,
   };
 }

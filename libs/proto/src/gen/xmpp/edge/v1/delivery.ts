@@ -29,7 +29,14 @@ export interface Delivery {
    * to the client's socket (no SM) or acknowledged by the client (XEP-0198),
    * with OfflineHandled; a delivery that carries it is never stored again.
    */
-  offlineSeq?: number | undefined;
+  offlineSeq?:
+    | number
+    | undefined;
+  /**
+   * The same routing gave other sessions of the user their own copy (a
+   * message to the bare JID): if this one cannot be delivered, they have it.
+   */
+  shared?: boolean | undefined;
 }
 
 /**
@@ -71,7 +78,15 @@ export interface EdgeMessage {
 }
 
 function createBaseDelivery(): Delivery {
-  return { connectionId: "", to: "", xml: Buffer.alloc(0), kind: 0, traceparent: "", offlineSeq: undefined };
+  return {
+    connectionId: "",
+    to: "",
+    xml: Buffer.alloc(0),
+    kind: 0,
+    traceparent: "",
+    offlineSeq: undefined,
+    shared: undefined,
+  };
 }
 
 export const Delivery: MessageFns<Delivery> = {
@@ -93,6 +108,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     if (message.offlineSeq !== undefined) {
       writer.uint32(48).uint64(message.offlineSeq);
+    }
+    if (message.shared !== undefined) {
+      writer.uint32(56).bool(message.shared);
     }
     return writer;
   },
@@ -158,6 +176,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.offlineSeq = longToNumber(reader.uint64());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.shared = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -181,6 +207,7 @@ export const Delivery: MessageFns<Delivery> = {
     message.kind = object.kind ?? 0;
     message.traceparent = object.traceparent ?? "";
     message.offlineSeq = object.offlineSeq ?? undefined;
+    message.shared = object.shared ?? undefined;
     return message;
   },
 };

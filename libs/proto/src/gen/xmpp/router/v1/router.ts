@@ -60,12 +60,12 @@ export interface Stanza {
    */
   traceparent: string;
   /**
-   * For an undeliverable message first sent to a bare JID: when it was routed
-   * (ms since the epoch; 0 otherwise). That routing gave every available
-   * session bound before then its own copy (RFC 6121 §8.5.2.1.1), so routing
-   * it again must not give them a second one.
+   * For an undeliverable stanza: the routing that sent it to the lost session
+   * gave other sessions of the user their own copy (a message to the bare JID
+   * reaches every available resource of the top priority, RFC 6121
+   * §8.5.2.1.1), so routing it again must not give them a second one.
    */
-  routedAtMs: number;
+  shared: boolean;
 }
 
 export interface StanzaBatch {
@@ -105,7 +105,7 @@ function createBaseStanza(): Stanza {
     undeliverable: false,
     smIn: 0,
     traceparent: "",
-    routedAtMs: 0,
+    shared: false,
   };
 }
 
@@ -141,8 +141,8 @@ export const Stanza: MessageFns<Stanza> = {
     if (message.traceparent !== "") {
       writer.uint32(82).string(message.traceparent);
     }
-    if (message.routedAtMs !== 0) {
-      writer.uint32(88).int64(message.routedAtMs);
+    if (message.shared !== false) {
+      writer.uint32(88).bool(message.shared);
     }
     return writer;
   },
@@ -245,7 +245,7 @@ export const Stanza: MessageFns<Stanza> = {
               break;
             }
 
-            message.routedAtMs = longToNumber(reader.int64());
+            message.shared = reader.bool();
             continue;
           }
         }
@@ -275,7 +275,7 @@ export const Stanza: MessageFns<Stanza> = {
     message.undeliverable = object.undeliverable ?? false;
     message.smIn = object.smIn ?? 0;
     message.traceparent = object.traceparent ?? "";
-    message.routedAtMs = object.routedAtMs ?? 0;
+    message.shared = object.shared ?? false;
     return message;
   },
 };

@@ -68,11 +68,6 @@ export interface SessionEntry {
   smId: string;
   /** Set while the connection is gone and the session waits to be resumed. */
   detachedUntilMs: number;
-  /**
-   * When it last became available (ms since the epoch; 0 while unavailable):
-   * a message routed to the bare JID before then did not reach it.
-   */
-  availableAtMs: number;
 }
 
 /** The registry value for one bare JID. */
@@ -427,7 +422,6 @@ function createBaseSessionEntry(): SessionEntry {
     directed: [],
     smId: "",
     detachedUntilMs: 0,
-    availableAtMs: 0,
   };
 }
 
@@ -468,9 +462,6 @@ export const SessionEntry: MessageFns<SessionEntry> = {
     }
     if (message.detachedUntilMs !== 0) {
       writer.uint32(96).int64(message.detachedUntilMs);
-    }
-    if (message.availableAtMs !== 0) {
-      writer.uint32(104).int64(message.availableAtMs);
     }
     return writer;
   },
@@ -584,14 +575,6 @@ export const SessionEntry: MessageFns<SessionEntry> = {
             message.detachedUntilMs = longToNumber(reader.int64());
             continue;
           }
-          case 13: {
-            if (tag !== 104) {
-              break;
-            }
-
-            message.availableAtMs = longToNumber(reader.int64());
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -621,7 +604,6 @@ export const SessionEntry: MessageFns<SessionEntry> = {
     message.directed = object.directed?.map((e) => e) || [];
     message.smId = object.smId ?? "";
     message.detachedUntilMs = object.detachedUntilMs ?? 0;
-    message.availableAtMs = object.availableAtMs ?? 0;
     return message;
   },
 };
