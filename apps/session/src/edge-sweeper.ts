@@ -5,6 +5,12 @@
 // deadline, so a client can resume it on another edge; detached sessions past
 // their deadline end (reason "sm-timeout"). Any number of session replicas may
 // sweep at once; the revision-checked updates make it idempotent.
+//
+// No edge can refresh its entry while NATS is down, so after this replica
+// gets its connection back (or starts) it judges no edge for one TTL and a
+// sweep interval: every live edge has written its entry again by then. (The
+// fault run's NATS restart ended every session without stream management
+// before this: their edges were alive, only their entries had lapsed.)
 import { buckets, type Bus, type KV } from '@cx/bus';
 import type { Logger } from '@cx/log';
 import type { SessionDirectory } from '@cx/session-directory';
@@ -13,7 +19,10 @@ import { detach } from './sm-ops';
 
 export async function startEdgeSweeper(bus: Bus, kv: KV, directory: SessionDirectory, o: { intervalMs: number; ttlMs: number; resumeTimeoutMs: number }, log: Logger): Promise<() => void> {
   const edges = await bus.bucket(buckets.edges, { ttl: o.ttlMs });
+  let judgeFrom = Date.now() + o.ttlMs + o.intervalMs;
+  bus.onConnectivity((up) => void (up && (judgeFrom = Date.now() + o.ttlMs + o.intervalMs)));
   const sweep = async () => {
+    const judging = Date.now() >= judgeFrom && bus.connected;
     const alive = new Set<string>();
     for await (const k of await edges.keys()) alive.add(k);
     for (const [bare, u] of directory.all()) {
@@ -24,7 +33,7 @@ export async function startEdgeSweeper(bus: Bus, kv: KV, directory: SessionDirec
           await unbind(full, s.connectionId, 'sm-timeout', { bus, kv, directory });
           continue;
         }
-        if (alive.has(s.edgeId) || s.detachedUntilMs > 0) continue;
+        if (!judging || alive.has(s.edgeId) || s.detachedUntilMs > 0) continue;
         // Read the edge key directly before acting: keys() may lag a fresh edge.
         if (await edges.get(s.edgeId).then((e) => e?.operation === 'PUT')) continue;
         if (s.smId) {
