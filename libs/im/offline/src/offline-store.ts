@@ -15,7 +15,7 @@
 // whose delete succeeded): for tools and tests, not for delivery. No consumer
 // is created by either.
 import type { Bus } from '@cx/bus';
-import { JetStreamApiCodes, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
 import type { Element } from '@cx/xmpp-core';
 import { isParseError, parseElement } from '@cx/xml-stream';
 import { serializeWithDelay } from './delay';
@@ -73,48 +73,6 @@ export class OfflineStore {
       if (isStoreLimit(err)) return 'full';
       throw err;
     }
-  }
-
-  /**
-   * Remove and return every stored message of a bare JID, oldest first. If
-   * the stream fails half-way, the messages already removed are returned and
-   * the rest stay stored for the next call; it throws only when it removed
-   * nothing.
-   */
-  async take(bareJid: string): Promise<Element[]> {
-    const subject = offlineSubject(bareJid);
-    const found: Array<{ xml: string; size: number; removed: Promise<Removal> }> = [];
-    let failure: unknown;
-    let seq = 0;
-    try {
-      for (;;) {
-        // next_by_subj is part of STREAM.MSG.GET since nats-server 2.9; the
-        // client's MsgRequest type only lists seq and last_by_subj.
-        const m = await this.jsm.streams.getMessage(OFFLINE_STREAM, { seq: seq + 1, next_by_subj: subject } as unknown as MsgRequest);
-        if (!m) break;
-        seq = m.seq;
-        // Deletes go out while the next message is read; they settle below.
-        found.push({ xml: m.string(), size: m.data.length, removed: this.delete(seq) });
-      }
-    } catch (err) {
-      failure = err;
-    }
-    const taken: Element[] = [];
-    let freed = 0;
-    for (const { xml, size, removed } of found) {
-      const r = await removed;
-      if (r === 'gone') continue; // another caller took it
-      if (r !== 'removed') {
-        failure ??= r.error;
-        continue;
-      }
-      freed += size;
-      const el = parseElement(xml, { maxBytes: Buffer.byteLength(xml) });
-      if (!isParseError(el)) taken.push(el);
-    }
-    await this.usage?.release(bareJid, freed).catch(() => undefined); // a total left too high is dropped once the subject is empty
-    if (failure !== undefined && taken.length === 0) throw failure;
-    return taken;
   }
 
   /**
@@ -200,7 +158,8 @@ export class OfflineStore {
     try {
       return (await this.jsm.streams.deleteMessage(OFFLINE_STREAM, seq)) ? 'removed' : 'gone';
     } catch (err) {
-      return isApiError(err, JetStreamApiCodes.NoMessageFound) ? 'gone' : { error: err };
+      // A delete racing another for the same message fails with 'no message found' under another code (10057, delete failed).
+      return isApiError(err, JetStreamApiCodes.NoMessageFound) || (err instanceof JetStreamApiError && /no message found/i.test(err.message)) ? 'gone' : { error: err };
     }
   }
 }
