@@ -201,3 +201,43 @@ describe('deliveries to an edge that is gone (issue 10 #4)', () => {
     again.c.close();
   }, 60_000);
 });
+
+describe('a client written elsewhere (@xmpp/client, XEP-0198 on by itself)', () => {
+  it('no message is acknowledged before a router handled it, and all survive a stalled router\'s SIGKILL', async () => {
+    const { client, xml } = await import('@xmpp/client');
+    const [a] = stack.edgePorts;
+    const [sender, away] = [uniqueName('xjs'), uniqueName('away')];
+    await register(a, sender, 'pw');
+    await register(a, away, 'pw');
+    const open = (username: string) => {
+      const c = client({ service: `xmpp://127.0.0.1:${a}`, domain: 'localhost', username, password: 'pw' });
+      c.on('error', () => undefined);
+      return c;
+    };
+    const s = open(sender);
+    await s.start();
+    const sm = (s as unknown as { streamManagement: { enabled: boolean; on(ev: 'ack', fn: (el: { attrs: { id?: string } }) => void): void } }).streamManagement;
+    await until(() => sm.enabled, 5000);
+    const acked = new Set<string>();
+    sm.on('ack', (el) => el.attrs.id && acked.add(el.attrs.id));
+    const ids = Array.from({ length: 20 }, (_, n) => `xjs-${n}`);
+    // The router stalls (SIGSTOP) with the messages on their way to it, then dies: xmpp.js asks with <r/> a
+    // moment after sending, and the answer may count only what a router handled, so it must not count these.
+    const router = stack.procs.find((p) => p.name === 'router') as Proc;
+    router.child.kill('SIGSTOP');
+    for (const id of ids) await s.send(xml('message', { to: `${away}@localhost`, type: 'chat', id }, xml('body', {}, id)));
+    await sleep(1500);
+    const ackedBeforeKill = [...acked];
+    await killRouter();
+    const r = open(away);
+    const got = new Set<string>();
+    r.on('stanza', (el: { name: string; attrs: { id?: string } }) => el.name === 'message' && el.attrs.id && got.add(el.attrs.id));
+    await r.start();
+    await r.send(xml('presence')); // offline messages come after initial presence
+    await until(() => ids.every((id) => got.has(id)), 15_000);
+    expect(ids.filter((id) => !got.has(id))).toEqual([]);
+    // Nothing was acknowledged that a router had not handled (the old edge acknowledged all 20 it had read).
+    expect(ackedBeforeKill).toEqual([]);
+    await Promise.all([s.stop(), r.stop()].map((p) => p.catch(() => undefined)));
+  }, 60_000);
+});
