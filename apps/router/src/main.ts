@@ -16,6 +16,7 @@ import { RosterStore } from '@cx/roster';
 import { onSessionEnded } from './session-events';
 import { OfflineStore, storable } from '@cx/offline';
 import { Carbons } from './im/carbons';
+import { PresenceLink } from './presence-link';
 import { Blocking } from './im/blocking';
 import { LastActivity } from './im/last-activity';
 import { SmStore, smRetentionMs, undeliverableStanza } from '@cx/sm';
@@ -42,6 +43,8 @@ main(() =>
     const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, {}, tls);
     // Ending a removed account's sessions is an admin call (the edge may not make it).
     const sessionAdmin = createClient(sessionv1.SessionServiceClient, config.SESSION_ADMIN_ADDR, { interceptors: config.ADMIN_TOKEN ? [withAdminToken(config.ADMIN_TOKEN)] : [] }, tls);
+    // SetPresence over long-lived streams (a unary call each cost more than the rest of initial presence).
+    const presenceLink = new PresenceLink(sessions, { size: 2, timeoutMs: 5000, log });
     const deliverer = new Deliverer(bus.nc);
     const deps = moduleDeps(bus, auth, config.XMPP_DOMAIN, { privateMaxItems: config.PRIVATE_MAX_ITEMS, privateMaxBytes: config.PRIVATE_MAX_BYTES, vcardMaxBytes: config.VCARD_MAX_BYTES });
     const host = new ModuleHost(config.XMPP_DOMAIN, serverModules, deps);
@@ -72,11 +75,11 @@ main(() =>
       rejected: countStoreRejection,
       out,
       updateSession: async (fullJid, connectionId, u) => {
-        const r = await call(sessions.setPresence.bind(sessions), { fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) }, 5000, sessions);
+        const r = await presenceLink.setPresence({ fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) });
         return { wasAvailable: r.wasAvailable, directed: r.directed, directedRefused: r.directedRefused, tooLarge: r.tooLarge };
       },
     });
-    const carbons = new Carbons(out, (fullJid, connectionId, on) => call(sessions.setPresence.bind(sessions), { fullJid, connectionId, carbons: on }, 5000, sessions));
+    const carbons = new Carbons(out, (fullJid, connectionId, on) => presenceLink.setPresence({ fullJid, connectionId, carbons: on }));
     // Edges found gone (their deliveries lost) lately: their sessions did not get a shared copy either.
     const goneEdges = new Map<string, number>();
     const edgeGone = (edgeId: string) => (goneEdges.get(edgeId) ?? 0) > Date.now();
@@ -154,6 +157,7 @@ main(() =>
         await servers.shutdown(config.SHUTDOWN_TIMEOUT_MS);
         deliverer.flush();
         directory.stop();
+        presenceLink.close();
         sessions.close();
         sessionAdmin.close();
         auth.close();

@@ -13,7 +13,7 @@ import type { SessionConfig } from './config';
 import { detach, enableSm, resume } from './sm-ops';
 import { adminKick } from './admin-kick';
 import { applyPresence, countRefused, entryTooLarge } from './presence-update';
-import { tracePublishOptions } from '@cx/tracing';
+import { continueTrace, SpanKind, tracePublishOptions } from '@cx/tracing';
 
 export interface SessionDeps {
   bus: Bus;
@@ -106,6 +106,13 @@ async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): P
   return r;
 }
 
+const SET_PRESENCE_SPAN = { 'rpc.system': 'grpc', 'rpc.service': 'xmpp.session.v1.SessionService', 'rpc.method': 'SetPresence' };
+
+/** SetPresence from the router's Sessions stream: the trace rides in the request, and its span is named as the unary call's. */
+function streamedSetPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): Promise<sessionv1.SetPresenceResponse> {
+  return continueTrace(req.traceparent ?? '', 'xmpp.session.v1.SessionService/SetPresence', SpanKind.SERVER, SET_PRESENCE_SPAN, () => setPresence(req, d));
+}
+
 async function getSessions(req: sessionv1.GetSessionsRequest, d: SessionDeps): Promise<sessionv1.GetSessionsResponse> {
   if (req.bareJid) {
     const u = await d.directory.lookup(parseJid(req.bareJid).bare.toString());
@@ -129,6 +136,7 @@ export function sessionService(d: SessionDeps): sessionv1.SessionServiceServer {
           : op?.$case === 'enableSm' ? enableSm(op.value, d).then((value) => ({ $case: 'enableSm', value }))
           : op?.$case === 'detach' ? detach(op.value, d).then((value) => ({ $case: 'detach', value }))
           : op?.$case === 'resume' ? resume(op.value, d).then((value) => ({ $case: 'resume', value }))
+          : op?.$case === 'setPresence' ? streamedSetPresence(op.value, d).then((value) => ({ $case: 'setPresence', value }))
           : undefined;
         if (!op$) return;
         work.run(op$).then(

@@ -113,7 +113,14 @@ export interface SetPresenceRequest {
     | undefined;
   /** Remember (available) or forget (unavailable) a directed-presence recipient. */
   directedAdd?: string | undefined;
-  directedRemove?: string | undefined;
+  directedRemove?:
+    | string
+    | undefined;
+  /**
+   * W3C traceparent of the router's span when sent on a Sessions stream
+   * (a unary call carries it as metadata); empty when not traced.
+   */
+  traceparent?: string | undefined;
 }
 
 export interface SetPresenceResponse {
@@ -201,6 +208,9 @@ export interface SessionsRequest {
     | { $case: "enableSm"; value: EnableSmRequest }
     | { $case: "detach"; value: DetachRequest }
     | { $case: "resume"; value: ResumeRequest }
+    | //
+    /** The router's presence updates (the same as the unary SetPresence, without a call each). */
+    { $case: "setPresence"; value: SetPresenceRequest }
     | undefined;
 }
 
@@ -215,6 +225,7 @@ export interface SessionsResponse {
     | { $case: "enableSm"; value: EnableSmResponse }
     | { $case: "detach"; value: DetachResponse }
     | { $case: "resume"; value: ResumeResponse }
+    | { $case: "setPresence"; value: SetPresenceResponse }
     | undefined;
 }
 
@@ -992,6 +1003,7 @@ function createBaseSetPresenceRequest(): SetPresenceRequest {
     carbons: undefined,
     directedAdd: undefined,
     directedRemove: undefined,
+    traceparent: undefined,
   };
 }
 
@@ -1023,6 +1035,9 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
     }
     if (message.directedRemove !== undefined) {
       writer.uint32(74).string(message.directedRemove);
+    }
+    if (message.traceparent !== undefined) {
+      writer.uint32(82).string(message.traceparent);
     }
     return writer;
   },
@@ -1112,6 +1127,14 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
             message.directedRemove = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1138,6 +1161,7 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
     message.carbons = object.carbons ?? undefined;
     message.directedAdd = object.directedAdd ?? undefined;
     message.directedRemove = object.directedRemove ?? undefined;
+    message.traceparent = object.traceparent ?? undefined;
     return message;
   },
 };
@@ -1887,6 +1911,9 @@ export const SessionsRequest: MessageFns<SessionsRequest> = {
       case "resume":
         ResumeRequest.encode(message.op.value, writer.uint32(50).fork()).join();
         break;
+      case "setPresence":
+        SetPresenceRequest.encode(message.op.value, writer.uint32(58).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1952,6 +1979,14 @@ export const SessionsRequest: MessageFns<SessionsRequest> = {
             message.op = { $case: "resume", value: ResumeRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.op = { $case: "setPresence", value: SetPresenceRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2001,6 +2036,12 @@ export const SessionsRequest: MessageFns<SessionsRequest> = {
         }
         break;
       }
+      case "setPresence": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "setPresence", value: SetPresenceRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -2033,6 +2074,9 @@ export const SessionsResponse: MessageFns<SessionsResponse> = {
         break;
       case "resume":
         ResumeResponse.encode(message.result.value, writer.uint32(58).fork()).join();
+        break;
+      case "setPresence":
+        SetPresenceResponse.encode(message.result.value, writer.uint32(66).fork()).join();
         break;
     }
     return writer;
@@ -2107,6 +2151,14 @@ export const SessionsResponse: MessageFns<SessionsResponse> = {
             message.result = { $case: "resume", value: ResumeResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.result = { $case: "setPresence", value: SetPresenceResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2159,6 +2211,12 @@ export const SessionsResponse: MessageFns<SessionsResponse> = {
       case "resume": {
         if (object.result?.value !== undefined && object.result?.value !== null) {
           message.result = { $case: "resume", value: ResumeResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "setPresence": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "setPresence", value: SetPresenceResponse.fromPartial(object.result.value) };
         }
         break;
       }
