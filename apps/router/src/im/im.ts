@@ -276,7 +276,7 @@ export class Im {
     const contacts = roster.items.filter(hasFrom).filter((i) => !this.isBlocked(user, i.jid, from.jid.bare));
     for (const item of contacts) this.toContact(item.jid, el);
     if (!available) this.toDirected(user, directed, contacts, el, from.jid.bare);
-    if (!available) return this.maybeLast(user, el.getChildText('status') ?? '');
+    if (!available) return this.maybeLast(user, el.getChildText('status') ?? '', own.filter((s) => s.available && s.connectionId !== from.connectionId));
     if (wasAvailable) return;
     await this.initial(user, from, roster.items);
   }
@@ -317,28 +317,35 @@ export class Im {
     for (const s of avail) this.d.out.send(bare, [me], lastPresence(contact, s), 2, true);
   }
 
-  /** A session ended while available (no unavailable sent): tell contacts, own resources and directed-presence recipients (§4.5.2, §4.6.3). */
-  async ended(fullJid: string, directed: string[] = []): Promise<void> {
+  /**
+   * A session ended while available (no unavailable sent): tell contacts, own
+   * resources and directed-presence recipients (§4.5.2, §4.6.3). The ended
+   * session (`connectionId`) is left out of the user's available ones: the
+   * registry mirror may not have seen its removal yet.
+   */
+  async ended(fullJid: string, directed: string[] = [], connectionId?: string): Promise<void> {
     const j = tryParseJid(fullJid);
     if (!j || j.domain !== this.d.domain) return;
     const el = x('presence', { from: fullJid, type: 'unavailable' });
     const bare = j.bare.toString();
-    this.d.out.send(bare, this.d.out.available(await this.d.out.sessions(bare)), el);
+    const others = this.d.out.available(await this.d.out.sessions(bare)).filter((s) => connectionId === undefined || s.connectionId !== connectionId);
+    this.d.out.send(bare, others, el);
     const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom).filter((i) => !this.isBlocked(j.local, i.jid, j.bare));
     for (const item of contacts) this.toContact(item.jid, el);
     this.toDirected(j.local, directed, contacts, el, j.bare);
-    await this.maybeLast(j.local, '');
+    await this.maybeLast(j.local, '', others);
   }
 
   /**
    * Record the time of going away when no other session of the user is
-   * available, and the account still exists (the sessions of a removed
+   * available (`others`: the caller has just looked them up, so the registry is
+   * not read again), and the account still exists (the sessions of a removed
    * account end after its data is gone: nothing may be written back). Auth is
    * asked only about accounts removed lately, not at every logout.
    */
-  private async maybeLast(user: string, status: string): Promise<void> {
+  private async maybeLast(user: string, status: string, others: SessionEntry[]): Promise<void> {
     if (!this.d.last) return;
-    if (this.d.out.available(await this.d.out.sessions(this.bareOf(user))).length > 0) return;
+    if (others.length > 0) return;
     if (this.d.userExists && this.d.removedLately?.(user) !== false && !(await this.d.userExists(user))) return;
     await this.d.last.record(user, status);
   }
