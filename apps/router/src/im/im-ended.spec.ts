@@ -1,0 +1,54 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { RosterStore } from '@cx/roster';
+import type { SessionEntry } from '@cx/session-directory';
+import { Im } from './im';
+import type { LastActivity } from './last-activity';
+import type { Out } from './presence-out';
+
+const entry = (resource: string, connectionId: string, available = true): SessionEntry => ({
+  resource, edgeId: 'e1', connectionId, available, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0,
+});
+
+/** An Im whose registry mirror still lists the sessions given (it has not seen their change yet). */
+function im(mirror: SessionEntry[]) {
+  const record = vi.fn(async () => undefined);
+  const sessions = vi.fn(async () => mirror);
+  const sent: Array<{ to: string[]; xml: string }> = [];
+  const out = {
+    sessions,
+    available: (ss: SessionEntry[]) => ss.filter((s) => s.available),
+    send: (_bare: string, targets: SessionEntry[], el: { toString(): string }) => void sent.push({ to: targets.map((t) => t.connectionId), xml: el.toString() }),
+  } as unknown as Out;
+  const rosters = { get: async () => ({ items: [], version: 0 }) } as unknown as RosterStore;
+  const i = new Im({
+    domain: 'localhost', out, rosters, last: { record } as unknown as LastActivity,
+    removedLately: () => false, userExists: async () => true,
+    updateSession: async () => ({ wasAvailable: true, directed: [] }),
+  });
+  return { i, record, sessions, sent };
+}
+
+describe('the end of a session (RFC 6121 §4.5.2, XEP-0012)', () => {
+  it('records last activity though the mirror still lists the ended session as available, reading the sessions once', async () => {
+    const { i, record, sessions, sent } = im([entry('a', 'c1')]);
+    await i.ended('u@localhost/a', [], 'c1');
+    expect(record).toHaveBeenCalledWith('u', '');
+    expect(sessions).toHaveBeenCalledTimes(1);
+    expect(sent.flatMap((s) => s.to)).toEqual([]); // not to the session that is gone
+  });
+
+  it('tells the other available resource, and records nothing while it is there', async () => {
+    const { i, record, sent } = im([entry('a', 'c1'), entry('b', 'c2')]);
+    await i.ended('u@localhost/a', [], 'c1');
+    expect(record).not.toHaveBeenCalled();
+    expect(sent.map((s) => s.to)).toEqual([['c2']]);
+  });
+
+  it('an unavailable presence records last activity with its status, the sender left out of the available ones', async () => {
+    const { i, record } = im([entry('a', 'c1')]);
+    const { parseElement } = await import('@cx/xml-stream');
+    const { parseJid } = await import('@cx/xmpp-core');
+    await i.broadcast(parseElement(`<presence type='unavailable'><status>gone</status></presence>`) as never, { jid: parseJid('u@localhost/a'), connectionId: 'c1' });
+    expect(record).toHaveBeenCalledWith('u', 'gone');
+  });
+});
