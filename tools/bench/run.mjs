@@ -26,6 +26,11 @@ scenarios:
              untimed, with pre-approval); then fan-out latency of single presence updates
              (--samples), and for --duration every user sends updates (next one after its
              echo): presence deliveries/s, latency, lost after a drain
+  storm      the presence storm: --users users (default 50) with full mutual rosters
+             (--roster, default users-1; set up untimed as for presence) all log out, then
+             all log in at once with initial presence, --rounds times (default 3); reports the
+             contact presences missing after --timeout (must be 0) and the time until each
+             user had every contact's presence (p50/max)
   all        login then messages (default)
 
 options:
@@ -40,6 +45,7 @@ options:
   --users N         accounts cycled through by the login scenario, users of the presence
                     scenario (default 200)
   --roster R        presence: contacts per user, all with subscription both (default 20)
+  --rounds N        storm: rounds of all out, all in (default 3)
   --samples K       presence: fan-out latency samples, one update at a time (default 50)
   --clients C       concurrent login clients (default 50)
   --pairs P         message pairs (default 50)
@@ -101,8 +107,9 @@ const cfg = {
   workers: num(args.workers, 1),
   duration: num(args.duration, 10),
   warmup: num(args.warmup, 1),
-  users: num(args.users, 200),
-  roster: num(args.roster, 20),
+  users: num(args.users, args._[0] === 'storm' ? 50 : 200),
+  roster: num(args.roster, args._[0] === 'storm' ? num(args.users, 50) - 1 : 20),
+  rounds: num(args.rounds, 3),
   samples: num(args.samples, 50),
   clients: num(args.clients, 50),
   pairs: num(args.pairs, 50),
@@ -124,7 +131,7 @@ const cfg = {
   cpuProf: typeof args.cpuProf === 'string' ? args.cpuProf : null,
   verbose: !!args.verbose,
 };
-if (!['login', 'messages', 'idle', 'presence', 'all'].includes(cfg.scenario)) {
+if (!['login', 'messages', 'idle', 'presence', 'storm', 'all'].includes(cfg.scenario)) {
   process.stderr.write(`unknown scenario ${cfg.scenario}\n${HELP}`);
   process.exit(2);
 }
@@ -629,6 +636,26 @@ async function scenarioPresence(pool, ports) {
   return res;
 }
 
+/** The presence storm (issue 11): all users of full mutual rosters log in at once; 0 missing is the requirement. */
+async function scenarioStorm(pool, ports) {
+  const N = cfg.users;
+  const R = cfg.roster;
+  if (!(R >= 1 && R <= N - 1) || (R % 2 === 1 && N % 2 === 1)) throw new Error(`--roster ${R} does not fit --users ${N}: need 1 ≤ R < N, and R even when N is odd`);
+  say(`storm: ${N} users, ${R} contacts each (both), ${cfg.rounds} rounds of all out then all in at once, edges ${ports.join(',')}`);
+  const users = Array.from({ length: N }, (_, i) => userName(i + 1));
+  const registration = await register(pool, users, ports);
+  const list = users.map((user, i) => ({ user, port: ports[i % ports.length], contacts: ringContacts(i, N, R) }));
+  const setup = await pool.call(0, 'presenceSetup', { users: list });
+  say(`  roster check: ${setup.rosterOk}/${setup.online} users have exactly their ${R} contacts, all subscription both`);
+  const waitS = num(args.timeout, 10);
+  const rounds = await pool.call(0, 'storm', { rounds: cfg.rounds, timeoutMs: waitS * 1000 });
+  await pool.call(0, 'presenceClose');
+  rounds.forEach((r, i) => say(`  round ${i + 1}: ${r.missing} of ${r.expected} contact presences missing after ${waitS} s${r.loginErrors ? ` (${r.loginErrors} logins failed)` : ''}; all arrived p50 ${r.allArrivedMs.p50} ms, max ${r.allArrivedMs.max ?? '—'} ms`));
+  const missing = rounds.reduce((n, r) => n + r.missing, 0);
+  say(`  missing in all rounds: ${missing} (must be 0)`);
+  return { users: N, roster: R, registration, rosterOk: setup.rosterOk, rounds, missing };
+}
+
 /**
  * RSS of every process, after a forced full GC in each node service we
  * started (SIGUSR2 → lib/server-preload.cjs), plus their V8 heapUsed+external.
@@ -754,6 +781,7 @@ async function main() {
   if (sc === 'messages' || sc === 'all') result.messages = await scenarioMessages(pool, ports);
   if (sc === 'idle') result.idle = await runIdle(pool, ports, wsPorts);
   if (sc === 'presence') result.presence = await scenarioPresence(pool, ports);
+  if (sc === 'storm') result.storm = await scenarioStorm(pool, ports);
 
   await sleep(300);
   result.rssEndKiB = snapshotRss();

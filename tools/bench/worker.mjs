@@ -551,6 +551,60 @@ const handlers = {
     };
   },
 
+  /**
+   * The presence storm (issue 11): every user of the presence setup closes,
+   * then all log in at once with initial presence; each must get the available
+   * presence of every contact (RFC 6121 §4.2: broadcasts and probe answers
+   * together). Returns per round the contact presences missing after
+   * `timeoutMs` and the time until each user had all of them.
+   */
+  async storm({ rounds = 3, timeoutMs = 10000, gapMs = 500 }) {
+    const P = state.presence;
+    const out = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const u of P.users) u.conn?.close();
+      await sleep(gapMs);
+      const t0 = performance.now();
+      const done = [];
+      const seen = P.users.map(() => new Set());
+      const want = P.users.map((u) => new Set(u.contacts.map((c) => P.users[c].bare)));
+      let errors = 0;
+      await Promise.all(P.users.map(async (u, i) => {
+        try {
+          const { conn } = await login({ ...opts({}), port: u.port, user: u.user, cache });
+          u.conn = conn;
+          const take = (el) => {
+            if (!el.startsWith('<presence')) return;
+            const gt = el.indexOf('>');
+            const type = attrIn(el, gt, ' type=');
+            const from = attrIn(el, gt, ' from=');
+            const bare = from && from.split('/')[0];
+            if (type || !bare || !want[i].has(bare)) return;
+            seen[i].add(bare);
+            if (seen[i].size === want[i].size && done[i] === undefined) done[i] = performance.now() - t0;
+          };
+          conn.onElement = take;
+          for (const el of conn.items.splice(0)) take(el);
+          conn.send('<presence/>');
+        } catch {
+          errors++;
+        }
+      }));
+      const deadline = t0 + timeoutMs;
+      while (performance.now() < deadline && P.users.some((_, i) => done[i] === undefined)) await sleep(20);
+      const missing = P.users.reduce((n, _, i) => n + want[i].size - seen[i].size, 0);
+      const times = P.users.map((_, i) => done[i]).filter((v) => v !== undefined).sort((a, b) => a - b);
+      out.push({
+        expected: P.users.reduce((n, _, i) => n + want[i].size, 0),
+        missing,
+        usersIncomplete: P.users.length - times.length,
+        loginErrors: errors,
+        allArrivedMs: { p50: times.length ? Math.round(times[Math.floor(times.length / 2)]) : null, max: times.length === P.users.length ? Math.round(times[times.length - 1]) : null },
+      });
+    }
+    return out;
+  },
+
   presenceClose() {
     for (const u of state.presence?.users ?? []) u.conn?.close();
     state.presence = null;

@@ -76,7 +76,7 @@ main(() =>
       out,
       updateSession: async (fullJid, connectionId, u) => {
         const r = await presenceLink.setPresence({ fullJid, connectionId, ...u, presence: u.presence && Buffer.from(u.presence) });
-        return { wasAvailable: r.wasAvailable, directed: r.directed, directedRefused: r.directedRefused, tooLarge: r.tooLarge };
+        return { wasAvailable: r.wasAvailable, directed: r.directed, directedRefused: r.directedRefused, tooLarge: r.tooLarge, revision: r.revision };
       },
     });
     const carbons = new Carbons(out, (fullJid, connectionId, on) => presenceLink.setPresence({ fullJid, connectionId, carbons: on }));

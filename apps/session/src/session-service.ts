@@ -87,13 +87,14 @@ async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): P
   const j = parseJid(req.fullJid);
   const bare = j.bare.toString();
   const limits = { maxCount: d.config.MAX_DIRECTED_PRESENCES, maxBytes: d.config.MAX_DIRECTED_PRESENCE_BYTES };
+  let written = 0;
   const r = await updateUser<sessionv1.SetPresenceResponse>(d.kv, bare, (cur) => {
     const i = cur.sessions.findIndex((x) => x.resource === j.resource && x.connectionId === req.connectionId);
     const s = cur.sessions[i];
-    if (!s) return { next: null, result: { updated: false, wasAvailable: false, directed: [], directedRefused: false, tooLarge: false } };
+    if (!s) return { next: null, result: { updated: false, wasAvailable: false, directed: [], directedRefused: false, tooLarge: false, revision: 0 } };
     const { entry, unchanged, refused } = applyPresence(s, req, limits);
     // The recipients only matter to the caller when the session goes unavailable (it tells them).
-    const result = { updated: true, wasAvailable: s.available, directed: req.available === false ? s.directed : [], directedRefused: refused, tooLarge: false };
+    const result = { updated: true, wasAvailable: s.available, directed: req.available === false ? s.directed : [], directedRefused: refused, tooLarge: false, revision: 0 };
     if (unchanged) return { next: null, result };
     const sessions = [...cur.sessions];
     sessions[i] = entry;
@@ -101,9 +102,9 @@ async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): P
       return { next: null, result: { ...result, directed: [], directedRefused: req.directedAdd !== undefined, tooLarge: true } };
     }
     return { next: { sessions }, result };
-  }, d.directory.versioned(bare));
+  }, d.directory.versioned(bare), (revision) => (written = revision));
   countRefused(r, 'presence');
-  return r;
+  return { ...r, revision: written };
 }
 
 const SET_PRESENCE_SPAN = { 'rpc.system': 'grpc', 'rpc.service': 'xmpp.session.v1.SessionService', 'rpc.method': 'SetPresence' };

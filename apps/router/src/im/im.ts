@@ -48,7 +48,8 @@ export interface ImDeps {
   /** Does `user` block `other` (XEP-0191)? Blocked contacts get no presence and give none. */
   blocks?(user: string, other: Jid): boolean;
   /** Update the sender's session entry; says whether it was available before. */
-  updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean; directed: string[]; directedRefused?: boolean; tooLarge?: boolean }>;
+  /** `revision`: the registry bucket's revision of the write (0 or absent: nothing written). */
+  updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean; directed: string[]; directedRefused?: boolean; tooLarge?: boolean; revision?: number }>;
   /** A write refused (or a request dropped) at a per-user bound of `store` (a metric). */
   rejected?(store: string): void;
 }
@@ -262,10 +263,14 @@ export class Im {
     const prio = Number(el.getChildText('priority') ?? '0');
     const priority = Number.isInteger(prio) && prio >= -128 && prio <= 127 ? prio : 0;
     const bytes = new TextEncoder().encode(el.toString());
-    const { wasAvailable, directed, tooLarge } = await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { available, priority, presence: bytes } : { available });
+    const { wasAvailable, directed, tooLarge, revision } = await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { available, priority, presence: bytes } : { available });
     // The account's registry entry would pass MAX_USER_ENTRY_BYTES: not recorded, so not sent either.
     if (tooLarge) return this.refuse(from, el, new StanzaError('resource-constraint', 'this presence is too large to keep for your account', 'wait'));
     if (!available && !wasAvailable) return;
+    // Read contacts' entries (broadcast, probes) only from a mirror that has this write, and so every
+    // earlier one: of two sessions becoming available at once the later writer sees the other
+    // (docs/architecture.md, "Instant messaging and presence"). Usually already there: no wait.
+    if (revision) await this.d.out.caughtUp(revision);
     this.d.presenceChanged?.(from.jid.toString(), available, priority, bytes);
     const user = from.jid.local;
     const bare = this.bareOf(user);

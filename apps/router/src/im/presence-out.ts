@@ -19,6 +19,11 @@ export class Out {
     return (await this.directory.lookup(bare)).sessions;
   }
 
+  /** Resolves once the registry mirror has applied `revision` (a write of ours), or after a bounded wait. */
+  async caughtUp(revision: number): Promise<void> {
+    await this.directory.caughtUp(revision);
+  }
+
   available(sessions: SessionEntry[]): SessionEntry[] {
     return sessions.filter((s) => s.available);
   }

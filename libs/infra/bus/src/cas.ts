@@ -37,6 +37,7 @@ function isConflict(err: unknown): boolean {
  * Change one key with a revision check, retrying on conflicts. With `guess`
  * (e.g. from a watch mirror) the first attempt saves a read; a guess that says
  * "nothing to do" is checked against a fresh read before it is believed.
+ * `written` gets the revision of a value written (not of a delete).
  */
 export async function casUpdate<V, T>(
   kv: KV,
@@ -44,6 +45,7 @@ export async function casUpdate<V, T>(
   codec: CasCodec<V>,
   decide: (current: V | null) => Decision<V, T>,
   guess?: Versioned<V>,
+  written?: (revision: number) => void,
 ): Promise<T> {
   let cur = guess ?? (await readVersioned(kv, key, codec));
   let fresh = guess === undefined;
@@ -55,8 +57,10 @@ export async function casUpdate<V, T>(
       try {
         if (next === null) {
           if (cur.revision) await kv.delete(key, { previousSeq: cur.revision });
-        } else if (cur.revision) await kv.update(key, codec.encode(next), cur.revision);
-        else await kv.create(key, codec.encode(next));
+        } else {
+          const revision = cur.revision ? await kv.update(key, codec.encode(next), cur.revision) : await kv.create(key, codec.encode(next));
+          written?.(revision);
+        }
         return result;
       } catch (err) {
         if (attempt >= MAX_ATTEMPTS || !isConflict(err)) throw err;

@@ -30,6 +30,10 @@ export class SessionDirectory {
    */
   private readonly tombstones = new Map<string, number>();
   private stopped = false;
+  /** The highest bucket revision the mirror has applied (the watch delivers them in order). */
+  private applied = 0;
+  /** Callers waiting for the mirror to reach a revision. */
+  private waiters: { revision: number; done: (ok: boolean) => void }[] = [];
 
   private constructor(readonly kv: KV, private readonly log: Logger) {}
 
@@ -55,8 +59,36 @@ export class SessionDirectory {
           this.tombstones.set(bare, e.revision);
           if (this.tombstones.size > MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.keys().next().value as string);
         }
+        if (e.revision > this.applied) this.applied = e.revision;
+        if (this.waiters.length) this.release();
       }
     })().catch((err) => this.log.error({ err }, 'session directory watch ended'));
+  }
+
+  private release(): void {
+    const still = [];
+    for (const w of this.waiters) {
+      if (w.revision <= this.applied) w.done(true);
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  /**
+   * Resolves once the mirror has applied `revision` of the bucket, and so every
+   * write before it to any key (false: not within `timeoutMs`). A reader that
+   * waits for its own write's revision sees every write that happened before it.
+   */
+  caughtUp(revision: number, timeoutMs = 2000): Promise<boolean> {
+    if (revision <= this.applied || this.stopped) return Promise.resolve(revision <= this.applied);
+    return new Promise((resolve) => {
+      const w = { revision, done: (ok: boolean) => { clearTimeout(t); resolve(ok); } };
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
   }
 
   /** Sessions of a bare JID, from the mirror (undefined: not known locally). */
@@ -120,9 +152,10 @@ export function updateUser<T>(
   bare: string,
   change: (current: UserSessions) => { next: UserSessions | null; result: T },
   guess?: Versioned,
+  written?: (revision: number) => void,
 ): Promise<T> {
   return casUpdate(kv, encodeKey(bare), codec, (cur) => {
     const { next, result } = change(cur ?? EMPTY);
     return { next: next === null ? undefined : next.sessions.length === 0 ? null : next, result };
-  }, guess);
+  }, guess, written);
 }

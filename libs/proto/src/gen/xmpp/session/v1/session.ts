@@ -143,6 +143,13 @@ export interface SetPresenceResponse {
    * presence is refused.
    */
   tooLarge: boolean;
+  /**
+   * The registry bucket's revision of the write (0: nothing was written). A
+   * router waits until its mirror has applied it before it reads contacts'
+   * entries for the broadcast and the probes, so that of two sessions that
+   * become available at once the later writer sees the earlier one.
+   */
+  revision: number;
 }
 
 export interface GetSessionsRequest {
@@ -1167,7 +1174,7 @@ export const SetPresenceRequest: MessageFns<SetPresenceRequest> = {
 };
 
 function createBaseSetPresenceResponse(): SetPresenceResponse {
-  return { updated: false, wasAvailable: false, directed: [], directedRefused: false, tooLarge: false };
+  return { updated: false, wasAvailable: false, directed: [], directedRefused: false, tooLarge: false, revision: 0 };
 }
 
 export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
@@ -1186,6 +1193,9 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
     }
     if (message.tooLarge !== false) {
       writer.uint32(40).bool(message.tooLarge);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(48).uint64(message.revision);
     }
     return writer;
   },
@@ -1243,6 +1253,14 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
             message.tooLarge = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1265,6 +1283,7 @@ export const SetPresenceResponse: MessageFns<SetPresenceResponse> = {
     message.directed = object.directed?.map((e) => e) || [];
     message.directedRefused = object.directedRefused ?? false;
     message.tooLarge = object.tooLarge ?? false;
+    message.revision = object.revision ?? 0;
     return message;
   },
 };
