@@ -1,4 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { parseElement } from '@cx/xml-stream';
+import { parseJid } from '@cx/xmpp-core';
 import type { RosterStore } from '@cx/roster';
 import type { SessionEntry } from '@cx/session-directory';
 import { Im } from './im';
@@ -46,8 +48,6 @@ describe('the end of a session (RFC 6121 §4.5.2, XEP-0012)', () => {
 
   it('an unavailable presence records last activity with its status, the sender left out of the available ones', async () => {
     const { i, record } = im([entry('a', 'c1')]);
-    const { parseElement } = await import('@cx/xml-stream');
-    const { parseJid } = await import('@cx/xmpp-core');
     await i.broadcast(parseElement(`<presence type='unavailable'><status>gone</status></presence>`) as never, { jid: parseJid('u@localhost/a'), connectionId: 'c1' });
     expect(record).toHaveBeenCalledWith('u', 'gone');
   });
