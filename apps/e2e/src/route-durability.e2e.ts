@@ -5,7 +5,8 @@
 // Every message is counted by id: 0 lost; duplicates are allowed and dropped
 // by id, as a client does. This file runs its own stack so it can SIGKILL the
 // router.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -239,5 +240,44 @@ describe('a client written elsewhere (@xmpp/client, XEP-0198 on by itself)', () 
     // Nothing was acknowledged that a router had not handled (the old edge acknowledged all 20 it had read).
     expect(ackedBeforeKill).toEqual([]);
     await Promise.all([s.stop(), r.stop()].map((p) => p.catch(() => undefined)));
+  }, 60_000);
+});
+
+describe('a client written elsewhere (slixmpp with its XEP-0198 plugin)', () => {
+  it('no message is acknowledged before a router handled it, and all survive a stalled router\'s SIGKILL', async () => {
+    const [a] = stack.edgePorts;
+    const [sender, away] = [uniqueName('slix'), uniqueName('away')];
+    await register(a, sender, 'pw');
+    await register(a, away, 'pw');
+    const router = stack.procs.find((p) => p.name === 'router') as Proc;
+    router.child.kill('SIGSTOP');
+    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+    const child = spawn(python, [join(__dirname, 'slixmpp', 'sm_acks.py'), `${sender}@localhost`, 'pw', '127.0.0.1', String(a), `${away}@localhost`, '20', '12'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const events: Array<{ event: string; id?: string }> = [];
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        events.push(JSON.parse(buf.slice(0, i)) as { event: string; id?: string });
+        buf = buf.slice(i + 1);
+      }
+    });
+    const exited = new Promise((r) => child.on('exit', r));
+    await until(() => events.some((e) => e.event === 'sent'), 10_000);
+    await sleep(1500); // slixmpp asked with <r/> after every 5; a stalled router handled none of them
+    const ackedBeforeKill = events.filter((e) => e.event === 'acked');
+    await killRouter(); // the edge sends the unconfirmed batches to the new router, which stores them
+    const r = await login(a, away, 'pw');
+    const got = reader(r.c);
+    r.c.send('<presence/>');
+    const ids = Array.from({ length: 20 }, (_, n) => `sm-${n}`);
+    await until(() => ids.every((id) => got.ids.has(id)), 15_000);
+    await got.stop();
+    expect(ackedBeforeKill).toEqual([]);
+    expect(ids.filter((id) => !got.ids.has(id))).toEqual([]);
+    expect(events.filter((e) => e.event === 'acked' && !got.ids.has(e.id ?? ''))).toEqual([]); // every acknowledgement true
+    child.kill();
+    await exited;
+    r.c.close();
   }, 60_000);
 });
