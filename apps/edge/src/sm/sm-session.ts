@@ -116,7 +116,6 @@ export class SmSession {
 
   /** <r/>s unconfirmed for too long: answered with what is confirmed. */
   private answerLate(now: number): void {
-    this.confirm(this.inHandled); // in-acks from the stream may have set inHandled
     while (this.requests.length && now - this.requests[0].atMs >= CONFIRM_WAIT_MS) {
       this.requests.shift();
       this.answer(this.inHandled);

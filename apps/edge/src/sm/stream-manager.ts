@@ -77,13 +77,7 @@ export class StreamManager {
         if (s.sm.overflowing) this.overflow(s.conn); // at once: a flood must not wait for the next tick
       } else this.unmanaged?.(d);
     }
-    for (const a of msg.inAcks) {
-      const s = this.sessions.get(a.connectionId);
-      if (s && a.h > s.sm.inHandled) {
-        s.sm.inHandled = a.h;
-        s.sm.dirty = true;
-      }
-    }
+    for (const a of msg.inAcks) this.sessions.get(a.connectionId)?.sm.confirm(a.h);
   }
 
   /** Ends a session in the registry (unbind), set by the edge. */
