@@ -89,6 +89,10 @@ main(() =>
         if (!storable(message) || !(await deps.userExists(bare.slice(0, bare.indexOf('@'))))) return 'refused';
         const stored = await offline.store(bare, message, config.XMPP_DOMAIN);
         if (stored === 'full') countStoreRejection('offline');
+        // The recipient may have come online between the routing decision and the store (im.ts).
+        if (stored === 'stored') {
+          void directory.fresh(bare).then((u) => im.storedWhileComingOnline(bare, u.sessions)).catch((err: Error) => log.warn({ err, to: bare }, 'late offline hand-over failed'));
+        }
         return stored;
       },
     });

@@ -305,12 +305,29 @@ export class Im {
       if (item.pendingIn && !this.isBlocked(user, item.jid, from.jid.bare)) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
     }
     // XEP-0160 §3: stored messages go to the first resource with non-negative priority.
-    if (me.priority >= 0 && this.d.handOverOffline) {
-      const live = (await this.d.out.sessions(bare)).map((s) => s.connectionId);
-      for (const m of await this.d.handOverOffline(bare, me.connectionId, live)) this.d.out.sendStored(bare, me, m.message, m.seq);
-    }
+    if (me.priority >= 0) await this.handOver(bare, me, await this.d.out.sessions(bare));
     const others = (await this.d.out.sessions(bare)).filter((s) => s.available && s.connectionId !== from.connectionId);
     for (const s of others) this.d.out.send(bare, [me], lastPresence(bare, s), 2, true);
+  }
+
+  /** The stored messages `me` has not been handed yet go to it. */
+  private async handOver(bare: string, me: SessionEntry, sessions: SessionEntry[]): Promise<void> {
+    if (!this.d.handOverOffline) return;
+    const live = sessions.map((s) => s.connectionId);
+    for (const m of await this.d.handOverOffline(bare, me.connectionId, live)) this.d.out.sendStored(bare, me, m.message, m.seq);
+  }
+
+  /**
+   * A message went to offline storage because no session of `bare` was
+   * available when it was routed, but one may have become available since:
+   * its initial presence's hand-over may have read the store just before the
+   * message was in it. `sessions` are read from the registry after the store
+   * (not the mirror, which may lag a write on another router); the first one
+   * available with non-negative priority gets what it was not handed yet.
+   */
+  async storedWhileComingOnline(bare: string, sessions: SessionEntry[]): Promise<void> {
+    const me = sessions.find((s) => s.available && s.priority >= 0);
+    if (me) await this.handOver(bare, me, sessions);
   }
 
   /** §4.3.2: answer a probe on the contact's behalf with each available resource's last presence, or unavailable. */

@@ -111,6 +111,14 @@ export class SessionDirectory {
     return (await read(this.kv, encodeKey(bare))).value;
   }
 
+  /**
+   * Sessions of a bare JID read from the bucket itself, not the mirror: what a
+   * write on another replica made of them a moment ago (the mirror may lag).
+   */
+  async fresh(bare: string): Promise<UserSessions> {
+    return (await read(this.kv, encodeKey(bare))).value;
+  }
+
   /** Every online bare JID known to the mirror. */
   *all(): IterableIterator<[string, UserSessions]> {
     for (const [bare, v] of this.users) yield [bare, v.value];
