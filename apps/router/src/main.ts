@@ -1,10 +1,11 @@
 // Composition root of the router service.
 import { adminInterceptors, call, createClient, grpcTlsFromSettings, OpenStreams, startGrpcServer, together, withAdminToken } from '@cx/grpc';
-import { ModuleHost, serverModules } from '@cx/modules';
+import { Hooks } from '@cx/modules';
 import { authv1, eventsv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
 import { connectivityGate, recentRemovals, subjects } from '@cx/bus';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
+import type { Jid } from '@cx/xmpp-core';
 import { routerConfig } from './config';
 import { Deliverer } from './deliverer';
 import { moduleDeps } from './module-deps';
@@ -14,16 +15,11 @@ import { Im } from './im/im';
 import { Out } from './im/presence-out';
 import { RosterStore } from '@cx/roster';
 import { onSessionEnded } from './session-events';
-import { OfflineStore, storable } from '@cx/offline';
-import { Carbons } from './im/carbons';
 import { PresenceLink } from './presence-link';
-import { Blocking } from './im/blocking';
-import { LastActivity } from './im/last-activity';
 import { SmStore, smRetentionMs, undeliverableStanza } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
-import { OfflineHandover } from './im/offline-handover';
-import { followOfflineHandled } from './offline-handled';
-import { countLost, countResent, countRouted, countStoreRejection, measureOfflineQueue } from './metrics';
+import { countLost, countResent, countRouted, countStoreRejection } from './metrics';
+import { enabledModules, loadModules, moduleHost, routerModules, type RouterEvents } from './modules';
 import { rosterLimits } from './store-limits';
 import { routerAdminService } from './admin-service';
 import { tracePublishOptions, useAsyncContext } from '@cx/tracing';
@@ -47,28 +43,22 @@ main(() =>
     const presenceLink = new PresenceLink(sessions, { size: 2, timeoutMs: 5000, log });
     const deliverer = new Deliverer(bus.nc);
     const deps = moduleDeps(bus, auth, config.XMPP_DOMAIN, { privateMaxItems: config.PRIVATE_MAX_ITEMS, privateMaxBytes: config.PRIVATE_MAX_BYTES, vcardMaxBytes: config.VCARD_MAX_BYTES });
-    const host = new ModuleHost(config.XMPP_DOMAIN, serverModules, deps);
+    // The modules ROUTER_MODULES enables (an unknown name fails here); they are set up below, once the router exists.
+    const modules = enabledModules(routerModules, config.ROUTER_MODULES);
+    const host = moduleHost(config.XMPP_DOMAIN, modules, deps);
     host.onError = (err, key) => log.error({ err, handler: key }, 'server module failed');
-    const offline = await OfflineStore.open(bus, { limitPerUser: config.OFFLINE_LIMIT, maxBytesPerUser: config.OFFLINE_MAX_BYTES, maxStreamBytes: config.OFFLINE_STREAM_MAX_BYTES });
-    measureOfflineQueue(() => offline.totals());
-    // Stored messages leave xmpp_offline only once the recipient's edge reports them handled (docs/architecture.md).
-    const handover = new OfflineHandover({ peek: (bare) => offline.peek(bare) });
-    const sweepClaims = setInterval(() => handover.sweep(), 60_000);
-    sweepClaims.unref();
-    const stopHandled = followOfflineHandled({ nc: bus.nc, remove: (bare, seqs) => offline.remove(bare, seqs), handled: (bare, seqs) => handover.handled(bare, seqs), log });
+    const hooks = new Hooks<RouterEvents>();
+    const shared: { blocks?: (user: string, other: Jid) => boolean } = {};
     const out = new Out(directory, deliverer);
     // Removals announced in the last 10 minutes (last activity is not written back for them).
     const removedLately = recentRemovals(bus, 10 * 60_000);
-    const blocking = await Blocking.open(bus, log, { maxItems: config.BLOCKLIST_MAX_ITEMS, rejected: countStoreRejection });
-    const last = await LastActivity.open(bus);
     const rosters = await RosterStore.open(bus, { limits: rosterLimits(config) });
     const im = new Im({
       domain: config.XMPP_DOMAIN,
-      handOverOffline: (bare, connectionId, live) => handover.handOver(bare, connectionId, live),
-      last,
-      blocks: (user, other) => blocking.blocks(user, other),
+      hooks,
+      // XEP-0191: blocked contacts get no presence and give none (the blocking module's list, set up below).
+      blocks: modules.some((m) => m.name === 'blocking') ? (user, other) => shared.blocks?.(user, other) ?? false : undefined,
       userExists: (username) => deps.userExists(username),
-      removedLately: (username) => removedLately.has(username),
       presenceChanged: (fullJid, available, priority, stanza) =>
         bus.nc.publish(subjects.presenceChanged, eventsv1.PresenceChanged.encode({ fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }).finish(), tracePublishOptions()),
       rosters,
@@ -79,23 +69,10 @@ main(() =>
         return { wasAvailable: r.wasAvailable, directed: r.directed, directedRefused: r.directedRefused, tooLarge: r.tooLarge, revision: r.revision };
       },
     });
-    const carbons = new Carbons(out, (fullJid, connectionId, on) => presenceLink.setPresence({ fullJid, connectionId, carbons: on }));
     // Edges found gone (their deliveries lost) lately: their sessions did not get a shared copy either.
     const goneEdges = new Map<string, number>();
     const edgeGone = (edgeId: string) => (goneEdges.get(edgeId) ?? 0) > Date.now();
-    const router = new Router({
-      domain: config.XMPP_DOMAIN, directory, deliverer, host, im, carbons, blocking, edgeGone,
-      offline: async (bare, message) => {
-        if (!storable(message) || !(await deps.userExists(bare.slice(0, bare.indexOf('@'))))) return 'refused';
-        const stored = await offline.store(bare, message, config.XMPP_DOMAIN);
-        if (stored === 'full') countStoreRejection('offline');
-        // The recipient may have come online between the routing decision and the store (im.ts).
-        if (stored === 'stored') {
-          void directory.fresh(bare).then((u) => im.storedWhileComingOnline(bare, u.sessions)).catch((err: Error) => log.warn({ err, to: bare }, 'late offline hand-over failed'));
-        }
-        return stored;
-      },
-    });
+    const router = new Router({ domain: config.XMPP_DOMAIN, directory, deliverer, host, hooks, edgeGone });
     // Deliveries to an edge that is gone (nobody reads its subject): RFC 6121's way, as for a connection that is gone.
     deliverer.onLost = (edgeId, deliveries) => {
       goneEdges.set(edgeId, Date.now() + GONE_EDGE_MS);
@@ -107,7 +84,7 @@ main(() =>
       }
     };
     const sm = await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S));
-    // Account removal: one registration per piece of per-user state (docs/architecture.md).
+    // Account removal: one registration per piece of per-user state (docs/architecture.md); modules add theirs.
     const removal = new UserRemoval()
       .register('sessions', endSessions({
         domain: config.XMPP_DOMAIN,
@@ -115,17 +92,16 @@ main(() =>
         kick: async (jid, condition, text) => void (await call(sessionAdmin.kick.bind(sessionAdmin), { jid, condition, text }, 5000)),
         dropSmState: (smId) => sm.dropState(smId),
       }), 'sessions')
-      .register('contacts', (r) => im.removeUser(r.user), 'contacts')
-      .register('roster', (r) => rosters.removeUser(r.user))
-      .register('offline', (r) => offline.purge(`${r.user}@${config.XMPP_DOMAIN}`))
-      .register('blocklist', (r) => blocking.removeUser(r.user))
-      .register('last', (r) => last.removeUser(r.user))
       .register('modules', (r) => host.removeUser(r.user));
+    const stopModules = await loadModules(modules, {
+      domain: config.XMPP_DOMAIN, config, log, bus, hooks, host, deps, router, directory, deliverer, out, im, rosters, presenceLink, removal, shared,
+      removedLately: (user) => removedLately.has(user),
+    });
+    // Stanzas a session had not acknowledged when it ended go again, after the modules had the end (presence).
+    hooks.on('session-ended', (ev) => rescueUnacked(ev, sm, (s) => void router.route(s, ''), log), { module: 'core' });
+    log.info({ modules: modules.map((m) => m.name) }, 'router modules loaded');
     const stopRemovals = await followRemovals({ bus, removal, userExists: (u) => deps.userExists(u), log });
-    const stopEnded = onSessionEnded(bus, async (ev) => {
-      if (ev.available) await im.ended(ev.fullJid, ev.directed, ev.connectionId);
-      await rescueUnacked(ev, sm, (s) => void router.route(s, ''), log);
-    }, log);
+    const stopEnded = onSessionEnded(bus, async (ev) => void (await hooks.fire('session-ended', ev)), log);
     const streams = new OpenStreams();
     const grpc = await startGrpcServer({
       streams,
@@ -154,8 +130,7 @@ main(() =>
     return {
       stop: async () => {
         stopEnded();
-        stopHandled();
-        clearInterval(sweepClaims);
+        await stopModules();
         await stopRemovals();
         removedLately.stop();
         await servers.shutdown(config.SHUTDOWN_TIMEOUT_MS);

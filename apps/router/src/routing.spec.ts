@@ -1,23 +1,23 @@
 // The routing rules of RFC 6121 §8.5 on in-memory sessions: which sessions get
 // a stanza, and which stanzas bounce with which error.
 import { describe, expect, it } from 'vitest';
-import { ModuleHost, serverModules } from '@cx/modules';
+import { Hooks, ModuleHost, serverModules, STOP } from '@cx/modules';
 import { routerv1 } from '@cx/proto';
 import type { SessionDirectory, SessionEntry, UserSessions } from '@cx/session-directory';
 import type { Deliverer } from './deliverer';
 import { Router } from './routing';
-import type { Im } from './im/im';
+import type { RouterEvents } from './modules/module';
 
 const { StanzaKind } = routerv1;
 
-function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>, gone: string[] = []) {
+function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>, gone: string[] = [], hooks = new Hooks<RouterEvents>()) {
   const map = new Map<string, UserSessions>(
     Object.entries(users).map(([bare, ss]) => [bare, { sessions: ss.map((s) => ({ edgeId: 'e1', connectionId: `c-${s.resource}`, available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, ...s })) }]),
   );
   const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
   const out: Array<{ edge: string; conn: string; to: string; xml: string }> = [];
   const deliverer = { deliver: (edge: string, conn: string, to: string, xml: Uint8Array) => out.push({ edge, conn, to, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
-  const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), im: {} as Im, edgeGone: (e) => gone.includes(e) });
+  const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), hooks, edgeGone: (e) => gone.includes(e) });
   const route = async (kind: number, from: string, to: string, type: string, xml: string) => {
     await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', shared: false }, 'e0');
     return out.splice(0);
@@ -91,10 +91,8 @@ describe('Router.failed', () => {
     const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
     const out: Array<{ edge: string; xml: string }> = [];
     const deliverer = { deliver: (edge: string, _c: string, _t: string, xml: Uint8Array) => out.push({ edge, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
-    const router = new Router({
-      domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), im: {} as Im,
-      offline: async () => Promise.reject(new Error('JetStream unavailable')),
-    });
+    const hooks = new Hooks<RouterEvents>().on('message-undelivered', async () => Promise.reject(new Error('JetStream unavailable')));
+    const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), hooks });
     const s = { kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to: 'x@localhost', type: 'chat', id: '1', xml: Buffer.from(msg('x@localhost')), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', shared: false };
     await expect(router.route(s, 'e0')).rejects.toThrow(/JetStream/);
     expect(out).toEqual([]); // nothing said yet: the Route stream calls failed()
@@ -119,5 +117,47 @@ describe('Router: a lost delivery of a message to a bare JID', () => {
     // Its twin on the same gone edge had no copy either, and gets none now: nobody is left but offline storage.
     const { reroute: gone } = setup({ 'j@localhost': [{ resource: 'dead', edgeId: 'e9' }, { resource: 'twin', edgeId: 'e9' }, { resource: 'later', available: false }] }, ['e9']);
     expect(await gone('c-dead', 'j@localhost/dead', msg('j@localhost'), true)).toEqual([]);
+  });
+});
+
+describe('Router hooks', () => {
+  const users = { 'j@localhost': [{ resource: 'a' }, { resource: 'b' }], 'r@localhost': [{ resource: 'a' }] };
+
+  it('stanza-in: a module that stops a stanza keeps it from routing; one that passes lets it through, after waiting', async () => {
+    const seen: string[] = [];
+    const hooks = new Hooks<RouterEvents>()
+      .on('stanza-in', (e) => (e.s.type === 'headline' ? STOP : undefined), { priority: 10 })
+      .on('stanza-in', async (e) => void seen.push(`${e.sender.jid.toString()}>${e.to.toString()}`));
+    const { route } = setup(users, [], hooks);
+    expect(await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost/a', 'headline', msg('j@localhost/a', 'headline'))).toEqual([]);
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost/a', 'chat', msg('j@localhost/a'))).map((d) => d.conn)).toEqual(['c-a']);
+    expect(seen).toEqual(['r@localhost/a>j@localhost/a']);
+  });
+
+  it('message-deliver may keep a message; message-delivered sees the sessions that got it', async () => {
+    const delivered: string[][] = [];
+    const hooks = new Hooks<RouterEvents>()
+      .on('message-deliver', (e) => (e.s.type === 'normal' ? STOP : undefined))
+      .on('message-delivered', (e) => void delivered.push(e.targets.map((t) => t.connectionId)));
+    const { route } = setup(users, [], hooks);
+    expect(await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'normal', msg('j@localhost', 'normal'))).toEqual([]);
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'chat', msg('j@localhost'))).map((d) => d.conn)).toEqual(['c-a', 'c-b']);
+    expect(delivered).toEqual([['c-a', 'c-b']]);
+  });
+
+  it('message-undelivered: a module that takes the message (offline storage) stops the bounce; without one, service-unavailable', async () => {
+    const taken: string[] = [];
+    const hooks = new Hooks<RouterEvents>().on('message-undelivered', async (e) => (taken.push(e.to.toString()), STOP));
+    const { route } = setup({ 'r@localhost': [{ resource: 'a' }] }, [], hooks);
+    expect(await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'x@localhost', 'chat', msg('x@localhost'))).toEqual([]);
+    expect(taken).toEqual(['x@localhost']);
+    const { route: bare } = setup({ 'r@localhost': [{ resource: 'a' }] });
+    const [err] = await bare(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'x@localhost', 'chat', msg('x@localhost'));
+    expect(err?.xml).toContain('service-unavailable');
+  });
+
+  it("one's own presence with no presence module goes nowhere", async () => {
+    const { route } = setup(users);
+    expect(await route(StanzaKind.STANZA_KIND_PRESENCE, 'j@localhost/a', '', '', `<presence/>`)).toEqual([]);
   });
 });

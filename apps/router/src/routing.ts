@@ -1,17 +1,17 @@
 // Where a stanza from a client session goes (RFC 6120 §10, RFC 6121 §8.5):
 // to the server's modules, to one session, to the best resources of a bare
 // JID, or back to the sender as an error. Lookups are in the local session
-// mirror; only error paths parse the XML.
+// mirror; only error paths parse the XML. Everything else is a module's
+// (modules/): the router fires its hooks where a stanza arrives, is about to
+// be delivered, was delivered or found no session, and hands IQs for the
+// server or an account to the module host.
 import { parseElement } from '@cx/xml-stream';
 import { errorReply, StanzaError, tryParseJid, type Element, type Jid, type StanzaErrorCondition } from '@cx/xmpp-core';
 import type { ModuleHost, Target } from '@cx/modules';
 import { routerv1 } from '@cx/proto';
 import type { SessionDirectory, SessionEntry, UserSessions } from '@cx/session-directory';
 import type { Deliverer } from './deliverer';
-import type { Im } from './im/im';
-import { NS_CARBONS, type Carbons } from './im/carbons';
-import { blockedReply, NS_BLOCKING, type Blocking } from './im/blocking';
-import { NS_ROSTER } from '@cx/roster';
+import type { MessageDelivery, RouterHooks } from './modules/module';
 
 const { StanzaKind } = routerv1;
 type Stanza = routerv1.Stanza;
@@ -21,13 +21,9 @@ export interface RoutingDeps {
   directory: SessionDirectory;
   deliverer: Deliverer;
   host: ModuleHost;
-  im: Im;
-  carbons?: Carbons;
-  blocking?: Blocking;
+  hooks: RouterHooks;
   /** The edge was found gone (nobody reads its subject): its sessions got nothing. */
   edgeGone?: (edgeId: string) => boolean;
-  /** Offline storage (XEP-0160): store a message for an account that exists; 'full' when over its limit. */
-  offline?: (bare: string, message: Element) => Promise<'stored' | 'full' | 'refused'>;
 }
 
 export interface Sender {
@@ -52,14 +48,10 @@ export class Router {
     const to = s.to === '' ? from.bare : tryParseJid(s.to);
     if (!to) return this.bounce(s, sender, 'jid-malformed');
     if (to.domain !== this.d.domain) return this.unreachable(s, sender);
-    if (this.d.blocking && !s.undeliverable && this.blocked(s, sender, to)) return;
-    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && SUBSCRIPTION_TYPES.has(s.type)) return this.subscription(s, sender, to);
-    if (s.kind === StanzaKind.STANZA_KIND_MESSAGE && !s.undeliverable) this.sentCarbons(s, sender);
-    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && !s.undeliverable && (s.type === '' || s.type === 'unavailable') && s.to !== '' && to.local && !to.bare.equals(from.bare)) {
-      // Available: delivered only once remembered (a session's recipients are bounded; past the bound it is refused).
-      const recorded = this.d.im.directed({ jid: from, connectionId: s.connectionId }, to, s.type === '').catch(() => true);
-      if (s.type === '') return recorded.then((ok) => (ok ? this.onward(s, sender, to) : this.refuseDirected(s, sender)));
-    }
+    // Blocking, subscriptions, one's own and directed presence, sent carbons: modules, by priority.
+    const handled = this.d.hooks.fire('stanza-in', { s, sender, to });
+    if (handled === true) return;
+    if (handled !== false) return handled.then((stop) => (stop ? undefined : this.onward(s, sender, to)));
     return this.onward(s, sender, to);
   }
 
@@ -67,27 +59,6 @@ export class Router {
     if (to.local === '') return this.toServer(s, sender, to);
     if (s.undeliverable || to.resource === '') return this.toBare(s, sender, to);
     return this.toFull(s, sender, to);
-  }
-
-  /** A directed presence past the session's bound of recipients (MAX_DIRECTED_PRESENCES): an error, not delivered. */
-  private refuseDirected(s: Stanza, sender: Sender): void {
-    this.errorTo(s, sender, new StanzaError('resource-constraint', 'too many directed presences from this session', 'wait'));
-  }
-
-  /** XEP-0191 §3.5–3.6: nothing passes between a user and a JID they block. True when the stanza was handled. */
-  private blocked(s: Stanza, sender: Sender, to: Jid): boolean {
-    const b = this.d.blocking as Blocking;
-    const from = sender.jid;
-    if (!to.local || (to.local === from.local && to.domain === from.domain)) return false;
-    const request = s.kind === StanzaKind.STANZA_KIND_MESSAGE ? s.type !== 'error' : s.kind === StanzaKind.STANZA_KIND_IQ && (s.type === 'get' || s.type === 'set');
-    if (b.blocks(from.local, to)) {
-      const el = request ? parse(s.xml) : undefined;
-      if (el) this.toSender(sender, blockedReply(el));
-      return true;
-    }
-    if (!b.blocks(to.local, from)) return false;
-    if (request) this.bounce(s, sender, 'service-unavailable');
-    return true;
   }
 
   /**
@@ -112,36 +83,12 @@ export class Router {
     if (s.kind !== StanzaKind.STANZA_KIND_PRESENCE) return this.bounce(s, sender, 'service-unavailable');
   }
 
-  private async subscription(s: Stanza, sender: Sender, to: Jid): Promise<void> {
-    const el = parse(s.xml);
-    if (!el || !to.local) return;
-    await this.d.im.subscription(s.type, { jid: sender.jid, connectionId: s.connectionId }, to, el);
-  }
-
+  /** An iq get/set for the server or an account: the module host's handlers answer (and may send more). */
   private async serverIq(s: Stanza, sender: Sender, target: Target, toLocal = ''): Promise<void> {
     const iq = parse(s.xml);
     if (!iq) return;
-    const payload = iq.getChildElements()[0];
-    if (target === 'self' && payload?.attrs.xmlns === NS_ROSTER && payload.name === 'query') {
-      return this.d.im.rosterIq(iq, payload, { jid: sender.jid, connectionId: s.connectionId }, (el) => this.toSender(sender, el));
-    }
-    if (target === 'bare' && iq.attrs.type === 'get' && payload?.attrs.xmlns === 'jabber:iq:last' && (await this.d.host.deps.userExists(toLocal))) {
-      const answer = await this.d.im.lastQuery(iq, sender.jid.bare.toString(), toLocal);
-      if (answer) return this.toSender(sender, answer);
-    }
-    if (target === 'self' && this.d.blocking && payload?.attrs.xmlns === NS_BLOCKING) {
-      const r = await this.d.blocking.iq(sender.jid.local, iq, payload);
-      this.toSender(sender, r.reply);
-      if (r.push) await this.d.im.pushAll(sender.jid.local, r.push);
-      for (const j of r.blocked ?? []) await this.d.im.blockChanged(sender.jid.local, j, true);
-      for (const j of r.unblocked ?? []) await this.d.im.blockChanged(sender.jid.local, j, false);
-      return;
-    }
-    if (target === 'self' && this.d.carbons && payload?.attrs.xmlns === NS_CARBONS && iq.attrs.type === 'set' && (payload.name === 'enable' || payload.name === 'disable')) {
-      return this.toSender(sender, await this.d.carbons.iq(iq, payload, s.from, s.connectionId));
-    }
-    const reply = await this.d.host.handleIq(iq, target, s.from, toLocal);
-    this.toSender(sender, reply);
+    const reply = await this.d.host.handleIq(iq, target, s.from, toLocal, { connectionId: s.connectionId, send: (el: Element) => this.toSender(sender, el) });
+    if (reply) this.toSender(sender, reply);
   }
 
   private toFull(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {
@@ -176,7 +123,7 @@ export class Router {
       return this.serverIq(s, sender, self ? 'self' : 'bare', to.local);
     }
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE) {
-      if (self && s.to === '') return this.ownPresence(s, sender);
+      if (self && s.to === '') return; // one's own presence: the presence module's, if enabled
       if (s.type !== '' && s.type !== 'unavailable') return; // subscriptions: RFC 6121 §3 (not yet)
     }
     const cached = this.d.directory.cached(bare.toString());
@@ -203,37 +150,38 @@ export class Router {
     return avail.filter((x) => x.priority === top);
   }
 
-  /** RFC 6121 §8.5.2.2: no available resource: offline storage (XEP-0160) or service-unavailable. */
+  /**
+   * RFC 6121 §8.5.2.2: no available resource: a module may take the message
+   * (offline storage, XEP-0160), else service-unavailable.
+   */
   private async noResources(s: Stanza, sender: Sender, bare: Jid): Promise<void> {
     if (s.kind !== StanzaKind.STANZA_KIND_MESSAGE || s.type === 'error' || s.type === 'headline') return;
-    const el = this.d.offline && s.type !== 'groupchat' ? parse(s.xml) : undefined;
-    if (el && this.d.offline) {
-      const r = await this.d.offline(bare.toString(), el);
-      if (r === 'stored') return;
-      if (r === 'full') return this.bounce(s, sender, 'service-unavailable', 'offline storage is full');
-    }
+    if (await this.d.hooks.fire('message-undelivered', { s, sender, to: bare })) return;
     this.bounce(s, sender, 'service-unavailable');
   }
 
-  /** XEP-0280: the sender's other carbons-enabled resources get a <sent/> copy. */
-  private sentCarbons(s: Stanza, sender: Sender): void {
-    const own = this.d.directory.cached(sender.jid.bare.toString());
-    if (!this.d.carbons || !own || !own.sessions.some((x) => x.carbons)) return;
-    this.d.carbons.copy('sent', sender.jid.bare.toString(), own.sessions, new Set([sender.connectionId]), s.type, s.xml);
+  /**
+   * Deliver to these sessions of a user. A message goes through the hooks
+   * 'message-deliver' (a module may keep it) and 'message-delivered' (the
+   * received carbons).
+   */
+  private deliverTo(targets: SessionEntry[], u: UserSessions | undefined, bare: Jid, s: Stanza): void | Promise<void> {
+    if (s.kind !== StanzaKind.STANZA_KIND_MESSAGE) {
+      for (const t of targets) this.deliver(t, `${bare.toString()}/${t.resource}`, s, false);
+      return;
+    }
+    const ev: MessageDelivery = { s, bare, targets, user: u };
+    const kept = this.d.hooks.has('message-deliver') ? this.d.hooks.fire('message-deliver', ev) : false;
+    if (kept === false) return this.deliverMessage(ev);
+    if (kept !== true) return kept.then((stop) => (stop ? undefined : this.deliverMessage(ev)));
   }
 
-  /** Presence with no 'to': recorded and broadcast (RFC 6121 §4.2, §4.4, §4.5). */
-  private async ownPresence(s: Stanza, sender: Sender): Promise<void> {
-    const el = parse(s.xml);
-    if (el) await this.d.im.broadcast(el, { jid: sender.jid, connectionId: s.connectionId });
-  }
-
-  /** Deliver to these sessions of a user; for a message, the user's other carbons-enabled sessions get a <received/> copy. */
-  private deliverTo(targets: SessionEntry[], u: UserSessions | undefined, bare: Jid, s: Stanza): void {
-    const shared = targets.length > 1 && s.kind === StanzaKind.STANZA_KIND_MESSAGE;
+  private deliverMessage(ev: MessageDelivery): void | Promise<void> {
+    const { s, bare, targets } = ev;
+    const shared = targets.length > 1;
     for (const t of targets) this.deliver(t, `${bare.toString()}/${t.resource}`, s, shared);
-    if (s.kind !== StanzaKind.STANZA_KIND_MESSAGE || !this.d.carbons || !u || !u.sessions.some((x) => x.carbons)) return;
-    this.d.carbons.copy('received', bare.toString(), u.sessions, new Set(targets.map((t) => t.connectionId)), s.type, s.xml);
+    const after = this.d.hooks.fire('message-delivered', ev);
+    if (after !== true && after !== false) return after.then(() => undefined);
   }
 
   private deliver(t: SessionEntry, full: string, s: Stanza, shared: boolean): void {
@@ -250,7 +198,8 @@ export class Router {
     return !!u?.sessions.some((x) => x.available && x.priority >= 0 && x.connectionId !== s.connectionId && !this.d.edgeGone?.(x.edgeId));
   }
 
-  private toSender(sender: Sender, el: Element): void {
+  /** Send to the sender's session (replies, errors). */
+  toSender(sender: Sender, el: Element): void {
     if (!sender.edgeId) return;
     this.d.deliverer.deliver(sender.edgeId, sender.connectionId, sender.jid.toString(), encoder.encode(el.toString()), 0, sender.sm);
   }
@@ -269,19 +218,24 @@ export class Router {
   }
 
   /** Answer with an error (RFC 6120 §8.3), never in reply to an error. */
-  private bounce(s: Stanza, sender: Sender, condition: StanzaErrorCondition, text?: string, type?: 'wait'): void {
+  bounce(s: Stanza, sender: Sender, condition: StanzaErrorCondition, text?: string, type?: 'wait'): void {
     // Presence errors only for subscription requests (RFC 6121 §3.1.1: an invalid JID is jid-malformed).
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && !SUBSCRIPTION_TYPES.has(s.type)) return;
     this.errorTo(s, sender, new StanzaError(condition, text, type));
   }
 
-  private errorTo(s: Stanza, sender: Sender, error: StanzaError): void {
+  errorTo(s: Stanza, sender: Sender, error: StanzaError): void {
     if (s.type === 'error' || s.type === 'result') return;
     const el = parse(s.xml);
     if (!el) return;
     const reply = errorReply(el, error, s.to || undefined);
     reply.attrs.to = s.from;
     this.toSender(sender, reply);
+  }
+
+  /** The stanza's element (undefined when it does not parse). */
+  parse(s: Stanza): Element | undefined {
+    return parse(s.xml);
   }
 }
 

@@ -13,8 +13,8 @@ import { SM_BUCKET, SM_STREAM, smSubject } from '@cx/sm';
 import { LDAP_SCRAM_BUCKET } from '@cx/auth-ldap';
 import { PRIVATE_BUCKET } from '../../../libs/xmpp/modules/src/private/private';
 import { VCARD_BUCKET } from '../../../libs/xmpp/modules/src/vcard/vcard';
-import { BLOCKLIST_BUCKET } from '@cx/app-router/src/im/blocking';
-import { LAST_BUCKET } from '@cx/app-router/src/im/last-activity';
+import { BLOCKLIST_BUCKET } from '@cx/app-router/src/modules/blocking/blocking';
+import { LAST_BUCKET } from '@cx/app-router/src/modules/last/last-activity';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { authorizationIn, natsAccess, natsAuthorization, natsPermissions, natsServices, render, root, subjectMatches, type NatsService } from './index';
 

@@ -3,8 +3,9 @@ import { parseElement } from '@cx/xml-stream';
 import { parseJid } from '@cx/xmpp-core';
 import type { RosterStore } from '@cx/roster';
 import type { SessionEntry } from '@cx/session-directory';
+import { Hooks } from '@cx/modules';
 import { Im } from './im';
-import type { LastActivity } from './last-activity';
+import type { RouterEvents } from '../modules/module';
 import type { Out } from './presence-out';
 
 const entry = (resource: string, connectionId: string, available = true): SessionEntry => ({
@@ -13,7 +14,9 @@ const entry = (resource: string, connectionId: string, available = true): Sessio
 
 /** An Im whose registry mirror still lists the sessions given (it has not seen their change yet). */
 function im(mirror: SessionEntry[]) {
-  const record = vi.fn(async () => undefined);
+  const record = vi.fn(async (...args: [user: string, status: string]) => void args);
+  // The last module's condition (modules/last): recorded when no other session is available.
+  const hooks = new Hooks<RouterEvents>().on('presence-unavailable', async (e) => void (e.others.length === 0 && (await record(e.user, e.status))));
   const sessions = vi.fn(async () => mirror);
   const sent: Array<{ to: string[]; xml: string }> = [];
   const out = {
@@ -23,8 +26,7 @@ function im(mirror: SessionEntry[]) {
   } as unknown as Out;
   const rosters = { get: async () => ({ items: [], version: 0 }) } as unknown as RosterStore;
   const i = new Im({
-    domain: 'localhost', out, rosters, last: { record } as unknown as LastActivity,
-    removedLately: () => false, userExists: async () => true,
+    domain: 'localhost', out, rosters, hooks, userExists: async () => true,
     updateSession: async () => ({ wasAvailable: true, directed: [] }),
   });
   return { i, record, sessions, sent };

@@ -11,7 +11,7 @@ import {
 import { boundedSubscribe, rosterRefusal } from './roster-limits';
 import type { SessionEntry } from '@cx/session-directory';
 import type { Out } from './presence-out';
-import type { LastActivity } from './last-activity';
+import type { RouterHooks } from '../modules/module';
 
 export interface SessionUpdate {
   available?: boolean;
@@ -25,26 +25,17 @@ export interface SessionUpdate {
 
 export interface ImDeps {
   domain: string;
-  /** XEP-0012: when a user's last available session goes away. */
-  last?: LastActivity;
   /**
-   * Messages stored while the user was offline (XEP-0160), for session
-   * `connectionId`: still stored, each with its sequence, which the delivery
-   * carries; the edge reports them once the client has them, and only then
-   * are they deleted (offline-handover.ts).
+   * The router's hooks: 'presence-initial' (offline messages are handed over
+   * there) and 'presence-unavailable' (last activity is recorded there).
    */
-  handOverOffline?(bare: string, connectionId: string, live: readonly string[]): Promise<Array<{ seq: number; message: Element }>>;
+  hooks?: RouterHooks;
   rosters: RosterStore;
   out: Out;
   /** Tell the rest of the system (NATS event). */
   presenceChanged?(fullJid: string, available: boolean, priority: number, stanza: Uint8Array): void;
   /** Does this account exist (RFC 6121 §3.1.3, §8.5.1: a request to none is silently ignored)? */
   userExists?(username: string): Promise<boolean>;
-  /**
-   * Was this account's removal announced lately? Only then does a session's
-   * end ask userExists before it records last activity (absent: always ask).
-   */
-  removedLately?(username: string): boolean;
   /** Does `user` block `other` (XEP-0191)? Blocked contacts get no presence and give none. */
   blocks?(user: string, other: Jid): boolean;
   /** Update the sender's session entry; says whether it was available before. */
@@ -281,7 +272,7 @@ export class Im {
     const contacts = roster.items.filter(hasFrom).filter((i) => !this.isBlocked(user, i.jid, from.jid.bare));
     for (const item of contacts) this.toContact(item.jid, el);
     if (!available) this.toDirected(user, directed, contacts, el, from.jid.bare);
-    if (!available) return this.maybeLast(user, el.getChildText('status') ?? '', own.filter((s) => s.available && s.connectionId !== from.connectionId));
+    if (!available) return this.wentUnavailable(user, el.getChildText('status') ?? '', own.filter((s) => s.available && s.connectionId !== from.connectionId));
     if (wasAvailable) return;
     await this.initial(user, from, roster.items);
   }
@@ -304,30 +295,9 @@ export class Im {
       if (hasTo(item) && !this.isBlocked(user, item.jid, from.jid.bare)) await this.probe(item.jid, bare, me);
       if (item.pendingIn && !this.isBlocked(user, item.jid, from.jid.bare)) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
     }
-    // XEP-0160 §3: stored messages go to the first resource with non-negative priority.
-    if (me.priority >= 0) await this.handOver(bare, me, await this.d.out.sessions(bare));
+    if (this.d.hooks) await this.d.hooks.fire('presence-initial', { user, bare, me });
     const others = (await this.d.out.sessions(bare)).filter((s) => s.available && s.connectionId !== from.connectionId);
     for (const s of others) this.d.out.send(bare, [me], lastPresence(bare, s), 2, true);
-  }
-
-  /** The stored messages `me` has not been handed yet go to it. */
-  private async handOver(bare: string, me: SessionEntry, sessions: SessionEntry[]): Promise<void> {
-    if (!this.d.handOverOffline) return;
-    const live = sessions.map((s) => s.connectionId);
-    for (const m of await this.d.handOverOffline(bare, me.connectionId, live)) this.d.out.sendStored(bare, me, m.message, m.seq);
-  }
-
-  /**
-   * A message went to offline storage because no session of `bare` was
-   * available when it was routed, but one may have become available since:
-   * its initial presence's hand-over may have read the store just before the
-   * message was in it. `sessions` are read from the registry after the store
-   * (not the mirror, which may lag a write on another router); the first one
-   * available with non-negative priority gets what it was not handed yet.
-   */
-  async storedWhileComingOnline(bare: string, sessions: SessionEntry[]): Promise<void> {
-    const me = sessions.find((s) => s.available && s.priority >= 0);
-    if (me) await this.handOver(bare, me, sessions);
   }
 
   /** §4.3.2: answer a probe on the contact's behalf with each available resource's last presence, or unavailable. */
@@ -355,29 +325,12 @@ export class Im {
     const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom).filter((i) => !this.isBlocked(j.local, i.jid, j.bare));
     for (const item of contacts) this.toContact(item.jid, el);
     this.toDirected(j.local, directed, contacts, el, j.bare);
-    await this.maybeLast(j.local, '', others);
+    await this.wentUnavailable(j.local, '', others);
   }
 
-  /**
-   * Record the time of going away when no other session of the user is
-   * available (`others`: the caller has just looked them up, so the registry is
-   * not read again), and the account still exists (the sessions of a removed
-   * account end after its data is gone: nothing may be written back). Auth is
-   * asked only about accounts removed lately, not at every logout.
-   */
-  private async maybeLast(user: string, status: string, others: SessionEntry[]): Promise<void> {
-    if (!this.d.last) return;
-    if (others.length > 0) return;
-    if (this.d.userExists && this.d.removedLately?.(user) !== false && !(await this.d.userExists(user))) return;
-    await this.d.last.record(user, status);
-  }
-
-  /** XEP-0012 about another account: only for those the user lets see its presence. */
-  async lastQuery(iq: Element, askerBare: string, user: string): Promise<Element | undefined> {
-    if (!this.d.last) return undefined;
-    const item = (await this.d.rosters.get(user)).items.find((i) => i.jid === askerBare);
-    const online = this.d.out.available(await this.d.out.sessions(this.bareOf(user))).length > 0;
-    return this.d.last.answer(iq, user, !!item && hasFrom(item), online);
+  /** Tell the modules (last activity) that a session went unavailable; `others`: the user's sessions still available, just looked up. */
+  private async wentUnavailable(user: string, status: string, others: SessionEntry[]): Promise<void> {
+    if (this.d.hooks) await this.d.hooks.fire('presence-unavailable', { user, status, others });
   }
 
   /** §4.6.2: remember (or forget) who got directed presence from this session; false: refused (too many). */

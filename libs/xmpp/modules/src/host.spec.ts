@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseElement } from '@cx/xml-stream';
-import type { Element } from '@cx/xmpp-core';
-import { serverCaps, serverModules, ModuleHost, capsVer } from './index';
+import { x, type Element } from '@cx/xmpp-core';
+import { serverCaps, serverModules, ModuleHost, capsVer, PASS, REPLIED } from './index';
 
 const host = new ModuleHost('localhost', serverModules);
 const el = (s: string) => parseElement(s) as Element;
@@ -30,14 +30,53 @@ describe('server modules', () => {
     expect(onNode.children.map(String)).toEqual(plain.children.map(String));
     expect((await ask(`${caps.node}#not-the-ver`)).getChild('error')?.getChild('item-not-found')).toBeDefined();
   });
-  it('advertises exactly what it serves: every handled namespace is a feature, every feature is handled or says who serves it', () => {
+  it('advertises exactly what it serves: every handled namespace is a feature; a feature not handled here is the edge\'s or the router\'s', () => {
     const features = new Set(host.features());
+    const routerServed: string[] = [];
     for (const m of serverModules) {
       const handled = new Set(Object.keys(m.handlers ?? {}).map((k) => k.slice(k.indexOf('/', k.indexOf('/') + 1) + 1, k.lastIndexOf(':'))));
       for (const ns of handled) expect(features, `${m.name} handles ${ns}`).toContain(ns);
-      for (const f of m.features ?? []) if (!handled.has(f)) expect(m.servedBy, `${m.name} advertises ${f}`).toBeTruthy();
+      for (const f of m.features ?? []) if (!handled.has(f) && !m.servedBy) routerServed.push(m.name);
     }
+    // The router refuses to start one of these unless its module gives it handlers or hooks (apps/router/src/modules).
+    expect(routerServed.sort()).toEqual(['blocking', 'carbons', 'offline']);
     expect(features).toContain('jabber:iq:private');
+  });
+  it("an account's disco#info lists what the modules answer for another account's bare JID", async () => {
+    const r = await host.handleIq(el(`<iq type='get' id='a1' to='b@localhost' from='a@localhost/r'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`), 'self', 'a@localhost/r');
+    const q = r?.getChild('query') as Element;
+    expect(q.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`)).toEqual(['account/registered']);
+    expect(q.getChildren('feature').map((f) => f.attrs.var)).toEqual(['http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items', 'jabber:iq:last', 'vcard-temp']);
+    for (const f of ['jabber:iq:last', 'vcard-temp']) expect(host.handledBy(`iq-get/bare/${f}:${f === 'vcard-temp' ? 'vCard' : 'query'}`).length).toBeGreaterThan(0);
+  });
+  it('only the enabled modules make the disco#info and the caps', async () => {
+    const few = new ModuleHost('localhost', serverModules.filter((m) => ['disco', 'ping'].includes(m.name)));
+    const r = await few.handleIq(el(`<iq type='get' id='d' to='localhost' from='a@localhost/r'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`), 'host', 'a@localhost/r');
+    expect(r?.getChild('query')?.getChildren('feature').map((f) => f.attrs.var)).toEqual(['http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items', 'urn:xmpp:ping']);
+    expect(serverCaps('localhost', ['disco', 'ping']).ver).toBe(few.caps().ver);
+    expect(serverCaps('localhost', ['disco', 'ping']).ver).not.toBe(serverCaps('localhost').ver);
+  });
+  it('handlers of one key run by priority until one answers; PASS lets the next answer, REPLIED means it replied itself', async () => {
+    const h = new ModuleHost('localhost', [], { store: () => ({}) as never, userExists: async () => true, startedAt: 0 });
+    const order: string[] = [];
+    h.handle('iq-get/host/urn:x:q', () => (order.push('low'), x('q', { xmlns: 'urn:x', v: 'low' })), { module: 'low' });
+    h.handle('iq-get/host/urn:x:q', () => (order.push('high'), PASS), { priority: 10, module: 'high' });
+    const ask = () => h.handleIq(el(`<iq type='get' id='q' to='localhost' from='a@localhost/r'><q xmlns='urn:x'/></iq>`), 'host', 'a@localhost/r');
+    expect((await ask())?.getChild('q')?.attrs.v).toBe('low');
+    expect(order).toEqual(['high', 'low']);
+    expect(h.handledBy('iq-get/host/urn:x:q')).toEqual(['high', 'low']);
+    const sent: string[] = [];
+    h.handle('iq-set/self/urn:x:q', (ctx) => {
+      ctx.reply(x('iq', { type: 'result', id: ctx.iq.attrs.id }));
+      ctx.reply(x('iq', { type: 'set', id: 'push' }));
+      return REPLIED;
+    });
+    const r = await h.handleIq(el(`<iq type='set' id='s' from='a@localhost/r'><q xmlns='urn:x'/></iq>`), 'self', 'a@localhost/r', '', { connectionId: 'c1', send: (e: Element) => sent.push(e.toString()) });
+    expect(r).toBeUndefined();
+    expect(sent).toEqual(['<iq type="result" id="s"/>', '<iq type="set" id="push"/>']);
+    h.handle('iq-get/self/urn:x:none', () => PASS);
+    const none = await h.handleIq(el(`<iq type='get' id='n' from='a@localhost/r'><none xmlns='urn:x'/></iq>`), 'self', 'a@localhost/r');
+    expect(none?.getChild('error')?.getChild('service-unavailable')).toBeDefined();
   });
   it('the caps ver follows XEP-0115 §5.1 ordering (identities by category/type/lang, octet order, features once)', () => {
     const a = capsVer({ identities: [{ category: 'server', type: 'im', name: 'z' }, { category: 'client', type: 'pc', name: 'a' }], features: ['b', 'a', 'B', 'a'] });

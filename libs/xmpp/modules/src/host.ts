@@ -1,12 +1,31 @@
-// Server-side IQ modules, Prosody-style: each module declares the disco
-// features it adds and handlers keyed 'iq-<type>/<host|self>/<ns>:<element>'.
-// The host turns a returned StanzaError into the error reply, so modules never
+// Server-side modules, Prosody-style: each module declares what it adds to the
+// addresses the server hosts (the domain's and accounts' disco#info
+// identities and features, the domain's disco#items) and IQ handlers keyed
+// 'iq-<type>/<host|self|bare>/<ns>:<element>'. Several handlers may share a
+// key: they run by priority until one answers (PASS lets the next try). The
+// host turns a returned StanzaError into the error reply, so modules never
 // build error XML. Unhandled requests get service-unavailable (RFC 6120 §8.3.3.19).
 import { errorReply, firstElement, iqResult, StanzaError, type Element } from '@cx/xmpp-core';
 import { CAPS_NODE, capsVer } from './disco/caps';
 
 /** host: to the server; self: to the sender's own account; bare: to another account's bare JID. */
 export type Target = 'host' | 'self' | 'bare';
+
+/** The addresses the server answers for itself: its domain, and every account's bare JID. */
+export type HostedKind = 'domain' | 'account';
+
+export interface DiscoItem {
+  jid: string;
+  node?: string;
+  name?: string;
+}
+
+/** What one hosted address shows in disco#info and disco#items (XEP-0030). */
+export interface HostedAddress {
+  identities: Identity[];
+  features: string[];
+  items: DiscoItem[];
+}
 
 /** A key → bytes store (JetStream KV in production); keys are lists of parts. */
 export interface DocStore {
@@ -63,11 +82,26 @@ export interface IqContext {
   /** For target 'bare': the local part addressed. */
   readonly target: string;
   readonly domain: string;
+  /** The sender's connection (its session entry in the registry); '' when not known. */
+  readonly connectionId: string;
   readonly host: ModuleHost;
   readonly deps: ModuleDeps;
+  /**
+   * Send a stanza to the sender now: a handler that must answer before it
+   * does more (a roster push after the result) replies this way and returns
+   * REPLIED.
+   */
+  reply(el: Element): void;
 }
 
-export type IqHandler = (ctx: IqContext) => Element | null | StanzaError | Promise<Element | null | StanzaError>;
+/** Returned by an IQ handler: not mine, let the next handler of the key (by priority) answer. */
+export const PASS = 'pass' as const;
+/** Returned by an IQ handler that answered through ctx.reply. */
+export const REPLIED = 'replied' as const;
+
+/** The result element's child (null: an empty result), an error, or PASS / REPLIED. */
+export type IqOutcome = Element | null | StanzaError | typeof PASS | typeof REPLIED;
+export type IqHandler = (ctx: IqContext) => IqOutcome | Promise<IqOutcome>;
 
 export interface Identity {
   category: string;
@@ -78,17 +112,26 @@ export interface Identity {
 export interface ServerModule {
   readonly name: string;
   readonly spec: string;
+  /** Features of the domain's disco#info (and so of the caps the edge advertises). */
   readonly features?: readonly string[];
   /**
-   * Where the features are served when not by this module's handlers (the
-   * router's IM code, the edge's c2s stream). A module with features and no
-   * handlers must say, so nothing is advertised that nobody serves.
+   * Where the features are served when not by this module's handlers nor by
+   * the router (the edge's c2s stream). A module with features and no
+   * handlers must say, or be given its handlers by the router (ModuleHost.handle).
    */
   readonly servedBy?: string;
+  /** Identities of the domain's disco#info. */
   readonly identities?: readonly Identity[];
+  /** Items of the domain's disco#items (later conference.<domain>, upload.<domain>). */
+  readonly items?: (domain: string) => readonly DiscoItem[];
+  /** What the module adds to an account's bare-JID disco#info. */
+  readonly account?: { readonly identities?: readonly Identity[]; readonly features?: readonly string[] };
   /** Remove what the module keeps for an account that is being removed. */
   readonly removeUser?: (user: string, deps: ModuleDeps) => Promise<void>;
-  /** Keys: 'iq-get/host/urn:xmpp:ping:ping'. A null result means an empty iq result. */
+  /**
+   * Keys: 'iq-get/host/urn:xmpp:ping:ping' ('…:*': any element of the
+   * namespace not handled by name). A null result means an empty iq result.
+   */
   readonly handlers?: Readonly<Record<string, IqHandler>>;
 }
 
@@ -96,14 +139,55 @@ export function defineModule(m: ServerModule): ServerModule {
   return m;
 }
 
+interface Registered {
+  fn: IqHandler;
+  priority: number;
+  module: string;
+}
+
 export class ModuleHost {
-  private readonly handlers = new Map<string, IqHandler>();
+  private readonly handlers = new Map<string, Registered[]>();
 
   /** Told about a handler that threw (the client gets internal-server-error). */
   onError?: (err: unknown, key: string) => void;
 
   constructor(readonly domain: string, readonly modules: readonly ServerModule[], readonly deps: ModuleDeps = noDeps) {
-    for (const m of modules) for (const [key, h] of Object.entries(m.handlers ?? {})) this.handlers.set(key, h);
+    for (const m of modules) for (const [key, h] of Object.entries(m.handlers ?? {})) this.handle(key, h, { module: m.name });
+  }
+
+  /**
+   * Add an IQ handler (a router module's, set up with its services). Higher
+   * priorities run first; equal ones in the order added.
+   */
+  handle(key: string, fn: IqHandler, opts: { priority?: number; module?: string } = {}): this {
+    const chain = this.handlers.get(key) ?? [];
+    const entry = { fn, priority: opts.priority ?? 0, module: opts.module ?? '' };
+    const at = chain.findIndex((e) => e.priority < entry.priority);
+    chain.splice(at < 0 ? chain.length : at, 0, entry);
+    this.handlers.set(key, chain);
+    return this;
+  }
+
+  /** The modules that handle some IQ. */
+  modulesHandling(): Set<string> {
+    return new Set([...this.handlers.values()].flatMap((c) => c.map((e) => e.module)));
+  }
+
+  /** The modules handling a key, in the order they are asked. */
+  handledBy(key: string): string[] {
+    return (this.handlers.get(key) ?? []).map((e) => e.module);
+  }
+
+  /** What a hosted address shows in disco, assembled from the enabled modules. */
+  hosted(kind: HostedKind): HostedAddress {
+    if (kind === 'domain') {
+      return { identities: this.identities(), features: this.features(), items: this.modules.flatMap((m) => m.items?.(this.domain) ?? []) };
+    }
+    return {
+      identities: this.modules.flatMap((m) => m.account?.identities ?? []),
+      features: [...new Set(this.modules.flatMap((m) => m.account?.features ?? []))].sort(),
+      items: [],
+    };
   }
 
   identities(): Identity[] {
@@ -126,25 +210,41 @@ export class ModuleHost {
     await Promise.all(this.modules.map((m) => m.removeUser?.(user, this.deps)));
   }
 
-  /** Handle an iq get/set addressed to the server or to an account; returns the reply. */
-  async handleIq(iq: Element, target: Target, from: string, toLocal = ''): Promise<Element> {
+  /**
+   * Handle an iq get/set addressed to the server or to an account. Returns
+   * the reply, or undefined when a handler sent it through `opts.send`
+   * (without `send`, what a handler replies is returned).
+   */
+  handleIq(iq: Element, target: Target, from: string, toLocal?: string, opts?: { connectionId?: string }): Promise<Element>;
+  handleIq(iq: Element, target: Target, from: string, toLocal: string, opts: { connectionId?: string; send: (el: Element) => void }): Promise<Element | undefined>;
+  async handleIq(iq: Element, target: Target, from: string, toLocal = '', opts: { connectionId?: string; send?: (el: Element) => void } = {}): Promise<Element | undefined> {
     const replyFrom = target === 'host' ? this.domain : iq.attrs.to;
     const payload = firstElement(iq);
     const key = payload ? `iq-${iq.attrs.type}/${target}/${payload.attrs.xmlns ?? ''}:${payload.name}` : '';
-    const handler = this.handlers.get(key);
-    if (!handler || !payload) return errorReply(iq, new StanzaError('service-unavailable'), replyFrom);
+    // '<ns>:*' handles every element of a namespace not handled by name.
+    const chain = this.handlers.get(key) ?? (payload ? this.handlers.get(`iq-${iq.attrs.type}/${target}/${payload.attrs.xmlns ?? ''}:*`) : undefined);
+    if (!chain || !payload) return errorReply(iq, new StanzaError('service-unavailable'), replyFrom);
     // RFC 6121 §8.5.1: for an account that does not exist, service-unavailable.
     if (target === 'bare' && !(await this.deps.userExists(toLocal))) return errorReply(iq, new StanzaError('service-unavailable'), replyFrom);
-    try {
-      const user = from.slice(0, from.indexOf('@'));
-      const addressed = target === 'bare' ? toLocal : user;
-      const out = await handler({ iq, payload, from, user, target: addressed, domain: this.domain, host: this, deps: this.deps });
+    let replied: Element | undefined;
+    const reply = (el: Element) => (opts.send ? opts.send(el) : (replied = el));
+    const user = from.slice(0, from.indexOf('@'));
+    const addressed = target === 'bare' ? toLocal : user;
+    const ctx: IqContext = { iq, payload, from, user, target: addressed, domain: this.domain, connectionId: opts.connectionId ?? '', host: this, deps: this.deps, reply };
+    for (const h of chain) {
+      let out: IqOutcome;
+      try {
+        out = await h.fn(ctx);
+      } catch (err) {
+        this.onError?.(err, key);
+        return errorReply(iq, new StanzaError('internal-server-error'), replyFrom);
+      }
+      if (out === PASS) continue;
+      if (out === REPLIED) return replied;
       if (out instanceof StanzaError) return errorReply(iq, out, replyFrom);
       return iqResult(iq, out ?? undefined, replyFrom);
-    } catch (err) {
-      this.onError?.(err, key);
-      return errorReply(iq, new StanzaError('internal-server-error'), replyFrom);
     }
+    return errorReply(iq, new StanzaError('service-unavailable'), replyFrom);
   }
 }
 

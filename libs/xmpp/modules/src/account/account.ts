@@ -1,11 +1,17 @@
 // XEP-0030 on accounts: the server answers disco#info and disco#items for a
-// registered account's bare JID (identity account/registered).
+// registered account's bare JID. The answer is assembled from what the enabled
+// modules add to the hosted address 'account' (ModuleHost.hosted): identity
+// account/registered from this one, features from those that answer requests
+// to another account's bare JID (vcard-temp, jabber:iq:last).
 import { NS, StanzaError, x } from '@cx/xmpp-core';
 import { defineModule, type IqContext } from '../host';
 
-function info({ payload }: IqContext) {
+function info({ payload, host }: IqContext) {
   if (payload.attrs.node) return new StanzaError('item-not-found');
-  return x('query', { xmlns: NS.DISCO_INFO }, x('identity', { category: 'account', type: 'registered' }), x('feature', { var: NS.DISCO_INFO }), x('feature', { var: NS.DISCO_ITEMS }));
+  const a = host.hosted('account');
+  return x('query', { xmlns: NS.DISCO_INFO },
+    ...a.identities.map((i) => x('identity', { category: i.category, type: i.type, name: i.name })),
+    ...a.features.map((f) => x('feature', { var: f })));
 }
 
 function items({ payload }: IqContext) {
@@ -15,6 +21,7 @@ function items({ payload }: IqContext) {
 export const account = defineModule({
   name: 'account',
   spec: 'XEP-0030 §3 (accounts)',
+  account: { identities: [{ category: 'account', type: 'registered' }], features: [NS.DISCO_INFO, NS.DISCO_ITEMS] },
   handlers: {
     'iq-get/self/http://jabber.org/protocol/disco#info:query': info,
     'iq-get/bare/http://jabber.org/protocol/disco#info:query': info,

@@ -1,5 +1,6 @@
-// XEP-0030 Service Discovery on the server: identity server/im and the
-// features of every enabled module; no items yet. XEP-0115 §6.2: a query on
+// XEP-0030 Service Discovery on the server: identity server/im, and the
+// identities, features and items the enabled modules add to the domain
+// (ModuleHost.hosted('domain')). XEP-0115 §6.2: a query on
 // the node of the caps we advertise (`<node>#<ver>`) gets the same answer,
 // with the node echoed; any other node is item-not-found.
 import { NS, StanzaError, x } from '@cx/xmpp-core';
@@ -8,9 +9,15 @@ import { defineModule, type IqContext } from '../host';
 function info({ payload, host }: IqContext) {
   const node = payload.attrs.node;
   if (node !== undefined && node !== `${host.caps().node}#${host.caps().ver}`) return new StanzaError('item-not-found');
+  const d = host.hosted('domain');
   return x('query', { xmlns: NS.DISCO_INFO, node },
-    ...host.identities().map((i) => x('identity', { category: i.category, type: i.type, name: i.name })),
-    ...host.features().map((f) => x('feature', { var: f })));
+    ...d.identities.map((i) => x('identity', { category: i.category, type: i.type, name: i.name })),
+    ...d.features.map((f) => x('feature', { var: f })));
+}
+
+function items({ payload, host }: IqContext) {
+  if (payload.attrs.node) return new StanzaError('item-not-found');
+  return x('query', { xmlns: NS.DISCO_ITEMS }, ...host.hosted('domain').items.map((i) => x('item', { jid: i.jid, node: i.node, name: i.name })));
 }
 
 export const disco = defineModule({
@@ -20,7 +27,6 @@ export const disco = defineModule({
   features: [NS.DISCO_INFO, NS.DISCO_ITEMS],
   handlers: {
     'iq-get/host/http://jabber.org/protocol/disco#info:query': info,
-    'iq-get/host/http://jabber.org/protocol/disco#items:query': ({ payload }) =>
-      payload.attrs.node ? new StanzaError('item-not-found') : x('query', { xmlns: NS.DISCO_ITEMS }),
+    'iq-get/host/http://jabber.org/protocol/disco#items:query': items,
   },
 });

@@ -52,6 +52,7 @@ export const vcard = defineModule({
   spec: 'XEP-0054',
   features: [NS_VCARD],
   removeUser: (user, deps) => deps.store(VCARD_BUCKET).removeAll([user]),
+  account: { features: [NS_VCARD] },
   handlers: {
     'iq-get/self/vcard-temp:vCard': (ctx) => read(ctx, ctx.user),
     'iq-get/bare/vcard-temp:vCard': (ctx) => read(ctx, ctx.target),

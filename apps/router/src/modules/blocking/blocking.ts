@@ -4,12 +4,12 @@
 // they block do not pass in either direction (§3.5, §3.6).
 import { casUpdate, decodeKey, encodeKey, readVersioned, type Bus, type KV } from '@cx/bus';
 import type { Logger } from '@cx/log';
+import { NS_BLOCKING } from '@cx/modules';
 import { rosterv1 } from '@cx/proto';
 import { elements, errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
 
 import { DEFAULT_BLOCKLIST_MAX_ITEMS, maxBlockListBytes, overBound, type BlockListBound } from './blocklist-bound';
 
-export const NS_BLOCKING = 'urn:xmpp:blocking';
 export const BLOCKLIST_BUCKET = 'xmpp_blocklists';
 const codec = { decode: (b: Uint8Array) => rosterv1.BlockList.decode(b), encode: (v: rosterv1.BlockList) => rosterv1.BlockList.encode(v).finish() };
 

@@ -4,9 +4,9 @@
 import { parseElement } from '@cx/xml-stream';
 import { iqResult, x, type Element } from '@cx/xmpp-core';
 import type { SessionEntry } from '@cx/session-directory';
-import type { Out } from './presence-out';
+import { NS_CARBONS } from '@cx/modules';
+import type { Out } from '../../im/presence-out';
 
-export const NS_CARBONS = 'urn:xmpp:carbons:2';
 const NS_FORWARD = 'urn:xmpp:forward:0';
 const NS_HINTS = 'urn:xmpp:hints';
 const MESSAGE = 1;

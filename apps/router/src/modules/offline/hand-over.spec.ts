@@ -1,25 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { parseElement } from '@cx/xml-stream';
-import type { RosterStore } from '@cx/roster';
 import type { SessionEntry } from '@cx/session-directory';
-import { Im } from './im';
+import { HandOver } from './hand-over';
 import { OfflineHandover } from './offline-handover';
-import type { Out } from './presence-out';
 
 const entry = (connectionId: string, available: boolean, priority = 0): SessionEntry => ({
   resource: connectionId, edgeId: 'e1', connectionId, available, priority, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0,
 });
 
-/** An Im with a real hand-over over a store holding `stored` messages; records what went out as stored. */
+/** A hand-over with real claims over a store holding `stored` messages; records what went out as stored. */
 function im(stored: number[]) {
   const handover = new OfflineHandover({ peek: async () => stored.map((seq) => ({ seq, message: parseElement(`<message id='m${seq}'/>`) as never })) });
   const sent: Array<{ to: string; seq: number }> = [];
-  const out = { sendStored: (_bare: string, me: SessionEntry, _el: unknown, seq: number) => void sent.push({ to: me.connectionId, seq }) } as unknown as Out;
-  const i = new Im({
-    domain: 'localhost', out, rosters: {} as RosterStore,
-    handOverOffline: (bare, connectionId, live) => handover.handOver(bare, connectionId, live),
-    updateSession: async () => ({ wasAvailable: false, directed: [] }),
-  });
+  const i = new HandOver(handover, { sendStored: (_bare, me, _el, seq) => void sent.push({ to: me.connectionId, seq }) });
   return { i, sent, handover };
 }
 
