@@ -99,6 +99,7 @@ main(() =>
     });
     // Stanzas a session had not acknowledged when it ended go again, after the modules had the end (presence).
     hooks.on('session-ended', (ev) => rescueUnacked(ev, sm, (s) => void router.route(s, ''), log), { module: 'core' });
+    router.ready();
     log.info({ modules: modules.map((m) => m.name) }, 'router modules loaded');
     const stopRemovals = await followRemovals({ bus, removal, userExists: (u) => deps.userExists(u), log });
     const stopEnded = onSessionEnded(bus, async (ev) => void (await hooks.fire('session-ended', ev)), log);

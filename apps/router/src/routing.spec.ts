@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Hooks, ModuleHost, serverModules, STOP } from '@cx/modules';
 import { routerv1 } from '@cx/proto';
+import { x } from '@cx/xmpp-core';
 import type { SessionDirectory, SessionEntry, UserSessions } from '@cx/session-directory';
 import type { Deliverer } from './deliverer';
 import { Router } from './routing';
@@ -10,14 +11,15 @@ import type { RouterEvents } from './modules/module';
 
 const { StanzaKind } = routerv1;
 
-function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>, gone: string[] = [], hooks = new Hooks<RouterEvents>()) {
+function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>, gone: string[] = [], hooks = new Hooks<RouterEvents>(), host = new ModuleHost('localhost', serverModules)) {
   const map = new Map<string, UserSessions>(
     Object.entries(users).map(([bare, ss]) => [bare, { sessions: ss.map((s) => ({ edgeId: 'e1', connectionId: `c-${s.resource}`, available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, ...s })) }]),
   );
   const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
   const out: Array<{ edge: string; conn: string; to: string; xml: string }> = [];
   const deliverer = { deliver: (edge: string, conn: string, to: string, xml: Uint8Array) => out.push({ edge, conn, to, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
-  const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), hooks, edgeGone: (e) => gone.includes(e) });
+  const router = new Router({ domain: 'localhost', directory, deliverer, host, hooks, edgeGone: (e) => gone.includes(e) });
+  router.ready();
   const route = async (kind: number, from: string, to: string, type: string, xml: string) => {
     await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', shared: false }, 'e0');
     return out.splice(0);
@@ -159,5 +161,20 @@ describe('Router hooks', () => {
   it("one's own presence with no presence module goes nowhere", async () => {
     const { route } = setup(users);
     expect(await route(StanzaKind.STANZA_KIND_PRESENCE, 'j@localhost/a', '', '', `<presence/>`)).toEqual([]);
+  });
+});
+
+describe('Router: iqs to a full JID', () => {
+  it('go to the session, unless a module answers them (target full)', async () => {
+    const users = { 'j@localhost': [{ resource: 'a' }], 'r@localhost': [{ resource: 'a' }] };
+    const iq = (ns: string) => `<iq type='get' id='q' from='r@localhost/a' to='j@localhost/a'><query xmlns='${ns}'/></iq>`;
+    const host = new ModuleHost('localhost', serverModules, { store: () => ({}) as never, userExists: async () => true, startedAt: 0 });
+    host.handle('iq-get/full/urn:example:answered:query', ({ target }) => x('query', { xmlns: 'urn:example:answered', of: target }), { module: 'example' });
+    const { route } = setup(users, [], new Hooks<RouterEvents>(), host);
+    const [answered] = await route(StanzaKind.STANZA_KIND_IQ, 'r@localhost/a', 'j@localhost/a', 'get', iq('urn:example:answered'));
+    expect(answered?.conn).toBe('sender');
+    expect(answered?.xml).toBe('<iq type="result" id="q" to="r@localhost/a" from="j@localhost/a"><query xmlns="urn:example:answered" of="j"/></iq>');
+    const [delivered] = await route(StanzaKind.STANZA_KIND_IQ, 'r@localhost/a', 'j@localhost/a', 'get', iq('urn:example:other'));
+    expect(delivered?.conn).toBe('c-a');
   });
 });

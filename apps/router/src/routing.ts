@@ -38,7 +38,15 @@ const encoder = new TextEncoder();
 const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
 export class Router {
+  /** Some module answers iqs to full JIDs (checked once: handlers are added at start). */
+  private fullIqs?: boolean;
+
   constructor(private readonly d: RoutingDeps) {}
+
+  /** The modules are set up: read what they handle once. */
+  ready(): void {
+    this.fullIqs = this.d.host.servesTarget('full');
+  }
 
   /** Route one stanza; returns a promise only when it had to wait. */
   route(s: Stanza, edgeId: string): void | Promise<void> {
@@ -58,6 +66,11 @@ export class Router {
   private onward(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {
     if (to.local === '') return this.toServer(s, sender, to);
     if (s.undeliverable || to.resource === '') return this.toBare(s, sender, to);
+    if (s.kind === StanzaKind.STANZA_KIND_IQ && (s.type === 'get' || s.type === 'set') && this.fullIqs) {
+      // A module answers this iq to a full JID instead of its session (ModuleHost target 'full').
+      const iq = parse(s.xml);
+      if (iq && this.d.host.handles(iq, 'full')) return this.serverIq(s, sender, 'full', to.local, iq);
+    }
     return this.toFull(s, sender, to);
   }
 
@@ -84,8 +97,8 @@ export class Router {
   }
 
   /** An iq get/set for the server or an account: the module host's handlers answer (and may send more). */
-  private async serverIq(s: Stanza, sender: Sender, target: Target, toLocal = ''): Promise<void> {
-    const iq = parse(s.xml);
+  private async serverIq(s: Stanza, sender: Sender, target: Target, toLocal = '', parsed?: Element): Promise<void> {
+    const iq = parsed ?? parse(s.xml);
     if (!iq) return;
     const reply = await this.d.host.handleIq(iq, target, s.from, toLocal, { connectionId: s.connectionId, send: (el: Element) => this.toSender(sender, el) });
     if (reply) this.toSender(sender, reply);

@@ -8,8 +8,12 @@
 import { errorReply, firstElement, iqResult, StanzaError, type Element } from '@cx/xmpp-core';
 import { CAPS_NODE, capsVer } from './disco/caps';
 
-/** host: to the server; self: to the sender's own account; bare: to another account's bare JID. */
-export type Target = 'host' | 'self' | 'bare';
+/**
+ * host: to the server; self: to the sender's own account; bare: to another
+ * account's bare JID; full: to a full JID (answered by the server instead of
+ * being delivered, only where a handler says so).
+ */
+export type Target = 'host' | 'self' | 'bare' | 'full';
 
 /** The addresses the server answers for itself: its domain, and every account's bare JID. */
 export type HostedKind = 'domain' | 'account';
@@ -168,6 +172,21 @@ export class ModuleHost {
     return this;
   }
 
+  /** Is any handler keyed for this target (routing parses IQs to full JIDs only then)? */
+  servesTarget(target: Target): boolean {
+    const part = `/${target}/`;
+    for (const k of this.handlers.keys()) if (k.includes(part)) return true;
+    return false;
+  }
+
+  /** Has this iq a handler (by name or '<ns>:*')? */
+  handles(iq: Element, target: Target): boolean {
+    const payload = firstElement(iq);
+    if (!payload) return false;
+    const ns = `iq-${iq.attrs.type}/${target}/${payload.attrs.xmlns ?? ''}:`;
+    return this.handlers.has(`${ns}${payload.name}`) || this.handlers.has(`${ns}*`);
+  }
+
   /** The modules that handle some IQ. */
   modulesHandling(): Set<string> {
     return new Set([...this.handlers.values()].flatMap((c) => c.map((e) => e.module)));
@@ -229,7 +248,7 @@ export class ModuleHost {
     let replied: Element | undefined;
     const reply = (el: Element) => (opts.send ? opts.send(el) : (replied = el));
     const user = from.slice(0, from.indexOf('@'));
-    const addressed = target === 'bare' ? toLocal : user;
+    const addressed = target === 'bare' || target === 'full' ? toLocal : user;
     const ctx: IqContext = { iq, payload, from, user, target: addressed, domain: this.domain, connectionId: opts.connectionId ?? '', host: this, deps: this.deps, reply };
     for (const h of chain) {
       let out: IqOutcome;
