@@ -6,6 +6,7 @@ import type { SessionEntry } from '@cx/session-directory';
 import { Hooks } from '@cx/modules';
 import { Im } from './im';
 import type { RouterEvents } from '../modules/module';
+import { recordWhenGone } from '../modules/last';
 import type { Out } from './presence-out';
 
 const entry = (resource: string, connectionId: string, available = true): SessionEntry => ({
@@ -15,8 +16,8 @@ const entry = (resource: string, connectionId: string, available = true): Sessio
 /** An Im whose registry mirror still lists the sessions given (it has not seen their change yet). */
 function im(mirror: SessionEntry[]) {
   const record = vi.fn(async (...args: [user: string, status: string]) => void args);
-  // The last module's condition (modules/last): recorded when no other session is available.
-  const hooks = new Hooks<RouterEvents>().on('presence-unavailable', async (e) => void (e.others.length === 0 && (await record(e.user, e.status))));
+  // The last module's handler (modules/last), over a recording store.
+  const hooks = new Hooks<RouterEvents>().on('presence-unavailable', recordWhenGone({ record }, { removedLately: () => false, userExists: async () => true }));
   const sessions = vi.fn(async () => mirror);
   const sent: Array<{ to: string[]; xml: string }> = [];
   const out = {
@@ -52,5 +53,17 @@ describe('the end of a session (RFC 6121 §4.5.2, XEP-0012)', () => {
     const { i, record } = im([entry('a', 'c1')]);
     await i.broadcast(parseElement(`<presence type='unavailable'><status>gone</status></presence>`) as never, { jid: parseJid('u@localhost/a'), connectionId: 'c1' });
     expect(record).toHaveBeenCalledWith('u', 'gone');
+  });
+});
+
+describe('last activity of an account removed lately (modules/last)', () => {
+  it('is not written back once the account is gone, and auth is asked only about accounts removed lately', async () => {
+    const record = vi.fn(async () => undefined);
+    const userExists = vi.fn(async () => false);
+    await recordWhenGone({ record }, { removedLately: (u) => u === 'gone', userExists })({ user: 'gone', status: '', others: [] });
+    expect(record).not.toHaveBeenCalled();
+    await recordWhenGone({ record }, { removedLately: () => false, userExists })({ user: 'here', status: 'bye', others: [] });
+    expect(userExists).toHaveBeenCalledTimes(1);
+    expect(record).toHaveBeenCalledWith('here', 'bye');
   });
 });
