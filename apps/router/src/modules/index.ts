@@ -29,7 +29,6 @@ export const routerModules: readonly RouterModule[] = [
   lastModule,
 ];
 
-export const ROUTER_MODULE_NAMES: readonly string[] = routerModules.map((m) => m.name);
 
 export { enabledModules, loadModules, moduleHost } from './module';
 export type { RouterContext, RouterEvents, RouterHooks, RouterModule } from './module';

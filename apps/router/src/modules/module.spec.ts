@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineModule, Hooks, type ModuleDeps } from '@cx/modules';
-import { routerConfig } from '../config';
-import { ROUTER_MODULE_NAMES, routerModules } from './index';
+import { ROUTER_MODULE_NAMES, routerConfig } from '../config';
+import { routerModules } from './index';
 import { enabledModules, loadModules, moduleHost, type RouterContext, type RouterEvents, type RouterModule } from './module';
 
 const deps: ModuleDeps = { store: () => ({}) as never, userExists: async () => true, startedAt: 0 };
@@ -11,8 +11,14 @@ function context(modules: readonly RouterModule[]): RouterContext {
 }
 
 describe('router modules', () => {
-  it('ROUTER_MODULES enables every module by default, and the defaults are the known names', () => {
+  it('ROUTER_MODULES enables every module by default, in the order they load', () => {
+    expect(routerModules.map((m) => m.name)).toEqual([...ROUTER_MODULE_NAMES]);
     expect(routerConfig.load({}).ROUTER_MODULES).toEqual([...ROUTER_MODULE_NAMES]);
+  });
+
+  it('an unknown name in ROUTER_MODULES is a configuration error, before anything starts', () => {
+    expect(routerConfig.load({ ROUTER_MODULES: 'ping, carbons' }).ROUTER_MODULES).toEqual(['ping', 'carbons']);
+    expect(() => routerConfig.load({ ROUTER_MODULES: 'ping,pong' })).toThrow(/ROUTER_MODULES: unknown module "pong" \(known: disco, account, ping/);
   });
 
   it('load in their defined order whatever the order of the setting', () => {
