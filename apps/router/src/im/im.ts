@@ -286,7 +286,7 @@ export class Im {
     });
   }
 
-  /** Initial presence (§4.2, §4.4, §3.1.3): probes, the user's other resources, pending requests. */
+  /** Initial presence (§4.2, §4.4, §3.1.3): probes, pending requests, the modules (offline messages), the user's other resources. */
   private async initial(user: string, from: From, items: Item[]): Promise<void> {
     const bare = this.bareOf(user);
     const me = (await this.d.out.sessions(bare)).find((s) => s.connectionId === from.connectionId);
