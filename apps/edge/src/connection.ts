@@ -19,8 +19,9 @@ import { spanTraceparent, tracingOn } from '@cx/tracing';
 import { stanzaSpan } from './tracing';
 import { outageReply } from './outage';
 import { bareOf } from './offline-reports';
+import { routedStanza, StanzaKind, stanzaKind } from '@cx/stanza';
 
-const KIND = { message: 1, presence: 2, iq: 3 } as const;
+const { STANZA_KIND_IQ: IQ, STANZA_KIND_UNSPECIFIED: NOT_A_STANZA } = StanzaKind;
 
 /** Counts a stream closed for its SASL attempts (RFC 6120 §6.4.5): too many failures, or too many refused choices. */
 function countSaslLimit(prev: C2sState, next: C2sState): void {
@@ -96,7 +97,7 @@ export class Connection {
     this.pingId = `c2s-ping-${seq.toString(36)}`;
     this.answeredPing = this.pingId;
     this.pingSentAt = now;
-    this.sendStanza(`<iq type="get" id="${this.pingId}" from="${this.ctx.domain}" to="${this.state.jid}"><ping xmlns="urn:xmpp:ping"/></iq>`, 3);
+    this.sendStanza(`<iq type="get" id="${this.pingId}" from="${this.ctx.domain}" to="${this.state.jid}"><ping xmlns="urn:xmpp:ping"/></iq>`, IQ);
   }
   private readonly debug: boolean;
   private readonly trace: boolean;
@@ -151,7 +152,7 @@ export class Connection {
         onStreamStart: (name, attrs) => this.dispatch({ type: 'stream-open', name, attrs }),
         onStanza: (el) => {
           // XEP-0198 counts stanzas only, not nonzas like <r/> and <a/>.
-          if ((this.sm || this.smPendingIn !== undefined) && el.name in KIND && (el.attrs.xmlns === undefined || el.attrs.xmlns === 'jabber:client')) {
+          if ((this.sm || this.smPendingIn !== undefined) && stanzaKind(el.name) !== NOT_A_STANZA && (el.attrs.xmlns === undefined || el.attrs.xmlns === 'jabber:client')) {
             if (this.sm) this.sm.received();
             else this.smPendingIn = (this.smPendingIn ?? 0) + 1;
           }
@@ -209,11 +210,11 @@ export class Connection {
   }
 
   /**
-   * A stanza routed to this session, already serialized (kind: 1 message, 2
-   * presence, 3 iq, 0 a server reply); offlineSeq: a stored offline message,
+   * A stanza routed to this session, already serialized (kind UNSPECIFIED: a
+   * server reply to this session); offlineSeq: a stored offline message,
    * deleted once written (no SM) or acknowledged (SM).
    */
-  deliver(xml: Uint8Array, kind = 0, offlineSeq?: number): void {
+  deliver(xml: Uint8Array, kind: StanzaKind = NOT_A_STANZA, offlineSeq?: number): void {
     // Stream-managed: only what came through the stream is counted; put it there first.
     if (this.sm) return this.svc.sm?.republish(this.id, this.sm.jid, xml, kind, offlineSeq);
     const data = Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength);
@@ -227,7 +228,7 @@ export class Connection {
     switch (a.type) {
       case 'send':
         if (typeof a.el === 'string') return this.write(a.el);
-        if (this.sm?.started && a.el.name in KIND) return this.sendStanza(a.el.toString(), KIND[a.el.name as keyof typeof KIND]);
+        if (this.sm?.started && stanzaKind(a.el.name) !== NOT_A_STANZA) return this.sendStanza(a.el.toString(), stanzaKind(a.el.name));
         return this.write(a.el.toString());
       case 'close':
         return this.close();
@@ -310,33 +311,21 @@ export class Connection {
   }
 
   private route(el: Element): void {
-    const kind = KIND[el.name as keyof typeof KIND];
-    if (this.svc.busUp?.() === false) return this.refuseInOutage(el, kind);
+    if (this.svc.busUp?.() === false) return this.refuseInOutage(el);
     const xml = el.toString();
     if (this.debug) this.log.debug({ conn: this.id, xml }, 'route');
     const span = tracingOn() ? stanzaSpan(el, this.id) : undefined;
     // Counted in <a h/> only once a router confirms it (sm-session.ts).
     this.sm?.routed();
-    this.svc.route(this.id, {
-      kind,
-      from: this.state.jid as string,
-      to: el.attrs.to ?? '',
-      type: el.attrs.type ?? '',
-      id: el.attrs.id ?? '',
-      xml: Buffer.from(xml, 'utf8'),
-      connectionId: this.id,
-      undeliverable: false,
-      smIn: this.sm?.inCount ?? 0,
-      traceparent: span ? spanTraceparent(span) : '',
-      shared: false,
-    }, span);
+    const envelope = { from: this.state.jid as string, connectionId: this.id, xml: Buffer.from(xml, 'utf8'), smIn: this.sm?.inCount, traceparent: span && spanTraceparent(span) };
+    this.svc.route(this.id, routedStanza(el, envelope), span);
   }
 
   /** NATS is down: an error of type wait instead of routing into the void (outage.ts). */
-  private refuseInOutage(el: Element, kind: number): void {
+  private refuseInOutage(el: Element): void {
     const reply = outageReply(el, this.state.jid as string);
     if (!reply) return;
-    const send = () => this.sendStanza(reply.toString(), kind);
+    const send = () => this.sendStanza(reply.toString(), stanzaKind(reply.name));
     // Stream-managed: what we send goes through JetStream to be counted, so it waits until NATS is back.
     const back = this.sm?.started ? this.svc.busBack?.() : undefined;
     if (back) void back.then(send);
@@ -344,7 +333,7 @@ export class Connection {
   }
 
   /** A stanza we generate (a ping, an error): with stream management it goes through the stream to be counted. */
-  private sendStanza(xml: string, kind: number): void {
+  private sendStanza(xml: string, kind: StanzaKind): void {
     if (this.sm?.started) this.svc.sm?.republish(this.id, this.sm.jid, Buffer.from(xml, 'utf8'), kind);
     else this.write(xml);
   }

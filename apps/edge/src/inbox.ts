@@ -8,6 +8,7 @@ import { subjects, type Bus } from '@cx/bus';
 import type { Logger } from '@cx/log';
 import { edgev1, routerv1 } from '@cx/proto';
 import { undeliverableStanza } from '@cx/sm';
+import { StanzaKind } from '@cx/stanza';
 import type { StreamErrorCondition } from '@cx/xmpp-core';
 import type { Connection } from './connection';
 import { deliverySpan } from './tracing';
@@ -32,7 +33,7 @@ export function startInbox(d: InboxDeps): () => void {
       }
       for (const del of m.deliveries) {
         const c = d.connections.get(del.connectionId);
-        if (c && c.established && (del.kind === 0 || c.jid === del.to)) {
+        if (c && c.established && (del.kind === StanzaKind.STANZA_KIND_UNSPECIFIED || c.jid === del.to)) {
           if (del.traceparent) deliverySpan(del.traceparent, del.kind, del.connectionId, () => c.deliver(del.xml, del.kind, del.offlineSeq));
           else c.deliver(del.xml, del.kind, del.offlineSeq);
         }

@@ -7,6 +7,7 @@ import { Counter } from 'prom-client';
 import type { Logger } from '@cx/log';
 import { endOf, followEdge, newlyAcked, position, readAfter, seqOf, unackedFilter, type SmMessage, type SmStore, type Unacked } from '@cx/sm';
 import type { edgev1 } from '@cx/proto';
+import type { StanzaKind } from '@cx/stanza';
 import type { SessionLink } from '../session-link';
 import { SmSession, type SmPort } from './sm-session';
 import type { CsiBuffer } from '../csi-buffer';
@@ -90,7 +91,7 @@ export class StreamManager {
   offlineHandled?: (bareJid: string, seqs: readonly number[]) => void;
 
   /** A stanza for a stream-managed connection that did not come through the stream: put it there first. */
-  republish(connectionId: string, to: string, xml: Uint8Array, kind: number, offlineSeq?: number): void {
+  republish(connectionId: string, to: string, xml: Uint8Array, kind: StanzaKind, offlineSeq?: number): void {
     if (this.republishing.length === 0) setImmediate(() => this.flushRepublish());
     this.republishing.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: '', offlineSeq });
   }
