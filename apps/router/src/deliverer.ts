@@ -13,8 +13,8 @@
 // 503 at once when no edge reads the subject, so deliveries to an edge that
 // is gone are handed to onLost instead of vanishing.
 import { subjects, type NatsConnection } from '@cx/bus';
-import { edgev1 } from '@cx/proto';
-import { DurablePublisher, SM_STREAM, smSubject } from '@cx/sm';
+import type { edgev1 } from '@cx/proto';
+import { SmPublisher } from '@cx/sm';
 import { activeTraceparent } from '@cx/tracing';
 import type { StanzaKind } from '@cx/stanza';
 import { CoreDeliveries } from './core-deliveries';
@@ -32,7 +32,7 @@ interface Pending {
 export class Deliverer {
   private readonly pending = new Map<string, Pending>();
   private scheduled = false;
-  private readonly sm: DurablePublisher;
+  private readonly sm: SmPublisher;
   private readonly core: CoreDeliveries;
   delivered = 0;
 
@@ -40,7 +40,7 @@ export class Deliverer {
   onLost?: (edgeId: string, deliveries: edgev1.Delivery[]) => void;
 
   constructor(nc: NatsConnection) {
-    this.sm = new DurablePublisher({ nc, stream: SM_STREAM });
+    this.sm = new SmPublisher(nc);
     this.core = new CoreDeliveries(nc, (edgeId, deliveries) => this.onLost?.(edgeId, deliveries));
   }
 
@@ -95,7 +95,7 @@ export class Deliverer {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
-    if (p.sm) this.sm.publish(smSubject(p.edgeId), edgev1.EdgeMessage.encode({ deliveries: p.deliveries, kicks: [], inAcks: p.inAcks }).finish());
+    if (p.sm) this.sm.publish(p.edgeId, { deliveries: p.deliveries, inAcks: p.inAcks });
     else this.core.send(p.edgeId, subjects.edge(p.edgeId), p.deliveries);
   }
 }

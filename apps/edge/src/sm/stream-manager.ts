@@ -106,7 +106,7 @@ export class StreamManager {
   private flushRepublish(): void {
     const deliveries = this.republishing;
     this.republishing = [];
-    if (deliveries.length) this.store.publish(this.o.edgeId, { deliveries, kicks: [], inAcks: [] });
+    if (deliveries.length) this.store.publish(this.o.edgeId, { deliveries });
   }
 
   /**
