@@ -41,7 +41,7 @@ function setup(o: { manager?: boolean; maxResumeS?: number } = {}) {
     unbind: (jid) => void calls.push(`unbind ${jid}`),
   });
   const session = () => {
-    const sm = new SmSession('sm1', JID, host, host.csi, o.maxResumeS ?? 300, { sent: 0, ackedPos: 0, inCount: 0 });
+    const sm = new SmSession({ id: 'sm1', jid: JID, port: host, csi: host.csi, maxResumeS: o.maxResumeS ?? 300, start: { sent: 0, ackedPos: 0, inCount: 0 } });
     host.sm = sm;
     return sm;
   };

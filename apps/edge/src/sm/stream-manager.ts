@@ -124,7 +124,7 @@ export class StreamManager {
     const ok = await this.session.enableSm({ fullJid: jid, connectionId: conn.id, smId }).catch(() => false);
     if (!ok || conn.gone) return undefined;
     const maxS = Math.min(max || this.o.resumeTimeoutS, this.o.resumeTimeoutS);
-    const sm = this.reporting(new SmSession(smId, jid, conn, conn.csi, resume ? maxS : 0, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() }, this.o.maxUnackedBytes));
+    const sm = this.reporting(new SmSession({ id: smId, jid, port: conn, csi: conn.csi, maxResumeS: resume ? maxS : 0, start: { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() }, maxUnackedBytes: this.o.maxUnackedBytes }));
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
@@ -150,7 +150,7 @@ export class StreamManager {
     const state = await this.store.state(previd);
     const user = state?.fullJid.slice(0, state.fullJid.indexOf('@'));
     if (!state || user !== conn.username) return this.failed('item-not-found');
-    const sm = this.reporting(new SmSession(previd, state.fullJid, conn, conn.csi, this.o.resumeTimeoutS, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled }, this.o.maxUnackedBytes));
+    const sm = this.reporting(new SmSession({ id: previd, jid: state.fullJid, port: conn, csi: conn.csi, maxResumeS: this.o.resumeTimeoutS, start: { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled }, maxUnackedBytes: this.o.maxUnackedBytes }));
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
