@@ -5,7 +5,8 @@
 import { Socket as NetSocket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { TlsContext } from './tls-context';
-import { channelBindings, withChannelBindings } from './channel-binding';
+import { withChannelBindings } from './channel-binding';
+import { countSaslLimit, startSasl } from './sasl-start';
 import { CsiBuffer } from './csi-buffer';
 import type { IpLimits } from './ip-limits';
 import type { FlowControl } from './flow-control';
@@ -52,14 +53,6 @@ export interface ConnectionOptions {
   csiMaxBytes?: number;
   /** The shaper and the unread-output bound (flow-control.ts). */
   flow?: FlowControl;
-}
-
-/** Counts a stream closed for its SASL attempts (RFC 6120 §6.4.5): too many failures, or too many refused choices. */
-function countSaslLimit(prev: C2sState, next: C2sState): void {
-  if (next.name !== 'closed' || prev.name === 'closed') return;
-  // The machine's own counters say which bound closed the stream.
-  if ((next.authRefusals ?? 0) > (prev.authRefusals ?? 0)) limitsHit.inc({ limit: 'auth-refusals-per-stream' });
-  else if (next.authFailures > prev.authFailures) limitsHit.inc({ limit: 'auth-failures-per-stream' });
 }
 
 /** How a stream that this event closed ended: 'closed' by the client, 'error', 'kick:<condition>' (else it stays 'lost'). */
@@ -233,7 +226,7 @@ export class Connection {
    */
   deliver(xml: Uint8Array, kind: StanzaKind = NOT_A_STANZA, offlineSeq?: number): void {
     // Stream-managed: only what came through the stream is counted; put it there first.
-    if (this.smGlue.deliver(xml, kind, offlineSeq)) return;
+    if (this.sm && this.smGlue.deliver(xml, kind, offlineSeq)) return;
     const data = Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength);
     // Not held back by CSI: it is a message, and it is reported once the socket has it.
     if (offlineSeq) return void (this.jid && this.output.writeOffline(data, offlineSeq));
@@ -263,8 +256,11 @@ export class Connection {
         return this.smGlue.ack(a.h);
       case 'sm-resume':
         return this.smGlue.resume(a.previd, a.h);
-      case 'sasl-start':
-        return this.startSasl(a.mechanism, a.initial);
+      case 'sasl-start': {
+        const o = { sasl: this.svc.sasl, limits: this.o.limits, domain: this.ctx.domain, secure: this.state.secure, remote: this.remote, socket: this.socket };
+        this.exchange = startSasl({ ...o, mechanism: a.mechanism, initial: a.initial, result: (result) => this.dispatch({ type: 'sasl-result', result }) });
+        return;
+      }
       case 'sasl-step':
         return this.svc.sasl.step(this.exchange, a.data);
       case 'sasl-abort':
@@ -298,23 +294,6 @@ export class Connection {
   /** A stanza we generate: with stream management it goes through the stream to be counted. */
   private sendStanza(xml: string, kind: StanzaKind): void {
     if (!this.smGlue.send(xml, kind)) this.write(xml);
-  }
-
-  private startSasl(mechanism: string, initial: Buffer | null): void {
-    const limits = this.o.limits;
-    const wait = limits?.authBlockedFor(this.remote) ?? 0;
-    if (wait > 0) {
-      limitsHit.inc({ limit: 'auth-failures-per-ip' });
-      return this.dispatch({ type: 'sasl-result', result: { kind: 'failure', condition: 'temporary-auth-failure', text: `too many failed attempts from your address; try again in ${Math.ceil(wait / 1000)} s` } });
-    }
-    const channel = this.socket instanceof TLSSocket ? channelBindings(this.socket) : [];
-    const request = { mechanism, initialResponse: initial ?? undefined, domain: this.ctx.domain, secure: this.state.secure, clientAddress: this.remote, channelBindings: channel };
-    this.exchange = this.svc.sasl.start(request, (result) => {
-      // Only failed password proofs count per address, and a user who then succeeds takes back his own.
-      if (result.kind === 'failure' && result.reason === 'credentials') limits?.authFailed(this.remote, result.username ?? '');
-      else if (result.kind === 'success') limits?.authSucceeded(this.remote, result.username);
-      this.dispatch({ type: 'sasl-result', result });
-    });
   }
 
   /** RFC 6120 §5.4.3.3: after <proceed/>, TLS on the same socket; the client then opens a new stream. */
