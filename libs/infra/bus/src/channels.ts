@@ -81,7 +81,7 @@ export const edgeChannel = new KeyedTopic<edgev1.EdgeMessage>(edgev1.EdgeMessage
 
 /** Close a connection on its edge (RFC 6120 §4.9 condition); resumed: the session lives on elsewhere (XEP-0198). */
 export function kickOnEdge(nc: NatsConnection, edgeId: string, kick: { connectionId: string; condition: string; text: string; resumed?: boolean }): void {
-  edgeChannel.publish(nc, edgeId, edgeMessage({ kicks: [{ resumed: false, ...kick }] }));
+  edgeChannel.publish(nc, edgeId, edgeMessage({ kicks: [{ ...kick, resumed: kick.resumed ?? false }] }));
 }
 
 /** The session service's events about sessions. */
