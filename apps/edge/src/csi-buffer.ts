@@ -7,8 +7,9 @@
 // is all written (XEP-0352 §6: a server may flush at any time; nothing is
 // dropped but superseded presence).
 import { Counter } from 'prom-client';
+import { StanzaKind } from '@cx/stanza';
 
-const PRESENCE = 2;
+const { STANZA_KIND_MESSAGE: MESSAGE, STANZA_KIND_PRESENCE: PRESENCE } = StanzaKind;
 const MAX_HELD = 500;
 /** The byte bound when none is set (the edge sets CSI_MAX_BUFFER_BYTES). */
 export const DEFAULT_CSI_MAX_BYTES = 262_144;
@@ -25,7 +26,7 @@ export class CsiBuffer {
   onDrop?: (data: Buffer) => void;
 
   /** Returns what to write now (possibly nothing). */
-  offer(data: Buffer, kind: number): Buffer[] {
+  offer(data: Buffer, kind: StanzaKind): Buffer[] {
     if (!this.inactive) return [data];
     if (urgent(data, kind)) return [...this.take(), data];
     const key = kind === PRESENCE ? fromOf(data) : undefined;
@@ -60,8 +61,8 @@ export class CsiBuffer {
   }
 }
 
-function urgent(data: Buffer, kind: number): boolean {
-  if (kind !== 1 && kind !== PRESENCE) return true; // iq and server replies
+function urgent(data: Buffer, kind: StanzaKind): boolean {
+  if (kind !== MESSAGE && kind !== PRESENCE) return true; // iq and server replies
   if (kind === PRESENCE) return data.includes('type="error"') || data.includes("type='error'") || data.includes('type="subscribe"') || data.includes("type='subscribe'");
   return data.includes('<body') || data.includes('type="error"') || data.includes("type='error'");
 }

@@ -5,7 +5,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { TlsContext } from './tls-context';
 import type { Server as HttpServer } from 'node:http';
 import { createWsServer, WS_FRAMING_SLACK, WS_PATH } from './ws-server';
-import type { Wire } from './connection';
+import type { Wire } from './wire';
 import { IpLimits } from './ip-limits';
 import { FlowControl } from './flow-control';
 import { shutdownError } from './shutdown';
@@ -61,7 +61,7 @@ export class EdgeServer {
     const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.C2S_HOST);
     const requireEncryption = tls && (config.REQUIRE_ENCRYPTION === 'always' || (config.REQUIRE_ENCRYPTION === 'auto' && !loopback));
     const allowPlaintextAuth = config.ALLOW_PLAINTEXT_AUTH;
-    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, maxAuthRefusals: config.MAX_AUTH_REFUSALS, caps, newStreamId: randomUUID, tls, requireEncryption, allowPlaintextAuth, streamManagement: config.SM_ENABLED };
+    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, maxAuthRefusals: config.MAX_AUTH_REFUSALS, caps, newStreamId: randomUUID, tls, requireEncryption, allowPlaintextAuth, streamManagement: config.SM_ENABLED, pingIntervalMs: config.PING_INTERVAL_MS, pingTimeoutMs: config.PING_TIMEOUT_MS };
   }
 
   /** Announce liveness first: the session service ends sessions of edges it does not see. onLapse: the entry had lapsed (heartbeat.ts). */
@@ -86,9 +86,12 @@ export class EdgeServer {
     const id = `${this.boot}${(++this.seq).toString(36)}`;
     // No STARTTLS over WebSocket (RFC 7395 §3.7): encryption is wss, terminated in front of the edge.
     const ctx = transport === 'websocket' ? this.wsCtx : this.ctx;
-    const conn = new Connection(id, socket, this.machine, ctx, this.services(), this.log, this.stanzaPolicy, this.tls, transport === 'tls', this.config.AUTH_TIMEOUT_MS, this.limits);
-    conn.csi.maxBytes = this.config.CSI_MAX_BUFFER_BYTES;
-    conn.flow = FlowControl.create({ bytesPerSecond: this.config.SHAPER_BYTES_PER_SEC, burstBytes: this.config.SHAPER_BURST_BYTES, maxSendBuffer: this.config.MAX_SEND_BUFFER_BYTES });
+    const c = this.config;
+    const flow = FlowControl.create({ bytesPerSecond: c.SHAPER_BYTES_PER_SEC, burstBytes: c.SHAPER_BURST_BYTES, maxSendBuffer: c.MAX_SEND_BUFFER_BYTES });
+    const conn = new Connection({
+      id, socket, machine: this.machine, ctx, services: this.services(), log: this.log, stanzaPolicy: this.stanzaPolicy, tls: this.tls,
+      secure: transport === 'tls', authTimeoutMs: c.AUTH_TIMEOUT_MS, limits: this.limits, csiMaxBytes: c.CSI_MAX_BUFFER_BYTES, flow,
+    });
     this.connections.set(id, conn);
     this.transports.set(id, transport);
     connectionsGauge.inc({ transport });
@@ -141,7 +144,7 @@ export class EdgeServer {
       const now = Date.now();
       sm?.tick();
       if (!this.config.PING_INTERVAL_MS) return;
-      for (const c of this.connections.values()) c.checkLiveness(now, this.config.PING_INTERVAL_MS, this.config.PING_TIMEOUT_MS, ++seq);
+      for (const c of this.connections.values()) c.checkLiveness(now, ++seq);
     }, Math.min(1000, this.config.PING_INTERVAL_MS || 1000));
     this.liveness.unref();
   }

@@ -4,10 +4,11 @@
 // A router's batch carries a reply subject nobody answers: only when no edge
 // reads the subject does NATS answer there (503 no responders), and the
 // router routes the stanzas again.
-import { subjects, type Bus } from '@cx/bus';
+import { edgeChannel, type Bus } from '@cx/bus';
 import type { Logger } from '@cx/log';
-import { edgev1, routerv1 } from '@cx/proto';
+import type { edgev1, routerv1 } from '@cx/proto';
 import { undeliverableStanza } from '@cx/sm';
+import { StanzaKind } from '@cx/stanza';
 import type { StreamErrorCondition } from '@cx/xmpp-core';
 import type { Connection } from './connection';
 import { deliverySpan } from './tracing';
@@ -21,27 +22,23 @@ export interface InboxDeps {
 }
 
 export function startInbox(d: InboxDeps): () => void {
-  const sub = d.bus.nc.subscribe(subjects.edge(d.edgeId), {
-    callback: (err, msg) => {
-      if (err) return d.log.error({ err }, 'inbox subscription failed');
-      const m = edgev1.EdgeMessage.decode(msg.data);
-      for (const k of m.kicks) {
-        const c = d.connections.get(k.connectionId);
-        if (k.resumed) c?.handOver();
-        else c?.kick(k.condition as StreamErrorCondition, k.text || undefined);
+  const each = (m: edgev1.EdgeMessage) => {
+    for (const k of m.kicks) {
+      const c = d.connections.get(k.connectionId);
+      if (k.resumed) c?.handOver();
+      else c?.kick(k.condition as StreamErrorCondition, k.text || undefined);
+    }
+    for (const del of m.deliveries) {
+      const c = d.connections.get(del.connectionId);
+      if (c && c.established && (del.kind === StanzaKind.STANZA_KIND_UNSPECIFIED || c.jid === del.to)) {
+        if (del.traceparent) deliverySpan(del.traceparent, del.kind, del.connectionId, () => c.deliver(del.xml, del.kind, del.offlineSeq));
+        else c.deliver(del.xml, del.kind, del.offlineSeq);
       }
-      for (const del of m.deliveries) {
-        const c = d.connections.get(del.connectionId);
-        if (c && c.established && (del.kind === 0 || c.jid === del.to)) {
-          if (del.traceparent) deliverySpan(del.traceparent, del.kind, del.connectionId, () => c.deliver(del.xml, del.kind, del.offlineSeq));
-          else c.deliver(del.xml, del.kind, del.offlineSeq);
-        }
-        // A stored offline message that found no session is still stored: not routed (and stored) again.
-        else bounceBack(del, d);
-      }
-    },
-  });
-  return () => sub.unsubscribe();
+      // A stored offline message that found no session is still stored: not routed (and stored) again.
+      else bounceBack(del, d);
+    }
+  };
+  return edgeChannel.subscribe(d.bus.nc, d.edgeId, each, { onError: (err) => d.log.error({ err }, 'inbox subscription failed') });
 }
 
 /** The target connection is gone: back to the router, routed as undeliverable. */

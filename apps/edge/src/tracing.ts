@@ -3,6 +3,7 @@
 // router's trace when it writes a delivery to its client. Attributes name the
 // stanza kind, type, id and connection, never JIDs or content.
 import { continueTrace, sampleNewTrace, SpanKind, startTrace, type Span } from '@cx/tracing';
+import type { StanzaKind } from '@cx/stanza';
 import type { Element } from '@cx/xmpp-core';
 
 /** The span of a client stanza on its way to the router; undefined when not sampled. */
@@ -14,6 +15,6 @@ export function stanzaSpan(el: Element, connectionId: string): Span | undefined 
 }
 
 /** Run write (a delivery to the client) in a span continuing the router's trace. */
-export function deliverySpan(traceparent: string, kind: number, connectionId: string, write: () => void): void {
+export function deliverySpan(traceparent: string, kind: StanzaKind, connectionId: string, write: () => void): void {
   continueTrace(traceparent, 'edge deliver', SpanKind.CONSUMER, { 'xmpp.kind': kind, 'xmpp.connection': connectionId }, write);
 }

@@ -21,7 +21,8 @@
 // deduplicate by id); one that got a 503 meanwhile is not sent again here.
 import { createInbox, type NatsConnection, type Msg } from '@nats-io/transport-node';
 import { Counter } from 'prom-client';
-import { edgev1 } from '@cx/proto';
+import { edgeChannel, edgeMessage } from '@cx/bus';
+import type { edgev1 } from '@cx/proto';
 
 /** Delays before each retry after a 503 (sum ~3 s); then the deliveries are lost to this edge. */
 const RETRY_MS = [250, 750, 2000];
@@ -63,7 +64,7 @@ export class CoreDeliveries {
   }
 
   send(edgeId: string, subject: string, deliveries: edgev1.Delivery[]): void {
-    const data = edgev1.EdgeMessage.encode({ deliveries, kicks: [], inAcks: [] }).finish();
+    const data = edgeChannel.encode(edgeMessage({ deliveries }));
     const n = ++this.n;
     this.outstanding.set(n, { edgeId, subject, data, tries: 0, sentAt: Date.now() });
     this.publish(n, subject, data);
@@ -114,7 +115,7 @@ export class CoreDeliveries {
     if (msg.headers?.code !== 503) return;
     if (o.tries >= RETRY_MS.length) {
       lostBatches.inc({ outcome: 'lost' });
-      this.onLost(o.edgeId, edgev1.EdgeMessage.decode(o.data).deliveries);
+      this.onLost(o.edgeId, edgeChannel.decode(o.data).deliveries);
       return;
     }
     lostBatches.inc({ outcome: 'retried' });

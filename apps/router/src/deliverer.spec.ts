@@ -6,12 +6,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus, subjects, type Bus } from '@cx/bus';
+import { connectBus, edgeChannel, type Bus } from '@cx/bus';
 import { createLogger } from '@cx/log';
-import { edgev1 } from '@cx/proto';
+import type { edgev1 } from '@cx/proto';
 import { SmStore, smSubject } from '@cx/sm';
 import { startNats } from '@cx/stack';
 import { Deliverer } from './deliverer';
+import { StanzaKind } from '@cx/stanza';
+
+const MESSAGE = StanzaKind.STANZA_KIND_MESSAGE;
 
 const dir = mkdtempSync(join(tmpdir(), 'cx-deliverer-'));
 let nats: Awaited<ReturnType<typeof startNats>>;
@@ -37,8 +40,8 @@ describe('Deliverer', () => {
     const lost: { edge: string; ids: string[] }[] = [];
     d.onLost = (edge, deliveries) => lost.push({ edge, ids: deliveries.map((x) => x.xml.toString()) });
     const t0 = Date.now();
-    d.deliver('dead', 'c1', 'a@b/c', xml(1), 1);
-    d.deliver('dead', 'c1', 'a@b/c', xml(2), 1);
+    d.deliver('dead', 'c1', 'a@b/c', xml(1), MESSAGE);
+    d.deliver('dead', 'c1', 'a@b/c', xml(2), MESSAGE);
     while (lost.length === 0 && Date.now() - t0 < 8000) await new Promise((r) => setTimeout(r, 50));
     expect(lost).toEqual([{ edge: 'dead', ids: ['<message id="1"/>', '<message id="2"/>'] }]);
     expect(Date.now() - t0).toBeGreaterThan(2500); // retried for ~3 s first
@@ -50,14 +53,15 @@ describe('Deliverer', () => {
     const lost: string[] = [];
     d.onLost = (edge) => lost.push(edge);
     const got: string[] = [];
-    const live = bus.nc.subscribe(subjects.edge('live'), { callback: (_e, m) => void got.push(...edgev1.EdgeMessage.decode(m.data).deliveries.map((x) => x.xml.toString())) });
-    d.deliver('live', 'c1', 'a@b/c', xml(1), 1);
-    d.deliver('late', 'c1', 'a@b/c', xml(2), 1);
+    const take = (m: edgev1.EdgeMessage) => void got.push(...m.deliveries.map((x) => x.xml.toString()));
+    const stopLive = edgeChannel.subscribe(bus.nc, 'live', take, { onError: () => undefined });
+    d.deliver('live', 'c1', 'a@b/c', xml(1), MESSAGE);
+    d.deliver('late', 'c1', 'a@b/c', xml(2), MESSAGE);
     await new Promise((r) => setTimeout(r, 500));
-    const late = bus.nc.subscribe(subjects.edge('late'), { callback: (_e, m) => void got.push(...edgev1.EdgeMessage.decode(m.data).deliveries.map((x) => x.xml.toString())) });
+    const stopLate = edgeChannel.subscribe(bus.nc, 'late', take, { onError: () => undefined });
     await new Promise((r) => setTimeout(r, 4500));
-    live.unsubscribe();
-    late.unsubscribe();
+    stopLive();
+    stopLate();
     expect(lost).toEqual([]);
     // Delivered batches are forgotten once the turn's PING is answered, not after a timeout.
     expect((d as unknown as { core: { size: number } }).core.size).toBe(0);
@@ -67,11 +71,11 @@ describe('Deliverer', () => {
   it('stores stream-managed deliveries and in-acks published while nats-server is down; durable() waits for them', { timeout: 30_000 }, async () => {
     const d = new Deliverer(bus.nc);
     const before = await store.lastSeq('sm1');
-    d.deliver('sm1', 'c1', 'a@b/c', xml(1), 1, true);
+    d.deliver('sm1', 'c1', 'a@b/c', xml(1), MESSAGE, true);
     await d.durable();
     nats.child.kill('SIGKILL');
     await new Promise((r) => nats.child.once('exit', r));
-    d.deliver('sm1', 'c1', 'a@b/c', xml(2), 1, true);
+    d.deliver('sm1', 'c1', 'a@b/c', xml(2), MESSAGE, true);
     d.inAck('sm1', 'c1', 7);
     let stored = false;
     const durable = d.durable().then(() => (stored = true));

@@ -13,9 +13,10 @@
 // 503 at once when no edge reads the subject, so deliveries to an edge that
 // is gone are handed to onLost instead of vanishing.
 import { subjects, type NatsConnection } from '@cx/bus';
-import { edgev1 } from '@cx/proto';
-import { DurablePublisher, SM_STREAM, smSubject } from '@cx/sm';
+import type { edgev1 } from '@cx/proto';
+import { SmPublisher } from '@cx/sm';
 import { activeTraceparent } from '@cx/tracing';
+import type { StanzaKind } from '@cx/stanza';
 import { CoreDeliveries } from './core-deliveries';
 
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -31,7 +32,7 @@ interface Pending {
 export class Deliverer {
   private readonly pending = new Map<string, Pending>();
   private scheduled = false;
-  private readonly sm: DurablePublisher;
+  private readonly sm: SmPublisher;
   private readonly core: CoreDeliveries;
   delivered = 0;
 
@@ -39,7 +40,7 @@ export class Deliverer {
   onLost?: (edgeId: string, deliveries: edgev1.Delivery[]) => void;
 
   constructor(nc: NatsConnection) {
-    this.sm = new DurablePublisher({ nc, stream: SM_STREAM });
+    this.sm = new SmPublisher(nc);
     this.core = new CoreDeliveries(nc, (edgeId, deliveries) => this.onLost?.(edgeId, deliveries));
   }
 
@@ -59,7 +60,7 @@ export class Deliverer {
    * reports it back once the client has it); shared: other sessions of the
    * user got their own copy in the same routing.
    */
-  deliver(edgeId: string, connectionId: string, to: string, xml: Uint8Array, kind: number, sm = false, { offlineSeq, shared }: { offlineSeq?: number; shared?: boolean } = {}): void {
+  deliver(edgeId: string, connectionId: string, to: string, xml: Uint8Array, kind: StanzaKind, sm = false, { offlineSeq, shared }: { offlineSeq?: number; shared?: boolean } = {}): void {
     const p = this.batch(edgeId, sm);
     p.deliveries.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: activeTraceparent(), offlineSeq, shared: shared || undefined });
     p.bytes += xml.length + to.length + connectionId.length + 8;
@@ -94,7 +95,7 @@ export class Deliverer {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
-    if (p.sm) this.sm.publish(smSubject(p.edgeId), edgev1.EdgeMessage.encode({ deliveries: p.deliveries, kicks: [], inAcks: p.inAcks }).finish());
+    if (p.sm) this.sm.publish(p.edgeId, { deliveries: p.deliveries, inAcks: p.inAcks });
     else this.core.send(p.edgeId, subjects.edge(p.edgeId), p.deliveries);
   }
 }

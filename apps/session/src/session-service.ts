@@ -3,10 +3,10 @@
 // (RFC 6120 §7.7.2.2, the policy ejabberd and Prosody default to).
 import { randomBytes } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
-import { subjects, type Bus, type KV } from '@cx/bus';
+import { kickOnEdge, sessionEvents, type Bus, type KV } from '@cx/bus';
 import { StreamWork, unary as unaryCall, type OpenStreams } from '@cx/grpc';
 import type { Logger } from '@cx/log';
-import { edgev1, eventsv1, sessionv1 } from '@cx/proto';
+import type { sessionv1 } from '@cx/proto';
 import { updateUser, type SessionDirectory, type SessionEntry } from '@cx/session-directory';
 import { jid as makeJid, parseJid, prepareResource } from '@cx/xmpp-core';
 import type { SessionConfig } from './config';
@@ -30,13 +30,11 @@ function newResource(): string {
 }
 
 export function publishEnded(bus: Bus, full: string, s: SessionEntry, reason: string): void {
-  const ev = eventsv1.SessionEnded.encode({ fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available, directed: s.directed, smId: s.smId }).finish();
-  bus.nc.publish(subjects.sessionEnded, ev, tracePublishOptions());
+  sessionEvents.ended.publish(bus.nc, { fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available, directed: s.directed, smId: s.smId }, tracePublishOptions());
 }
 
 export function kick(bus: Bus, s: SessionEntry, condition: string, text: string): void {
-  const msg = edgev1.EdgeMessage.encode({ deliveries: [], kicks: [{ connectionId: s.connectionId, condition, text, resumed: false }], inAcks: [] }).finish();
-  bus.nc.publish(subjects.edge(s.edgeId), msg);
+  kickOnEdge(bus.nc, s.edgeId, { connectionId: s.connectionId, condition, text });
 }
 
 async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<sessionv1.BindResponse> {
@@ -65,8 +63,7 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
     kick(d.bus, outcome.old, 'conflict', 'replaced by a new session with the same resource');
     publishEnded(d.bus, full, outcome.old, 'conflict');
   }
-  const ev = eventsv1.SessionBound.encode({ fullJid: full, edgeId: req.edgeId, connectionId: req.connectionId, atMs: Date.now() }).finish();
-  d.bus.nc.publish(subjects.sessionBound, ev);
+  sessionEvents.bound.publish(d.bus.nc, { fullJid: full, edgeId: req.edgeId, connectionId: req.connectionId, atMs: Date.now() });
   return { result: { $case: 'fullJid', value: full } };
 }
 

@@ -1,8 +1,8 @@
 // XEP-0198 in the registry: a stream-managed session is marked with its sm id;
 // when its connection goes it is detached (kept, still available) until a
 // deadline, and a resumption moves it to another connection, on any edge.
-import { subjects, type Bus, type KV } from '@cx/bus';
-import { edgev1, type sessionv1 } from '@cx/proto';
+import { kickOnEdge, type Bus, type KV } from '@cx/bus';
+import type { sessionv1 } from '@cx/proto';
 import { updateUser, type SessionDirectory, type SessionEntry } from '@cx/session-directory';
 import { parseJid } from '@cx/xmpp-core';
 
@@ -42,8 +42,7 @@ export async function resume(req: sessionv1.ResumeRequest, d: Deps): Promise<ses
   }
   if (!before) return { result: { $case: 'errorCondition', value: 'item-not-found' } };
   if (before.connectionId !== req.connectionId || before.edgeId !== req.edgeId) {
-    const kick = edgev1.EdgeMessage.encode({ deliveries: [], kicks: [{ connectionId: before.connectionId, condition: 'conflict', text: 'the session was resumed on another connection', resumed: true }], inAcks: [] }).finish();
-    d.bus.nc.publish(subjects.edge(before.edgeId), kick);
+    kickOnEdge(d.bus.nc, before.edgeId, { connectionId: before.connectionId, condition: 'conflict', text: 'the session was resumed on another connection', resumed: true });
   }
   return { result: { $case: 'previous', value: before } };
 }

@@ -21,7 +21,28 @@ export interface SmPort {
   write(data: Buffer | string): void;
 }
 
+export interface SmSessionOptions {
+  /** The sm id (XEP-0198 §5 previd). */
+  id: string;
+  jid: string;
+  port: SmPort;
+  csi: CsiBuffer;
+  /** Seconds the session may wait to be resumed (0: not resumable). */
+  maxResumeS: number;
+  /** Counters to start from: stanzas sent, the stream position acknowledged, stanzas received. */
+  start: { sent: number; ackedPos: number; inCount: number };
+  /** Bytes of unacknowledged stanzas allowed (SM_MAX_UNACKED_BYTES; default: no bound). */
+  maxUnackedBytes?: number;
+}
+
 export class SmSession {
+  readonly id: string;
+  readonly jid: string;
+  /** Seconds the session may wait to be resumed. */
+  readonly maxResumeS: number;
+  private readonly port: SmPort;
+  private readonly csi: CsiBuffer;
+  private readonly maxUnackedBytes: number;
   readonly outbox: Outbox;
   /** Stanzas received from the client since enable (unwrapped). */
   inCount: number;
@@ -46,17 +67,10 @@ export class SmSession {
   /** The client acknowledged these stored offline messages (they may leave xmpp_offline). */
   onOfflineAcked?: (seqs: number[]) => void;
 
-  constructor(
-    readonly id: string,
-    readonly jid: string,
-    private readonly port: SmPort,
-    private readonly csi: CsiBuffer,
-    /** Seconds the session may wait to be resumed. */
-    readonly maxResumeS: number,
-    start: { sent: number; ackedPos: number; inCount: number },
-    /** Bytes of unacknowledged stanzas allowed (SM_MAX_UNACKED_BYTES). */
-    private readonly maxUnackedBytes = Infinity,
-  ) {
+  constructor(o: SmSessionOptions) {
+    ({ id: this.id, jid: this.jid, port: this.port, csi: this.csi, maxResumeS: this.maxResumeS } = o);
+    this.maxUnackedBytes = o.maxUnackedBytes ?? Infinity;
+    const { start, csi } = o;
     this.outbox = new Outbox({ sent: start.sent, acked: start.sent, ackedPos: start.ackedPos });
     this.inCount = start.inCount;
     this.inHandled = start.inCount;

@@ -7,6 +7,7 @@ import { Counter } from 'prom-client';
 import type { Logger } from '@cx/log';
 import { endOf, followEdge, newlyAcked, position, readAfter, seqOf, unackedFilter, type SmMessage, type SmStore, type Unacked } from '@cx/sm';
 import type { edgev1 } from '@cx/proto';
+import type { StanzaKind } from '@cx/stanza';
 import type { SessionLink } from '../session-link';
 import { SmSession, type SmPort } from './sm-session';
 import type { CsiBuffer } from '../csi-buffer';
@@ -90,7 +91,7 @@ export class StreamManager {
   offlineHandled?: (bareJid: string, seqs: readonly number[]) => void;
 
   /** A stanza for a stream-managed connection that did not come through the stream: put it there first. */
-  republish(connectionId: string, to: string, xml: Uint8Array, kind: number, offlineSeq?: number): void {
+  republish(connectionId: string, to: string, xml: Uint8Array, kind: StanzaKind, offlineSeq?: number): void {
     if (this.republishing.length === 0) setImmediate(() => this.flushRepublish());
     this.republishing.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: '', offlineSeq });
   }
@@ -105,7 +106,7 @@ export class StreamManager {
   private flushRepublish(): void {
     const deliveries = this.republishing;
     this.republishing = [];
-    if (deliveries.length) this.store.publish(this.o.edgeId, { deliveries, kicks: [], inAcks: [] });
+    if (deliveries.length) this.store.publish(this.o.edgeId, { deliveries });
   }
 
   /**
@@ -123,7 +124,7 @@ export class StreamManager {
     const ok = await this.session.enableSm({ fullJid: jid, connectionId: conn.id, smId }).catch(() => false);
     if (!ok || conn.gone) return undefined;
     const maxS = Math.min(max || this.o.resumeTimeoutS, this.o.resumeTimeoutS);
-    const sm = this.reporting(new SmSession(smId, jid, conn, conn.csi, resume ? maxS : 0, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() }, this.o.maxUnackedBytes));
+    const sm = this.reporting(new SmSession({ id: smId, jid, port: conn, csi: conn.csi, maxResumeS: resume ? maxS : 0, start: { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() }, maxUnackedBytes: this.o.maxUnackedBytes }));
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
@@ -149,7 +150,7 @@ export class StreamManager {
     const state = await this.store.state(previd);
     const user = state?.fullJid.slice(0, state.fullJid.indexOf('@'));
     if (!state || user !== conn.username) return this.failed('item-not-found');
-    const sm = this.reporting(new SmSession(previd, state.fullJid, conn, conn.csi, this.o.resumeTimeoutS, { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled }, this.o.maxUnackedBytes));
+    const sm = this.reporting(new SmSession({ id: previd, jid: state.fullJid, port: conn, csi: conn.csi, maxResumeS: this.o.resumeTimeoutS, start: { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled }, maxUnackedBytes: this.o.maxUnackedBytes }));
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;

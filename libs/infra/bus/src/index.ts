@@ -7,6 +7,7 @@ export { WatchedCache } from './watched-cache';
 export type { CasCodec, Decision, Versioned } from './cas';
 export type { Bus, BusOptions, NatsCredentials } from './connect';
 export type { KV, KvEntry, KvWatchEntry } from '@nats-io/kv';
-export type { NatsConnection, Subscription } from '@nats-io/transport-node';
+export type { MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 export { AccountRemovals, ACCOUNT_REMOVALS_STREAM, recentRemovals, removalSubject } from './account-removals';
 export type { RecentRemovals, RemovalOutcome } from './account-removals';
+export { edgeChannel, edgeMessage, kickOnEdge, sessionEvents, KeyedTopic, Topic, type EdgeMessageParts, type SubscribeOptions } from './channels';

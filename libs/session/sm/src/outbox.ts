@@ -1,13 +1,14 @@
 // The unacknowledged queue of one stream-managed session (XEP-0198 §4):
 // what was sent and not yet acknowledged, each with its position in the
 // stream (position.ts; 0: carried over from a previous edge at a resumption).
+import type { StanzaKind } from '@cx/stanza';
 import { newlyAcked } from './counter';
 
 export interface Unacked {
   readonly pos: number;
   readonly to: string;
   readonly xml: Uint8Array;
-  readonly kind: number;
+  readonly kind: StanzaKind;
   /** A stored offline message (its sequence in xmpp_offline): deleted there once acknowledged. */
   readonly offlineSeq?: number;
 }

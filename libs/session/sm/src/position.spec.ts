@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { StanzaKind } from '@cx/stanza';
 import type { edgev1, sessionv1 } from '@cx/proto';
 import { endOf, position, readAfter, seqOf, unackedFilter } from './position';
 
 const state = (outSeq: number, skipped: number[] = []): sessionv1.SmState =>
   ({ fullJid: 'a@b/c', edgeId: 'e', connectionId: 'c1', outAcked: 1, outSeq, inHandled: 0, updatedAtMs: 0, carried: [], skipped }) as sessionv1.SmState;
-const d = (connectionId: string) => ({ connectionId, to: 'a@b/c', xml: Buffer.alloc(0), kind: 1 }) as edgev1.Delivery;
+const d = (connectionId: string) => ({ connectionId, to: 'a@b/c', xml: Buffer.alloc(0), kind: StanzaKind.STANZA_KIND_MESSAGE }) as edgev1.Delivery;
 
 describe('positions in the stream', () => {
   it('orders deliveries of one batch after one another', () => {

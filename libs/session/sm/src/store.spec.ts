@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StanzaKind } from '@cx/stanza';
 import { connectBus, type Bus } from '@cx/bus';
 import { createLogger } from '@cx/log';
 import { startNats } from '@cx/stack';
@@ -17,7 +18,7 @@ let nats: Awaited<ReturnType<typeof startNats>>;
 let bus: Bus;
 let store: SmStore;
 
-const delivery = (n: number) => ({ deliveries: [{ connectionId: 'c1', to: 'a@b/c', xml: Buffer.from(`<message id="${n}"/>`), kind: 1, traceparent: '' }], kicks: [], inAcks: [] });
+const delivery = (n: number) => ({ deliveries: [{ connectionId: 'c1', to: 'a@b/c', xml: Buffer.from(`<message id="${n}"/>`), kind: StanzaKind.STANZA_KIND_MESSAGE, traceparent: '' }], kicks: [], inAcks: [] });
 
 beforeAll(async () => {
   nats = await startNats({ dataDir: dir });

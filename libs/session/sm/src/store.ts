@@ -12,19 +12,15 @@
 // and its deliveries on that subject after out_seq. Nothing has to be copied
 // from a live edge at resumption.
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type JsMsg, type MsgRequest } from '@nats-io/jetstream';
-import { ensureStream, type Bus, type KV } from '@cx/bus';
-import { edgev1, sessionv1 } from '@cx/proto';
-import { DurablePublisher } from './durable-publisher';
+import { ensureStream, type Bus, type EdgeMessageParts, type KV } from '@cx/bus';
+import { sessionv1, type edgev1 } from '@cx/proto';
 import { Follower } from './follow';
+import { SM_STREAM, smChannel, smSubject, SmPublisher } from './sm-channel';
 
-export const SM_STREAM = 'xmpp_sm';
+export { SM_STREAM, smSubject };
 export const SM_BUCKET = 'xmpp_sm';
 /** How long a read may go quiet before it checks whether anything is left to read. */
 const WATCH_MS = 500;
-
-export function smSubject(edgeId: string): string {
-  return `xmpp.sm.${edgeId}`;
-}
 
 export interface SmMessage {
   seq: number;
@@ -32,7 +28,7 @@ export interface SmMessage {
 }
 
 export class SmStore {
-  private readonly publisher: DurablePublisher;
+  private readonly publisher: SmPublisher;
 
   private constructor(
     readonly js: JetStreamClient,
@@ -40,7 +36,7 @@ export class SmStore {
     readonly kv: KV,
     readonly nc: Bus['nc'],
   ) {
-    this.publisher = new DurablePublisher({ nc, stream: SM_STREAM });
+    this.publisher = new SmPublisher(nc);
   }
 
   /** Open (creating if needed) the stream and the bucket; both keep data for maxAgeMs. */
@@ -54,8 +50,8 @@ export class SmStore {
   }
 
   /** Deliveries (or in-acks) for sessions on an edge; stored by the stream (retried until it is), seen at once by the edge. */
-  publish(edgeId: string, msg: edgev1.EdgeMessage): void {
-    this.publisher.publish(smSubject(edgeId), edgev1.EdgeMessage.encode(msg).finish());
+  publish(edgeId: string, msg: EdgeMessageParts): void {
+    this.publisher.publish(edgeId, msg);
   }
 
   /** Resolves once everything published before the call is stored; never rejects. */
@@ -105,7 +101,7 @@ export class SmStore {
     if (last <= afterSeq) caughtUp();
     const reader = this.follow(edgeId, afterSeq, (m) => {
       heardAt = Date.now();
-      each({ seq: m.seq, msg: edgev1.EdgeMessage.decode(m.data) });
+      each({ seq: m.seq, msg: smChannel.decode(m.data) });
       // pending 0: nothing more is stored for us now (`last` itself may have been purged meanwhile).
       if (m.seq >= last || m.info.pending === 0) caughtUp();
     }, 512);
@@ -146,7 +142,7 @@ export class SmStore {
  */
 export async function followEdge(store: SmStore, edgeId: string, afterSeq: number, each: (m: SmMessage) => void): Promise<() => Promise<void>> {
   // Each message is a router's batch (up to 256 KiB): keep the read-ahead small.
-  const reader = store.follow(edgeId, afterSeq, (m) => each({ seq: m.seq, msg: edgev1.EdgeMessage.decode(m.data) }), 128);
+  const reader = store.follow(edgeId, afterSeq, (m) => each({ seq: m.seq, msg: smChannel.decode(m.data) }), 128);
   await reader.start();
   return () => reader.stop();
 }

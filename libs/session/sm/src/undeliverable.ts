@@ -5,10 +5,10 @@
 // used wherever such a delivery is found (edge inbox, router rescue, lost
 // core deliveries).
 import type { routerv1 } from '@cx/proto';
-import { parseElement } from '@cx/xml-stream';
+import { elementFromBytes, routedStanza, StanzaKind } from '@cx/stanza';
 
 export interface Undelivered {
-  kind: number;
+  kind: StanzaKind;
   to: string;
   xml: Uint8Array;
   connectionId: string;
@@ -19,14 +19,10 @@ export interface Undelivered {
   shared?: boolean;
 }
 
-/** The stanza to route again, or undefined for what cannot be (a nonza, kind 0; no 'from'; not XML) or need not be (still in offline storage). */
+/** The stanza to route again, or undefined for what cannot be (a server reply, kind UNSPECIFIED; no 'from'; not XML) or need not be (still in offline storage). */
 export function undeliverableStanza(d: Undelivered): routerv1.Stanza | undefined {
-  if (d.kind === 0 || d.offlineSeq) return undefined;
-  const el = parseElement(Buffer.from(d.xml).toString('utf8'));
-  if ('error' in el || !el.attrs.from) return undefined;
-  return {
-    kind: d.kind, from: el.attrs.from, to: d.to, type: el.attrs.type ?? '', id: el.attrs.id ?? '',
-    xml: Buffer.from(d.xml), connectionId: d.connectionId, undeliverable: true, smIn: 0, traceparent: d.traceparent ?? '',
-    shared: !!d.shared,
-  };
+  if (d.kind === StanzaKind.STANZA_KIND_UNSPECIFIED || d.offlineSeq) return undefined;
+  const el = elementFromBytes(d.xml);
+  if (!el?.attrs.from) return undefined;
+  return routedStanza(el, { from: el.attrs.from, to: d.to, xml: Buffer.from(d.xml), connectionId: d.connectionId, undeliverable: true, traceparent: d.traceparent, shared: !!d.shared });
 }

@@ -32,6 +32,8 @@ export interface C2sState {
   readonly secure: boolean;
   /** Stream management (XEP-0198) is enabled or resumed on this stream. */
   readonly sm?: boolean;
+  /** Our last ping to the client (XEP-0199): its id and when it was sent. */
+  readonly ping?: { readonly id: string; readonly sentAt: number };
 }
 
 export type SaslResult =
@@ -56,7 +58,9 @@ export type C2sEvent =
   | { type: 'kick'; condition: StreamErrorCondition; text?: string }
   | { type: 'socket-closed' }
   | { type: 'sm-resumed'; jid: string }
-  | { type: 'sm-enable-failed' };
+  | { type: 'sm-enable-failed' }
+  /** About once a second: the time, how long the client has sent nothing, and a number for a ping id. */
+  | { type: 'liveness'; now: number; idleMs: number; seq: number };
 
 export type C2sAction =
   | { type: 'send'; el: Element | string }
@@ -74,6 +78,8 @@ export type C2sAction =
   | { type: 'sm-request' }
   | { type: 'sm-ack'; h: number }
   | { type: 'sm-resume'; previd: string; h: number }
+  /** A configured bound was reached (counted by the edge: xmpp_edge_limits_hit_total). */
+  | { type: 'limit-hit'; limit: 'ping-timeout' }
   | { type: 'ended' };
 
 export interface Transition {
@@ -101,6 +107,10 @@ export interface C2sContext {
   readonly channelBindings?: readonly string[];
   /** Stream management (XEP-0198) is offered after binding. */
   readonly streamManagement?: boolean;
+  /** A bound client silent this long is pinged (XEP-0199; 0 or unset: never). */
+  readonly pingIntervalMs?: number;
+  /** A pinged client that stays silent this long after the ping is closed with connection-timeout. */
+  readonly pingTimeoutMs?: number;
   newStreamId(): string;
 }
 

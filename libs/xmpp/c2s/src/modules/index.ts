@@ -12,6 +12,7 @@ import { session } from './session';
 import { starttls } from './starttls';
 import { csi } from './csi';
 import { sm } from './sm';
+import { ping } from './ping';
 
-export const defaultModules: readonly C2sModule[] = [starttls, sasl, channelBinding, register, bind, session, rosterFeatures, sm, csi, caps, established];
-export { bind, caps, channelBinding, csi, established, register, rosterFeatures, sasl, session, sm, starttls };
+export const defaultModules: readonly C2sModule[] = [starttls, sasl, channelBinding, register, bind, session, rosterFeatures, sm, csi, caps, ping, established];
+export { bind, caps, channelBinding, csi, established, ping, register, rosterFeatures, sasl, session, sm, starttls };

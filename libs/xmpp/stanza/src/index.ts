@@ -1,0 +1,2 @@
+export { StanzaKind, stanzaKind } from './kind';
+export { elementFromBytes, routedStanza, type EnvelopeFields } from './envelope';
