@@ -2,6 +2,7 @@
 // from an account or from the server, routed by the normal rules (delivered,
 // carbons-copied, or stored offline for an account with no available
 // resource). Bad requests are answered as values with their XMPP condition.
+import { routedStanza } from '@cx/stanza';
 import { randomBytes } from 'node:crypto';
 import { unary } from '@cx/grpc';
 import type { Logger } from '@cx/log';
@@ -36,7 +37,7 @@ export async function adminMessage(req: Req, d: AdminDeps): Promise<routerv1.Sta
   const id = `admin-${randomBytes(6).toString('hex')}`;
   const el = x('message', { from: from.toString(), to: to.toString(), type, id },
     ...(req.subject ? [x('subject', {}, req.subject)] : []), x('body', {}, req.body));
-  return routerv1.Stanza.fromPartial({ kind: routerv1.StanzaKind.STANZA_KIND_MESSAGE, from: from.toString(), to: to.toString(), type, id, xml: Buffer.from(el.toString()) });
+  return routedStanza(el, { from: from.toString(), connectionId: '' });
 }
 
 export function routerAdminService(d: AdminDeps): routeradminv1.RouterAdminServiceServer {

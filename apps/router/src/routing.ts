@@ -5,7 +5,7 @@
 // (modules/): the router fires its hooks where a stanza arrives, is about to
 // be delivered, was delivered or found no session, and hands IQs for the
 // server or an account to the module host.
-import { parseElement } from '@cx/xml-stream';
+import { elementFromBytes } from '@cx/stanza';
 import { errorReply, StanzaError, tryParseJid, type Element, type Jid, type StanzaErrorCondition } from '@cx/xmpp-core';
 import type { ModuleHost, Target } from '@cx/modules';
 import { routerv1 } from '@cx/proto';
@@ -252,7 +252,4 @@ export class Router {
   }
 }
 
-function parse(xml: Uint8Array): Element | undefined {
-  const r = parseElement(Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength).toString('utf8'));
-  return 'error' in r ? undefined : r;
-}
+const parse = elementFromBytes;

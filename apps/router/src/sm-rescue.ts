@@ -7,6 +7,7 @@
 // hands them over again; routing them would store a second copy.
 import type { Logger } from '@cx/log';
 import type { eventsv1, routerv1, sessionv1 } from '@cx/proto';
+import { StanzaKind } from '@cx/stanza';
 import { readAfter, undeliverableStanza, unackedFilter, type SmStore } from '@cx/sm';
 
 /** Routers may still publish to the session's old place for a moment after it ended. */
@@ -27,11 +28,11 @@ export async function rescueUnacked(ev: eventsv1.SessionEnded, store: SmStore, r
 }
 
 async function collect(store: SmStore, state: sessionv1.SmState): Promise<sessionv1.CarriedStanza[]> {
-  const out = state.carried.filter((c) => c.kind !== 0 && !c.offlineSeq);
+  const out = state.carried.filter((c) => c.kind !== StanzaKind.STANZA_KIND_UNSPECIFIED && !c.offlineSeq);
   const unacked = unackedFilter(state);
   await store.read(state.edgeId, readAfter(state), ({ seq, msg }) => {
     msg.deliveries.forEach((d, i) => {
-      if (d.kind !== 0 && !d.offlineSeq && unacked(seq, i, d)) out.push(d);
+      if (d.kind !== StanzaKind.STANZA_KIND_UNSPECIFIED && !d.offlineSeq && unacked(seq, i, d)) out.push(d);
     });
   });
   return out;

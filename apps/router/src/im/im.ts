@@ -3,7 +3,7 @@
 // server (§3, Appendix A), and presence broadcast, probes and unavailable
 // presence when a session ends (§4).
 import { errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
-import { parseElement } from '@cx/xml-stream';
+import { elementFromBytes, StanzaKind } from '@cx/stanza';
 import {
   emptyItem, hasFrom, hasTo, inboundSubscribe, listed, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
   outboundSubscribed, outboundUnsubscribe, outboundUnsubscribed, parseRosterSet, changesSince, pushQuery, rosterQuery, type Item, type RosterStore, type Step,
@@ -50,7 +50,6 @@ export interface From {
   connectionId: string;
 }
 
-const decoder = new TextDecoder();
 
 export class Im {
   constructor(private readonly d: ImDeps) {}
@@ -71,7 +70,7 @@ export class Im {
       if (!changes) return reply(iqResult(iq, rosterQuery(roster.items, roster.version)));
       reply(iqResult(iq));
       const me = (await this.d.out.sessions(this.bareOf(user))).filter((s) => s.connectionId === from.connectionId);
-      for (const c of changes) this.d.out.send(this.bareOf(user), me, x('iq', { type: 'set', id: `push-v${c.version}` }, pushQuery(c.jid, c.item, c.version)), 3, true);
+      for (const c of changes) this.d.out.send(this.bareOf(user), me, x('iq', { type: 'set', id: `push-v${c.version}` }, pushQuery(c.jid, c.item, c.version)), StanzaKind.STANZA_KIND_IQ, true);
       return;
     }
     const req = parseRosterSet(query);
@@ -195,7 +194,7 @@ export class Im {
   /** A push (e.g. XEP-0191) to every session of the user. */
   async pushAll(user: string, iq: Element): Promise<void> {
     const bare = this.bareOf(user);
-    this.d.out.send(bare, await this.d.out.sessions(bare), iq, 3, true);
+    this.d.out.send(bare, await this.d.out.sessions(bare), iq, StanzaKind.STANZA_KIND_IQ, true);
   }
 
   /**
@@ -219,14 +218,14 @@ export class Im {
     if (this.isBlocked(user, toBare)) return;
     const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
     const targets = this.d.out.available(await this.d.out.sessions(toBare));
-    for (const s of mine) this.d.out.send(toBare, targets, lastPresence(this.bareOf(user), s), 2, true);
+    for (const s of mine) this.d.out.send(toBare, targets, lastPresence(this.bareOf(user), s), StanzaKind.STANZA_KIND_PRESENCE, true);
   }
 
   /** Unavailable from each of `user`'s available resources to `toBare` (§3.2.3, §3.3.3). */
   private async sendUnavailable(user: string, toBare: string): Promise<void> {
     const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
     const targets = this.d.out.available(await this.d.out.sessions(toBare));
-    for (const s of mine) this.d.out.send(toBare, targets, x('presence', { from: `${this.bareOf(user)}/${s.resource}`, type: 'unavailable' }), 2, true);
+    for (const s of mine) this.d.out.send(toBare, targets, x('presence', { from: `${this.bareOf(user)}/${s.resource}`, type: 'unavailable' }), StanzaKind.STANZA_KIND_PRESENCE, true);
   }
 
   /**
@@ -297,7 +296,7 @@ export class Im {
     }
     if (this.d.hooks) await this.d.hooks.fire('presence-initial', { user, bare, me });
     const others = (await this.d.out.sessions(bare)).filter((s) => s.available && s.connectionId !== from.connectionId);
-    for (const s of others) this.d.out.send(bare, [me], lastPresence(bare, s), 2, true);
+    for (const s of others) this.d.out.send(bare, [me], lastPresence(bare, s), StanzaKind.STANZA_KIND_PRESENCE, true);
   }
 
   /** §4.3.2: answer a probe on the contact's behalf with each available resource's last presence, or unavailable. */
@@ -305,8 +304,8 @@ export class Im {
     const j = tryParseJid(contact);
     if (!j || j.domain !== this.d.domain || !j.local) return;
     const avail = this.d.out.available(await this.d.out.sessions(contact));
-    if (avail.length === 0) return this.d.out.send(bare, [me], x('presence', { from: contact, type: 'unavailable' }), 2, true);
-    for (const s of avail) this.d.out.send(bare, [me], lastPresence(contact, s), 2, true);
+    if (avail.length === 0) return this.d.out.send(bare, [me], x('presence', { from: contact, type: 'unavailable' }), StanzaKind.STANZA_KIND_PRESENCE, true);
+    for (const s of avail) this.d.out.send(bare, [me], lastPresence(contact, s), StanzaKind.STANZA_KIND_PRESENCE, true);
   }
 
   /**
@@ -364,7 +363,5 @@ function lastPresence(bare: string, s: SessionEntry): Element {
 }
 
 function parseOr(bytes: Uint8Array | undefined, fallback: Element): Element {
-  if (!bytes || bytes.length === 0) return fallback;
-  const r = parseElement(decoder.decode(bytes));
-  return 'error' in r ? fallback : r;
+  return (bytes && bytes.length && elementFromBytes(bytes)) || fallback;
 }

@@ -1,14 +1,13 @@
 // Writing presence and roster pushes to sessions: the one place the IM
 // component turns decisions into deliveries.
 import { x, type Element } from '@cx/xmpp-core';
+import { StanzaKind } from '@cx/stanza';
 import type { SessionDirectory, SessionEntry } from '@cx/session-directory';
 import { pushQuery, type Item } from '@cx/roster';
 import type { Deliverer } from '../deliverer';
 
 const encoder = new TextEncoder();
-const MESSAGE = 1;
-const PRESENCE = 2;
-const IQ = 3;
+const { STANZA_KIND_MESSAGE: MESSAGE, STANZA_KIND_PRESENCE: PRESENCE, STANZA_KIND_IQ: IQ } = StanzaKind;
 let pushes = 0;
 
 export class Out {

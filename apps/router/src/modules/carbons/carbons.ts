@@ -1,7 +1,7 @@
 // XEP-0280 Message Carbons: a user's other resources that enabled carbons get
 // a copy of each eligible message the user receives (<received/>) or sends
 // (<sent/>), wrapped in a XEP-0297 <forwarded/>.
-import { parseElement } from '@cx/xml-stream';
+import { elementFromBytes, StanzaKind } from '@cx/stanza';
 import { iqResult, x, type Element } from '@cx/xmpp-core';
 import type { SessionEntry } from '@cx/session-directory';
 import { NS_CARBONS } from '@cx/modules';
@@ -9,8 +9,7 @@ import type { Out } from '../../im/presence-out';
 
 const NS_FORWARD = 'urn:xmpp:forward:0';
 const NS_HINTS = 'urn:xmpp:hints';
-const MESSAGE = 1;
-const decoder = new TextDecoder();
+const MESSAGE = StanzaKind.STANZA_KIND_MESSAGE;
 
 /** §6: chat messages, and normal ones with a body; not private, no-copy, or carbons themselves. */
 export function eligible(type: string, el: Element): boolean {
@@ -41,8 +40,8 @@ export class Carbons {
   copy(kind: 'received' | 'sent', bare: string, sessions: readonly SessionEntry[], except: ReadonlySet<string>, type: string, xml: Uint8Array): void {
     const targets = sessions.filter((s) => s.carbons && s.available && !except.has(s.connectionId));
     if (targets.length === 0) return;
-    const el = parseElement(decoder.decode(xml));
-    if ('error' in el || !eligible(type, el)) return;
+    const el = elementFromBytes(xml);
+    if (!el || !eligible(type, el)) return;
     this.out.send(bare, targets, wrap(kind, bare, el), MESSAGE, true);
   }
 }
