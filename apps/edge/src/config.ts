@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { bool, commonSettings, defineConfig, int, oneOf, str } from '@cx/config';
 import { addressList } from './address-set';
 import { redirectSetting } from './shutdown';
+import { routerModulesSetting } from '@cx/modules';
 import { DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_NAMESPACE_DECLARATIONS } from '@cx/xml-stream';
 
 export const edgeConfig = defineConfig({
@@ -12,6 +13,7 @@ export const edgeConfig = defineConfig({
   AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service'),
   SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service'),
   ROUTER_ADDR: str('127.0.0.1:50053', 'Address of the router service'),
+  ROUTER_MODULES: routerModulesSetting('The router modules enabled, as the router has them: the caps (XEP-0115) the edge advertises are computed from them'),
   TLS_CERT_FILE: str('', 'PEM certificate (chain) for STARTTLS and direct TLS; empty: no TLS'),
   TLS_KEY_FILE: str('', 'PEM private key of TLS_CERT_FILE'),
   C2S_TLS_PORT: int(5223, 'Direct TLS port (XEP-0368) when a certificate is set (0: off)', 0, 65535),

@@ -31,7 +31,7 @@ main(() =>
       // A router confirmed a stream-managed client's stanzas: what <a h/> may count (XEP-0198).
       confirmed: (connectionId, h) => server.connections.get(connectionId)?.sm?.confirm(h),
     });
-    const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN));
+    const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN, config.ROUTER_MODULES));
     const stopOffer = await watchAuthOffer(auth, ctx, log);
     const sm = config.SM_ENABLED
       ? new StreamManager(await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S)), session, { edgeId: config.EDGE_ID, resumeTimeoutS: config.SM_RESUME_TIMEOUT_S, handoverGraceMs: config.SM_HANDOVER_GRACE_MS, maxUnackedBytes: config.SM_MAX_UNACKED_BYTES }, log)

@@ -1,22 +1,7 @@
-import { commonSettings, defineConfig, grpcServerSettings, int, list, str, type Setting } from '@cx/config';
+import { commonSettings, defineConfig, grpcServerSettings, int, str } from '@cx/config';
+import { ROUTER_MODULE_NAMES, routerModulesSetting } from '@cx/modules';
 
-/** Every router module, in load order (apps/router/src/modules/index.ts lists them in the same order). */
-export const ROUTER_MODULE_NAMES = ['disco', 'account', 'ping', 'register', 'version', 'time', 'private', 'vcard', 'roster', 'presence', 'blocking', 'carbons', 'offline', 'last'] as const;
-
-/** A list of module names, all by default; an unknown name is a configuration error (reported before anything starts). */
-function moduleList(description: string): Setting<string[]> {
-  const base = list([...ROUTER_MODULE_NAMES], description);
-  return {
-    ...base,
-    kind: `comma-separated list of ${ROUTER_MODULE_NAMES.join(', ')}`,
-    parse(raw) {
-      const names = base.parse(raw);
-      const unknown = names.filter((n) => !(ROUTER_MODULE_NAMES as readonly string[]).includes(n));
-      if (unknown.length) throw new Error(`unknown module${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${ROUTER_MODULE_NAMES.join(', ')})`);
-      return names;
-    },
-  };
-}
+export { ROUTER_MODULE_NAMES };
 
 export const routerConfig = defineConfig({
   ...commonSettings,
@@ -36,8 +21,8 @@ export const routerConfig = defineConfig({
   PRIVATE_MAX_BYTES: int(256 * 1024, 'Bytes stored per user in private XML storage (XEP-0049); more are refused (not-acceptable)', 1024, 900 * 1024),
   VCARD_MAX_BYTES: int(256 * 1024, 'Bytes of one vCard (XEP-0054); a larger one is refused (not-acceptable)', 1024, 900 * 1024),
   BLOCKLIST_MAX_ITEMS: int(1000, 'JIDs on one block list (XEP-0191); blocking more is refused (resource-constraint)', 1),
-  ROUTER_MODULES: moduleList(
-    'Router modules enabled (docs/architecture.md, "Writing a router module"); they load in a fixed order whatever the order here, and an unknown name fails the start. The edge\'s caps assume the default list',
+  ROUTER_MODULES: routerModulesSetting(
+    'Router modules enabled (docs/architecture.md, "Writing a router module"); they load in a fixed order whatever the order here, and an unknown name fails the start. Set it for the edge too (one config file can serve both): its caps follow it',
   ),
   AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service (account existence for server-side IQs)'),
 });

@@ -37,3 +37,4 @@ export { vcardProblem, VCARD_BUCKET } from './vcard/vcard';
 export { PRIVATE_BUCKET } from './private/private';
 export { NS_BLOCKING } from './blocking/blocking';
 export { NS_CARBONS } from './carbons/carbons';
+export { ROUTER_MODULE_NAMES, routerModulesSetting } from './setting';
