@@ -65,8 +65,10 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
     kick(d.bus, outcome.old, 'conflict', 'replaced by a new session with the same resource');
     publishEnded(d.bus, full, outcome.old, 'conflict');
   }
-  const ev = eventsv1.SessionBound.encode({ fullJid: full, edgeId: req.edgeId, connectionId: req.connectionId, atMs: Date.now() }).finish();
-  d.bus.nc.publish(subjects.sessionBound, ev);
+  if (d.config.SESSION_BOUND_EVENTS) {
+    const ev = eventsv1.SessionBound.encode({ fullJid: full, edgeId: req.edgeId, connectionId: req.connectionId, atMs: Date.now() }).finish();
+    d.bus.nc.publish(subjects.sessionBound, ev);
+  }
   return { result: { $case: 'fullJid', value: full } };
 }
 
