@@ -123,7 +123,7 @@ main(() =>
       .register('modules', (r) => host.removeUser(r.user));
     const stopRemovals = await followRemovals({ bus, removal, userExists: (u) => deps.userExists(u), log });
     const stopEnded = onSessionEnded(bus, async (ev) => {
-      if (ev.available) await im.ended(ev.fullJid, ev.directed, ev.connectionId);
+      if (ev.available) await im.ended(ev.fullJid, ev.directed, ev.connectionId, ev.remaining?.sessions);
       await rescueUnacked(ev, sm, (s) => void router.route(s, ''), log);
     }, log);
     const streams = new OpenStreams();
