@@ -18,7 +18,8 @@ const HELP = `usage: node tools/bench/run.mjs [scenario] [options]
 
 scenarios:
   login      register --users accounts (untimed), then --clients concurrent clients
-             do full SCRAM-SHA-1 logins (connect → session result) and close, for --duration
+             do full SCRAM-SHA-1 logins (connect → session result), send initial presence,
+             wait for its echo and close, for --duration (--no-presence: close at once)
   messages   --pairs pairs of online users send chat messages to each other's full JID,
              --window in flight per sender, for --duration; then drain and count losses
   idle       log in --sessions idle sessions (with presence) and report memory per session
@@ -64,8 +65,10 @@ options:
                     shaper runs but does not hold back the load generator's flood)
   --prefix P        username prefix (default bench)
   --password P      password of the bench accounts (default bench-pw)
-  --presence        login scenario: also send initial presence and wait for its echo
-                    before closing (latency still ends at the session result)
+  --no-presence     login scenario: close right after the session result, without initial
+                    presence (the figure before issue 11; by default every login sends initial
+                    presence and waits for its echo before closing, as clients do; the latency
+                    ends at the session result either way; --presence is accepted and is the default)
   --timeout S       per-login timeout (default 15)
   --pids a=1,b=2    with --port: server processes to sample (RSS, CPU)
   --cpu-prof DIR    run the services with --cpu-prof into DIR and print their top functions
@@ -86,7 +89,7 @@ function parseArgs(argv) {
     const eq = a.indexOf('=');
     const key = (eq > 0 ? a.slice(2, eq) : a.slice(2)).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
     if (eq > 0) o[key] = a.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help', 'presence', 'sm'].includes(key)) o[key] = argv[++i];
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help', 'presence', 'noPresence', 'sm'].includes(key)) o[key] = argv[++i];
     else o[key] = true;
   }
   return o;
@@ -127,7 +130,8 @@ const cfg = {
   password: args.password ?? 'bench-pw',
   timeout: num(args.timeout, 15),
   json: !!args.json,
-  presence: !!args.presence,
+  // Logins with initial presence by default (what clients do, issue 11); --no-presence for the bare login.
+  presence: !args.noPresence,
   cpuProf: typeof args.cpuProf === 'string' ? args.cpuProf : null,
   verbose: !!args.verbose,
 };
@@ -341,7 +345,7 @@ async function measured(work, warmupMs, durationMs) {
 // ------------------------------------------------------------------ scenarios
 
 async function scenarioLogin(pool, ports) {
-  say(`login${cfg.presence ? ' (+presence)' : ''}: ${cfg.users} accounts, ${cfg.clients} concurrent clients, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), edges ${ports.join(',')}`);
+  say(`login${cfg.presence ? ' (+presence)' : ' (no presence)'}: ${cfg.users} accounts, ${cfg.clients} concurrent clients, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), edges ${ports.join(',')}`);
   const users = Array.from({ length: cfg.users }, (_, i) => userName(i + 1));
   const registration = await register(pool, users, ports);
   await warmLogins(pool, users, ports, cfg.presence);
@@ -364,6 +368,7 @@ async function scenarioLogin(pool, ports) {
   const leak = {};
   if (memAfter.gc) for (const k of Object.keys(memBefore.heapKiB)) leak[k] = round(((memAfter.heapKiB[k] - memBefore.heapKiB[k]) * 1024) / completed, 0);
   const res = {
+    presence: cfg.presence,
     loginsPerSecond: round(measuredN / cfg.duration, 0),
     logins: measuredN,
     latencyMs: lat,

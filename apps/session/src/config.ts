@@ -1,4 +1,4 @@
-import { commonSettings, defineConfig, grpcServerSettings, int } from '@cx/config';
+import { bool, commonSettings, defineConfig, grpcServerSettings, int } from '@cx/config';
 
 export const sessionConfig = defineConfig({
   ...commonSettings,
@@ -10,6 +10,7 @@ export const sessionConfig = defineConfig({
   MAX_DIRECTED_PRESENCE_BYTES: int(65536, 'Most bytes of directed-presence recipient JIDs one session remembers; more presences are refused with resource-constraint', 1024),
   MAX_USER_ENTRY_BYTES: int(512 * 1024, 'Most bytes of one account\'s registry entry (every session with its last presence and directed-presence recipients); an update past it is refused (bind and presence: resource-constraint), so the entry stays well under NATS\'s 1 MiB message limit', 4096, 900 * 1024),
   EDGE_SWEEP_INTERVAL_MS: int(5000, 'How often to end the sessions of edges whose heartbeat stopped, and detached sessions past their deadline', 500),
+  SESSION_BOUND_EVENTS: bool(false, 'Publish a SessionBound event on NATS (xmpp.session.bound) for every bind; off by default: no service of the server reads them, and every login paid for the message'),
 });
 
 export type SessionConfig = ReturnType<typeof sessionConfig.load>;

@@ -7,7 +7,7 @@ import { kickOnEdge, sessionEvents, type Bus, type KV } from '@cx/bus';
 import { StreamWork, unary as unaryCall, type OpenStreams } from '@cx/grpc';
 import type { Logger } from '@cx/log';
 import type { sessionv1 } from '@cx/proto';
-import { updateUser, type SessionDirectory, type SessionEntry } from '@cx/session-directory';
+import { encodeSessions, updateUser, type SessionDirectory, type SessionEntry, type UserSessions } from '@cx/session-directory';
 import { jid as makeJid, parseJid, prepareResource } from '@cx/xmpp-core';
 import type { SessionConfig } from './config';
 import { detach, enableSm, resume } from './sm-ops';
@@ -29,8 +29,18 @@ function newResource(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export function publishEnded(bus: Bus, full: string, s: SessionEntry, reason: string): void {
-  sessionEvents.ended.publish(bus.nc, { fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available, directed: s.directed, smId: s.smId }, tracePublishOptions());
+/** Most bytes of the user's remaining sessions carried in a SessionEnded event; past them the routers read the registry. */
+export const MAX_REMAINING_BYTES = 16 * 1024;
+
+/**
+ * SessionEnded for session `s` of `full`. `remaining`: the user's sessions as
+ * the same registry update left them, carried so that the routers need not
+ * read the registry (their mirror may not have the update yet) to tell the
+ * other resources and to know whether this was the last one.
+ */
+export function publishEnded(bus: Bus, full: string, s: SessionEntry, reason: string, remaining: UserSessions): void {
+  const carried = encodeSessions(remaining).length <= MAX_REMAINING_BYTES ? remaining : undefined;
+  sessionEvents.ended.publish(bus.nc, { fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available, directed: s.directed, smId: s.smId, remaining: carried }, tracePublishOptions());
 }
 
 export function kick(bus: Bus, s: SessionEntry, condition: string, text: string): void {
@@ -49,21 +59,21 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
   const bare = full.slice(0, full.length - resource.length - 1);
   const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0 };
   const guess = d.directory.versioned(bare) ?? { value: { sessions: [] }, revision: 0 };
-  const outcome = await updateUser<{ ok: boolean; old?: SessionEntry; tooLarge?: boolean }>(d.kv, bare, (cur) => {
+  const outcome = await updateUser<{ ok: boolean; old?: SessionEntry; tooLarge?: boolean; next?: UserSessions }>(d.kv, bare, (cur) => {
     const old = cur.sessions.find((s) => s.resource === resource);
     const others = cur.sessions.filter((s) => s.resource !== resource);
     if (!old && others.length >= d.config.MAX_RESOURCES_PER_USER) return { next: null, result: { ok: false, old } };
     const next = { sessions: [...others, entry] };
     if (entryTooLarge(cur, next, d.config.MAX_USER_ENTRY_BYTES)) return { next: null, result: { ok: false, old, tooLarge: true } };
-    return { next, result: { ok: true, old } };
+    return { next, result: { ok: true, old, next } };
   }, guess);
   countRefused(outcome, 'bind');
   if (!outcome.ok) return { result: { $case: 'errorCondition', value: 'resource-constraint' } };
   if (outcome.old && outcome.old.connectionId !== req.connectionId) {
     kick(d.bus, outcome.old, 'conflict', 'replaced by a new session with the same resource');
-    publishEnded(d.bus, full, outcome.old, 'conflict');
+    publishEnded(d.bus, full, outcome.old, 'conflict', outcome.next ?? { sessions: [] });
   }
-  sessionEvents.bound.publish(d.bus.nc, { fullJid: full, edgeId: req.edgeId, connectionId: req.connectionId, atMs: Date.now() });
+  if (d.config.SESSION_BOUND_EVENTS) sessionEvents.bound.publish(d.bus.nc, { fullJid: full, edgeId: req.edgeId, connectionId: req.connectionId, atMs: Date.now() });
   return { result: { $case: 'fullJid', value: full } };
 }
 
@@ -71,12 +81,13 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
 export async function unbind(full: string, connectionId: string, reason: string, d: Pick<SessionDeps, 'bus' | 'kv' | 'directory'>): Promise<boolean> {
   const j = parseJid(full);
   const bare = j.bare.toString();
-  const removed = await updateUser(d.kv, bare, (cur) => {
+  const removed = await updateUser<{ s: SessionEntry; remaining: UserSessions } | undefined>(d.kv, bare, (cur) => {
     const s = cur.sessions.find((x) => x.resource === j.resource && x.connectionId === connectionId);
     if (!s) return { next: null, result: undefined };
-    return { next: { sessions: cur.sessions.filter((x) => x !== s) }, result: s };
+    const remaining = { sessions: cur.sessions.filter((x) => x !== s) };
+    return { next: remaining, result: { s, remaining } };
   }, d.directory.versioned(bare));
-  if (removed) publishEnded(d.bus, full, removed, reason);
+  if (removed) publishEnded(d.bus, full, removed.s, reason, removed.remaining);
   return removed !== undefined;
 }
 

@@ -49,6 +49,14 @@ describe('the end of a session (RFC 6121 §4.5.2, XEP-0012)', () => {
     expect(sent.map((s) => s.to)).toEqual([['c2']]);
   });
 
+  it('uses the sessions SessionEnded carries instead of reading the registry (the mirror may lag the update)', async () => {
+    const { i, record, sessions, sent } = im([entry('a', 'c1')]);
+    await i.ended('u@localhost/a', [], 'c1', [entry('b', 'c2')]);
+    expect(sessions).not.toHaveBeenCalled();
+    expect(record).not.toHaveBeenCalled();
+    expect(sent.map((s) => s.to)).toEqual([['c2']]);
+  });
+
   it('an unavailable presence records last activity with its status, the sender left out of the available ones', async () => {
     const { i, record } = im([entry('a', 'c1')]);
     await i.broadcast(parseElement(`<presence type='unavailable'><status>gone</status></presence>`) as never, { jid: parseJid('u@localhost/a'), connectionId: 'c1' });

@@ -314,12 +314,13 @@ export class Im {
    * session (`connectionId`) is left out of the user's available ones: the
    * registry mirror may not have seen its removal yet.
    */
-  async ended(fullJid: string, directed: string[] = [], connectionId?: string): Promise<void> {
+  async ended(fullJid: string, directed: string[] = [], connectionId?: string, remaining?: SessionEntry[]): Promise<void> {
     const j = tryParseJid(fullJid);
     if (!j || j.domain !== this.d.domain) return;
     const el = x('presence', { from: fullJid, type: 'unavailable' });
     const bare = j.bare.toString();
-    const others = this.d.out.available(await this.d.out.sessions(bare)).filter((s) => connectionId === undefined || s.connectionId !== connectionId);
+    // `remaining`: carried by SessionEnded from the registry update itself (no read, and no lag of the mirror).
+    const others = this.d.out.available(remaining ?? (await this.d.out.sessions(bare))).filter((s) => connectionId === undefined || s.connectionId !== connectionId);
     this.d.out.send(bare, others, el);
     const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom).filter((i) => !this.isBlocked(j.local, i.jid, j.bare));
     for (const item of contacts) this.toContact(item.jid, el);

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectBus, type Bus } from '@cx/bus';
 import { createLogger } from '@cx/log';
 import { startNats } from '@cx/stack';
@@ -278,5 +278,56 @@ describe('OfflineStore byte bounds', () => {
     let last = 'stored';
     for (let i = 0; i < 40 && last === 'stored'; i++) last = await store.store(`u${i}@localhost`, big(`u${i}@localhost`, `s${i}`, 4000), 'localhost');
     expect(last).toBe('full');
+  });
+});
+
+describe('OfflineStore: nothing stored, answered from the byte totals', () => {
+  const nats = realNats();
+  const opts = { limitPerUser: 100, maxBytesPerUser: 10_000 };
+  /** The stream's message-get of a store, counted (the request a peek makes). */
+  const countReads = (s: OfflineStore) => vi.spyOn((s as unknown as { jsm: { streams: { getMessage: () => unknown } } }).jsm.streams, 'getMessage');
+  const until = async (ok: () => Promise<boolean>) => {
+    for (let i = 0; i < 100 && !(await ok()); i++) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it('peeks a user with nothing stored without asking the stream', async () => {
+    const store = await OfflineStore.open(await nats.bus(), opts);
+    const reads = countReads(store);
+    expect(await store.peek('nobody@localhost')).toEqual([]);
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it('sees its own store at once, before its mirror shows it', async () => {
+    const store = await OfflineStore.open(await nats.bus(), opts);
+    const user = 'juliet@localhost';
+    // No wait between store and peek: the mirror may not have the reservation yet.
+    expect(await store.store(user, chat(user, 'own'), 'localhost')).toBe('stored');
+    expect(bodies((await store.peek(user)).map((m) => m.message))).toEqual(['own']);
+  });
+
+  it("sees another router's store once its mirror has it, and nothing again once all is removed", async () => {
+    const [a, b] = await Promise.all([nats.bus(), nats.bus()]);
+    const [here, there] = await Promise.all([OfflineStore.open(a, opts), OfflineStore.open(b, opts)]);
+    const user = 'nurse@localhost';
+    expect(await here.peek(user)).toEqual([]);
+    expect(await there.store(user, chat(user, 'remote'), 'localhost')).toBe('stored');
+    await until(async () => (await here.peek(user)).length > 0);
+    const seen = await here.peek(user);
+    expect(bodies(seen.map((m) => m.message))).toEqual(['remote']);
+    await here.remove(user, seen.map((m) => m.seq));
+    const reads = countReads(here);
+    await until(async () => {
+      reads.mockClear();
+      return (await here.peek(user)).length === 0 && reads.mock.calls.length === 0;
+    });
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it('a store made before the router started is found (the mirror starts from the whole bucket)', async () => {
+    const early = await OfflineStore.open(await nats.bus(), opts);
+    const user = 'capulet@localhost';
+    expect(await early.store(user, chat(user, 'before'), 'localhost')).toBe('stored');
+    const late = await OfflineStore.open(await nats.bus(), opts);
+    expect(bodies((await late.peek(user)).map((m) => m.message))).toEqual(['before']);
   });
 });

@@ -64,12 +64,20 @@ export class OfflineStore {
   async store(bareJid: string, message: Element, domain: string): Promise<StoreResult> {
     const subject = offlineSubject(bareJid);
     const payload = new TextEncoder().encode(serializeWithDelay(message, domain));
-    if (this.usage && !(await this.usage.reserve(bareJid, payload.length, async () => (await this.count(bareJid)) === 0))) return 'full';
+    const usage = this.usage;
+    if (!usage) return this.publish(subject, payload);
+    return usage.storing(bareJid, async (written) => {
+      if (!(await usage.reserve(bareJid, payload.length, async () => (await this.count(bareJid)) === 0, written))) return 'full';
+      return this.publish(subject, payload, () => usage.release(bareJid, payload.length));
+    });
+  }
+
+  private async publish(subject: string, payload: Uint8Array, undo?: () => Promise<void>): Promise<StoreResult> {
     try {
       await this.js.publish(subject, payload, { expect: { streamName: OFFLINE_STREAM } });
       return 'stored';
     } catch (err) {
-      await this.usage?.release(bareJid, payload.length);
+      await undo?.();
       if (isStoreLimit(err)) return 'full';
       throw err;
     }
@@ -77,10 +85,13 @@ export class OfflineStore {
 
   /**
    * Every stored message of a bare JID with its stream sequence, oldest
-   * first, without removing any. If the stream fails half-way, what was read
+   * first, without removing any (none, without a request, when the byte
+   * totals show that nothing is stored for the user). If the stream fails half-way, what was read
    * is returned; it throws only when it read nothing.
    */
   async peek(bareJid: string): Promise<StoredMessage[]> {
+    // Most users have nothing stored: the byte totals' mirror says so without a request (usage.ts).
+    if (this.usage && !this.usage.mayHold(bareJid)) return [];
     const subject = offlineSubject(bareJid);
     const found: StoredMessage[] = [];
     let seq = 0;

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { UserSessions } from "../../session/v1/session";
 
 export const protobufPackage = "xmpp.events.v1";
 
@@ -34,6 +35,13 @@ export interface SessionEnded {
    * stream xmpp_sm and must go to offline storage or bounce (XEP-0198 §5).
    */
   smId: string;
+  /**
+   * The user's sessions left after this one ended, as written in the same
+   * registry update (absent when too large to carry; then read the registry):
+   * the router needs no registry read to tell the user's other resources and
+   * to know whether this was the last one.
+   */
+  remaining?: UserSessions | undefined;
 }
 
 /**
@@ -169,7 +177,17 @@ export const SessionBound: MessageFns<SessionBound> = {
 };
 
 function createBaseSessionEnded(): SessionEnded {
-  return { fullJid: "", edgeId: "", connectionId: "", reason: "", atMs: 0, available: false, directed: [], smId: "" };
+  return {
+    fullJid: "",
+    edgeId: "",
+    connectionId: "",
+    reason: "",
+    atMs: 0,
+    available: false,
+    directed: [],
+    smId: "",
+    remaining: undefined,
+  };
 }
 
 export const SessionEnded: MessageFns<SessionEnded> = {
@@ -197,6 +215,9 @@ export const SessionEnded: MessageFns<SessionEnded> = {
     }
     if (message.smId !== "") {
       writer.uint32(66).string(message.smId);
+    }
+    if (message.remaining !== undefined) {
+      UserSessions.encode(message.remaining, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -278,6 +299,14 @@ export const SessionEnded: MessageFns<SessionEnded> = {
             message.smId = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.remaining = UserSessions.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -303,6 +332,9 @@ export const SessionEnded: MessageFns<SessionEnded> = {
     message.available = object.available ?? false;
     message.directed = object.directed?.map((e) => e) || [];
     message.smId = object.smId ?? "";
+    message.remaining = (object.remaining !== undefined && object.remaining !== null)
+      ? UserSessions.fromPartial(object.remaining)
+      : undefined;
     return message;
   },
 };
