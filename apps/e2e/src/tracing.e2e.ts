@@ -25,7 +25,7 @@ beforeAll(async () => {
   stack = await startStack({
     dataDir, edges: 2,
     env: {
-      REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ALLOW_PLAINTEXT_AUTH: 'true',
+      REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ALLOW_PLAINTEXT_AUTH: 'true', PRESENCE_CHANGED_EVENTS: 'true',
       OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER_ARG: '1', OTEL_BSP_SCHEDULE_DELAY: '100',
     },
   });

@@ -1,4 +1,4 @@
-import { commonSettings, defineConfig, grpcServerSettings, int, str } from '@cx/config';
+import { bool, commonSettings, defineConfig, grpcServerSettings, int, str } from '@cx/config';
 import { ROUTER_MODULE_NAMES, routerModulesSetting } from '@cx/modules';
 
 export { ROUTER_MODULE_NAMES };
@@ -24,6 +24,7 @@ export const routerConfig = defineConfig({
   ROUTER_MODULES: routerModulesSetting(
     'Router modules enabled (docs/architecture.md, "Writing a router module"); they load in a fixed order whatever the order here, and an unknown name fails the start. Set it for the edge too (one config file can serve both): its caps follow it',
   ),
+  PRESENCE_CHANGED_EVENTS: bool(false, 'Publish a PresenceChanged event on NATS (xmpp.presence.changed) for every change of a session\'s presence; off by default: no service of the server reads them'),
   AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service (account existence for server-side IQs)'),
 });
 

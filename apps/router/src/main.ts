@@ -1,8 +1,8 @@
 // Composition root of the router service.
 import { adminInterceptors, call, createClient, grpcTlsFromSettings, OpenStreams, startGrpcServer, together, withAdminToken } from '@cx/grpc';
 import { Hooks } from '@cx/modules';
-import { authv1, eventsv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
-import { connectivityGate, recentRemovals, subjects } from '@cx/bus';
+import { authv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
+import { connectivityGate, presenceEvents, recentRemovals } from '@cx/bus';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
 import type { Jid } from '@cx/xmpp-core';
@@ -59,8 +59,10 @@ main(() =>
       // XEP-0191: blocked contacts get no presence and give none (the blocking module's list, set up below).
       blocks: modules.some((m) => m.name === 'blocking') ? (user, other) => shared.blocks?.(user, other) ?? false : undefined,
       userExists: (username) => deps.userExists(username),
-      presenceChanged: (fullJid, available, priority, stanza) =>
-        bus.nc.publish(subjects.presenceChanged, eventsv1.PresenceChanged.encode({ fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }).finish(), tracePublishOptions()),
+      // Only on request: nothing in the server reads them, and every presence change paid for the message.
+      presenceChanged: config.PRESENCE_CHANGED_EVENTS
+        ? (fullJid, available, priority, stanza) => presenceEvents.changed.publish(bus.nc, { fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }, tracePublishOptions())
+        : undefined,
       rosters,
       rejected: countStoreRejection,
       out,

@@ -89,3 +89,8 @@ export const sessionEvents = {
   bound: new Topic<eventsv1.SessionBound>(eventsv1.SessionBound, subjects.sessionBound),
   ended: new Topic<eventsv1.SessionEnded>(eventsv1.SessionEnded, subjects.sessionEnded),
 } as const;
+
+/** The router's event about a session's presence (only with PRESENCE_CHANGED_EVENTS). */
+export const presenceEvents = {
+  changed: new Topic<eventsv1.PresenceChanged>(eventsv1.PresenceChanged, subjects.presenceChanged),
+} as const;
