@@ -7,6 +7,7 @@ import { root } from './stack.mjs';
 const steps = [
   ['proto lint', 'node_modules/.bin/buf', ['lint']],
   ['generated code is current', 'node', ['tools/scripts/proto-check.mjs']],
+  ['formatting (Prettier; npm run format fixes it)', 'node_modules/.bin/prettier', ['--check', '--log-level', 'warn', '**/*.{ts,mts,mjs,cjs,js}']],
   ['typecheck', 'node_modules/.bin/tsc', ['-p', 'tsconfig.json']],
   ['lint and module boundaries', 'node_modules/.bin/eslint', ['.']],
   ['unit tests', 'node_modules/.bin/vitest', ['run']],
