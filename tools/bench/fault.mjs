@@ -67,7 +67,8 @@ function parseArgs(argv) {
     const eq = a.indexOf('=');
     const key = (eq > 0 ? a.slice(2, eq) : a.slice(2)).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
     if (eq > 0) o[key] = a.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help', 'keep', 'one-stack', 'oneStack'].includes(key)) o[key] = argv[++i];
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help', 'keep', 'one-stack', 'oneStack'].includes(key))
+      o[key] = argv[++i];
     else o[key] = true;
   }
   return o;
@@ -143,7 +144,8 @@ function watch(name, child) {
 async function startOwnStack() {
   const root = new URL('../..', import.meta.url).pathname;
   for (const a of ['auth', 'session', 'router', 'edge']) {
-    if (!existsSync(join(root, 'dist/apps', a, 'main.cjs'))) throw new Error(`dist/apps/${a}/main.cjs missing: build the apps first (node tools/scripts/setup.mjs)`);
+    if (!existsSync(join(root, 'dist/apps', a, 'main.cjs')))
+      throw new Error(`dist/apps/${a}/main.cjs missing: build the apps first (node tools/scripts/setup.mjs)`);
   }
   stackMod = await import('../scripts/stack.mjs');
   dataDir = mkdtempSync(join(tmpdir(), 'cx-fault-'));
@@ -220,14 +222,32 @@ class Run {
   }
 
   client(user, home, rate, offRate) {
-    return new FaultClient({ user, password: cfg.password, domain: cfg.domain, host: cfg.host, ports: this.ports, home, sm: this.mode === 'sm', cache: this.cache, ledger: this.ledger, rate, offRate });
+    return new FaultClient({
+      user,
+      password: cfg.password,
+      domain: cfg.domain,
+      host: cfg.host,
+      ports: this.ports,
+      home,
+      sm: this.mode === 'sm',
+      cache: this.cache,
+      ledger: this.ledger,
+      rate,
+      offRate,
+    });
   }
 
   async setup() {
-    const reg = await registerUsers({ port: this.ports[0], host: cfg.host, domain: cfg.domain, users: [...this.users, ...this.offUsers], password: cfg.password });
+    const reg = await registerUsers({
+      port: this.ports[0],
+      host: cfg.host,
+      domain: cfg.domain,
+      users: [...this.users, ...this.offUsers],
+      password: cfg.password,
+    });
     if (reg.failed) throw new Error(`registration failed: ${JSON.stringify(reg.errors)}`);
     // pair i: user 2i on edge 1, user 2i+1 on edge 2 (with one port, both on it)
-    this.clients = this.users.map((u, i) => this.client(u, i % 2 % this.ports.length, cfg.rate, i < cfg.offlineSenders ? cfg.offlineRate : 0));
+    this.clients = this.users.map((u, i) => this.client(u, (i % 2) % this.ports.length, cfg.rate, i < cfg.offlineSenders ? cfg.offlineRate : 0));
     for (let i = 0; i < this.clients.length; i += 10) await Promise.all(this.clients.slice(i, i + 10).map((c) => c.start()));
     for (let i = 0; i < this.clients.length; i++) this.clients[i].partner = `${this.users[i ^ 1]}@${cfg.domain}`;
     let last = performance.now();
@@ -295,7 +315,22 @@ class Run {
 /** One row: the messages of one phase and kind (pairs or to the offline account). */
 function rowFor(run, ph, kind) {
   const sm = run.mode === 'sm';
-  const r = { mode: run.mode, fault: ph.fault, to: kind === 'pair' ? 'online' : 'offline', sent: 0, acked: 0, delivered: 0, lost: 0, duplicated: 0, unconfirmed: 0, bounced: 0, resent: 0, lostBySecondFromKill: {}, deliveredBySecondFromKill: {}, deliveredBySentSecond: {} };
+  const r = {
+    mode: run.mode,
+    fault: ph.fault,
+    to: kind === 'pair' ? 'online' : 'offline',
+    sent: 0,
+    acked: 0,
+    delivered: 0,
+    lost: 0,
+    duplicated: 0,
+    unconfirmed: 0,
+    bounced: 0,
+    resent: 0,
+    lostBySecondFromKill: {},
+    deliveredBySecondFromKill: {},
+    deliveredBySentSecond: {},
+  };
   // receiver → the earliest arrival among the messages sent to it after the kill
   // and after the last one of those that did not arrive: delivery is back for good from there
   const resumedAt = new Map();
@@ -336,7 +371,14 @@ function rowFor(run, ph, kind) {
   }
   const evs = run.ledger.events.filter((e) => e.phase === ph.fault || (kind === 'offline' && e.phase === `${ph.fault}:offline`));
   const count = (k) => evs.filter((e) => e.kind === k).length;
-  if (kind === 'pair') Object.assign(r, { connectionsLost: count('connection-lost'), resumed: count('resumed'), resumeFailed: count('resume-failed'), connectFailed: count('connect-failed'), ackAnomalies: count('ack-anomaly') });
+  if (kind === 'pair')
+    Object.assign(r, {
+      connectionsLost: count('connection-lost'),
+      resumed: count('resumed'),
+      resumeFailed: count('resume-failed'),
+      connectFailed: count('connect-failed'),
+      ackAnomalies: count('ack-anomaly'),
+    });
   r.drainSeconds = ph.drain.seconds;
   r.drainComplete = ph.drain.complete;
   return r;
@@ -357,9 +399,22 @@ function longestSilence(times, from, to) {
 
 function table(rows) {
   const cols = [
-    ['mode', 'mode'], ['fault', 'fault'], ['to', 'to'], ['sent', 'sent'], ['acked', 'acked'], ['delivered', 'delivered'], ['lost', 'lost'],
-    ['duplicated', 'dup'], ['unconfirmed', 'unconf'], ['bounced', 'bounced'], ['resumeS', 'resume s'], ['resumeP50S', 'p50 s'], ['maxGapS', 'max gap s'],
-    ['connectionsLost', 'conn lost'], ['resumed', 'resumed'], ['resumeFailed', 'res. failed'],
+    ['mode', 'mode'],
+    ['fault', 'fault'],
+    ['to', 'to'],
+    ['sent', 'sent'],
+    ['acked', 'acked'],
+    ['delivered', 'delivered'],
+    ['lost', 'lost'],
+    ['duplicated', 'dup'],
+    ['unconfirmed', 'unconf'],
+    ['bounced', 'bounced'],
+    ['resumeS', 'resume s'],
+    ['resumeP50S', 'p50 s'],
+    ['maxGapS', 'max gap s'],
+    ['connectionsLost', 'conn lost'],
+    ['resumed', 'resumed'],
+    ['resumeFailed', 'res. failed'],
   ];
   const cell = (r, k) => (r[k] === undefined ? '-' : r[k] === null ? (k === 'resumeS' ? `never(${r.receiversNeverResumed})` : '-') : String(r[k]));
   const w = cols.map(([k, h]) => Math.max(h.length, ...rows.map((r) => cell(r, k).length)));
@@ -374,14 +429,18 @@ async function runFaults(mode, ports, faults) {
   const run = new Run(mode, ports, faults);
   const t0 = performance.now();
   await run.setup();
-  say(`${mode}: ${cfg.pairs} pairs online in ${round((performance.now() - t0) / 1000, 2)} s (${ports.length > 1 ? 'pairs split across edges ' + ports.join('/') : 'one edge ' + ports[0]}), ${cfg.rate} msg/s each`);
+  say(
+    `${mode}: ${cfg.pairs} pairs online in ${round((performance.now() - t0) / 1000, 2)} s (${ports.length > 1 ? 'pairs split across edges ' + ports.join('/') : 'one edge ' + ports[0]}), ${cfg.rate} msg/s each`,
+  );
   const phases = [];
   try {
     for (const fault of faults) {
       const ph = await run.phase(fault);
       phases.push(ph);
       const [on, off] = [rowFor(run, ph, 'pair'), rowFor(run, ph, 'offline')];
-      say(`  ${mode}/${fault}: online sent ${on.sent} delivered ${on.delivered} lost ${on.lost} dup ${on.duplicated} unconfirmed ${on.unconfirmed} bounced ${on.bounced} resume ${on.resumeS ?? 'never'} s, max gap ${on.maxGapS} s; offline sent ${off.sent} delivered ${off.delivered} lost ${off.lost}`);
+      say(
+        `  ${mode}/${fault}: online sent ${on.sent} delivered ${on.delivered} lost ${on.lost} dup ${on.duplicated} unconfirmed ${on.unconfirmed} bounced ${on.bounced} resume ${on.resumeS ?? 'never'} s, max gap ${on.maxGapS} s; offline sent ${off.sent} delivered ${off.delivered} lost ${off.lost}`,
+      );
     }
   } finally {
     await run.stop();
@@ -438,7 +497,9 @@ async function main() {
   say('');
   say(table(result.rows));
   say('');
-  say(`acked: SM <a h/> covered it; without SM, a later ping was answered. lost: acked (SM) or not on a dying connection (without SM), never delivered, no error.`);
+  say(
+    `acked: SM <a h/> covered it; without SM, a later ping was answered. lost: acked (SM) or not on a dying connection (without SM), never delivered, no error.`,
+  );
   say(`unconfirmed: SM: never acked, not delivered; without SM: sent on a connection that died after its last answered ping, not delivered.`);
   say(`resume s: from the kill until delivery was back for good at the last receiver: the first arrival of a message sent after the kill`);
   say(`  from which on every message to it arrived (never(n): for n receivers messages kept going missing until the end of the load).`);

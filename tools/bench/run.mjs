@@ -89,7 +89,8 @@ function parseArgs(argv) {
     const eq = a.indexOf('=');
     const key = (eq > 0 ? a.slice(2, eq) : a.slice(2)).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
     if (eq > 0) o[key] = a.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help', 'presence', 'noPresence', 'sm'].includes(key)) o[key] = argv[++i];
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['json', 'verbose', 'help', 'presence', 'noPresence', 'sm'].includes(key))
+      o[key] = argv[++i];
     else o[key] = true;
   }
   return o;
@@ -238,7 +239,10 @@ function perOp(cpu, ops, unit) {
   const k = unit === 'µs' ? 1e6 : 1e3;
   return Object.fromEntries(Object.entries(cpu.perProcess).map(([n, v]) => [n, round((v.cpuSeconds * k) / ops, unit === 'µs' ? 1 : 2)]));
 }
-const fmtPerOp = (o, unit) => Object.entries(o ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') + ` (${unit})`;
+const fmtPerOp = (o, unit) =>
+  Object.entries(o ?? {})
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') + ` (${unit})`;
 
 function mergeErrors(list) {
   const e = {};
@@ -309,7 +313,9 @@ async function register(pool, users, ports) {
   for (const x of rs) for (const k of Object.keys(r)) r[k] += x[k];
   r.errors = mergeErrors(rs.map((x) => x.errors));
   r.seconds = round((performance.now() - t0) / 1000, 2);
-  say(`  registered ${users.length} accounts in ${r.seconds} s: ${r.created} new, ${r.existed} existed, ${r.failed} failed${r.failed ? ' ' + JSON.stringify(r.errors) : ''}`);
+  say(
+    `  registered ${users.length} accounts in ${r.seconds} s: ${r.created} new, ${r.existed} existed, ${r.failed} failed${r.failed ? ' ' + JSON.stringify(r.errors) : ''}`,
+  );
   return r;
 }
 
@@ -345,7 +351,9 @@ async function measured(work, warmupMs, durationMs) {
 // ------------------------------------------------------------------ scenarios
 
 async function scenarioLogin(pool, ports) {
-  say(`login${cfg.presence ? ' (+presence)' : ' (no presence)'}: ${cfg.users} accounts, ${cfg.clients} concurrent clients, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), edges ${ports.join(',')}`);
+  say(
+    `login${cfg.presence ? ' (+presence)' : ' (no presence)'}: ${cfg.users} accounts, ${cfg.clients} concurrent clients, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), edges ${ports.join(',')}`,
+  );
   const users = Array.from({ length: cfg.users }, (_, i) => userName(i + 1));
   const registration = await register(pool, users, ports);
   await warmLogins(pool, users, ports, cfg.presence);
@@ -354,8 +362,20 @@ async function scenarioLogin(pool, ports) {
   const clientIds = Array.from({ length: cfg.clients }, (_, i) => i);
   const warmupMs = cfg.warmup * 1000;
   const durationMs = cfg.duration * 1000;
-  const { r: rs, cpu, rssAfter } = await measured(
-    pool.all('loginRun', (w) => ({ clients: shares(clientIds, pool.size)[w], totalClients: cfg.clients, users, ports, warmupMs, durationMs, presence: cfg.presence })),
+  const {
+    r: rs,
+    cpu,
+    rssAfter,
+  } = await measured(
+    pool.all('loginRun', (w) => ({
+      clients: shares(clientIds, pool.size)[w],
+      totalClients: cfg.clients,
+      users,
+      ports,
+      warmupMs,
+      durationMs,
+      presence: cfg.presence,
+    })),
     warmupMs,
     durationMs,
   );
@@ -386,19 +406,32 @@ async function scenarioLogin(pool, ports) {
     rssBeforeKiB: rssBefore,
     rssAfterKiB: rssAfter,
   };
-  say(`  logins/s ${res.loginsPerSecond}  (${measuredN} in ${cfg.duration} s)  latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}  failures ${res.failures}`);
-  say(`  steps p50/p99 ms: ${Object.entries(res.stepsMs).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', ')}`);
+  say(
+    `  logins/s ${res.loginsPerSecond}  (${measuredN} in ${cfg.duration} s)  latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}  failures ${res.failures}`,
+  );
+  say(
+    `  steps p50/p99 ms: ${Object.entries(res.stepsMs)
+      .map(([k, v]) => `${k} ${v.p50}/${v.p99}`)
+      .join(', ')}`,
+  );
   if (res.failuresTotal) say(`  errors: ${JSON.stringify(res.errors)}`);
   say(`  generator event-loop utilisation per worker: ${res.generatorElu.join(', ')}`);
   if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}\n  CPU per login: ${fmtPerOp(res.cpuMsPerLogin, 'ms')}`);
-  if (memAfter.gc) say(`  V8 heap left after ${completed} logins+logouts, bytes per login (leak check, ~0 expected): ${Object.entries(leak).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (memAfter.gc)
+    say(
+      `  V8 heap left after ${completed} logins+logouts, bytes per login (leak check, ~0 expected): ${Object.entries(leak)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   if (procs.length) say(`  RSS before: ${fmtRss(rssBefore)}\n  RSS after:  ${fmtRss(rssAfter)}`);
   return res;
 }
 
 async function scenarioMessages(pool, ports) {
   const crossEdge = ports.length > 1;
-  say(`messages${cfg.sm ? ' (stream management on)' : ''}: ${cfg.pairs} pairs, window ${cfg.window}/sender, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), ${crossEdge ? 'pairs split across edges ' + ports.slice(0, 2).join('/') : 'one edge ' + ports[0]}`);
+  say(
+    `messages${cfg.sm ? ' (stream management on)' : ''}: ${cfg.pairs} pairs, window ${cfg.window}/sender, ${cfg.duration} s (+${cfg.warmup} s warm-up), ${pool.size} worker(s), ${crossEdge ? 'pairs split across edges ' + ports.slice(0, 2).join('/') : 'one edge ' + ports[0]}`,
+  );
   const users = Array.from({ length: cfg.pairs * 2 }, (_, i) => userName(i + 1));
   const registration = await register(pool, users, ports);
   const pairs = Array.from({ length: cfg.pairs }, (_, i) => ({
@@ -408,13 +441,19 @@ async function scenarioMessages(pool, ports) {
   const t0 = performance.now();
   const setup = await pool.all('pairsSetup', (w) => ({ pairs: shares(pairs, pool.size)[w], sm: cfg.sm }));
   const ready = setup.reduce((s, r) => s + r.pairs, 0);
-  say(`  ${ready} pairs online in ${round((performance.now() - t0) / 1000, 2)} s${ready < cfg.pairs ? ' — failed: ' + JSON.stringify(mergeErrors(setup.map((r) => r.errors))) : ''}`);
+  say(
+    `  ${ready} pairs online in ${round((performance.now() - t0) / 1000, 2)} s${ready < cfg.pairs ? ' — failed: ' + JSON.stringify(mergeErrors(setup.map((r) => r.errors))) : ''}`,
+  );
   if (ready === 0) throw new Error('no pair came online');
   await sleep(200);
   const rssBefore = snapshotRss();
   const warmupMs = cfg.warmup * 1000;
   const durationMs = cfg.duration * 1000;
-  const { r: rs, cpu, rssAfter } = await measured(
+  const {
+    r: rs,
+    cpu,
+    rssAfter,
+  } = await measured(
     pool.all('pairsRun', { window: cfg.window, warmupMs, durationMs, drainMs: cfg.drain * 1000, bodyBytes: cfg.bodyBytes }),
     warmupMs,
     durationMs,
@@ -444,8 +483,12 @@ async function scenarioMessages(pool, ports) {
     rssBeforeKiB: rssBefore,
     rssAfterKiB: rssAfter,
   };
-  say(`  delivered msgs/s ${res.deliveredPerSecond}  (${res.delivered} in ${cfg.duration} s)  latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}`);
-  say(`  sent ${sent}, received ${received}, lost ${res.lost}, out of order ${res.outOfOrder}, bounced ${res.bounced}, stream errors ${res.streamErrors}, connections closed ${res.connectionsClosed}`);
+  say(
+    `  delivered msgs/s ${res.deliveredPerSecond}  (${res.delivered} in ${cfg.duration} s)  latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}`,
+  );
+  say(
+    `  sent ${sent}, received ${received}, lost ${res.lost}, out of order ${res.outOfOrder}, bounced ${res.bounced}, stream errors ${res.streamErrors}, connections closed ${res.connectionsClosed}`,
+  );
   say(`  generator event-loop utilisation per worker: ${res.generatorElu.join(', ')}`);
   if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}\n  CPU per delivered message: ${fmtPerOp(res.cpuUsPerMessage, 'µs')}`);
   if (procs.length) say(`  RSS before: ${fmtRss(rssBefore)}\n  RSS after:  ${fmtRss(rssAfter)}`);
@@ -457,20 +500,30 @@ async function runIdle(pool, ports, wsPorts) {
   const kinds = cfg.transport === 'both' ? ['tcp', 'ws'] : [cfg.transport];
   const out = {};
   for (const t of kinds) {
-    if (t === 'ws' && !wsPorts?.length) throw new Error('--transport ws needs the edges\' WebSocket ports (--ws-port with --port)');
+    if (t === 'ws' && !wsPorts?.length) throw new Error("--transport ws needs the edges' WebSocket ports (--ws-port with --port)");
     out[t] = await scenarioIdle(pool, ports, t, t === 'ws' ? wsPorts : ports);
     if (t === 'tcp' && kinds.length > 1) await sleep(2000);
   }
   if (kinds.length > 1) {
-    const edge = (r) => round(Object.entries(r.perSessionKiB).filter(([k]) => k.startsWith('edge')).reduce((a, [, v]) => a + v, 0), 1);
-    say(`memory per idle connection (RSS, GC'd): TCP ${out.tcp.totalPerSessionKiB} KiB total (edge ${edge(out.tcp)}), WebSocket ${out.ws.totalPerSessionKiB} KiB total (edge ${edge(out.ws)})`);
+    const edge = (r) =>
+      round(
+        Object.entries(r.perSessionKiB)
+          .filter(([k]) => k.startsWith('edge'))
+          .reduce((a, [, v]) => a + v, 0),
+        1,
+      );
+    say(
+      `memory per idle connection (RSS, GC'd): TCP ${out.tcp.totalPerSessionKiB} KiB total (edge ${edge(out.tcp)}), WebSocket ${out.ws.totalPerSessionKiB} KiB total (edge ${edge(out.ws)})`,
+    );
   }
   return kinds.length === 1 ? out[kinds[0]] : out;
 }
 
 async function scenarioIdle(pool, c2sPorts, transport = 'tcp', ports = c2sPorts) {
   const K = cfg.sessions;
-  say(`idle over ${transport === 'ws' ? 'WebSocket (RFC 7395)' : 'TCP'}: ${K} sessions (with presence), wait ${cfg.idleWait} s, ${pool.size} worker(s), edges ${ports.join(',')}`);
+  say(
+    `idle over ${transport === 'ws' ? 'WebSocket (RFC 7395)' : 'TCP'}: ${K} sessions (with presence), wait ${cfg.idleWait} s, ${pool.size} worker(s), edges ${ports.join(',')}`,
+  );
   const users = Array.from({ length: K }, (_, i) => userName(i + 1));
   const registration = await register(pool, users, c2sPorts);
   // Warm the servers' code paths (JIT, pools, gRPC/NATS buffers) with some
@@ -488,7 +541,9 @@ async function scenarioIdle(pool, c2sPorts, transport = 'tcp', ports = c2sPorts)
   const rs = await pool.all('idleSetup', (w) => ({ sessions: shares(sessions, pool.size)[w], transport }));
   const ok = rs.reduce((s, r) => s + r.ok, 0);
   const failed = rs.reduce((s, r) => s + r.failed, 0);
-  say(`  ${ok} sessions online in ${round((performance.now() - t0) / 1000, 2)} s${failed ? `, ${failed} failed ${JSON.stringify(mergeErrors(rs.map((r) => r.errors)))}` : ''}`);
+  say(
+    `  ${ok} sessions online in ${round((performance.now() - t0) / 1000, 2)} s${failed ? `, ${failed} failed ${JSON.stringify(mergeErrors(rs.map((r) => r.errors)))}` : ''}`,
+  );
   const c0 = snapshotCpu();
   await sleep(cfg.idleWait * 1000);
   const cpu = cpuDelta(c0, snapshotCpu());
@@ -497,7 +552,9 @@ async function scenarioIdle(pool, c2sPorts, transport = 'tcp', ports = c2sPorts)
   const open = (await pool.all('idleCheck')).reduce((s, r) => s + r.open, 0);
   const closing = await pool.all('idleClose', { waitMs: 5000 });
   const notClosed = closing.reduce((s, r) => s + r.notClosed, 0);
-  say(`  closed them: the server closed its side of ${ok - notClosed} streams in ${round(Math.max(...closing.map((r) => r.ms)) / 1000, 2)} s${notClosed ? `; ${notClosed} still open after 5 s` : ''}`);
+  say(
+    `  closed them: the server closed its side of ${ok - notClosed} streams in ${round(Math.max(...closing.map((r) => r.ms)) / 1000, 2)} s${notClosed ? `; ${notClosed} still open after 5 s` : ''}`,
+  );
   // Leak check: once the sessions are gone, the heaps should be back near "before".
   await sleep(2000);
   const closed = await memorySnapshot();
@@ -509,7 +566,13 @@ async function scenarioIdle(pool, c2sPorts, transport = 'tcp', ports = c2sPorts)
   const perSession = per(before.rssKiB, after.rssKiB);
   const heapPerSession = per(before.heapKiB, after.heapKiB);
   const counted = (o) => Object.keys(o).filter((k) => k === 'nats' || k === 'session' || k === 'router' || k.startsWith('edge'));
-  const sum = (o) => (counted(o).length ? round(counted(o).reduce((s, k) => s + o[k], 0), 1) : null);
+  const sum = (o) =>
+    counted(o).length
+      ? round(
+          counted(o).reduce((s, k) => s + o[k], 0),
+          1,
+        )
+      : null;
   const res = {
     transport,
     sessions: ok,
@@ -534,10 +597,24 @@ async function scenarioIdle(pool, c2sPorts, transport = 'tcp', ports = c2sPorts)
   };
   if (procs.length > 1) {
     say(`  RSS before: ${fmtRss(before.rssKiB)}${before.gc ? ' (after a forced full GC in each node service)' : ''}\n  RSS after:  ${fmtRss(after.rssKiB)}`);
-    say(`  RSS KiB per idle session: ${Object.entries(perSession).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    say(
+      `  RSS KiB per idle session: ${Object.entries(perSession)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     say(`  total (${res.totalCounts.join('+')}): ${res.totalPerSessionKiB} KiB/session   (ejabberd 57, Prosody 34, target < 28)`);
-    if (before.gc) say(`  V8 heap+external KiB per session: ${Object.entries(heapPerSession).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${res.heapTotalPerSessionKiB}`);
-    if (before.gc) say(`  V8 heap left after closing them, bytes per session (leak check, ~0 expected): ${Object.entries(res.heapLeftAfterClosePerSessionB).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (before.gc)
+      say(
+        `  V8 heap+external KiB per session: ${Object.entries(heapPerSession)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; total ${res.heapTotalPerSessionKiB}`,
+      );
+    if (before.gc)
+      say(
+        `  V8 heap left after closing them, bytes per session (leak check, ~0 expected): ${Object.entries(res.heapLeftAfterClosePerSessionB)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
     say(`  idle CPU over ${cpu.wallSeconds} s: ${fmtCpu(cpu)}`);
   } else say('  (no server pids: pass --pids name=pid,... to sample a server not started here)');
   if (open < ok) say(`  ${ok - open} sessions were closed by the server while idle`);
@@ -561,8 +638,11 @@ function ringContacts(i, n, r) {
 async function scenarioPresence(pool, ports) {
   const N = cfg.users;
   const R = cfg.roster;
-  if (!(R >= 1 && R <= N - 1) || (R % 2 === 1 && N % 2 === 1)) throw new Error(`--roster ${R} does not fit --users ${N}: need 1 ≤ R < N, and R even when N is odd`);
-  say(`presence: ${N} users, ${R} contacts each (both), ${cfg.samples} fan-out samples, then ${cfg.duration} s of updates (+${cfg.warmup} s warm-up), edges ${ports.join(',')}${ports.length > 1 ? ' (users alternate between edges)' : ''}`);
+  if (!(R >= 1 && R <= N - 1) || (R % 2 === 1 && N % 2 === 1))
+    throw new Error(`--roster ${R} does not fit --users ${N}: need 1 ≤ R < N, and R even when N is odd`);
+  say(
+    `presence: ${N} users, ${R} contacts each (both), ${cfg.samples} fan-out samples, then ${cfg.duration} s of updates (+${cfg.warmup} s warm-up), edges ${ports.join(',')}${ports.length > 1 ? ' (users alternate between edges)' : ''}`,
+  );
   if (pool.size > 1) say('  (all presence users run in worker 1: a fan-out sample needs the sender and all its contacts on one clock)');
   const users = Array.from({ length: N }, (_, i) => userName(i + 1));
   const registration = await register(pool, users, ports);
@@ -571,8 +651,16 @@ async function scenarioPresence(pool, ports) {
   const t0 = performance.now();
   const setup = await pool.call(0, 'presenceSetup', { users: list });
   setup.seconds = round((performance.now() - t0) / 1000, 2);
-  say(`  set up in ${setup.seconds} s (ms: ${Object.entries(setup.times).map(([k, v]) => `${k} ${v}`).join(', ')}): ${setup.online} online, ${setup.preapprovals} pre-approvals + ${setup.subscribes} subscribes, ${setup.pushes} roster pushes, ${setup.subscribedReceived} 'subscribed' received`);
-  say(`  roster check: ${setup.rosterOk}/${setup.online} users have exactly their ${R} contacts, all subscription both${setup.rosterBad.length ? ' — e.g. ' + setup.rosterBad.join('; ') : ''}`);
+  say(
+    `  set up in ${setup.seconds} s (ms: ${Object.entries(setup.times)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(
+        ', ',
+      )}): ${setup.online} online, ${setup.preapprovals} pre-approvals + ${setup.subscribes} subscribes, ${setup.pushes} roster pushes, ${setup.subscribedReceived} 'subscribed' received`,
+  );
+  say(
+    `  roster check: ${setup.rosterOk}/${setup.online} users have exactly their ${R} contacts, all subscription both${setup.rosterBad.length ? ' — e.g. ' + setup.rosterBad.join('; ') : ''}`,
+  );
   if (Object.keys(setup.unexpected).length) say(`  unexpected during setup: ${JSON.stringify(setup.unexpected)}`);
 
   // Fan-out latency, one update at a time on an otherwise idle server.
@@ -587,7 +675,9 @@ async function scenarioPresence(pool, ports) {
     echoMs: percentiles([fan.echo]),
   };
   const fa = fanout.allContactsMs;
-  say(`  fan-out to ${R} contacts, ${fanout.samples} samples: all contacts p50 ${fa.p50} p95 ${fa.p95} p99 ${fa.p99} max ${fa.max} ms; first contact p50 ${fanout.firstContactMs.p50} ms; own echo p50 ${fanout.echoMs.p50} ms${fan.timeouts ? `; ${fan.timeouts} samples timed out (${fan.missing} deliveries missing)` : ''}${fan.duplicates ? `; ${fan.duplicates} duplicates` : ''}`);
+  say(
+    `  fan-out to ${R} contacts, ${fanout.samples} samples: all contacts p50 ${fa.p50} p95 ${fa.p95} p99 ${fa.p99} max ${fa.max} ms; first contact p50 ${fanout.firstContactMs.p50} ms; own echo p50 ${fanout.echoMs.p50} ms${fan.timeouts ? `; ${fan.timeouts} samples timed out (${fan.missing} deliveries missing)` : ''}${fan.duplicates ? `; ${fan.duplicates} duplicates` : ''}`,
+  );
 
   // Throughput: every user sends updates, the next after its own echo.
   await sleep(200);
@@ -632,11 +722,16 @@ async function scenarioPresence(pool, ports) {
   };
   say(`  updates sent/s ${res.updatesPerSecond}, presences delivered to contacts/s ${res.deliveredPerSecond} (${res.deliveredInWindow} in ${cfg.duration} s)`);
   say(`  delivery latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}; own echo p50 ${echoLat.p50} p99 ${echoLat.p99}`);
-  say(`  sent ${res.updatesSent} updates, expected ${res.expected} deliveries, received ${res.delivered}, lost ${res.lost} (drain ${res.drainedMs} ms), out of order ${res.outOfOrder}, duplicates ${res.duplicates}, echoes missing ${res.echoMissing}, stream errors ${res.streamErrors}, connections closed ${res.connectionsClosed}`);
+  say(
+    `  sent ${res.updatesSent} updates, expected ${res.expected} deliveries, received ${res.delivered}, lost ${res.lost} (drain ${res.drainedMs} ms), out of order ${res.outOfOrder}, duplicates ${res.duplicates}, echoes missing ${res.echoMissing}, stream errors ${res.streamErrors}, connections closed ${res.connectionsClosed}`,
+  );
   if (Object.keys(run.unexpected).length) say(`  unexpected stanzas (whole scenario): ${JSON.stringify(run.unexpected)}`);
   if (cfg.verbose) for (const [k, v] of Object.entries(run.examples)) say(`  example, ${k}: ${v}`);
   say(`  generator event-loop utilisation: ${res.generatorElu.join(', ')}`);
-  if (cpu) say(`  CPU in window: ${fmtCpu(cpu)}\n  CPU per delivered presence: ${fmtPerOp(res.cpuUsPerDelivered, 'µs')}\n  CPU per update: ${fmtPerOp(res.cpuUsPerUpdate, 'µs')}`);
+  if (cpu)
+    say(
+      `  CPU in window: ${fmtCpu(cpu)}\n  CPU per delivered presence: ${fmtPerOp(res.cpuUsPerDelivered, 'µs')}\n  CPU per update: ${fmtPerOp(res.cpuUsPerUpdate, 'µs')}`,
+    );
   if (procs.length) say(`  RSS before: ${fmtRss(rssBefore)}\n  RSS after:  ${fmtRss(rssAfter)}`);
   return res;
 }
@@ -645,7 +740,8 @@ async function scenarioPresence(pool, ports) {
 async function scenarioStorm(pool, ports) {
   const N = cfg.users;
   const R = cfg.roster;
-  if (!(R >= 1 && R <= N - 1) || (R % 2 === 1 && N % 2 === 1)) throw new Error(`--roster ${R} does not fit --users ${N}: need 1 ≤ R < N, and R even when N is odd`);
+  if (!(R >= 1 && R <= N - 1) || (R % 2 === 1 && N % 2 === 1))
+    throw new Error(`--roster ${R} does not fit --users ${N}: need 1 ≤ R < N, and R even when N is odd`);
   say(`storm: ${N} users, ${R} contacts each (both), ${cfg.rounds} rounds of all out then all in at once, edges ${ports.join(',')}`);
   const users = Array.from({ length: N }, (_, i) => userName(i + 1));
   const registration = await register(pool, users, ports);
@@ -655,7 +751,11 @@ async function scenarioStorm(pool, ports) {
   const waitS = num(args.timeout, 10);
   const rounds = await pool.call(0, 'storm', { rounds: cfg.rounds, timeoutMs: waitS * 1000 });
   await pool.call(0, 'presenceClose');
-  rounds.forEach((r, i) => say(`  round ${i + 1}: ${r.missing} of ${r.expected} contact presences missing after ${waitS} s${r.loginErrors ? ` (${r.loginErrors} logins failed)` : ''}; all arrived p50 ${r.allArrivedMs.p50} ms, max ${r.allArrivedMs.max ?? '—'} ms`));
+  rounds.forEach((r, i) =>
+    say(
+      `  round ${i + 1}: ${r.missing} of ${r.expected} contact presences missing after ${waitS} s${r.loginErrors ? ` (${r.loginErrors} logins failed)` : ''}; all arrived p50 ${r.allArrivedMs.p50} ms, max ${r.allArrivedMs.max ?? '—'} ms`,
+    ),
+  );
   const missing = rounds.reduce((n, r) => n + r.missing, 0);
   say(`  missing in all rounds: ${missing} (must be 0)`);
   return { users: N, roster: R, registration, rosterOk: setup.rosterOk, rounds, missing };
@@ -726,7 +826,8 @@ async function main() {
   if (!ports) {
     const root = new URL('../..', import.meta.url).pathname;
     for (const a of ['auth', 'session', 'router', 'edge']) {
-      if (!existsSync(join(root, 'dist/apps', a, 'main.cjs'))) throw new Error(`dist/apps/${a}/main.cjs missing: build the apps first (node tools/scripts/build-app.mjs ${a})`);
+      if (!existsSync(join(root, 'dist/apps', a, 'main.cjs')))
+        throw new Error(`dist/apps/${a}/main.cjs missing: build the apps first (node tools/scripts/build-app.mjs ${a})`);
     }
     const { startStack } = await import('../scripts/stack.mjs');
     dataDir = mkdtempSync(join(tmpdir(), 'cx-bench-'));
@@ -758,7 +859,10 @@ async function main() {
     ports = stack.edgePorts;
     wsPorts = stack.wsPorts;
     let e = 0;
-    procs = [{ name: 'nats', pid: stack.nats.child.pid }, ...stack.procs.map((p) => ({ name: p.name === 'edge' ? `edge-${++e}` : p.name, pid: p.child.pid, node: true }))];
+    procs = [
+      { name: 'nats', pid: stack.nats.child.pid },
+      ...stack.procs.map((p) => ({ name: p.name === 'edge' ? `edge-${++e}` : p.name, pid: p.child.pid, node: true })),
+    ];
     for (const [name, child] of [['nats', stack.nats.child], ...stack.procs.map((p) => [p.name, p.child])]) {
       child.once('exit', (code, signal) => {
         if (stopping) return;

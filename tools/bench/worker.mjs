@@ -57,7 +57,12 @@ async function pool(items, conc, fn) {
   await Promise.all(lanes);
 }
 
-const opts = (a) => ({ host: a.host ?? common.host, domain: a.domain ?? common.domain, password: a.password ?? common.password, timeoutMs: a.timeoutMs ?? common.timeoutMs });
+const opts = (a) => ({
+  host: a.host ?? common.host,
+  domain: a.domain ?? common.domain,
+  password: a.password ?? common.password,
+  timeoutMs: a.timeoutMs ?? common.timeoutMs,
+});
 
 // ------------------------------------------------------------------ commands
 
@@ -399,10 +404,11 @@ const handlers = {
       }
       if (out) u.conn.send(out);
     }
-    const approved = (u) => u.contacts.every((c) => {
-      const it = u.items.get(P.users[c].bare);
-      return it && (hasSub(it, 'from') || it.approved === 'true');
-    });
+    const approved = (u) =>
+      u.contacts.every((c) => {
+        const it = u.items.get(P.users[c].bare);
+        return it && (hasSub(it, 'from') || it.approved === 'true');
+      });
     await waitFor(() => P.users.every(approved), phaseTimeoutMs, 'pre-approval pushes', missing(approved));
     lap('preapprove');
     // 3. subscribe to every contact: approved at once, both directions end as `both`
@@ -425,13 +431,19 @@ const handlers = {
       u.roster = null;
       u.conn.send(`<iq type='get' id='rg2'><query xmlns='jabber:iq:roster'/></iq>`);
     }
-    await waitFor(() => P.users.every((u) => u.roster), phaseTimeoutMs, 'roster results', missing((u) => u.roster));
+    await waitFor(
+      () => P.users.every((u) => u.roster),
+      phaseTimeoutMs,
+      'roster results',
+      missing((u) => u.roster),
+    );
     const bad = [];
     for (const u of P.users) {
       const want = new Set(u.contacts.map((c) => P.users[c].bare));
       const items = u.roster;
       const ok = items.length === want.size && items.every((it) => want.has(it.jid) && it.subscription === 'both' && !it.ask);
-      if (!ok && bad.length < 5) bad.push(`${u.user}: ${items.length} items, ${items.filter((i) => i.subscription === 'both').length} both, wanted ${want.size}`);
+      if (!ok && bad.length < 5)
+        bad.push(`${u.user}: ${items.length} items, ${items.filter((i) => i.subscription === 'both').length} both, wanted ${want.size}`);
       if (!ok) u.rosterBad = true;
     }
     lap('verify');
@@ -569,37 +581,45 @@ const handlers = {
       const seen = P.users.map(() => new Set());
       const want = P.users.map((u) => new Set(u.contacts.map((c) => P.users[c].bare)));
       let errors = 0;
-      await Promise.all(P.users.map(async (u, i) => {
-        try {
-          const { conn } = await login({ ...opts({}), port: u.port, user: u.user, cache });
-          u.conn = conn;
-          const take = (el) => {
-            if (!el.startsWith('<presence')) return;
-            const gt = el.indexOf('>');
-            const type = attrIn(el, gt, ' type=');
-            const from = attrIn(el, gt, ' from=');
-            const bare = from && from.split('/')[0];
-            if (type || !bare || !want[i].has(bare)) return;
-            seen[i].add(bare);
-            if (seen[i].size === want[i].size && done[i] === undefined) done[i] = performance.now() - t0;
-          };
-          conn.onElement = take;
-          for (const el of conn.items.splice(0)) take(el);
-          conn.send('<presence/>');
-        } catch {
-          errors++;
-        }
-      }));
+      await Promise.all(
+        P.users.map(async (u, i) => {
+          try {
+            const { conn } = await login({ ...opts({}), port: u.port, user: u.user, cache });
+            u.conn = conn;
+            const take = (el) => {
+              if (!el.startsWith('<presence')) return;
+              const gt = el.indexOf('>');
+              const type = attrIn(el, gt, ' type=');
+              const from = attrIn(el, gt, ' from=');
+              const bare = from && from.split('/')[0];
+              if (type || !bare || !want[i].has(bare)) return;
+              seen[i].add(bare);
+              if (seen[i].size === want[i].size && done[i] === undefined) done[i] = performance.now() - t0;
+            };
+            conn.onElement = take;
+            for (const el of conn.items.splice(0)) take(el);
+            conn.send('<presence/>');
+          } catch {
+            errors++;
+          }
+        }),
+      );
       const deadline = t0 + timeoutMs;
       while (performance.now() < deadline && P.users.some((_, i) => done[i] === undefined)) await sleep(20);
       const missing = P.users.reduce((n, _, i) => n + want[i].size - seen[i].size, 0);
-      const times = P.users.map((_, i) => done[i]).filter((v) => v !== undefined).sort((a, b) => a - b);
+      const times = P.users
+        .map((_, i) => done[i])
+        .filter((v) => v !== undefined)
+        .sort((a, b) => a - b);
       out.push({
         expected: P.users.reduce((n, _, i) => n + want[i].size, 0),
         missing,
         usersIncomplete: P.users.length - times.length,
         loginErrors: errors,
-        allArrivedMs: { p50: times.length ? Math.round(times[Math.floor(times.length / 2)]) : null, max: times.length === P.users.length ? Math.round(times[times.length - 1]) : null },
+        allArrivedMs: {
+          p50: times.length ? Math.round(times[Math.floor(times.length / 2)]) : null,
+          max: times.length === P.users.length ? Math.round(times[times.length - 1]) : null,
+        },
       });
     }
     return out;
@@ -845,7 +865,6 @@ async function waitQuiet(P, quietMs, maxMs) {
   while (performance.now() - P.lastElementAt < quietMs && performance.now() - t0 < maxMs) await sleep(20);
   return Math.round(performance.now() - t0);
 }
-
 
 parentPort.on('message', async ({ id, cmd, args }) => {
   try {

@@ -21,14 +21,17 @@ try {
   const buf = join(root, 'node_modules/.bin/buf');
   execFileSync(buf, ['generate', '-o', tmp], { cwd: root, stdio: 'inherit' });
   const fresh = join(tmp, 'libs/proto/src/gen');
-  const a = files(committed).map((f) => relative(committed, f)).sort();
-  const b = files(fresh).map((f) => relative(fresh, f)).sort();
+  const a = files(committed)
+    .map((f) => relative(committed, f))
+    .sort();
+  const b = files(fresh)
+    .map((f) => relative(fresh, f))
+    .sort();
   const problems = [];
   for (const f of new Set([...a, ...b])) {
     if (!a.includes(f)) problems.push(`missing (run nx run proto:generate): ${f}`);
     else if (!b.includes(f)) problems.push(`not generated from any .proto: ${f}`);
-    else if (readFileSync(join(committed, f), 'utf8') !== readFileSync(join(fresh, f), 'utf8'))
-      problems.push(`stale or hand-edited: ${f}`);
+    else if (readFileSync(join(committed, f), 'utf8') !== readFileSync(join(fresh, f), 'utf8')) problems.push(`stale or hand-edited: ${f}`);
   }
   if (problems.length) {
     console.error(`Generated protobuf code is out of date:\n  ${problems.join('\n  ')}\nRun: npx nx run proto:generate`);

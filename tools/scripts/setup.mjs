@@ -25,8 +25,7 @@ function checkNode() {
 function npmInstall() {
   const marker = join(root, 'node_modules/.package-lock.json');
   const lock = join(root, 'package-lock.json');
-  const fresh = existsSync(marker) && existsSync(join(root, 'node_modules/.bin/esbuild')) &&
-    statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
+  const fresh = existsSync(marker) && existsSync(join(root, 'node_modules/.bin/esbuild')) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
   if (fresh) return;
   // `npm ci`: exactly the committed lock file, never rewritten. It lists every
   // platform's optional binaries (esbuild, buf, rollup), so the same tree is
@@ -72,7 +71,11 @@ function ensureSlapd() {
   ensurePackage('slapd', () => existsSync('/usr/sbin/slapd'), 'the LDAP server the LDAP auth tests start');
   ensurePackage('ldap-utils', present, 'ldapadd/ldapsearch for the LDAP auth tests');
   const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-  for (const args of [['invoke-rc.d', 'slapd', 'stop'], ['update-rc.d', 'slapd', 'disable'], ['systemctl', 'disable', '--now', 'slapd']]) {
+  for (const args of [
+    ['invoke-rc.d', 'slapd', 'stop'],
+    ['update-rc.d', 'slapd', 'disable'],
+    ['systemctl', 'disable', '--now', 'slapd'],
+  ]) {
     const [cmd, ...rest] = [...sudo, ...args];
     spawnSync(cmd, rest, { stdio: 'ignore' });
   }

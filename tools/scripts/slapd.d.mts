@@ -1,5 +1,9 @@
 // Types for slapd.mjs (a real OpenLDAP server for the LDAP auth tests).
-export interface LdapUser { uid: string; password: string; /** default 'people' (the search base); 'other' is outside it */ ou?: string }
+export interface LdapUser {
+  uid: string;
+  password: string;
+  /** default 'people' (the search base); 'other' is outside it */ ou?: string;
+}
 export interface Slapd {
   dir: string;
   suffix: string;

@@ -18,8 +18,29 @@ const hash = (password) => execFileSync('slappasswd', ['-s', password], { encodi
 function certificate(dir) {
   const certFile = join(dir, 'ldap-cert.pem');
   const keyFile = join(dir, 'ldap-key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
   return { certFile, keyFile };
 }
 
@@ -51,7 +72,12 @@ function entry(dn, attrs) {
 function userEntry(suffix, { uid, password, ou = 'people' }, n) {
   return entry(`uid=${uid},ou=${ou},${suffix}`, {
     objectClass: ['inetOrgPerson', 'posixAccount'],
-    uid, cn: uid, sn: uid, uidNumber: String(10000 + n), gidNumber: '10000', homeDirectory: `/home/${uid}`,
+    uid,
+    cn: uid,
+    sn: uid,
+    uidNumber: String(10000 + n),
+    gidNumber: '10000',
+    homeDirectory: `/home/${uid}`,
     userPassword: hash(password),
   });
 }
@@ -70,7 +96,13 @@ function seed(suffix, servicePassword, users) {
  * Start slapd with `users` ({ uid, password, ou? = 'people' }) loaded; with
  * `tls`, ldap:// offers StartTLS and an ldaps:// listener runs too.
  */
-export async function startSlapd({ dir = mkdtempSync(join(tmpdir(), 'cx-slapd-')), suffix = 'dc=example,dc=org', users = [], tls = false, onLine = () => {} } = {}) {
+export async function startSlapd({
+  dir = mkdtempSync(join(tmpdir(), 'cx-slapd-')),
+  suffix = 'dc=example,dc=org',
+  users = [],
+  tls = false,
+  onLine = () => {},
+} = {}) {
   const rootDn = `cn=admin,${suffix}`;
   const rootPassword = 'admin-secret';
   const servicePassword = 'service-secret';
@@ -92,7 +124,8 @@ export async function startSlapd({ dir = mkdtempSync(join(tmpdir(), 'cx-slapd-')
     exited.catch(() => {});
     await Promise.race([Promise.all([port, tlsPort].filter(Boolean).map((p) => waitForPort(p, 10000))), exited]);
   };
-  const modify = (ldif) => execFileSync('ldapmodify', ['-x', '-H', urls[0], '-D', rootDn, '-w', rootPassword], { input: ldif, stdio: ['pipe', 'ignore', 'pipe'] });
+  const modify = (ldif) =>
+    execFileSync('ldapmodify', ['-x', '-H', urls[0], '-D', rootDn, '-w', rootPassword], { input: ldif, stdio: ['pipe', 'ignore', 'pipe'] });
   await start();
   return {
     dir,

@@ -1,7 +1,13 @@
 // Types for stack.mjs (the harness that starts NATS and the services).
 import type { ChildProcess } from 'node:child_process';
 
-export interface Proc { name: string; child: ChildProcess; env: Record<string, string>; /** With startStack({ metrics: true }). */ metricsPort?: number; stop(signal?: string): Promise<void> }
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  env: Record<string, string>;
+  /** With startStack({ metrics: true }). */ metricsPort?: number;
+  stop(signal?: string): Promise<void>;
+}
 export interface Stack {
   nats: { port: number; url: string; child: ChildProcess; stop(): Promise<void> };
   edgePorts: number[];
@@ -29,7 +35,13 @@ export function startNats(o: { dataDir: string; port?: number; args?: string[]; 
 export function startApp(name: string, env: Record<string, string>, o?: { onLine?: (l: string) => void }): Proc;
 export function stopChild(child: ChildProcess, signal?: string, timeoutMs?: number): Promise<void>;
 export function startStack(o?: {
-  dataDir?: string; edges?: number; routers?: number; tls?: { certFile: string; keyFile: string }; env?: Record<string, string>; natsPort?: number; c2sPorts?: number[];
+  dataDir?: string;
+  edges?: number;
+  routers?: number;
+  tls?: { certFile: string; keyFile: string };
+  env?: Record<string, string>;
+  natsPort?: number;
+  c2sPorts?: number[];
   c2sTlsPorts?: number[];
   wsPorts?: number[];
   grpcPorts?: { auth?: number; session?: number; router?: number; authAdmin?: number; sessionAdmin?: number; routerAdmin?: number };

@@ -34,7 +34,10 @@ export async function waitForPort(port, timeoutMs = 20000, host = '127.0.0.1') {
   for (;;) {
     const ok = await new Promise((resolve) => {
       const c = connect(port, host);
-      c.on('connect', () => { c.destroy(); resolve(true); });
+      c.on('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
       c.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -48,7 +51,9 @@ export function natsServerPath() {
     try {
       execFileSync(p, ['--version'], { stdio: 'ignore' });
       return p;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   try {
     return execFileSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim() || null;
@@ -80,8 +85,29 @@ export function makeCertificate(dir, domain = 'localhost') {
   const keyFile = join(dir, 'key.pem');
   if (existsSync(certFile) && existsSync(keyFile)) return { certFile, keyFile }; // keep the one clients already trust
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '825',
-      '-subj', `/CN=${domain}`, '-addext', `subjectAltName=DNS:${domain}`, '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '825',
+        '-subj',
+        `/CN=${domain}`,
+        '-addext',
+        `subjectAltName=DNS:${domain}`,
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
+      { stdio: 'ignore' },
+    );
     return { certFile, keyFile };
   } catch {
     return null;
@@ -98,11 +124,63 @@ export function makeGrpcCertificates(dir) {
   mkdirSync(dir, { recursive: true });
   const f = (n) => join(dir, n);
   const run = (...args) => execFileSync('openssl', args, { stdio: 'ignore' });
-  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=cloud-xmpp test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-keyout', f('ca.key'), '-out', f('ca.crt'));
-  run('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=cloud-xmpp services', '-keyout', f('tls.key'), '-out', f('tls.csr'));
-  writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:auth,DNS:session,DNS:router\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
-  run('x509', '-req', '-in', f('tls.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '30', '-extfile', f('ext.cnf'), '-out', f('tls.crt'));
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=cloud-xmpp test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+  );
+  run(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-subj',
+    '/CN=cloud-xmpp services',
+    '-keyout',
+    f('tls.key'),
+    '-out',
+    f('tls.csr'),
+  );
+  writeFileSync(
+    f('ext.cnf'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:auth,DNS:session,DNS:router\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n',
+  );
+  run(
+    'x509',
+    '-req',
+    '-in',
+    f('tls.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    f('ext.cnf'),
+    '-out',
+    f('tls.crt'),
+  );
   return { GRPC_TLS_CA: f('ca.crt'), GRPC_TLS_CERT: f('tls.crt'), GRPC_TLS_KEY: f('tls.key') };
 }
 
@@ -112,13 +190,13 @@ export async function startNats({ dataDir, port, args = [], onLine = () => {}, d
   if (!bin) throw new Error('nats-server is not installed (run `npm run setup`, or `apt-get install nats-server`)');
   mkdirSync(dataDir, { recursive: true });
   const p = port ?? (await freePort());
-  const child = spawn(bin, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(p), '-n', `nats-${p}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached });
+  const child = spawn(bin, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(p), '-n', `nats-${p}`, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
+  });
   pipeLines(child.stdout, onLine);
   pipeLines(child.stderr, onLine);
-  await Promise.race([
-    waitForPort(p),
-    new Promise((_, rej) => child.on('exit', (code) => rej(new Error(`nats-server exited with ${code}`)))),
-  ]);
+  await Promise.race([waitForPort(p), new Promise((_, rej) => child.on('exit', (code) => rej(new Error(`nats-server exited with ${code}`))))]);
   return { port: p, url: `nats://127.0.0.1:${p}`, child, stop: () => stopChild(child) };
 }
 
@@ -165,7 +243,21 @@ export async function startStack(opts = {}) {
   }
 }
 
-async function startStackOnce({ dataDir, edges = 1, routers = 1, tls, env = {}, natsPort, c2sPorts = [], c2sTlsPorts = [], wsPorts: fixedWsPorts = [], grpcPorts = {}, metrics = false, onLine = () => {}, detached = false } = {}) {
+async function startStackOnce({
+  dataDir,
+  edges = 1,
+  routers = 1,
+  tls,
+  env = {},
+  natsPort,
+  c2sPorts = [],
+  c2sTlsPorts = [],
+  wsPorts: fixedWsPorts = [],
+  grpcPorts = {},
+  metrics = false,
+  onLine = () => {},
+  detached = false,
+} = {}) {
   const nats = await startNats({ dataDir: dataDir ?? join(root, 'var/nats'), port: natsPort, onLine: (l) => onLine('nats', l), detached });
   const authPort = grpcPorts.auth ?? (await freePort());
   const sessionPort = grpcPorts.session ?? (await freePort());
@@ -185,7 +277,18 @@ async function startStackOnce({ dataDir, edges = 1, routers = 1, tls, env = {}, 
     const metricsPort = metrics ? await freePort() : undefined;
     if (metricsPort) e = { ...e, METRICS_PORT: String(metricsPort) };
     const last = [];
-    const p = startApp(name, { ...common, ...e }, { onLine: (l) => { last.push(l); if (last.length > 5) last.shift(); onLine(name, l); }, detached });
+    const p = startApp(
+      name,
+      { ...common, ...e },
+      {
+        onLine: (l) => {
+          last.push(l);
+          if (last.length > 5) last.shift();
+          onLine(name, l);
+        },
+        detached,
+      },
+    );
     p.child.once('exit', (code, signal) => exited.push(`${name} exited (${signal ?? code}): ${last.join(' | ')}`));
     p.env = { ...common, ...e };
     p.metricsPort = metricsPort;
@@ -194,7 +297,14 @@ async function startStackOnce({ dataDir, edges = 1, routers = 1, tls, env = {}, 
   };
   await app('auth', { AUTH_GRPC_PORT: String(authPort), AUTH_ADMIN_PORT: String(authAdmin) });
   await app('session', { SESSION_GRPC_PORT: String(sessionPort), SESSION_ADMIN_PORT: String(sessionAdmin) });
-  for (const [i, port] of routerPorts.entries()) await app('router', { ROUTER_GRPC_PORT: String(port), ROUTER_ADMIN_PORT: String(routerAdmins[i]), SESSION_ADDR: `127.0.0.1:${sessionPort}`, SESSION_ADMIN_ADDR: `127.0.0.1:${sessionAdmin}`, AUTH_ADDR: `127.0.0.1:${authPort}` });
+  for (const [i, port] of routerPorts.entries())
+    await app('router', {
+      ROUTER_GRPC_PORT: String(port),
+      ROUTER_ADMIN_PORT: String(routerAdmins[i]),
+      SESSION_ADDR: `127.0.0.1:${sessionPort}`,
+      SESSION_ADMIN_ADDR: `127.0.0.1:${sessionAdmin}`,
+      AUTH_ADDR: `127.0.0.1:${authPort}`,
+    });
   const adminAddrs = { AUTH_ADDR: `127.0.0.1:${authAdmin}`, SESSION_ADDR: `127.0.0.1:${sessionAdmin}`, ROUTER_ADDR: `127.0.0.1:${routerAdmins[0]}` };
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];
@@ -214,7 +324,9 @@ async function startStackOnce({ dataDir, edges = 1, routers = 1, tls, env = {}, 
     }
     const wsPort = fixedWsPorts[i] ?? (await freePort());
     wsPorts.push(wsPort);
-    edgeProcs.push(await app('edge', { ...addrs, ...tlsEnv, WS_PORT: String(wsPort), ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }));
+    edgeProcs.push(
+      await app('edge', { ...addrs, ...tlsEnv, WS_PORT: String(wsPort), ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }),
+    );
   }
   try {
     await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts].map((p) => waitForPort(p, 30000)));

@@ -13,12 +13,26 @@ const ports = { auth: 50051, session: 50052, router: 50053, authAdmin: 50061, se
 function busy(port) {
   return new Promise((resolve) => {
     const c = createConnection(port, '127.0.0.1');
-    c.on('connect', () => { c.destroy(); resolve(true); });
+    c.on('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
     c.on('error', () => resolve(false));
   });
 }
 
-for (const [what, port] of [['NATS', natsPort], ['c2s', c2sPort], ['c2s TLS', Number(env('C2S_TLS_PORT', 5223))], ['WebSocket', Number(env('WS_PORT', 5280))], ['auth', ports.auth], ['session', ports.session], ['router', ports.router], ['auth admin', ports.authAdmin], ['session admin', ports.sessionAdmin], ['router admin', ports.routerAdmin]]) {
+for (const [what, port] of [
+  ['NATS', natsPort],
+  ['c2s', c2sPort],
+  ['c2s TLS', Number(env('C2S_TLS_PORT', 5223))],
+  ['WebSocket', Number(env('WS_PORT', 5280))],
+  ['auth', ports.auth],
+  ['session', ports.session],
+  ['router', ports.router],
+  ['auth admin', ports.authAdmin],
+  ['session admin', ports.sessionAdmin],
+  ['router admin', ports.routerAdmin],
+]) {
   if (await busy(port)) {
     console.error(`Port ${port} (${what}) is already in use: is the server already running? Stop it, or set NATS_PORT / C2S_PORT.`);
     process.exit(1);

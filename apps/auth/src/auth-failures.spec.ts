@@ -59,7 +59,10 @@ describe('watchedSource', () => {
     const failures = new AccountFailures(1, 60_000);
     failures.failed('juliet');
     const w = watchedSource(source(calls), failures);
-    await expect(w.source.getScram('juliet', 'SHA-256')).rejects.toMatchObject({ condition: 'temporary-auth-failure', text: expect.stringMatching(/try again in 60 s/) });
+    await expect(w.source.getScram('juliet', 'SHA-256')).rejects.toMatchObject({
+      condition: 'temporary-auth-failure',
+      text: expect.stringMatching(/try again in 60 s/),
+    });
     expect(calls).toEqual([]);
     expect(await watchedSource(source(calls), failures).source.getScram('romeo', 'SHA-256')).toBeNull();
     failures.close();

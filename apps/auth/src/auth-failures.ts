@@ -13,7 +13,10 @@ export class AccountFailures {
   private readonly failures = new Map<string, number[]>();
   private readonly sweeper?: NodeJS.Timeout;
 
-  constructor(private readonly max: number, private readonly windowMs: number) {
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+  ) {
     if (max <= 0) return;
     this.sweeper = setInterval(() => this.sweep(Date.now()), windowMs);
     this.sweeper.unref();

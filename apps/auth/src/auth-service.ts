@@ -51,7 +51,15 @@ async function removeAccount(store: AccountStore, removals: AccountRemovals, use
   return r;
 }
 
-export function authService(store: AccountStore, config: AuthConfig, log: Logger, streams: OpenStreams, failures?: AccountFailures, busUp?: () => boolean, removals?: AccountRemovals): authv1.AuthServiceServer {
+export function authService(
+  store: AccountStore,
+  config: AuthConfig,
+  log: Logger,
+  streams: OpenStreams,
+  failures?: AccountFailures,
+  busUp?: () => boolean,
+  removals?: AccountRemovals,
+): authv1.AuthServiceServer {
   const mechanisms = offeredMechanisms(store.capabilities).map((m) => m.name);
   const source = preparedSource(store, { secure: false });
   const secureSource = preparedSource(store, { secure: true });
@@ -67,14 +75,27 @@ export function authService(store: AccountStore, config: AuthConfig, log: Logger
 
   return {
     listMechanisms: unary(async () => ({ mechanisms })),
-    exchange: (call) => handleExchangeStream(call, { domain: config.XMPP_DOMAIN, offered: () => mechanisms, source, sourceFor: (s) => (s.secure ? secureSource : source), log, streams, failures, onResult: countLogin, onSuccess: loggedIn, busUp }),
+    exchange: (call) =>
+      handleExchangeStream(call, {
+        domain: config.XMPP_DOMAIN,
+        offered: () => mechanisms,
+        source,
+        sourceFor: (s) => (s.secure ? secureSource : source),
+        log,
+        streams,
+        failures,
+        onResult: countLogin,
+        onSuccess: loggedIn,
+        busUp,
+      }),
     getRegistrationInfo: unary(async () => ({ open: config.REGISTRATION_OPEN && store.writable, instructions: config.REGISTRATION_INSTRUCTIONS })),
     register: unary(async (req: authv1.RegisterRequest) => {
       if (!req.admin && !config.REGISTRATION_OPEN) return fail('not-allowed', 'registration is closed');
       if (!req.password) return fail('not-acceptable', 'a password is required');
       return account(req.username, async (u) => {
         // The data of a removed account with this name is still being removed.
-        if (removals && (await removals.pending(u))) return { ok: false, condition: 'resource-constraint', text: 'this username is being released; try again in a moment' };
+        if (removals && (await removals.pending(u)))
+          return { ok: false, condition: 'resource-constraint', text: 'this username is being released; try again in a moment' };
         return store.create(u, req.password);
       });
     }),

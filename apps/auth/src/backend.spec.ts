@@ -7,8 +7,23 @@ const load = (env: Record<string, string>) => authConfig.load({ AUTH_BACKEND: 'l
 
 describe('LDAP settings', () => {
   it('maps the LDAP_* settings, with StartTLS and (uid=%u) by default', () => {
-    const o = ldapOptions(load({ LDAP_URL: 'ldap://ldap.example.org', LDAP_BASE: 'ou=people,dc=example,dc=org', LDAP_BIND_DN: 'cn=xmpp,dc=example,dc=org', LDAP_BIND_PASSWORD: 's' }));
-    expect(o).toMatchObject({ url: 'ldap://ldap.example.org', startTls: true, filter: '(uid=%u)', tlsVerify: true, poolSize: 4, timeoutMs: 5000, bindDn: 'cn=xmpp,dc=example,dc=org' });
+    const o = ldapOptions(
+      load({
+        LDAP_URL: 'ldap://ldap.example.org',
+        LDAP_BASE: 'ou=people,dc=example,dc=org',
+        LDAP_BIND_DN: 'cn=xmpp,dc=example,dc=org',
+        LDAP_BIND_PASSWORD: 's',
+      }),
+    );
+    expect(o).toMatchObject({
+      url: 'ldap://ldap.example.org',
+      startTls: true,
+      filter: '(uid=%u)',
+      tlsVerify: true,
+      poolSize: 4,
+      timeoutMs: 5000,
+      bindDn: 'cn=xmpp,dc=example,dc=org',
+    });
     expect(o.tlsCa).toBeUndefined();
   });
 

@@ -58,12 +58,20 @@ export function ldapOptions(c: AuthConfig): LdapOptions {
 
 export async function openBackend(c: AuthConfig, bus: Bus, log: Logger): Promise<Backend> {
   if (c.AUTH_BACKEND === 'internal') {
-    const store = await KvAccountStore.open(bus, { domain: c.XMPP_DOMAIN, iterations: c.SCRAM_ITERATIONS, cacheSize: c.ACCOUNT_CACHE_SIZE, digestMd5: c.DIGEST_MD5_ENABLED });
+    const store = await KvAccountStore.open(bus, {
+      domain: c.XMPP_DOMAIN,
+      iterations: c.SCRAM_ITERATIONS,
+      cacheSize: c.ACCOUNT_CACHE_SIZE,
+      digestMd5: c.DIGEST_MD5_ENABLED,
+    });
     return { store, close: async () => undefined };
   }
   const options = ldapOptions(c);
   const cache = c.LDAP_SCRAM_CACHE ? await LdapScramCache.open(bus, { iterations: c.SCRAM_ITERATIONS, lifetimeMs: c.LDAP_SCRAM_LIFETIME_S * 1000 }) : undefined;
   const store = new LdapAccountStore(options, log, cache);
-  log.info({ url: options.url, startTls: options.startTls, base: options.base, scramCache: !!cache, scramLifetimeS: cache ? c.LDAP_SCRAM_LIFETIME_S : undefined }, 'LDAP account backend');
+  log.info(
+    { url: options.url, startTls: options.startTls, base: options.base, scramCache: !!cache, scramLifetimeS: cache ? c.LDAP_SCRAM_LIFETIME_S : undefined },
+    'LDAP account backend',
+  );
   return { store, close: () => store.close() };
 }

@@ -100,7 +100,8 @@ export function handleExchangeStream(call: Stream, deps: ExchangeDeps): void {
     if (step.$case === 'abort') return void live.delete(id);
     if (step.$case === 'start') {
       const s = step.value;
-      if (deps.busUp?.() === false) return reply(id, s.mechanism, { kind: 'failure', condition: 'temporary-auth-failure', text: 'the server is partly unavailable; try again later' });
+      if (deps.busUp?.() === false)
+        return reply(id, s.mechanism, { kind: 'failure', condition: 'temporary-auth-failure', text: 'the server is partly unavailable; try again later' });
       const mech = findMechanism(s.mechanism);
       if (!mech || !deps.offered(s.secure).includes(s.mechanism)) return reply(id, s.mechanism, { kind: 'failure', condition: 'invalid-mechanism' });
       const source = deps.sourceFor?.(s) ?? deps.source;

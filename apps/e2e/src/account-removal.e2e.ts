@@ -24,7 +24,11 @@ async function iq(c: RawClient, type: 'get' | 'set', payload: string, to?: strin
   return c.until((el) => el.name === 'iq' && el.attrs.id === id);
 }
 const rosterItems = async (c: RawClient) => (await iq(c, 'get', `<query xmlns='jabber:iq:roster'/>`)).getChild('query')?.getChildren('item') ?? [];
-const isPush = (jid: string, sub: string) => (el: Element) => el.name === 'iq' && el.attrs.type === 'set' && el.getChild('query')?.getChild('item')?.attrs.jid === jid && el.getChild('query')?.getChild('item')?.attrs.subscription === sub;
+const isPush = (jid: string, sub: string) => (el: Element) =>
+  el.name === 'iq' &&
+  el.attrs.type === 'set' &&
+  el.getChild('query')?.getChild('item')?.attrs.jid === jid &&
+  el.getChild('query')?.getChild('item')?.attrs.subscription === sub;
 /** Skip what was queued before, then the stream error with this condition. */
 async function streamError(c: RawClient, condition: string): Promise<Element> {
   const err = await c.until((el) => el.name === 'stream:error', 10_000);
@@ -84,7 +88,9 @@ describe('account removal (XEP-0077 §3.2)', () => {
     us.c.send(`<presence to='${f.bare}' type='subscribe'/>`);
     await us.c.until(isPush(f.bare, 'none'));
     // private XML, vCard, a block, an offline message
-    expect((await iq(us.c, 'set', `<query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'><theme>dark</theme></prefs></query>`)).attrs.type).toBe('result');
+    expect((await iq(us.c, 'set', `<query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'><theme>dark</theme></prefs></query>`)).attrs.type).toBe(
+      'result',
+    );
     expect((await iq(us.c, 'set', `<vCard xmlns='vcard-temp'><FN>Old Me</FN></vCard>`)).attrs.type).toBe('result');
     expect((await iq(us.c, 'set', `<block xmlns='urn:xmpp:blocking'><item jid='${blocked.bare}'/></block>`)).attrs.type).toBe('result');
     es.c.send(`<message to='${u.bare}' type='chat' id='off'><body>for later</body></message>`);

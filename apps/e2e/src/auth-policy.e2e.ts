@@ -25,11 +25,39 @@ beforeAll(async () => {
   [port, metricsPort] = [await freePort(), await freePort()];
   const common = { NATS_URL: inject('natsUrl'), XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'warn' };
   const onLine = (l: string) => process.env.E2E_VERBOSE && console.log(l);
-  procs.push(startApp('auth', { ...common, AUTH_GRPC_PORT: String(authPort), AUTH_ADMIN_PORT: String(await freePort()), REGISTRATION_OPEN: 'true', MAX_AUTH_FAILURES_PER_ACCOUNT: '3', AUTH_FAILURE_WINDOW_MS: '60000', METRICS_PORT: String(metricsPort) }, { onLine }));
-  procs.push(startApp('edge', {
-    ...common, ...inject('addrs'), AUTH_ADDR: `127.0.0.1:${authPort}`, C2S_PORT: String(port), C2S_TLS_PORT: String(tlsPort), WS_PORT: String(wsPort),
-    TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile, MAX_AUTH_FAILURES_PER_IP: '0', EDGE_ID: `edge-policy-${port}`,
-  }, { onLine }));
+  procs.push(
+    startApp(
+      'auth',
+      {
+        ...common,
+        AUTH_GRPC_PORT: String(authPort),
+        AUTH_ADMIN_PORT: String(await freePort()),
+        REGISTRATION_OPEN: 'true',
+        MAX_AUTH_FAILURES_PER_ACCOUNT: '3',
+        AUTH_FAILURE_WINDOW_MS: '60000',
+        METRICS_PORT: String(metricsPort),
+      },
+      { onLine },
+    ),
+  );
+  procs.push(
+    startApp(
+      'edge',
+      {
+        ...common,
+        ...inject('addrs'),
+        AUTH_ADDR: `127.0.0.1:${authPort}`,
+        C2S_PORT: String(port),
+        C2S_TLS_PORT: String(tlsPort),
+        WS_PORT: String(wsPort),
+        TLS_CERT_FILE: cert.certFile,
+        TLS_KEY_FILE: cert.keyFile,
+        MAX_AUTH_FAILURES_PER_IP: '0',
+        EDGE_ID: `edge-policy-${port}`,
+      },
+      { onLine },
+    ),
+  );
   await Promise.all([waitForPort(metricsPort, 30000), waitForPort(port, 30000)]);
 });
 
@@ -38,7 +66,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const mechanisms = (f: Element) => f.getChild('mechanisms')?.getChildren('mechanism').map((m) => m.getText()) ?? [];
+const mechanisms = (f: Element) =>
+  f
+    .getChild('mechanisms')
+    ?.getChildren('mechanism')
+    .map((m) => m.getText()) ?? [];
 
 describe('PLAIN and DIGEST-MD5 need TLS by default (ALLOW_PLAINTEXT_AUTH=false)', () => {
   it('are not offered on a plain stream, and are refused with encryption-required', async () => {
@@ -102,7 +134,8 @@ describe('per-account back-off (MAX_AUTH_FAILURES_PER_ACCOUNT=3)', () => {
 
 describe('registration and password change need TLS too (issue 9 #4)', () => {
   const REG = 'jabber:iq:register';
-  const registerIq = (name: string, pw: string) => `<iq type='set' id='r'><query xmlns='${REG}'><username>${name}</username><password>${pw}</password></query></iq>`;
+  const registerIq = (name: string, pw: string) =>
+    `<iq type='set' id='r'><query xmlns='${REG}'><username>${name}</username><password>${pw}</password></query></iq>`;
   const condition = (iq: Element) => (iq.getChild('error')?.children[0] as Element | undefined)?.name;
 
   it('before STARTTLS: not advertised, the form and a registration get policy-violation; after it, registration works', async () => {

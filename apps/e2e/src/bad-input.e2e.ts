@@ -29,8 +29,18 @@ async function established(): Promise<RawClient> {
 const cases: Array<[string, string, () => Promise<RawClient>, string | Buffer]> = [
   ['not-well-formed XML', 'not-well-formed', established, `<message><body>hi</message>`],
   ['garbage', 'not-well-formed', established, `<<<<>>>>`],
-  ['a wrong stream namespace', 'invalid-namespace', () => RawClient.connect(port), `<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>`],
-  ['a wrong streams prefix namespace', 'invalid-namespace', () => RawClient.connect(port), `<stream:stream xmlns='jabber:client' xmlns:stream='urn:wrong' to='localhost' version='1.0'>`],
+  [
+    'a wrong stream namespace',
+    'invalid-namespace',
+    () => RawClient.connect(port),
+    `<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>`,
+  ],
+  [
+    'a wrong streams prefix namespace',
+    'invalid-namespace',
+    () => RawClient.connect(port),
+    `<stream:stream xmlns='jabber:client' xmlns:stream='urn:wrong' to='localhost' version='1.0'>`,
+  ],
   ['an unknown to host', 'host-unknown', () => RawClient.connect(port), STREAM_HEADER('example.net')],
   ['a stanza larger than the configured limit', 'policy-violation', established, `<message to='a@localhost'><body>${'x'.repeat(70_000)}</body></message>`],
   ['a comment (restricted XML)', 'restricted-xml', established, `<!-- hi -->`],

@@ -31,7 +31,12 @@ describe('blocking (XEP-0191)', () => {
     expect(mine.getChild('error')?.getChild('blocked', 'urn:xmpp:blocking:errors')).toBeDefined();
     await alice.c.quiet(200, (el) => el.name === 'message' && el.attrs.from?.startsWith(bob.bare) === true && el.attrs.type !== 'error');
     alice.c.send(`<iq type='get' id='l1'><blocklist xmlns='urn:xmpp:blocking'/></iq>`);
-    expect((await alice.c.until(byId('l1'))).getChild('blocklist')?.getChildren('item').map((i) => i.attrs.jid)).toEqual([bob.bare]);
+    expect(
+      (await alice.c.until(byId('l1')))
+        .getChild('blocklist')
+        ?.getChildren('item')
+        .map((i) => i.attrs.jid),
+    ).toEqual([bob.bare]);
     alice.c.send(`<iq type='set' id='u1'><unblock xmlns='urn:xmpp:blocking'/></iq>`);
     expect((await alice.c.until(byId('u1'))).attrs.type).toBe('result');
     bob.c.send(`<message to='${alice.jid}' type='chat' id='m3'><body>again</body></message>`);

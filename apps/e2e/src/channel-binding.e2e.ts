@@ -28,8 +28,16 @@ async function secureClient(transport: Transport, maxVersion?: 'TLSv1.2'): Promi
   return { c, features: (await c.open()).features };
 }
 
-const mechanisms = (f: Element) => f.getChild('mechanisms')?.getChildren('mechanism').map((m) => m.getText()) ?? [];
-const bindingTypes = (f: Element) => f.getChild('sasl-channel-binding', CB)?.getChildren('channel-binding').map((b) => b.attrs.type) ?? [];
+const mechanisms = (f: Element) =>
+  f
+    .getChild('mechanisms')
+    ?.getChildren('mechanism')
+    .map((m) => m.getText()) ?? [];
+const bindingTypes = (f: Element) =>
+  f
+    .getChild('sasl-channel-binding', CB)
+    ?.getChildren('channel-binding')
+    .map((b) => b.attrs.type) ?? [];
 
 describe('XEP-0440 and the -PLUS offer', () => {
   it('a plain stream offers no -PLUS and no channel-binding list', async () => {

@@ -62,16 +62,19 @@ describe('CONFIG_FILE', () => {
 
   it('one file serves several apps: auth starts with its settings from it', async () => {
     const port = await freePort();
-    const file = configFile('good.yaml', [
-      `NATS_URL: ${inject('natsUrl')}`,
-      'LOG_LEVEL: warn',
-      'edge:',
-      '  C2S_PORT: 5999',
-      'auth:',
-      `  AUTH_GRPC_PORT: ${port}`,
-      '  REGISTRATION_OPEN: true',
-      '',
-    ].join('\n'));
+    const file = configFile(
+      'good.yaml',
+      [
+        `NATS_URL: ${inject('natsUrl')}`,
+        'LOG_LEVEL: warn',
+        'edge:',
+        '  C2S_PORT: 5999',
+        'auth:',
+        `  AUTH_GRPC_PORT: ${port}`,
+        '  REGISTRATION_OPEN: true',
+        '',
+      ].join('\n'),
+    );
     const auth = startApp('auth', { CONFIG_FILE: file, NATS_URL: '', AUTH_GRPC_PORT: '', LOG_LEVEL: '', AUTH_ADMIN_PORT: String(await freePort()) });
     const client = createClient(healthv1.HealthClient, `127.0.0.1:${port}`);
     try {

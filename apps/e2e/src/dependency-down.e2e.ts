@@ -32,8 +32,12 @@ beforeAll(async () => {
     metrics: true,
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
     env: {
-      REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', ACCOUNT_CACHE_SIZE: '0',
-      AUTH_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS), SESSION_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
+      REGISTRATION_OPEN: 'true',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+      LOG_LEVEL: 'warn',
+      ACCOUNT_CACHE_SIZE: '0',
+      AUTH_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
+      SESSION_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
     },
   });
 });
@@ -120,7 +124,13 @@ async function exchange(a: { c: RawClient; jid: string }, b: { c: RawClient; jid
 
 function errorOf(el: Element): { type?: string; condition?: string } {
   const e = el.getChild('error');
-  return { type: e?.attrs.type, condition: e?.children.find((c) => typeof c !== 'string' && c.attrs.xmlns === STANZAS && c.name !== 'text')?.toString().match(/^<([\w-]+)/)?.[1] };
+  return {
+    type: e?.attrs.type,
+    condition: e?.children
+      .find((c) => typeof c !== 'string' && c.attrs.xmlns === STANZAS && c.name !== 'text')
+      ?.toString()
+      .match(/^<([\w-]+)/)?.[1],
+  };
 }
 
 function failedCondition(el: Element): string | undefined {
@@ -155,7 +165,12 @@ describe('auth service down', () => {
       expect(fast.ms).toBeLessThan(1000);
       report(`auth down: PLAIN again answered in ${fast.ms} ms`);
       // In-band registration (XEP-0077) gets an error of type wait too.
-      const reg = await timed(async () => (c.send(`<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>${uniqueName('dan')}</username><password>pw</password></query></iq>`), c.until((el) => el.attrs.id === 'reg', BOUND_MS)));
+      const reg = await timed(
+        async () => (
+          c.send(`<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>${uniqueName('dan')}</username><password>pw</password></query></iq>`),
+          c.until((el) => el.attrs.id === 'reg', BOUND_MS)
+        ),
+      );
       expect(errorOf(reg.value)).toEqual({ type: 'wait', condition: 'internal-server-error' });
       expect(reg.ms).toBeLessThan(BOUND_MS);
       c.close();
@@ -200,7 +215,9 @@ describe('session service down', () => {
       // A connection closed during the outage: its session is unbound once the service is back.
       f.c.close();
 
-      const resume = await timed(async () => (e2.send(`<resume xmlns='${SM}' previd='${previd}' h='0'/>`), e2.until((el) => el.attrs.xmlns === SM, BOUND_MS + 2000)));
+      const resume = await timed(
+        async () => (e2.send(`<resume xmlns='${SM}' previd='${previd}' h='0'/>`), e2.until((el) => el.attrs.xmlns === SM, BOUND_MS + 2000)),
+      );
       expect(resume.value.name, resume.value.toString()).toBe('failed');
       // Not item-not-found: the session is still there to be resumed later.
       expect(failedCondition(resume.value)).toBe('internal-server-error');
@@ -238,7 +255,9 @@ describe('session service down', () => {
     expect(resumed.attrs.previd).toBe(previd);
     // No ghost: the bind that timed out is not registered (undone if it was carried out late).
     await new Promise((r) => setTimeout(r, TIMEOUT_MS));
-    const ctl = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), 'connected'], { env: { ...process.env, ...stack.adminAddrs } });
+    const ctl = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), 'connected'], {
+      env: { ...process.env, ...stack.adminAddrs },
+    });
     expect(ctl.stdout).toContain(`${dave}@localhost/tablet`);
     expect(ctl.stdout).not.toContain(`${dave}@localhost/laptop`);
     expect(ctl.stdout).not.toContain(`${dave}@localhost/desk`);
@@ -273,7 +292,9 @@ describe('a stalled service (SIGSTOP: connected, but not answering)', () => {
       return r;
     });
     expect(again.getChild('bind')?.getChildText('jid')).toBe(`${hal}@localhost/later`);
-    const ctl = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), 'connected'], { env: { ...process.env, ...stack.adminAddrs } });
+    const ctl = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), 'connected'], {
+      env: { ...process.env, ...stack.adminAddrs },
+    });
     expect(ctl.stdout).toContain(`${hal}@localhost/later`);
     expect(ctl.stdout).not.toContain(`${hal}@localhost/stalled`);
     // It was carried out late, and undone.

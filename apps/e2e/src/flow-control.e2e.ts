@@ -21,7 +21,14 @@ beforeAll(async () => {
   stack = await startStack({
     dataDir,
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
-    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ALLOW_PLAINTEXT_AUTH: 'true', SHAPER_BYTES_PER_SEC: '0', MAX_SEND_BUFFER_BYTES: '0', OFFLINE_LIMIT: '10' },
+    env: {
+      REGISTRATION_OPEN: 'true',
+      LOG_LEVEL: 'warn',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+      SHAPER_BYTES_PER_SEC: '0',
+      MAX_SEND_BUFFER_BYTES: '0',
+      OFFLINE_LIMIT: '10',
+    },
   });
 });
 afterAll(async () => {
@@ -33,7 +40,14 @@ afterAll(async () => {
 /** One more edge of the same server with its own settings, and its /metrics port. */
 async function edge(env: Record<string, string>): Promise<{ proc: Proc; port: number; metrics: number }> {
   const [port, metrics] = [await freePort(), await freePort()];
-  const proc = startApp('edge', { ...stack.edges[0].env, C2S_PORT: String(port), WS_PORT: '0', METRICS_PORT: String(metrics), EDGE_ID: `edge-flow-${port}`, ...env });
+  const proc = startApp('edge', {
+    ...stack.edges[0].env,
+    C2S_PORT: String(port),
+    WS_PORT: '0',
+    METRICS_PORT: String(metrics),
+    EDGE_ID: `edge-flow-${port}`,
+    ...env,
+  });
   extra.push(proc);
   await waitForPort(port, 30000);
   return { proc, port, metrics };

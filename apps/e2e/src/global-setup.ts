@@ -31,7 +31,18 @@ export default async function setup(project: TestProject) {
     edges: 2,
     routers: 2,
     tls: cert,
-    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', MAX_STANZA_BYTES: '65536', AUTH_TIMEOUT_MS: '4000', MAX_AUTH_FAILURES_PER_IP: '0', ALLOW_PLAINTEXT_AUTH: 'true', PING_INTERVAL_MS: '2500', PING_TIMEOUT_MS: '2000', ADMIN_TOKEN: adminToken, PRESENCE_CHANGED_EVENTS: 'true' },
+    env: {
+      REGISTRATION_OPEN: 'true',
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+      MAX_STANZA_BYTES: '65536',
+      AUTH_TIMEOUT_MS: '4000',
+      MAX_AUTH_FAILURES_PER_IP: '0',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+      PING_INTERVAL_MS: '2500',
+      PING_TIMEOUT_MS: '2000',
+      ADMIN_TOKEN: adminToken,
+      PRESENCE_CHANGED_EVENTS: 'true',
+    },
     onLine: (name: string, line: string) => {
       logs.push(`${name} ${line}`);
       if (process.env.E2E_VERBOSE) console.log(name, line);

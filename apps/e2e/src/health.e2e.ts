@@ -14,7 +14,8 @@ describe('grpc.health.v1', () => {
   ])('%s is SERVING', async (_name, addr, service) => {
     const client = createClient(healthv1.HealthClient, addr);
     try {
-      for (const s of ['', service]) expect((await call(client.check.bind(client), { service: s })).status).toBe(healthv1.HealthCheckResponse_ServingStatus.SERVING);
+      for (const s of ['', service])
+        expect((await call(client.check.bind(client), { service: s })).status).toBe(healthv1.HealthCheckResponse_ServingStatus.SERVING);
       await expect(call(client.check.bind(client), { service: 'no.such.Service' })).rejects.toThrow(/NOT_FOUND|unknown service/);
     } finally {
       client.close();

@@ -194,7 +194,12 @@ describe('subscriptions and presence (RFC 6121 §3–4)', () => {
     bs.c.send(`<presence to='${a.bare}' type='subscribed'/>`);
     expect((await bs.c.until(isPush(a.bare))).getChild('query')?.getChild('item')?.attrs).toMatchObject({ jid: a.bare, subscription: 'from' });
     expect((await as.c.until(isPush(b.bare))).getChild('query')?.getChild('item')?.attrs).toMatchObject({ subscription: 'to' });
-    expect((await rosterGet(bs.c)).getChild('query')?.getChildren('item').map((i) => [i.attrs.jid, i.attrs.subscription])).toEqual([[a.bare, 'from']]);
+    expect(
+      (await rosterGet(bs.c))
+        .getChild('query')
+        ?.getChildren('item')
+        .map((i) => [i.attrs.jid, i.attrs.subscription]),
+    ).toEqual([[a.bare, 'from']]);
     // denial: a second requester is refused; B's roster never shows it, the requester's loses its ask
     const c = await user('pest');
     const cs = await online(edgeA, c.name, { presence: true });
@@ -206,7 +211,12 @@ describe('subscriptions and presence (RFC 6121 §3–4)', () => {
     expect((await cs.c.until(isPush(b.bare))).getChild('query')?.getChild('item')?.attrs).toMatchObject({ subscription: 'none' });
     await cs.c.until(presenceFrom(b.bare, 'unsubscribed'));
     await bs.c.quiet(300, isPush(c.bare));
-    expect((await rosterGet(bs.c)).getChild('query')?.getChildren('item').map((i) => i.attrs.jid)).toEqual([a.bare]);
+    expect(
+      (await rosterGet(bs.c))
+        .getChild('query')
+        ?.getChildren('item')
+        .map((i) => i.attrs.jid),
+    ).toEqual([a.bare]);
   });
 
   it('XEP-0012: a contact allowed to see presence learns how long ago the user left; others are refused', async () => {
@@ -246,7 +256,10 @@ describe('subscriptions and presence (RFC 6121 §3–4)', () => {
       await new Promise((r) => setTimeout(r, 200));
       sub.unsubscribe();
       const mine = seen.filter((e) => e.fullJid === s.jid);
-      expect(mine.map((e) => [e.available, e.priority])).toEqual([[true, 3], [false, 0]]);
+      expect(mine.map((e) => [e.available, e.priority])).toEqual([
+        [true, 3],
+        [false, 0],
+      ]);
     } finally {
       await nc.close();
     }

@@ -47,7 +47,8 @@ async function health(addr: string, tls: GrpcTls | undefined): Promise<status> {
   const client = createClient(healthv1.HealthClient, addr, {}, tls);
   try {
     return await new Promise<status>((resolve) =>
-      client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 5000 }, (err) => resolve(err ? (err as ServiceError).code : status.OK)));
+      client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 5000 }, (err) => resolve(err ? (err as ServiceError).code : status.OK)),
+    );
   } finally {
     client.close();
   }
@@ -55,7 +56,9 @@ async function health(addr: string, tls: GrpcTls | undefined): Promise<status> {
 
 async function xmppctl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], { env: { ...process.env, ...stack.adminAddrs, ...env } });
+    const { stdout } = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], {
+      env: { ...process.env, ...stack.adminAddrs, ...env },
+    });
     return { code: 0, out: stdout };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -27,9 +27,28 @@ async function startCachedPair(): Promise<number> {
   const auth = stack.procs.find((p) => p.name === 'auth')!;
   const edge = stack.edges[0]!;
   const authPort = await freePort();
-  extra.push(startApp('auth', { ...auth.env, AUTH_GRPC_PORT: String(authPort), AUTH_ADMIN_PORT: String(await freePort()), LDAP_SCRAM_CACHE: 'true', LDAP_SCRAM_LIFETIME_S: String(LIFETIME_S) }, { onLine: (l) => verbose('auth2', l) }));
+  extra.push(
+    startApp(
+      'auth',
+      {
+        ...auth.env,
+        AUTH_GRPC_PORT: String(authPort),
+        AUTH_ADMIN_PORT: String(await freePort()),
+        LDAP_SCRAM_CACHE: 'true',
+        LDAP_SCRAM_LIFETIME_S: String(LIFETIME_S),
+      },
+      { onLine: (l) => verbose('auth2', l) },
+    ),
+  );
   const [c2s, c2sTls, ws] = [await freePort(), await freePort(), await freePort()];
-  const env = { ...edge.env, AUTH_ADDR: `127.0.0.1:${authPort}`, C2S_PORT: String(c2s), C2S_TLS_PORT: String(c2sTls), WS_PORT: String(ws), EDGE_ID: `edge-ldap-cache-${c2s}` };
+  const env = {
+    ...edge.env,
+    AUTH_ADDR: `127.0.0.1:${authPort}`,
+    C2S_PORT: String(c2s),
+    C2S_TLS_PORT: String(c2sTls),
+    WS_PORT: String(ws),
+    EDGE_ID: `edge-ldap-cache-${c2s}`,
+  };
   extra.push(startApp('edge', env, { onLine: (l) => verbose('edge2', l) }));
   await waitForPort(c2s, 30000);
   return c2s;
@@ -88,7 +107,7 @@ async function attempt(user: string, password: string, mechanism: Mechanism = 'P
   const { c } = await secureStream(p);
   try {
     const r = await authenticate(c, user, password, mechanism);
-    return r.name === 'success' ? 'success' : (r.children[0] as { name: string } | undefined)?.name ?? r.toString();
+    return r.name === 'success' ? 'success' : ((r.children[0] as { name: string } | undefined)?.name ?? r.toString());
   } finally {
     c.close();
   }

@@ -26,10 +26,12 @@ function run(jid: string, password: string): Promise<{ code: number | null; line
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const timer = setTimeout(() => child.kill(), 15000);
-  return new Promise((resolve) => child.on('exit', (code) => {
-    clearTimeout(timer);
-    resolve({ code, lines: out.split('\n').filter(Boolean) });
-  }));
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, lines: out.split('\n').filter(Boolean) });
+    }),
+  );
 }
 
 describe('libstrophe', () => {

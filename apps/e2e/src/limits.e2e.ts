@@ -13,7 +13,18 @@ let stack: Stack;
 const dataDir = mkdtempSync(join(tmpdir(), 'cx-limits-'));
 
 beforeAll(async () => {
-  stack = await startStack({ dataDir, env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', MAX_CONNECTIONS_PER_IP: '3', MAX_CONNECTIONS_PER_IP_EXEMPT: 'none', WS_TRUSTED_PROXIES: '127.0.0.1', MAX_AUTH_FAILURES_PER_IP: '3', ALLOW_PLAINTEXT_AUTH: 'true' } });
+  stack = await startStack({
+    dataDir,
+    env: {
+      REGISTRATION_OPEN: 'true',
+      LOG_LEVEL: 'warn',
+      MAX_CONNECTIONS_PER_IP: '3',
+      MAX_CONNECTIONS_PER_IP_EXEMPT: 'none',
+      WS_TRUSTED_PROXIES: '127.0.0.1',
+      MAX_AUTH_FAILURES_PER_IP: '3',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+    },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -59,16 +70,17 @@ describe('per-IP limits', () => {
     const [wsPort] = stack.wsPorts;
     const sockets: WebSocket[] = [];
     /** A WebSocket as a proxy would open it for `client`; resolves with the first frame after <open/>. */
-    const open = (client: string) => new Promise<string>((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${wsPort}/xmpp-websocket`, 'xmpp', { headers: { 'x-forwarded-for': `192.0.2.250, ${client}` } });
-      sockets.push(ws);
-      ws.on('open', () => ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>`));
-      ws.on('message', (d) => {
-        const text = d.toString();
-        if (!text.startsWith('<open')) resolve(text);
+    const open = (client: string) =>
+      new Promise<string>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${wsPort}/xmpp-websocket`, 'xmpp', { headers: { 'x-forwarded-for': `192.0.2.250, ${client}` } });
+        sockets.push(ws);
+        ws.on('open', () => ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>`));
+        ws.on('message', (d) => {
+          const text = d.toString();
+          if (!text.startsWith('<open')) resolve(text);
+        });
+        ws.on('error', reject);
       });
-      ws.on('error', reject);
-    });
     try {
       // Three of one client fill its slots; nine more from other clients all get in.
       for (let i = 0; i < 3; i++) expect(await open('203.0.113.1')).toMatch(/features/);

@@ -22,7 +22,10 @@ describe('stream negotiation', () => {
     expect(header.id).toMatch(/^[\w-]{16,}$/);
     const again = await RawClient.connect(port);
     expect((await again.open()).header.id).not.toBe(header.id);
-    const mechs = features.getChild('mechanisms', SASL)?.getChildren('mechanism').map((m) => m.getText());
+    const mechs = features
+      .getChild('mechanisms', SASL)
+      ?.getChildren('mechanism')
+      .map((m) => m.getText());
     expect(mechs).toEqual(['SCRAM-SHA-256', 'SCRAM-SHA-1', 'DIGEST-MD5', 'PLAIN']);
     expect(features.getChild('register', 'http://jabber.org/features/iq-register')).toBeDefined();
     const caps = features.getChild('c', 'http://jabber.org/protocol/caps');

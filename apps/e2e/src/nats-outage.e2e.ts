@@ -81,11 +81,15 @@ describe('NATS outage', () => {
     await stack.nats.stop();
     await eventually(async () => (await Promise.all(grpcAddrs().map(health))).every((s) => s === NOT_SERVING));
     await eventually(async () => (await ready('edge')) === 503);
-    for (const name of ['auth', 'session', 'router', 'edge']) expect((await scrapePort(stack.procs.find((p) => p.name === name)!.metricsPort)).get('xmpp_nats_connected'), name).toBe(0);
+    for (const name of ['auth', 'session', 'router', 'edge'])
+      expect((await scrapePort(stack.procs.find((p) => p.name === name)!.metricsPort)).get('xmpp_nats_connected'), name).toBe(0);
 
     // During the outage: every message gets an error of type wait, to try again; presence is dropped quietly.
     a.c.send(`<presence><show>away</show></presence>`);
-    for (const [to, id] of [[b.jid, 'to-online'], [`${carol}@localhost`, 'to-offline']] as const) {
+    for (const [to, id] of [
+      [b.jid, 'to-online'],
+      [`${carol}@localhost`, 'to-offline'],
+    ] as const) {
       a.c.send(`<message to='${to}' type='chat' id='${id}'><body>${id}</body></message>`);
       const err = await a.c.until((el) => el.attrs.id === id);
       expect(err.attrs.type).toBe('error');

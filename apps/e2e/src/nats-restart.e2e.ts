@@ -44,7 +44,11 @@ class Peer {
   readonly arrivedAt = new Map<string, number>();
   private inbound = 0;
 
-  constructor(readonly name: string, readonly c: RawClient, readonly jid: string) {
+  constructor(
+    readonly name: string,
+    readonly c: RawClient,
+    readonly jid: string,
+  ) {
     void this.read();
   }
 
@@ -125,7 +129,9 @@ describe('nats-server SIGKILLed and restarted', () => {
         const back = Date.now();
         // Delivery resumed: a message sent after NATS is back arrives.
         const firstAfter = [a.sent.length, b.sent.length];
-        const resumed = () => [...a.arrivedAt.keys()].some((id) => Number(id.split('-')[2]) >= firstAfter[1]!) && [...b.arrivedAt.keys()].some((id) => Number(id.split('-')[2]) >= firstAfter[0]!);
+        const resumed = () =>
+          [...a.arrivedAt.keys()].some((id) => Number(id.split('-')[2]) >= firstAfter[1]!) &&
+          [...b.arrivedAt.keys()].some((id) => Number(id.split('-')[2]) >= firstAfter[0]!);
         while (!resumed() && Date.now() - back < 20_000) await sleep(50);
         resumedAfterMs.push(Date.now() - back);
         await sleep(3000);
@@ -141,7 +147,15 @@ describe('nats-server SIGKILLed and restarted', () => {
     await sleep(300);
 
     const duplicated = [...a.received, ...b.received].filter(([, n]) => n > 1).map(([id]) => id);
-    const summary = { sent: a.sent.length + b.sent.length, promised: a.promised().length + b.promised().length, errored: a.errored.size + b.errored.size, delivered: a.received.size + b.received.size, lost: missing().length, duplicated: duplicated.length, resumedAfterMs };
+    const summary = {
+      sent: a.sent.length + b.sent.length,
+      promised: a.promised().length + b.promised().length,
+      errored: a.errored.size + b.errored.size,
+      delivered: a.received.size + b.received.size,
+      lost: missing().length,
+      duplicated: duplicated.length,
+      resumedAfterMs,
+    };
     console.log('nats-restart', JSON.stringify(summary));
     expect(missing()).toEqual([]);
     expect(duplicated).toEqual([]);

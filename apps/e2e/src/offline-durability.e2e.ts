@@ -29,7 +29,16 @@ beforeAll(async () => {
     dataDir,
     edges: 2,
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
-    env: { REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', EDGE_TTL_MS: '2000', HEARTBEAT_INTERVAL_MS: '500', EDGE_SWEEP_INTERVAL_MS: '500', SM_RESUME_TIMEOUT_S: '6', SM_HANDOVER_GRACE_MS: '1000' },
+    env: {
+      REGISTRATION_OPEN: 'true',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+      LOG_LEVEL: 'warn',
+      EDGE_TTL_MS: '2000',
+      HEARTBEAT_INTERVAL_MS: '500',
+      EDGE_SWEEP_INTERVAL_MS: '500',
+      SM_RESUME_TIMEOUT_S: '6',
+      SM_HANDOVER_GRACE_MS: '1000',
+    },
   });
   nc = await connect({ servers: stack.nats.url });
   jsm = await jetstreamManager(nc);

@@ -48,10 +48,12 @@ async function until(clients: RawClient[], ok: (item: Record<string, string> | u
   const deadline = Date.now() + 90_000;
   for (let round = 0; ; round++) {
     await new Promise((r) => setTimeout(r, 1000));
-    const done = await Promise.all(clients.map(async (c, i) => {
-      const items = await roster(c, `r${round}-${i}`);
-      return users.every((u, j) => j === i || ok(items.get(bare(u))));
-    }));
+    const done = await Promise.all(
+      clients.map(async (c, i) => {
+        const items = await roster(c, `r${round}-${i}`);
+        return users.every((u, j) => j === i || ok(items.get(bare(u))));
+      }),
+    );
     if (done.every(Boolean)) return;
     if (Date.now() > deadline) throw new Error(`${what}: ${done.filter((d) => !d).length} rosters not done`);
   }
@@ -98,9 +100,23 @@ describe('presence storm (issue 11)', () => {
     await Promise.all(users.map((u, i) => register(port(i), u, PW)));
     // Full mutual rosters through XMPP: pre-approve everyone, then subscribe to everyone (answered at once, §3.4).
     let clients = (await Promise.all(users.map((u, i) => login(port(i), u, PW)))).map((l) => l.c);
-    clients.forEach((c, i) => c.send(users.filter((_, j) => j !== i).map((u) => `<presence to='${bare(u)}' type='subscribed'/>`).join('')));
+    clients.forEach((c, i) =>
+      c.send(
+        users
+          .filter((_, j) => j !== i)
+          .map((u) => `<presence to='${bare(u)}' type='subscribed'/>`)
+          .join(''),
+      ),
+    );
     await until(clients, (it) => it?.approved === 'true' || it?.subscription === 'from' || it?.subscription === 'both', 'pre-approval');
-    clients.forEach((c, i) => c.send(users.filter((_, j) => j !== i).map((u) => `<presence to='${bare(u)}' type='subscribe'/>`).join('')));
+    clients.forEach((c, i) =>
+      c.send(
+        users
+          .filter((_, j) => j !== i)
+          .map((u) => `<presence to='${bare(u)}' type='subscribe'/>`)
+          .join(''),
+      ),
+    );
     await until(clients, (it) => it?.subscription === 'both', 'subscription both');
     clients.forEach((c) => c.close());
 

@@ -23,7 +23,14 @@ beforeAll(async () => {
     dataDir,
     edges: 2,
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
-    env: { REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', EDGE_TTL_MS: '2000', HEARTBEAT_INTERVAL_MS: '500', EDGE_SWEEP_INTERVAL_MS: '500' },
+    env: {
+      REGISTRATION_OPEN: 'true',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+      LOG_LEVEL: 'warn',
+      EDGE_TTL_MS: '2000',
+      HEARTBEAT_INTERVAL_MS: '500',
+      EDGE_SWEEP_INTERVAL_MS: '500',
+    },
   });
   nc = await connect({ servers: stack.nats.url });
 });
@@ -47,7 +54,9 @@ describe('account changes across auth replicas', () => {
       await waitForPort(port);
       await waitForPort(adminPort);
       const ctl = (...args: string[]) =>
-        exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], { env: { ...process.env, ...stack.adminAddrs, AUTH_ADDR: `127.0.0.1:${adminPort}` } });
+        exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), ...args], {
+          env: { ...process.env, ...stack.adminAddrs, AUTH_ADDR: `127.0.0.1:${adminPort}` },
+        });
       await ctl('passwd', erin, 'new');
       await expect(login(a, erin, 'old')).rejects.toThrow(/not-authorized/);
       (await login(a, erin, 'new')).c.close();
@@ -72,7 +81,9 @@ describe('session registry', () => {
     stack.restart(session);
     const bo = await login(b, bob, 'pw', { presence: true });
     // The restarted service rebuilt its view from the bucket: alice is still online.
-    const { stdout } = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), 'connected'], { env: { ...process.env, ...stack.adminAddrs } });
+    const { stdout } = await exec(process.execPath, [join(__dirname, '../../../dist/apps/xmppctl/main.cjs'), 'connected'], {
+      env: { ...process.env, ...stack.adminAddrs },
+    });
     expect(stdout).toContain(al.jid);
     bo.c.send(`<message to='${al.jid}' id='after-restart'><body>still there?</body></message>`);
     expect((await al.c.until((el) => el.name === 'message')).attrs.id).toBe('after-restart');
@@ -168,7 +179,7 @@ describe('an edge that stalls longer than EDGE_TTL_MS (issue 9 #10)', () => {
     edgeA.child.kill('SIGSTOP');
     try {
       // The session service sweeps the silent edge: pat's session ends, sam's (stream-managed) is detached.
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pat\'s session was not swept in 15 s')), 15_000));
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("pat's session was not swept in 15 s")), 15_000));
       expect((await Promise.race([ended, timeout])).reason).toBe('edge-lost');
       await new Promise((r) => setTimeout(r, 1000));
     } finally {

@@ -21,7 +21,15 @@ beforeAll(async () => {
     dataDir,
     edges: 2,
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
-    env: { REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', SM_RESUME_TIMEOUT_S: '30', EDGE_TTL_MS: '3000', HEARTBEAT_INTERVAL_MS: '500', EDGE_SWEEP_INTERVAL_MS: '500' },
+    env: {
+      REGISTRATION_OPEN: 'true',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+      LOG_LEVEL: 'warn',
+      SM_RESUME_TIMEOUT_S: '30',
+      EDGE_TTL_MS: '3000',
+      HEARTBEAT_INTERVAL_MS: '500',
+      EDGE_SWEEP_INTERVAL_MS: '500',
+    },
   });
 }, 60_000);
 
@@ -111,15 +119,17 @@ describe('<a h/> counts what a router handled', () => {
 /** Pairs on different edges: each sender sends at ~25 msg/s; the router is SIGKILLed mid-stream and restarted. */
 async function pairsThroughRouterKill(o: { pairs: number; sm: boolean }) {
   const [a, b] = stack.edgePorts;
-  const pairs = await Promise.all(Array.from({ length: o.pairs }, async (_, i) => {
-    const [from, to] = [uniqueName(`snd${i}`), uniqueName(`rcv${i}`)];
-    await register(a, from, 'pw');
-    await register(a, to, 'pw');
-    const r = await login(b, to, 'pw', { presence: true });
-    const s = await login(a, from, 'pw');
-    if (o.sm) await enableSm(s.c);
-    return { s, r, got: reader(r.c), acks: reader(s.c), sent: [] as string[], to: r.jid };
-  }));
+  const pairs = await Promise.all(
+    Array.from({ length: o.pairs }, async (_, i) => {
+      const [from, to] = [uniqueName(`snd${i}`), uniqueName(`rcv${i}`)];
+      await register(a, from, 'pw');
+      await register(a, to, 'pw');
+      const r = await login(b, to, 'pw', { presence: true });
+      const s = await login(a, from, 'pw');
+      if (o.sm) await enableSm(s.c);
+      return { s, r, got: reader(r.c), acks: reader(s.c), sent: [] as string[], to: r.jid };
+    }),
+  );
   let sending = true;
   const senders = pairs.map(async (p, i) => {
     for (let n = 0; sending; n++) {
@@ -204,7 +214,7 @@ describe('deliveries to an edge that is gone (issue 10 #4)', () => {
 });
 
 describe('a client written elsewhere (@xmpp/client, XEP-0198 on by itself)', () => {
-  it('no message is acknowledged before a router handled it, and all survive a stalled router\'s SIGKILL', async () => {
+  it("no message is acknowledged before a router handled it, and all survive a stalled router's SIGKILL", async () => {
     const { client, xml } = await import('@xmpp/client');
     const [a] = stack.edgePorts;
     const [sender, away] = [uniqueName('xjs'), uniqueName('away')];
@@ -244,7 +254,7 @@ describe('a client written elsewhere (@xmpp/client, XEP-0198 on by itself)', () 
 });
 
 describe('a client written elsewhere (slixmpp with its XEP-0198 plugin)', () => {
-  it('no message is acknowledged before a router handled it, and all survive a stalled router\'s SIGKILL', async () => {
+  it("no message is acknowledged before a router handled it, and all survive a stalled router's SIGKILL", async () => {
     const [a] = stack.edgePorts;
     const [sender, away] = [uniqueName('slix'), uniqueName('away')];
     await register(a, sender, 'pw');
@@ -252,7 +262,11 @@ describe('a client written elsewhere (slixmpp with its XEP-0198 plugin)', () => 
     const router = stack.procs.find((p) => p.name === 'router') as Proc;
     router.child.kill('SIGSTOP');
     const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-    const child = spawn(python, [join(__dirname, 'slixmpp', 'sm_acks.py'), `${sender}@localhost`, 'pw', '127.0.0.1', String(a), `${away}@localhost`, '20', '12'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      python,
+      [join(__dirname, 'slixmpp', 'sm_acks.py'), `${sender}@localhost`, 'pw', '127.0.0.1', String(a), `${away}@localhost`, '20', '12'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const events: Array<{ event: string; id?: string }> = [];
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -50,10 +50,14 @@ const refused = (r: Element) => r.attrs.type === 'error' && !!r.getChild('error'
 describe('a router with some modules', () => {
   it('advertises only what the enabled modules serve, on the domain and on an account', async () => {
     expect(features(await iq(alice, 'get', 'localhost', `<query xmlns='http://jabber.org/protocol/disco#info'/>`))).toEqual([
-      'http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items', 'msgoffline', 'urn:xmpp:ping',
+      'http://jabber.org/protocol/disco#info',
+      'http://jabber.org/protocol/disco#items',
+      'msgoffline',
+      'urn:xmpp:ping',
     ]);
     expect(features(await iq(alice, 'get', `${b}@localhost`, `<query xmlns='http://jabber.org/protocol/disco#info'/>`))).toEqual([
-      'http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items',
+      'http://jabber.org/protocol/disco#info',
+      'http://jabber.org/protocol/disco#items',
     ]);
   });
 

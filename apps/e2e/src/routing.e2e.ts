@@ -71,7 +71,10 @@ describe('messages between edges', () => {
   it('a message to an account that does not exist, or groupchat to an offline one, gets service-unavailable', async () => {
     const r = await session(edgeA, romeo, { presence: true });
     const offline = `${await user('offline')}@localhost`;
-    for (const [to, type] of [['nosuchuser@localhost', 'chat'], [offline, 'groupchat']]) {
+    for (const [to, type] of [
+      ['nosuchuser@localhost', 'chat'],
+      [offline, 'groupchat'],
+    ]) {
       r.c.send(`<message to='${to}' type='${type}' id='su'><body>anyone?</body></message>`);
       const err = await r.c.until((el) => el.name === 'message');
       expect(err.attrs).toMatchObject({ type: 'error', id: 'su', from: to });
@@ -107,7 +110,9 @@ describe('messages between edges', () => {
     expect((await r.c.until((el) => el.attrs.id === 'rg2')).getChild('query')?.getChildren('item')).toEqual([]);
     // never for unavailable or an error
     r.c.send(`<presence to='room@conference.example.org/nick' type='unavailable'/>`);
-    r.c.send(`<presence to='far@example.net' type='error'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>`);
+    r.c.send(
+      `<presence to='far@example.net' type='error'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>`,
+    );
     await r.c.quiet(500, (el) => el.name === 'presence' && el.attrs.from !== r.jid);
   });
 });

@@ -46,8 +46,13 @@ describe('server information', () => {
 
   it('disco#info lists what is implemented, and matches the caps hash', async () => {
     const d = await iq(alice, 'get', 'localhost', `<query xmlns='http://jabber.org/protocol/disco#info'/>`);
-    const features = d.getChild('query')?.getChildren('feature').map((f) => f.attrs.var);
-    expect(features).toEqual(expect.arrayContaining(['jabber:iq:version', 'urn:xmpp:time', 'jabber:iq:last', 'vcard-temp', 'urn:xmpp:ping', 'jabber:iq:private']));
+    const features = d
+      .getChild('query')
+      ?.getChildren('feature')
+      .map((f) => f.attrs.var);
+    expect(features).toEqual(
+      expect.arrayContaining(['jabber:iq:version', 'urn:xmpp:time', 'jabber:iq:last', 'vcard-temp', 'urn:xmpp:ping', 'jabber:iq:private']),
+    );
   });
 
   it('XEP-0115 §6.2: disco#info on the node of the advertised <c/> answers the same, and its hash is the ver', async () => {
@@ -63,9 +68,19 @@ describe('server information', () => {
     expect(q.attrs.node).toBe(node);
     expect(q.children.map(String)).toEqual(plain.children.map(String));
     // XEP-0115 §5.1, computed here independently (one identity, ASCII features: plain sorts suffice).
-    const ids = q.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}/${i.attrs['xml:lang'] ?? ''}/${i.attrs.name ?? ''}<`).sort();
-    const vars = q.getChildren('feature').map((f) => `${f.attrs.var}<`).sort();
-    expect(createHash('sha1').update([...ids, ...vars].join('')).digest('base64')).toBe(c?.attrs.ver);
+    const ids = q
+      .getChildren('identity')
+      .map((i) => `${i.attrs.category}/${i.attrs.type}/${i.attrs['xml:lang'] ?? ''}/${i.attrs.name ?? ''}<`)
+      .sort();
+    const vars = q
+      .getChildren('feature')
+      .map((f) => `${f.attrs.var}<`)
+      .sort();
+    expect(
+      createHash('sha1')
+        .update([...ids, ...vars].join(''))
+        .digest('base64'),
+    ).toBe(c?.attrs.ver);
     const other = await iq(alice, 'get', 'localhost', `<query xmlns='http://jabber.org/protocol/disco#info' node='${c?.attrs.node}#nope'/>`);
     expect(condition(other)?.name).toBe('item-not-found');
   });
@@ -87,11 +102,15 @@ describe('private XML storage (XEP-0049)', () => {
   it('stores and returns a fragment by namespace, only for oneself', async () => {
     const empty = await iq(alice, 'get', null, `<query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'/></query>`);
     expect(empty.getChild('query')?.getChild('prefs')?.toString()).toBe('<prefs xmlns="urn:example:prefs"/>');
-    expect((await iq(alice, 'set', null, `<query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'><theme>dark</theme></prefs></query>`)).attrs.type).toBe('result');
+    expect(
+      (await iq(alice, 'set', null, `<query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'><theme>dark</theme></prefs></query>`)).attrs.type,
+    ).toBe('result');
     const got = await iq(alice, 'get', null, `<query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'/></query>`);
     expect(got.getChild('query')?.getChild('prefs')?.getChildText('theme')).toBe('dark');
     expect(condition(await iq(alice, 'set', null, `<query xmlns='jabber:iq:private'><x xmlns='jabber:client'/></query>`))?.name).toBe('not-acceptable');
-    expect(condition(await iq(bob, 'get', `${alice.name}@localhost`, `<query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'/></query>`))?.name).toBe('forbidden');
+    expect(
+      condition(await iq(bob, 'get', `${alice.name}@localhost`, `<query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'/></query>`))?.name,
+    ).toBe('forbidden');
     const bobs = await iq(bob, 'get', null, `<query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'/></query>`);
     expect(bobs.getChild('query')?.getChild('prefs')?.children).toEqual([]);
   });

@@ -19,7 +19,15 @@ const MAX_ENTRY = 16384;
 beforeAll(async () => {
   stack = await startStack({
     dataDir,
-    env: { REGISTRATION_OPEN: 'true', ALLOW_PLAINTEXT_AUTH: 'true', LOG_LEVEL: 'warn', MAX_DIRECTED_PRESENCES: String(MAX_DIRECTED), SM_MAX_UNACKED_BYTES: '4096', CSI_MAX_BUFFER_BYTES: '4096', MAX_USER_ENTRY_BYTES: String(MAX_ENTRY) },
+    env: {
+      REGISTRATION_OPEN: 'true',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+      LOG_LEVEL: 'warn',
+      MAX_DIRECTED_PRESENCES: String(MAX_DIRECTED),
+      SM_MAX_UNACKED_BYTES: '4096',
+      CSI_MAX_BUFFER_BYTES: '4096',
+      MAX_USER_ENTRY_BYTES: String(MAX_ENTRY),
+    },
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
   });
 });
@@ -76,7 +84,7 @@ describe('directed presence (RFC 6121 §4.6)', () => {
 
 const pad = 'p'.repeat(1000);
 
-describe('the account\'s registry entry is bounded in bytes (MAX_USER_ENTRY_BYTES)', () => {
+describe("the account's registry entry is bounded in bytes (MAX_USER_ENTRY_BYTES)", () => {
   it('a presence that would pass the bound is refused with resource-constraint and not broadcast; a small one still works', async () => {
     const [port] = stack.edgePorts;
     const name = uniqueName('big');
@@ -133,7 +141,12 @@ describe('client state indication (XEP-0352): what is held for an inactive clien
     i.c.send(`<inactive xmlns='urn:xmpp:csi:0'/>`);
     await new Promise((r) => setTimeout(r, 200));
     // Chat states (no body) are held; five of about 1.1 KB pass the 4 KiB bound.
-    j.c.send(Array.from({ length: 5 }, (_, k) => `<message to='${i.jid}' id='cs${k}'><paused xmlns='http://jabber.org/protocol/chatstates'/><x xmlns='urn:example:pad'>${pad}</x></message>`).join(''));
+    j.c.send(
+      Array.from(
+        { length: 5 },
+        (_, k) => `<message to='${i.jid}' id='cs${k}'><paused xmlns='http://jabber.org/protocol/chatstates'/><x xmlns='urn:example:pad'>${pad}</x></message>`,
+      ).join(''),
+    );
     const ids = [];
     for (let k = 0; k < 4; k++) ids.push((await i.c.until((el) => el.name === 'message', 5000)).attrs.id);
     expect(ids).toEqual(['cs0', 'cs1', 'cs2', 'cs3']);

@@ -29,8 +29,13 @@ interface Event {
 }
 
 /** Runs client.py; resolves with every event it printed once it exits. */
-function slixmpp(args: { jid: string; password: string; port: number; ca: string; peer: string; flags?: string[] }, onEvent?: (e: Event) => void): Promise<{ code: number | null; events: Event[] }> {
-  const child = spawn(PYTHON, [SCRIPT, args.jid, args.password, '127.0.0.1', String(args.port), args.ca, args.peer, ...(args.flags ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+function slixmpp(
+  args: { jid: string; password: string; port: number; ca: string; peer: string; flags?: string[] },
+  onEvent?: (e: Event) => void,
+): Promise<{ code: number | null; events: Event[] }> {
+  const child = spawn(PYTHON, [SCRIPT, args.jid, args.password, '127.0.0.1', String(args.port), args.ca, args.peer, ...(args.flags ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const events: Event[] = [];
   let buf = '';
   let err = '';
@@ -45,10 +50,12 @@ function slixmpp(args: { jid: string; password: string; port: number; ca: string
     }
   });
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => {
-    if (code !== 0 && process.env.E2E_VERBOSE) console.log(err);
-    resolve({ code, events });
-  }));
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      if (code !== 0 && process.env.E2E_VERBOSE) console.log(err);
+      resolve({ code, events });
+    }),
+  );
 }
 
 const started: Client[] = [];
@@ -81,7 +88,9 @@ describe('slixmpp with its default settings', () => {
     const b = xmppjs(edgeB, bob, 'bob-pw');
     await b.start();
     await b.send(xml('presence'));
-    const fromSlixmpp = new Promise<string>((resolve) => b.on('stanza', (s) => s.is('message') && s.getChildText('body') && resolve(`${s.attrs.from} ${s.getChildText('body')}`)));
+    const fromSlixmpp = new Promise<string>((resolve) =>
+      b.on('stanza', (s) => s.is('message') && s.getChildText('body') && resolve(`${s.attrs.from} ${s.getChildText('body')}`)),
+    );
     const run = slixmpp({ jid: `${alice}@localhost`, password: 'alice-pw', port: edgeA, ca: certFile, peer: `${bob}@localhost` });
     const got = await fromSlixmpp;
     expect(got).toMatch(new RegExp(`^${alice}@localhost/\\S+ hello from slixmpp$`));
@@ -91,7 +100,12 @@ describe('slixmpp with its default settings', () => {
     const auth = events.find((e) => e.event === 'authenticated');
     expect(auth).toMatchObject({ mechanism: 'DIGEST-MD5', tls: 'TLSv1.3' });
     // Two -PLUS attempts (tls-unique) and two "y" attempts were refused, on one stream: no reconnect.
-    expect(events.filter((e) => e.event === 'failed').map((e) => e.condition)).toEqual(['not-authorized', 'not-authorized', 'not-authorized', 'not-authorized']);
+    expect(events.filter((e) => e.event === 'failed').map((e) => e.condition)).toEqual([
+      'not-authorized',
+      'not-authorized',
+      'not-authorized',
+      'not-authorized',
+    ]);
     expect(events.find((e) => e.event === 'ready')).toMatchObject({ roster: [`${bob}@localhost`] });
     const reply = events.find((e) => e.event === 'message');
     expect(reply?.body).toBe('hello from xmpp.js');
@@ -99,7 +113,14 @@ describe('slixmpp with its default settings', () => {
   });
 
   it('over TLS 1.2 binds with tls-unique (SCRAM-SHA-256-PLUS) at the first attempt', async () => {
-    const { code, events } = await slixmpp({ jid: `${alice}@localhost`, password: 'alice-pw', port: edgeA, ca: certFile, peer: `${bob}@localhost`, flags: ['--tls12', '--login-only'] });
+    const { code, events } = await slixmpp({
+      jid: `${alice}@localhost`,
+      password: 'alice-pw',
+      port: edgeA,
+      ca: certFile,
+      peer: `${bob}@localhost`,
+      flags: ['--tls12', '--login-only'],
+    });
     expect(code).toBe(0);
     expect(events.find((e) => e.event === 'authenticated')).toMatchObject({ mechanism: 'SCRAM-SHA-256-PLUS', tls: 'TLSv1.2' });
     expect(events.filter((e) => e.event === 'failed')).toEqual([]);
@@ -119,11 +140,27 @@ describe('an edge with a per-address limit, and DIGEST-MD5 off (the production s
     port = await freePort();
     const common = { NATS_URL: inject('natsUrl'), XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'warn' };
     const onLine = (l: string) => process.env.E2E_VERBOSE && console.log(l);
-    procs.push(startApp('auth', { ...common, AUTH_GRPC_PORT: String(authPort), AUTH_ADMIN_PORT: String(await freePort()), DIGEST_MD5_ENABLED: 'false' }, { onLine }));
-    procs.push(startApp('edge', {
-      ...common, ...inject('addrs'), AUTH_ADDR: `127.0.0.1:${authPort}`, C2S_PORT: String(port), C2S_TLS_PORT: String(tlsPort), WS_PORT: String(wsPort),
-      TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile, MAX_AUTH_FAILURES_PER_IP: '2', EDGE_ID: `edge-slixmpp-${port}`,
-    }, { onLine }));
+    procs.push(
+      startApp('auth', { ...common, AUTH_GRPC_PORT: String(authPort), AUTH_ADMIN_PORT: String(await freePort()), DIGEST_MD5_ENABLED: 'false' }, { onLine }),
+    );
+    procs.push(
+      startApp(
+        'edge',
+        {
+          ...common,
+          ...inject('addrs'),
+          AUTH_ADDR: `127.0.0.1:${authPort}`,
+          C2S_PORT: String(port),
+          C2S_TLS_PORT: String(tlsPort),
+          WS_PORT: String(wsPort),
+          TLS_CERT_FILE: cert.certFile,
+          TLS_KEY_FILE: cert.keyFile,
+          MAX_AUTH_FAILURES_PER_IP: '2',
+          EDGE_ID: `edge-slixmpp-${port}`,
+        },
+        { onLine },
+      ),
+    );
     await waitForPort(port, 30000);
   });
   afterAll(async () => {
@@ -136,7 +173,10 @@ describe('an edge with a per-address limit, and DIGEST-MD5 off (the production s
     await c.open();
     await c.starttls(readFileSync(ca));
     const { features } = await c.open();
-    const offered = features.getChild('mechanisms')?.getChildren('mechanism').map((m) => m.getText());
+    const offered = features
+      .getChild('mechanisms')
+      ?.getChildren('mechanism')
+      .map((m) => m.getText());
     expect(offered).toEqual(['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']);
     c.close();
   });

@@ -24,9 +24,17 @@ beforeAll(async () => {
     metrics: true,
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
     env: {
-      REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ALLOW_PLAINTEXT_AUTH: 'true',
-      ROSTER_MAX_ITEMS: '3', SUBSCRIPTION_MAX_PENDING: '2', SUBSCRIPTION_STATUS_MAX_BYTES: '16',
-      PRIVATE_MAX_ITEMS: '3', PRIVATE_MAX_BYTES: '16384', VCARD_MAX_BYTES: '2048', BLOCKLIST_MAX_ITEMS: '2', OFFLINE_MAX_BYTES: '8000',
+      REGISTRATION_OPEN: 'true',
+      LOG_LEVEL: 'warn',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+      ROSTER_MAX_ITEMS: '3',
+      SUBSCRIPTION_MAX_PENDING: '2',
+      SUBSCRIPTION_STATUS_MAX_BYTES: '16',
+      PRIVATE_MAX_ITEMS: '3',
+      PRIVATE_MAX_BYTES: '16384',
+      VCARD_MAX_BYTES: '2048',
+      BLOCKLIST_MAX_ITEMS: '2',
+      OFFLINE_MAX_BYTES: '8000',
     },
   });
   port = stack.edgePorts[0]!;
@@ -53,7 +61,8 @@ async function iq(c: RawClient, type: 'get' | 'set', payload: string, to?: strin
   return c.until((el) => el.name === 'iq' && el.attrs.id === id);
 }
 
-const condition = (el: Element) => el.getChild('error')?.children.find((c) => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas') as Element | undefined;
+const condition = (el: Element) =>
+  el.getChild('error')?.children.find((c) => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas') as Element | undefined;
 const router = () => scrapePort(stack.procs.find((p) => p.name.startsWith('router'))?.metricsPort);
 const rejections = async (store: string) => (await router()).get(`xmpp_router_store_rejections_total{store="${store}"}`) ?? 0;
 
@@ -97,7 +106,13 @@ describe('per-user store bounds (issue 9 #9)', () => {
     expect(refused.attrs.from).toBe('ghost@localhost');
     expect(condition(refused)?.name).toBe('resource-constraint');
     const r = await iq(u.c, 'get', `<query xmlns='jabber:iq:roster'/>`);
-    expect(r.getChild('query')?.getChildren('item').map((i) => i.attrs.jid).sort()).toEqual(['a@x.example', 'b@x.example', 'c@x.example']);
+    expect(
+      r
+        .getChild('query')
+        ?.getChildren('item')
+        .map((i) => i.attrs.jid)
+        .sort(),
+    ).toEqual(['a@x.example', 'b@x.example', 'c@x.example']);
     expect(await rejections('roster')).toBe(before + 2);
   });
 
@@ -125,7 +140,9 @@ describe('per-user store bounds (issue 9 #9)', () => {
     const u = await user('priv');
     for (const i of [1, 2, 3]) expect((await iq(u.c, 'set', `<query xmlns='jabber:iq:private'><p xmlns='urn:p${i}'>v</p></query>`)).attrs.type).toBe('result');
     expect(condition(await iq(u.c, 'set', `<query xmlns='jabber:iq:private'><p xmlns='urn:p4'>v</p></query>`))?.name).toBe('not-acceptable');
-    expect(condition(await iq(u.c, 'set', `<query xmlns='jabber:iq:private'><p xmlns='urn:p1'>${'v'.repeat(20_000)}</p></query>`))?.name).toBe('not-acceptable');
+    expect(condition(await iq(u.c, 'set', `<query xmlns='jabber:iq:private'><p xmlns='urn:p1'>${'v'.repeat(20_000)}</p></query>`))?.name).toBe(
+      'not-acceptable',
+    );
     expect((await iq(u.c, 'get', `<query xmlns='jabber:iq:private'><p xmlns='urn:p1'/></query>`)).getChild('query')?.getChild('p')?.getText()).toBe('v');
   });
 

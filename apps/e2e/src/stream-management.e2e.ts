@@ -24,7 +24,16 @@ beforeAll(async () => {
     dataDir,
     edges: 2,
     onLine: (name: string, line: string) => process.env.E2E_VERBOSE && console.log(name, line),
-    env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ALLOW_PLAINTEXT_AUTH: 'true', EDGE_TTL_MS: '2000', HEARTBEAT_INTERVAL_MS: '500', EDGE_SWEEP_INTERVAL_MS: '500', SM_RESUME_TIMEOUT_S: '6', SM_HANDOVER_GRACE_MS: '1500' },
+    env: {
+      REGISTRATION_OPEN: 'true',
+      LOG_LEVEL: 'warn',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+      EDGE_TTL_MS: '2000',
+      HEARTBEAT_INTERVAL_MS: '500',
+      EDGE_SWEEP_INTERVAL_MS: '500',
+      SM_RESUME_TIMEOUT_S: '6',
+      SM_HANDOVER_GRACE_MS: '1500',
+    },
   });
 });
 
@@ -288,7 +297,8 @@ describe('XEP-0198 stream management', () => {
     const registry = createClient(sessionv1.SessionServiceClient, stack.adminAddrs.SESSION_ADDR);
     const bare = a.jid.split('/')[0];
     const deadline = Date.now() + 25_000;
-    while ((await call(registry.getSessions.bind(registry), { bareJid: bare })).users.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    while ((await call(registry.getSessions.bind(registry), { bareJid: bare })).users.length > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
     registry.close();
     await new Promise((r) => setTimeout(r, 2500));
     const again = await login(port, alice, 'pw', { presence: true });

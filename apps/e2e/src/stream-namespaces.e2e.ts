@@ -33,7 +33,9 @@ describe('namespace prefixes declared on the stream header', () => {
     snd.c.send(prefixed(rcv.jid, 'live1'));
     const m = await rcv.c.until(message('live1'));
     expectIntact(m);
-    expect(rcv.c.raw).toMatch(/<message[^>]*xmlns:foo=["']urn:example:foo["'][^>]*id=["']live1["']|<message[^>]*id=["']live1["'][^>]*xmlns:foo=["']urn:example:foo["']/);
+    expect(rcv.c.raw).toMatch(
+      /<message[^>]*xmlns:foo=["']urn:example:foo["'][^>]*id=["']live1["']|<message[^>]*id=["']live1["'][^>]*xmlns:foo=["']urn:example:foo["']/,
+    );
   });
 
   it('survive offline storage: the recipient gets the stanza intact and well-formed at login', async () => {

@@ -23,10 +23,17 @@ const dataDir = mkdtempSync(join(tmpdir(), 'cx-tracing-'));
 beforeAll(async () => {
   receiver = await OtlpReceiver.start();
   stack = await startStack({
-    dataDir, edges: 2,
+    dataDir,
+    edges: 2,
     env: {
-      REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ALLOW_PLAINTEXT_AUTH: 'true', PRESENCE_CHANGED_EVENTS: 'true',
-      OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER_ARG: '1', OTEL_BSP_SCHEDULE_DELAY: '100',
+      REGISTRATION_OPEN: 'true',
+      LOG_LEVEL: 'warn',
+      ALLOW_PLAINTEXT_AUTH: 'true',
+      PRESENCE_CHANGED_EVENTS: 'true',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_TRACES_SAMPLER_ARG: '1',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
     },
   });
 });
@@ -74,7 +81,7 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, every stanza sampled)', () => {
     expect(delivered?.attributes['xmpp.kind']).toBe(1);
   });
 
-  it('initial presence: the router\'s SetPresence call has its session span in the trace', async () => {
+  it("initial presence: the router's SetPresence call has its session span in the trace", async () => {
     const carol = await online(stack.edgePorts[0], 'carol');
     const id = uniqueName('p');
     carol.c.send(`<presence id='${id}'><status>here</status></presence>`);
@@ -82,11 +89,14 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, every stanza sampled)', () => {
     const { root, trace } = await traceOf(id, 4);
     const routed = childOf(trace, root, 'router', CONSUMER)!;
     const setPresence = childOf(trace, routed, 'session', SERVER);
-    expect(setPresence).toMatchObject({ name: 'xmpp.session.v1.SessionService/SetPresence', attributes: { 'rpc.system': 'grpc', 'rpc.method': 'SetPresence' } });
+    expect(setPresence).toMatchObject({
+      name: 'xmpp.session.v1.SessionService/SetPresence',
+      attributes: { 'rpc.system': 'grpc', 'rpc.method': 'SetPresence' },
+    });
     expect(childOf(trace, routed, 'edge', CONSUMER)?.name).toBe('edge deliver'); // the echo
   });
 
-  it('a message to an account that does not exist: auth\'s UserExists and the error back are in the trace', async () => {
+  it("a message to an account that does not exist: auth's UserExists and the error back are in the trace", async () => {
     const dave = await online(stack.edgePorts[0], 'dave');
     const id = uniqueName('x');
     dave.c.send(`<message to='${uniqueName('nobody')}@localhost' type='chat' id='${id}'><body>anyone?</body></message>`);
@@ -101,7 +111,9 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, every stanza sampled)', () => {
   it('in-band registration is a trace of its own reaching auth', async () => {
     const name = uniqueName('reg');
     await register(stack.edgePorts[0], name, 'pw');
-    const register_ = await receiver.until((spans) => spans.find((s) => s.service === 'auth' && s.name === 'xmpp.auth.v1.AuthService/Register' && spans.some((p) => p.spanId === s.parentSpanId)));
+    const register_ = await receiver.until((spans) =>
+      spans.find((s) => s.service === 'auth' && s.name === 'xmpp.auth.v1.AuthService/Register' && spans.some((p) => p.spanId === s.parentSpanId)),
+    );
     const parent = receiver.spans.find((s) => s.spanId === register_.parentSpanId)!;
     expect(parent).toMatchObject({ service: 'edge', name: 'edge account register', traceId: register_.traceId, parentSpanId: '' });
   });
@@ -113,7 +125,14 @@ describe('tracing on, export at shutdown', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cx-tracing-stop-'));
     const s = await startStack({
       dataDir: dir,
-      env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ALLOW_PLAINTEXT_AUTH: 'true', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: late.url, OTEL_BSP_SCHEDULE_DELAY: '600000' },
+      env: {
+        REGISTRATION_OPEN: 'true',
+        LOG_LEVEL: 'warn',
+        ALLOW_PLAINTEXT_AUTH: 'true',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: late.url,
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+      },
     });
     try {
       const [port] = s.edgePorts;
@@ -131,7 +150,12 @@ describe('tracing on, export at shutdown', () => {
     }
     const spans = late.spans.filter((x) => x.attributes['xmpp.id'] === 'bye');
     expect(spans.map((x) => x.service)).toEqual(['edge']);
-    expect(late.spans.filter((x) => x.traceId === spans[0].traceId).map((x) => `${x.service} ${x.name}`).sort()).toEqual(['edge edge deliver', 'edge edge route message', 'router router route']);
+    expect(
+      late.spans
+        .filter((x) => x.traceId === spans[0].traceId)
+        .map((x) => `${x.service} ${x.name}`)
+        .sort(),
+    ).toEqual(['edge edge deliver', 'edge edge route message', 'router router route']);
     await late.close();
   });
 });
@@ -145,8 +169,15 @@ describe('tracing off (the default)', () => {
     // Everything but OTEL_TRACES_EXPORTER: were tracing on by default, spans would reach offReceiver within 100 ms.
     offReceiver = await OtlpReceiver.start();
     offStack = await startStack({
-      dataDir: offDir, edges: 2,
-      env: { REGISTRATION_OPEN: 'true', LOG_LEVEL: 'warn', ALLOW_PLAINTEXT_AUTH: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: offReceiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
+      dataDir: offDir,
+      edges: 2,
+      env: {
+        REGISTRATION_OPEN: 'true',
+        LOG_LEVEL: 'warn',
+        ALLOW_PLAINTEXT_AUTH: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: offReceiver.url,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
     });
     nc = await connect({ servers: offStack.nats.url });
   });

@@ -112,7 +112,12 @@ describe('xmppctl registered and stats', () => {
     const a = await login(port!, alice!, 'pw');
     const { code, out } = await ctl('stats');
     expect(code).toBe(0);
-    const lines = Object.fromEntries(out.trim().split('\n').map((l) => l.split('\t') as [string, string]));
+    const lines = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t') as [string, string]),
+    );
     expect(Number(lines['registered users'])).toBeGreaterThanOrEqual(1);
     expect(Number(lines['online users'])).toBeGreaterThanOrEqual(1);
     expect(Number(lines['sessions'])).toBeGreaterThanOrEqual(1);
@@ -125,7 +130,11 @@ describe('the admin calls (issue 9 #14)', () => {
   const addrs = inject('addrs');
   const token = { interceptors: [withAdminToken(adminEnv.ADMIN_TOKEN)] };
   /** The gRPC status a call ended with (0: it succeeded). */
-  const code = (p: Promise<unknown>) => p.then(() => status.OK, (e: ServiceError) => e.code);
+  const code = (p: Promise<unknown>) =>
+    p.then(
+      () => status.OK,
+      (e: ServiceError) => e.code,
+    );
 
   it('are refused on the data ports the edge reaches, even with the token', async () => {
     const session = createClient(sessionv1.SessionServiceClient, addrs.SESSION_ADDR, token);
@@ -137,7 +146,9 @@ describe('the admin calls (issue 9 #14)', () => {
       expect(await code(call(auth.listUsers.bind(auth), { domain: 'localhost' }))).toBe(status.PERMISSION_DENIED);
       const name = uniqueName('sneaky');
       expect(await code(call(auth.register.bind(auth), { domain: 'localhost', username: name, password: 'pw', admin: true }))).toBe(status.PERMISSION_DENIED);
-      expect(await code(call(router.sendMessage.bind(router), { from: 'localhost', to: `${name}@localhost`, body: 'x', type: 'chat', subject: '' }))).toBe(status.UNIMPLEMENTED);
+      expect(await code(call(router.sendMessage.bind(router), { from: 'localhost', to: `${name}@localhost`, body: 'x', type: 'chat', subject: '' }))).toBe(
+        status.UNIMPLEMENTED,
+      );
       // What the edge does on the data port still works: in-band registration (open here), existence checks.
       expect((await call(auth.register.bind(auth), { domain: 'localhost', username: name, password: 'pw', admin: false })).ok).toBe(true);
       expect((await call(auth.userExists.bind(auth), { domain: 'localhost', username: name })).exists).toBe(true);
@@ -155,7 +166,9 @@ describe('the admin calls (issue 9 #14)', () => {
       try {
         expect(await code(call(session.kick.bind(session), { jid: 'anyone@localhost', condition: '', text: '' }))).toBe(status.UNAUTHENTICATED);
         expect(await code(call(auth.changePassword.bind(auth), { domain: 'localhost', username: 'anyone', password: 'x' }))).toBe(status.UNAUTHENTICATED);
-        expect(await code(call(router.sendMessage.bind(router), { from: 'localhost', to: 'anyone@localhost', body: 'x', type: 'chat', subject: '' }))).toBe(status.UNAUTHENTICATED);
+        expect(await code(call(router.sendMessage.bind(router), { from: 'localhost', to: 'anyone@localhost', body: 'x', type: 'chat', subject: '' }))).toBe(
+          status.UNAUTHENTICATED,
+        );
       } finally {
         for (const c of [session, auth, router]) c.close();
       }

@@ -15,7 +15,9 @@ describe('AddressSet', () => {
   });
 
   it('is checked when the configuration loads', () => {
-    expect(() => edgeConfig.load({ MAX_CONNECTIONS_PER_IP_EXEMPT: '10.0.0.0/8,ingress' })).toThrow(/MAX_CONNECTIONS_PER_IP_EXEMPT: 'ingress' is not an IP address/);
+    expect(() => edgeConfig.load({ MAX_CONNECTIONS_PER_IP_EXEMPT: '10.0.0.0/8,ingress' })).toThrow(
+      /MAX_CONNECTIONS_PER_IP_EXEMPT: 'ingress' is not an IP address/,
+    );
     expect(edgeConfig.load({ MAX_CONNECTIONS_PER_IP_EXEMPT: '10.0.0.0/8, fd00::/8' }).MAX_CONNECTIONS_PER_IP_EXEMPT).toEqual(['10.0.0.0/8', 'fd00::/8']);
   });
 });

@@ -7,11 +7,14 @@ import { list, type Setting } from '@cx/config';
 /** A comma-separated list setting of addresses and networks, checked when the config loads. */
 export function addressList(def: string[], description: string): Setting<string[]> {
   const base = list(def, description);
-  return { ...base, parse: (raw) => {
-    const entries = base.parse(raw);
-    new AddressSet(entries);
-    return entries;
-  } };
+  return {
+    ...base,
+    parse: (raw) => {
+      const entries = base.parse(raw);
+      new AddressSet(entries);
+      return entries;
+    },
+  };
 }
 
 export class AddressSet {

@@ -115,7 +115,9 @@ export class Connection {
     this.state = this.machine.initial(this.ctx, o.secure ?? false);
     this.output = this.createOutput();
     this.smGlue = new ConnectionSm({
-      host: this, manager: this.svc.sm, log: this.log,
+      host: this,
+      manager: this.svc.sm,
+      log: this.log,
       resumed: () => this.svc.resumed(this),
       ended: (jid) => this.svc.ended(this, jid),
       unbind: (jid) => this.svc.unbind(this.id, jid),

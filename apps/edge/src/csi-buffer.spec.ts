@@ -40,7 +40,8 @@ describe('CsiBuffer (XEP-0352)', () => {
     const c = new CsiBuffer();
     c.maxBytes = 4096;
     c.inactive = true;
-    const state = (i: number) => b(`<message from="b@x/1" id="${i}"><paused xmlns="http://jabber.org/protocol/chatstates"/><x xmlns="pad">${'p'.repeat(1000)}</x></message>`);
+    const state = (i: number) =>
+      b(`<message from="b@x/1" id="${i}"><paused xmlns="http://jabber.org/protocol/chatstates"/><x xmlns="pad">${'p'.repeat(1000)}</x></message>`);
     for (let i = 0; i < 3; i++) expect(c.offer(state(i), 1)).toEqual([]);
     const out = c.offer(state(3), 1);
     expect(out.map((x) => /id="(\d)"/.exec(x.toString())?.[1])).toEqual(['0', '1', '2', '3']);

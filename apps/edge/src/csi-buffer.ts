@@ -14,7 +14,11 @@ const MAX_HELD = 500;
 /** The byte bound when none is set (the edge sets CSI_MAX_BUFFER_BYTES). */
 export const DEFAULT_CSI_MAX_BYTES = 262_144;
 
-const flushes = new Counter({ name: 'xmpp_edge_csi_flushes_total', help: 'Buffers of inactive clients (XEP-0352) written out because they reached a bound', labelNames: ['bound'] });
+const flushes = new Counter({
+  name: 'xmpp_edge_csi_flushes_total',
+  help: 'Buffers of inactive clients (XEP-0352) written out because they reached a bound',
+  labelNames: ['bound'],
+});
 
 export class CsiBuffer {
   private held: Array<{ key?: string; data: Buffer }> = [];
@@ -63,7 +67,8 @@ export class CsiBuffer {
 
 function urgent(data: Buffer, kind: StanzaKind): boolean {
   if (kind !== MESSAGE && kind !== PRESENCE) return true; // iq and server replies
-  if (kind === PRESENCE) return data.includes('type="error"') || data.includes("type='error'") || data.includes('type="subscribe"') || data.includes("type='subscribe'");
+  if (kind === PRESENCE)
+    return data.includes('type="error"') || data.includes("type='error'") || data.includes('type="subscribe"') || data.includes("type='subscribe'");
   return data.includes('<body') || data.includes('type="error"') || data.includes("type='error'");
 }
 
@@ -71,5 +76,8 @@ function urgent(data: Buffer, kind: StanzaKind): boolean {
 export function fromOf(data: Buffer): string | undefined {
   const end = data.indexOf('>');
   const head = data.subarray(0, end < 0 ? data.length : end).toString('utf8');
-  return /\sfrom=(?:"([^"]*)"|'([^']*)')/.exec(head)?.slice(1).find((v) => v !== undefined);
+  return /\sfrom=(?:"([^"]*)"|'([^']*)')/
+    .exec(head)
+    ?.slice(1)
+    .find((v) => v !== undefined);
 }

@@ -48,12 +48,21 @@ export class EdgeServer {
     private readonly log: Logger,
   ) {
     if (ctx.tls) this.tls = new TlsContext(config.TLS_CERT_FILE, config.TLS_KEY_FILE, log);
-    this.limits = new IpLimits(config.MAX_CONNECTIONS_PER_IP, config.MAX_AUTH_FAILURES_PER_IP, config.AUTH_FAILURE_WINDOW_MS, config.MAX_CONNECTIONS_PER_IP_EXEMPT);
+    this.limits = new IpLimits(
+      config.MAX_CONNECTIONS_PER_IP,
+      config.MAX_AUTH_FAILURES_PER_IP,
+      config.AUTH_FAILURE_WINDOW_MS,
+      config.MAX_CONNECTIONS_PER_IP_EXEMPT,
+    );
     this.stanzaPolicy = stanzaPolicy(config);
     // Reads everything else (mechanisms, registration) from ctx as it changes.
     // TLS in front (a wss:// URL) counts as encryption for PLAIN and DIGEST-MD5.
     const wsAllowPlaintext = ctx.allowPlaintextAuth === true || config.WS_PUBLIC_URL.startsWith('wss://');
-    this.wsCtx = Object.create(ctx, { tls: { value: false }, requireEncryption: { value: false }, allowPlaintextAuth: { value: wsAllowPlaintext } }) as C2sContext;
+    this.wsCtx = Object.create(ctx, {
+      tls: { value: false },
+      requireEncryption: { value: false },
+      allowPlaintextAuth: { value: wsAllowPlaintext },
+    }) as C2sContext;
   }
 
   static context(config: EdgeConfig, caps: C2sContext['caps']): C2sContext & { mechanisms: string[]; registrationOpen: boolean } {
@@ -61,14 +70,32 @@ export class EdgeServer {
     const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.C2S_HOST);
     const requireEncryption = tls && (config.REQUIRE_ENCRYPTION === 'always' || (config.REQUIRE_ENCRYPTION === 'auto' && !loopback));
     const allowPlaintextAuth = config.ALLOW_PLAINTEXT_AUTH;
-    return { domain: config.XMPP_DOMAIN, mechanisms: [], registrationOpen: false, maxAuthFailures: config.MAX_AUTH_FAILURES, maxAuthRefusals: config.MAX_AUTH_REFUSALS, caps, newStreamId: randomUUID, tls, requireEncryption, allowPlaintextAuth, streamManagement: config.SM_ENABLED, pingIntervalMs: config.PING_INTERVAL_MS, pingTimeoutMs: config.PING_TIMEOUT_MS };
+    return {
+      domain: config.XMPP_DOMAIN,
+      mechanisms: [],
+      registrationOpen: false,
+      maxAuthFailures: config.MAX_AUTH_FAILURES,
+      maxAuthRefusals: config.MAX_AUTH_REFUSALS,
+      caps,
+      newStreamId: randomUUID,
+      tls,
+      requireEncryption,
+      allowPlaintextAuth,
+      streamManagement: config.SM_ENABLED,
+      pingIntervalMs: config.PING_INTERVAL_MS,
+      pingTimeoutMs: config.PING_TIMEOUT_MS,
+    };
   }
 
   /** Announce liveness first: the session service ends sessions of edges it does not see. onLapse: the entry had lapsed (heartbeat.ts). */
   async startHeartbeat(bus: Bus, onLapse: () => void): Promise<void> {
     this.edges = await bus.bucket(buckets.edges, { ttl: this.config.EDGE_TTL_MS });
     const payload = () => eventsv1.EdgeHeartbeat.encode({ edgeId: this.config.EDGE_ID, atMs: Date.now(), connections: this.connections.size }).finish();
-    this.stopHeartbeat = await startHeartbeat(this.edges, { edgeId: this.config.EDGE_ID, intervalMs: this.config.HEARTBEAT_INTERVAL_MS, payload, onLapse }, this.log);
+    this.stopHeartbeat = await startHeartbeat(
+      this.edges,
+      { edgeId: this.config.EDGE_ID, intervalMs: this.config.HEARTBEAT_INTERVAL_MS, payload, onLapse },
+      this.log,
+    );
   }
 
   private accept(socket: Wire, transport: 'tcp' | 'tls' | 'websocket'): void {
@@ -76,7 +103,8 @@ export class EdgeServer {
     if (!this.limits.open(ip)) {
       limitsRefused.inc({ limit: 'connections-per-ip' });
       // RFC 6120 §4.9.3.14: a header, the error, and the end.
-      const refusal = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='${this.config.XMPP_DOMAIN}' version='1.0'>` +
+      const refusal =
+        `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='${this.config.XMPP_DOMAIN}' version='1.0'>` +
         `<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>too many connections from your address</text></stream:error></stream:stream>`;
       socket.write(refusal);
       socket.end();
@@ -89,8 +117,19 @@ export class EdgeServer {
     const c = this.config;
     const flow = FlowControl.create({ bytesPerSecond: c.SHAPER_BYTES_PER_SEC, burstBytes: c.SHAPER_BURST_BYTES, maxSendBuffer: c.MAX_SEND_BUFFER_BYTES });
     const conn = new Connection({
-      id, socket, machine: this.machine, ctx, services: this.services(), log: this.log, stanzaPolicy: this.stanzaPolicy, tls: this.tls,
-      secure: transport === 'tls', authTimeoutMs: c.AUTH_TIMEOUT_MS, limits: this.limits, csiMaxBytes: c.CSI_MAX_BUFFER_BYTES, flow,
+      id,
+      socket,
+      machine: this.machine,
+      ctx,
+      services: this.services(),
+      log: this.log,
+      stanzaPolicy: this.stanzaPolicy,
+      tls: this.tls,
+      secure: transport === 'tls',
+      authTimeoutMs: c.AUTH_TIMEOUT_MS,
+      limits: this.limits,
+      csiMaxBytes: c.CSI_MAX_BUFFER_BYTES,
+      flow,
     });
     this.connections.set(id, conn);
     this.transports.set(id, transport);
@@ -140,12 +179,15 @@ export class EdgeServer {
   startLiveness(): void {
     let seq = 0;
     const sm = this.services().sm;
-    this.liveness = setInterval(() => {
-      const now = Date.now();
-      sm?.tick();
-      if (!this.config.PING_INTERVAL_MS) return;
-      for (const c of this.connections.values()) c.checkLiveness(now, ++seq);
-    }, Math.min(1000, this.config.PING_INTERVAL_MS || 1000));
+    this.liveness = setInterval(
+      () => {
+        const now = Date.now();
+        sm?.tick();
+        if (!this.config.PING_INTERVAL_MS) return;
+        for (const c of this.connections.values()) c.checkLiveness(now, ++seq);
+      },
+      Math.min(1000, this.config.PING_INTERVAL_MS || 1000),
+    );
     this.liveness.unref();
   }
 

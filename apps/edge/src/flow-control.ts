@@ -34,7 +34,10 @@ export class FlowControl {
   private timer?: NodeJS.Timeout;
   private overflowed = false;
 
-  private constructor(private readonly maxSendBuffer: number, bucket?: TokenBucket) {
+  private constructor(
+    private readonly maxSendBuffer: number,
+    bucket?: TokenBucket,
+  ) {
     this.bucket = bucket;
   }
 

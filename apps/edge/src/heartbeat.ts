@@ -8,7 +8,10 @@ import { Counter } from 'prom-client';
 import type { KV } from '@cx/bus';
 import type { Logger } from '@cx/log';
 
-const lapses = new Counter({ name: 'xmpp_edge_heartbeat_lapses_total', help: "Heartbeats that found the edge's liveness entry lapsed (its sessions may have been swept)" });
+const lapses = new Counter({
+  name: 'xmpp_edge_heartbeat_lapses_total',
+  help: "Heartbeats that found the edge's liveness entry lapsed (its sessions may have been swept)",
+});
 
 export interface HeartbeatOptions {
   edgeId: string;
@@ -29,7 +32,7 @@ export async function startHeartbeat(kv: KV, o: HeartbeatOptions, log: Logger): 
       // Either NATS is unreachable (the put fails too, the next beat tries again) or the entry is gone.
       await put();
       lapses.inc();
-      log.warn({ err: (err as Error).message }, 'the liveness entry had lapsed: checking this edge\'s sessions');
+      log.warn({ err: (err as Error).message }, "the liveness entry had lapsed: checking this edge's sessions");
       o.onLapse();
     }
   };
@@ -37,7 +40,9 @@ export async function startHeartbeat(kv: KV, o: HeartbeatOptions, log: Logger): 
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
-    beat().catch((err: Error) => log.warn({ err: err.message }, 'heartbeat failed')).finally(() => (busy = false));
+    beat()
+      .catch((err: Error) => log.warn({ err: err.message }, 'heartbeat failed'))
+      .finally(() => (busy = false));
   }, o.intervalMs);
   return () => clearInterval(timer);
 }

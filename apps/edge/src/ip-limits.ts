@@ -20,7 +20,12 @@ export class IpLimits {
 
   private readonly exempt: AddressSet;
 
-  constructor(private readonly maxConnections: number, private readonly maxFailures: number, private readonly windowMs: number, exempt: readonly string[] = []) {
+  constructor(
+    private readonly maxConnections: number,
+    private readonly maxFailures: number,
+    private readonly windowMs: number,
+    exempt: readonly string[] = [],
+  ) {
     this.exempt = new AddressSet(exempt);
   }
 

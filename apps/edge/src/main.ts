@@ -23,30 +23,60 @@ main(() =>
     const tls = grpcTlsFromSettings(config);
     const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, {}, tls);
     const sessionClient = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, {}, tls);
-    const session = new SessionLink(sessionClient, { size: config.SESSION_STREAMS, timeoutMs: config.SESSION_SERVICE_TIMEOUT_MS, resumeHoldMs: config.SM_RESUME_TIMEOUT_S * 1000, log });
+    const session = new SessionLink(sessionClient, {
+      size: config.SESSION_STREAMS,
+      timeoutMs: config.SESSION_SERVICE_TIMEOUT_MS,
+      resumeHoldMs: config.SM_RESUME_TIMEOUT_S * 1000,
+      log,
+    });
     const routerClient = createClient(routerv1.RouterServiceClient, config.ROUTER_ADDR, {}, tls);
     const sasl = new SaslLink(auth, { size: config.AUTH_STREAMS, timeoutMs: config.AUTH_SERVICE_TIMEOUT_MS, log });
     const router = new RouterLink({
-      client: routerClient, edgeId: config.EDGE_ID, size: config.ROUTER_STREAMS, log,
+      client: routerClient,
+      edgeId: config.EDGE_ID,
+      size: config.ROUTER_STREAMS,
+      log,
       // A router confirmed a stream-managed client's stanzas: what <a h/> may count (XEP-0198).
       confirmed: (connectionId, h) => server.connections.get(connectionId)?.sm?.confirm(h),
     });
     const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN, config.ROUTER_MODULES));
     const stopOffer = await watchAuthOffer(auth, ctx, log);
     const sm = config.SM_ENABLED
-      ? new StreamManager(await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S)), session, { edgeId: config.EDGE_ID, resumeTimeoutS: config.SM_RESUME_TIMEOUT_S, handoverGraceMs: config.SM_HANDOVER_GRACE_MS, maxUnackedBytes: config.SM_MAX_UNACKED_BYTES }, log)
+      ? new StreamManager(
+          await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S)),
+          session,
+          {
+            edgeId: config.EDGE_ID,
+            resumeTimeoutS: config.SM_RESUME_TIMEOUT_S,
+            handoverGraceMs: config.SM_HANDOVER_GRACE_MS,
+            maxUnackedBytes: config.SM_MAX_UNACKED_BYTES,
+          },
+          log,
+        )
       : undefined;
     const offlineReports = new OfflineReports(bus.nc, log);
     const offlineHandled = (bare: string, seqs: readonly number[]) => offlineReports.handled(bare, seqs);
     const services = edgeServices({
-      domain: config.XMPP_DOMAIN, edgeId: config.EDGE_ID, auth, session, sasl, router, sm, offlineHandled, log, authTimeoutMs: config.AUTH_SERVICE_TIMEOUT_MS,
+      domain: config.XMPP_DOMAIN,
+      edgeId: config.EDGE_ID,
+      auth,
+      session,
+      sasl,
+      router,
+      sm,
+      offlineHandled,
+      log,
+      authTimeoutMs: config.AUTH_SERVICE_TIMEOUT_MS,
       onEnded: (conn) => server.forget(conn),
       busUp: () => bus.connected,
       busBack: connectivityGate(bus),
     });
     const server: EdgeServer = new EdgeServer(config, ctx, () => services, log);
     const stopInbox = startInbox({
-      bus, edgeId: config.EDGE_ID, connections: server.connections, log,
+      bus,
+      edgeId: config.EDGE_ID,
+      connections: server.connections,
+      log,
       bounce: (stanza) => router.send(0, stanza),
     });
     if (sm) {
@@ -60,12 +90,18 @@ main(() =>
       await sm.start();
     }
     await bus.nc.flush();
-    await server.startHeartbeat(bus, lapseAudit({ edgeId: config.EDGE_ID, session, sessionClient, connections: server.connections, againAfterMs: config.HEARTBEAT_INTERVAL_MS, log }));
+    await server.startHeartbeat(
+      bus,
+      lapseAudit({ edgeId: config.EDGE_ID, session, sessionClient, connections: server.connections, againAfterMs: config.HEARTBEAT_INTERVAL_MS, log }),
+    );
     const port = await server.listen();
     const tlsPort = await server.listenTls();
     const wsPort = await server.listenWs();
     server.startLiveness();
-    log.info({ port, tlsPort, wsPort, starttls: ctx.tls, requireEncryption: ctx.requireEncryption, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms }, 'edge ready for clients');
+    log.info(
+      { port, tlsPort, wsPort, starttls: ctx.tls, requireEncryption: ctx.requireEncryption, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms },
+      'edge ready for clients',
+    );
     return {
       stop: async () => {
         await server.stop();

@@ -21,7 +21,10 @@ export class OfflineReports {
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly nc: NatsConnection, private readonly log: Logger) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly log: Logger,
+  ) {}
 
   /** These stored messages of `bareJid` reached the client. */
   handled(bareJid: string, seqs: readonly number[]): void {
@@ -46,7 +49,10 @@ export class OfflineReports {
         return;
       } catch (err) {
         if (attempt >= RETRY_MS.length || this.stopped) {
-          this.log.warn({ err: (err as Error).message, jid: bareJid, count }, 'no router took the report of delivered offline messages; they stay stored and come again at the next login');
+          this.log.warn(
+            { err: (err as Error).message, jid: bareJid, count },
+            'no router took the report of delivered offline messages; they stay stored and come again at the next login',
+          );
           return;
         }
         await new Promise((r) => setTimeout(r, RETRY_MS[attempt]));

@@ -7,7 +7,9 @@ import type { Wire } from './wire';
 function wire(framed = false) {
   const writes: Array<{ data: string; done?: (err?: Error | null) => void }> = [];
   const w = {
-    destroyed: false, writableEnded: false, framed,
+    destroyed: false,
+    writableEnded: false,
+    framed,
     write: (data: string | Buffer, done?: (err?: Error | null) => void) => void writes.push({ data: data.toString(), done }),
   } as unknown as Wire & { destroyed: boolean };
   return { w, writes };

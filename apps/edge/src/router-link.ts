@@ -25,7 +25,10 @@ const MAX_UNCONFIRMED_BYTES = 32 * 1024 * 1024;
 /** Reopening a broken stream: the first try at once, then backing off while no confirmation comes. */
 const RETRY_MAX_MS = 2000;
 
-const resentBatches = new Counter({ name: 'xmpp_edge_route_resent_batches_total', help: 'Batches sent to a router again because their Route stream broke before the router confirmed them' });
+const resentBatches = new Counter({
+  name: 'xmpp_edge_route_resent_batches_total',
+  help: 'Batches sent to a router again because their Route stream broke before the router confirmed them',
+});
 const brokenStreams = new Counter({ name: 'xmpp_edge_route_streams_broken_total', help: 'Route streams that ended or failed with batches unconfirmed' });
 
 const links = new Set<RouterLink>();

@@ -20,7 +20,10 @@ const log = { warn: vi.fn(), info: vi.fn(), error: vi.fn(), debug: vi.fn() } as 
 
 function setup(state = connectivityState.READY) {
   const stream = new FakeStream();
-  const client = { exchange: () => stream, getChannel: () => ({ getConnectivityState: () => state, watchConnectivityState: () => undefined }) } as unknown as authv1.AuthServiceClient;
+  const client = {
+    exchange: () => stream,
+    getChannel: () => ({ getConnectivityState: () => state, watchConnectivityState: () => undefined }),
+  } as unknown as authv1.AuthServiceClient;
   const results: SaslResult[] = [];
   const link = new SaslLink(client, { size: 1, timeoutMs: 1000, log });
   // Unreachable for a whole deadline already (a service that just went down is waited for up to the deadline).

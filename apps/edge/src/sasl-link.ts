@@ -25,7 +25,8 @@ const unavailable: SaslResult = { kind: 'failure', condition: 'temporary-auth-fa
 
 function toResult(r: NonNullable<authv1.SaslResponse['result']>): SaslResult {
   if (r.$case === 'challenge') return { kind: 'challenge', data: Buffer.from(r.value) };
-  if (r.$case === 'success') return { kind: 'success', username: r.value.username, data: r.value.additionalData ? Buffer.from(r.value.additionalData) : undefined };
+  if (r.$case === 'success')
+    return { kind: 'success', username: r.value.username, data: r.value.additionalData ? Buffer.from(r.value.additionalData) : undefined };
   const reason = REASONS.get(r.value.kind);
   const failure: SaslResult = { kind: 'failure', condition: r.value.condition, text: r.value.text || undefined };
   return reason ? { ...failure, reason, username: r.value.username } : failure;
@@ -46,9 +47,14 @@ export class SaslLink {
   constructor(client: authv1.AuthServiceClient, o: SaslLinkOptions) {
     this.down = () => unreachableFor(client) >= o.timeoutMs;
     this.mux = new DuplexMux({
-      name: 'auth.Exchange', connect: () => client.exchange(waitingMetadata()), idOf: (res) => res.exchangeId,
-      size: o.size, timeoutMs: o.timeoutMs, log: o.log,
-      down: this.down, onUnanswered: countUnanswered('auth'),
+      name: 'auth.Exchange',
+      connect: () => client.exchange(waitingMetadata()),
+      idOf: (res) => res.exchangeId,
+      size: o.size,
+      timeoutMs: o.timeoutMs,
+      log: o.log,
+      down: this.down,
+      onUnanswered: countUnanswered('auth'),
     });
   }
 

@@ -29,11 +29,19 @@ export function startSasl(o: SaslStartOptions): number {
   const wait = o.limits?.authBlockedFor(o.remote) ?? 0;
   if (wait > 0) {
     limitsHit.inc({ limit: 'auth-failures-per-ip' });
-    o.result({ kind: 'failure', condition: 'temporary-auth-failure', text: `too many failed attempts from your address; try again in ${Math.ceil(wait / 1000)} s` });
+    o.result({
+      kind: 'failure',
+      condition: 'temporary-auth-failure',
+      text: `too many failed attempts from your address; try again in ${Math.ceil(wait / 1000)} s`,
+    });
     return 0;
   }
   const request = {
-    mechanism: o.mechanism, initialResponse: o.initial ?? undefined, domain: o.domain, secure: o.secure, clientAddress: o.remote,
+    mechanism: o.mechanism,
+    initialResponse: o.initial ?? undefined,
+    domain: o.domain,
+    secure: o.secure,
+    clientAddress: o.remote,
     channelBindings: o.socket instanceof TLSSocket ? channelBindings(o.socket) : [],
   };
   return o.sasl.start(request, (result) => {

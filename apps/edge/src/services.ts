@@ -35,7 +35,11 @@ export interface BindOutcome {
  * outage (outage.ts). Not resource-constraint: §7.6.2.1 keeps that for a limit
  * on the account's resources, which a client would not retry.
  */
-export const BIND_UNAVAILABLE: BindOutcome = { condition: 'internal-server-error', errorType: 'wait', text: 'the session service is unavailable; try again later' };
+export const BIND_UNAVAILABLE: BindOutcome = {
+  condition: 'internal-server-error',
+  errorType: 'wait',
+  text: 'the session service is unavailable; try again later',
+};
 
 export interface EdgeServices {
   sasl: SaslLink;
@@ -112,13 +116,23 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
       const p = inNewTrace(`edge account ${op}`, SpanKind.CLIENT, undefined, () => {
         switch (op) {
           case 'form':
-            return call(auth.getRegistrationInfo.bind(auth), { domain }, d.authTimeoutMs, auth).then((r) => ({ ok: true, open: r.open, instructions: r.instructions }));
+            return call(auth.getRegistrationInfo.bind(auth), { domain }, d.authTimeoutMs, auth).then((r) => ({
+              ok: true,
+              open: r.open,
+              instructions: r.instructions,
+            }));
           case 'register':
-            return call(auth.register.bind(auth), { domain, username: username ?? '', password: password ?? '', admin: false }, d.authTimeoutMs, auth).then(accountResult);
+            return call(auth.register.bind(auth), { domain, username: username ?? '', password: password ?? '', admin: false }, d.authTimeoutMs, auth).then(
+              accountResult,
+            );
           case 'passwd':
-            return call(auth.changePassword.bind(auth), { domain, username: username ?? '', password: password ?? '' }, d.authTimeoutMs, auth).then(accountResult);
+            return call(auth.changePassword.bind(auth), { domain, username: username ?? '', password: password ?? '' }, d.authTimeoutMs, auth).then(
+              accountResult,
+            );
           case 'remove':
-            return call(auth.unregister.bind(auth), { domain, username: username ?? '', connectionId: connectionId ?? '' }, d.authTimeoutMs, auth).then(accountResult);
+            return call(auth.unregister.bind(auth), { domain, username: username ?? '', connectionId: connectionId ?? '' }, d.authTimeoutMs, auth).then(
+              accountResult,
+            );
         }
       });
       return p.catch(failed);
@@ -132,9 +146,7 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
       if (jid) this.unbind(conn.id, jid);
     },
     unbind(connectionId, jid) {
-      session.unbind({ fullJid: jid, connectionId, reason: 'closed' }).catch((err: Error) =>
-        d.log.warn({ err: err.message, jid }, 'unbind failed'),
-      );
+      session.unbind({ fullJid: jid, connectionId, reason: 'closed' }).catch((err: Error) => d.log.warn({ err: err.message, jid }, 'unbind failed'));
     },
     resumed(conn) {
       slots.set(conn.id, slot++);

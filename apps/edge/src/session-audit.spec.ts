@@ -5,8 +5,19 @@ import { auditSessions, verdict, type AuditedConnection } from './session-audit'
 
 const EDGE = 'edge-1';
 const entry = (o: Partial<sessionv1.SessionEntry>): sessionv1.SessionEntry => ({
-  resource: 'r', edgeId: EDGE, connectionId: 'c1', available: true, priority: 0, boundAtMs: 0, interested: true,
-  presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, ...o,
+  resource: 'r',
+  edgeId: EDGE,
+  connectionId: 'c1',
+  available: true,
+  priority: 0,
+  boundAtMs: 0,
+  interested: true,
+  presence: Buffer.alloc(0),
+  carbons: false,
+  directed: [],
+  smId: '',
+  detachedUntilMs: 0,
+  ...o,
 });
 
 class Conn implements AuditedConnection {
@@ -14,7 +25,11 @@ class Conn implements AuditedConnection {
   gone = false;
   kicked?: string;
   handedOver = false;
-  constructor(readonly id: string, readonly jid: string, readonly sm?: { id: string; holding: boolean }) {}
+  constructor(
+    readonly id: string,
+    readonly jid: string,
+    readonly sm?: { id: string; holding: boolean },
+  ) {}
   kick(condition: string): void {
     this.kicked = condition;
     this.gone = true;
@@ -34,7 +49,9 @@ describe('verdict', () => {
     expect(verdict({ id: 'c1' }, 'r', [entry({ resource: 'other' })], EDGE)).toBe('ended');
     expect(verdict({ id: 'c1' }, 'r', [], EDGE)).toBe('ended');
     expect(verdict({ id: 'c1' }, 'r', [entry({ connectionId: 'c9' })], EDGE)).toBe('replaced');
-    expect(verdict({ id: 'c1', sm: { id: 'sm1', holding: false } }, 'r', [entry({ connectionId: 'c9', edgeId: 'edge-2', smId: 'sm1' })], EDGE)).toBe('resumed-elsewhere');
+    expect(verdict({ id: 'c1', sm: { id: 'sm1', holding: false } }, 'r', [entry({ connectionId: 'c9', edgeId: 'edge-2', smId: 'sm1' })], EDGE)).toBe(
+      'resumed-elsewhere',
+    );
     expect(verdict({ id: 'c1', sm: { id: 'sm1', holding: false } }, 'r', [entry({ connectionId: 'c9', smId: 'sm2' })], EDGE)).toBe('replaced');
   });
 });

@@ -17,7 +17,11 @@ import type { sessionv1 } from '@cx/proto';
 import type { StreamErrorCondition } from '@cx/xmpp-core';
 import type { SessionLink } from './session-link';
 
-const audited = new Counter({ name: 'xmpp_edge_session_audit_total', help: 'Connections checked against the registry after a heartbeat lapse, by outcome', labelNames: ['outcome'] });
+const audited = new Counter({
+  name: 'xmpp_edge_session_audit_total',
+  help: 'Connections checked against the registry after a heartbeat lapse, by outcome',
+  labelNames: ['outcome'],
+});
 
 export type AuditVerdict = 'ok' | 'reattach' | 'resumed-elsewhere' | 'replaced' | 'ended';
 
@@ -101,7 +105,14 @@ async function settle(c: AuditedConnection, entries: sessionv1.SessionEntry[], d
  * The heartbeat's onLapse: audit now, and once more a beat later (a sweep
  * that was already running when the entry came back may still end a session).
  */
-export function lapseAudit(o: { edgeId: string; session: SessionLink; sessionClient: sessionv1.SessionServiceClient; connections: Map<string, AuditedConnection>; againAfterMs: number; log: Logger }): () => void {
+export function lapseAudit(o: {
+  edgeId: string;
+  session: SessionLink;
+  sessionClient: sessionv1.SessionServiceClient;
+  connections: Map<string, AuditedConnection>;
+  againAfterMs: number;
+  log: Logger;
+}): () => void {
   const deps: AuditDeps = {
     edgeId: o.edgeId,
     log: o.log,

@@ -32,7 +32,10 @@ function setup() {
 }
 
 const bindReq = { username: 'juliet', domain: 'localhost', resource: 'balcony', edgeId: 'e1', connectionId: 'c1' };
-const bound = (requestId: number): sessionv1.SessionsResponse => ({ requestId, result: { $case: 'bind', value: { result: { $case: 'fullJid', value: 'juliet@localhost/balcony' } } } });
+const bound = (requestId: number): sessionv1.SessionsResponse => ({
+  requestId,
+  result: { $case: 'bind', value: { result: { $case: 'fullJid', value: 'juliet@localhost/balcony' } } },
+});
 
 describe('SessionLink deadlines', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -112,7 +115,10 @@ describe('SessionLink deadlines', () => {
     vi.advanceTimersByTime(1000);
     expect(await caught).toBeInstanceOf(SessionUnavailable);
     const now = Date.now();
-    stream.answer({ requestId: stream.written[0].requestId, result: { $case: 'resume', value: { result: { $case: 'previous', value: {} as sessionv1.SessionEntry } } } });
+    stream.answer({
+      requestId: stream.written[0].requestId,
+      result: { $case: 'resume', value: { result: { $case: 'previous', value: {} as sessionv1.SessionEntry } } },
+    });
     const op = stream.written[1].op;
     expect(op?.$case).toBe('detach');
     if (op?.$case !== 'detach') return;

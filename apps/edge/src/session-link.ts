@@ -56,11 +56,20 @@ export class SessionLink {
   private readonly unsettled = new Set<string>();
   private closed = false;
 
-  constructor(client: sessionv1.SessionServiceClient, private readonly o: SessionLinkOptions) {
+  constructor(
+    client: sessionv1.SessionServiceClient,
+    private readonly o: SessionLinkOptions,
+  ) {
     this.mux = new DuplexMux({
-      name: 'session.Sessions', connect: () => client.sessions(waitingMetadata()), idOf: (res) => res.requestId,
-      size: o.size, timeoutMs: o.timeoutMs, lateMs: Math.max(60_000, 10 * o.timeoutMs), log: o.log,
-      down: () => unreachableFor(client) >= o.timeoutMs, onUnanswered: countUnanswered('session'),
+      name: 'session.Sessions',
+      connect: () => client.sessions(waitingMetadata()),
+      idOf: (res) => res.requestId,
+      size: o.size,
+      timeoutMs: o.timeoutMs,
+      lateMs: Math.max(60_000, 10 * o.timeoutMs),
+      log: o.log,
+      down: () => unreachableFor(client) >= o.timeoutMs,
+      onUnanswered: countUnanswered('session'),
     });
   }
 
@@ -139,8 +148,9 @@ export class SessionLink {
   private undoResume(req: sessionv1.ResumeRequest, late: Result | undefined): void {
     if (late?.$case !== 'resume' || late.value.result?.$case !== 'previous') return;
     this.o.log.info({ jid: req.fullJid }, 'a resume answered after its deadline; detaching the session again');
-    this.detach({ fullJid: req.fullJid, connectionId: req.connectionId, untilMs: Date.now() + this.o.resumeHoldMs })
-      .catch((err: Error) => this.o.log.warn({ err: err.message, jid: req.fullJid }, 'could not undo a late resume'));
+    this.detach({ fullJid: req.fullJid, connectionId: req.connectionId, untilMs: Date.now() + this.o.resumeHoldMs }).catch((err: Error) =>
+      this.o.log.warn({ err: err.message, jid: req.fullJid }, 'could not undo a late resume'),
+    );
   }
 
   close(): void {

@@ -37,7 +37,9 @@ describe('stanza limits before authentication', () => {
     p.write("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     p.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256-PLUS'>${'eD1ZTmpZT'.repeat(40)}</auth>`);
     const field = (v: string) => `<field var='${v}' type='text-single'><value>${'v'.repeat(40)}</value></field>`;
-    p.write(`<iq type='set' id='reg1'><query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'>${['FORM_TYPE', 'username', 'password', 'email', 'name'].map(field).join('')}</x></query></iq>`);
+    p.write(
+      `<iq type='set' id='reg1'><query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'>${['FORM_TYPE', 'username', 'password', 'email', 'name'].map(field).join('')}</x></query></iq>`,
+    );
     expect(seen).toEqual([{ stanza: 'starttls' }, { stanza: 'auth' }, { stanza: 'iq' }]);
   });
 

@@ -21,7 +21,12 @@ export interface StanzaPolicy {
  */
 export const DOM_BYTES_PER_STANZA_BYTE = 8;
 
-export function stanzaPolicy(config: { MAX_STANZA_BYTES: number; PREAUTH_MAX_STANZA_BYTES: number; MAX_XML_ATTRIBUTES: number; MAX_XML_NAMESPACE_DECLARATIONS: number }): StanzaPolicy {
+export function stanzaPolicy(config: {
+  MAX_STANZA_BYTES: number;
+  PREAUTH_MAX_STANZA_BYTES: number;
+  MAX_XML_ATTRIBUTES: number;
+  MAX_XML_NAMESPACE_DECLARATIONS: number;
+}): StanzaPolicy {
   return {
     maxStanzaBytes: config.MAX_STANZA_BYTES,
     preauthMaxStanzaBytes: Math.min(config.PREAUTH_MAX_STANZA_BYTES, config.MAX_STANZA_BYTES),

@@ -9,7 +9,11 @@ export class TlsContext {
   private current: SecureContext;
   private readonly listeners: Array<(o: { cert: Buffer; key: Buffer }) => void> = [];
 
-  constructor(private readonly certFile: string, private readonly keyFile: string, private readonly log: Logger) {
+  constructor(
+    private readonly certFile: string,
+    private readonly keyFile: string,
+    private readonly log: Logger,
+  ) {
     this.current = createSecureContext(this.read());
     for (const f of [certFile, keyFile]) watchFile(f, { interval: 2000 }, () => this.reload());
   }

@@ -7,7 +7,11 @@ export class TokenBucket {
   private used = 0;
   private last: number;
 
-  constructor(readonly rate: number, readonly burst: number, now = Date.now()) {
+  constructor(
+    readonly rate: number,
+    readonly burst: number,
+    now = Date.now(),
+  ) {
     this.tokens = burst;
     this.last = now;
   }

@@ -10,7 +10,10 @@ import type { Element } from '@cx/xmpp-core';
 export function stanzaSpan(el: Element, connectionId: string): Span | undefined {
   if (!sampleNewTrace()) return undefined;
   return startTrace(`edge route ${el.name}`, SpanKind.PRODUCER, {
-    'xmpp.stanza': el.name, 'xmpp.type': el.attrs.type ?? '', 'xmpp.id': el.attrs.id ?? '', 'xmpp.connection': connectionId,
+    'xmpp.stanza': el.name,
+    'xmpp.type': el.attrs.type ?? '',
+    'xmpp.id': el.attrs.id ?? '',
+    'xmpp.connection': connectionId,
   });
 }
 

@@ -10,7 +10,9 @@ describe('RFC 7395 framing', () => {
     expect(frameToStream(`<open xmlns='jabber:client'/>`)).toBeNull();
   });
   it('turns our header and features into <open/> plus a features frame with its prefix declared', () => {
-    const frames = streamToFrames(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='abc' from='localhost' version='1.0' xml:lang='en'><stream:features><bind/></stream:features>`);
+    const frames = streamToFrames(
+      `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='abc' from='localhost' version='1.0' xml:lang='en'><stream:features><bind/></stream:features>`,
+    );
     expect(frames).toEqual([
       `<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='localhost' id='abc' version='1.0' xml:lang='en'/>`,
       `<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind/></stream:features>`,

@@ -20,7 +20,10 @@ export class WsWire extends EventEmitter {
   destroyed = false;
   writableEnded = false;
 
-  constructor(private readonly ws: WebSocket, readonly remoteAddress: string | undefined) {
+  constructor(
+    private readonly ws: WebSocket,
+    readonly remoteAddress: string | undefined,
+  ) {
     super();
     ws.on('message', (data, isBinary) => {
       // §3.2: text frames, one element each; anything else is not-well-formed.
@@ -89,7 +92,9 @@ export function createWsServer(publicUrl: () => string, accept: (wire: WsWire) =
       res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/xrd+xml', 'access-control-allow-origin': '*' });
       return void res.end(hostMeta(publicUrl(), json));
     }
-    res.writeHead(path === WS_PATH ? 426 : 404, { 'content-type': 'text/plain' }).end(path === WS_PATH ? 'Upgrade to a WebSocket with subprotocol xmpp\n' : 'not found\n');
+    res
+      .writeHead(path === WS_PATH ? 426 : 404, { 'content-type': 'text/plain' })
+      .end(path === WS_PATH ? 'Upgrade to a WebSocket with subprotocol xmpp\n' : 'not found\n');
   });
   const wss = new WebSocketServer({
     server: http,

@@ -35,8 +35,12 @@ export async function adminMessage(req: Req, d: AdminDeps): Promise<routerv1.Sta
   if (!(await d.userExists(to.local))) return refuse('item-not-found', `no account ${to.bare.toString()}`);
   if (from.local && !(await d.userExists(from.local))) return refuse('item-not-found', `no account ${from.bare.toString()}`);
   const id = `admin-${randomBytes(6).toString('hex')}`;
-  const el = x('message', { from: from.toString(), to: to.toString(), type, id },
-    ...(req.subject ? [x('subject', {}, req.subject)] : []), x('body', {}, req.body));
+  const el = x(
+    'message',
+    { from: from.toString(), to: to.toString(), type, id },
+    ...(req.subject ? [x('subject', {}, req.subject)] : []),
+    x('body', {}, req.body),
+  );
   return routedStanza(el, { from: from.toString(), connectionId: '' });
 }
 

@@ -7,12 +7,19 @@ export const routerConfig = defineConfig({
   ...commonSettings,
   ...grpcServerSettings,
   ROUTER_GRPC_PORT: int(50053, 'gRPC port of the router service', 0, 65535),
-  ROUTER_ADMIN_PORT: int(50063, 'gRPC port of the router service\'s admin calls (xmppctl); the data port refuses them', 0, 65535),
+  ROUTER_ADMIN_PORT: int(50063, "gRPC port of the router service's admin calls (xmppctl); the data port refuses them", 0, 65535),
   SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service (host:port or dns:///name:port)'),
-  SESSION_ADMIN_ADDR: str('127.0.0.1:50062', 'Admin port of the session service: the router ends a removed account\'s sessions there (Kick), sending ADMIN_TOKEN'),
+  SESSION_ADMIN_ADDR: str(
+    '127.0.0.1:50062',
+    "Admin port of the session service: the router ends a removed account's sessions there (Kick), sending ADMIN_TOKEN",
+  ),
   OFFLINE_LIMIT: int(100, 'Messages kept for an offline user (XEP-0160); beyond it senders get service-unavailable', 0),
   OFFLINE_MAX_BYTES: int(2 * 1024 * 1024, 'Bytes of offline messages kept per user (XEP-0160); a message beyond them is refused with service-unavailable', 1),
-  OFFLINE_STREAM_MAX_BYTES: int(1024 ** 3, 'Bytes the offline stream (all users) may hold in JetStream; beyond them new offline messages are refused (0: no bound)', 0),
+  OFFLINE_STREAM_MAX_BYTES: int(
+    1024 ** 3,
+    'Bytes the offline stream (all users) may hold in JetStream; beyond them new offline messages are refused (0: no bound)',
+    0,
+  ),
   ROSTER_MAX_ITEMS: int(2000, 'Items in one roster; a roster set or subscription that would add more is refused (resource-constraint)', 1),
   ROSTER_MAX_BYTES: int(512 * 1024, 'Stored bytes of one roster; a change that would make it larger is refused (resource-constraint)', 1024, 900 * 1024),
   SUBSCRIPTION_STATUS_MAX_BYTES: int(1024, 'A pending subscription request keeps at most this many bytes of its <status/> (longer ones are cut)', 0),
@@ -24,7 +31,10 @@ export const routerConfig = defineConfig({
   ROUTER_MODULES: routerModulesSetting(
     'Router modules enabled (docs/architecture.md, "Writing a router module"); they load in a fixed order whatever the order here, and an unknown name fails the start. Set it for the edge too (one config file can serve both): its caps follow it',
   ),
-  PRESENCE_CHANGED_EVENTS: bool(false, 'Publish a PresenceChanged event on NATS (xmpp.presence.changed) for every change of a session\'s presence; off by default: no service of the server reads them'),
+  PRESENCE_CHANGED_EVENTS: bool(
+    false,
+    "Publish a PresenceChanged event on NATS (xmpp.presence.changed) for every change of a session's presence; off by default: no service of the server reads them",
+  ),
   AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service (account existence for server-side IQs)'),
 });
 

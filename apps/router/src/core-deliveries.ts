@@ -31,7 +31,11 @@ const FORGET_MS = 60_000;
 /** Pause before publishing a turn again after its PING failed (the connection is down). */
 const REPUBLISH_MS = 100;
 
-const lostBatches = new Counter({ name: 'xmpp_router_deliveries_no_responders_total', help: 'Core delivery batches to an edge subject nobody read, by outcome', labelNames: ['outcome'] });
+const lostBatches = new Counter({
+  name: 'xmpp_router_deliveries_no_responders_total',
+  help: 'Core delivery batches to an edge subject nobody read, by outcome',
+  labelNames: ['outcome'],
+});
 
 interface Outstanding {
   edgeId: string;
@@ -52,7 +56,10 @@ export class CoreDeliveries {
   /** Settles once every turn published so far got its PONG. */
   private confirmed: Promise<void> = Promise.resolve();
 
-  constructor(private readonly nc: NatsConnection, private readonly onLost: (edgeId: string, deliveries: edgev1.Delivery[]) => void) {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly onLost: (edgeId: string, deliveries: edgev1.Delivery[]) => void,
+  ) {
     nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => void (err || this.answer(msg)) });
     this.sweeper = setInterval(() => this.sweep(), FORGET_MS / 2);
     this.sweeper.unref();

@@ -60,7 +60,15 @@ export class Deliverer {
    * reports it back once the client has it); shared: other sessions of the
    * user got their own copy in the same routing.
    */
-  deliver(edgeId: string, connectionId: string, to: string, xml: Uint8Array, kind: StanzaKind, sm = false, { offlineSeq, shared }: { offlineSeq?: number; shared?: boolean } = {}): void {
+  deliver(
+    edgeId: string,
+    connectionId: string,
+    to: string,
+    xml: Uint8Array,
+    kind: StanzaKind,
+    sm = false,
+    { offlineSeq, shared }: { offlineSeq?: number; shared?: boolean } = {},
+  ): void {
     const p = this.batch(edgeId, sm);
     p.deliveries.push({ connectionId, to, xml: xml as Buffer, kind, traceparent: activeTraceparent(), offlineSeq, shared: shared || undefined });
     p.bytes += xml.length + to.length + connectionId.length + 8;

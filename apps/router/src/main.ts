@@ -38,11 +38,20 @@ main(() =>
     const sessions = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, {}, tls);
     const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, {}, tls);
     // Ending a removed account's sessions is an admin call (the edge may not make it).
-    const sessionAdmin = createClient(sessionv1.SessionServiceClient, config.SESSION_ADMIN_ADDR, { interceptors: config.ADMIN_TOKEN ? [withAdminToken(config.ADMIN_TOKEN)] : [] }, tls);
+    const sessionAdmin = createClient(
+      sessionv1.SessionServiceClient,
+      config.SESSION_ADMIN_ADDR,
+      { interceptors: config.ADMIN_TOKEN ? [withAdminToken(config.ADMIN_TOKEN)] : [] },
+      tls,
+    );
     // SetPresence over long-lived streams (a unary call each cost more than the rest of initial presence).
     const presenceLink = new PresenceLink(sessions, { size: 2, timeoutMs: 5000, log });
     const deliverer = new Deliverer(bus.nc);
-    const deps = moduleDeps(bus, auth, config.XMPP_DOMAIN, { privateMaxItems: config.PRIVATE_MAX_ITEMS, privateMaxBytes: config.PRIVATE_MAX_BYTES, vcardMaxBytes: config.VCARD_MAX_BYTES });
+    const deps = moduleDeps(bus, auth, config.XMPP_DOMAIN, {
+      privateMaxItems: config.PRIVATE_MAX_ITEMS,
+      privateMaxBytes: config.PRIVATE_MAX_BYTES,
+      vcardMaxBytes: config.VCARD_MAX_BYTES,
+    });
     // The modules ROUTER_MODULES enables (an unknown name fails here); they are set up below, once the router exists.
     const modules = enabledModules(routerModules, config.ROUTER_MODULES);
     const host = moduleHost(config.XMPP_DOMAIN, modules, deps);
@@ -61,7 +70,8 @@ main(() =>
       userExists: (username) => deps.userExists(username),
       // Only on request: nothing in the server reads them, and every presence change paid for the message.
       presenceChanged: config.PRESENCE_CHANGED_EVENTS
-        ? (fullJid, available, priority, stanza) => presenceEvents.changed.publish(bus.nc, { fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }, tracePublishOptions())
+        ? (fullJid, available, priority, stanza) =>
+            presenceEvents.changed.publish(bus.nc, { fullJid, available, priority, stanza: Buffer.from(stanza), atMs: Date.now() }, tracePublishOptions())
         : undefined,
       rosters,
       rejected: countStoreRejection,
@@ -88,15 +98,34 @@ main(() =>
     const sm = await SmStore.open(bus, smRetentionMs(config.SM_RESUME_TIMEOUT_S));
     // Account removal: one registration per piece of per-user state (docs/architecture.md); modules add theirs.
     const removal = new UserRemoval()
-      .register('sessions', endSessions({
-        domain: config.XMPP_DOMAIN,
-        directory,
-        kick: async (jid, condition, text) => void (await call(sessionAdmin.kick.bind(sessionAdmin), { jid, condition, text }, 5000)),
-        dropSmState: (smId) => sm.dropState(smId),
-      }), 'sessions')
+      .register(
+        'sessions',
+        endSessions({
+          domain: config.XMPP_DOMAIN,
+          directory,
+          kick: async (jid, condition, text) => void (await call(sessionAdmin.kick.bind(sessionAdmin), { jid, condition, text }, 5000)),
+          dropSmState: (smId) => sm.dropState(smId),
+        }),
+        'sessions',
+      )
       .register('modules', (r) => host.removeUser(r.user));
     const stopModules = await loadModules(modules, {
-      domain: config.XMPP_DOMAIN, config, log, bus, hooks, host, deps, router, directory, deliverer, out, im, rosters, presenceLink, removal, shared,
+      domain: config.XMPP_DOMAIN,
+      config,
+      log,
+      bus,
+      hooks,
+      host,
+      deps,
+      router,
+      directory,
+      deliverer,
+      out,
+      im,
+      rosters,
+      presenceLink,
+      removal,
+      shared,
       removedLately: (user) => removedLately.has(user),
     });
     // Stanzas a session had not acknowledged when it ended go again, after the modules had the end (presence).
@@ -111,19 +140,33 @@ main(() =>
       tls,
       host: config.GRPC_HOST,
       port: config.ROUTER_GRPC_PORT,
-      services: [[routerv1.RouterServiceService, routerService({
-        router, log, streams, onRouted: countRouted, onResent: countResent,
-        inAck: (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h),
-        durable: () => deliverer.durable(),
-        busGate: connectivityGate(bus),
-      }) as never]],
+      services: [
+        [
+          routerv1.RouterServiceService,
+          routerService({
+            router,
+            log,
+            streams,
+            onRouted: countRouted,
+            onResent: countResent,
+            inAck: (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h),
+            durable: () => deliverer.durable(),
+            busGate: connectivityGate(bus),
+          }) as never,
+        ],
+      ],
     });
     // Sending as any JID (xmppctl send) only on the admin port.
     const admin = await startGrpcServer({
       tls,
       host: config.GRPC_HOST,
       port: config.ROUTER_ADMIN_PORT,
-      services: [[routeradminv1.RouterAdminServiceService, routerAdminService({ domain: config.XMPP_DOMAIN, router, userExists: (u) => deps.userExists(u), log }) as never]],
+      services: [
+        [
+          routeradminv1.RouterAdminServiceService,
+          routerAdminService({ domain: config.XMPP_DOMAIN, router, userExists: (u) => deps.userExists(u), log }) as never,
+        ],
+      ],
       interceptors: adminInterceptors(config.ADMIN_TOKEN),
     });
     const servers = together(grpc, admin);

@@ -4,10 +4,18 @@ import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { routerv1 } from '@cx/proto';
 
-const routed = new Counter({ name: 'xmpp_router_stanzas_routed_total', help: 'Stanzas from client sessions routed, by kind (message, presence, iq)', labelNames: ['kind'] });
+const routed = new Counter({
+  name: 'xmpp_router_stanzas_routed_total',
+  help: 'Stanzas from client sessions routed, by kind (message, presence, iq)',
+  labelNames: ['kind'],
+});
 
 const { StanzaKind } = routerv1;
-const kinds: Record<number, string> = { [StanzaKind.STANZA_KIND_MESSAGE]: 'message', [StanzaKind.STANZA_KIND_PRESENCE]: 'presence', [StanzaKind.STANZA_KIND_IQ]: 'iq' };
+const kinds: Record<number, string> = {
+  [StanzaKind.STANZA_KIND_MESSAGE]: 'message',
+  [StanzaKind.STANZA_KIND_PRESENCE]: 'presence',
+  [StanzaKind.STANZA_KIND_IQ]: 'iq',
+};
 const byKind = new Map(Object.entries(kinds).map(([k, name]) => [Number(k), routed.labels(name)]));
 const otherKind = routed.labels('other');
 
@@ -46,7 +54,11 @@ function offlineGauge(name: string, help: string, pick: (t: Totals) => number): 
   });
 }
 
-offlineGauge('xmpp_offline_messages', 'Offline messages stored (JetStream stream xmpp_offline), read when scraped; every router replica reports the same queue', (t) => t.messages);
+offlineGauge(
+  'xmpp_offline_messages',
+  'Offline messages stored (JetStream stream xmpp_offline), read when scraped; every router replica reports the same queue',
+  (t) => t.messages,
+);
 offlineGauge('xmpp_offline_users', 'Users with offline messages stored, read when scraped; every router replica reports the same queue', (t) => t.users);
 
 /** Where the offline gauges read the queue's totals. */
@@ -65,13 +77,21 @@ export function countStoreRejection(store: string): void {
   storeRejections.inc({ store });
 }
 
-const removals = new Counter({ name: 'xmpp_router_account_removals_total', help: 'Account removals handled (every removeUser hook run), by result: removed, not-removed (announced but the account stayed), failed (a hook failed; retried)', labelNames: ['result'] });
+const removals = new Counter({
+  name: 'xmpp_router_account_removals_total',
+  help: 'Account removals handled (every removeUser hook run), by result: removed, not-removed (announced but the account stayed), failed (a hook failed; retried)',
+  labelNames: ['result'],
+});
 
 export function countRemoval(result: 'removed' | 'not-removed' | 'failed'): void {
   removals.labels(result).inc();
 }
 
-const resent = new Counter({ name: 'xmpp_router_resent_batches_total', help: 'Batches an edge sent again after its Route stream broke before their confirmation: dropped (handled by this router already) or routed', labelNames: ['outcome'] });
+const resent = new Counter({
+  name: 'xmpp_router_resent_batches_total',
+  help: 'Batches an edge sent again after its Route stream broke before their confirmation: dropped (handled by this router already) or routed',
+  labelNames: ['outcome'],
+});
 const resentDropped = resent.labels('dropped');
 const resentRouted = resent.labels('routed');
 
@@ -79,7 +99,10 @@ export function countResent(dropped: boolean): void {
   (dropped ? resentDropped : resentRouted).inc();
 }
 
-const lost = new Counter({ name: 'xmpp_router_lost_deliveries_total', help: 'Deliveries to an edge nobody reads (gone), routed again as undeliverable (RFC 6121: another resource, offline, or an error)' });
+const lost = new Counter({
+  name: 'xmpp_router_lost_deliveries_total',
+  help: 'Deliveries to an edge nobody reads (gone), routed again as undeliverable (RFC 6121: another resource, offline, or an error)',
+});
 
 export function countLost(n: number): void {
   lost.inc(n);

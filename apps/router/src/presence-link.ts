@@ -16,8 +16,12 @@ export class PresenceLink {
 
   constructor(client: sessionv1.SessionServiceClient, o: { size: number; timeoutMs: number; log: Logger }) {
     this.mux = new DuplexMux({
-      name: 'session.Sessions (presence)', connect: () => client.sessions(waitingMetadata()), idOf: (res) => res.requestId,
-      size: o.size, timeoutMs: o.timeoutMs, log: o.log,
+      name: 'session.Sessions (presence)',
+      connect: () => client.sessions(waitingMetadata()),
+      idOf: (res) => res.requestId,
+      size: o.size,
+      timeoutMs: o.timeoutMs,
+      log: o.log,
       down: () => unreachableFor(client) >= o.timeoutMs,
     });
   }

@@ -24,7 +24,10 @@ export class Confirmer {
     // Called now: durable() covers what was handed to the Deliverer before this call.
     const durable = this.o.durable();
     // A failed send (the call is gone) must not stop the confirmations behind it.
-    this.chain = this.chain.then(() => durable).then(() => this.o.send(seq)).catch(() => undefined);
+    this.chain = this.chain
+      .then(() => durable)
+      .then(() => this.o.send(seq))
+      .catch(() => undefined);
   }
 
   /** Every batch handled so far is confirmed (or its confirmation failed to send). */

@@ -11,22 +11,65 @@ import type { RouterEvents } from './modules/module';
 
 const { StanzaKind } = routerv1;
 
-function setup(users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>, gone: string[] = [], hooks = new Hooks<RouterEvents>(), host = new ModuleHost('localhost', serverModules)) {
+function setup(
+  users: Record<string, Array<Partial<SessionEntry> & { resource: string }>>,
+  gone: string[] = [],
+  hooks = new Hooks<RouterEvents>(),
+  host = new ModuleHost('localhost', serverModules),
+) {
   const map = new Map<string, UserSessions>(
-    Object.entries(users).map(([bare, ss]) => [bare, { sessions: ss.map((s) => ({ edgeId: 'e1', connectionId: `c-${s.resource}`, available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0, ...s })) }]),
+    Object.entries(users).map(([bare, ss]) => [
+      bare,
+      {
+        sessions: ss.map((s) => ({
+          edgeId: 'e1',
+          connectionId: `c-${s.resource}`,
+          available: true,
+          priority: 0,
+          boundAtMs: 0,
+          interested: false,
+          presence: Buffer.alloc(0),
+          carbons: false,
+          directed: [],
+          smId: '',
+          detachedUntilMs: 0,
+          ...s,
+        })),
+      },
+    ]),
   );
   const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
   const out: Array<{ edge: string; conn: string; to: string; xml: string }> = [];
-  const deliverer = { deliver: (edge: string, conn: string, to: string, xml: Uint8Array) => out.push({ edge, conn, to, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
+  const deliverer = {
+    deliver: (edge: string, conn: string, to: string, xml: Uint8Array) => out.push({ edge, conn, to, xml: Buffer.from(xml).toString() }),
+  } as unknown as Deliverer;
   const router = new Router({ domain: 'localhost', directory, deliverer, host, hooks, edgeGone: (e) => gone.includes(e) });
   router.ready();
   const route = async (kind: number, from: string, to: string, type: string, xml: string) => {
-    await router.route({ kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', shared: false }, 'e0');
+    await router.route(
+      { kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', shared: false },
+      'e0',
+    );
     return out.splice(0);
   };
   /** A delivery to `lost` (a connection of `to`) came back undeliverable; `shared`: others got a copy in the same routing. */
   const reroute = async (lost: string, to: string, xml: string, shared: boolean) => {
-    await router.route({ kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to, type: 'chat', id: '1', xml: Buffer.from(xml), connectionId: lost, undeliverable: true, smIn: 0, traceparent: '', shared }, 'e0');
+    await router.route(
+      {
+        kind: StanzaKind.STANZA_KIND_MESSAGE,
+        from: 'r@localhost/a',
+        to,
+        type: 'chat',
+        id: '1',
+        xml: Buffer.from(xml),
+        connectionId: lost,
+        undeliverable: true,
+        smIn: 0,
+        traceparent: '',
+        shared,
+      },
+      'e0',
+    );
     return out.splice(0);
   };
   return { route, reroute };
@@ -48,17 +91,24 @@ describe('Router', () => {
 
   it('delivers to a full JID', async () => {
     const { route } = setup(users);
-    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost/lo', 'chat', msg('j@localhost/lo'))).map((d) => d.conn)).toEqual(['c-lo']);
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost/lo', 'chat', msg('j@localhost/lo'))).map((d) => d.conn)).toEqual([
+      'c-lo',
+    ]);
   });
 
   it('delivers chat to a bare JID to the available resources of highest non-negative priority', async () => {
     const { route } = setup(users);
-    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'chat', msg('j@localhost'))).map((d) => d.conn)).toEqual(['c-hi', 'c-hi2']);
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'chat', msg('j@localhost'))).map((d) => d.conn)).toEqual([
+      'c-hi',
+      'c-hi2',
+    ]);
   });
 
   it('delivers headline to every non-negative available resource, and drops groupchat with an error', async () => {
     const { route } = setup(users);
-    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'headline', msg('j@localhost', 'headline'))).map((d) => d.conn)).toEqual(['c-hi', 'c-hi2', 'c-lo']);
+    expect(
+      (await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'headline', msg('j@localhost', 'headline'))).map((d) => d.conn),
+    ).toEqual(['c-hi', 'c-hi2', 'c-lo']);
     const gc = await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'groupchat', msg('j@localhost', 'groupchat'));
     expect(gc).toHaveLength(1);
     expect(gc[0]).toMatchObject({ conn: 'sender', to: 'r@localhost/a' });
@@ -74,34 +124,86 @@ describe('Router', () => {
 
   it('answers an iq to the server from its modules and an unknown one with service-unavailable', async () => {
     const { route } = setup(users);
-    const ping = await route(StanzaKind.STANZA_KIND_IQ, 'r@localhost/a', 'localhost', 'get', `<iq from='r@localhost/a' to='localhost' type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    const ping = await route(
+      StanzaKind.STANZA_KIND_IQ,
+      'r@localhost/a',
+      'localhost',
+      'get',
+      `<iq from='r@localhost/a' to='localhost' type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq>`,
+    );
     expect(ping[0].xml).toBe('<iq type="result" id="1" to="r@localhost/a" from="localhost"/>');
-    const other = await route(StanzaKind.STANZA_KIND_IQ, 'r@localhost/a', 'j@localhost', 'get', `<iq from='r@localhost/a' to='j@localhost' type='get' id='1'><query xmlns='jabber:iq:version'/></iq>`);
+    const other = await route(
+      StanzaKind.STANZA_KIND_IQ,
+      'r@localhost/a',
+      'j@localhost',
+      'get',
+      `<iq from='r@localhost/a' to='j@localhost' type='get' id='1'><query xmlns='jabber:iq:version'/></iq>`,
+    );
     expect(other[0].xml).toContain('<service-unavailable');
   });
 
   it('refuses other domains and malformed JIDs', async () => {
     const { route } = setup(users);
-    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'a@example.net', 'chat', msg('a@example.net')))[0].xml).toContain('<remote-server-not-found');
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'a@example.net', 'chat', msg('a@example.net')))[0].xml).toContain(
+      '<remote-server-not-found',
+    );
     expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'a@@b', 'chat', msg('a@@b')))[0].xml).toContain('<jid-malformed');
   });
 });
 
 describe('Router.failed', () => {
   it('answers a stanza whose routing threw (offline storage unavailable) with internal-server-error of type wait', async () => {
-    const map = new Map<string, UserSessions>([['r@localhost', { sessions: [{ resource: 'a', edgeId: 'e1', connectionId: 'sender', available: true, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0 }] }]]);
+    const map = new Map<string, UserSessions>([
+      [
+        'r@localhost',
+        {
+          sessions: [
+            {
+              resource: 'a',
+              edgeId: 'e1',
+              connectionId: 'sender',
+              available: true,
+              priority: 0,
+              boundAtMs: 0,
+              interested: false,
+              presence: Buffer.alloc(0),
+              carbons: false,
+              directed: [],
+              smId: '',
+              detachedUntilMs: 0,
+            },
+          ],
+        },
+      ],
+    ]);
     const directory = { cached: (b: string) => map.get(b), lookup: async (b: string) => map.get(b) ?? { sessions: [] } } as unknown as SessionDirectory;
     const out: Array<{ edge: string; xml: string }> = [];
-    const deliverer = { deliver: (edge: string, _c: string, _t: string, xml: Uint8Array) => out.push({ edge, xml: Buffer.from(xml).toString() }) } as unknown as Deliverer;
+    const deliverer = {
+      deliver: (edge: string, _c: string, _t: string, xml: Uint8Array) => out.push({ edge, xml: Buffer.from(xml).toString() }),
+    } as unknown as Deliverer;
     const hooks = new Hooks<RouterEvents>().on('message-undelivered', async () => Promise.reject(new Error('JetStream unavailable')));
     const router = new Router({ domain: 'localhost', directory, deliverer, host: new ModuleHost('localhost', serverModules), hooks });
-    const s = { kind: StanzaKind.STANZA_KIND_MESSAGE, from: 'r@localhost/a', to: 'x@localhost', type: 'chat', id: '1', xml: Buffer.from(msg('x@localhost')), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', shared: false };
+    const s = {
+      kind: StanzaKind.STANZA_KIND_MESSAGE,
+      from: 'r@localhost/a',
+      to: 'x@localhost',
+      type: 'chat',
+      id: '1',
+      xml: Buffer.from(msg('x@localhost')),
+      connectionId: 'sender',
+      undeliverable: false,
+      smIn: 0,
+      traceparent: '',
+      shared: false,
+    };
     await expect(router.route(s, 'e0')).rejects.toThrow(/JetStream/);
     expect(out).toEqual([]); // nothing said yet: the Route stream calls failed()
     router.failed(s, 'e0');
     expect(out).toHaveLength(1);
     expect(out[0]!.edge).toBe('e0');
-    expect(out[0]!.xml).toMatch(/<error type="wait"><internal-server-error xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"\/><text[^>]*>the server could not handle this now; try again later<\/text><\/error>/);
+    expect(out[0]!.xml).toMatch(
+      /<error type="wait"><internal-server-error xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"\/><text[^>]*>the server could not handle this now; try again later<\/text><\/error>/,
+    );
     router.failed({ ...s, type: 'error' }, 'e0');
     expect(out).toHaveLength(1); // never an error to an error
   });
@@ -117,7 +219,16 @@ describe('Router: a lost delivery of a message to a bare JID', () => {
     const { reroute } = setup({ 'j@localhost': [{ resource: 'dead', edgeId: 'e9' }, { resource: 'other' }] });
     expect((await reroute('c-dead', 'j@localhost/dead', msg('j@localhost'), false)).map((d) => d.conn)).toEqual(['c-other']);
     // Its twin on the same gone edge had no copy either, and gets none now: nobody is left but offline storage.
-    const { reroute: gone } = setup({ 'j@localhost': [{ resource: 'dead', edgeId: 'e9' }, { resource: 'twin', edgeId: 'e9' }, { resource: 'later', available: false }] }, ['e9']);
+    const { reroute: gone } = setup(
+      {
+        'j@localhost': [
+          { resource: 'dead', edgeId: 'e9' },
+          { resource: 'twin', edgeId: 'e9' },
+          { resource: 'later', available: false },
+        ],
+      },
+      ['e9'],
+    );
     expect(await gone('c-dead', 'j@localhost/dead', msg('j@localhost'), true)).toEqual([]);
   });
 });
@@ -143,7 +254,10 @@ describe('Router hooks', () => {
       .on('message-delivered', (e) => void delivered.push(e.targets.map((t) => t.connectionId)));
     const { route } = setup(users, [], hooks);
     expect(await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'normal', msg('j@localhost', 'normal'))).toEqual([]);
-    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'chat', msg('j@localhost'))).map((d) => d.conn)).toEqual(['c-a', 'c-b']);
+    expect((await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'chat', msg('j@localhost'))).map((d) => d.conn)).toEqual([
+      'c-a',
+      'c-b',
+    ]);
     expect(delivered).toEqual([['c-a', 'c-b']]);
   });
 

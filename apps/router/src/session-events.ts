@@ -12,7 +12,9 @@ export const ROUTER_QUEUE = 'xmpp-router';
 export function onSessionEnded(bus: Bus, handle: (ev: eventsv1.SessionEnded) => Promise<void> | void, log: Logger): () => void {
   const each = (ev: eventsv1.SessionEnded, headers?: MsgHdrs) => {
     const tp = traceparentFrom(headers);
-    Promise.resolve(tp ? continueTrace(tp, 'router session-ended', SpanKind.CONSUMER, { 'xmpp.reason': ev.reason }, () => handle(ev)) : handle(ev)).catch((e) => log.error({ err: e, jid: ev.fullJid }, 'handling an ended session failed'));
+    Promise.resolve(tp ? continueTrace(tp, 'router session-ended', SpanKind.CONSUMER, { 'xmpp.reason': ev.reason }, () => handle(ev)) : handle(ev)).catch((e) =>
+      log.error({ err: e, jid: ev.fullJid }, 'handling an ended session failed'),
+    );
   };
   return sessionEvents.ended.subscribe(bus.nc, each, { queue: ROUTER_QUEUE, onError: (err) => log.error({ err }, 'session events subscription failed') });
 }

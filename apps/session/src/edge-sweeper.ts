@@ -17,7 +17,13 @@ import type { SessionDirectory } from '@cx/session-directory';
 import { unbind } from './session-service';
 import { detach } from './sm-ops';
 
-export async function startEdgeSweeper(bus: Bus, kv: KV, directory: SessionDirectory, o: { intervalMs: number; ttlMs: number; resumeTimeoutMs: number }, log: Logger): Promise<() => void> {
+export async function startEdgeSweeper(
+  bus: Bus,
+  kv: KV,
+  directory: SessionDirectory,
+  o: { intervalMs: number; ttlMs: number; resumeTimeoutMs: number },
+  log: Logger,
+): Promise<() => void> {
   const edges = await bus.bucket(buckets.edges, { ttl: o.ttlMs });
   let judgeFrom = Date.now() + o.ttlMs + o.intervalMs;
   bus.onConnectivity((up) => void (up && (judgeFrom = Date.now() + o.ttlMs + o.intervalMs)));
@@ -50,7 +56,9 @@ export async function startEdgeSweeper(bus: Bus, kv: KV, directory: SessionDirec
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweep().catch((err) => log.warn({ err }, 'edge sweep failed')).finally(() => (running = false));
+    sweep()
+      .catch((err) => log.warn({ err }, 'edge sweep failed'))
+      .finally(() => (running = false));
   }, o.intervalMs);
   return () => clearInterval(timer);
 }

@@ -3,8 +3,18 @@ import type { SessionEntry } from '@cx/session-directory';
 import { applyPresence, entryTooLarge } from './presence-update';
 
 const session = (directed: string[] = []): SessionEntry => ({
-  resource: 'r', edgeId: 'e', connectionId: 'c', available: true, priority: 0, boundAtMs: 0, interested: true,
-  presence: Buffer.from('<presence/>'), carbons: false, directed, smId: '', detachedUntilMs: 0,
+  resource: 'r',
+  edgeId: 'e',
+  connectionId: 'c',
+  available: true,
+  priority: 0,
+  boundAtMs: 0,
+  interested: true,
+  presence: Buffer.from('<presence/>'),
+  carbons: false,
+  directed,
+  smId: '',
+  detachedUntilMs: 0,
 });
 const req = (o: object) => ({ fullJid: 'a@x/r', connectionId: 'c', ...o });
 
@@ -42,7 +52,7 @@ describe('applyPresence: directed-presence recipients', () => {
   });
 });
 
-describe('entryTooLarge: the account\'s whole registry entry', () => {
+describe("entryTooLarge: the account's whole registry entry", () => {
   const big = (n: number): SessionEntry => ({ ...session(), presence: Buffer.from(`<presence><status>${'x'.repeat(n)}</status></presence>`) });
 
   it('refuses an update that makes the entry pass the bound', () => {

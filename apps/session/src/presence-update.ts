@@ -10,7 +10,10 @@ import { Counter } from 'prom-client';
 import { sessionv1 as proto } from '@cx/proto';
 import { encodeSessions, type SessionEntry, type UserSessions } from '@cx/session-directory';
 
-const refusedDirected = new Counter({ name: 'xmpp_session_directed_refused_total', help: 'Directed presences refused because the session already has as many recipients as MAX_DIRECTED_PRESENCES / MAX_DIRECTED_PRESENCE_BYTES allow' });
+const refusedDirected = new Counter({
+  name: 'xmpp_session_directed_refused_total',
+  help: 'Directed presences refused because the session already has as many recipients as MAX_DIRECTED_PRESENCES / MAX_DIRECTED_PRESENCE_BYTES allow',
+});
 
 export interface DirectedLimits {
   maxCount: number;
@@ -50,12 +53,21 @@ export function applyPresence(s: SessionEntry, req: proto.SetPresenceRequest, li
     carbons: req.carbons ?? s.carbons,
     presence: req.presence ?? (req.available === false ? Buffer.alloc(0) : s.presence),
   };
-  const unchanged = directed === s.directed && entry.available === s.available && entry.priority === s.priority &&
-    entry.interested === s.interested && entry.carbons === s.carbons && entry.presence === s.presence;
+  const unchanged =
+    directed === s.directed &&
+    entry.available === s.available &&
+    entry.priority === s.priority &&
+    entry.interested === s.interested &&
+    entry.carbons === s.carbons &&
+    entry.presence === s.presence;
   return { entry, unchanged, refused };
 }
 
-const refusedEntry = new Counter({ name: 'xmpp_session_entry_refused_total', help: 'Binds and presence updates refused because the account\'s registry entry would pass MAX_USER_ENTRY_BYTES', labelNames: ['update'] });
+const refusedEntry = new Counter({
+  name: 'xmpp_session_entry_refused_total',
+  help: "Binds and presence updates refused because the account's registry entry would pass MAX_USER_ENTRY_BYTES",
+  labelNames: ['update'],
+});
 
 /**
  * Count what an update refused, once it is decided: the update callbacks run

@@ -5,7 +5,18 @@ import type { SessionEntry } from '@cx/session-directory';
 import { MAX_REMAINING_BYTES, publishEnded } from './session-service';
 
 const entry = (resource: string, connectionId: string, presence = Buffer.alloc(0)): SessionEntry => ({
-  resource, edgeId: 'e1', connectionId, available: true, priority: 0, boundAtMs: 0, interested: false, presence, carbons: false, directed: [], smId: '', detachedUntilMs: 0,
+  resource,
+  edgeId: 'e1',
+  connectionId,
+  available: true,
+  priority: 0,
+  boundAtMs: 0,
+  interested: false,
+  presence,
+  carbons: false,
+  directed: [],
+  smId: '',
+  detachedUntilMs: 0,
 });
 
 /** The SessionEnded events a bus was given. */

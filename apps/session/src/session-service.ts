@@ -40,7 +40,21 @@ export const MAX_REMAINING_BYTES = 16 * 1024;
  */
 export function publishEnded(bus: Bus, full: string, s: SessionEntry, reason: string, remaining: UserSessions): void {
   const carried = encodeSessions(remaining).length <= MAX_REMAINING_BYTES ? remaining : undefined;
-  sessionEvents.ended.publish(bus.nc, { fullJid: full, edgeId: s.edgeId, connectionId: s.connectionId, reason, atMs: Date.now(), available: s.available, directed: s.directed, smId: s.smId, remaining: carried }, tracePublishOptions());
+  sessionEvents.ended.publish(
+    bus.nc,
+    {
+      fullJid: full,
+      edgeId: s.edgeId,
+      connectionId: s.connectionId,
+      reason,
+      atMs: Date.now(),
+      available: s.available,
+      directed: s.directed,
+      smId: s.smId,
+      remaining: carried,
+    },
+    tracePublishOptions(),
+  );
 }
 
 export function kick(bus: Bus, s: SessionEntry, condition: string, text: string): void {
@@ -57,23 +71,42 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
     return { result: { $case: 'errorCondition', value: 'bad-request' } };
   }
   const bare = full.slice(0, full.length - resource.length - 1);
-  const entry: SessionEntry = { resource, edgeId: req.edgeId, connectionId: req.connectionId, available: false, priority: 0, boundAtMs: Date.now(), interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0 };
+  const entry: SessionEntry = {
+    resource,
+    edgeId: req.edgeId,
+    connectionId: req.connectionId,
+    available: false,
+    priority: 0,
+    boundAtMs: Date.now(),
+    interested: false,
+    presence: Buffer.alloc(0),
+    carbons: false,
+    directed: [],
+    smId: '',
+    detachedUntilMs: 0,
+  };
   const guess = d.directory.versioned(bare) ?? { value: { sessions: [] }, revision: 0 };
-  const outcome = await updateUser<{ ok: boolean; old?: SessionEntry; tooLarge?: boolean; next?: UserSessions }>(d.kv, bare, (cur) => {
-    const old = cur.sessions.find((s) => s.resource === resource);
-    const others = cur.sessions.filter((s) => s.resource !== resource);
-    if (!old && others.length >= d.config.MAX_RESOURCES_PER_USER) return { next: null, result: { ok: false, old } };
-    const next = { sessions: [...others, entry] };
-    if (entryTooLarge(cur, next, d.config.MAX_USER_ENTRY_BYTES)) return { next: null, result: { ok: false, old, tooLarge: true } };
-    return { next, result: { ok: true, old, next } };
-  }, guess);
+  const outcome = await updateUser<{ ok: boolean; old?: SessionEntry; tooLarge?: boolean; next?: UserSessions }>(
+    d.kv,
+    bare,
+    (cur) => {
+      const old = cur.sessions.find((s) => s.resource === resource);
+      const others = cur.sessions.filter((s) => s.resource !== resource);
+      if (!old && others.length >= d.config.MAX_RESOURCES_PER_USER) return { next: null, result: { ok: false, old } };
+      const next = { sessions: [...others, entry] };
+      if (entryTooLarge(cur, next, d.config.MAX_USER_ENTRY_BYTES)) return { next: null, result: { ok: false, old, tooLarge: true } };
+      return { next, result: { ok: true, old, next } };
+    },
+    guess,
+  );
   countRefused(outcome, 'bind');
   if (!outcome.ok) return { result: { $case: 'errorCondition', value: 'resource-constraint' } };
   if (outcome.old && outcome.old.connectionId !== req.connectionId) {
     kick(d.bus, outcome.old, 'conflict', 'replaced by a new session with the same resource');
     publishEnded(d.bus, full, outcome.old, 'conflict', outcome.next ?? { sessions: [] });
   }
-  if (d.config.SESSION_BOUND_EVENTS) sessionEvents.bound.publish(d.bus.nc, { fullJid: full, edgeId: req.edgeId, connectionId: req.connectionId, atMs: Date.now() });
+  if (d.config.SESSION_BOUND_EVENTS)
+    sessionEvents.bound.publish(d.bus.nc, { fullJid: full, edgeId: req.edgeId, connectionId: req.connectionId, atMs: Date.now() });
   return { result: { $case: 'fullJid', value: full } };
 }
 
@@ -81,12 +114,17 @@ async function bind(req: sessionv1.BindRequest, d: SessionDeps): Promise<session
 export async function unbind(full: string, connectionId: string, reason: string, d: Pick<SessionDeps, 'bus' | 'kv' | 'directory'>): Promise<boolean> {
   const j = parseJid(full);
   const bare = j.bare.toString();
-  const removed = await updateUser<{ s: SessionEntry; remaining: UserSessions } | undefined>(d.kv, bare, (cur) => {
-    const s = cur.sessions.find((x) => x.resource === j.resource && x.connectionId === connectionId);
-    if (!s) return { next: null, result: undefined };
-    const remaining = { sessions: cur.sessions.filter((x) => x !== s) };
-    return { next: remaining, result: { s, remaining } };
-  }, d.directory.versioned(bare));
+  const removed = await updateUser<{ s: SessionEntry; remaining: UserSessions } | undefined>(
+    d.kv,
+    bare,
+    (cur) => {
+      const s = cur.sessions.find((x) => x.resource === j.resource && x.connectionId === connectionId);
+      if (!s) return { next: null, result: undefined };
+      const remaining = { sessions: cur.sessions.filter((x) => x !== s) };
+      return { next: remaining, result: { s, remaining } };
+    },
+    d.directory.versioned(bare),
+  );
   if (removed) publishEnded(d.bus, full, removed.s, reason, removed.remaining);
   return removed !== undefined;
 }
@@ -96,21 +134,34 @@ async function setPresence(req: sessionv1.SetPresenceRequest, d: SessionDeps): P
   const bare = j.bare.toString();
   const limits = { maxCount: d.config.MAX_DIRECTED_PRESENCES, maxBytes: d.config.MAX_DIRECTED_PRESENCE_BYTES };
   let written = 0;
-  const r = await updateUser<sessionv1.SetPresenceResponse>(d.kv, bare, (cur) => {
-    const i = cur.sessions.findIndex((x) => x.resource === j.resource && x.connectionId === req.connectionId);
-    const s = cur.sessions[i];
-    if (!s) return { next: null, result: { updated: false, wasAvailable: false, directed: [], directedRefused: false, tooLarge: false, revision: 0 } };
-    const { entry, unchanged, refused } = applyPresence(s, req, limits);
-    // The recipients only matter to the caller when the session goes unavailable (it tells them).
-    const result = { updated: true, wasAvailable: s.available, directed: req.available === false ? s.directed : [], directedRefused: refused, tooLarge: false, revision: 0 };
-    if (unchanged) return { next: null, result };
-    const sessions = [...cur.sessions];
-    sessions[i] = entry;
-    if (entryTooLarge(cur, { sessions }, d.config.MAX_USER_ENTRY_BYTES)) {
-      return { next: null, result: { ...result, directed: [], directedRefused: req.directedAdd !== undefined, tooLarge: true } };
-    }
-    return { next: { sessions }, result };
-  }, d.directory.versioned(bare), (revision) => (written = revision));
+  const r = await updateUser<sessionv1.SetPresenceResponse>(
+    d.kv,
+    bare,
+    (cur) => {
+      const i = cur.sessions.findIndex((x) => x.resource === j.resource && x.connectionId === req.connectionId);
+      const s = cur.sessions[i];
+      if (!s) return { next: null, result: { updated: false, wasAvailable: false, directed: [], directedRefused: false, tooLarge: false, revision: 0 } };
+      const { entry, unchanged, refused } = applyPresence(s, req, limits);
+      // The recipients only matter to the caller when the session goes unavailable (it tells them).
+      const result = {
+        updated: true,
+        wasAvailable: s.available,
+        directed: req.available === false ? s.directed : [],
+        directedRefused: refused,
+        tooLarge: false,
+        revision: 0,
+      };
+      if (unchanged) return { next: null, result };
+      const sessions = [...cur.sessions];
+      sessions[i] = entry;
+      if (entryTooLarge(cur, { sessions }, d.config.MAX_USER_ENTRY_BYTES)) {
+        return { next: null, result: { ...result, directed: [], directedRefused: req.directedAdd !== undefined, tooLarge: true } };
+      }
+      return { next: { sessions }, result };
+    },
+    d.directory.versioned(bare),
+    (revision) => (written = revision),
+  );
   countRefused(r, 'presence');
   return { ...r, revision: written };
 }
@@ -140,13 +191,19 @@ export function sessionService(d: SessionDeps): sessionv1.SessionServiceServer {
         const requestId = req.requestId;
         const op = req.op;
         const op$: Promise<sessionv1.SessionsResponse['result']> | undefined =
-          op?.$case === 'bind' ? bind(op.value, d).then((value) => ({ $case: 'bind', value }))
-          : op?.$case === 'unbind' ? unbind(op.value.fullJid, op.value.connectionId, op.value.reason || 'closed', d).then((removed) => ({ $case: 'unbind', value: { removed } }))
-          : op?.$case === 'enableSm' ? enableSm(op.value, d).then((value) => ({ $case: 'enableSm', value }))
-          : op?.$case === 'detach' ? detach(op.value, d).then((value) => ({ $case: 'detach', value }))
-          : op?.$case === 'resume' ? resume(op.value, d).then((value) => ({ $case: 'resume', value }))
-          : op?.$case === 'setPresence' ? streamedSetPresence(op.value, d).then((value) => ({ $case: 'setPresence', value }))
-          : undefined;
+          op?.$case === 'bind'
+            ? bind(op.value, d).then((value) => ({ $case: 'bind', value }))
+            : op?.$case === 'unbind'
+              ? unbind(op.value.fullJid, op.value.connectionId, op.value.reason || 'closed', d).then((removed) => ({ $case: 'unbind', value: { removed } }))
+              : op?.$case === 'enableSm'
+                ? enableSm(op.value, d).then((value) => ({ $case: 'enableSm', value }))
+                : op?.$case === 'detach'
+                  ? detach(op.value, d).then((value) => ({ $case: 'detach', value }))
+                  : op?.$case === 'resume'
+                    ? resume(op.value, d).then((value) => ({ $case: 'resume', value }))
+                    : op?.$case === 'setPresence'
+                      ? streamedSetPresence(op.value, d).then((value) => ({ $case: 'setPresence', value }))
+                      : undefined;
         if (!op$) return;
         work.run(op$).then(
           (result) => call.write({ requestId, result }),

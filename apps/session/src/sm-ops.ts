@@ -11,23 +11,38 @@ type Deps = { bus: Bus; kv: KV; directory: SessionDirectory };
 function change(d: Deps, full: string, match: (s: SessionEntry) => boolean, edit: (s: SessionEntry) => SessionEntry): Promise<SessionEntry | undefined> {
   const j = parseJid(full);
   const bare = j.bare.toString();
-  return updateUser<SessionEntry | undefined>(d.kv, bare, (cur) => {
-    const i = cur.sessions.findIndex((s) => s.resource === j.resource && match(s));
-    if (i < 0) return { next: null, result: undefined };
-    const sessions = [...cur.sessions];
-    const before = sessions[i];
-    sessions[i] = edit(before);
-    return { next: { sessions }, result: before };
-  }, d.directory.versioned(bare));
+  return updateUser<SessionEntry | undefined>(
+    d.kv,
+    bare,
+    (cur) => {
+      const i = cur.sessions.findIndex((s) => s.resource === j.resource && match(s));
+      if (i < 0) return { next: null, result: undefined };
+      const sessions = [...cur.sessions];
+      const before = sessions[i];
+      sessions[i] = edit(before);
+      return { next: { sessions }, result: before };
+    },
+    d.directory.versioned(bare),
+  );
 }
 
 export async function enableSm(req: sessionv1.EnableSmRequest, d: Deps): Promise<sessionv1.EnableSmResponse> {
-  const before = await change(d, req.fullJid, (s) => s.connectionId === req.connectionId, (s) => ({ ...s, smId: req.smId }));
+  const before = await change(
+    d,
+    req.fullJid,
+    (s) => s.connectionId === req.connectionId,
+    (s) => ({ ...s, smId: req.smId }),
+  );
   return { ok: before !== undefined };
 }
 
 export async function detach(req: sessionv1.DetachRequest, d: Deps): Promise<sessionv1.DetachResponse> {
-  const before = await change(d, req.fullJid, (s) => s.connectionId === req.connectionId && s.smId !== '', (s) => ({ ...s, detachedUntilMs: req.untilMs }));
+  const before = await change(
+    d,
+    req.fullJid,
+    (s) => s.connectionId === req.connectionId && s.smId !== '',
+    (s) => ({ ...s, detachedUntilMs: req.untilMs }),
+  );
   return { ok: before !== undefined };
 }
 
@@ -35,14 +50,24 @@ export async function detach(req: sessionv1.DetachRequest, d: Deps): Promise<ses
 export async function resume(req: sessionv1.ResumeRequest, d: Deps): Promise<sessionv1.ResumeResponse> {
   let before: SessionEntry | undefined;
   try {
-    before = await change(d, req.fullJid, (s) => s.smId === req.smId, (s) => ({ ...s, edgeId: req.edgeId, connectionId: req.connectionId, detachedUntilMs: 0 }));
+    before = await change(
+      d,
+      req.fullJid,
+      (s) => s.smId === req.smId,
+      (s) => ({ ...s, edgeId: req.edgeId, connectionId: req.connectionId, detachedUntilMs: 0 }),
+    );
   } catch (err) {
     if (err instanceof TypeError || (err as Error).message?.includes('JID')) return { result: { $case: 'errorCondition', value: 'item-not-found' } };
     throw err;
   }
   if (!before) return { result: { $case: 'errorCondition', value: 'item-not-found' } };
   if (before.connectionId !== req.connectionId || before.edgeId !== req.edgeId) {
-    kickOnEdge(d.bus.nc, before.edgeId, { connectionId: before.connectionId, condition: 'conflict', text: 'the session was resumed on another connection', resumed: true });
+    kickOnEdge(d.bus.nc, before.edgeId, {
+      connectionId: before.connectionId,
+      condition: 'conflict',
+      text: 'the session was resumed on another connection',
+      resumed: true,
+    });
   }
   return { result: { $case: 'previous', value: before } };
 }

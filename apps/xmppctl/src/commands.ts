@@ -48,7 +48,10 @@ export async function run(argv: string[], c: Clients): Promise<Out> {
       return result(await call(auth.unregister.bind(auth), { domain, username: args[0]!, connectionId: '' }), `unregistered ${args[0]}@${domain}`);
     case 'passwd':
       need(2);
-      return result(await call(auth.changePassword.bind(auth), { domain, username: args[0]!, password: args[1]! }), `password changed for ${args[0]}@${domain}`);
+      return result(
+        await call(auth.changePassword.bind(auth), { domain, username: args[0]!, password: args[1]! }),
+        `password changed for ${args[0]}@${domain}`,
+      );
     case 'list':
     case 'registered':
       need(0);
@@ -67,7 +70,13 @@ export async function run(argv: string[], c: Clients): Promise<Out> {
     case 'send':
     case 'send-message': {
       need(3, Infinity);
-      const r = await call(router.sendMessage.bind(router), { from: asJid(args[0]!, domain), to: asJid(args[1]!, domain), body: args.slice(2).join(' '), type: 'chat', subject: '' });
+      const r = await call(router.sendMessage.bind(router), {
+        from: asJid(args[0]!, domain),
+        to: asJid(args[1]!, domain),
+        body: args.slice(2).join(' '),
+        type: 'chat',
+        subject: '',
+      });
       return r.errorCondition ? failed(r.errorCondition, r.text) : { code: 0, lines: [`sent ${r.id}`] };
     }
     case 'stats': {

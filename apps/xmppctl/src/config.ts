@@ -4,9 +4,9 @@ import { configFileSetting, defineConfig, grpcTlsSettings, str } from '@cx/confi
 export const xmppctlConfig = defineConfig({
   ...configFileSetting,
   XMPP_DOMAIN: str('localhost', 'The XMPP domain'),
-  AUTH_ADDR: str('127.0.0.1:50061', 'Address of the auth service\'s admin port'),
-  SESSION_ADDR: str('127.0.0.1:50062', 'Address of the session service\'s admin port'),
-  ROUTER_ADDR: str('127.0.0.1:50063', 'Address of the router service\'s admin port (send)'),
-  ADMIN_TOKEN: str('', 'Sent with every call when set (the services\' ADMIN_TOKEN)'),
+  AUTH_ADDR: str('127.0.0.1:50061', "Address of the auth service's admin port"),
+  SESSION_ADDR: str('127.0.0.1:50062', "Address of the session service's admin port"),
+  ROUTER_ADDR: str('127.0.0.1:50063', "Address of the router service's admin port (send)"),
+  ADMIN_TOKEN: str('', "Sent with every call when set (the services' ADMIN_TOKEN)"),
   ...grpcTlsSettings,
 });

@@ -13,11 +13,13 @@ describe('asJid', () => {
 describe('stats', () => {
   const entry = (edgeId: string, detachedUntilMs = 0) => sessionv1.SessionEntry.fromPartial({ resource: 'r', edgeId, detachedUntilMs });
   it('counts registered and online users, sessions, detached ones, and sessions per edge', () => {
-    const online = { users: [
-      { bareJid: 'a@x', sessions: [entry('edge-b'), entry('edge-a')] },
-      { bareJid: 'b@x', sessions: [entry('edge-a', 123)] },
-      { bareJid: 'c@x', sessions: [] },
-    ] };
+    const online = {
+      users: [
+        { bareJid: 'a@x', sessions: [entry('edge-b'), entry('edge-a')] },
+        { bareJid: 'b@x', sessions: [entry('edge-a', 123)] },
+        { bareJid: 'c@x', sessions: [] },
+      ],
+    };
     expect(stats(7, online)).toEqual([
       'registered users\t7',
       'online users\t2',

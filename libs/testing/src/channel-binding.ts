@@ -2,7 +2,16 @@
 // the client's end of the TLS connection (RFC 9266 tls-exporter, RFC 5929 tls-unique and tls-server-end-point),
 // and a SCRAM exchange bound to it.
 import type { TLSSocket } from 'node:tls';
-import { ScramClient, TLS_EXPORTER, TLS_EXPORTER_LABEL, TLS_EXPORTER_LENGTH, TLS_UNIQUE, tlsServerEndPoint, type ScramClientOptions, type ScramHash } from '@cx/sasl';
+import {
+  ScramClient,
+  TLS_EXPORTER,
+  TLS_EXPORTER_LABEL,
+  TLS_EXPORTER_LENGTH,
+  TLS_UNIQUE,
+  tlsServerEndPoint,
+  type ScramClientOptions,
+  type ScramHash,
+} from '@cx/sasl';
 import type { Element } from '@cx/xmpp-core';
 import type { RawClient } from './raw-client';
 

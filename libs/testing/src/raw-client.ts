@@ -31,10 +31,12 @@ export class RawClient {
       onError: (condition) => this.push({ kind: 'error', condition }),
     });
     socket.on('data', this.onData);
-    this.closed = new Promise((resolve) => socket.on('close', () => {
-      this.push({ kind: 'closed' });
-      resolve();
-    }));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.push({ kind: 'closed' });
+        resolve();
+      }),
+    );
     socket.on('error', () => undefined);
   }
 
@@ -82,7 +84,14 @@ export class RawClient {
   pingsAnswered = 0;
 
   private push(r: Received): void {
-    if (this.answerPings && r.kind === 'element' && r.el.name === 'iq' && r.el.attrs.type === 'get' && r.el.attrs.id?.startsWith('c2s-ping-') && r.el.getChild('ping', 'urn:xmpp:ping')) {
+    if (
+      this.answerPings &&
+      r.kind === 'element' &&
+      r.el.name === 'iq' &&
+      r.el.attrs.type === 'get' &&
+      r.el.attrs.id?.startsWith('c2s-ping-') &&
+      r.el.getChild('ping', 'urn:xmpp:ping')
+    ) {
       this.pingsAnswered++;
       this.send(`<iq type='result' id='${r.el.attrs.id}' to='${r.el.attrs.from}'/>`);
       return;
@@ -156,7 +165,8 @@ export class RawClient {
     for (;;) {
       const r = await this.next(timeoutMs);
       if (r.kind === 'header') continue;
-      if (r.kind !== 'element' || r.el.name !== 'stream:error') throw new Error(`expected stream error ${condition}, got ${JSON.stringify(r.kind === 'element' ? r.el.toString() : r)}`);
+      if (r.kind !== 'element' || r.el.name !== 'stream:error')
+        throw new Error(`expected stream error ${condition}, got ${JSON.stringify(r.kind === 'element' ? r.el.toString() : r)}`);
       const cond = r.el.children.find((c) => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-streams' && c.name !== 'text');
       if (!cond || typeof cond === 'string' || cond.name !== condition) throw new Error(`expected ${condition}, got ${r.el.toString()}`);
       break;

@@ -165,7 +165,16 @@ export class FaultClient {
   }
 
   async freshLogin(port) {
-    const r = await login({ port, host: this.host, domain: this.domain, user: this.user, password: this.password, cache: this.cache, presence: !this.sm, timeoutMs: this.timeoutMs });
+    const r = await login({
+      port,
+      host: this.host,
+      domain: this.domain,
+      user: this.user,
+      password: this.password,
+      cache: this.cache,
+      presence: !this.sm,
+      timeoutMs: this.timeoutMs,
+    });
     const c = r.conn;
     this.bareJid ??= r.jid.split('/')[0];
     if (!this.sm) {

@@ -49,7 +49,8 @@ export class Scanner {
         const e = buf.indexOf('>', i + 2);
         if (e < 0) break;
         i = e + 1;
-        if (depth === 0) this.onEnd(); // </stream:stream>
+        if (depth === 0)
+          this.onEnd(); // </stream:stream>
         else if (--depth === 0) this.onElement(buf.slice(start, i));
       } else if (c === 63 /* ? */) {
         const e = buf.indexOf('?>', i + 2);
@@ -256,7 +257,8 @@ export class ScramCache {
   }
 
   import(entries) {
-    for (const [k, c, st, sv] of entries) this.map.set(k, { clientKey: Buffer.from(c, 'hex'), storedKey: Buffer.from(st, 'hex'), serverKey: Buffer.from(sv, 'hex') });
+    for (const [k, c, st, sv] of entries)
+      this.map.set(k, { clientKey: Buffer.from(c, 'hex'), storedKey: Buffer.from(st, 'hex'), serverKey: Buffer.from(sv, 'hex') });
   }
 }
 
@@ -320,7 +322,17 @@ export async function openStream(c, domain) {
  * optionally initial presence, waiting for its echo ("available").
  * latency = connect start → session result (presence not included).
  */
-export async function login({ port, host = '127.0.0.1', domain = DOMAIN_DEFAULT, user, password, cache, presence = false, timeoutMs = 15000, transport = 'tcp' }) {
+export async function login({
+  port,
+  host = '127.0.0.1',
+  domain = DOMAIN_DEFAULT,
+  user,
+  password,
+  cache,
+  presence = false,
+  timeoutMs = 15000,
+  transport = 'tcp',
+}) {
   const t0 = performance.now();
   const c = await (transport === 'ws' ? Conn.openWs(port, host) : Conn.open(port, host));
   const timer = setTimeout(() => c.destroy(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);

@@ -5,7 +5,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkDockerfile, checkEnv, checkExposure, checkNamespace, checkProbePorts, checkSchema, checkServicePorts, readDockerfile, render, root, type Manifest } from './index';
+import {
+  checkDockerfile,
+  checkEnv,
+  checkExposure,
+  checkNamespace,
+  checkProbePorts,
+  checkSchema,
+  checkServicePorts,
+  readDockerfile,
+  render,
+  root,
+  type Manifest,
+} from './index';
 
 const bad = render('tools/k8s/fixtures/bad-overlay');
 const schemas = { auth: { AUTH_GRPC_PORT: {}, GRPC_HOST: {}, XMPP_DOMAIN: {} } };
@@ -34,9 +46,14 @@ describe('the manifest checks reject', () => {
   });
 
   it('a probe on a port the container lacks, and a missing probe', () => {
-    const docs = [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers: [
-      { name: 'c', image: 'i', ports: [{ containerPort: 1 }], readinessProbe: { grpc: { port: 2 } } },
-    ] } } } }] as unknown as Manifest[];
+    const docs = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd' },
+        spec: { template: { spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 1 }], readinessProbe: { grpc: { port: 2 } } }] } } },
+      },
+    ] as unknown as Manifest[];
     expect(checkProbePorts(docs)).toEqual([
       'Deployment/d container c readinessProbe: no container port 2',
       'Deployment/d container c: needs a readiness and a liveness probe',
@@ -53,12 +70,14 @@ describe('the manifest checks reject', () => {
   it('a namespaced object outside the namespace (an autoscaler the kustomization left without one)', () => {
     const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'edge' } } as Manifest;
     const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'xmpp' } } as Manifest;
-    expect(checkNamespace([...bad, ns, hpa], 'xmpp')).toEqual(['HorizontalPodAutoscaler/edge: in namespace (none: the current context\'s), not xmpp']);
+    expect(checkNamespace([...bad, ns, hpa], 'xmpp')).toEqual(["HorizontalPodAutoscaler/edge: in namespace (none: the current context's), not xmpp"]);
   });
 
   it('a LoadBalancer port that carries plaintext (WebSocket, STARTTLS not required)', () => {
     expect(checkExposure(bad)).toEqual(['Service/edge (LoadBalancer) port ws: Deployment/edge serves plaintext on 5280']);
-    const optional = bad.map((d) => (d.kind === 'ConfigMap' && d.metadata.name === 'edge-config' ? { ...d, data: { ...(d.data as object), REQUIRE_ENCRYPTION: 'never' } } : d));
+    const optional = bad.map((d) =>
+      d.kind === 'ConfigMap' && d.metadata.name === 'edge-config' ? { ...d, data: { ...(d.data as object), REQUIRE_ENCRYPTION: 'never' } } : d,
+    );
     expect(checkExposure(optional)).toContain('Service/edge (LoadBalancer) port c2s: Deployment/edge serves plaintext on 5222');
   });
 
@@ -76,6 +95,8 @@ describe('the manifest checks reject', () => {
     expect(checkDockerfile(good.replace('COPY . .', 'COPY nope.txt .'), 'edge').join()).toMatch(/COPY nope\.txt/);
     expect(checkDockerfile(good, 'nosuchapp').join()).toMatch(/does not produce it/);
     expect(checkDockerfile(good.replace(/FROM \$\{NODE_IMAGE\} AS build[\s\S]*?(?=FROM)/, ''), 'edge').join()).toMatch(/multi-stage/);
-    expect(checkDockerfile(good.replace('ENTRYPOINT ["node", "/app/main.cjs"]', 'ENTRYPOINT ["node", "/app/other.cjs"]'), 'edge').join()).toMatch(/not node with the bundle/);
+    expect(checkDockerfile(good.replace('ENTRYPOINT ["node", "/app/main.cjs"]', 'ENTRYPOINT ["node", "/app/other.cjs"]'), 'edge').join()).toMatch(
+      /not node with the bundle/,
+    );
   });
 });

@@ -73,15 +73,23 @@ export function checkDockerfile(text: string, app: string, repo = root): string[
         }
         const producer = stages.find((x) => x.name === from);
         if (!producer) problems.push(`COPY --from=${from}: no such stage`);
-        else if (!existsSync(join(repo, posix.relative(producer.workdir, src)))) problems.push(`COPY --from=${from} ${src}: the build does not produce it (no ${posix.relative(producer.workdir, src)} after the build)`);
+        else if (!existsSync(join(repo, posix.relative(producer.workdir, src))))
+          problems.push(`COPY --from=${from} ${src}: the build does not produce it (no ${posix.relative(producer.workdir, src)} after the build)`);
         built.add(dest.endsWith('/') ? posix.join(dest, posix.basename(src)) : dest);
       }
     }
   }
   const last = stages[stages.length - 1];
-  const user = last?.steps.filter((s) => s.op === 'USER').pop()?.args.split(':')[0];
+  const user = last?.steps
+    .filter((s) => s.op === 'USER')
+    .pop()
+    ?.args.split(':')[0];
   if (!user || !/^\d+$/.test(user) || user === '0') problems.push(`runtime stage USER ${user ?? '(none)'}: must be a numeric non-root uid (runAsNonRoot)`);
-  const entry = last?.steps.filter((s) => s.op === 'ENTRYPOINT' || s.op === 'CMD').map((s) => exec(s.args)).pop() ?? [];
+  const entry =
+    last?.steps
+      .filter((s) => s.op === 'ENTRYPOINT' || s.op === 'CMD')
+      .map((s) => exec(s.args))
+      .pop() ?? [];
   const script = entry.find((w) => w.endsWith('.cjs') || w.endsWith('.js'));
   if (entry[0] !== 'node' || !script || !built.has(script)) problems.push(`runtime stage runs ${JSON.stringify(entry)}: not node with the bundle it copied`);
   const builds = stages.some((st) => st.steps.some((s) => s.op === 'RUN' && s.args.includes('tools/scripts/build-app.mjs')));

@@ -38,7 +38,8 @@ export function checkExposure(docs: Manifest[]): string[] {
         const safe = appOf(c.image) === 'edge' ? encryptedPorts(docs, c) : new Set<number>();
         for (const p of spec.ports ?? []) {
           const port = containerPort(c, p.targetPort ?? p.port);
-          if (port !== undefined && !safe.has(port)) problems.push(`${nameOf(m)} (${spec.type}) port ${p.name ?? p.port}: ${w.name} serves plaintext on ${port}`);
+          if (port !== undefined && !safe.has(port))
+            problems.push(`${nameOf(m)} (${spec.type}) port ${p.name ?? p.port}: ${w.name} serves plaintext on ${port}`);
         }
       }
     }

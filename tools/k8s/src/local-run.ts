@@ -53,7 +53,13 @@ export interface LocalEnv {
  * The environment of container c of workload w as the manifests give it,
  * with only addresses, listening ports and mount paths moved to this machine.
  */
-export function localEnv(docs: Manifest[], w: Workload, c: Container, plan: PortPlan, o: { podName: string; mounts: Record<string, string>; secret?: (name: string, key: string) => string | undefined }): LocalEnv {
+export function localEnv(
+  docs: Manifest[],
+  w: Workload,
+  c: Container,
+  plan: PortPlan,
+  o: { podName: string; mounts: Record<string, string>; secret?: (name: string, key: string) => string | undefined },
+): LocalEnv {
   const manifestEnv = resolveEnv(docs, c, { field: (p) => (p === 'metadata.name' ? o.podName : ''), secret: o.secret });
   const own = plan.pods.get(w.name) ?? new Map<number, number>();
   const names = [...plan.services.keys()].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');

@@ -13,7 +13,23 @@ import { routerConfig } from '@cx/app-router/src/config';
 import { sessionConfig } from '@cx/app-session/src/config';
 import { xmppctlConfig } from '@cx/app-xmppctl/src/config';
 /* eslint-enable @nx/enforce-module-boundaries */
-import { appOf, checkDockerfile, checkEnv, checkExposure, checkNamespace, checkProbePorts, checkSchema, checkServicePorts, load, readDockerfile, render, resolveEnv, root, workloads, type Manifest } from './index';
+import {
+  appOf,
+  checkDockerfile,
+  checkEnv,
+  checkExposure,
+  checkNamespace,
+  checkProbePorts,
+  checkSchema,
+  checkServicePorts,
+  load,
+  readDockerfile,
+  render,
+  resolveEnv,
+  root,
+  workloads,
+  type Manifest,
+} from './index';
 
 const schemas = {
   auth: authConfig.schema,
@@ -24,14 +40,13 @@ const schemas = {
 };
 
 const overlays = readdirSync(join(root, 'k8s/overlays')).sort();
-const adminFiles = readdirSync(join(root, 'k8s/admin')).filter((f) => f.endsWith('.yaml')).map((f) => `k8s/admin/${f}`);
+const adminFiles = readdirSync(join(root, 'k8s/admin'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => `k8s/admin/${f}`);
 const rendered = overlays.map((o) => ({ label: `overlays/${o}`, docs: render(`k8s/overlays/${o}`) }));
 // The admin files run beside the dev overlay and use its ConfigMaps.
 const devConfig = rendered.find((s) => s.label === 'overlays/dev')?.docs.filter((d) => d.kind === 'ConfigMap') ?? [];
-const sets: Array<{ label: string; docs: Manifest[] }> = [
-  ...rendered,
-  ...adminFiles.map((f) => ({ label: f, docs: [...load(f), ...devConfig] })),
-];
+const sets: Array<{ label: string; docs: Manifest[] }> = [...rendered, ...adminFiles.map((f) => ({ label: f, docs: [...load(f), ...devConfig] }))];
 
 /** nats-server (installed by `npm run setup`), to validate the NATS configuration. */
 function natsServer(): string {
@@ -99,7 +114,10 @@ describe('the Kubernetes manifests', () => {
       const env = resolveEnv(prod, c, { field: () => 'pod-0', secret: (name, key) => `${name}/${key}` });
       for (const k of ['GRPC_TLS_CA', 'GRPC_TLS_CERT', 'GRPC_TLS_KEY']) {
         expect(env[k], `${w.name} ${k}`).toBeTruthy();
-        expect(c.volumeMounts?.some((m) => env[k]!.startsWith(`${m.mountPath}/`)), `${w.name} mounts ${env[k]}`).toBe(true);
+        expect(
+          c.volumeMounts?.some((m) => env[k]!.startsWith(`${m.mountPath}/`)),
+          `${w.name} mounts ${env[k]}`,
+        ).toBe(true);
       }
       if (app !== 'edge') expect(env.ADMIN_TOKEN, `${w.name} ADMIN_TOKEN`).toBe('xmpp-admin/token');
       expect([env.NATS_USER, env.NATS_PASSWORD], w.name).toEqual([app, `nats-users/${app}`]);

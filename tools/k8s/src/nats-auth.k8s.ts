@@ -24,7 +24,12 @@ const confFiles = ['k8s/base/nats.conf', 'k8s/overlays/production/nats.conf'];
 const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: string[]; subscribe: string[] }> = {
   edge: { kv: [buckets.edges, SM_BUCKET], streams: [SM_STREAM], publish: [smSubject('edge-1'), subjects.offlineHandled], subscribe: [subjects.edge('edge-1')] },
   auth: { kv: [buckets.accounts, LDAP_SCRAM_BUCKET], streams: [ACCOUNT_REMOVALS_STREAM], publish: [removalSubject('juliet')], subscribe: [] },
-  session: { kv: [buckets.sessions, buckets.edges], streams: [], publish: [subjects.sessionBound, subjects.sessionEnded, subjects.edge('edge-1')], subscribe: [] },
+  session: {
+    kv: [buckets.sessions, buckets.edges],
+    streams: [],
+    publish: [subjects.sessionBound, subjects.sessionEnded, subjects.edge('edge-1')],
+    subscribe: [],
+  },
   router: {
     kv: [buckets.sessions, ROSTER_BUCKET, PRIVATE_BUCKET, VCARD_BUCKET, BLOCKLIST_BUCKET, LAST_BUCKET, SM_BUCKET, OFFLINE_BYTES_BUCKET],
     streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM],
@@ -36,7 +41,12 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
 const allowed = (patterns: string[], subject: string) => patterns.some((p) => subjectMatches(p, subject));
 
 /** Subjects a client of a KV bucket sends to. */
-const kvSubjects = (b: string) => [`$KV.${b}.juliet=40example=2Eorg`, `$JS.API.STREAM.INFO.KV_${b}`, `$JS.API.CONSUMER.CREATE.KV_${b}.c1.$KV.${b}.>`, `$JS.API.DIRECT.GET.KV_${b}.$KV.${b}.k`];
+const kvSubjects = (b: string) => [
+  `$KV.${b}.juliet=40example=2Eorg`,
+  `$JS.API.STREAM.INFO.KV_${b}`,
+  `$JS.API.CONSUMER.CREATE.KV_${b}.c1.$KV.${b}.>`,
+  `$JS.API.DIRECT.GET.KV_${b}.$KV.${b}.k`,
+];
 
 describe('NATS users and permissions', () => {
   it.each(confFiles)('%s carries the generated authorization block', (file) => {
@@ -51,20 +61,23 @@ describe('NATS users and permissions', () => {
   });
 
   it.each(['dev', 'production', 'ldap'])('overlays/%s: the rendered nats.conf has it', (overlay) => {
-    const conf = render(`k8s/overlays/${overlay}`).find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'nats-config') as unknown as { data: Record<string, string> };
+    const conf = render(`k8s/overlays/${overlay}`).find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'nats-config') as unknown as {
+      data: Record<string, string>;
+    };
     expect(authorizationIn(conf.data['nats.conf']!)).toBe(natsAuthorization());
   });
 
   it.each(natsServices)('%s may use what its code uses', (service) => {
     const p = natsPermissions(service);
     const u = uses[service];
-    for (const s of [...u.kv.flatMap(kvSubjects), ...u.streams.map((s) => `$JS.API.STREAM.INFO.${s}`), ...u.publish, '$JS.API.INFO']) expect(allowed(p.publish, s), s).toBe(true);
+    for (const s of [...u.kv.flatMap(kvSubjects), ...u.streams.map((s) => `$JS.API.STREAM.INFO.${s}`), ...u.publish, '$JS.API.INFO'])
+      expect(allowed(p.publish, s), s).toBe(true);
     for (const s of [...u.subscribe, '_INBOX.abc.1']) expect(allowed(p.subscribe, s), s).toBe(true);
     expect(new Set(natsAccess[service].kv)).toEqual(new Set(u.kv));
     expect(new Set(natsAccess[service].streams)).toEqual(new Set(u.streams));
   });
 
-  it.each(natsServices)('%s may not use the other services\' buckets and subjects', (service) => {
+  it.each(natsServices)("%s may not use the other services' buckets and subjects", (service) => {
     const p = natsPermissions(service);
     const own = uses[service];
     const others = natsServices.filter((s) => s !== service).map((s) => uses[s]);
@@ -73,7 +86,8 @@ describe('NATS users and permissions', () => {
     for (const s of others.flatMap((o) => o.publish).filter((x) => !own.publish.includes(x))) expect(allowed(p.publish, s), s).toBe(false);
     for (const s of others.flatMap((o) => o.subscribe).filter((x) => !own.subscribe.includes(x))) expect(allowed(p.subscribe, s), s).toBe(false);
     // Nothing outside its own: the stream API of everything else, deleting streams, the system account.
-    for (const s of ['$JS.API.STREAM.DELETE.KV_xmpp_accounts', '$JS.API.STREAM.CREATE.other', '$SYS.REQ.SERVER.PING', 'xmpp.other']) expect(allowed(p.publish, s), s).toBe(false);
+    for (const s of ['$JS.API.STREAM.DELETE.KV_xmpp_accounts', '$JS.API.STREAM.CREATE.other', '$SYS.REQ.SERVER.PING', 'xmpp.other'])
+      expect(allowed(p.publish, s), s).toBe(false);
     expect(allowed(p.subscribe, '>'), '>').toBe(false);
   });
 
@@ -81,8 +95,16 @@ describe('NATS users and permissions', () => {
     // A new store names its bucket in a constant (FOO_BUCKET = 'xmpp_foo'); one
     // missing from the table would be refused by nats-server in production.
     const declared = new Set<string>(Object.values(buckets));
-    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? (e.name === 'node_modules' || e.name === 'gen' ? [] : walk(join(dir, e.name))) : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [join(dir, e.name)] : []);
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory()
+          ? e.name === 'node_modules' || e.name === 'gen'
+            ? []
+            : walk(join(dir, e.name))
+          : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')
+            ? [join(dir, e.name)]
+            : [],
+      );
     for (const file of [...walk(join(root, 'apps')), ...walk(join(root, 'libs'))]) {
       for (const m of readFileSync(file, 'utf8').matchAll(/const\s+\w*(?:BUCKET|STREAM)\w*\s*=\s*['"](xmpp_\w+)['"]/g)) declared.add(m[1]!);
     }

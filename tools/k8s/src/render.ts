@@ -18,7 +18,11 @@ export interface Manifest {
 
 export function kubectl(): string {
   const dir = join(root, 'var/tools');
-  const pinned = existsSync(dir) ? readdirSync(dir).filter((f) => /^kubectl-v[\d.]+$/.test(f)).sort() : [];
+  const pinned = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /^kubectl-v[\d.]+$/.test(f))
+        .sort()
+    : [];
   if (pinned.length) return join(dir, pinned[pinned.length - 1]!);
   return 'kubectl';
 }

@@ -17,13 +17,18 @@ function setup(o: { manager?: boolean; maxResumeS?: number } = {}) {
   const written: string[] = [];
   const events: C2sEvent[] = [];
   const host: SmHost = {
-    id: 'c1', username: 'juliet', jid: JID, csi: new CsiBuffer(), gone: false,
+    id: 'c1',
+    username: 'juliet',
+    jid: JID,
+    csi: new CsiBuffer(),
+    gone: false,
     write: (d) => void written.push(String(d)),
     kick: () => undefined,
     dispatch: (e) => void events.push(e),
   };
   const manager = {
-    republish: (_id: string, to: string, xml: Uint8Array, kind: number, seq?: number) => void calls.push(`republish ${to} ${Buffer.from(xml).toString()} ${kind} ${seq ?? ''}`.trim()),
+    republish: (_id: string, to: string, xml: Uint8Array, kind: number, seq?: number) =>
+      void calls.push(`republish ${to} ${Buffer.from(xml).toString()} ${kind} ${seq ?? ''}`.trim()),
     enable: async (_conn: SmHost, _resume: boolean, _max: number | undefined, count: () => number) => {
       calls.push('enable');
       inCount = count;
@@ -35,7 +40,9 @@ function setup(o: { manager?: boolean; maxResumeS?: number } = {}) {
     track: () => void calls.push('track'),
   } as unknown as StreamManager;
   const glue = new ConnectionSm({
-    host, manager: o.manager === false ? undefined : manager, log: createLogger({ service: 'test', level: 'error' }),
+    host,
+    manager: o.manager === false ? undefined : manager,
+    log: createLogger({ service: 'test', level: 'error' }),
     resumed: () => void calls.push('resumed'),
     ended: (jid) => void calls.push(`ended ${jid ?? '-'}`),
     unbind: (jid) => void calls.push(`unbind ${jid}`),

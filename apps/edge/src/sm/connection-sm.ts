@@ -101,12 +101,14 @@ export class ConnectionSm {
     const { manager, host } = this.o;
     if (!manager) return host.write(smFailed('feature-not-implemented').toString());
     this.pendingIn = 0;
-    void manager.enable(host, resume, max, () => this.pendingIn ?? 0).then((sm) => {
-      this.pendingIn = undefined;
-      if (sm) return;
-      host.dispatch({ type: 'sm-enable-failed' });
-      host.write(smFailed('internal-server-error').toString());
-    });
+    void manager
+      .enable(host, resume, max, () => this.pendingIn ?? 0)
+      .then((sm) => {
+        this.pendingIn = undefined;
+        if (sm) return;
+        host.dispatch({ type: 'sm-enable-failed' });
+        host.write(smFailed('internal-server-error').toString());
+      });
   }
 
   /** §5: take over a session from its state in JetStream, wherever it was. */
@@ -135,7 +137,9 @@ export class ConnectionSm {
 
   /** §4: the client acknowledged more than we sent; the stream ends with undefined-condition. */
   private handledCountTooHigh(h: number, sent: number): void {
-    this.o.host.write(`<stream:error><undefined-condition xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><handled-count-too-high xmlns='urn:xmpp:sm:3' h='${h}' send-count='${sent % 2 ** 32}'/></stream:error>`);
+    this.o.host.write(
+      `<stream:error><undefined-condition xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><handled-count-too-high xmlns='urn:xmpp:sm:3' h='${h}' send-count='${sent % 2 ** 32}'/></stream:error>`,
+    );
     this.o.host.dispatch({ type: 'stream-close' });
   }
 

@@ -8,7 +8,15 @@ const MESSAGE = StanzaKind.STANZA_KIND_MESSAGE;
 describe('SmSession', () => {
   it('overflows when its unacknowledged stanzas exceed the byte bound, and not once they are acknowledged (issue 9 #9)', () => {
     const written: Array<Buffer | string> = [];
-    const sm = new SmSession({ id: 'id', jid: 'a@x/r', port: { id: 'c1', write: (d) => written.push(d) }, csi: new CsiBuffer(), maxResumeS: 60, start: { sent: 0, ackedPos: 0, inCount: 0 }, maxUnackedBytes: 4096 });
+    const sm = new SmSession({
+      id: 'id',
+      jid: 'a@x/r',
+      port: { id: 'c1', write: (d) => written.push(d) },
+      csi: new CsiBuffer(),
+      maxResumeS: 60,
+      start: { sent: 0, ackedPos: 0, inCount: 0 },
+      maxUnackedBytes: 4096,
+    });
     sm.started = true;
     for (let i = 1; i <= 4; i++) sm.deliver({ pos: i, to: 'a@x/r', xml: Buffer.alloc(1000, 'x'), kind: MESSAGE });
     expect(sm.overflowing).toBe(false);
@@ -20,7 +28,14 @@ describe('SmSession', () => {
 
   it('answers <r/> with what a router confirmed: at once when all routed stanzas are confirmed, else once they are (issue 10 #1)', () => {
     const written: Array<Buffer | string> = [];
-    const sm = new SmSession({ id: 'id', jid: 'a@x/r', port: { id: 'c1', write: (d) => written.push(d) }, csi: new CsiBuffer(), maxResumeS: 60, start: { sent: 0, ackedPos: 0, inCount: 0 } });
+    const sm = new SmSession({
+      id: 'id',
+      jid: 'a@x/r',
+      port: { id: 'c1', write: (d) => written.push(d) },
+      csi: new CsiBuffer(),
+      maxResumeS: 60,
+      start: { sent: 0, ackedPos: 0, inCount: 0 },
+    });
     const acks = () => written.filter((w) => String(w).startsWith('<a '));
     for (let i = 0; i < 3; i++) {
       sm.received();
@@ -41,7 +56,14 @@ describe('SmSession', () => {
 
   it('answers an <r/> the router does not confirm in time with the confirmed count, never less than before', () => {
     const written: Array<Buffer | string> = [];
-    const sm = new SmSession({ id: 'id', jid: 'a@x/r', port: { id: 'c1', write: (d) => written.push(d) }, csi: new CsiBuffer(), maxResumeS: 60, start: { sent: 0, ackedPos: 0, inCount: 0 } });
+    const sm = new SmSession({
+      id: 'id',
+      jid: 'a@x/r',
+      port: { id: 'c1', write: (d) => written.push(d) },
+      csi: new CsiBuffer(),
+      maxResumeS: 60,
+      start: { sent: 0, ackedPos: 0, inCount: 0 },
+    });
     sm.received();
     sm.routed();
     sm.confirm(1);

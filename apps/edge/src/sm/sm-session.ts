@@ -213,6 +213,16 @@ export class SmSession {
   state(edgeId: string, connectionId: string): sessionv1.SmState {
     const carried = this.outbox.carried().map((u) => ({ to: u.to, xml: Buffer.from(u.xml), kind: u.kind, offlineSeq: u.offlineSeq }));
     const skipped = [...this.skipped].filter((s) => s > this.outbox.ackedPos);
-    return { fullJid: this.jid, edgeId, connectionId, outAcked: this.outbox.acked, outSeq: this.outbox.ackedPos, inHandled: this.handled, updatedAtMs: Date.now(), carried, skipped };
+    return {
+      fullJid: this.jid,
+      edgeId,
+      connectionId,
+      outAcked: this.outbox.acked,
+      outSeq: this.outbox.ackedPos,
+      inHandled: this.handled,
+      updatedAtMs: Date.now(),
+      carried,
+      skipped,
+    };
   }
 }

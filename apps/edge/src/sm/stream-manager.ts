@@ -57,7 +57,12 @@ export class StreamManager {
   private purged = 0;
   private purgeTimer?: NodeJS.Timeout;
 
-  constructor(private readonly store: SmStore, private readonly session: SessionLink, private readonly o: SmOptions, private readonly log: Logger) {}
+  constructor(
+    private readonly store: SmStore,
+    private readonly session: SessionLink,
+    private readonly o: SmOptions,
+    private readonly log: Logger,
+  ) {}
 
   async start(): Promise<void> {
     this.lastSeq = await this.store.lastSeq(this.o.edgeId);
@@ -124,7 +129,17 @@ export class StreamManager {
     const ok = await this.session.enableSm({ fullJid: jid, connectionId: conn.id, smId }).catch(() => false);
     if (!ok || conn.gone) return undefined;
     const maxS = Math.min(max || this.o.resumeTimeoutS, this.o.resumeTimeoutS);
-    const sm = this.reporting(new SmSession({ id: smId, jid, port: conn, csi: conn.csi, maxResumeS: resume ? maxS : 0, start: { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() }, maxUnackedBytes: this.o.maxUnackedBytes }));
+    const sm = this.reporting(
+      new SmSession({
+        id: smId,
+        jid,
+        port: conn,
+        csi: conn.csi,
+        maxResumeS: resume ? maxS : 0,
+        start: { sent: 0, ackedPos: endOf(this.lastSeq), inCount: inCount() },
+        maxUnackedBytes: this.o.maxUnackedBytes,
+      }),
+    );
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
@@ -150,12 +165,24 @@ export class StreamManager {
     const state = await this.store.state(previd);
     const user = state?.fullJid.slice(0, state.fullJid.indexOf('@'));
     if (!state || user !== conn.username) return this.failed('item-not-found');
-    const sm = this.reporting(new SmSession({ id: previd, jid: state.fullJid, port: conn, csi: conn.csi, maxResumeS: this.o.resumeTimeoutS, start: { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled }, maxUnackedBytes: this.o.maxUnackedBytes }));
+    const sm = this.reporting(
+      new SmSession({
+        id: previd,
+        jid: state.fullJid,
+        port: conn,
+        csi: conn.csi,
+        maxResumeS: this.o.resumeTimeoutS,
+        start: { sent: 0, ackedPos: endOf(this.lastSeq), inCount: state.inHandled },
+        maxUnackedBytes: this.o.maxUnackedBytes,
+      }),
+    );
     sm.holding = true;
     this.sessions.set(conn.id, { conn, sm });
     conn.sm = sm;
     // No answer from the session service is not "no such session": the state stays, the client may resume later.
-    const moved = await this.session.resume({ smId: previd, fullJid: state.fullJid, edgeId: this.o.edgeId, connectionId: conn.id }).catch(() => 'unavailable' as const);
+    const moved = await this.session
+      .resume({ smId: previd, fullJid: state.fullJid, edgeId: this.o.edgeId, connectionId: conn.id })
+      .catch(() => 'unavailable' as const);
     if (moved === 'unavailable' || moved.result?.$case !== 'previous') {
       this.sessions.delete(conn.id);
       conn.sm = undefined;
@@ -165,16 +192,21 @@ export class StreamManager {
     const backlog: Unacked[] = state.carried.map((c) => ({ pos: 0, to: c.to, xml: c.xml, kind: c.kind, offlineSeq: c.offlineSeq }));
     let inHandled = state.inHandled;
     let caughtUp = false;
-    await this.store.read(state.edgeId, readAfter(state), ({ seq, msg }) => {
-      for (let i = 0; i < msg.deliveries.length; i++) {
-        const d = msg.deliveries[i];
-        if (!unacked(seq, i, d)) continue;
-        // After the backlog: a router that still had the old place published there; bring it here.
-        if (caughtUp) this.republish(conn.id, state.fullJid, d.xml, d.kind, d.offlineSeq);
-        else backlog.push({ pos: 0, to: d.to, xml: d.xml, kind: d.kind, offlineSeq: d.offlineSeq });
-      }
-      if (!caughtUp) for (const a of msg.inAcks) if (a.connectionId === state.connectionId && a.h > inHandled) inHandled = a.h;
-    }, this.o.handoverGraceMs);
+    await this.store.read(
+      state.edgeId,
+      readAfter(state),
+      ({ seq, msg }) => {
+        for (let i = 0; i < msg.deliveries.length; i++) {
+          const d = msg.deliveries[i];
+          if (!unacked(seq, i, d)) continue;
+          // After the backlog: a router that still had the old place published there; bring it here.
+          if (caughtUp) this.republish(conn.id, state.fullJid, d.xml, d.kind, d.offlineSeq);
+          else backlog.push({ pos: 0, to: d.to, xml: d.xml, kind: d.kind, offlineSeq: d.offlineSeq });
+        }
+        if (!caughtUp) for (const a of msg.inAcks) if (a.connectionId === state.connectionId && a.h > inHandled) inHandled = a.h;
+      },
+      this.o.handoverGraceMs,
+    );
     caughtUp = true;
     const sendCount = state.outAcked + backlog.length;
     const delta = newlyAcked(h, state.outAcked, sendCount);
@@ -211,7 +243,9 @@ export class StreamManager {
     this.pin(s.sm, s.sm.maxResumeS * 1000 + AFTER_END_MS);
     await this.save(conn.id, s.sm);
     const untilMs = Date.now() + s.sm.maxResumeS * 1000;
-    await this.session.detach({ fullJid: s.sm.jid, connectionId: conn.id, untilMs }).catch((err: Error) => this.log.warn({ err: err.message, jid: s.sm.jid }, 'detach failed'));
+    await this.session
+      .detach({ fullJid: s.sm.jid, connectionId: conn.id, untilMs })
+      .catch((err: Error) => this.log.warn({ err: err.message, jid: s.sm.jid }, 'detach failed'));
     smEvents.inc({ event: 'detached' });
   }
 
@@ -268,12 +302,15 @@ export class StreamManager {
     const before = this.saving.get(connectionId) ?? Promise.resolve();
     sm.dirty = false;
     const state = sm.state(this.o.edgeId, connectionId);
-    const p = before.then(() => this.store.saveState(sm.id, state)).catch((err: Error) => {
-      sm.dirty = true;
-      this.log.warn({ err: err.message, jid: sm.jid }, 'saving stream management state failed');
-    }).finally(() => {
-      if (this.saving.get(connectionId) === p) this.saving.delete(connectionId);
-    });
+    const p = before
+      .then(() => this.store.saveState(sm.id, state))
+      .catch((err: Error) => {
+        sm.dirty = true;
+        this.log.warn({ err: err.message, jid: sm.jid }, 'saving stream management state failed');
+      })
+      .finally(() => {
+        if (this.saving.get(connectionId) === p) this.saving.delete(connectionId);
+      });
     this.saving.set(connectionId, p);
     return p;
   }

@@ -10,7 +10,18 @@ import { recordWhenGone } from '../modules/last';
 import type { Out } from './presence-out';
 
 const entry = (resource: string, connectionId: string, available = true): SessionEntry => ({
-  resource, edgeId: 'e1', connectionId, available, priority: 0, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0,
+  resource,
+  edgeId: 'e1',
+  connectionId,
+  available,
+  priority: 0,
+  boundAtMs: 0,
+  interested: false,
+  presence: Buffer.alloc(0),
+  carbons: false,
+  directed: [],
+  smId: '',
+  detachedUntilMs: 0,
 });
 
 /** An Im whose registry mirror still lists the sessions given (it has not seen their change yet). */
@@ -23,11 +34,16 @@ function im(mirror: SessionEntry[]) {
   const out = {
     sessions,
     available: (ss: SessionEntry[]) => ss.filter((s) => s.available),
-    send: (_bare: string, targets: SessionEntry[], el: { toString(): string }) => void sent.push({ to: targets.map((t) => t.connectionId), xml: el.toString() }),
+    send: (_bare: string, targets: SessionEntry[], el: { toString(): string }) =>
+      void sent.push({ to: targets.map((t) => t.connectionId), xml: el.toString() }),
   } as unknown as Out;
   const rosters = { get: async () => ({ items: [], version: 0 }) } as unknown as RosterStore;
   const i = new Im({
-    domain: 'localhost', out, rosters, hooks, userExists: async () => true,
+    domain: 'localhost',
+    out,
+    rosters,
+    hooks,
+    userExists: async () => true,
     updateSession: async () => ({ wasAvailable: true, directed: [] }),
   });
   return { i, record, sessions, sent };
@@ -59,7 +75,10 @@ describe('the end of a session (RFC 6121 §4.5.2, XEP-0012)', () => {
 
   it('an unavailable presence records last activity with its status, the sender left out of the available ones', async () => {
     const { i, record } = im([entry('a', 'c1')]);
-    await i.broadcast(parseElement(`<presence type='unavailable'><status>gone</status></presence>`) as never, { jid: parseJid('u@localhost/a'), connectionId: 'c1' });
+    await i.broadcast(parseElement(`<presence type='unavailable'><status>gone</status></presence>`) as never, {
+      jid: parseJid('u@localhost/a'),
+      connectionId: 'c1',
+    });
     expect(record).toHaveBeenCalledWith('u', 'gone');
   });
 });

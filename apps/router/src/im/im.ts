@@ -5,8 +5,25 @@
 import { errorReply, iqResult, StanzaError, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
 import { elementFromBytes, StanzaKind } from '@cx/stanza';
 import {
-  emptyItem, hasFrom, hasTo, inboundSubscribe, listed, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe,
-  outboundSubscribed, outboundUnsubscribe, outboundUnsubscribed, parseRosterSet, changesSince, pushQuery, rosterQuery, type Item, type RosterStore, type Step,
+  emptyItem,
+  hasFrom,
+  hasTo,
+  inboundSubscribe,
+  listed,
+  inboundSubscribed,
+  inboundUnsubscribe,
+  inboundUnsubscribed,
+  outboundSubscribe,
+  outboundSubscribed,
+  outboundUnsubscribe,
+  outboundUnsubscribed,
+  parseRosterSet,
+  changesSince,
+  pushQuery,
+  rosterQuery,
+  type Item,
+  type RosterStore,
+  type Step,
 } from '@cx/roster';
 import { boundedSubscribe, rosterRefusal } from './roster-limits';
 import type { SessionEntry } from '@cx/session-directory';
@@ -40,7 +57,11 @@ export interface ImDeps {
   blocks?(user: string, other: Jid): boolean;
   /** Update the sender's session entry; says whether it was available before. */
   /** `revision`: the registry bucket's revision of the write (0 or absent: nothing written). */
-  updateSession(fullJid: string, connectionId: string, u: SessionUpdate): Promise<{ wasAvailable: boolean; directed: string[]; directedRefused?: boolean; tooLarge?: boolean; revision?: number }>;
+  updateSession(
+    fullJid: string,
+    connectionId: string,
+    u: SessionUpdate,
+  ): Promise<{ wasAvailable: boolean; directed: string[]; directedRefused?: boolean; tooLarge?: boolean; revision?: number }>;
   /** A write refused (or a request dropped) at a per-user bound of `store` (a metric). */
   rejected?(store: string): void;
 }
@@ -49,7 +70,6 @@ export interface From {
   jid: Jid;
   connectionId: string;
 }
-
 
 export class Im {
   constructor(private readonly d: ImDeps) {}
@@ -70,16 +90,28 @@ export class Im {
       if (!changes) return reply(iqResult(iq, rosterQuery(roster.items, roster.version)));
       reply(iqResult(iq));
       const me = (await this.d.out.sessions(this.bareOf(user))).filter((s) => s.connectionId === from.connectionId);
-      for (const c of changes) this.d.out.send(this.bareOf(user), me, x('iq', { type: 'set', id: `push-v${c.version}` }, pushQuery(c.jid, c.item, c.version)), StanzaKind.STANZA_KIND_IQ, true);
+      for (const c of changes)
+        this.d.out.send(
+          this.bareOf(user),
+          me,
+          x('iq', { type: 'set', id: `push-v${c.version}` }, pushQuery(c.jid, c.item, c.version)),
+          StanzaKind.STANZA_KIND_IQ,
+          true,
+        );
       return;
     }
     const req = parseRosterSet(query);
     if (req instanceof StanzaError) return reply(errorReply(iq, req));
     if (req.kind === 'remove') return this.removeItem(iq, user, req.jid, reply);
-    const r = await this.d.rosters.updateItem(user, req.jid, (cur) => ({
-      item: { ...(cur ?? emptyItem(req.jid)), name: req.name, groups: req.groups, requestOnly: false },
-      result: undefined,
-    }), { bounded: true });
+    const r = await this.d.rosters.updateItem(
+      user,
+      req.jid,
+      (cur) => ({
+        item: { ...(cur ?? emptyItem(req.jid)), name: req.name, groups: req.groups, requestOnly: false },
+        result: undefined,
+      }),
+      { bounded: true },
+    );
     if (r.refused) return reply(errorReply(iq, rosterRefusal(r.refused, this.d.rosters.limits, this.d.rejected)));
     reply(iqResult(iq));
     await this.d.out.push(user, this.d.domain, req.jid, r.item, r.version);
@@ -111,15 +143,23 @@ export class Im {
     const user = from.jid.local;
     const contact = to.bare.toString();
     const step = (fn: (cur: Item | undefined) => Step) =>
-      this.d.rosters.updateItem(user, contact, (cur) => {
-        const s = fn(cur);
-        return { item: s.item, result: s.route };
-      }, { bounded: type === 'subscribe' || type === 'subscribed' });
+      this.d.rosters.updateItem(
+        user,
+        contact,
+        (cur) => {
+          const s = fn(cur);
+          return { item: s.item, result: s.route };
+        },
+        { bounded: type === 'subscribe' || type === 'subscribed' },
+      );
     const outcome =
-      type === 'subscribe' ? await step((c) => outboundSubscribe(c, contact))
-      : type === 'unsubscribe' ? await step(outboundUnsubscribe)
-      : type === 'subscribed' ? await step((c) => outboundSubscribed(c, contact))
-      : await step(outboundUnsubscribed);
+      type === 'subscribe'
+        ? await step((c) => outboundSubscribe(c, contact))
+        : type === 'unsubscribe'
+          ? await step(outboundUnsubscribe)
+          : type === 'subscribed'
+            ? await step((c) => outboundSubscribed(c, contact))
+            : await step(outboundUnsubscribed);
     if (outcome.refused) return this.refuse(from, stanza, rosterRefusal(outcome.refused, this.d.rosters.limits, this.d.rejected));
     if (outcome.changed) await this.d.out.push(user, this.d.domain, contact, outcome.item, outcome.version);
     if (!outcome.result || to.domain !== this.d.domain || !to.local) return;
@@ -140,10 +180,15 @@ export class Im {
   private async inbound(contact: string, fromBare: string, type: string, stanza: Uint8Array): Promise<void> {
     const contactBare = this.bareOf(contact);
     if (type === 'subscribe') {
-      const r = await this.d.rosters.updateItem(contact, fromBare, (cur) => {
-        const s = inboundSubscribe(cur, fromBare, stanza);
-        return { item: s.item, result: s.kind };
-      }, { bounded: true });
+      const r = await this.d.rosters.updateItem(
+        contact,
+        fromBare,
+        (cur) => {
+          const s = inboundSubscribe(cur, fromBare, stanza);
+          return { item: s.item, result: s.kind };
+        },
+        { bounded: true },
+      );
       // The contact's roster or pending requests are at their bound: dropped silently (RFC 6121 §3.1.3 lets the server not deliver it).
       if (r.refused) return void this.d.rejected?.('subscription-request');
       if (r.changed) await this.d.out.push(contact, this.d.domain, fromBare, r.item, r.version);
@@ -225,7 +270,14 @@ export class Im {
   private async sendUnavailable(user: string, toBare: string): Promise<void> {
     const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
     const targets = this.d.out.available(await this.d.out.sessions(toBare));
-    for (const s of mine) this.d.out.send(toBare, targets, x('presence', { from: `${this.bareOf(user)}/${s.resource}`, type: 'unavailable' }), StanzaKind.STANZA_KIND_PRESENCE, true);
+    for (const s of mine)
+      this.d.out.send(
+        toBare,
+        targets,
+        x('presence', { from: `${this.bareOf(user)}/${s.resource}`, type: 'unavailable' }),
+        StanzaKind.STANZA_KIND_PRESENCE,
+        true,
+      );
   }
 
   /**
@@ -253,7 +305,11 @@ export class Im {
     const prio = Number(el.getChildText('priority') ?? '0');
     const priority = Number.isInteger(prio) && prio >= -128 && prio <= 127 ? prio : 0;
     const bytes = new TextEncoder().encode(el.toString());
-    const { wasAvailable, directed, tooLarge, revision } = await this.d.updateSession(from.jid.toString(), from.connectionId, available ? { available, priority, presence: bytes } : { available });
+    const { wasAvailable, directed, tooLarge, revision } = await this.d.updateSession(
+      from.jid.toString(),
+      from.connectionId,
+      available ? { available, priority, presence: bytes } : { available },
+    );
     // The account's registry entry would pass MAX_USER_ENTRY_BYTES: not recorded, so not sent either.
     if (tooLarge) return this.refuse(from, el, new StanzaError('resource-constraint', 'this presence is too large to keep for your account', 'wait'));
     if (!available && !wasAvailable) return;
@@ -271,7 +327,12 @@ export class Im {
     const contacts = roster.items.filter(hasFrom).filter((i) => !this.isBlocked(user, i.jid, from.jid.bare));
     for (const item of contacts) this.toContact(item.jid, el);
     if (!available) this.toDirected(user, directed, contacts, el, from.jid.bare);
-    if (!available) return this.wentUnavailable(user, el.getChildText('status') ?? '', own.filter((s) => s.available && s.connectionId !== from.connectionId));
+    if (!available)
+      return this.wentUnavailable(
+        user,
+        el.getChildText('status') ?? '',
+        own.filter((s) => s.available && s.connectionId !== from.connectionId),
+      );
     if (wasAvailable) return;
     await this.initial(user, from, roster.items);
   }
@@ -292,7 +353,8 @@ export class Im {
     if (!me) return;
     for (const item of items) {
       if (hasTo(item) && !this.isBlocked(user, item.jid, from.jid.bare)) await this.probe(item.jid, bare, me);
-      if (item.pendingIn && !this.isBlocked(user, item.jid, from.jid.bare)) this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
+      if (item.pendingIn && !this.isBlocked(user, item.jid, from.jid.bare))
+        this.d.out.send(bare, [me], parseOr(item.pendingInStanza, x('presence', { from: item.jid, type: 'subscribe' })));
     }
     if (this.d.hooks) await this.d.hooks.fire('presence-initial', { user, bare, me });
     const others = (await this.d.out.sessions(bare)).filter((s) => s.available && s.connectionId !== from.connectionId);
@@ -320,7 +382,9 @@ export class Im {
     const el = x('presence', { from: fullJid, type: 'unavailable' });
     const bare = j.bare.toString();
     // `remaining`: carried by SessionEnded from the registry update itself (no read, and no lag of the mirror).
-    const others = this.d.out.available(remaining ?? (await this.d.out.sessions(bare))).filter((s) => connectionId === undefined || s.connectionId !== connectionId);
+    const others = this.d.out
+      .available(remaining ?? (await this.d.out.sessions(bare)))
+      .filter((s) => connectionId === undefined || s.connectionId !== connectionId);
     this.d.out.send(bare, others, el);
     const contacts = (await this.d.rosters.get(j.local)).items.filter(hasFrom).filter((i) => !this.isBlocked(j.local, i.jid, j.bare));
     for (const item of contacts) this.toContact(item.jid, el);

@@ -11,7 +11,10 @@ const { STANZA_KIND_MESSAGE: MESSAGE, STANZA_KIND_PRESENCE: PRESENCE, STANZA_KIN
 let pushes = 0;
 
 export class Out {
-  constructor(private readonly directory: SessionDirectory, private readonly deliverer: Deliverer) {}
+  constructor(
+    private readonly directory: SessionDirectory,
+    private readonly deliverer: Deliverer,
+  ) {}
 
   /** Every bound session of a bare JID (fresh from the bucket when the mirror has none). */
   async sessions(bare: string): Promise<SessionEntry[]> {

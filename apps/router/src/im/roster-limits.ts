@@ -8,9 +8,11 @@ import { boundedRequest, type RosterExcess, type RosterLimits } from '@cx/roster
 export function rosterRefusal(excess: RosterExcess, limits: RosterLimits, rejected?: (store: string) => void): StanzaError {
   rejected?.('roster');
   const text =
-    excess === 'items' ? `a roster is limited to ${limits.maxItems} items`
-    : excess === 'bytes' ? `a roster is limited to ${limits.maxBytes} bytes`
-    : `at most ${limits.maxPending} pending subscription requests`;
+    excess === 'items'
+      ? `a roster is limited to ${limits.maxItems} items`
+      : excess === 'bytes'
+        ? `a roster is limited to ${limits.maxBytes} bytes`
+        : `at most ${limits.maxPending} pending subscription requests`;
   return new StanzaError('resource-constraint', text);
 }
 

@@ -29,6 +29,5 @@ export const routerModules: readonly RouterModule[] = [
   lastModule,
 ];
 
-
 export { enabledModules, loadModules, moduleHost } from './module';
 export type { RouterContext, RouterEvents, RouterHooks, RouterModule } from './module';

@@ -116,13 +116,20 @@ export interface RouterModule {
 export function enabledModules(all: readonly RouterModule[], names: readonly string[]): RouterModule[] {
   const known = new Set(all.map((m) => m.name));
   const unknown = names.filter((n) => !known.has(n));
-  if (unknown.length) throw new Error(`ROUTER_MODULES: unknown module${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${[...known].join(', ')})`);
+  if (unknown.length)
+    throw new Error(
+      `ROUTER_MODULES: unknown module${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${[...known].join(', ')})`,
+    );
   return all.filter((m) => names.includes(m.name));
 }
 
 /** The host serving the enabled modules' IQ handlers and disco. */
 export function moduleHost(domain: string, modules: readonly RouterModule[], deps: ModuleDeps): ModuleHost {
-  return new ModuleHost(domain, modules.flatMap((m) => (m.serves ? [m.serves] : [])), deps);
+  return new ModuleHost(
+    domain,
+    modules.flatMap((m) => (m.serves ? [m.serves] : [])),
+    deps,
+  );
 }
 
 /**
@@ -144,7 +151,15 @@ export async function loadModules(modules: readonly RouterModule[], ctx: RouterC
   };
 }
 
-const HOOKS: ReadonlyArray<keyof RouterEvents> = ['stanza-in', 'message-deliver', 'message-delivered', 'message-undelivered', 'presence-initial', 'presence-unavailable', 'session-ended'];
+const HOOKS: ReadonlyArray<keyof RouterEvents> = [
+  'stanza-in',
+  'message-deliver',
+  'message-delivered',
+  'message-undelivered',
+  'presence-initial',
+  'presence-unavailable',
+  'session-ended',
+];
 
 function hooked(hooks: RouterHooks, module: string): boolean {
   return HOOKS.some((h) => hooks.modules(h).includes(module));

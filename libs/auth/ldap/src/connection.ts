@@ -46,7 +46,12 @@ export async function openConnection(o: LdapOptions): Promise<Connection> {
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const tls = tlsOptions(o, host);
   // ldapts opens TLS at once whenever it is given tlsOptions, so only ldaps:// gets them here.
-  const client = new Client({ url: `${u.protocol}//${u.host}`, timeout: o.timeoutMs, connectTimeout: o.timeoutMs, ...(u.protocol === 'ldaps:' ? { tlsOptions: tls } : {}) });
+  const client = new Client({
+    url: `${u.protocol}//${u.host}`,
+    timeout: o.timeoutMs,
+    connectTimeout: o.timeoutMs,
+    ...(u.protocol === 'ldaps:' ? { tlsOptions: tls } : {}),
+  });
   const close = () => client.unbind().catch(() => undefined);
   const startTls = u.protocol === 'ldap:' && o.startTls;
   try {

@@ -14,7 +14,11 @@ export class LdapDirectory {
 
   constructor(private readonly o: LdapOptions) {
     this.attribute = usernameAttribute(o.filter);
-    this.searches = new LdapPool(o.poolSize, () => this.openService(), (c) => c.usable() && (!o.bindDn || c.client.isBound));
+    this.searches = new LdapPool(
+      o.poolSize,
+      () => this.openService(),
+      (c) => c.usable() && (!o.bindDn || c.client.isBound),
+    );
     this.binds = new LdapPool(o.poolSize, () => openConnection(o));
   }
 

@@ -15,7 +15,7 @@ describe('RFC 4515 escaping', () => {
   });
 
   it('fills every %u of a compound template, and $-patterns are not special', () => {
-    expect(userFilter('(&(objectClass=person)(|(uid=%u)(mail=%u)))', "$&a")).toBe('(&(objectClass=person)(|(uid=$&a)(mail=$&a)))');
+    expect(userFilter('(&(objectClass=person)(|(uid=%u)(mail=%u)))', '$&a')).toBe('(&(objectClass=person)(|(uid=$&a)(mail=$&a)))');
   });
 });
 

@@ -22,11 +22,12 @@ describe('LdapPool', () => {
     const pool = new LdapPool(2, f.open);
     let running = 0;
     let most = 0;
-    const job = () => pool.use(async () => {
-      most = Math.max(most, ++running);
-      await new Promise((r) => setTimeout(r, 5));
-      running--;
-    });
+    const job = () =>
+      pool.use(async () => {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+      });
     await Promise.all(Array.from({ length: 10 }, job));
     expect(most).toBe(2);
     expect(f.made).toHaveLength(2);
@@ -35,7 +36,11 @@ describe('LdapPool', () => {
   it('passes LDAP result errors through and keeps the connection', async () => {
     const f = fakes();
     const pool = new LdapPool(1, f.open);
-    await expect(pool.use(async () => { throw new InvalidCredentialsError(); })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(
+      pool.use(async () => {
+        throw new InvalidCredentialsError();
+      }),
+    ).rejects.toBeInstanceOf(InvalidCredentialsError);
     expect(await pool.use(async (c) => f.id(c))).toBe(1);
   });
 
@@ -55,7 +60,11 @@ describe('LdapPool', () => {
   it('does not retry on a connection it just opened', async () => {
     const f = fakes();
     const pool = new LdapPool(1, f.open);
-    await expect(pool.use(async () => { throw new Error('down'); })).rejects.toThrow('down');
+    await expect(
+      pool.use(async () => {
+        throw new Error('down');
+      }),
+    ).rejects.toThrow('down');
     expect(f.made).toHaveLength(1);
   });
 

@@ -49,7 +49,10 @@ export class LdapScramCache {
   /** Call only after LDAP verified this password over an encrypted client connection. */
   async put(username: string, password: string): Promise<void> {
     const it = this.o.iterations;
-    const [sha1, sha256] = await Promise.all([deriveScramAsync(password, 'SHA-1', { iterations: it }), deriveScramAsync(password, 'SHA-256', { iterations: it })]);
+    const [sha1, sha256] = await Promise.all([
+      deriveScramAsync(password, 'SHA-1', { iterations: it }),
+      deriveScramAsync(password, 'SHA-256', { iterations: it }),
+    ]);
     const bytes = accountv1.Account.encode({ username, scramSha1: sha1, scramSha256: sha256, digestMd5Ha1: Buffer.alloc(0), createdAtMs: this.now() }).finish();
     await this.kv.put(encodeKey(username), bytes);
   }

@@ -91,7 +91,10 @@ export class KvAccountStore implements AccountStore {
 
   private async encode(username: string, password: string): Promise<Uint8Array> {
     const it = this.opts.iterations;
-    const [sha1, sha256] = await Promise.all([deriveScramAsync(password, 'SHA-1', { iterations: it }), deriveScramAsync(password, 'SHA-256', { iterations: it })]);
+    const [sha1, sha256] = await Promise.all([
+      deriveScramAsync(password, 'SHA-1', { iterations: it }),
+      deriveScramAsync(password, 'SHA-256', { iterations: it }),
+    ]);
     return accountv1.Account.encode({
       username,
       scramSha1: sha1,

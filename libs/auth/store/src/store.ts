@@ -3,7 +3,9 @@
 // store_type). The mechanisms offered follow from `capabilities`.
 import type { Capability, CredentialSource } from '@cx/sasl';
 
-export type AccountResult = { ok: true } | { ok: false; condition: 'conflict' | 'item-not-found' | 'not-allowed' | 'not-acceptable' | 'internal-server-error'; text?: string };
+export type AccountResult =
+  | { ok: true }
+  | { ok: false; condition: 'conflict' | 'item-not-found' | 'not-allowed' | 'not-acceptable' | 'internal-server-error'; text?: string };
 
 /** About the client connection a password arrives on. */
 export interface LoginContext {

@@ -13,7 +13,10 @@ import { x, type Element } from '@cx/xmpp-core';
 /** What a hand-over does: read every message, then delete them (here at once, as if the client had them all). */
 async function take(s: OfflineStore, user: string) {
   const found = await s.peek(user);
-  await s.remove(user, found.map((f) => f.seq));
+  await s.remove(
+    user,
+    found.map((f) => f.seq),
+  );
   return found.map((f) => f.message);
 }
 import { OFFLINE_STREAM, OfflineStore, offlineSubject } from './index';
@@ -134,7 +137,7 @@ describe('OfflineStore', () => {
     expect(bodies(await take(store, b))).toEqual(['b0', 'b1']);
   });
 
-  it('peeks without removing, and removes only by sequence what is that user\'s', async () => {
+  it("peeks without removing, and removes only by sequence what is that user's", async () => {
     const [user, other] = ['peek@localhost', 'peek-other@localhost'];
     for (let i = 0; i < 3; i++) await store.store(user, chat(user, `p${i}`), 'localhost');
     await store.store(other, chat(other, 'o0'), 'localhost');
@@ -157,7 +160,11 @@ describe('OfflineStore', () => {
   it('totals the whole queue: messages and users with some', async () => {
     const before = await store.totals();
     const [a, b] = ['totals-a@localhost', 'totals-b@localhost'];
-    for (const [u, n] of [[a, 2], [b, 1]] as const) for (let i = 0; i < n; i++) await store.store(u, chat(u, `t${i}`), 'localhost');
+    for (const [u, n] of [
+      [a, 2],
+      [b, 1],
+    ] as const)
+      for (let i = 0; i < n; i++) await store.store(u, chat(u, `t${i}`), 'localhost');
     expect(await store.totals()).toEqual({ messages: before.messages + 3, users: before.users + 2 });
     await take(store, a);
     await take(store, b);
@@ -260,13 +267,19 @@ describe('OfflineStore byte bounds', () => {
     expect(await store.store(user, big(user, 'over', 2000), 'localhost')).toBe('full');
     const seen = await store.peek(user);
     expect(await store.store(user, big(user, 'still-over', 2000), 'localhost')).toBe('full'); // a peek frees nothing
-    await store.remove(user, seen.slice(0, 2).map((s) => s.seq));
+    await store.remove(
+      user,
+      seen.slice(0, 2).map((s) => s.seq),
+    );
     for (let i = 0; i < 2; i++) expect(await store.store(user, big(user, `e${i}`, 2000), 'localhost')).toBe('stored');
   });
 
   it('two routers storing at once do not pass the bound', async () => {
     const [a, b] = await Promise.all([nats.bus(), nats.bus()]);
-    const [s1, s2] = await Promise.all([OfflineStore.open(a, { limitPerUser: 100, maxBytesPerUser: 10_000 }), OfflineStore.open(b, { limitPerUser: 100, maxBytesPerUser: 10_000 })]);
+    const [s1, s2] = await Promise.all([
+      OfflineStore.open(a, { limitPerUser: 100, maxBytesPerUser: 10_000 }),
+      OfflineStore.open(b, { limitPerUser: 100, maxBytesPerUser: 10_000 }),
+    ]);
     const user = 'rosaline@localhost';
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? s1 : s2).store(user, big(user, `c${i}`, 2000), 'localhost')));
     expect(results.filter((r) => r === 'stored')).toHaveLength(4);
@@ -314,7 +327,10 @@ describe('OfflineStore: nothing stored, answered from the byte totals', () => {
     await until(async () => (await here.peek(user)).length > 0);
     const seen = await here.peek(user);
     expect(bodies(seen.map((m) => m.message))).toEqual(['remote']);
-    await here.remove(user, seen.map((m) => m.seq));
+    await here.remove(
+      user,
+      seen.map((m) => m.seq),
+    );
     const reads = countReads(here);
     await until(async () => {
       reads.mockClear();

@@ -15,7 +15,15 @@
 // whose delete succeeded): for tools and tests, not for delivery. No consumer
 // is created by either.
 import type { Bus } from '@cx/bus';
-import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+  type MsgRequest,
+} from '@nats-io/jetstream';
 import type { Element } from '@cx/xmpp-core';
 import { isParseError, parseElement } from '@cx/xml-stream';
 import { serializeWithDelay } from './delay';
@@ -170,7 +178,9 @@ export class OfflineStore {
       return (await this.jsm.streams.deleteMessage(OFFLINE_STREAM, seq)) ? 'removed' : 'gone';
     } catch (err) {
       // A delete racing another for the same message fails with 'no message found' under another code (10057, delete failed).
-      return isApiError(err, JetStreamApiCodes.NoMessageFound) || (err instanceof JetStreamApiError && /no message found/i.test(err.message)) ? 'gone' : { error: err };
+      return isApiError(err, JetStreamApiCodes.NoMessageFound) || (err instanceof JetStreamApiError && /no message found/i.test(err.message))
+        ? 'gone'
+        : { error: err };
     }
   }
 }

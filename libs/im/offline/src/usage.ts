@@ -42,7 +42,10 @@ export class OfflineUsage {
   /** The mirror holds the whole bucket (its first pass is over). */
   private ready = false;
 
-  private constructor(private readonly kv: KV, readonly maxBytes: number) {}
+  private constructor(
+    private readonly kv: KV,
+    readonly maxBytes: number,
+  ) {}
 
   static async open(bus: Bus, o: { maxBytes: number; maxAgeMs: number }): Promise<OfflineUsage> {
     const usage = new OfflineUsage(await bus.bucket(OFFLINE_BYTES_BUCKET, { maxValueSize: 1024, ...(o.maxAgeMs > 0 ? { ttl: o.maxAgeMs } : {}) }), o.maxBytes);
@@ -95,7 +98,15 @@ export class OfflineUsage {
   /** Count `bytes` more for the user unless that passes the bound; `empty` says whether nothing is stored for the user after all (then the old total is dropped). */
   async reserve(bareJid: string, bytes: number, empty: () => Promise<boolean>, written?: (revision: number) => void): Promise<boolean> {
     const fits = (cur: number) => cur + bytes <= this.maxBytes;
-    const add = () => casUpdate(this.kv, encodeKey(bareJid), codec, (cur) => (fits(cur ?? 0) ? { next: (cur ?? 0) + bytes, result: true } : { next: undefined, result: false }), undefined, written);
+    const add = () =>
+      casUpdate(
+        this.kv,
+        encodeKey(bareJid),
+        codec,
+        (cur) => (fits(cur ?? 0) ? { next: (cur ?? 0) + bytes, result: true } : { next: undefined, result: false }),
+        undefined,
+        written,
+      );
     if (await add()) return true;
     if (bytes > this.maxBytes || !(await empty())) return false;
     await casUpdate(this.kv, encodeKey(bareJid), codec, () => ({ next: null, result: undefined }));

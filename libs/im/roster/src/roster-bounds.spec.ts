@@ -43,7 +43,9 @@ describe('sizeBound', () => {
 describe('boundedRequest', () => {
   const el = (s: string) => parseElement(s, { maxBytes: 1 << 20 }) as Element;
   it('keeps a status cut to the bound on a character boundary, the nickname, and nothing else', () => {
-    const req = el(`<presence xmlns='jabber:client' type='subscribe' to='b@x' from='a@x'><status>héllo wörld and more</status><nick xmlns='http://jabber.org/protocol/nick'>Al</nick><junk xmlns='urn:j'>${'j'.repeat(100_000)}</junk></presence>`);
+    const req = el(
+      `<presence xmlns='jabber:client' type='subscribe' to='b@x' from='a@x'><status>héllo wörld and more</status><nick xmlns='http://jabber.org/protocol/nick'>Al</nick><junk xmlns='urn:j'>${'j'.repeat(100_000)}</junk></presence>`,
+    );
     const out = boundedRequest(req, 10);
     expect(out.getChildText('status')).toBe('héllo wö');
     expect(out.getChild('nick', 'http://jabber.org/protocol/nick')?.getText()).toBe('Al');

@@ -61,28 +61,34 @@ export class RosterStore {
   ): Promise<{ result: T; changed: boolean; version: number; item?: Item; refused?: RosterExcess }> {
     type Out = { result: T; changed: boolean; version: number; item?: Item; written: boolean; refused?: RosterExcess };
     const guess = await this.read(username);
-    const out = await casUpdate<Roster, Out>(this.kv, encodeKey(username), codec, (current) => {
-      const roster = current ?? EMPTY;
-      const old = roster.items.find((i) => i.jid === jid);
-      const { item, result } = change(old);
-      if (item === undefined) return { next: undefined, result: { result, changed: false, version: roster.version, written: false } };
-      const visible = onWire(old) !== onWire(item);
-      const version = visible ? roster.version + 1 : roster.version;
-      const stored = item ? { ...item, version: visible ? version : (old?.version ?? 0) } : undefined;
-      const items = roster.items.filter((i) => i.jid !== jid);
-      let removed = visible ? roster.removed.filter((r) => r.jid !== jid) : roster.removed;
-      let horizon = roster.horizon;
-      if (stored) items.push(stored);
-      else if (visible) removed.push({ jid, version });
-      if (removed.length > MAX_REMOVED) {
-        horizon = removed[removed.length - MAX_REMOVED - 1].version;
-        removed = removed.slice(-MAX_REMOVED);
-      }
-      const next: Roster = { version, items, removed, horizon };
-      const refused = opts.bounded ? rosterExcess(roster, next, this.limits) : undefined;
-      if (refused) return { next: undefined, result: { result, changed: false, version: roster.version, written: false, refused } };
-      return { next, result: { result, changed: visible, version, item: stored && listed(stored) ? stored : undefined, written: true } };
-    }, guess);
+    const out = await casUpdate<Roster, Out>(
+      this.kv,
+      encodeKey(username),
+      codec,
+      (current) => {
+        const roster = current ?? EMPTY;
+        const old = roster.items.find((i) => i.jid === jid);
+        const { item, result } = change(old);
+        if (item === undefined) return { next: undefined, result: { result, changed: false, version: roster.version, written: false } };
+        const visible = onWire(old) !== onWire(item);
+        const version = visible ? roster.version + 1 : roster.version;
+        const stored = item ? { ...item, version: visible ? version : (old?.version ?? 0) } : undefined;
+        const items = roster.items.filter((i) => i.jid !== jid);
+        let removed = visible ? roster.removed.filter((r) => r.jid !== jid) : roster.removed;
+        let horizon = roster.horizon;
+        if (stored) items.push(stored);
+        else if (visible) removed.push({ jid, version });
+        if (removed.length > MAX_REMOVED) {
+          horizon = removed[removed.length - MAX_REMOVED - 1].version;
+          removed = removed.slice(-MAX_REMOVED);
+        }
+        const next: Roster = { version, items, removed, horizon };
+        const refused = opts.bounded ? rosterExcess(roster, next, this.limits) : undefined;
+        if (refused) return { next: undefined, result: { result, changed: false, version: roster.version, written: false, refused } };
+        return { next, result: { result, changed: visible, version, item: stored && listed(stored) ? stored : undefined, written: true } };
+      },
+      guess,
+    );
     if (out.written) this.cache.forget(username);
     return { result: out.result, changed: out.changed, version: out.version, item: out.item, refused: out.refused };
   }

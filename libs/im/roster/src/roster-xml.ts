@@ -9,8 +9,17 @@ export const NS_ROSTER = 'jabber:iq:roster';
 const NAMES: Record<rosterv1.Subscription, string> = { 0: 'none', 1: 'to', 2: 'from', 3: 'both', [-1]: 'none' } as Record<rosterv1.Subscription, string>;
 
 export function itemElement(i: Item): Element {
-  return x('item', { jid: i.jid, name: i.name || undefined, subscription: NAMES[i.subscription] ?? 'none', ask: i.ask ? 'subscribe' : undefined, approved: i.approved ? 'true' : undefined },
-    ...i.groups.map((g) => x('group', {}, g)));
+  return x(
+    'item',
+    {
+      jid: i.jid,
+      name: i.name || undefined,
+      subscription: NAMES[i.subscription] ?? 'none',
+      ask: i.ask ? 'subscribe' : undefined,
+      approved: i.approved ? 'true' : undefined,
+    },
+    ...i.groups.map((g) => x('group', {}, g)),
+  );
 }
 
 export function rosterQuery(items: readonly Item[], version: number): Element {

@@ -2,8 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { rosterv1 } from '@cx/proto';
 import {
-  emptyItem, inboundSubscribe, inboundSubscribed, inboundUnsubscribe, inboundUnsubscribed, outboundSubscribe, outboundSubscribed,
-  outboundUnsubscribe, outboundUnsubscribed, type Item,
+  emptyItem,
+  inboundSubscribe,
+  inboundSubscribed,
+  inboundUnsubscribe,
+  inboundUnsubscribed,
+  outboundSubscribe,
+  outboundSubscribed,
+  outboundUnsubscribe,
+  outboundUnsubscribed,
+  type Item,
 } from './subscription';
 
 const { Subscription: S } = rosterv1;
@@ -24,7 +32,10 @@ describe('outbound (A.2)', () => {
     expect(outboundUnsubscribe(item(S.SUBSCRIPTION_NONE, { ask: true })).item).toMatchObject({ subscription: S.SUBSCRIPTION_NONE, ask: false });
   });
   it('subscribed: Pending In → From (routed); none pending → pre-approval (not routed); From unchanged', () => {
-    expect(outboundSubscribed(item(S.SUBSCRIPTION_NONE, { pendingIn: true }), J)).toMatchObject({ route: true, item: { subscription: S.SUBSCRIPTION_FROM, pendingIn: false } });
+    expect(outboundSubscribed(item(S.SUBSCRIPTION_NONE, { pendingIn: true }), J)).toMatchObject({
+      route: true,
+      item: { subscription: S.SUBSCRIPTION_FROM, pendingIn: false },
+    });
     expect(outboundSubscribed(item(S.SUBSCRIPTION_TO, { pendingIn: true }), J).item?.subscription).toBe(S.SUBSCRIPTION_BOTH);
     expect(outboundSubscribed(undefined, J)).toMatchObject({ route: false, item: { approved: true } });
     expect(outboundSubscribed(item(S.SUBSCRIPTION_FROM), J)).toEqual({ route: false });
@@ -41,7 +52,10 @@ describe('outbound (A.2)', () => {
 describe('inbound (A.3)', () => {
   it('subscribe: From/Both auto-approved; pre-approved becomes From; otherwise Pending In and delivered', () => {
     expect(inboundSubscribe(item(S.SUBSCRIPTION_FROM), J, stanza).kind).toBe('auto-approve');
-    expect(inboundSubscribe(item(S.SUBSCRIPTION_TO, { approved: true }), J, stanza)).toMatchObject({ kind: 'auto-approve', item: { subscription: S.SUBSCRIPTION_BOTH, approved: false } });
+    expect(inboundSubscribe(item(S.SUBSCRIPTION_TO, { approved: true }), J, stanza)).toMatchObject({
+      kind: 'auto-approve',
+      item: { subscription: S.SUBSCRIPTION_BOTH, approved: false },
+    });
     const d = inboundSubscribe(undefined, J, stanza);
     expect(d).toMatchObject({ kind: 'deliver', item: { pendingIn: true } });
   });
@@ -85,8 +99,17 @@ describe('inbound (A.3)', () => {
 describe('roster versioning (§2.6.3)', () => {
   it('lists the changes since a version, removals included, or undefined when it cannot', async () => {
     const { changesSince } = await import('./roster-xml');
-    const roster = { version: 5, horizon: 2, items: [item(S.SUBSCRIPTION_BOTH, { jid: 'a@x', version: 3 }), item(S.SUBSCRIPTION_TO, { jid: 'b@x', version: 5 })], removed: [{ jid: 'c@x', version: 4 }] };
-    expect(changesSince(roster, '2')?.map((c) => [c.jid, c.version, !!c.item])).toEqual([['a@x', 3, true], ['c@x', 4, false], ['b@x', 5, true]]);
+    const roster = {
+      version: 5,
+      horizon: 2,
+      items: [item(S.SUBSCRIPTION_BOTH, { jid: 'a@x', version: 3 }), item(S.SUBSCRIPTION_TO, { jid: 'b@x', version: 5 })],
+      removed: [{ jid: 'c@x', version: 4 }],
+    };
+    expect(changesSince(roster, '2')?.map((c) => [c.jid, c.version, !!c.item])).toEqual([
+      ['a@x', 3, true],
+      ['c@x', 4, false],
+      ['b@x', 5, true],
+    ]);
     expect(changesSince(roster, '4')?.map((c) => c.jid)).toEqual(['b@x']);
     expect(changesSince(roster, '5')).toEqual([]);
     expect(changesSince(roster, '1')).toBeUndefined();

@@ -13,7 +13,18 @@ export type Item = rosterv1.RosterItem;
 const { Subscription: S } = rosterv1;
 
 export function emptyItem(jid: string): Item {
-  return { jid, name: '', subscription: S.SUBSCRIPTION_NONE, ask: false, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, groups: [], version: 0, requestOnly: false };
+  return {
+    jid,
+    name: '',
+    subscription: S.SUBSCRIPTION_NONE,
+    ask: false,
+    pendingIn: false,
+    pendingInStanza: Buffer.alloc(0),
+    approved: false,
+    groups: [],
+    version: 0,
+    requestOnly: false,
+  };
 }
 
 /** Is the item in the user's roster (listed, pushed, versioned), rather than only a pending request? */
@@ -62,7 +73,8 @@ export function outboundUnsubscribe(cur: Item | undefined): Step {
 export function outboundSubscribed(cur: Item | undefined, jid: string): Step {
   const i = cur ?? emptyItem(jid);
   if (hasFrom(i)) return { route: false };
-  if (i.pendingIn) return { item: own({ ...i, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, subscription: sub(hasTo(i), true) }), route: true };
+  if (i.pendingIn)
+    return { item: own({ ...i, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, subscription: sub(hasTo(i), true) }), route: true };
   if (i.approved) return { route: false };
   return { item: own({ ...i, approved: true }), route: false };
 }
@@ -70,7 +82,10 @@ export function outboundSubscribed(cur: Item | undefined, jid: string): Step {
 /** A.2.4: the user sends unsubscribed (cancels or denies the contact's subscription). */
 export function outboundUnsubscribed(cur: Item | undefined): Step {
   if (!cur || (!hasFrom(cur) && !cur.pendingIn && !cur.approved)) return { route: false };
-  return { item: settle({ ...cur, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, subscription: sub(hasTo(cur), false) }), route: hasFrom(cur) || cur.pendingIn };
+  return {
+    item: settle({ ...cur, pendingIn: false, pendingInStanza: Buffer.alloc(0), approved: false, subscription: sub(hasTo(cur), false) }),
+    route: hasFrom(cur) || cur.pendingIn,
+  };
 }
 
 export type InboundSubscribe =

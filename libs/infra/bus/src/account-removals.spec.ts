@@ -37,12 +37,19 @@ describe('AccountRemovals', () => {
     expect(await r.pending('alice')).toBe(true);
     expect(await r.settled('alice', 100)).toBe(false);
     const seen: Array<[string, string, number]> = [];
-    const stop = await r.consume('spec', async (ev, attempt) => {
-      seen.push([ev.username, ev.keepConnectionId, attempt]);
-      return attempt < 2 ? { retryInMs: 50 } : 'done';
-    }, () => undefined);
+    const stop = await r.consume(
+      'spec',
+      async (ev, attempt) => {
+        seen.push([ev.username, ev.keepConnectionId, attempt]);
+        return attempt < 2 ? { retryInMs: 50 } : 'done';
+      },
+      () => undefined,
+    );
     expect(await r.settled('alice', 5000)).toBe(true);
-    expect(seen).toEqual([['alice', 'c1', 1], ['alice', 'c1', 2]]);
+    expect(seen).toEqual([
+      ['alice', 'c1', 1],
+      ['alice', 'c1', 2],
+    ]);
     await stop();
   });
 
@@ -68,4 +75,3 @@ describe('AccountRemovals', () => {
     short.stop();
   });
 });
-

@@ -32,11 +32,20 @@ export function removalSubject(username: string): string {
 export type RemovalOutcome = 'done' | { retryInMs: number };
 
 export class AccountRemovals {
-  private constructor(private readonly js: JetStreamClient, private readonly jsm: JetStreamManager) {}
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+  ) {}
 
   static async open(bus: Bus): Promise<AccountRemovals> {
     const jsm = await jetstreamManager(bus.nc);
-    const config = { name: ACCOUNT_REMOVALS_STREAM, subjects: [`${PREFIX}.>`], storage: StorageType.File, retention: RetentionPolicy.Workqueue, num_replicas: bus.replicas };
+    const config = {
+      name: ACCOUNT_REMOVALS_STREAM,
+      subjects: [`${PREFIX}.>`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Workqueue,
+      num_replicas: bus.replicas,
+    };
     await ensureStream(jsm, config);
     return new AccountRemovals(jetstream(bus.nc), jsm);
   }
@@ -71,7 +80,11 @@ export class AccountRemovals {
    * Handle events on the durable consumer `durable` (shared by the replicas
    * of one service). A handler that throws is retried after a second.
    */
-  async consume(durable: string, handle: (ev: eventsv1.AccountRemoved, attempt: number) => Promise<RemovalOutcome>, onError: (err: unknown) => void): Promise<() => Promise<void>> {
+  async consume(
+    durable: string,
+    handle: (ev: eventsv1.AccountRemoved, attempt: number) => Promise<RemovalOutcome>,
+    onError: (err: unknown) => void,
+  ): Promise<() => Promise<void>> {
     await this.jsm.consumers.add(ACCOUNT_REMOVALS_STREAM, { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000 });
     const consumer = await this.js.consumers.get(ACCOUNT_REMOVALS_STREAM, durable);
     const messages = await consumer.consume({ max_messages: 16 });

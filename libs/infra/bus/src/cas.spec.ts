@@ -43,8 +43,22 @@ describe('casUpdate', () => {
   it('tells the revision of a value it wrote', async () => {
     const kv = await buses[0].bucket('cas_test');
     const seen: number[] = [];
-    await casUpdate(kv, 'w', codec, () => ({ next: 1, result: undefined }), undefined, (r) => seen.push(r));
-    await casUpdate(kv, 'w', codec, (n) => ({ next: (n ?? 0) + 1, result: undefined }), undefined, (r) => seen.push(r));
+    await casUpdate(
+      kv,
+      'w',
+      codec,
+      () => ({ next: 1, result: undefined }),
+      undefined,
+      (r) => seen.push(r),
+    );
+    await casUpdate(
+      kv,
+      'w',
+      codec,
+      (n) => ({ next: (n ?? 0) + 1, result: undefined }),
+      undefined,
+      (r) => seen.push(r),
+    );
     expect(seen).toHaveLength(2);
     expect(seen[1]).toBe((await readVersioned(kv, 'w', codec)).revision);
     expect(seen[1]).toBeGreaterThan(seen[0]);

@@ -39,7 +39,10 @@ class Typed<T> {
 
 /** One subject that carries one message type. */
 export class Topic<T> extends Typed<T> {
-  constructor(codec: Codec<T>, readonly subject: string) {
+  constructor(
+    codec: Codec<T>,
+    readonly subject: string,
+  ) {
     super(codec);
   }
 
@@ -55,7 +58,10 @@ export class Topic<T> extends Typed<T> {
 
 /** A family of subjects, one per key (an edge id), that carry one message type. */
 export class KeyedTopic<T> extends Typed<T> {
-  constructor(codec: Codec<T>, readonly subject: (key: string) => string) {
+  constructor(
+    codec: Codec<T>,
+    readonly subject: (key: string) => string,
+  ) {
     super(codec);
   }
 

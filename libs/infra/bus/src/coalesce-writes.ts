@@ -27,7 +27,14 @@ const encoder = new TextEncoder();
 
 export function coalesceWrites(nc: NatsConnection): boolean {
   const p = (nc as unknown as { protocol?: Partial<Protocol> }).protocol;
-  if (!p || typeof p.sendCommand !== 'function' || typeof p.flushPending !== 'function' || typeof p.outbound?.fill !== 'function' || typeof p.pendingLimit !== 'number') return false;
+  if (
+    !p ||
+    typeof p.sendCommand !== 'function' ||
+    typeof p.flushPending !== 'function' ||
+    typeof p.outbound?.fill !== 'function' ||
+    typeof p.pendingLimit !== 'number'
+  )
+    return false;
   const proto = p as Protocol;
   let scheduled = false;
   const flush = () => {

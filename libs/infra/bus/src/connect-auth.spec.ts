@@ -27,7 +27,10 @@ afterAll(async () => {
 });
 
 const fails = (servers: string, credentials?: Parameters<typeof connectBus>[0]['credentials']) =>
-  connectBus({ servers, name: 't', log, connectTimeoutMs: 300, credentials }).then((b) => b.close().then(() => 'connected'), () => 'refused');
+  connectBus({ servers, name: 't', log, connectTimeoutMs: 300, credentials }).then(
+    (b) => b.close().then(() => 'connected'),
+    () => 'refused',
+  );
 
 describe('connectBus with credentials', () => {
   it('a user and password', async () => {

@@ -59,7 +59,15 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
     try {
       // noAsyncTraces: nats.js otherwise captures a stack trace for every request
       // (each KV operation), a measurable share of CPU on the login path.
-      nc = await connect({ servers: servers.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, pingInterval: 10_000, noAsyncTraces: true, ...auth });
+      nc = await connect({
+        servers: servers.split(','),
+        name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        pingInterval: 10_000,
+        noAsyncTraces: true,
+        ...auth,
+      });
     } catch (err) {
       if (Date.now() - started > connectTimeoutMs) throw err;
       log.warn({ err: (err as Error).message, attempt, servers }, 'NATS not reachable yet, retrying');

@@ -10,4 +10,14 @@ export type { KV, KvEntry, KvWatchEntry } from '@nats-io/kv';
 export type { MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 export { AccountRemovals, ACCOUNT_REMOVALS_STREAM, recentRemovals, removalSubject } from './account-removals';
 export type { RecentRemovals, RemovalOutcome } from './account-removals';
-export { edgeChannel, edgeMessage, kickOnEdge, presenceEvents, sessionEvents, KeyedTopic, Topic, type EdgeMessageParts, type SubscribeOptions } from './channels';
+export {
+  edgeChannel,
+  edgeMessage,
+  kickOnEdge,
+  presenceEvents,
+  sessionEvents,
+  KeyedTopic,
+  Topic,
+  type EdgeMessageParts,
+  type SubscribeOptions,
+} from './channels';

@@ -12,17 +12,25 @@ import { startGrpcServer, type RunningGrpcServer } from './server';
 
 const impl = {
   listUsers: (_c: unknown, cb: (e: null, r: authv1.ListUsersResponse) => void) => cb(null, { usernames: ['alice'] }),
-  register: (c: { request: authv1.RegisterRequest }, cb: (e: null, r: authv1.AccountResult) => void) => cb(null, { ok: true, condition: '', text: '', username: c.request.username }),
+  register: (c: { request: authv1.RegisterRequest }, cb: (e: null, r: authv1.AccountResult) => void) =>
+    cb(null, { ok: true, condition: '', text: '', username: c.request.username }),
 };
 const services: Array<[typeof authv1.AuthServiceService, never]> = [[authv1.AuthServiceService, impl as never]];
 let data: RunningGrpcServer;
 let admin: RunningGrpcServer;
 
 beforeAll(async () => {
-  data = await startGrpcServer({ host: '127.0.0.1', port: 0, services, interceptors: [refuseAdminMethods([
-    { path: '/xmpp.auth.v1.AuthService/ListUsers' },
-    { path: '/xmpp.auth.v1.AuthService/Register', when: (r) => (r as authv1.RegisterRequest).admin },
-  ])] });
+  data = await startGrpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    services,
+    interceptors: [
+      refuseAdminMethods([
+        { path: '/xmpp.auth.v1.AuthService/ListUsers' },
+        { path: '/xmpp.auth.v1.AuthService/Register', when: (r) => (r as authv1.RegisterRequest).admin },
+      ]),
+    ],
+  });
   admin = await startGrpcServer({ host: '127.0.0.1', port: 0, services, interceptors: adminInterceptors('s3cret') });
 });
 

@@ -4,8 +4,14 @@
 // only to calls carrying the token. On the data port they are refused.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
-  InterceptingCall, Metadata, ResponderBuilder, ServerInterceptingCall, ServerListenerBuilder, status,
-  type Interceptor, type ServerInterceptor,
+  InterceptingCall,
+  Metadata,
+  ResponderBuilder,
+  ServerInterceptingCall,
+  ServerListenerBuilder,
+  status,
+  type Interceptor,
+  type ServerInterceptor,
 } from '@grpc/grpc-js';
 import { countAdminRefused } from './metrics';
 

@@ -4,7 +4,9 @@ import { call, PeerUnreachable } from './calls';
 import { unreachableFor } from './client';
 
 function peer(state: connectivityState): Client {
-  return { getChannel: () => ({ getConnectivityState: () => state, watchConnectivityState: () => undefined, getTarget: () => 'dns:auth:50051' }) } as unknown as Client;
+  return {
+    getChannel: () => ({ getConnectivityState: () => state, watchConnectivityState: () => undefined, getTarget: () => 'dns:auth:50051' }),
+  } as unknown as Client;
 }
 
 describe('call', () => {

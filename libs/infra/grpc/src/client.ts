@@ -30,9 +30,7 @@ export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: str
 
 /** Resolve when the channel is connected, or reject after timeoutMs. */
 export function waitForReady(client: Client, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) =>
-    client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve())),
-  );
+  return new Promise((resolve, reject) => client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve())));
 }
 
 /**

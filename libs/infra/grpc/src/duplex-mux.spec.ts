@@ -3,8 +3,14 @@ import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DuplexMux, type Conversation, type DuplexMuxOptions, type Unanswered } from './duplex-mux';
 
-interface Req { id: number; body: string }
-interface Res { id: number; body: string }
+interface Req {
+  id: number;
+  body: string;
+}
+interface Res {
+  id: number;
+  body: string;
+}
 
 class FakeStream extends EventEmitter {
   written: Req[] = [];
@@ -26,7 +32,10 @@ function setup(o: Partial<DuplexMuxOptions<Req, Res>> = {}) {
   const streams: FakeStream[] = [];
   const why: Unanswered[] = [];
   const mux = new DuplexMux<Req, Res>({
-    name: 'test', size: 1, log, timeoutMs: 1000,
+    name: 'test',
+    size: 1,
+    log,
+    timeoutMs: 1000,
     connect: () => {
       const s = new FakeStream();
       streams.push(s);
@@ -127,7 +136,14 @@ describe('DuplexMux deadlines', () => {
   it('lets onTimeout write a last message (an abort) before the conversation ends', () => {
     const { mux, streams } = setup();
     let id = 0;
-    id = mux.start({ onResponse: () => true, onBroken: () => undefined, onTimeout: () => { mux.write(id, { id, body: 'abort' }); mux.end(id); } });
+    id = mux.start({
+      onResponse: () => true,
+      onBroken: () => undefined,
+      onTimeout: () => {
+        mux.write(id, { id, body: 'abort' });
+        mux.end(id);
+      },
+    });
     mux.write(id, { id, body: 'start' });
     vi.advanceTimersByTime(1000);
     expect(streams[0].written.map((r) => r.body)).toEqual(['start', 'abort']);

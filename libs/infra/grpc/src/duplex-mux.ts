@@ -117,10 +117,13 @@ export class DuplexMux<Req, Res> {
     if (this.open.get(id) !== o) return; // ended by its handler
     if (!o.c.onLate) return void this.open.delete(id);
     o.late = true;
-    o.timer = setTimeout(() => {
-      this.forget(id, o);
-      o.c.onLate?.(undefined);
-    }, this.o.lateMs ?? 10 * (this.o.timeoutMs ?? 0)).unref();
+    o.timer = setTimeout(
+      () => {
+        this.forget(id, o);
+        o.c.onLate?.(undefined);
+      },
+      this.o.lateMs ?? 10 * (this.o.timeoutMs ?? 0),
+    ).unref();
   }
 
   private answered(res: Res): void {

@@ -48,7 +48,13 @@ describe('gRPC error metrics', () => {
   it('counts failed unary handlers on the server', async () => {
     const path = '/test.Failing/Check';
     const raw = (cb: (err: Error | null) => void) =>
-      client.makeUnaryRequest(path, (x: healthv1.HealthCheckRequest) => Buffer.from(healthv1.HealthCheckRequest.encode(x).finish()), (b: Buffer) => healthv1.HealthCheckResponse.decode(b), { service: '' }, (err) => cb(err));
+      client.makeUnaryRequest(
+        path,
+        (x: healthv1.HealthCheckRequest) => Buffer.from(healthv1.HealthCheckRequest.encode(x).finish()),
+        (b: Buffer) => healthv1.HealthCheckResponse.decode(b),
+        { service: '' },
+        (err) => cb(err),
+      );
     await expect(new Promise((resolve, reject) => raw((err) => (err ? reject(err) : resolve(undefined))))).rejects.toThrow(/UNAVAILABLE|boom/);
     expect(await value('xmpp_grpc_server_errors_total', { service: 'test.Failing', method: 'Check' })).toBe(1);
     expect(await value('xmpp_grpc_client_errors_total', { service: 'test.Failing', method: 'Check', code: 'UNAVAILABLE' })).toBe(1);

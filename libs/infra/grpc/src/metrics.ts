@@ -28,7 +28,11 @@ export function countAdminRefused(path: string, reason: 'data-port' | 'token'): 
   adminRefused.inc({ service, method, reason });
 }
 
-const codeNames = new Map<number, string>(Object.entries(status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]));
+const codeNames = new Map<number, string>(
+  Object.entries(status)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => [v as number, k]),
+);
 
 /** '/xmpp.auth.v1.AuthService/Register' → ['xmpp.auth.v1.AuthService', 'Register']. */
 export function splitPath(path: string): [string, string] {

@@ -32,7 +32,10 @@ export class StreamWork {
   private onIdle?: () => void;
   private readonly forget: () => void;
 
-  constructor(streams: OpenStreams, private readonly end: () => void) {
+  constructor(
+    streams: OpenStreams,
+    private readonly end: () => void,
+  ) {
     this.forget = streams.add(() => this.drain());
   }
 

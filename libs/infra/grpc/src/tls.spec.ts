@@ -35,7 +35,8 @@ async function check(tls: GrpcTls | undefined): Promise<status> {
   const client = createClient(healthv1.HealthClient, `127.0.0.1:${server.port}`, {}, tls);
   try {
     return await new Promise<status>((resolve) =>
-      client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 3000 }, (err) => resolve(err ? (err as ServiceError).code : status.OK)));
+      client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 3000 }, (err) => resolve(err ? (err as ServiceError).code : status.OK)),
+    );
   } finally {
     client.close();
   }

@@ -55,7 +55,16 @@ const watchers = new Map<string, experimental.FileWatcherCertificateProvider>();
 function watcher(files: GrpcTlsFiles, refreshMs: number): experimental.FileWatcherCertificateProvider {
   const id = JSON.stringify([files.ca, files.cert, files.key, refreshMs]);
   let w = watchers.get(id);
-  if (!w) watchers.set(id, (w = new experimental.FileWatcherCertificateProvider({ caCertificateFile: files.ca, certificateFile: files.cert, privateKeyFile: files.key, refreshIntervalMs: refreshMs })));
+  if (!w)
+    watchers.set(
+      id,
+      (w = new experimental.FileWatcherCertificateProvider({
+        caCertificateFile: files.ca,
+        certificateFile: files.cert,
+        privateKeyFile: files.key,
+        refreshIntervalMs: refreshMs,
+      })),
+    );
   return w;
 }
 

@@ -7,7 +7,12 @@ import { tracePublishOptions, traceparentFrom } from './nats';
 import { tracingOn } from './state';
 
 const config = (over: Partial<TracingConfig> = {}): TracingConfig => ({
-  OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_TRACES_SAMPLER_ARG: 1, OTEL_SERVICE_NAME: '', OTEL_BSP_SCHEDULE_DELAY: 5000, ...over,
+  OTEL_TRACES_EXPORTER: 'otlp',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
+  OTEL_TRACES_SAMPLER_ARG: 1,
+  OTEL_SERVICE_NAME: '',
+  OTEL_BSP_SCHEDULE_DELAY: 5000,
+  ...over,
 });
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
 
@@ -75,13 +80,19 @@ describe('tracing on', () => {
     tracing = await startTracing('edge', config({ OTEL_TRACES_SAMPLER_ARG: 0 }), exporter);
     expect(sampleNewTrace()).toBe(false);
     expect(inNewTrace('y', SpanKind.CLIENT, undefined, () => activeTraceparent())).toBe('');
-    expect(continueTrace('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'z', SpanKind.SERVER, undefined, () => activeTraceparent())).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-/);
+    expect(continueTrace('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'z', SpanKind.SERVER, undefined, () => activeTraceparent())).toMatch(
+      /^00-0af7651916cd43dd8448eb211c80319c-/,
+    );
   });
 
   it('records a failure and still ends the span', async () => {
     const exporter = new InMemorySpanExporter();
     tracing = await startTracing('router', config(), exporter);
-    await expect(inNewTrace('fails', SpanKind.INTERNAL, undefined, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      inNewTrace('fails', SpanKind.INTERNAL, undefined, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     const h = headers();
     expect(traceparentFrom(h)).toBe('');
     await tracing!.flush();

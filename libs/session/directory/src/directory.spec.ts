@@ -31,8 +31,20 @@ describe('SessionDirectory.caughtUp', () => {
     const d = await SessionDirectory.open(bus, log);
     let a = 0;
     let b = 0;
-    await updateUser(d.kv, 'a@x', () => ({ next: { sessions: [entry('ra')] }, result: undefined }), undefined, (r) => (a = r));
-    await updateUser(d.kv, 'b@x', () => ({ next: { sessions: [entry('rb')] }, result: undefined }), undefined, (r) => (b = r));
+    await updateUser(
+      d.kv,
+      'a@x',
+      () => ({ next: { sessions: [entry('ra')] }, result: undefined }),
+      undefined,
+      (r) => (a = r),
+    );
+    await updateUser(
+      d.kv,
+      'b@x',
+      () => ({ next: { sessions: [entry('rb')] }, result: undefined }),
+      undefined,
+      (r) => (b = r),
+    );
     expect(b).toBeGreaterThan(a);
     expect(await d.caughtUp(b)).toBe(true);
     expect(d.cached('a@x')?.sessions[0]?.resource).toBe('ra');

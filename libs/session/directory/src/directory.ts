@@ -35,7 +35,10 @@ export class SessionDirectory {
   /** Callers waiting for the mirror to reach a revision. */
   private waiters: { revision: number; done: (ok: boolean) => void }[] = [];
 
-  private constructor(readonly kv: KV, private readonly log: Logger) {}
+  private constructor(
+    readonly kv: KV,
+    private readonly log: Logger,
+  ) {}
 
   static async open(bus: Bus, log: Logger): Promise<SessionDirectory> {
     const kv = await bus.bucket(buckets.sessions);
@@ -82,7 +85,13 @@ export class SessionDirectory {
   caughtUp(revision: number, timeoutMs = 2000): Promise<boolean> {
     if (revision <= this.applied || this.stopped) return Promise.resolve(revision <= this.applied);
     return new Promise((resolve) => {
-      const w = { revision, done: (ok: boolean) => { clearTimeout(t); resolve(ok); } };
+      const w = {
+        revision,
+        done: (ok: boolean) => {
+          clearTimeout(t);
+          resolve(ok);
+        },
+      };
       const t = setTimeout(() => {
         this.waiters = this.waiters.filter((x) => x !== w);
         resolve(false);
@@ -162,8 +171,15 @@ export function updateUser<T>(
   guess?: Versioned,
   written?: (revision: number) => void,
 ): Promise<T> {
-  return casUpdate(kv, encodeKey(bare), codec, (cur) => {
-    const { next, result } = change(cur ?? EMPTY);
-    return { next: next === null ? undefined : next.sessions.length === 0 ? null : next, result };
-  }, guess, written);
+  return casUpdate(
+    kv,
+    encodeKey(bare),
+    codec,
+    (cur) => {
+      const { next, result } = change(cur ?? EMPTY);
+      return { next: next === null ? undefined : next.sessions.length === 0 ? null : next, result };
+    },
+    guess,
+    written,
+  );
 }

@@ -20,7 +20,10 @@ import { randomBytes } from 'node:crypto';
 import { createInbox, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { Counter } from 'prom-client';
 
-const retries = new Counter({ name: 'xmpp_sm_publish_retries_total', help: 'Publishes to the stream xmpp_sm that failed (timeout, JetStream unavailable) and are sent again' });
+const retries = new Counter({
+  name: 'xmpp_sm_publish_retries_total',
+  help: 'Publishes to the stream xmpp_sm that failed (timeout, JetStream unavailable) and are sent again',
+});
 
 const WINDOW = 256;
 const EMPTY = new Uint8Array(0);

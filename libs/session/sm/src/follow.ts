@@ -11,7 +11,11 @@ import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg 
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Counter } from 'prom-client';
 
-const restarts = new Counter({ name: 'xmpp_sm_reader_restarts_total', help: 'Readers of the stream xmpp_sm that replaced their consumer, by reason', labelNames: ['reason'] });
+const restarts = new Counter({
+  name: 'xmpp_sm_reader_restarts_total',
+  help: 'Readers of the stream xmpp_sm that replaced their consumer, by reason',
+  labelNames: ['reason'],
+});
 
 /** How long the reader may stay quiet, while messages after its position exist, before the consumer is replaced. */
 const STALL_MS = 1000;
@@ -80,7 +84,11 @@ export class Follower {
     for (;;) {
       if (this.stopped || gen !== this.generation || this.o.nc.isClosed()) return;
       try {
-        const consumer = await this.o.js.consumers.get(this.o.stream, { filter_subjects: this.o.subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.last + 1 });
+        const consumer = await this.o.js.consumers.get(this.o.stream, {
+          filter_subjects: this.o.subject,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: this.last + 1,
+        });
         const messages = await consumer.consume({ max_messages: this.o.maxMessages, idle_heartbeat: 2000 });
         if (this.stopped || gen !== this.generation) {
           void messages.close().catch(() => undefined);
@@ -148,13 +156,19 @@ export class Follower {
     }
     this.checking = true;
     const at = this.last;
-    this.o.nextAfter(at).then((seq) => {
-      if (seq > 0 && this.last === at) {
-        if (++this.suspect >= 2) {
-          this.suspect = 0;
-          this.restart('stalled');
-        }
-      } else this.suspect = 0;
-    }, () => undefined).finally(() => (this.checking = false));
+    this.o
+      .nextAfter(at)
+      .then(
+        (seq) => {
+          if (seq > 0 && this.last === at) {
+            if (++this.suspect >= 2) {
+              this.suspect = 0;
+              this.restart('stalled');
+            }
+          } else this.suspect = 0;
+        },
+        () => undefined,
+      )
+      .finally(() => (this.checking = false));
   }
 }

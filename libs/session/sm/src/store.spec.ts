@@ -18,7 +18,11 @@ let nats: Awaited<ReturnType<typeof startNats>>;
 let bus: Bus;
 let store: SmStore;
 
-const delivery = (n: number) => ({ deliveries: [{ connectionId: 'c1', to: 'a@b/c', xml: Buffer.from(`<message id="${n}"/>`), kind: StanzaKind.STANZA_KIND_MESSAGE, traceparent: '' }], kicks: [], inAcks: [] });
+const delivery = (n: number) => ({
+  deliveries: [{ connectionId: 'c1', to: 'a@b/c', xml: Buffer.from(`<message id="${n}"/>`), kind: StanzaKind.STANZA_KIND_MESSAGE, traceparent: '' }],
+  kicks: [],
+  inAcks: [],
+});
 
 beforeAll(async () => {
   nats = await startNats({ dataDir: dir });
@@ -100,7 +104,9 @@ describe('a NATS restart', () => {
     while (seen.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await stop();
     const stored: number[] = [];
-    await store.read('r1', 0, ({ msg }) => { for (const d of msg.deliveries) stored.push(Number(/id="(\d+)"/.exec(d.xml.toString())?.[1])); });
+    await store.read('r1', 0, ({ msg }) => {
+      for (const d of msg.deliveries) stored.push(Number(/id="(\d+)"/.exec(d.xml.toString())?.[1]));
+    });
     const missing = (xs: number[]) => Array.from({ length: n }, (_, i) => i + 1).filter((i) => !xs.includes(i));
     console.log('n', n, 'seen', seen.length, 'missing seen', missing(seen).join(','), 'missing stored', missing(stored).join(','));
     expect(new Set(seen).size).toBe(seen.length);

@@ -11,7 +11,16 @@
 // The unacknowledged stanzas of a session are then: its carried-over ones,
 // and its deliveries on that subject after out_seq. Nothing has to be copied
 // from a live edge at resumption.
-import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type JsMsg, type MsgRequest } from '@nats-io/jetstream';
+import {
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type MsgRequest,
+} from '@nats-io/jetstream';
 import { ensureStream, type Bus, type EdgeMessageParts, type KV } from '@cx/bus';
 import { sessionv1, type edgev1 } from '@cx/proto';
 import { Follower } from './follow';
@@ -43,7 +52,15 @@ export class SmStore {
   static async open(bus: Bus, maxAgeMs: number): Promise<SmStore> {
     const jsm = await jetstreamManager(bus.nc);
     const replicas = bus.replicas;
-    const config = { name: SM_STREAM, subjects: ['xmpp.sm.>'], storage: StorageType.File, retention: RetentionPolicy.Limits, max_age: maxAgeMs * 1_000_000, num_replicas: replicas, duplicate_window: Math.min(120_000, maxAgeMs) * 1_000_000 };
+    const config = {
+      name: SM_STREAM,
+      subjects: ['xmpp.sm.>'],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      max_age: maxAgeMs * 1_000_000,
+      num_replicas: replicas,
+      duplicate_window: Math.min(120_000, maxAgeMs) * 1_000_000,
+    };
     await ensureStream(jsm, config);
     const kv = await bus.bucket(SM_BUCKET, { ttl: maxAgeMs });
     return new SmStore(jetstream(bus.nc), jsm, kv, bus.nc);
@@ -99,19 +116,27 @@ export class SmStore {
     let caughtUp!: () => void;
     const done = new Promise<void>((r) => (caughtUp = () => ((settled = true), r())));
     if (last <= afterSeq) caughtUp();
-    const reader = this.follow(edgeId, afterSeq, (m) => {
-      heardAt = Date.now();
-      each({ seq: m.seq, msg: smChannel.decode(m.data) });
-      // pending 0: nothing more is stored for us now (`last` itself may have been purged meanwhile).
-      if (m.seq >= last || m.info.pending === 0) caughtUp();
-    }, 512);
+    const reader = this.follow(
+      edgeId,
+      afterSeq,
+      (m) => {
+        heardAt = Date.now();
+        each({ seq: m.seq, msg: smChannel.decode(m.data) });
+        // pending 0: nothing more is stored for us now (`last` itself may have been purged meanwhile).
+        if (m.seq >= last || m.info.pending === 0) caughtUp();
+      },
+      512,
+    );
     void reader.start();
     // The edge purges what no session needs, so the messages up to `last` may
     // be gone before the consumer reaches them: when it goes quiet and nothing
     // is stored after what was read, it has caught up.
     const watchdog = setInterval(() => {
       if (settled || Date.now() - heardAt < WATCH_MS) return;
-      this.nextAfter(edgeId, reader.position).then((seq) => seq === 0 && caughtUp(), () => undefined);
+      this.nextAfter(edgeId, reader.position).then(
+        (seq) => seq === 0 && caughtUp(),
+        () => undefined,
+      );
     }, WATCH_MS);
     await done;
     clearInterval(watchdog);
@@ -124,7 +149,13 @@ export class SmStore {
   /** A reader of an edge's subject after `afterSeq` that resumes by itself after a NATS restart (not started). */
   follow(edgeId: string, afterSeq: number, each: (m: JsMsg) => void, maxMessages: number): Follower {
     return new Follower({
-      js: this.js, nc: this.nc, stream: SM_STREAM, subject: smSubject(edgeId), afterSeq, each, maxMessages,
+      js: this.js,
+      nc: this.nc,
+      stream: SM_STREAM,
+      subject: smSubject(edgeId),
+      afterSeq,
+      each,
+      maxMessages,
       nextAfter: (seq) => this.nextAfter(edgeId, seq),
     });
   }

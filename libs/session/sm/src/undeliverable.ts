@@ -24,5 +24,13 @@ export function undeliverableStanza(d: Undelivered): routerv1.Stanza | undefined
   if (d.kind === StanzaKind.STANZA_KIND_UNSPECIFIED || d.offlineSeq) return undefined;
   const el = elementFromBytes(d.xml);
   if (!el?.attrs.from) return undefined;
-  return routedStanza(el, { from: el.attrs.from, to: d.to, xml: Buffer.from(d.xml), connectionId: d.connectionId, undeliverable: true, traceparent: d.traceparent, shared: !!d.shared });
+  return routedStanza(el, {
+    from: el.attrs.from,
+    to: d.to,
+    xml: Buffer.from(d.xml),
+    connectionId: d.connectionId,
+    undeliverable: true,
+    traceparent: d.traceparent,
+    shared: !!d.shared,
+  });
 }

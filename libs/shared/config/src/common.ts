@@ -4,7 +4,10 @@ import { tracingSettings } from './tracing';
 
 /** Read from the environment only: the YAML file with the other settings (config-file.ts). */
 export const configFileSetting = {
-  CONFIG_FILE: str('', 'YAML file of settings (shared ones at the top, an app\'s own under edge:, auth:, session:, router:, xmppctl:); environment variables override it'),
+  CONFIG_FILE: str(
+    '',
+    "YAML file of settings (shared ones at the top, an app's own under edge:, auth:, session:, router:, xmppctl:); environment variables override it",
+  ),
 };
 
 /** How a service logs in to NATS (a user of nats.conf's authorization); never logged. */
@@ -17,7 +20,10 @@ export const natsAuthSettings = {
 
 /** Mutual TLS between the services (gRPC); all three or none. */
 export const grpcTlsSettings = {
-  GRPC_TLS_CA: str('', 'PEM CA that signs every service\'s gRPC certificate; with GRPC_TLS_CERT and GRPC_TLS_KEY: mutual TLS on every gRPC server and client (empty: plaintext)'),
+  GRPC_TLS_CA: str(
+    '',
+    "PEM CA that signs every service's gRPC certificate; with GRPC_TLS_CERT and GRPC_TLS_KEY: mutual TLS on every gRPC server and client (empty: plaintext)",
+  ),
   GRPC_TLS_CERT: str('', 'PEM certificate (chain) of this process, presented as gRPC server and client; its names must match the addresses clients dial'),
   GRPC_TLS_KEY: str('', 'PEM private key of GRPC_TLS_CERT'),
 };
@@ -30,7 +36,12 @@ export const commonSettings = {
   METRICS_PORT: int(0, 'Port for Prometheus /metrics (0: off)', 0, 65535),
   EDGE_TTL_MS: int(15000, 'An edge whose heartbeat is older than this is dead and its sessions end (edge and session must agree)', 1000),
   SHUTDOWN_TIMEOUT_MS: int(10000, 'Longest graceful shutdown on SIGTERM before forcing', 0),
-  SM_RESUME_TIMEOUT_S: int(300, 'How long a stream-managed session (XEP-0198) waits to be resumed after its connection is lost (edge, session and router must agree)', 1, 86400),
+  SM_RESUME_TIMEOUT_S: int(
+    300,
+    'How long a stream-managed session (XEP-0198) waits to be resumed after its connection is lost (edge, session and router must agree)',
+    1,
+    86400,
+  ),
   NATS_REPLICAS: int(1, 'Replicas of the JetStream KV buckets and streams this service creates (3 on a 3-node NATS cluster)', 1, 5),
   ...natsAuthSettings,
   ...grpcTlsSettings,
@@ -39,5 +50,8 @@ export const commonSettings = {
 
 export const grpcServerSettings = {
   GRPC_HOST: str('127.0.0.1', 'Address the gRPC server listens on (0.0.0.0 in containers)'),
-  ADMIN_TOKEN: str('', 'When set, every call on the admin port must carry it (xmppctl sends its ADMIN_TOKEN); empty: the admin port is guarded only by where it can be reached from'),
+  ADMIN_TOKEN: str(
+    '',
+    'When set, every call on the admin port must carry it (xmppctl sends its ADMIN_TOKEN); empty: the admin port is guarded only by where it can be reached from',
+  ),
 };

@@ -44,7 +44,7 @@ auth:
   REGISTRATION_OPEN: true # another app's section: not this app's business
 `;
 
-  it('gives shared settings at the top and the app\'s own in its section, with YAML types', () => {
+  it("gives shared settings at the top and the app's own in its section, with YAML types", () => {
     const c = loadConfig(edge, 'edge', { CONFIG_FILE: file(doc) });
     expect(c).toMatchObject({ XMPP_DOMAIN: 'example.org', METRICS_PORT: 9100, C2S_PORT: 5333, OPEN: true, NAMES: ['a', 'b', '3'], LOG_LEVEL: 'info' });
   });
@@ -63,7 +63,7 @@ auth:
     expect(loadConfig(edge, 'edge', { CONFIG_FILE: file('edge:\n  C2S_PORT: nope\n'), C2S_PORT: '1' }).C2S_PORT).toBe(1);
   });
 
-  it('refuses typos: unknown keys at the top and in the app\'s section', () => {
+  it("refuses typos: unknown keys at the top and in the app's section", () => {
     const p = problems(() => loadConfig(edge, 'edge', { CONFIG_FILE: file('XMPP_DOMIAN: x\nC2S_PORT: 1\nedge:\n  C2S_PRT: 1\n') }));
     expect(p).toContain('XMPP_DOMIAN: unknown setting at the top level');
     expect(p).toContain('C2S_PORT: unknown setting at the top level'); // an app's own setting belongs in its section
@@ -71,7 +71,9 @@ auth:
   });
 
   it('refuses values that are not scalars or lists', () => {
-    expect(problems(() => loadConfig(edge, 'edge', { CONFIG_FILE: file('edge:\n  C2S_PORT: {a: 1}\n') }))).toContain('C2S_PORT: expected a string, number, boolean or list');
+    expect(problems(() => loadConfig(edge, 'edge', { CONFIG_FILE: file('edge:\n  C2S_PORT: {a: 1}\n') }))).toContain(
+      'C2S_PORT: expected a string, number, boolean or list',
+    );
     expect(problems(() => loadConfig(edge, 'edge', { CONFIG_FILE: file('edge: 3\n') }))).toContain('edge: expected a mapping');
     expect(problems(() => loadConfig(edge, 'edge', { CONFIG_FILE: file('- a\n') }))).toContain('must be a mapping');
   });

@@ -60,7 +60,10 @@ export function fileSettings(doc: unknown, file: string, section: string, schema
   if (!isMap(doc)) return { ...out, problems: [`CONFIG_FILE: ${file} must be a mapping of setting names to values`] };
   for (const [key, v] of Object.entries(doc)) {
     if ((appSections as readonly string[]).includes(key)) continue;
-    if (!sharedSettingNames.has(key)) out.problems.push(`${key}: unknown setting at the top level of ${file} (shared settings only there; an app's own go in its section: ${appSections.join(', ')})`);
+    if (!sharedSettingNames.has(key))
+      out.problems.push(
+        `${key}: unknown setting at the top level of ${file} (shared settings only there; an app's own go in its section: ${appSections.join(', ')})`,
+      );
     else if (key in schema) take(out, key, v, file);
   }
   const own = doc[section];

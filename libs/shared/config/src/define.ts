@@ -51,7 +51,10 @@ export function oneOf<T extends string>(values: readonly T[], def: T | undefined
 
 export function list(def: string[] | undefined, description: string): Setting<string[]> {
   return setting('comma-separated list', def, description, (raw) =>
-    raw.split(',').map((s) => s.trim()).filter(Boolean),
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   );
 }
 

@@ -19,7 +19,11 @@ const ctx: C2sContext = {
   allowPlaintextAuth: true, // these tables use PLAIN on a plain stream; sasl-policy.spec.ts covers the default
 };
 const machine = createMachine(defaultModules);
-const open = { type: 'stream-open', name: 'stream:stream', attrs: { xmlns: 'jabber:client', 'xmlns:stream': 'http://etherx.jabber.org/streams', to: 'localhost', version: '1.0' } } as const;
+const open = {
+  type: 'stream-open',
+  name: 'stream:stream',
+  attrs: { xmlns: 'jabber:client', 'xmlns:stream': 'http://etherx.jabber.org/streams', to: 'localhost', version: '1.0' },
+} as const;
 
 const run = runner(machine, ctx);
 /** The stream header and the features go out in one write. */
@@ -27,7 +31,10 @@ const split = (out: string) => [out.slice(0, out.indexOf('<stream:features')), o
 
 function authed(): C2sState {
   const s0 = machine.initial(ctx);
-  return run(s0, open, elem(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldABwdw==</auth>`), { type: 'sasl-result', result: { kind: 'success', username: 'juliet' } }).state;
+  return run(s0, open, elem(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldABwdw==</auth>`), {
+    type: 'sasl-result',
+    result: { kind: 'success', username: 'juliet' },
+  }).state;
 }
 
 describe('c2s machine', () => {
@@ -35,7 +42,9 @@ describe('c2s machine', () => {
     const { state, actions } = run(machine.initial(ctx), open);
     expect(state.name).toBe('wait_for_feature_request');
     const [header, features] = split(sent(actions)[0]);
-    expect(header).toMatch(/^<\?xml version='1.0'\?><stream:stream xmlns='jabber:client' xmlns:stream='http:\/\/etherx.jabber.org\/streams' id='s\d+' from='localhost' version='1.0' xml:lang='en'>$/);
+    expect(header).toMatch(
+      /^<\?xml version='1.0'\?><stream:stream xmlns='jabber:client' xmlns:stream='http:\/\/etherx.jabber.org\/streams' id='s\d+' from='localhost' version='1.0' xml:lang='en'>$/,
+    );
     expect(features).toContain('<mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism>');
     expect(features).toContain(`<register xmlns="http://jabber.org/features/iq-register"/>`);
     expect(features).toContain(`<c xmlns="http://jabber.org/protocol/caps" hash="sha-1" node="https://example.org" ver="abc="/>`);
@@ -52,7 +61,9 @@ describe('c2s machine', () => {
       expect(state.name).toBe('closed');
       const out = sent(actions);
       expect(out[0]).toMatch(/^<\?xml/);
-      expect(out[1]).toBe(`<stream:error><${cond} xmlns="urn:ietf:params:xml:ns:xmpp-streams"/><text xmlns="urn:ietf:params:xml:ns:xmpp-streams" xml:lang="en">${textOf(out[1])}</text></stream:error>`);
+      expect(out[1]).toBe(
+        `<stream:error><${cond} xmlns="urn:ietf:params:xml:ns:xmpp-streams"/><text xmlns="urn:ietf:params:xml:ns:xmpp-streams" xml:lang="en">${textOf(out[1])}</text></stream:error>`,
+      );
       expect(actions.some((a) => a.type === 'close' && a.condition === cond)).toBe(true);
     }
   });
@@ -68,7 +79,9 @@ describe('c2s machine', () => {
     expect(r.state.name).toBe('wait_for_sasl_response');
     expect(r.actions.at(-1)).toEqual({ type: 'sasl-start', mechanism: 'SCRAM-SHA-1', initial: Buffer.from('n,,n=user,r=abc') });
     r = run(r.state, { type: 'sasl-result', result: { kind: 'challenge', data: Buffer.from('r=abcdef,s=c2FsdA==,i=4096') } });
-    expect(sent(r.actions)).toEqual([`<challenge xmlns="urn:ietf:params:xml:ns:xmpp-sasl">${Buffer.from('r=abcdef,s=c2FsdA==,i=4096').toString('base64')}</challenge>`]);
+    expect(sent(r.actions)).toEqual([
+      `<challenge xmlns="urn:ietf:params:xml:ns:xmpp-sasl">${Buffer.from('r=abcdef,s=c2FsdA==,i=4096').toString('base64')}</challenge>`,
+    ]);
     r = run(r.state, elem(`<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>Yz1iaXdz</response>`));
     expect(r.actions).toEqual([{ type: 'sasl-step', data: Buffer.from('c=biws') }]);
     r = run(r.state, { type: 'sasl-result', result: { kind: 'success', username: 'user', data: Buffer.from('v=xyz') } });
@@ -104,7 +117,9 @@ describe('c2s machine', () => {
     expect(r.actions[0]).toMatchObject({ type: 'bind', resource: 'Balcony' });
     const iq = (r.actions[0] as { iq: Element }).iq;
     r = run(r.state, { type: 'bind-result', iq, jid: 'juliet@localhost/Balcony' });
-    expect(sent(r.actions)).toEqual([`<iq type="result" id="b1"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"><jid>juliet@localhost/Balcony</jid></bind></iq>`]);
+    expect(sent(r.actions)).toEqual([
+      `<iq type="result" id="b1"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"><jid>juliet@localhost/Balcony</jid></bind></iq>`,
+    ]);
     r = run(r.state, elem(`<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>`));
     expect(r.state.name).toBe('session_established');
     expect(sent(r.actions)).toEqual([`<iq type="result" id="s1" from="localhost" to="juliet@localhost/Balcony"/>`]);
@@ -112,7 +127,9 @@ describe('c2s machine', () => {
     expect(sent(r.actions)[0]).toContain('<not-allowed xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>');
     r = run(r.state, elem(`<message to='romeo@localhost' type='chat'><body>hi</body></message>`));
     expect(r.actions).toHaveLength(1);
-    expect(String((r.actions[0] as { el: Element }).el)).toBe(`<message to="romeo@localhost" type="chat" from="juliet@localhost/Balcony"><body>hi</body></message>`);
+    expect(String((r.actions[0] as { el: Element }).el)).toBe(
+      `<message to="romeo@localhost" type="chat" from="juliet@localhost/Balcony"><body>hi</body></message>`,
+    );
   });
 
   it('with registration closed: no feature, and the form is service-unavailable', () => {
@@ -122,7 +139,11 @@ describe('c2s machine', () => {
     expect(sent(t.actions)[0]).not.toContain('iq-register');
     t = machine.transition(t.state, elem(`<iq type='get' id='r'><query xmlns='jabber:iq:register'/></iq>`), closed);
     expect(sent(t.actions)[0]).toContain('<service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>');
-    t = machine.transition(t.state, elem(`<iq type='set' id='r'><query xmlns='jabber:iq:register'><username>a</username><password>b</password></query></iq>`), closed);
+    t = machine.transition(
+      t.state,
+      elem(`<iq type='set' id='r'><query xmlns='jabber:iq:register'><username>a</username><password>b</password></query></iq>`),
+      closed,
+    );
     expect(t.actions.some((a) => a.type === 'account')).toBe(false);
     expect(sent(t.actions)[0]).toContain('<service-unavailable');
   });

@@ -39,13 +39,19 @@ describe('registration and password change follow the plaintext policy', () => {
 
   it('without TLS, an authenticated password change gets policy-violation', () => {
     const bound: C2sState = { ...start(ctx, false).state, name: 'session_established', username: 'eve', jid: 'eve@localhost/r' };
-    const r = runner(machine, ctx)(bound, elem(`<iq type='set' id='p1'><query xmlns='jabber:iq:register'><username>eve</username><password>new</password></query></iq>`));
+    const r = runner(machine, ctx)(
+      bound,
+      elem(`<iq type='set' id='p1'><query xmlns='jabber:iq:register'><username>eve</username><password>new</password></query></iq>`),
+    );
     expect(r.actions.some((a) => a.type === 'account')).toBe(false);
     expect(sent(r.actions).join('')).toContain('<policy-violation');
   });
 
   it('over TLS, or with allowPlaintextAuth, registration is advertised and goes to auth', () => {
-    for (const [c, secure] of [[ctx, true], [{ ...ctx, allowPlaintextAuth: true }, false]] as const) {
+    for (const [c, secure] of [
+      [ctx, true],
+      [{ ...ctx, allowPlaintextAuth: true }, false],
+    ] as const) {
       const { state, features } = start(c, secure);
       expect(features).toContain('http://jabber.org/features/iq-register');
       const r = runner(machine, c)(state, registerIq);

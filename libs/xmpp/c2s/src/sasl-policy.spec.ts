@@ -24,7 +24,11 @@ function element(xml: string): C2sEvent {
   if ('error' in el) throw new Error(el.error);
   return { type: 'element', el };
 }
-const sent = (actions: C2sAction[]) => actions.filter((a) => a.type === 'send').map((a) => String((a as { el: unknown }).el)).join('');
+const sent = (actions: C2sAction[]) =>
+  actions
+    .filter((a) => a.type === 'send')
+    .map((a) => String((a as { el: unknown }).el))
+    .join('');
 
 function features(ctx: C2sContext, secure: boolean): { mechanisms: string[]; cb: string | undefined } {
   const out = sent(machine.transition(machine.initial(ctx, secure), open, ctx).actions);

@@ -22,7 +22,10 @@ const machine = createMachine(defaultModules);
 const run = runner(machine, ctx);
 const open: C2sEvent = { type: 'stream-open', name: 'stream:stream', attrs: { xmlns: 'jabber:client', to: 'localhost', version: '1.0' } };
 const start = (mechanism: string) => elem(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='${mechanism}'>biwsbj11LHI9YQ==</auth>`);
-const refused: C2sEvent = { type: 'sasl-result', result: { kind: 'failure', condition: 'not-authorized', text: 'channel binding type tls-unique is not available here', reason: 'refused' } };
+const refused: C2sEvent = {
+  type: 'sasl-result',
+  result: { kind: 'failure', condition: 'not-authorized', text: 'channel binding type tls-unique is not available here', reason: 'refused' },
+};
 const wrong: C2sEvent = { type: 'sasl-result', result: { kind: 'failure', condition: 'not-authorized', reason: 'credentials', username: 'u' } };
 const ok: C2sEvent = { type: 'sasl-result', result: { kind: 'success', username: 'u' } };
 
@@ -32,7 +35,19 @@ function opened(): C2sState {
 
 describe('per-stream SASL retries', () => {
   it('slixmpp on TLS 1.3: two -PLUS refusals and two "y" refusals, then PLAIN succeeds on the same stream', () => {
-    const r = run(opened(), start('SCRAM-SHA-256-PLUS'), refused, start('SCRAM-SHA-1-PLUS'), refused, start('SCRAM-SHA-256'), refused, start('SCRAM-SHA-1'), refused, start('PLAIN'), ok);
+    const r = run(
+      opened(),
+      start('SCRAM-SHA-256-PLUS'),
+      refused,
+      start('SCRAM-SHA-1-PLUS'),
+      refused,
+      start('SCRAM-SHA-256'),
+      refused,
+      start('SCRAM-SHA-1'),
+      refused,
+      start('PLAIN'),
+      ok,
+    );
     expect(r.state.username).toBe('u');
     expect(r.actions.some((a) => a.type === 'close')).toBe(false);
   });

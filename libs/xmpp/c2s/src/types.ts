@@ -54,7 +54,17 @@ export type C2sEvent =
   | { type: 'parse-error'; condition: StreamErrorCondition; text?: string }
   | { type: 'sasl-result'; result: SaslResult }
   | { type: 'bind-result'; iq: Element; jid?: string; condition?: string; errorType?: StanzaErrorType; text?: string }
-  | { type: 'account-result'; iq: Element; op: AccountOp; ok: boolean; condition?: string; errorType?: StanzaErrorType; text?: string; open?: boolean; instructions?: string }
+  | {
+      type: 'account-result';
+      iq: Element;
+      op: AccountOp;
+      ok: boolean;
+      condition?: string;
+      errorType?: StanzaErrorType;
+      text?: string;
+      open?: boolean;
+      instructions?: string;
+    }
   | { type: 'kick'; condition: StreamErrorCondition; text?: string }
   | { type: 'socket-closed' }
   | { type: 'sm-resumed'; jid: string }

@@ -28,10 +28,14 @@ describe('Hooks', () => {
   it('stays synchronous until a handler waits, then continues after it', async () => {
     const h = new Hooks<Events>();
     h.on('msg', (e) => void e.log.push('sync'), { priority: 2 });
-    h.on('msg', async (e) => {
-      await new Promise((r) => setTimeout(r, 1));
-      e.log.push('async');
-    }, { priority: 1 });
+    h.on(
+      'msg',
+      async (e) => {
+        await new Promise((r) => setTimeout(r, 1));
+        e.log.push('async');
+      },
+      { priority: 1 },
+    );
     h.on('msg', (e) => (e.log.push('last'), STOP));
     const e = { log: [] as string[] };
     const r = h.fire('msg', e);

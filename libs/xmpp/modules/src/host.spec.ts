@@ -12,7 +12,11 @@ describe('server modules', () => {
     expect(r.toString()).toBe(`<iq type="result" id="p1" to="a@localhost/r" from="localhost"/>`);
   });
   it('answers disco#info consistently with the caps hash', async () => {
-    const r = await host.handleIq(el(`<iq type='get' id='d1' to='localhost' from='a@localhost/r'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`), 'host', 'a@localhost/r');
+    const r = await host.handleIq(
+      el(`<iq type='get' id='d1' to='localhost' from='a@localhost/r'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`),
+      'host',
+      'a@localhost/r',
+    );
     const q = r.getChild('query', 'http://jabber.org/protocol/disco#info') as Element;
     const identities = q.getChildren('identity').map((i) => ({ category: i.attrs.category, type: i.attrs.type, name: i.attrs.name }));
     const features = q.getChildren('feature').map((f) => f.attrs.var);
@@ -22,7 +26,14 @@ describe('server modules', () => {
     expect(capsVer({ identities, features })).toBe(serverCaps('localhost').ver);
   });
   it('XEP-0115 §6.2: disco#info on <caps node>#<ver> is the same answer with the node echoed; another node is item-not-found', async () => {
-    const ask = (node?: string) => host.handleIq(el(`<iq type='get' id='d2' to='localhost' from='a@localhost/r'><query xmlns='http://jabber.org/protocol/disco#info'${node ? ` node='${node}'` : ''}/></iq>`), 'host', 'a@localhost/r');
+    const ask = (node?: string) =>
+      host.handleIq(
+        el(
+          `<iq type='get' id='d2' to='localhost' from='a@localhost/r'><query xmlns='http://jabber.org/protocol/disco#info'${node ? ` node='${node}'` : ''}/></iq>`,
+        ),
+        'host',
+        'a@localhost/r',
+      );
     const caps = serverCaps('localhost');
     const plain = (await ask()).getChild('query') as Element;
     const onNode = (await ask(`${caps.node}#${caps.ver}`)).getChild('query') as Element;
@@ -30,7 +41,7 @@ describe('server modules', () => {
     expect(onNode.children.map(String)).toEqual(plain.children.map(String));
     expect((await ask(`${caps.node}#not-the-ver`)).getChild('error')?.getChild('item-not-found')).toBeDefined();
   });
-  it('advertises exactly what it serves: every handled namespace is a feature; a feature not handled here is the edge\'s or the router\'s', () => {
+  it("advertises exactly what it serves: every handled namespace is a feature; a feature not handled here is the edge's or the router's", () => {
     const features = new Set(host.features());
     const routerServed: string[] = [];
     for (const m of serverModules) {
@@ -43,16 +54,38 @@ describe('server modules', () => {
     expect(features).toContain('jabber:iq:private');
   });
   it("an account's disco#info lists what the modules answer for another account's bare JID", async () => {
-    const r = await host.handleIq(el(`<iq type='get' id='a1' to='b@localhost' from='a@localhost/r'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`), 'self', 'a@localhost/r');
+    const r = await host.handleIq(
+      el(`<iq type='get' id='a1' to='b@localhost' from='a@localhost/r'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`),
+      'self',
+      'a@localhost/r',
+    );
     const q = r?.getChild('query') as Element;
     expect(q.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`)).toEqual(['account/registered']);
-    expect(q.getChildren('feature').map((f) => f.attrs.var)).toEqual(['http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items', 'jabber:iq:last', 'vcard-temp']);
-    for (const f of ['jabber:iq:last', 'vcard-temp']) expect(host.handledBy(`iq-get/bare/${f}:${f === 'vcard-temp' ? 'vCard' : 'query'}`).length).toBeGreaterThan(0);
+    expect(q.getChildren('feature').map((f) => f.attrs.var)).toEqual([
+      'http://jabber.org/protocol/disco#info',
+      'http://jabber.org/protocol/disco#items',
+      'jabber:iq:last',
+      'vcard-temp',
+    ]);
+    for (const f of ['jabber:iq:last', 'vcard-temp'])
+      expect(host.handledBy(`iq-get/bare/${f}:${f === 'vcard-temp' ? 'vCard' : 'query'}`).length).toBeGreaterThan(0);
   });
   it('only the enabled modules make the disco#info and the caps', async () => {
-    const few = new ModuleHost('localhost', serverModules.filter((m) => ['disco', 'ping'].includes(m.name)));
-    const r = await few.handleIq(el(`<iq type='get' id='d' to='localhost' from='a@localhost/r'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`), 'host', 'a@localhost/r');
-    expect(r?.getChild('query')?.getChildren('feature').map((f) => f.attrs.var)).toEqual(['http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items', 'urn:xmpp:ping']);
+    const few = new ModuleHost(
+      'localhost',
+      serverModules.filter((m) => ['disco', 'ping'].includes(m.name)),
+    );
+    const r = await few.handleIq(
+      el(`<iq type='get' id='d' to='localhost' from='a@localhost/r'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`),
+      'host',
+      'a@localhost/r',
+    );
+    expect(
+      r
+        ?.getChild('query')
+        ?.getChildren('feature')
+        .map((f) => f.attrs.var),
+    ).toEqual(['http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items', 'urn:xmpp:ping']);
     expect(serverCaps('localhost', ['disco', 'ping']).ver).toBe(few.caps().ver);
     expect(serverCaps('localhost', ['disco', 'ping']).ver).not.toBe(serverCaps('localhost').ver);
   });
@@ -71,7 +104,10 @@ describe('server modules', () => {
       ctx.reply(x('iq', { type: 'set', id: 'push' }));
       return REPLIED;
     });
-    const r = await h.handleIq(el(`<iq type='set' id='s' from='a@localhost/r'><q xmlns='urn:x'/></iq>`), 'self', 'a@localhost/r', '', { connectionId: 'c1', send: (e: Element) => sent.push(e.toString()) });
+    const r = await h.handleIq(el(`<iq type='set' id='s' from='a@localhost/r'><q xmlns='urn:x'/></iq>`), 'self', 'a@localhost/r', '', {
+      connectionId: 'c1',
+      send: (e: Element) => sent.push(e.toString()),
+    });
     expect(r).toBeUndefined();
     expect(sent).toEqual(['<iq type="result" id="s"/>', '<iq type="set" id="push"/>']);
     h.handle('iq-get/self/urn:x:none', () => PASS);
@@ -79,12 +115,30 @@ describe('server modules', () => {
     expect(none?.getChild('error')?.getChild('service-unavailable')).toBeDefined();
   });
   it('the caps ver follows XEP-0115 §5.1 ordering (identities by category/type/lang, octet order, features once)', () => {
-    const a = capsVer({ identities: [{ category: 'server', type: 'im', name: 'z' }, { category: 'client', type: 'pc', name: 'a' }], features: ['b', 'a', 'B', 'a'] });
-    const b = capsVer({ identities: [{ category: 'client', type: 'pc', name: 'a' }, { category: 'server', type: 'im', name: 'z' }], features: ['B', 'a', 'b'] });
+    const a = capsVer({
+      identities: [
+        { category: 'server', type: 'im', name: 'z' },
+        { category: 'client', type: 'pc', name: 'a' },
+      ],
+      features: ['b', 'a', 'B', 'a'],
+    });
+    const b = capsVer({
+      identities: [
+        { category: 'client', type: 'pc', name: 'a' },
+        { category: 'server', type: 'im', name: 'z' },
+      ],
+      features: ['B', 'a', 'b'],
+    });
     expect(a).toBe(b);
   });
   it('answers an unknown namespace with service-unavailable', async () => {
-    const r = await host.handleIq(el(`<iq type='get' id='v' to='localhost' from='a@localhost/r'><query xmlns='jabber:iq:nothing'/></iq>`), 'host', 'a@localhost/r');
-    expect(r.toString()).toBe(`<iq type="error" id="v" to="a@localhost/r" from="localhost"><query xmlns="jabber:iq:nothing"/><error type="cancel"><service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`);
+    const r = await host.handleIq(
+      el(`<iq type='get' id='v' to='localhost' from='a@localhost/r'><query xmlns='jabber:iq:nothing'/></iq>`),
+      'host',
+      'a@localhost/r',
+    );
+    expect(r.toString()).toBe(
+      `<iq type="error" id="v" to="a@localhost/r" from="localhost"><query xmlns="jabber:iq:nothing"/><error type="cancel"><service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`,
+    );
   });
 });

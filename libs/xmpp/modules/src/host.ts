@@ -155,7 +155,11 @@ export class ModuleHost {
   /** Told about a handler that threw (the client gets internal-server-error). */
   onError?: (err: unknown, key: string) => void;
 
-  constructor(readonly domain: string, readonly modules: readonly ServerModule[], readonly deps: ModuleDeps = noDeps) {
+  constructor(
+    readonly domain: string,
+    readonly modules: readonly ServerModule[],
+    readonly deps: ModuleDeps = noDeps,
+  ) {
     for (const m of modules) for (const [key, h] of Object.entries(m.handlers ?? {})) this.handle(key, h, { module: m.name });
   }
 
@@ -235,8 +239,20 @@ export class ModuleHost {
    * (without `send`, what a handler replies is returned).
    */
   handleIq(iq: Element, target: Target, from: string, toLocal?: string, opts?: { connectionId?: string }): Promise<Element>;
-  handleIq(iq: Element, target: Target, from: string, toLocal: string, opts: { connectionId?: string; send: (el: Element) => void }): Promise<Element | undefined>;
-  async handleIq(iq: Element, target: Target, from: string, toLocal = '', opts: { connectionId?: string; send?: (el: Element) => void } = {}): Promise<Element | undefined> {
+  handleIq(
+    iq: Element,
+    target: Target,
+    from: string,
+    toLocal: string,
+    opts: { connectionId?: string; send: (el: Element) => void },
+  ): Promise<Element | undefined>;
+  async handleIq(
+    iq: Element,
+    target: Target,
+    from: string,
+    toLocal = '',
+    opts: { connectionId?: string; send?: (el: Element) => void } = {},
+  ): Promise<Element | undefined> {
     const replyFrom = target === 'host' ? this.domain : iq.attrs.to;
     const payload = firstElement(iq);
     const key = payload ? `iq-${iq.attrs.type}/${target}/${payload.attrs.xmlns ?? ''}:${payload.name}` : '';
@@ -249,7 +265,18 @@ export class ModuleHost {
     const reply = (el: Element) => (opts.send ? opts.send(el) : (replied = el));
     const user = from.slice(0, from.indexOf('@'));
     const addressed = target === 'bare' || target === 'full' ? toLocal : user;
-    const ctx: IqContext = { iq, payload, from, user, target: addressed, domain: this.domain, connectionId: opts.connectionId ?? '', host: this, deps: this.deps, reply };
+    const ctx: IqContext = {
+      iq,
+      payload,
+      from,
+      user,
+      target: addressed,
+      domain: this.domain,
+      connectionId: opts.connectionId ?? '',
+      host: this,
+      deps: this.deps,
+      reply,
+    };
     for (const h of chain) {
       let out: IqOutcome;
       try {

@@ -29,7 +29,20 @@ export function serverCaps(domain: string, enabled?: readonly string[]): { node:
 
 export { CAPS_NODE, capsVer, defineModule, ModuleHost, PASS, REPLIED };
 export type { DiscoInfo } from './disco/caps';
-export type { DiscoItem, DocStore, HostedAddress, HostedKind, Identity, IqContext, IqHandler, IqOutcome, ModuleDeps, ModuleLimits, ServerModule, Target } from './host';
+export type {
+  DiscoItem,
+  DocStore,
+  HostedAddress,
+  HostedKind,
+  Identity,
+  IqContext,
+  IqHandler,
+  IqOutcome,
+  ModuleDeps,
+  ModuleLimits,
+  ServerModule,
+  Target,
+} from './host';
 export { DEFAULT_MODULE_LIMITS } from './host';
 export { Hooks, STOP, type HookHandler, type HookResult } from './hooks';
 export { SERVER_NAME, SERVER_VERSION } from './version/version';

@@ -4,7 +4,22 @@
 import { list, type Setting } from '@cx/config';
 
 /** Every router module, in load order (apps/router/src/modules/index.ts lists them in the same order). */
-export const ROUTER_MODULE_NAMES = ['disco', 'account', 'ping', 'register', 'version', 'time', 'private', 'vcard', 'roster', 'presence', 'blocking', 'carbons', 'offline', 'last'] as const;
+export const ROUTER_MODULE_NAMES = [
+  'disco',
+  'account',
+  'ping',
+  'register',
+  'version',
+  'time',
+  'private',
+  'vcard',
+  'roster',
+  'presence',
+  'blocking',
+  'carbons',
+  'offline',
+  'last',
+] as const;
 
 /** A list of module names, all by default; an unknown name is a configuration error (reported before anything starts). */
 export function routerModulesSetting(description: string): Setting<string[]> {
@@ -15,7 +30,8 @@ export function routerModulesSetting(description: string): Setting<string[]> {
     parse(raw) {
       const names = base.parse(raw);
       const unknown = names.filter((n) => !(ROUTER_MODULE_NAMES as readonly string[]).includes(n));
-      if (unknown.length) throw new Error(`unknown module${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${ROUTER_MODULE_NAMES.join(', ')})`);
+      if (unknown.length)
+        throw new Error(`unknown module${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${ROUTER_MODULE_NAMES.join(', ')})`);
       return names;
     },
   };

@@ -19,7 +19,11 @@ function parseChallenge(challenge: Buffer): { realm?: string; nonce: string } {
   const d = parseDirectives(challenge.toString('utf8'));
   const nonce = d === null ? undefined : single(d, 'nonce');
   if (d === null || typeof nonce !== 'string') throw new Error('DIGEST-MD5: invalid challenge');
-  const qop = d.get('qop')?.join(',').split(',').map((q) => q.trim()) ?? ['auth'];
+  const qop = d
+    .get('qop')
+    ?.join(',')
+    .split(',')
+    .map((q) => q.trim()) ?? ['auth'];
   if (!qop.includes('auth')) throw new Error('DIGEST-MD5: server does not offer qop=auth');
   const realm = d.get('realm')?.[0];
   return realm === undefined ? { nonce } : { realm, nonce };
@@ -57,7 +61,14 @@ export function verifyDigestMd5Rspauth(challenge2: Buffer, clientResponse: Buffe
     const rspauth = d === null ? undefined : single(d, 'rspauth');
     if (typeof rspauth !== 'string') return false;
     const r = parseDigestResponse(clientResponse);
-    const params: DigestParams = { ha1: digestHa1(r.username, r.realm, password), nonce: r.nonce, cnonce: r.cnonce, nc: r.nc, qop: r.qop, digestUri: r.digestUri };
+    const params: DigestParams = {
+      ha1: digestHa1(r.username, r.realm, password),
+      nonce: r.nonce,
+      cnonce: r.cnonce,
+      nc: r.nc,
+      qop: r.qop,
+      digestUri: r.digestUri,
+    };
     if (r.authzid !== undefined) params.authzid = r.authzid;
     const expected = Buffer.from(digestMd5Rspauth(params), 'latin1');
     const got = Buffer.from(rspauth.toLowerCase(), 'latin1');

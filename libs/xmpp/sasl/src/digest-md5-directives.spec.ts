@@ -5,7 +5,13 @@ import { formatDirectives, parseDirectives } from './digest-md5-directives';
 describe('parseDirectives', () => {
   it('parses quoted and bare values with whitespace and empty elements', () => {
     const d = parseDirectives(' a = "x, \\"y\\" \\\\z" ,, B=tok , realm="r1",realm="r2",\t');
-    expect(d).toEqual(new Map([['a', ['x, "y" \\z']], ['b', ['tok']], ['realm', ['r1', 'r2']]]));
+    expect(d).toEqual(
+      new Map([
+        ['a', ['x, "y" \\z']],
+        ['b', ['tok']],
+        ['realm', ['r1', 'r2']],
+      ]),
+    );
   });
 
   it.each([['a="x'], ['a=x y'], ['=x'], ['a'], ['a="x"b'], ['a="\\']])('rejects %j', (text) => {
@@ -13,8 +19,19 @@ describe('parseDirectives', () => {
   });
 
   it('round-trips formatted values', () => {
-    const text = formatDirectives([['u', 'a"b\\c'], ['nc', '00000001']], new Set(['nc']));
+    const text = formatDirectives(
+      [
+        ['u', 'a"b\\c'],
+        ['nc', '00000001'],
+      ],
+      new Set(['nc']),
+    );
     expect(text).toBe('u="a\\"b\\\\c",nc=00000001');
-    expect(parseDirectives(text)).toEqual(new Map([['u', ['a"b\\c']], ['nc', ['00000001']]]));
+    expect(parseDirectives(text)).toEqual(
+      new Map([
+        ['u', ['a"b\\c']],
+        ['nc', ['00000001']],
+      ]),
+    );
   });
 });

@@ -45,7 +45,7 @@ describe('DIGEST-MD5 computation (RFC 2831 §4 example)', () => {
 
 describe('DIGEST-MD5 server (XMPP profile)', () => {
   const ctx = { domain: 'example.com' };
-  const users = () => memorySource({ chris: { password: 'secret' }, 'юлия': { password: 'пароль' } }, ctx.domain);
+  const users = () => memorySource({ chris: { password: 'secret' }, юлия: { password: 'пароль' } }, ctx.domain);
   const client = (o: { password?: string; authzid?: string; username?: string } = {}) => ({
     username: o.username ?? 'chris',
     password: o.password ?? 'secret',
@@ -69,7 +69,10 @@ describe('DIGEST-MD5 server (XMPP profile)', () => {
   });
 
   it('supports authzid and UTF-8 usernames', async () => {
-    for (const [username, password, authzid] of [['chris', 'secret', 'admin@example.com'], ['юлия', 'пароль', undefined]] as const) {
+    for (const [username, password, authzid] of [
+      ['chris', 'secret', 'admin@example.com'],
+      ['юлия', 'пароль', undefined],
+    ] as const) {
       const ex = digestMd5.start(ctx, users());
       const response = digestMd5ClientResponse(data(await ex.step(null)), client({ username, password, ...(authzid && { authzid }) }));
       data(await ex.step(response));
@@ -79,9 +82,13 @@ describe('DIGEST-MD5 server (XMPP profile)', () => {
   });
 
   it('rejects the RFC 2831 example message (imap digest-uri, other realm)', async () => {
-    const ex = digestMd5WithNonce('OA6MG9tEQGm2hh').start({ domain: 'elwood.innosoft.com' }, memorySource({ chris: { password: 'secret' } }, 'elwood.innosoft.com'));
+    const ex = digestMd5WithNonce('OA6MG9tEQGm2hh').start(
+      { domain: 'elwood.innosoft.com' },
+      memorySource({ chris: { password: 'secret' } }, 'elwood.innosoft.com'),
+    );
     await ex.step(null);
-    const msg = 'charset=utf-8,username="chris",realm="elwood.innosoft.com",nonce="OA6MG9tEQGm2hh",nc=00000001,cnonce="OA6MHXh6VqTrRk",digest-uri="imap/elwood.innosoft.com",response=d388dad90d4bbd760a152321f2143af7,qop=auth';
+    const msg =
+      'charset=utf-8,username="chris",realm="elwood.innosoft.com",nonce="OA6MG9tEQGm2hh",nc=00000001,cnonce="OA6MHXh6VqTrRk",digest-uri="imap/elwood.innosoft.com",response=d388dad90d4bbd760a152321f2143af7,qop=auth';
     expect(await ex.step(b(msg))).toEqual({ kind: 'failure', condition: 'not-authorized', text: 'digest-uri mismatch' });
   });
 
@@ -97,10 +104,29 @@ describe('DIGEST-MD5 server (XMPP profile)', () => {
 
   /** A digest-response with a correctly recomputed response= for the (possibly altered) fields. */
   function craft(o: Partial<Record<'username' | 'realm' | 'nonce' | 'nc' | 'qop' | 'digest-uri' | 'password', string>> = {}): Buffer {
-    const f = { username: 'chris', realm: ctx.domain, nonce: 'OA6MG9tEQGm2hh', nc: '00000001', qop: 'auth', 'digest-uri': `xmpp/${ctx.domain}`, password: 'secret', ...o };
+    const f = {
+      username: 'chris',
+      realm: ctx.domain,
+      nonce: 'OA6MG9tEQGm2hh',
+      nc: '00000001',
+      qop: 'auth',
+      'digest-uri': `xmpp/${ctx.domain}`,
+      password: 'secret',
+      ...o,
+    };
     const ha1 = digestHa1(f.username, f.realm, f.password);
     const response = digestMd5Response({ ha1, nonce: f.nonce, cnonce: 'c1', nc: f.nc, qop: f.qop, digestUri: f['digest-uri'] });
-    const entries: [string, string][] = [['username', f.username], ['realm', f.realm], ['nonce', f.nonce], ['cnonce', 'c1'], ['nc', f.nc], ['qop', f.qop], ['digest-uri', f['digest-uri']], ['response', response], ['charset', 'utf-8']];
+    const entries: [string, string][] = [
+      ['username', f.username],
+      ['realm', f.realm],
+      ['nonce', f.nonce],
+      ['cnonce', 'c1'],
+      ['nc', f.nc],
+      ['qop', f.qop],
+      ['digest-uri', f['digest-uri']],
+      ['response', response],
+      ['charset', 'utf-8'],
+    ];
     return b(formatDirectives(entries, new Set(['nc', 'qop', 'response', 'charset'])));
   }
 

@@ -4,7 +4,7 @@ import { plain } from './plain-server';
 import { failingSource, memorySource } from './testing';
 
 const ctx = { domain: 'example.com' };
-const source = () => memorySource({ juliet: { password: 'r0m30' }, 'zoë': { password: 'pässwörd' } }, ctx.domain);
+const source = () => memorySource({ juliet: { password: 'r0m30' }, zoë: { password: 'pässwörd' } }, ctx.domain);
 const msg = (s: string) => Buffer.from(s, 'utf8');
 
 describe('PLAIN server', () => {
@@ -24,8 +24,18 @@ describe('PLAIN server', () => {
   });
 
   it('wrong password and unknown user -> not-authorized', async () => {
-    expect(await plain.start(ctx, source()).step(msg('\0juliet\0wrong'))).toEqual({ kind: 'failure', condition: 'not-authorized', reason: 'credentials', username: 'juliet' });
-    expect(await plain.start(ctx, source()).step(msg('\0romeo\0r0m30'))).toEqual({ kind: 'failure', condition: 'not-authorized', reason: 'credentials', username: 'romeo' });
+    expect(await plain.start(ctx, source()).step(msg('\0juliet\0wrong'))).toEqual({
+      kind: 'failure',
+      condition: 'not-authorized',
+      reason: 'credentials',
+      username: 'juliet',
+    });
+    expect(await plain.start(ctx, source()).step(msg('\0romeo\0r0m30'))).toEqual({
+      kind: 'failure',
+      condition: 'not-authorized',
+      reason: 'credentials',
+      username: 'romeo',
+    });
   });
 
   it('empty authcid or password -> not-authorized without asking the backend', async () => {

@@ -1,14 +1,7 @@
 // SASLprep, RFC 4013 §2 (profile of RFC 3454 stringprep): mapping §2.1, NFKC §2.2,
 // prohibited output §2.3, bidirectional check §2.4 (RFC 3454 §6).
 // Not implemented: the unassigned code point check (§2.5), which only applies to stored strings.
-import {
-  MAPPED_TO_NOTHING,
-  NON_ASCII_SPACE,
-  PROHIBITED,
-  RAND_AL_CAT,
-  inRanges,
-  isPlaneNonCharacter,
-} from './saslprep-tables';
+import { MAPPED_TO_NOTHING, NON_ASCII_SPACE, PROHIBITED, RAND_AL_CAT, inRanges, isPlaneNonCharacter } from './saslprep-tables';
 
 // LCat (RFC 3454 D.2) approximated as letters that are not R/AL and not from RTL scripts.
 const RTL_SCRIPT = /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;

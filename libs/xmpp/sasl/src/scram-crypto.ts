@@ -38,11 +38,7 @@ export function keysFromSaltedPassword(hash: ScramHash, salted: Buffer): { clien
 }
 
 /** Derives what the backend stores for SCRAM (never the password itself). */
-export function deriveScram(
-  password: string,
-  hash: ScramHash,
-  opts: { salt?: Buffer; iterations?: number } = {},
-): ScramCredentials {
+export function deriveScram(password: string, hash: ScramHash, opts: { salt?: Buffer; iterations?: number } = {}): ScramCredentials {
   const salt = opts.salt ?? randomBytes(DEFAULT_SALT_LENGTH);
   const iterations = opts.iterations ?? DEFAULT_ITERATIONS;
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError('iterations must be a positive integer');
@@ -53,11 +49,7 @@ export function deriveScram(
 const pbkdf2Async = promisify(pbkdf2);
 
 /** deriveScram without blocking the event loop (PBKDF2 runs on the libuv pool). */
-export async function deriveScramAsync(
-  password: string,
-  hash: ScramHash,
-  opts: { salt?: Buffer; iterations?: number } = {},
-): Promise<ScramCredentials> {
+export async function deriveScramAsync(password: string, hash: ScramHash, opts: { salt?: Buffer; iterations?: number } = {}): Promise<ScramCredentials> {
   const salt = opts.salt ?? randomBytes(DEFAULT_SALT_LENGTH);
   const iterations = opts.iterations ?? DEFAULT_ITERATIONS;
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError('iterations must be a positive integer');

@@ -1,13 +1,6 @@
 // SCRAM message parsing, RFC 5802 §7 (client-first-message, client-final-message,
 // server-first-message, server-final-message) and the GS2 header of RFC 5801 §4.
-import {
-  base64Attribute,
-  checkNonce,
-  expectAttribute,
-  malformed,
-  parseAttributes,
-  unescapeSaslName,
-} from './scram-attributes';
+import { base64Attribute, checkNonce, expectAttribute, malformed, parseAttributes, unescapeSaslName } from './scram-attributes';
 
 /** The gs2-cbind-flag (RFC 5802 §7): n (no binding), y (client could, server did not seem to), p=<type>. */
 export type CbindFlag = { flag: 'n' } | { flag: 'y' } | { flag: 'p'; type: string };
@@ -59,9 +52,7 @@ export function parseClientFirst(text: string): ClientFirst {
   const username = unescapeSaslName(expectAttribute(attrs, 0, 'n'));
   const clientNonce = checkNonce(expectAttribute(attrs, 1, 'r'));
   const gs2Header = `${flag},${authzField},`;
-  return authzid === undefined
-    ? { gs2Header, cbind, bare, username, clientNonce }
-    : { gs2Header, cbind, authzid, bare, username, clientNonce };
+  return authzid === undefined ? { gs2Header, cbind, bare, username, clientNonce } : { gs2Header, cbind, authzid, bare, username, clientNonce };
 }
 
 /** "c=biws,r=<nonce>[,ext...],p=<proof>" */

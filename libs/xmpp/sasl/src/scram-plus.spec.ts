@@ -70,7 +70,10 @@ describe.each([
     const first = await ex.step(client.clientFirst());
     if (first.kind !== 'challenge') throw new Error('expected a challenge');
     const gs2Only = Buffer.from('p=tls-exporter,,').toString('base64');
-    const final = client.clientFinal(first.data).toString().replace(/^c=[^,]+/, `c=${gs2Only}`);
+    const final = client
+      .clientFinal(first.data)
+      .toString()
+      .replace(/^c=[^,]+/, `c=${gs2Only}`);
     expect(await ex.step(Buffer.from(final))).toMatchObject({ kind: 'failure', condition: 'not-authorized' });
   });
 });

@@ -64,9 +64,7 @@ function handleClientFinal(hash: ScramHash, p: Pending, data: Buffer): SaslStep 
   const verifier = serverSignature(hash, p.creds.serverKey, authMessage).toString('base64');
   const serverFinal = Buffer.from(`v=${verifier}`, 'utf8');
   const { username, authzid } = p.first;
-  return authzid === undefined
-    ? { kind: 'success', username, data: serverFinal }
-    : { kind: 'success', username, authzid, data: serverFinal };
+  return authzid === undefined ? { kind: 'success', username, data: serverFinal } : { kind: 'success', username, authzid, data: serverFinal };
 }
 
 function startScram(setup: Setup): ServerExchange {

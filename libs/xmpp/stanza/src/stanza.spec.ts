@@ -30,13 +30,29 @@ describe('routedStanza', () => {
     const el = x('iq', { to: 'localhost', type: 'get', id: 'p1' }, x('ping', { xmlns: 'urn:xmpp:ping' }));
     const s = routedStanza(el, { from: 'r@localhost/a', connectionId: 'c1', smIn: 4 });
     expect(s).toEqual({
-      kind: StanzaKind.STANZA_KIND_IQ, from: 'r@localhost/a', to: 'localhost', type: 'get', id: 'p1',
-      xml: Buffer.from(el.toString()), connectionId: 'c1', undeliverable: false, smIn: 4, traceparent: '', shared: false,
+      kind: StanzaKind.STANZA_KIND_IQ,
+      from: 'r@localhost/a',
+      to: 'localhost',
+      type: 'get',
+      id: 'p1',
+      xml: Buffer.from(el.toString()),
+      connectionId: 'c1',
+      undeliverable: false,
+      smIn: 4,
+      traceparent: '',
+      shared: false,
     });
   });
   it('keeps given bytes and an explicit destination', () => {
     const xml = Buffer.from('<message from="r@localhost/a" type="chat"/>');
-    const s = routedStanza(x('message', { type: 'chat' }), { from: 'r@localhost/a', connectionId: 'c', xml, to: 'j@localhost/x', undeliverable: true, shared: true });
+    const s = routedStanza(x('message', { type: 'chat' }), {
+      from: 'r@localhost/a',
+      connectionId: 'c',
+      xml,
+      to: 'j@localhost/x',
+      undeliverable: true,
+      shared: true,
+    });
     expect(s.xml).toBe(xml);
     expect([s.to, s.type, s.id, s.undeliverable, s.shared]).toEqual(['j@localhost/x', 'chat', '', true, true]);
   });

@@ -27,7 +27,16 @@ for (let i = 0; i < body.length; i += 16384) chunks.push(body.subarray(i, i + 16
 
 function run() {
   let count = 0;
-  const p = new XmlStreamParser({ onStreamStart() {}, onStanza() { count++; }, onStreamEnd() {}, onError(c, t) { throw new Error(`${c}: ${t}`); } });
+  const p = new XmlStreamParser({
+    onStreamStart() {},
+    onStanza() {
+      count++;
+    },
+    onStreamEnd() {},
+    onError(c, t) {
+      throw new Error(`${c}: ${t}`);
+    },
+  });
   p.write(HEADER);
   for (const c of chunks) p.write(c);
   return count;
@@ -37,7 +46,9 @@ for (let round = 0; round < 5; round++) {
   const t0 = process.hrtime.bigint();
   const count = run();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(`round ${round}: ${count} stanzas in ${ms.toFixed(0)} ms = ${Math.round(count / (ms / 1000))} stanzas/s, ${(body.length / 1048576 / (ms / 1000)).toFixed(1)} MiB/s`);
+  console.log(
+    `round ${round}: ${count} stanzas in ${ms.toFixed(0)} ms = ${Math.round(count / (ms / 1000))} stanzas/s, ${(body.length / 1048576 / (ms / 1000)).toFixed(1)} MiB/s`,
+  );
 }
 
 // Issue 9 #7: one stanza that declares many prefixes and uses the first one many times.
@@ -51,7 +62,14 @@ function nsStanza(n) {
 for (const [i, n] of [2000, 2000, 8000].entries()) {
   const stanza = nsStanza(n);
   const p = new XmlStreamParser(
-    { onStreamStart() {}, onStanza() {}, onStreamEnd() {}, onError(c, t) { throw new Error(`${c}: ${t}`); } },
+    {
+      onStreamStart() {},
+      onStanza() {},
+      onStreamEnd() {},
+      onError(c, t) {
+        throw new Error(`${c}: ${t}`);
+      },
+    },
     { maxStanzaBytes: 4 * stanza.length, maxAttributes: 0, maxNamespaceDeclarations: 0 },
   );
   p.write(HEADER);
@@ -59,5 +77,7 @@ for (const [i, n] of [2000, 2000, 8000].entries()) {
   p.write(stanza);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (i === 0) continue; // warm-up
-  console.log(`namespaces: ${n} declarations + ${n} uses (${(stanza.length / 1024).toFixed(0)} KiB) in ${ms.toFixed(1)} ms = ${(stanza.length / 1048576 / (ms / 1000)).toFixed(1)} MiB/s`);
+  console.log(
+    `namespaces: ${n} declarations + ${n} uses (${(stanza.length / 1024).toFixed(0)} KiB) in ${ms.toFixed(1)} ms = ${(stanza.length / 1048576 / (ms / 1000)).toFixed(1)} MiB/s`,
+  );
 }

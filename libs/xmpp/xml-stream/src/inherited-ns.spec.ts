@@ -12,7 +12,12 @@ const HEADER = `<stream:stream xmlns='jabber:client' xmlns:stream='${STREAMS_NS}
 function stanzas(xml: string): Element[] {
   const out: Element[] = [];
   const errors: string[] = [];
-  const p = new XmlStreamParser({ onStreamStart: () => undefined, onStanza: (el) => out.push(el), onStreamEnd: () => undefined, onError: (c, t) => errors.push(`${c}: ${t}`) });
+  const p = new XmlStreamParser({
+    onStreamStart: () => undefined,
+    onStanza: (el) => out.push(el),
+    onStreamEnd: () => undefined,
+    onError: (c, t) => errors.push(`${c}: ${t}`),
+  });
   p.write(HEADER + xml);
   expect(errors).toEqual([]);
   return out;
@@ -51,7 +56,7 @@ describe('prefixes declared on the stream header', () => {
   });
 
   it('adds nothing to a stanza that uses none of them, nor to the next stanza', () => {
-    const [first, second] = stanzas("<message><foo:x/></message><message><body>plain</body></message>");
+    const [first, second] = stanzas('<message><foo:x/></message><message><body>plain</body></message>');
     expect(first?.attrs['xmlns:foo']).toBe('urn:example:foo');
     expect(second?.toString()).toBe('<message><body>plain</body></message>');
   });

@@ -43,7 +43,9 @@ describe('parseElement', () => {
   });
 
   it('accepts prefixed elements declared on themselves', () => {
-    const r = parseElement(`<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>`);
+    const r = parseElement(
+      `<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>`,
+    );
     expect((r as Element).getNS()).toBe('http://etherx.jabber.org/streams');
   });
 

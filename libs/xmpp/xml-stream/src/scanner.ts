@@ -72,22 +72,38 @@ export class Scanner {
 
   private step(data: string, pos: number): number {
     switch (this.state) {
-      case S.TEXT: return scanText(this, data, pos);
-      case S.LT: return scanLt(this, data, pos);
-      case S.START_NAME: return scanStartName(this, data, pos);
-      case S.TAG: return scanTag(this, data, pos);
-      case S.SELF_CLOSE: return scanSelfClose(this, data, pos);
-      case S.ATTR_NAME: return scanAttrName(this, data, pos);
-      case S.ATTR_EQ: return scanAttrEq(this, data, pos);
-      case S.ATTR_QUOTE: return scanAttrQuote(this, data, pos);
-      case S.ATTR_VALUE: return scanAttrValue(this, data, pos);
-      case S.END_NAME: return scanEndName(this, data, pos);
-      case S.END_SPACE: return scanEndSpace(this, data, pos);
-      case S.BANG: return scanBang(this, data, pos);
-      case S.CDATA: return scanCData(this, data, pos);
-      case S.PI: return scanPi(this, data, pos);
-      case S.DECL: return scanDecl(this, data, pos);
-      default: return data.length;
+      case S.TEXT:
+        return scanText(this, data, pos);
+      case S.LT:
+        return scanLt(this, data, pos);
+      case S.START_NAME:
+        return scanStartName(this, data, pos);
+      case S.TAG:
+        return scanTag(this, data, pos);
+      case S.SELF_CLOSE:
+        return scanSelfClose(this, data, pos);
+      case S.ATTR_NAME:
+        return scanAttrName(this, data, pos);
+      case S.ATTR_EQ:
+        return scanAttrEq(this, data, pos);
+      case S.ATTR_QUOTE:
+        return scanAttrQuote(this, data, pos);
+      case S.ATTR_VALUE:
+        return scanAttrValue(this, data, pos);
+      case S.END_NAME:
+        return scanEndName(this, data, pos);
+      case S.END_SPACE:
+        return scanEndSpace(this, data, pos);
+      case S.BANG:
+        return scanBang(this, data, pos);
+      case S.CDATA:
+        return scanCData(this, data, pos);
+      case S.PI:
+        return scanPi(this, data, pos);
+      case S.DECL:
+        return scanDecl(this, data, pos);
+      default:
+        return data.length;
     }
   }
 

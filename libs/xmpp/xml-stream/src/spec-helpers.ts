@@ -4,11 +4,7 @@ import { Buffer } from 'node:buffer';
 import { XmlStreamParser } from './stream-parser';
 import type { StreamParserOptions } from './types';
 
-export type Event =
-  | ['start', string, Record<string, string>]
-  | ['stanza', string]
-  | ['end']
-  | ['error', string, string];
+export type Event = ['start', string, Record<string, string>] | ['stanza', string] | ['end'] | ['error', string, string];
 
 export interface Recorder {
   parser: XmlStreamParser;

@@ -5,7 +5,7 @@ import { HEADER, bytes, parseChunks, prng, splitAt } from './spec-helpers';
 
 const INPUTS = [
   '<message><body>hi</message>',
-  "<message to=romeo>",
+  '<message to=romeo>',
   "<message a='1'b='2'/>",
   "<message to='a' to='b'/>",
   "<message to='a<b'/>",

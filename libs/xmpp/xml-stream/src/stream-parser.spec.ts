@@ -71,7 +71,12 @@ describe('XmlStreamParser framing', () => {
         const events = parseChunks(splitAt(doc, [at + k]));
         expect(events[1], `${ch} split after byte ${k}`).toEqual(['stanza', `<message><body>a${ch}b</body></message>`]);
       }
-      const oneByOne = parseChunks(splitAt(doc, [at + 1, at + 2, at + 3].filter((c) => c < at + bytes(ch).length)));
+      const oneByOne = parseChunks(
+        splitAt(
+          doc,
+          [at + 1, at + 2, at + 3].filter((c) => c < at + bytes(ch).length),
+        ),
+      );
       expect(oneByOne).toHaveLength(2);
     }
   });
@@ -116,7 +121,10 @@ describe('XmlStreamParser framing', () => {
     const doc = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes(`${decl}\n${HEADER}<presence/>`)]);
     for (let i = 0; i <= 60; i++) {
       const events = parseChunks(splitAt(doc, [i]));
-      expect(events.map((e) => e[0]), `split at ${i}`).toEqual(['start', 'stanza']);
+      expect(
+        events.map((e) => e[0]),
+        `split at ${i}`,
+      ).toEqual(['start', 'stanza']);
     }
   });
 

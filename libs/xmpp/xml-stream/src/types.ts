@@ -3,13 +3,7 @@
 import type { Element } from 'ltx';
 
 /** The stream error conditions this parser can report (RFC 6120 §4.9.3). */
-export type StreamErrorCondition =
-  | 'not-well-formed'
-  | 'restricted-xml'
-  | 'policy-violation'
-  | 'invalid-namespace'
-  | 'bad-format'
-  | 'unsupported-encoding';
+export type StreamErrorCondition = 'not-well-formed' | 'restricted-xml' | 'policy-violation' | 'invalid-namespace' | 'bad-format' | 'unsupported-encoding';
 
 export interface StreamParserEvents {
   /** The `<stream:stream ...>` open tag (name as written, e.g. 'stream:stream'). */

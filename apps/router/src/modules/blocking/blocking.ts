@@ -16,7 +16,10 @@ const codec = { decode: (b: Uint8Array) => rosterv1.BlockList.decode(b), encode:
 export class Blocking {
   private readonly lists = new Map<string, Set<string>>();
 
-  private constructor(private readonly kv: KV, private readonly bound: BlockListBound) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly bound: BlockListBound,
+  ) {}
 
   static async open(bus: Bus, log: Logger, bound: BlockListBound = { maxItems: DEFAULT_BLOCKLIST_MAX_ITEMS }): Promise<Blocking> {
     // A JID is at most 3071 bytes: the value bound follows from the item bound.
@@ -73,12 +76,18 @@ export class Blocking {
       return { reply: iqResult(iq, x('blocklist', { xmlns: NS_BLOCKING }, ...jids.map((j) => x('item', { jid: j })))) };
     }
     if (payload.name !== 'block' && payload.name !== 'unblock') return { reply: errorReply(iq, new StanzaError('bad-request')) };
-    const raw = elements(payload).filter((e) => e.name === 'item').map((e) => e.attrs.jid ?? '');
+    const raw = elements(payload)
+      .filter((e) => e.name === 'item')
+      .map((e) => e.attrs.jid ?? '');
     const jids = raw.map((j) => tryParseJid(j)?.toString());
     if (jids.some((j) => !j)) return { reply: errorReply(iq, new StanzaError('jid-malformed')) };
     if (payload.name === 'block' && jids.length === 0) return { reply: errorReply(iq, new StanzaError('bad-request', 'block at least one JID')) };
     const set = jids as string[];
-    const push = x('iq', { type: 'set', id: `block-${Date.now().toString(36)}` }, x(payload.name, { xmlns: NS_BLOCKING }, ...set.map((j) => x('item', { jid: j }))));
+    const push = x(
+      'iq',
+      { type: 'set', id: `block-${Date.now().toString(36)}` },
+      x(payload.name, { xmlns: NS_BLOCKING }, ...set.map((j) => x('item', { jid: j }))),
+    );
     if (payload.name === 'block') {
       if ((await this.change(user, (cur) => [...new Set([...cur, ...set])])) === null) {
         this.bound.rejected?.('blocklist');

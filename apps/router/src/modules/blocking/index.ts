@@ -37,7 +37,8 @@ function blocked(ctx: RouterContext, b: Blocking, { s, sender, to }: StanzaIn): 
   if (s.undeliverable) return false;
   const from = sender.jid;
   if (!to.local || (to.local === from.local && to.domain === from.domain)) return false;
-  const request = s.kind === StanzaKind.STANZA_KIND_MESSAGE ? s.type !== 'error' : s.kind === StanzaKind.STANZA_KIND_IQ && (s.type === 'get' || s.type === 'set');
+  const request =
+    s.kind === StanzaKind.STANZA_KIND_MESSAGE ? s.type !== 'error' : s.kind === StanzaKind.STANZA_KIND_IQ && (s.type === 'get' || s.type === 'set');
   if (b.blocks(from.local, to)) {
     const el = request ? ctx.router.parse(s) : undefined;
     if (el) ctx.router.toSender(sender, blockedReply(el));

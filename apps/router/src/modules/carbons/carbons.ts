@@ -25,7 +25,10 @@ export function wrap(kind: 'received' | 'sent', bare: string, original: Element)
 }
 
 export class Carbons {
-  constructor(private readonly out: Out, private readonly update: (fullJid: string, connectionId: string, on: boolean) => Promise<unknown>) {}
+  constructor(
+    private readonly out: Out,
+    private readonly update: (fullJid: string, connectionId: string, on: boolean) => Promise<unknown>,
+  ) {}
 
   /** <enable/> or <disable/> (§4, §5). */
   async iq(iq: Element, payload: Element, fullJid: string, connectionId: string): Promise<Element> {

@@ -21,15 +21,23 @@ export const carbonsModule: RouterModule = {
     };
     ctx.host.handle(`iq-set/self/${NS_CARBONS}:enable`, toggle, { module: 'carbons' });
     ctx.host.handle(`iq-set/self/${NS_CARBONS}:disable`, toggle, { module: 'carbons' });
-    ctx.hooks.on('stanza-in', ({ s, sender }) => {
-      if (s.kind !== StanzaKind.STANZA_KIND_MESSAGE || s.undeliverable) return;
-      const own = ctx.directory.cached(sender.jid.bare.toString());
-      if (!own || !own.sessions.some((x) => x.carbons)) return;
-      carbons.copy('sent', sender.jid.bare.toString(), own.sessions, new Set([sender.connectionId]), s.type, s.xml);
-    }, { module: 'carbons' });
-    ctx.hooks.on('message-delivered', ({ s, bare, targets, user }) => {
-      if (!user || !user.sessions.some((x) => x.carbons)) return;
-      carbons.copy('received', bare.toString(), user.sessions, new Set(targets.map((t) => t.connectionId)), s.type, s.xml);
-    }, { module: 'carbons' });
+    ctx.hooks.on(
+      'stanza-in',
+      ({ s, sender }) => {
+        if (s.kind !== StanzaKind.STANZA_KIND_MESSAGE || s.undeliverable) return;
+        const own = ctx.directory.cached(sender.jid.bare.toString());
+        if (!own || !own.sessions.some((x) => x.carbons)) return;
+        carbons.copy('sent', sender.jid.bare.toString(), own.sessions, new Set([sender.connectionId]), s.type, s.xml);
+      },
+      { module: 'carbons' },
+    );
+    ctx.hooks.on(
+      'message-delivered',
+      ({ s, bare, targets, user }) => {
+        if (!user || !user.sessions.some((x) => x.carbons)) return;
+        carbons.copy('received', bare.toString(), user.sessions, new Set(targets.map((t) => t.connectionId)), s.type, s.xml);
+      },
+      { module: 'carbons' },
+    );
   },
 };

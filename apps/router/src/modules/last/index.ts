@@ -27,15 +27,21 @@ export const lastModule: RouterModule = {
   serves: serverModule('last'),
   async setup(ctx: RouterContext) {
     const last = await LastActivity.open(ctx.bus);
-    ctx.hooks.on('presence-unavailable', recordWhenGone(last, { removedLately: ctx.removedLately, userExists: (u) => ctx.deps.userExists(u) }), { module: 'last' });
+    ctx.hooks.on('presence-unavailable', recordWhenGone(last, { removedLately: ctx.removedLately, userExists: (u) => ctx.deps.userExists(u) }), {
+      module: 'last',
+    });
     // Before @cx/modules' handler, which refuses every such query.
-    ctx.host.handle('iq-get/bare/jabber:iq:last:query', async ({ iq, from, target, reply }: IqContext): Promise<IqOutcome> => {
-      const asker = from.slice(0, from.includes('/') ? from.indexOf('/') : from.length);
-      const item = (await ctx.rosters.get(target)).items.find((i) => i.jid === asker);
-      const online = ctx.out.available(await ctx.out.sessions(`${target}@${ctx.domain}`)).length > 0;
-      reply(await last.answer(iq, target, !!item && hasFrom(item), online));
-      return REPLIED;
-    }, { priority: 10, module: 'last' });
+    ctx.host.handle(
+      'iq-get/bare/jabber:iq:last:query',
+      async ({ iq, from, target, reply }: IqContext): Promise<IqOutcome> => {
+        const asker = from.slice(0, from.includes('/') ? from.indexOf('/') : from.length);
+        const item = (await ctx.rosters.get(target)).items.find((i) => i.jid === asker);
+        const online = ctx.out.available(await ctx.out.sessions(`${target}@${ctx.domain}`)).length > 0;
+        reply(await last.answer(iq, target, !!item && hasFrom(item), online));
+        return REPLIED;
+      },
+      { priority: 10, module: 'last' },
+    );
     ctx.removal.register('last', (r) => last.removeUser(r.user));
   },
 };

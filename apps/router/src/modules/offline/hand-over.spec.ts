@@ -5,7 +5,18 @@ import { HandOver } from './hand-over';
 import { OfflineHandover } from './offline-handover';
 
 const entry = (connectionId: string, available: boolean, priority = 0): SessionEntry => ({
-  resource: connectionId, edgeId: 'e1', connectionId, available, priority, boundAtMs: 0, interested: false, presence: Buffer.alloc(0), carbons: false, directed: [], smId: '', detachedUntilMs: 0,
+  resource: connectionId,
+  edgeId: 'e1',
+  connectionId,
+  available,
+  priority,
+  boundAtMs: 0,
+  interested: false,
+  presence: Buffer.alloc(0),
+  carbons: false,
+  directed: [],
+  smId: '',
+  detachedUntilMs: 0,
 });
 
 /** A hand-over with real claims over a store holding `stored` messages; records what went out as stored. */

@@ -11,7 +11,10 @@ export interface StoredSender {
 }
 
 export class HandOver {
-  constructor(private readonly claims: Pick<OfflineHandover, 'handOver'>, private readonly out: StoredSender) {}
+  constructor(
+    private readonly claims: Pick<OfflineHandover, 'handOver'>,
+    private readonly out: StoredSender,
+  ) {}
 
   /** The stored messages `me` has not been handed yet go to it. */
   async to(bare: string, me: SessionEntry, sessions: readonly SessionEntry[]): Promise<void> {

@@ -16,35 +16,55 @@ export const offlineModule: RouterModule = {
   serves: serverModule('offline'),
   async setup(ctx: RouterContext) {
     const { config, domain } = ctx;
-    const offline = await OfflineStore.open(ctx.bus, { limitPerUser: config.OFFLINE_LIMIT, maxBytesPerUser: config.OFFLINE_MAX_BYTES, maxStreamBytes: config.OFFLINE_STREAM_MAX_BYTES });
+    const offline = await OfflineStore.open(ctx.bus, {
+      limitPerUser: config.OFFLINE_LIMIT,
+      maxBytesPerUser: config.OFFLINE_MAX_BYTES,
+      maxStreamBytes: config.OFFLINE_STREAM_MAX_BYTES,
+    });
     measureOfflineQueue(() => offline.totals());
     const claims = new OfflineHandover({ peek: (bare) => offline.peek(bare) });
     const handOver = new HandOver(claims, ctx.out);
     const sweepClaims = setInterval(() => claims.sweep(), 60_000);
     sweepClaims.unref();
-    const stopHandled = followOfflineHandled({ nc: ctx.bus.nc, remove: (bare, seqs) => offline.remove(bare, seqs), handled: (bare, seqs) => claims.handled(bare, seqs), log: ctx.log });
+    const stopHandled = followOfflineHandled({
+      nc: ctx.bus.nc,
+      remove: (bare, seqs) => offline.remove(bare, seqs),
+      handled: (bare, seqs) => claims.handled(bare, seqs),
+      log: ctx.log,
+    });
 
     // §3: stored messages go to the first resource with non-negative priority.
-    ctx.hooks.on('presence-initial', async ({ bare, me }) => {
-      if (me.priority >= 0) await handOver.to(bare, me, await ctx.out.sessions(bare));
-    }, { module: 'offline' });
+    ctx.hooks.on(
+      'presence-initial',
+      async ({ bare, me }) => {
+        if (me.priority >= 0) await handOver.to(bare, me, await ctx.out.sessions(bare));
+      },
+      { module: 'offline' },
+    );
 
     // RFC 6121 §8.5.2.2: stored when the account exists and the message is worth it; full: an error; else the router bounces it.
-    ctx.hooks.on('message-undelivered', async ({ s, sender, to }) => {
-      if (s.type === 'groupchat') return;
-      const el = ctx.router.parse(s);
-      if (!el || !storable(el) || !(await ctx.deps.userExists(to.local))) return;
-      const bare = to.toString();
-      const stored = await offline.store(bare, el, domain);
-      if (stored === 'full') {
-        countStoreRejection('offline');
-        ctx.router.bounce(s, sender, 'service-unavailable', 'offline storage is full');
+    ctx.hooks.on(
+      'message-undelivered',
+      async ({ s, sender, to }) => {
+        if (s.type === 'groupchat') return;
+        const el = ctx.router.parse(s);
+        if (!el || !storable(el) || !(await ctx.deps.userExists(to.local))) return;
+        const bare = to.toString();
+        const stored = await offline.store(bare, el, domain);
+        if (stored === 'full') {
+          countStoreRejection('offline');
+          ctx.router.bounce(s, sender, 'service-unavailable', 'offline storage is full');
+          return STOP;
+        }
+        // The recipient may have come online between the routing decision and the store.
+        void ctx.directory
+          .fresh(bare)
+          .then((u) => handOver.storedWhileComingOnline(bare, u.sessions))
+          .catch((err: Error) => ctx.log.warn({ err, to: bare }, 'late offline hand-over failed'));
         return STOP;
-      }
-      // The recipient may have come online between the routing decision and the store.
-      void ctx.directory.fresh(bare).then((u) => handOver.storedWhileComingOnline(bare, u.sessions)).catch((err: Error) => ctx.log.warn({ err, to: bare }, 'late offline hand-over failed'));
-      return STOP;
-    }, { module: 'offline' });
+      },
+      { module: 'offline' },
+    );
 
     ctx.removal.register('offline', (r) => offline.purge(`${r.user}@${domain}`));
     return () => {

@@ -16,9 +16,13 @@ export const presenceModule: RouterModule = {
   setup(ctx: RouterContext) {
     ctx.hooks.on('stanza-in', (e) => (e.s.kind === StanzaKind.STANZA_KIND_PRESENCE ? presence(ctx, e) : undefined), { priority: 50, module: 'presence' });
     // Before the rescue of unacknowledged stanzas (main.ts): contacts see the session go first.
-    ctx.hooks.on('session-ended', async (ev) => {
-      if (ev.available) await ctx.im.ended(ev.fullJid, ev.directed, ev.connectionId, ev.remaining?.sessions);
-    }, { priority: 10, module: 'presence' });
+    ctx.hooks.on(
+      'session-ended',
+      async (ev) => {
+        if (ev.available) await ctx.im.ended(ev.fullJid, ev.directed, ev.connectionId, ev.remaining?.sessions);
+      },
+      { priority: 10, module: 'presence' },
+    );
     ctx.removal.register('contacts', (r) => ctx.im.removeUser(r.user), 'contacts');
   },
 };

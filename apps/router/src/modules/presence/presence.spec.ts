@@ -26,7 +26,19 @@ function setup(directedOk = true) {
   const removal = new UserRemoval();
   void presenceModule.setup?.({ hooks, im, router, removal } as unknown as RouterContext);
   const fire = (to: string, type: string, undeliverable = false) => {
-    const s = { kind: StanzaKind.STANZA_KIND_PRESENCE, from: 'u@localhost/a', to, type, id: '', xml: Buffer.from(`<presence${type ? ` type='${type}'` : ''}/>`), connectionId: 'c1', undeliverable, smIn: 0, traceparent: '', shared: false };
+    const s = {
+      kind: StanzaKind.STANZA_KIND_PRESENCE,
+      from: 'u@localhost/a',
+      to,
+      type,
+      id: '',
+      xml: Buffer.from(`<presence${type ? ` type='${type}'` : ''}/>`),
+      connectionId: 'c1',
+      undeliverable,
+      smIn: 0,
+      traceparent: '',
+      shared: false,
+    };
     const sender = { edgeId: 'e', connectionId: 'c1', jid: parseJid('u@localhost/a') };
     return hooks.fire('stanza-in', { s, sender, to: to ? parseJid(to) : parseJid('u@localhost') });
   };

@@ -47,8 +47,14 @@ export const bind: C2sModule = {
     { states: ['wait_for_bind'], name: 'iq', xmlns: NS.CLIENT, payloadNs: NS.BIND, handle: onBind },
     // One resource per stream (RFC 6120 §7.1): a second bind is not allowed.
     {
-      states: ['wait_for_session', 'session_established'], name: 'iq', xmlns: NS.CLIENT, payloadNs: NS.BIND,
-      handle: (s, iq, ctx) => (iq.attrs.to ? routeStanza(s, iq, ctx) : stay(s, send(errorReply(iq, new StanzaError('not-allowed', 'a resource is already bound to this stream'), ctx.domain)))),
+      states: ['wait_for_session', 'session_established'],
+      name: 'iq',
+      xmlns: NS.CLIENT,
+      payloadNs: NS.BIND,
+      handle: (s, iq, ctx) =>
+        iq.attrs.to
+          ? routeStanza(s, iq, ctx)
+          : stay(s, send(errorReply(iq, new StanzaError('not-allowed', 'a resource is already bound to this stream'), ctx.domain))),
     },
   ],
   results: { 'bind-result': (s, e, ctx) => onBindResult(s, e.iq, ctx, e) },

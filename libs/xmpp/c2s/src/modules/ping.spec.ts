@@ -6,10 +6,29 @@ import { elem, runner, sent } from '../spec-helpers';
 import { defaultModules } from './index';
 import type { C2sContext, C2sEvent, C2sState } from '../types';
 
-const ctx = { domain: 'localhost', mechanisms: ['PLAIN'], registrationOpen: false, maxAuthFailures: 3, newStreamId: () => 's', tls: false, requireEncryption: false, pingIntervalMs: 240_000, pingTimeoutMs: 30_000 } as C2sContext;
+const ctx = {
+  domain: 'localhost',
+  mechanisms: ['PLAIN'],
+  registrationOpen: false,
+  maxAuthFailures: 3,
+  newStreamId: () => 's',
+  tls: false,
+  requireEncryption: false,
+  pingIntervalMs: 240_000,
+  pingTimeoutMs: 30_000,
+} as C2sContext;
 const machine = createMachine(defaultModules);
 const run = runner(machine, ctx);
-const bound: C2sState = { name: 'session_established', streamId: 's', opened: true, lang: 'en', authFailures: 0, secure: false, username: 'juliet', jid: 'juliet@localhost/balcony' };
+const bound: C2sState = {
+  name: 'session_established',
+  streamId: 's',
+  opened: true,
+  lang: 'en',
+  authFailures: 0,
+  secure: false,
+  username: 'juliet',
+  jid: 'juliet@localhost/balcony',
+};
 const tick = (now: number, idleMs: number, seq = 1): C2sEvent => ({ type: 'liveness', now, idleMs, seq });
 const T = 1_000_000;
 
@@ -22,7 +41,8 @@ describe('XEP-0199 server pings', () => {
   });
 
   it('never pings before binding or when pings are off', () => {
-    for (const name of ['wait_for_bind', 'wait_for_feature_request'] as const) expect(run({ ...bound, name, jid: undefined }, tick(T, 10 ** 9)).actions).toEqual([]);
+    for (const name of ['wait_for_bind', 'wait_for_feature_request'] as const)
+      expect(run({ ...bound, name, jid: undefined }, tick(T, 10 ** 9)).actions).toEqual([]);
     expect(machine.transition(bound, tick(T, 10 ** 9), { ...ctx, pingIntervalMs: 0 } as C2sContext).actions).toEqual([]);
   });
 

@@ -10,7 +10,13 @@ import type { AccountOp, C2sContext, C2sEvent, C2sModule, C2sState, Transition }
 import { routeStanza } from './established';
 import { passwordsAllowed } from './sasl';
 
-function reject(state: C2sState, iq: Element, ctx: C2sContext, condition: 'bad-request' | 'not-allowed' | 'policy-violation' | 'service-unavailable', text?: string): Transition {
+function reject(
+  state: C2sState,
+  iq: Element,
+  ctx: C2sContext,
+  condition: 'bad-request' | 'not-allowed' | 'policy-violation' | 'service-unavailable',
+  text?: string,
+): Transition {
   return stay(state, send(errorReply(iq, new StanzaError(condition, text), ctx.domain)));
 }
 
@@ -33,12 +39,14 @@ function onIq(state: C2sState, iq: Element, ctx: C2sContext): Transition {
     return account(state, iq, 'form');
   }
   if (iq.attrs.type !== 'set') return authed ? routeStanza(state, iq, ctx) : stay(state);
-  if (child(query, 'remove')) return authed ? account(state, iq, 'remove', state.username) : reject(state, iq, ctx, 'not-allowed', 'authenticate to cancel a registration');
+  if (child(query, 'remove'))
+    return authed ? account(state, iq, 'remove', state.username) : reject(state, iq, ctx, 'not-allowed', 'authenticate to cancel a registration');
   const username = child(query, 'username')?.getText() ?? '';
   const password = child(query, 'password')?.getText() ?? '';
   if (!username || !password) return reject(state, iq, ctx, 'bad-request', 'username and password are required');
   if (!passwordsAllowed(state, ctx)) return reject(state, iq, ctx, 'policy-violation', CLEAR_TEXT);
-  if (!authed) return ctx.registrationOpen ? account(state, iq, 'register', username, password) : reject(state, iq, ctx, 'service-unavailable', 'registration is closed');
+  if (!authed)
+    return ctx.registrationOpen ? account(state, iq, 'register', username, password) : reject(state, iq, ctx, 'service-unavailable', 'registration is closed');
   return account(state, iq, 'passwd', state.username, password);
 }
 
@@ -70,7 +78,8 @@ const iqStates = ['wait_for_feature_request', 'wait_for_session', 'session_estab
 export const register: C2sModule = {
   name: 'register',
   spec: 'XEP-0077',
-  preAuthFeatures: (ctx, state) => (ctx.registrationOpen && passwordsAllowed(state, ctx) && (state.secure || !ctx.requireEncryption) ? [x('register', { xmlns: NS.REGISTER_FEATURE })] : []),
+  preAuthFeatures: (ctx, state) =>
+    ctx.registrationOpen && passwordsAllowed(state, ctx) && (state.secure || !ctx.requireEncryption) ? [x('register', { xmlns: NS.REGISTER_FEATURE })] : [],
   elements: [{ states: iqStates, name: 'iq', xmlns: NS.CLIENT, payloadNs: NS.REGISTER, handle: onIq }],
   results: { 'account-result': onResult },
 };

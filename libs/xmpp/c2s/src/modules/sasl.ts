@@ -8,8 +8,17 @@ import { fail, send, stay } from '../stream';
 import type { C2sContext, C2sModule, C2sState, SaslResult, Transition } from '../types';
 
 const SASL_CONDITIONS = new Set([
-  'aborted', 'account-disabled', 'credentials-expired', 'encryption-required', 'incorrect-encoding', 'invalid-authzid',
-  'invalid-mechanism', 'malformed-request', 'mechanism-too-weak', 'not-authorized', 'temporary-auth-failure',
+  'aborted',
+  'account-disabled',
+  'credentials-expired',
+  'encryption-required',
+  'incorrect-encoding',
+  'invalid-authzid',
+  'invalid-mechanism',
+  'malformed-request',
+  'mechanism-too-weak',
+  'not-authorized',
+  'temporary-auth-failure',
 ]);
 
 /** Mechanisms that expose the password or its equivalent to a passive or active attacker without TLS. */
@@ -93,7 +102,15 @@ function onResult(state: C2sState, result: SaslResult, ctx: C2sContext): Transit
   if (result.kind === 'success') {
     const success = x('success', { xmlns: NS.SASL }, result.data?.length ? result.data.toString('base64') : null);
     // RFC 6120 §6.4.6: the stream restarts; the client sends a new header.
-    const next: C2sState = { ...state, name: 'wait_for_stream', opened: false, username: result.username, streamId: ctx.newStreamId(), authFailures: 0, authRefusals: 0 };
+    const next: C2sState = {
+      ...state,
+      name: 'wait_for_stream',
+      opened: false,
+      username: result.username,
+      streamId: ctx.newStreamId(),
+      authFailures: 0,
+      authRefusals: 0,
+    };
     return { state: next, actions: [send(success), { type: 'restart' }] };
   }
   // Not a failed attempt (RFC 6120 §6.4.5): nothing was decided about the client's credentials.
@@ -122,7 +139,12 @@ export const sasl: C2sModule = {
     { states: ['wait_for_feature_request'], name: 'auth', xmlns: NS.SASL, handle: onAuth },
     { states: ['wait_for_sasl_response'], name: 'response', xmlns: NS.SASL, handle: (s, el) => onResponse(s, el) },
     { states: ['wait_for_sasl_response'], name: 'abort', xmlns: NS.SASL, handle: (s) => abortWith(s, 'aborted') },
-    { states: ['wait_for_sasl_response'], name: 'auth', xmlns: NS.SASL, handle: (s, _el, ctx) => fail(s, ctx, 'policy-violation', 'an exchange is already in progress') },
+    {
+      states: ['wait_for_sasl_response'],
+      name: 'auth',
+      xmlns: NS.SASL,
+      handle: (s, _el, ctx) => fail(s, ctx, 'policy-violation', 'an exchange is already in progress'),
+    },
   ],
   results: { 'sasl-result': (s, e, ctx) => onResult(s, e.result, ctx) },
 };

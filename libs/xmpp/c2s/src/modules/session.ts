@@ -15,7 +15,5 @@ export const session: C2sModule = {
   name: 'session',
   spec: 'RFC 3921 §3',
   postAuthFeatures: () => [x('session', { xmlns: NS.SESSION }, x('optional'))],
-  elements: [
-    { states: ['wait_for_session', 'session_established'], name: 'iq', xmlns: NS.CLIENT, payloadNs: NS.SESSION, handle: onSession },
-  ],
+  elements: [{ states: ['wait_for_session', 'session_established'], name: 'iq', xmlns: NS.CLIENT, payloadNs: NS.SESSION, handle: onSession }],
 };

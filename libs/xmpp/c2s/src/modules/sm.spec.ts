@@ -6,7 +6,17 @@ import { elem, runner, sent } from '../spec-helpers';
 import { defaultModules } from './index';
 import type { C2sContext, C2sState } from '../types';
 
-const ctx: C2sContext = { domain: 'localhost', mechanisms: ['PLAIN'], registrationOpen: false, maxAuthFailures: 3, newStreamId: () => 's', tls: false, requireEncryption: false, allowPlaintextAuth: true, streamManagement: true } as C2sContext;
+const ctx: C2sContext = {
+  domain: 'localhost',
+  mechanisms: ['PLAIN'],
+  registrationOpen: false,
+  maxAuthFailures: 3,
+  newStreamId: () => 's',
+  tls: false,
+  requireEncryption: false,
+  allowPlaintextAuth: true,
+  streamManagement: true,
+} as C2sContext;
 const machine = createMachine(defaultModules);
 const run = runner(machine, ctx);
 const SM = "xmlns='urn:xmpp:sm:3'";
@@ -18,7 +28,11 @@ describe('XEP-0198 stream management', () => {
     const open = { type: 'stream-open', name: 'stream:stream', attrs: { xmlns: 'jabber:client', version: '1.0' } } as const;
     const withSm = machine.transition({ ...authed, opened: false, name: 'wait_for_stream' }, open, ctx);
     expect(sent(withSm.actions)[0]).toContain(`<sm ${SM.replace(/'/g, '"')}/>`);
-    const without = machine.transition({ ...authed, opened: false, name: 'wait_for_stream' }, open, { ...ctx, streamManagement: false, newStreamId: () => 't' } as C2sContext);
+    const without = machine.transition({ ...authed, opened: false, name: 'wait_for_stream' }, open, {
+      ...ctx,
+      streamManagement: false,
+      newStreamId: () => 't',
+    } as C2sContext);
     expect(sent(without.actions)[0]).not.toContain('urn:xmpp:sm:3');
   });
 

@@ -49,10 +49,20 @@ export const sm: C2sModule = {
   spec: 'XEP-0198',
   postAuthFeatures: (ctx) => (ctx.streamManagement ? [x('sm', { xmlns: NS_SM })] : []),
   elements: [
-    { states: bound, name: 'enable', xmlns: NS_SM, handle: (s, el, ctx) => (ctx.streamManagement ? onEnable(s, el) : stay(s, send(smFailed('feature-not-implemented')))) },
+    {
+      states: bound,
+      name: 'enable',
+      xmlns: NS_SM,
+      handle: (s, el, ctx) => (ctx.streamManagement ? onEnable(s, el) : stay(s, send(smFailed('feature-not-implemented')))),
+    },
     // §3: enabling before a resource is bound is an error.
     { states: ['wait_for_bind'], name: 'enable', xmlns: NS_SM, handle: (s) => stay(s, send(smFailed('unexpected-request'))) },
-    { states: ['wait_for_bind'], name: 'resume', xmlns: NS_SM, handle: (s, el, ctx) => (ctx.streamManagement ? onResume(s, el, ctx) : stay(s, send(smFailed('feature-not-implemented')))) },
+    {
+      states: ['wait_for_bind'],
+      name: 'resume',
+      xmlns: NS_SM,
+      handle: (s, el, ctx) => (ctx.streamManagement ? onResume(s, el, ctx) : stay(s, send(smFailed('feature-not-implemented')))),
+    },
     { states: bound, name: 'resume', xmlns: NS_SM, handle: (s) => stay(s, send(smFailed('unexpected-request'))) },
     { states: bound, name: 'r', xmlns: NS_SM, handle: (s) => (s.sm ? stay(s, { type: 'sm-request' }) : stay(s)) },
     { states: bound, name: 'a', xmlns: NS_SM, handle: onAck },
@@ -62,4 +72,3 @@ export const sm: C2sModule = {
     'sm-enable-failed': (s) => stay({ ...s, sm: false }),
   },
 };
-

@@ -46,9 +46,6 @@ export class Jid {
   }
 
   equals(other: Jid): boolean {
-    return (
-      this === other ||
-      (this.domain === other.domain && this.local === other.local && this.resource === other.resource)
-    );
+    return this === other || (this.domain === other.domain && this.local === other.local && this.resource === other.resource);
   }
 }

@@ -36,9 +36,7 @@ const RE_PUNCTUATION = /\p{P}/u; // (P)
 
 /** (I) OldHangulJamo: Hangul_Syllable_Type L, V or T. */
 function isOldHangulJamo(cp: number): boolean {
-  return (
-    (cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0xa960 && cp <= 0xa97f) || (cp >= 0xd7b0 && cp <= 0xd7ff)
-  );
+  return (cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0xa960 && cp <= 0xa97f) || (cp >= 0xd7b0 && cp <= 0xd7ff);
 }
 
 /** RFC 8264 §8: the derived property of one code point (ch is that code point as a string). */
@@ -72,7 +70,8 @@ export function checkStringClass(s: string, cls: StringClass): string | null {
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     let d: Derived;
-    if (cp === 0x20) d = FREE; // (N) Spaces; U+0020 is not in ASCII7
+    if (cp === 0x20)
+      d = FREE; // (N) Spaces; U+0020 is not in ASCII7
     else d = derivedProperty(ch, cp);
     if (cls === 'idna' && !idnaAllows(cp, d)) return `${cpName(cp)} is not allowed in a domain label`;
     if (d === PVALID) continue;

@@ -11,14 +11,40 @@ const d = (ch: string) => derivedProperty(ch, ch.codePointAt(0)!);
 
 describe('derivedProperty (RFC 8264 §8)', () => {
   it.each([
-    ['a', PVALID], ['~', PVALID], ['\u00df', PVALID], ['\u03c2', PVALID], ['\u3007', PVALID],
-    ['\u00e9', PVALID], ['\u4e2d', PVALID], ['\u0301', PVALID], ['\u02b9', PVALID],
-    [' ', DISALLOWED], ['\u00a0', FREE], ['\u2163', FREE], ['\u265a', FREE], ['\u00bf', FREE],
-    ['\u01c5', FREE], ['\u20dd', FREE], ['\u200c', CONTEXTJ], ['\u200d', CONTEXTJ],
-    ['\u00b7', CONTEXTO], ['\u0661', CONTEXTO], ['\u06f1', CONTEXTO], ['\u30fb', CONTEXTO],
-    ['\u0640', DISALLOWED], ['\u302e', DISALLOWED], ['\u1100', DISALLOWED], ['\u00ad', DISALLOWED],
-    ['\ufdd0', DISALLOWED], ['\uffff', DISALLOWED], ['\u0085', DISALLOWED], ['\u2028', DISALLOWED],
-    ['\ue000', DISALLOWED], ['\ud800', DISALLOWED], ['\u0600', DISALLOWED], ['\u0378', UNASSIGNED],
+    ['a', PVALID],
+    ['~', PVALID],
+    ['\u00df', PVALID],
+    ['\u03c2', PVALID],
+    ['\u3007', PVALID],
+    ['\u00e9', PVALID],
+    ['\u4e2d', PVALID],
+    ['\u0301', PVALID],
+    ['\u02b9', PVALID],
+    [' ', DISALLOWED],
+    ['\u00a0', FREE],
+    ['\u2163', FREE],
+    ['\u265a', FREE],
+    ['\u00bf', FREE],
+    ['\u01c5', FREE],
+    ['\u20dd', FREE],
+    ['\u200c', CONTEXTJ],
+    ['\u200d', CONTEXTJ],
+    ['\u00b7', CONTEXTO],
+    ['\u0661', CONTEXTO],
+    ['\u06f1', CONTEXTO],
+    ['\u30fb', CONTEXTO],
+    ['\u0640', DISALLOWED],
+    ['\u302e', DISALLOWED],
+    ['\u1100', DISALLOWED],
+    ['\u00ad', DISALLOWED],
+    ['\ufdd0', DISALLOWED],
+    ['\uffff', DISALLOWED],
+    ['\u0085', DISALLOWED],
+    ['\u2028', DISALLOWED],
+    ['\ue000', DISALLOWED],
+    ['\ud800', DISALLOWED],
+    ['\u0600', DISALLOWED],
+    ['\u0378', UNASSIGNED],
   ] as const)('%j → %i', (ch, expected) => {
     expect(d(ch)).toBe(expected);
   });
@@ -61,9 +87,19 @@ describe('width mapping (one-step <wide>/<narrow> decomposition)', () => {
 
 describe('Bidi Rule (RFC 5893 §2)', () => {
   it('classifies the characters identifiers use', () => {
-    expect(['a', '1', '-', '.', '\u05d0', '\u0627', '\u0661', '\u06f1', '\u0301', '\u0915', '\u0966'].map(
-      (c) => bidiClass(c.codePointAt(0)!),
-    )).toEqual(['L', 'EN', 'ES', 'CS', 'R', 'AL', 'AN', 'EN', 'NSM', 'L', 'L']);
+    expect(['a', '1', '-', '.', '\u05d0', '\u0627', '\u0661', '\u06f1', '\u0301', '\u0915', '\u0966'].map((c) => bidiClass(c.codePointAt(0)!))).toEqual([
+      'L',
+      'EN',
+      'ES',
+      'CS',
+      'R',
+      'AL',
+      'AN',
+      'EN',
+      'NSM',
+      'L',
+      'L',
+    ]);
   });
 
   it.each([

@@ -9,9 +9,12 @@ import { defineModule, type IqContext } from '../host';
 function info({ payload, host }: IqContext) {
   if (payload.attrs.node) return new StanzaError('item-not-found');
   const a = host.hosted('account');
-  return x('query', { xmlns: NS.DISCO_INFO },
+  return x(
+    'query',
+    { xmlns: NS.DISCO_INFO },
     ...a.identities.map((i) => x('identity', { category: i.category, type: i.type, name: i.name })),
-    ...a.features.map((f) => x('feature', { var: f })));
+    ...a.features.map((f) => x('feature', { var: f })),
+  );
 }
 
 function items({ payload }: IqContext) {

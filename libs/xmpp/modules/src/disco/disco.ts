@@ -10,9 +10,12 @@ function info({ payload, host }: IqContext) {
   const node = payload.attrs.node;
   if (node !== undefined && node !== `${host.caps().node}#${host.caps().ver}`) return new StanzaError('item-not-found');
   const d = host.hosted('domain');
-  return x('query', { xmlns: NS.DISCO_INFO, node },
+  return x(
+    'query',
+    { xmlns: NS.DISCO_INFO, node },
     ...d.identities.map((i) => x('identity', { category: i.category, type: i.type, name: i.name })),
-    ...d.features.map((f) => x('feature', { var: f })));
+    ...d.features.map((f) => x('feature', { var: f })),
+  );
 }
 
 function items({ payload, host }: IqContext) {

@@ -13,8 +13,7 @@ export const last = defineModule({
   features: [NS_LAST],
   account: { features: [NS_LAST] },
   handlers: {
-    'iq-get/host/jabber:iq:last:query': ({ deps }) =>
-      x('query', { xmlns: NS_LAST, seconds: Math.floor((Date.now() - deps.startedAt) / 1000) }),
+    'iq-get/host/jabber:iq:last:query': ({ deps }) => x('query', { xmlns: NS_LAST, seconds: Math.floor((Date.now() - deps.startedAt) / 1000) }),
     'iq-get/bare/jabber:iq:last:query': () => new StanzaError('forbidden', 'a presence subscription is required'),
   },
 });

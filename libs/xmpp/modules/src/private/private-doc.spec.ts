@@ -12,7 +12,10 @@ const limits = { maxItems: 3, maxBytes: 2000 };
 
 describe('private storage document', () => {
   it('round-trips fragments, a namespace like __proto__ included', () => {
-    const doc = new Map([['urn:a', '<a xmlns="urn:a"/>'], ['__proto__', '<b xmlns="__proto__"/>']]);
+    const doc = new Map([
+      ['urn:a', '<a xmlns="urn:a"/>'],
+      ['__proto__', '<b xmlns="__proto__"/>'],
+    ]);
     expect([...decodePrivate(encodePrivate(doc))]).toEqual([...doc]);
     expect(decodePrivate(null).size).toBe(0);
   });
@@ -60,10 +63,18 @@ describe('XEP-0049 module bounds', () => {
   const el = (s: string) => parseElement(s) as Element;
   const rejected: string[] = [];
   const store = memoryStore();
-  const deps: ModuleDeps = { store: () => store, userExists: async () => true, startedAt: 0, limits: { privateMaxItems: 2, privateMaxBytes: 4096 }, rejected: (s) => void rejected.push(s) };
+  const deps: ModuleDeps = {
+    store: () => store,
+    userExists: async () => true,
+    startedAt: 0,
+    limits: { privateMaxItems: 2, privateMaxBytes: 4096 },
+    rejected: (s) => void rejected.push(s),
+  };
   const host = new ModuleHost('localhost', [privateStorage], deps);
-  const set = (inner: string) => host.handleIq(el(`<iq type='set' id='s' from='a@localhost/r'><query xmlns='jabber:iq:private'>${inner}</query></iq>`), 'self', 'a@localhost/r');
-  const get = (inner: string) => host.handleIq(el(`<iq type='get' id='g' from='a@localhost/r'><query xmlns='jabber:iq:private'>${inner}</query></iq>`), 'self', 'a@localhost/r');
+  const set = (inner: string) =>
+    host.handleIq(el(`<iq type='set' id='s' from='a@localhost/r'><query xmlns='jabber:iq:private'>${inner}</query></iq>`), 'self', 'a@localhost/r');
+  const get = (inner: string) =>
+    host.handleIq(el(`<iq type='get' id='g' from='a@localhost/r'><query xmlns='jabber:iq:private'>${inner}</query></iq>`), 'self', 'a@localhost/r');
 
   it('refuses a set past the bounds with not-acceptable, counts it, and keeps what was stored', async () => {
     expect((await set(`<p xmlns='urn:one'>1</p>`)).attrs.type).toBe('result');

@@ -14,7 +14,9 @@ export const PRIVATE_BUCKET = 'xmpp_private';
 const decoder = new TextDecoder();
 
 function reserved(ns: string | undefined): boolean {
-  return ns === undefined || ns === '' || ns.startsWith('jabber:') || ns.startsWith('http://etherx.jabber.org') || ns.startsWith('urn:ietf:params:xml:ns:xmpp-');
+  return (
+    ns === undefined || ns === '' || ns.startsWith('jabber:') || ns.startsWith('http://etherx.jabber.org') || ns.startsWith('urn:ietf:params:xml:ns:xmpp-')
+  );
 }
 
 async function stored({ user, deps }: IqContext, ns: string): Promise<string | undefined> {

@@ -7,7 +7,13 @@ const v = (s: string) => parseElement(s) as Element;
 
 describe('vcardProblem (XEP-0054)', () => {
   it('accepts a vCard with the usual fields, and extensions in other namespaces', () => {
-    expect(vcardProblem(v(`<vCard xmlns='vcard-temp'><FN>A</FN><N><FAMILY>B</FAMILY></N><PHOTO><TYPE>image/png</TYPE><BINVAL>iVBORw0K\nGgo=</BINVAL></PHOTO><x xmlns='urn:example'/></vCard>`))).toBeUndefined();
+    expect(
+      vcardProblem(
+        v(
+          `<vCard xmlns='vcard-temp'><FN>A</FN><N><FAMILY>B</FAMILY></N><PHOTO><TYPE>image/png</TYPE><BINVAL>iVBORw0K\nGgo=</BINVAL></PHOTO><x xmlns='urn:example'/></vCard>`,
+        ),
+      ),
+    ).toBeUndefined();
   });
   it('refuses the wrong root, loose text, unknown lower-case elements and bad base64', () => {
     expect(vcardProblem(v(`<vcard xmlns='vcard-temp'/>`))).toMatch(/vCard/);

@@ -57,7 +57,7 @@ export const vcard = defineModule({
     'iq-get/self/vcard-temp:vCard': (ctx) => read(ctx, ctx.user),
     'iq-get/bare/vcard-temp:vCard': (ctx) => read(ctx, ctx.target),
     'iq-set/self/vcard-temp:vCard': set,
-    'iq-set/bare/vcard-temp:vCard': () => new StanzaError('forbidden', "only the owner sets a vCard"),
+    'iq-set/bare/vcard-temp:vCard': () => new StanzaError('forbidden', 'only the owner sets a vCard'),
     'iq-get/host/vcard-temp:vCard': () => x('vCard', { xmlns: NS_VCARD }, x('FN', {}, 'cloud-xmpp')),
   },
 });
