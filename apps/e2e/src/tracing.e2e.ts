@@ -175,6 +175,7 @@ describe('tracing off (the default)', () => {
         REGISTRATION_OPEN: 'true',
         LOG_LEVEL: 'warn',
         ALLOW_PLAINTEXT_AUTH: 'true',
+        PRESENCE_CHANGED_EVENTS: 'true',
         OTEL_EXPORTER_OTLP_ENDPOINT: offReceiver.url,
         OTEL_BSP_SCHEDULE_DELAY: '100',
       },
