@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { parseElement } from '@cx/xml-stream';
 import { parseJid } from '@cx/xmpp-core';
 import type { RosterStore } from '@cx/roster';
+import { sessionv1 } from '@cx/proto';
 import type { SessionEntry } from '@cx/session-directory';
 import { Hooks } from '@cx/modules';
 import { Im } from './im';
@@ -9,20 +10,8 @@ import type { RouterEvents } from '../modules/module';
 import { recordWhenGone } from '../modules/last';
 import type { Out } from './presence-out';
 
-const entry = (resource: string, connectionId: string, available = true): SessionEntry => ({
-  resource,
-  edgeId: 'e1',
-  connectionId,
-  available,
-  priority: 0,
-  boundAtMs: 0,
-  interested: false,
-  presence: Buffer.alloc(0),
-  carbons: false,
-  directed: [],
-  smId: '',
-  detachedUntilMs: 0,
-});
+const entry = (resource: string, connectionId: string, available = true): SessionEntry =>
+  sessionv1.SessionEntry.fromPartial({ resource, edgeId: 'e1', connectionId, available });
 
 /** An Im whose registry mirror still lists the sessions given (it has not seen their change yet). */
 function im(mirror: SessionEntry[]) {

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseElement } from '@cx/xml-stream';
+import { sessionv1 } from '@cx/proto';
 import type { SessionEntry } from '@cx/session-directory';
 import { HandOver } from './hand-over';
 import { OfflineHandover } from './offline-handover';
 
-const entry = (connectionId: string, available: boolean, priority = 0): SessionEntry => ({
-  resource: connectionId,
-  edgeId: 'e1',
-  connectionId,
-  available,
-  priority,
-  boundAtMs: 0,
-  interested: false,
-  presence: Buffer.alloc(0),
-  carbons: false,
-  directed: [],
-  smId: '',
-  detachedUntilMs: 0,
-});
+const entry = (connectionId: string, available: boolean, priority = 0): SessionEntry =>
+  sessionv1.SessionEntry.fromPartial({ resource: connectionId, edgeId: 'e1', connectionId, available, priority });
 
 /** A hand-over with real claims over a store holding `stored` messages; records what went out as stored. */
 function im(stored: number[]) {
