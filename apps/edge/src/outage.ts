@@ -3,9 +3,8 @@
 // would drop): the sender gets an error of type wait to try again later
 // (RFC 6120 §8.3.2), never silence. Errors and results get no error (§8.3.1);
 // presence gets none except subscription requests (RFC 6121 §3.1.1).
+import { isSubscription } from '@cx/stanza';
 import { errorReply, StanzaError, type Element } from '@cx/xmpp-core';
-
-const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
 export const OUTAGE_TEXT = 'the server cannot deliver anything right now; try again later';
 
@@ -13,7 +12,7 @@ export const OUTAGE_TEXT = 'the server cannot deliver anything right now; try ag
 export function outageReply(el: Element, jid: string): Element | undefined {
   const type = el.attrs.type ?? '';
   if (type === 'error' || type === 'result') return undefined;
-  if (el.name === 'presence' && !SUBSCRIPTION_TYPES.has(type)) return undefined;
+  if (el.name === 'presence' && !isSubscription(type)) return undefined;
   const reply = errorReply(el, new StanzaError('internal-server-error', OUTAGE_TEXT, 'wait'), el.attrs.to || undefined);
   reply.attrs.to = jid;
   return reply;

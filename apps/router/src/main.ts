@@ -5,7 +5,6 @@ import { authv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
 import { connectivityGate, presenceEvents, recentRemovals } from '@cx/bus';
 import { main, runService } from '@cx/runtime';
 import { SessionDirectory } from '@cx/session-directory';
-import type { Jid } from '@cx/xmpp-core';
 import { routerConfig } from './config';
 import { Deliverer } from './deliverer';
 import { moduleDeps } from './module-deps';
@@ -19,7 +18,7 @@ import { PresenceLink } from './presence-link';
 import { SmStore, smRetentionMs, undeliverableStanza } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
 import { countLost, countResent, countRouted, countStoreRejection } from './metrics';
-import { enabledModules, loadModules, moduleHost, routerModules, type RouterEvents } from './modules';
+import { enabledModules, loadModules, moduleHost, routerModules, type RouterEvents, type SharedServices } from './modules';
 import { rosterLimits } from './store-limits';
 import { routerAdminService } from './admin-service';
 import { tracePublishOptions, useAsyncContext } from '@cx/tracing';
@@ -57,7 +56,7 @@ main(() =>
     const host = moduleHost(config.XMPP_DOMAIN, modules, deps);
     host.onError = (err, key) => log.error({ err, handler: key }, 'server module failed');
     const hooks = new Hooks<RouterEvents>();
-    const shared: { blocks?: (user: string, other: Jid) => boolean } = {};
+    const shared: SharedServices = {};
     const out = new Out(directory, deliverer);
     // Removals announced in the last 10 minutes (last activity is not written back for them).
     const removedLately = recentRemovals(bus, 10 * 60_000);
@@ -130,7 +129,6 @@ main(() =>
     });
     // Stanzas a session had not acknowledged when it ended go again, after the modules had the end (presence).
     hooks.on('session-ended', (ev) => rescueUnacked(ev, sm, (s) => void router.route(s, ''), log), { module: 'core' });
-    router.ready();
     log.info({ modules: modules.map((m) => m.name) }, 'router modules loaded');
     const stopRemovals = await followRemovals({ bus, removal, userExists: (u) => deps.userExists(u), log });
     const stopEnded = onSessionEnded(bus, async (ev) => void (await hooks.fire('session-ended', ev)), log);

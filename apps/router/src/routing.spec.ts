@@ -2,12 +2,15 @@
 // a stanza, and which stanzas bounce with which error.
 import { describe, expect, it } from 'vitest';
 import { Hooks, ModuleHost, serverModules, STOP } from '@cx/modules';
-import { routerv1 } from '@cx/proto';
+import { routerv1, sessionv1 } from '@cx/proto';
 import { x } from '@cx/xmpp-core';
 import type { SessionDirectory, SessionEntry, UserSessions } from '@cx/session-directory';
 import type { Deliverer } from './deliverer';
 import { Router } from './routing';
 import type { RouterEvents } from './modules/module';
+
+/** A session entry as the registry holds one: on edge e1, available, priority 0, unless given. */
+const routerSession = (s: Partial<SessionEntry>): SessionEntry => sessionv1.SessionEntry.fromPartial({ edgeId: 'e1', available: true, ...s });
 
 const { StanzaKind } = routerv1;
 
@@ -21,20 +24,7 @@ function setup(
     Object.entries(users).map(([bare, ss]) => [
       bare,
       {
-        sessions: ss.map((s) => ({
-          edgeId: 'e1',
-          connectionId: `c-${s.resource}`,
-          available: true,
-          priority: 0,
-          boundAtMs: 0,
-          interested: false,
-          presence: Buffer.alloc(0),
-          carbons: false,
-          directed: [],
-          smId: '',
-          detachedUntilMs: 0,
-          ...s,
-        })),
+        sessions: ss.map((s) => routerSession({ connectionId: `c-${s.resource}`, ...s })),
       },
     ]),
   );
@@ -44,7 +34,6 @@ function setup(
     deliver: (edge: string, conn: string, to: string, xml: Uint8Array) => out.push({ edge, conn, to, xml: Buffer.from(xml).toString() }),
   } as unknown as Deliverer;
   const router = new Router({ domain: 'localhost', directory, deliverer, host, hooks, edgeGone: (e) => gone.includes(e) });
-  router.ready();
   const route = async (kind: number, from: string, to: string, type: string, xml: string) => {
     await router.route(
       { kind, from, to, type, id: '1', xml: Buffer.from(xml), connectionId: 'sender', undeliverable: false, smIn: 0, traceparent: '', shared: false },
@@ -157,22 +146,7 @@ describe('Router.failed', () => {
       [
         'r@localhost',
         {
-          sessions: [
-            {
-              resource: 'a',
-              edgeId: 'e1',
-              connectionId: 'sender',
-              available: true,
-              priority: 0,
-              boundAtMs: 0,
-              interested: false,
-              presence: Buffer.alloc(0),
-              carbons: false,
-              directed: [],
-              smId: '',
-              detachedUntilMs: 0,
-            },
-          ],
+          sessions: [routerSession({ resource: 'a', connectionId: 'sender' })],
         },
       ],
     ]);

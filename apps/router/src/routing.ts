@@ -5,7 +5,7 @@
 // (modules/): the router fires its hooks where a stanza arrives, is about to
 // be delivered, was delivered or found no session, and hands IQs for the
 // server or an account to the module host.
-import { elementFromBytes } from '@cx/stanza';
+import { elementFromBytes, isSubscription } from '@cx/stanza';
 import { errorReply, StanzaError, tryParseJid, type Element, type Jid, type StanzaErrorCondition } from '@cx/xmpp-core';
 import type { ModuleHost, Target } from '@cx/modules';
 import { routerv1 } from '@cx/proto';
@@ -35,18 +35,9 @@ export interface Sender {
 }
 
 const encoder = new TextEncoder();
-const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
 export class Router {
-  /** Some module answers iqs to full JIDs (checked once: handlers are added at start). */
-  private fullIqs?: boolean;
-
   constructor(private readonly d: RoutingDeps) {}
-
-  /** The modules are set up: read what they handle once. */
-  ready(): void {
-    this.fullIqs = this.d.host.servesTarget('full');
-  }
 
   /** Route one stanza; returns a promise only when it had to wait. */
   route(s: Stanza, edgeId: string): void | Promise<void> {
@@ -66,7 +57,7 @@ export class Router {
   private onward(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {
     if (to.local === '') return this.toServer(s, sender, to);
     if (s.undeliverable || to.resource === '') return this.toBare(s, sender, to);
-    if (s.kind === StanzaKind.STANZA_KIND_IQ && (s.type === 'get' || s.type === 'set') && this.fullIqs) {
+    if (s.kind === StanzaKind.STANZA_KIND_IQ && (s.type === 'get' || s.type === 'set') && this.d.host.servesTarget('full')) {
       // A module answers this iq to a full JID instead of its session (ModuleHost target 'full').
       const iq = parse(s.xml);
       if (iq && this.d.host.handles(iq, 'full')) return this.serverIq(s, sender, 'full', to.local, iq);
@@ -214,7 +205,14 @@ export class Router {
   /** Send to the sender's session (replies, errors). */
   toSender(sender: Sender, el: Element): void {
     if (!sender.edgeId) return;
-    this.d.deliverer.deliver(sender.edgeId, sender.connectionId, sender.jid.toString(), encoder.encode(el.toString()), 0, sender.sm);
+    this.d.deliverer.deliver(
+      sender.edgeId,
+      sender.connectionId,
+      sender.jid.toString(),
+      encoder.encode(el.toString()),
+      StanzaKind.STANZA_KIND_UNSPECIFIED,
+      sender.sm,
+    );
   }
 
   /**
@@ -233,7 +231,7 @@ export class Router {
   /** Answer with an error (RFC 6120 §8.3), never in reply to an error. */
   bounce(s: Stanza, sender: Sender, condition: StanzaErrorCondition, text?: string, type?: 'wait'): void {
     // Presence errors only for subscription requests (RFC 6121 §3.1.1: an invalid JID is jid-malformed).
-    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && !SUBSCRIPTION_TYPES.has(s.type)) return;
+    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && !isSubscription(s.type)) return;
     this.errorTo(s, sender, new StanzaError(condition, text, type));
   }
 

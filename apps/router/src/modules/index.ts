@@ -30,4 +30,4 @@ export const routerModules: readonly RouterModule[] = [
 ];
 
 export { enabledModules, loadModules, moduleHost } from './module';
-export type { RouterContext, RouterEvents, RouterHooks, RouterModule } from './module';
+export type { RouterContext, RouterEvents, RouterHooks, RouterModule, SharedServices } from './module';

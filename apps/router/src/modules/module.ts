@@ -142,25 +142,11 @@ export async function loadModules(modules: readonly RouterModule[], ctx: RouterC
     const stop = await m.setup?.(ctx);
     if (stop) stops.push(stop);
     const s = m.serves;
-    if (s?.features?.length && !s.servedBy && !Object.keys(s.handlers ?? {}).length && !ctx.host.modulesHandling().has(m.name) && !hooked(ctx.hooks, m.name)) {
+    if (s?.features?.length && !s.servedBy && !Object.keys(s.handlers ?? {}).length && !ctx.host.modulesHandling().has(m.name) && !ctx.hooks.hookedBy(m.name)) {
       throw new Error(`router module "${m.name}" advertises ${s.features.join(', ')} but serves nothing`);
     }
   }
   return async () => {
     for (const stop of stops.reverse()) await stop();
   };
-}
-
-const HOOKS: ReadonlyArray<keyof RouterEvents> = [
-  'stanza-in',
-  'message-deliver',
-  'message-delivered',
-  'message-undelivered',
-  'presence-initial',
-  'presence-unavailable',
-  'session-ended',
-];
-
-function hooked(hooks: RouterHooks, module: string): boolean {
-  return HOOKS.some((h) => hooks.modules(h).includes(module));
 }

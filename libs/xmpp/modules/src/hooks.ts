@@ -17,15 +17,22 @@ interface Entry<E> {
   module: string;
 }
 
+/**
+ * Insert into a chain kept from the highest priority down: after every entry
+ * of the same or a higher priority, so equal ones run in the order added.
+ * Hooks and the module host's IQ handlers order the same way.
+ */
+export function insertByPriority<T extends { priority: number }>(chain: T[], entry: T): void {
+  const at = chain.findIndex((e) => e.priority < entry.priority);
+  chain.splice(at < 0 ? chain.length : at, 0, entry);
+}
+
 export class Hooks<Events extends object> {
   private readonly chains = new Map<keyof Events, Array<Entry<never>>>();
 
   on<K extends keyof Events>(hook: K, fn: HookHandler<Events[K]>, opts: { priority?: number; module?: string } = {}): this {
     const chain = (this.chains.get(hook) ?? []) as Array<Entry<Events[K]>>;
-    const entry = { fn, priority: opts.priority ?? 0, module: opts.module ?? '' };
-    // Stable: after every handler of the same or a higher priority.
-    const at = chain.findIndex((e) => e.priority < entry.priority);
-    chain.splice(at < 0 ? chain.length : at, 0, entry);
+    insertByPriority(chain, { fn, priority: opts.priority ?? 0, module: opts.module ?? '' });
     this.chains.set(hook, chain as Array<Entry<never>>);
     return this;
   }
@@ -38,6 +45,12 @@ export class Hooks<Events extends object> {
   /** Which modules handle a hook, in the order they run. */
   modules(hook: keyof Events): string[] {
     return (this.chains.get(hook) ?? []).map((e) => e.module);
+  }
+
+  /** Does `module` handle any hook? */
+  hookedBy(module: string): boolean {
+    for (const chain of this.chains.values()) if (chain.some((e) => e.module === module)) return true;
+    return false;
   }
 
   /**

@@ -7,6 +7,7 @@
 // build error XML. Unhandled requests get service-unavailable (RFC 6120 §8.3.3.19).
 import { errorReply, firstElement, iqResult, StanzaError, type Element } from '@cx/xmpp-core';
 import { CAPS_NODE, capsVer } from './disco/caps';
+import { insertByPriority } from './hooks';
 
 /**
  * host: to the server; self: to the sender's own account; bare: to another
@@ -151,6 +152,8 @@ interface Registered {
 
 export class ModuleHost {
   private readonly handlers = new Map<string, Registered[]>();
+  /** The targets some handler is keyed for (kept as handlers are added). */
+  private readonly targets = new Set<string>();
 
   /** Told about a handler that threw (the client gets internal-server-error). */
   onError?: (err: unknown, key: string) => void;
@@ -169,26 +172,29 @@ export class ModuleHost {
    */
   handle(key: string, fn: IqHandler, opts: { priority?: number; module?: string } = {}): this {
     const chain = this.handlers.get(key) ?? [];
-    const entry = { fn, priority: opts.priority ?? 0, module: opts.module ?? '' };
-    const at = chain.findIndex((e) => e.priority < entry.priority);
-    chain.splice(at < 0 ? chain.length : at, 0, entry);
+    insertByPriority(chain, { fn, priority: opts.priority ?? 0, module: opts.module ?? '' });
     this.handlers.set(key, chain);
+    this.targets.add(key.split('/')[1]);
     return this;
   }
 
   /** Is any handler keyed for this target (routing parses IQs to full JIDs only then)? */
   servesTarget(target: Target): boolean {
-    const part = `/${target}/`;
-    for (const k of this.handlers.keys()) if (k.includes(part)) return true;
-    return false;
+    return this.targets.has(target);
   }
 
   /** Has this iq a handler (by name or '<ns>:*')? */
   handles(iq: Element, target: Target): boolean {
-    const payload = firstElement(iq);
-    if (!payload) return false;
+    return this.chainFor(iq, target, firstElement(iq)) !== undefined;
+  }
+
+  /** The handlers of an iq's key: its payload by name, else '<ns>:*' (every element of a namespace not handled by name). */
+  private chainFor(iq: Element, target: Target, payload: Element | undefined): { key: string; chain: Registered[] } | undefined {
+    if (!payload) return undefined;
     const ns = `iq-${iq.attrs.type}/${target}/${payload.attrs.xmlns ?? ''}:`;
-    return this.handlers.has(`${ns}${payload.name}`) || this.handlers.has(`${ns}*`);
+    const key = `${ns}${payload.name}`;
+    const chain = this.handlers.get(key) ?? this.handlers.get(`${ns}*`);
+    return chain && { key, chain };
   }
 
   /** The modules that handle some IQ. */
@@ -255,10 +261,9 @@ export class ModuleHost {
   ): Promise<Element | undefined> {
     const replyFrom = target === 'host' ? this.domain : iq.attrs.to;
     const payload = firstElement(iq);
-    const key = payload ? `iq-${iq.attrs.type}/${target}/${payload.attrs.xmlns ?? ''}:${payload.name}` : '';
-    // '<ns>:*' handles every element of a namespace not handled by name.
-    const chain = this.handlers.get(key) ?? (payload ? this.handlers.get(`iq-${iq.attrs.type}/${target}/${payload.attrs.xmlns ?? ''}:*`) : undefined);
-    if (!chain || !payload) return errorReply(iq, new StanzaError('service-unavailable'), replyFrom);
+    const found = this.chainFor(iq, target, payload);
+    if (!found || !payload) return errorReply(iq, new StanzaError('service-unavailable'), replyFrom);
+    const { key, chain } = found;
     // RFC 6121 §8.5.1: for an account that does not exist, service-unavailable.
     if (target === 'bare' && !(await this.deps.userExists(toLocal))) return errorReply(iq, new StanzaError('service-unavailable'), replyFrom);
     let replied: Element | undefined;

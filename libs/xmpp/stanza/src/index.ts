@@ -1,2 +1,2 @@
-export { StanzaKind, stanzaKind } from './kind';
+export { isSubscription, StanzaKind, stanzaKind } from './kind';
 export { elementFromBytes, routedStanza, type EnvelopeFields } from './envelope';

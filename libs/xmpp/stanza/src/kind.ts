@@ -8,6 +8,13 @@ import { routerv1 } from '@cx/proto';
 export const StanzaKind = routerv1.StanzaKind;
 export type StanzaKind = routerv1.StanzaKind;
 
+const SUBSCRIPTION_TYPES: ReadonlySet<string> = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
+
+/** A presence type of a subscription request or answer (RFC 6121 §3), not of availability. */
+export function isSubscription(type: string): boolean {
+  return SUBSCRIPTION_TYPES.has(type);
+}
+
 /** The kind of a top-level element by its name (UNSPECIFIED for anything but message, presence and iq). */
 export function stanzaKind(name: string): StanzaKind {
   switch (name) {

@@ -4,12 +4,9 @@
 // session that ended without one (§4.5.2), and contacts told when an account
 // is removed.
 import { STOP } from '@cx/modules';
-import { routerv1 } from '@cx/proto';
+import { isSubscription, StanzaKind } from '@cx/stanza';
 import { StanzaError } from '@cx/xmpp-core';
 import type { RouterContext, RouterModule, StanzaIn } from '../module';
-
-const { StanzaKind } = routerv1;
-const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
 export const presenceModule: RouterModule = {
   name: 'presence',
@@ -29,7 +26,7 @@ export const presenceModule: RouterModule = {
 
 function presence(ctx: RouterContext, { s, sender, to }: StanzaIn): void | typeof STOP | Promise<void | typeof STOP> {
   const from = { jid: sender.jid, connectionId: s.connectionId };
-  if (SUBSCRIPTION_TYPES.has(s.type)) {
+  if (isSubscription(s.type)) {
     const el = ctx.router.parse(s);
     if (!el || !to.local) return STOP;
     return ctx.im.subscription(s.type, from, to, el).then(() => STOP);
