@@ -13,6 +13,20 @@ export function el(xml: string): Element {
 
 export const elem = (xml: string): C2sEvent => ({ type: 'element', el: el(xml) });
 
+/** A context for localhost over plain TCP with PLAIN only, stream id 's', and what a spec sets. */
+export function testContext(over: Partial<C2sContext> = {}): C2sContext {
+  return {
+    domain: 'localhost',
+    mechanisms: ['PLAIN'],
+    registrationOpen: false,
+    maxAuthFailures: 3,
+    newStreamId: () => 's',
+    tls: false,
+    requireEncryption: false,
+    ...over,
+  } as C2sContext;
+}
+
 /** Feed events in order; the final state and every action. */
 export function runner(machine: C2sMachine, ctx: C2sContext) {
   return (state: C2sState, ...events: C2sEvent[]): { state: C2sState; actions: C2sAction[] } => {

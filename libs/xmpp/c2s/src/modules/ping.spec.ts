@@ -2,21 +2,11 @@
 // stream is closed for silence, and that the answer is not routed.
 import { describe, expect, it } from 'vitest';
 import { createMachine } from '../machine';
-import { elem, runner, sent } from '../spec-helpers';
+import { elem, runner, sent, testContext } from '../spec-helpers';
 import { defaultModules } from './index';
 import type { C2sContext, C2sEvent, C2sState } from '../types';
 
-const ctx = {
-  domain: 'localhost',
-  mechanisms: ['PLAIN'],
-  registrationOpen: false,
-  maxAuthFailures: 3,
-  newStreamId: () => 's',
-  tls: false,
-  requireEncryption: false,
-  pingIntervalMs: 240_000,
-  pingTimeoutMs: 30_000,
-} as C2sContext;
+const ctx = testContext({ pingIntervalMs: 240_000, pingTimeoutMs: 30_000 });
 const machine = createMachine(defaultModules);
 const run = runner(machine, ctx);
 const bound: C2sState = {

@@ -2,21 +2,11 @@
 // and what the edge is asked to do.
 import { describe, expect, it } from 'vitest';
 import { createMachine } from '../machine';
-import { elem, runner, sent } from '../spec-helpers';
+import { elem, runner, sent, testContext } from '../spec-helpers';
 import { defaultModules } from './index';
 import type { C2sContext, C2sState } from '../types';
 
-const ctx: C2sContext = {
-  domain: 'localhost',
-  mechanisms: ['PLAIN'],
-  registrationOpen: false,
-  maxAuthFailures: 3,
-  newStreamId: () => 's',
-  tls: false,
-  requireEncryption: false,
-  allowPlaintextAuth: true,
-  streamManagement: true,
-} as C2sContext;
+const ctx = testContext({ allowPlaintextAuth: true, streamManagement: true });
 const machine = createMachine(defaultModules);
 const run = runner(machine, ctx);
 const SM = "xmlns='urn:xmpp:sm:3'";
