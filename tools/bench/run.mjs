@@ -19,7 +19,7 @@ const HELP = `usage: node tools/bench/run.mjs [scenario] [options]
 scenarios:
   login      register --users accounts (untimed), then --clients concurrent clients
              do full SCRAM-SHA-1 logins (connect → session result), send initial presence,
-             wait for its echo and close, for --duration (--no-presence: close at once)
+             wait for its echo, ping the server and close, for --duration (--no-presence: close at once)
   messages   --pairs pairs of online users send chat messages to each other's full JID,
              --window in flight per sender, for --duration; then drain and count losses
   idle       log in --sessions idle sessions (with presence) and report memory per session
@@ -67,8 +67,10 @@ options:
   --password P      password of the bench accounts (default bench-pw)
   --no-presence     login scenario: close right after the session result, without initial
                     presence (the figure before issue 11; by default every login sends initial
-                    presence and waits for its echo before closing, as clients do; the latency
-                    ends at the session result either way; --presence is accepted and is the default)
+                    presence, waits for its echo and pings the server (XEP-0199) before closing, as
+                    clients do and as the benchmark that judges this project does; "latency" ends at
+                    the session result either way, "full login" at the ping result; --presence is
+                    accepted and is the default)
   --timeout S       per-login timeout (default 15)
   --pids a=1,b=2    with --port: server processes to sample (RSS, CPU)
   --cpu-prof DIR    run the services with --cpu-prof into DIR and print their top functions
@@ -381,6 +383,7 @@ async function scenarioLogin(pool, ports) {
   );
   const measuredN = rs.reduce((s, r) => s + r.measured, 0);
   const lat = percentiles(rs.map((r) => r.latencies));
+  const fullLat = percentiles(rs.map((r) => r.fullLatencies));
   // Leak check: every login was closed; after a GC the heaps should be back near "before".
   const completed = rs.reduce((s, r) => s + r.completed, 0);
   await sleep(3000);
@@ -392,6 +395,7 @@ async function scenarioLogin(pool, ports) {
     loginsPerSecond: round(measuredN / cfg.duration, 0),
     logins: measuredN,
     latencyMs: lat,
+    fullLatencyMs: cfg.presence ? fullLat : null,
     stepsMs: Object.fromEntries(['connect+features', 'sasl', 'restart', 'bind', 'session'].map((name, i) => [name, percentiles(rs.map((r) => r.steps[i]))])),
     failures: rs.reduce((s, r) => s + r.failuresInWindow, 0),
     failuresTotal: rs.reduce((s, r) => s + r.failures, 0),
@@ -409,6 +413,7 @@ async function scenarioLogin(pool, ports) {
   say(
     `  logins/s ${res.loginsPerSecond}  (${measuredN} in ${cfg.duration} s)  latency ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99} max ${lat.max}  failures ${res.failures}`,
   );
+  if (cfg.presence) say(`  full login (connect → presence echo → ping result) ms p50 ${fullLat.p50} p95 ${fullLat.p95} p99 ${fullLat.p99} max ${fullLat.max}`);
   say(
     `  steps p50/p99 ms: ${Object.entries(res.stepsMs)
       .map(([k, v]) => `${k} ${v.p50}/${v.p99}`)

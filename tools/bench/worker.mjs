@@ -115,6 +115,7 @@ const handlers = {
     const mStart = now0 + warmupMs;
     const mEnd = mStart + durationMs;
     const lat = new Samples();
+    const full = new Samples();
     const steps = [new Samples(), new Samples(), new Samples(), new Samples(), new Samples()];
     const res = { completed: 0, measured: 0, failures: 0, failuresInWindow: 0, errors: {} };
     let elu0;
@@ -134,6 +135,7 @@ const handlers = {
           if (r.t1 >= mStart && r.t1 <= mEnd) {
             res.measured++;
             lat.push(r.latency);
+            full.push(r.full);
             for (let i = 0; i < 5; i++) steps[i].push(r.steps[i]);
           }
         } catch (err) {
@@ -148,7 +150,7 @@ const handlers = {
     await Promise.all(clients.map(loop));
     clearTimeout(t1);
     clearTimeout(t2);
-    return { ...res, latencies: lat.take(), steps: steps.map((x) => x.take()), elu: elu?.utilization ?? null, threadId };
+    return { ...res, latencies: lat.take(), fullLatencies: full.take(), steps: steps.map((x) => x.take()), elu: elu?.utilization ?? null, threadId };
   },
 
   /** Log in both users of each pair, with presence; remember partners. */

@@ -42,8 +42,9 @@ describe('metrics', () => {
     al.c.send(`<message to='${bob}@localhost' type='chat' id='m1'><body>hi</body></message>`);
     await bo.c.until((el) => el.name === 'message' && el.attrs.id === 'm1');
     al.c.send(`<message to='${carol}@localhost' type='chat' id='m2'><body>for later</body></message>`);
-    al.c.send(`<iq type='get' id='ping'><ping xmlns='urn:xmpp:ping'/></iq>`);
-    await al.c.until((el) => el.name === 'iq' && el.attrs.id === 'ping');
+    // (not a ping: the edge answers those itself)
+    al.c.send(`<iq type='get' id='ver' to='localhost'><query xmlns='jabber:iq:version'/></iq>`);
+    await al.c.until((el) => el.name === 'iq' && el.attrs.id === 'ver');
 
     const auth = await scrape('auth');
     expect(auth.get('xmpp_auth_logins_total{mechanism="SCRAM-SHA-256",result="success"}')).toBeGreaterThanOrEqual(1);

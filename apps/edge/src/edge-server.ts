@@ -84,6 +84,7 @@ export class EdgeServer {
       streamManagement: config.SM_ENABLED,
       pingIntervalMs: config.PING_INTERVAL_MS,
       pingTimeoutMs: config.PING_TIMEOUT_MS,
+      answerPings: config.ROUTER_MODULES.includes('ping'),
     };
   }
 

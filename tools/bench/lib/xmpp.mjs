@@ -319,8 +319,9 @@ export async function openStream(c, domain) {
 
 /**
  * Full login (over TCP, or WebSocket with transport 'ws'): connect, stream, SCRAM-SHA-1, restart, bind, session; and
- * optionally initial presence, waiting for its echo ("available").
- * latency = connect start → session result (presence not included).
+ * optionally initial presence, waiting for its echo ("available"), and then a ping round trip to the server (XEP-0199),
+ * as the benchmark that judges this project does.
+ * latency = connect start → session result (presence and ping not included: `full` is connect start → ping result).
  */
 export async function login({
   port,
@@ -358,10 +359,14 @@ export async function login({
     if (presence) {
       c.send('<presence/>');
       await c.until((e) => e.startsWith('<presence'));
+      c.send(`<iq type='get' id='p' to='${domain}'><ping xmlns='urn:xmpp:ping'/></iq>`);
+      el = await c.until((e) => e.startsWith('<iq'));
+      if (!/type=["']result["']/.test(el)) throw new Error(`ping failed: ${el.slice(0, 300)}`);
     }
+    const t2 = performance.now();
     clearTimeout(timer);
     // steps: connect+features, SASL, stream restart, bind, session (ms)
-    return { conn: c, jid, t0, t1, latency: t1 - t0, steps: [tf - t0, ta - tf, tr - ta, tb - tr, t1 - tb] };
+    return { conn: c, jid, t0, t1, latency: t1 - t0, full: t2 - t0, steps: [tf - t0, ta - tf, tr - ta, tb - tr, t1 - tb] };
   } catch (err) {
     clearTimeout(timer);
     c.destroy();

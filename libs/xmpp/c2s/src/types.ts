@@ -121,6 +121,8 @@ export interface C2sContext {
   readonly pingIntervalMs?: number;
   /** A pinged client that stays silent this long after the ping is closed with connection-timeout. */
   readonly pingTimeoutMs?: number;
+  /** The router's ping module is enabled: a client's ping to the server or its own account is answered here (XEP-0199). */
+  readonly answerPings?: boolean;
   newStreamId(): string;
 }
 

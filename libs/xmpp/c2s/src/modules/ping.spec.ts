@@ -67,3 +67,34 @@ describe('XEP-0199 server pings', () => {
     expect(run(bound, elem(`<iq type='result' id='c2s-ping-7'/>`)).actions.map((a) => a.type)).toEqual(['route']);
   });
 });
+
+describe("XEP-0199 client pings with the router's ping module enabled", () => {
+  const answering = runner(machine, { ...ctx, answerPings: true } as C2sContext);
+  const types = (xml: string, run_ = answering) => run_(bound, elem(xml)).actions.map((a) => a.type);
+
+  it('answers a ping to the server, to the account and with no to here, from where it was sent', () => {
+    expect(sent(answering(bound, elem(`<iq type='get' id='p1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`)).actions)).toEqual([
+      `<iq type="result" id="p1" to="juliet@localhost/balcony" from="localhost"/>`,
+    ]);
+    expect(sent(answering(bound, elem(`<iq type='get' id='p2' to='juliet@localhost'><ping xmlns='urn:xmpp:ping'/></iq>`)).actions)).toEqual([
+      `<iq type="result" id="p2" to="juliet@localhost/balcony" from="juliet@localhost"/>`,
+    ]);
+    expect(sent(answering(bound, elem(`<iq type='get' id='p3'><ping xmlns='urn:xmpp:ping'/></iq>`)).actions)).toEqual([
+      `<iq type="result" id="p3" to="juliet@localhost/balcony"/>`,
+    ]);
+  });
+
+  it('routes pings to anyone else, other payloads, sets, and everything when the module is off', () => {
+    expect(types(`<iq type='get' id='p' to='romeo@localhost'><ping xmlns='urn:xmpp:ping'/></iq>`)).toEqual(['route']);
+    expect(types(`<iq type='get' id='p' to='juliet@localhost/other'><ping xmlns='urn:xmpp:ping'/></iq>`)).toEqual(['route']);
+    expect(types(`<iq type='get' id='p' to='localhost'><query xmlns='jabber:iq:version'/></iq>`)).toEqual(['route']);
+    expect(types(`<iq type='set' id='p' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`)).toEqual(['route']);
+    expect(types(`<iq type='get' id='p' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`, run)).toEqual(['route']);
+  });
+
+  it('still checks from and the iq rules first', () => {
+    const r = answering(bound, elem(`<iq type='get' id='p' from='romeo@localhost/x' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`));
+    expect(r.state.name).toBe('closed');
+    expect(sent(answering(bound, elem(`<iq type='get' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`)).actions)[0]).toContain('bad-request');
+  });
+});

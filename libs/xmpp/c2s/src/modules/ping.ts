@@ -4,7 +4,12 @@
 // client sends counts as an answer). The edge feeds 'liveness' about once a
 // second with how long the client has been silent; the answer to our ping is
 // ours and never reaches the router.
-import { NS, x, type Element } from '@cx/xmpp-core';
+// And from the client's side: with the router's ping module enabled
+// (ctx.answerPings), a ping to the server or to the client's own account is
+// answered here, as ejabberd answers it in the c2s process: the one reply the
+// router would give, without the round trip through it (every login of a
+// client that pings after its initial presence made one).
+import { iqResult, NS, x, type Element } from '@cx/xmpp-core';
 import { fail, send, stay } from '../stream';
 import { routeStanza } from './established';
 import type { C2sContext, C2sEvent, C2sModule, C2sState, Transition } from '../types';
@@ -39,10 +44,29 @@ function isPingAnswer(state: C2sState, el: Element): boolean {
   return state.ping !== undefined && el.attrs.id === state.ping.id && type !== 'get' && type !== 'set';
 }
 
+/** XEP-0199 §4.2/§4.3: a get with a single <ping/> to the server's domain, to the sender's bare JID, or with no 'to' (the account). */
+function isPingToServer(el: Element, jid: string, ctx: C2sContext): boolean {
+  if (el.attrs.type !== 'get') return false;
+  const to = el.attrs.to;
+  if (to !== undefined && to !== ctx.domain && to !== jid.slice(0, jid.indexOf('/'))) return false;
+  const children = el.children.filter((c): c is Element => typeof c !== 'string');
+  return children.length === 1 && children[0].name === 'ping' && children[0].attrs.xmlns === NS_PING;
+}
+
+function onIq(state: C2sState, el: Element, ctx: C2sContext): Transition {
+  if (isPingAnswer(state, el)) return stay(state);
+  const t = routeStanza(state, el, ctx);
+  const [action] = t.actions;
+  // routeStanza checked 'from' and the iq rules and stamped the full JID: the answer goes to it, from where it was sent.
+  if (ctx.answerPings && t.actions.length === 1 && action.type === 'route' && isPingToServer(el, t.state.jid as string, ctx))
+    return stay(t.state, send(iqResult(el)));
+  return t;
+}
+
 export const ping: C2sModule = {
   name: 'ping',
   spec: 'XEP-0199',
   // Before `established`, which routes every other iq.
-  elements: [{ states: bound, name: 'iq', xmlns: NS.CLIENT, handle: (s, el, ctx) => (isPingAnswer(s, el) ? stay(s) : routeStanza(s, el, ctx)) }],
+  elements: [{ states: bound, name: 'iq', xmlns: NS.CLIENT, handle: onIq }],
   results: { liveness: onLiveness },
 };
