@@ -9,6 +9,7 @@ import { presenceModule } from './presence';
 import { blockingModule } from './blocking';
 import { carbonsModule } from './carbons';
 import { offlineModule } from './offline';
+import { mamModule } from './mam';
 
 const served = (name: string): RouterModule => ({ name, serves: serverModule(name) });
 
@@ -27,6 +28,7 @@ export const routerModules: readonly RouterModule[] = [
   carbonsModule,
   offlineModule,
   lastModule,
+  mamModule,
 ];
 
 export { enabledModules, loadModules, moduleHost } from './module';

@@ -65,6 +65,8 @@ describe('server modules', () => {
       'http://jabber.org/protocol/disco#info',
       'http://jabber.org/protocol/disco#items',
       'jabber:iq:last',
+      'urn:xmpp:mam:2',
+      'urn:xmpp:sid:0',
       'vcard-temp',
     ]);
     for (const f of ['jabber:iq:last', 'vcard-temp'])

@@ -1,0 +1,263 @@
+// The archive on one JetStream stream, xmpp_mam: one subject per archive
+// (xmpp.mam.<encodeKey(bare JID)>), the stream sequence as the message id
+// (the XEP-0359 stanza-id: unique across router replicas and ordered in
+// time, because one stream orders every append), file storage, max_age =
+// retention, max_msgs_per_subject = the per-user quota (the oldest go first).
+//
+// Paging both ways costs the same: forward is the message-get API's
+// next_by_subj on the archive's literal subject from a sequence; backward
+// follows a chain, each entry carrying in its Cx-Prev header the sequence of
+// the archive's entry before it. The chain cannot fork when two routers
+// append to one archive at once: every append is published with
+// Nats-Expected-Last-Subject-Sequence = the Cx-Prev it carries, so JetStream
+// refuses the second (wrong last sequence) and it is retried on the new head.
+// An entry removed by retention or the quota ends the chain where the archive
+// ends anyway (both remove the oldest). Every read is answered by the stream
+// leader, so a query sees every append already acknowledged.
+// docs/architecture.md, "Message history (MAM)".
+import { encodeKey, type Bus } from '@cx/bus';
+import {
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type MsgRequest,
+  type StoredMsg,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+import type { Archive, ArchivedMessage, ArchivePage, ArchiveQuery } from './archive';
+
+export const MAM_STREAM = 'xmpp_mam';
+export const MAM_SUBJECTS = 'xmpp.mam.>';
+
+/** The subject of one archive (a bare JID). */
+export function archiveSubject(bareJid: string): string {
+  if (!bareJid) throw new Error('an archive needs a bare JID');
+  return `xmpp.mam.${encodeKey(bareJid)}`;
+}
+
+const PREV = 'Cx-Prev';
+const WITH = 'Cx-With';
+
+export interface JetStreamArchiveOptions {
+  /** Most messages kept per archive; beyond, the oldest are dropped (0: no bound). */
+  maxPerUser: number;
+  /** How long a message is kept (0: for ever). */
+  retentionMs: number;
+  /** Largest archived message in bytes (bigger ones are not archived). */
+  maxMessageBytes: number;
+  /** Most bytes of the whole stream (0: no bound; the oldest go first). */
+  maxStreamBytes?: number;
+  /** Archive heads remembered (saves a read per append). */
+  headCache?: number;
+}
+
+export class JetStreamArchive implements Archive {
+  /** Per archive: its last sequence as this process last appended or read it. */
+  private readonly heads = new Map<string, number>();
+  /** Per archive: the append in progress, so one process never races itself. */
+  private readonly appending = new Map<string, Promise<unknown>>();
+
+  private constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+    private readonly opts: JetStreamArchiveOptions,
+  ) {}
+
+  static async open(bus: Bus, opts: JetStreamArchiveOptions): Promise<JetStreamArchive> {
+    const jsm = await jetstreamManager(bus.nc);
+    await ensure(jsm, { ...limits(opts), num_replicas: bus.replicas });
+    return new JetStreamArchive(jsm, jetstream(bus.nc), opts);
+  }
+
+  append(user: string, entry: { with: string; xml: string }): Promise<string> {
+    const previous = this.appending.get(user) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.publish(user, entry));
+    this.appending.set(user, next);
+    void next
+      .finally(() => {
+        if (this.appending.get(user) === next) this.appending.delete(user);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  private async publish(user: string, entry: { with: string; xml: string }): Promise<string> {
+    const subject = archiveSubject(user);
+    const data = new TextEncoder().encode(entry.xml);
+    if (data.length > this.opts.maxMessageBytes) throw new Error(`message of ${data.length} bytes is over the archive's ${this.opts.maxMessageBytes}`);
+    let prev = this.heads.get(user) ?? (await this.head(subject));
+    for (let attempt = 0; ; attempt++) {
+      const h = headers();
+      h.set(PREV, String(prev));
+      h.set(WITH, entry.with);
+      try {
+        const ack = await this.js.publish(subject, data, { headers: h, expect: { streamName: MAM_STREAM, lastSubjectSequence: prev } });
+        this.remember(user, ack.seq);
+        return String(ack.seq);
+      } catch (err) {
+        if (attempt >= 8 || !wrongLast(err)) throw err;
+        prev = await this.head(subject); // another router appended (or the archive was purged): chain onto the new head
+      }
+    }
+  }
+
+  private remember(user: string, seq: number): void {
+    this.heads.delete(user);
+    this.heads.set(user, seq);
+    if (this.heads.size > (this.opts.headCache ?? 100_000)) this.heads.delete(this.heads.keys().next().value as string);
+  }
+
+  /** The archive's last sequence (0: empty). */
+  private async head(subject: string): Promise<number> {
+    return (await this.get({ last_by_subj: subject }))?.seq ?? 0;
+  }
+
+  async query(user: string, q: ArchiveQuery): Promise<ArchivePage | 'item-not-found'> {
+    const subject = archiveSubject(user);
+    const match = matcher(q);
+    if (q.before !== undefined) {
+      let from: StoredMsg | undefined;
+      if (q.before === '') from = await this.get({ last_by_subj: subject });
+      else {
+        const at = await this.mine(subject, q.before);
+        if (!at) return 'item-not-found';
+        from = await this.prev(subject, at);
+      }
+      return this.backward(subject, from, q, match);
+    }
+    if (q.after !== undefined) {
+      const at = await this.mine(subject, q.after);
+      if (!at) return 'item-not-found';
+      return this.forward(subject, await this.next(subject, at.seq), q, match);
+    }
+    if (q.start !== undefined) return this.forward(subject, await this.firstSince(subject, q.start), q, match);
+    return this.forward(subject, await this.next(subject, 0), q, match);
+  }
+
+  /** Oldest first from `from`: max matching entries, and whether none is left after them. */
+  private async forward(subject: string, from: StoredMsg | undefined, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
+    const items: ArchivedMessage[] = [];
+    for (let m = from; m; m = await this.next(subject, m.seq)) {
+      if (q.end !== undefined && m.time.getTime() > q.end) return { items, complete: true };
+      if (!match(m) || (q.start !== undefined && m.time.getTime() < q.start)) continue;
+      if (items.length === q.max) return { items, complete: false };
+      items.push(entryOf(m));
+    }
+    return { items, complete: true };
+  }
+
+  /** Newest first from `from` down the chain, returned oldest first. */
+  private async backward(subject: string, from: StoredMsg | undefined, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
+    const items: ArchivedMessage[] = [];
+    for (let m = from; m; m = await this.prev(subject, m)) {
+      if (q.start !== undefined && m.time.getTime() < q.start) return { items: items.reverse(), complete: true };
+      if (!match(m) || (q.end !== undefined && m.time.getTime() > q.end)) continue;
+      if (items.length === q.max) return { items: items.reverse(), complete: false };
+      items.push(entryOf(m));
+    }
+    return { items: items.reverse(), complete: true };
+  }
+
+  /** The first entry at or after `start`: down the chain from the head (a catch-up's cost is what it catches up on). */
+  private async firstSince(subject: string, start: number): Promise<StoredMsg | undefined> {
+    let first: StoredMsg | undefined;
+    for (let m = await this.get({ last_by_subj: subject }); m && m.time.getTime() >= start; m = await this.prev(subject, m)) first = m;
+    return first;
+  }
+
+  private async next(subject: string, seq: number): Promise<StoredMsg | undefined> {
+    return this.get({ seq: seq + 1, next_by_subj: subject });
+  }
+
+  private async prev(subject: string, m: StoredMsg): Promise<StoredMsg | undefined> {
+    const prev = Number(m.header?.get(PREV) ?? 0);
+    if (!prev) return undefined;
+    const p = await this.get({ seq: prev });
+    return p && p.subject === subject ? p : undefined;
+  }
+
+  /** The entry with this id if it is in this archive. */
+  private async mine(subject: string, id: string): Promise<StoredMsg | undefined> {
+    if (!/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
+    const m = await this.get({ seq: Number(id) });
+    return m && m.subject === subject ? m : undefined;
+  }
+
+  private async get(req: Record<string, unknown>): Promise<StoredMsg | undefined> {
+    try {
+      return (await this.jsm.streams.getMessage(MAM_STREAM, req as unknown as MsgRequest)) ?? undefined;
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound) return undefined;
+      throw err;
+    }
+  }
+
+  async purge(user: string): Promise<void> {
+    await this.jsm.streams.purge(MAM_STREAM, { filter: archiveSubject(user) });
+    this.heads.delete(user);
+  }
+
+  async totals(): Promise<{ messages: number; archives: number }> {
+    const { state } = await this.jsm.streams.info(MAM_STREAM);
+    return { messages: state.messages, archives: state.num_subjects ?? 0 };
+  }
+}
+
+type Match = (m: StoredMsg) => boolean;
+
+/** `with` a bare JID: any of its resources; a full JID: exactly it (XEP-0313 §4.1.1). */
+function matcher(q: ArchiveQuery): Match {
+  const w = q.with?.toLowerCase();
+  if (!w) return () => true;
+  const full = w.includes('/');
+  return (m) => {
+    const other = (m.header?.get(WITH) ?? '').toLowerCase();
+    return full ? other === w : other === w || other.startsWith(`${w}/`);
+  };
+}
+
+function entryOf(m: StoredMsg): ArchivedMessage {
+  return { id: String(m.seq), ts: m.time.getTime(), with: m.header?.get(WITH) ?? '', xml: m.string() };
+}
+
+function wrongLast(err: unknown): boolean {
+  return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || /wrong last sequence/i.test(err.message));
+}
+
+export function limits(opts: JetStreamArchiveOptions): Partial<StreamConfig> {
+  const ns = (ms: number) => ms * 1_000_000;
+  return {
+    discard: DiscardPolicy.Old,
+    max_msgs_per_subject: opts.maxPerUser > 0 ? opts.maxPerUser : -1,
+    max_age: ns(opts.retentionMs),
+    max_bytes: opts.maxStreamBytes && opts.maxStreamBytes > 0 ? opts.maxStreamBytes : -1,
+    max_msg_size: opts.maxMessageBytes + 1024,
+    duplicate_window: ns(opts.retentionMs > 0 ? Math.min(120_000, opts.retentionMs) : 120_000),
+  };
+}
+
+/** Create the stream or bring an existing one to these limits. */
+async function ensure(jsm: JetStreamManager, want: Partial<StreamConfig>): Promise<void> {
+  const current = await jsm.streams.info(MAM_STREAM).catch((err: unknown) => {
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return null;
+    throw err;
+  });
+  if (current === null) {
+    await jsm.streams
+      .add({ name: MAM_STREAM, subjects: [MAM_SUBJECTS], storage: StorageType.File, retention: RetentionPolicy.Limits, ...want })
+      .catch(async (err: unknown) => {
+        // Another replica created it at the same moment.
+        if (!(await jsm.streams.info(MAM_STREAM).catch(() => null))) throw err;
+      });
+    return;
+  }
+  const cfg = current.config as unknown as Record<string, unknown>;
+  if (Object.entries(want).some(([k, v]) => cfg[k] !== v)) await jsm.streams.update(MAM_STREAM, want);
+}
