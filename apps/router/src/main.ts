@@ -162,7 +162,13 @@ main(() =>
       services: [
         [
           routeradminv1.RouterAdminServiceService,
-          routerAdminService({ domain: config.XMPP_DOMAIN, router, userExists: (u) => deps.userExists(u), log }) as never,
+          routerAdminService({
+            domain: config.XMPP_DOMAIN,
+            router,
+            userExists: (u) => deps.userExists(u),
+            purgeArchive: shared.purgeArchive,
+            log,
+          }) as never,
         ],
       ],
       interceptors: adminInterceptors(config.ADMIN_TOKEN),

@@ -102,6 +102,8 @@ export interface RouterContext {
 export interface SharedServices {
   /** XEP-0191: does `user` block `other`? Set by the blocking module. */
   blocks?: (user: string, other: Jid) => boolean;
+  /** Empty an account's message archive (xmppctl purge-archive). Set by the mam module. */
+  purgeArchive?: (user: string) => Promise<void>;
 }
 
 export interface RouterModule {

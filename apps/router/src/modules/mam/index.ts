@@ -105,6 +105,7 @@ export const mamModule: RouterModule = {
       { module: 'mam' },
     );
 
+    ctx.shared.purgeArchive = (user) => archive.purge(`${user}@${domain}`);
     ctx.removal.register('mam', async (r) => {
       await archive.purge(`${r.user}@${domain}`);
       await prefs.remove(r.user);
