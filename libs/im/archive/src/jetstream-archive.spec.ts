@@ -97,6 +97,36 @@ describe('JetStreamArchive', () => {
     expect(await a.query('u@localhost', { max: 5, after: 'x' })).toBe('item-not-found');
   });
 
+  it('pages a with-filter backwards by the skip table, past more peers than it lists', async () => {
+    for (let i = 1; i <= 60; i++) {
+      const peer = i === 3 || i === 50 ? 'rare@localhost/x' : `p${i % 20}@localhost`;
+      await (i % 2 ? a : b).append('w@localhost', { with: peer, xml: msg(i) });
+    }
+    expect(bodies(await a.query('w@localhost', { max: 50, with: 'rare@localhost', before: '' }))).toEqual([3, 50]);
+    expect(bodies(await b.query('w@localhost', { max: 50, with: 'rare@localhost/x' }))).toEqual([3, 50]);
+    const back: number[] = [];
+    let before = '';
+    for (;;) {
+      const p = await a.query('w@localhost', { max: 1, with: 'p5@localhost', before });
+      if (p === 'item-not-found') throw new Error('lost');
+      back.unshift(...bodies(p));
+      if (p.complete) break;
+      before = p.items[0].id;
+    }
+    expect(back).toEqual([5, 25, 45]);
+    const fwd: number[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const p = await b.query('w@localhost', { max: 2, with: 'p5@localhost', after });
+      if (p === 'item-not-found') throw new Error('lost');
+      fwd.push(...bodies(p));
+      if (p.complete) break;
+      after = p.items[p.items.length - 1].id;
+    }
+    expect(fwd).toEqual([5, 25, 45]);
+    expect(bodies(await a.query('w@localhost', { max: 50, with: 'nobody@localhost', before: '' }))).toEqual([]);
+  });
+
   it('filters by time: start pages from there, end stops there', async () => {
     const now = Date.now();
     expect(bodies(await a.query('u@localhost', { max: 50, start: now + 60_000 }))).toEqual([]);

@@ -32,6 +32,7 @@ import {
 } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { Archive, ArchivedMessage, ArchivePage, ArchiveQuery } from './archive';
+import { jumpFor, peerKey, successorTable } from './peers';
 
 export const MAM_STREAM = 'xmpp_mam';
 export const MAM_SUBJECTS = 'xmpp.mam.>';
@@ -44,6 +45,14 @@ export function archiveSubject(bareJid: string): string {
 
 const PREV = 'Cx-Prev';
 const WITH = 'Cx-With';
+const PEERS_HDR = 'Cx-Peers';
+
+/** What the next append to an archive needs of its last entry. */
+interface Head {
+  seq: number;
+  key: string;
+  table: string;
+}
 
 export interface JetStreamArchiveOptions {
   /** Most messages kept per archive; beyond, the oldest are dropped (0: no bound). */
@@ -60,7 +69,7 @@ export interface JetStreamArchiveOptions {
 
 export class JetStreamArchive implements Archive {
   /** Per archive: its last sequence as this process last appended or read it. */
-  private readonly heads = new Map<string, number>();
+  private readonly heads = new Map<string, Head | undefined>();
   /** Per archive: the append in progress, so one process never races itself. */
   private readonly appending = new Map<string, Promise<unknown>>();
 
@@ -92,31 +101,35 @@ export class JetStreamArchive implements Archive {
     const subject = archiveSubject(user);
     const data = new TextEncoder().encode(entry.xml);
     if (data.length > this.opts.maxMessageBytes) throw new Error(`message of ${data.length} bytes is over the archive's ${this.opts.maxMessageBytes}`);
-    let prev = this.heads.get(user) ?? (await this.head(subject));
+    let prev = this.heads.has(user) ? this.heads.get(user) : await this.head(subject);
     for (let attempt = 0; ; attempt++) {
       const h = headers();
-      h.set(PREV, String(prev));
+      h.set(PREV, String(prev?.seq ?? 0));
       h.set(WITH, entry.with);
+      const table = successorTable(prev);
+      if (table) h.set(PEERS_HDR, table);
       try {
-        const ack = await this.js.publish(subject, data, { headers: h, expect: { streamName: MAM_STREAM, lastSubjectSequence: prev } });
-        this.remember(user, ack.seq);
+        const ack = await this.js.publish(subject, data, { headers: h, expect: { streamName: MAM_STREAM, lastSubjectSequence: prev?.seq ?? 0 } });
+        this.remember(user, { seq: ack.seq, key: peerKey(entry.with), table });
         return String(ack.seq);
       } catch (err) {
+        this.heads.delete(user);
         if (attempt >= 8 || !wrongLast(err)) throw err;
         prev = await this.head(subject); // another router appended (or the archive was purged): chain onto the new head
       }
     }
   }
 
-  private remember(user: string, seq: number): void {
+  private remember(user: string, head: Head): void {
     this.heads.delete(user);
-    this.heads.set(user, seq);
+    this.heads.set(user, head);
     if (this.heads.size > (this.opts.headCache ?? 100_000)) this.heads.delete(this.heads.keys().next().value as string);
   }
 
-  /** The archive's last sequence (0: empty). */
-  private async head(subject: string): Promise<number> {
-    return (await this.get({ last_by_subj: subject }))?.seq ?? 0;
+  /** The archive's last entry (undefined: empty). */
+  private async head(subject: string): Promise<Head | undefined> {
+    const m = await this.get({ last_by_subj: subject });
+    return m && { seq: m.seq, key: peerKey(m.header?.get(WITH) ?? ''), table: m.header?.get(PEERS_HDR) ?? '' };
   }
 
   async query(user: string, q: ArchiveQuery): Promise<ArchivePage | 'item-not-found'> {
@@ -135,8 +148,10 @@ export class JetStreamArchive implements Archive {
     if (q.after !== undefined) {
       const at = await this.mine(subject, q.after);
       if (!at) return 'item-not-found';
+      if (q.with) return this.forwardWith(subject, at.seq, q, match);
       return this.forward(subject, await this.next(subject, at.seq), q, match);
     }
+    if (q.with) return this.forwardWith(subject, 0, q, match);
     if (q.start !== undefined) return this.forward(subject, await this.firstSince(subject, q.start), q, match);
     return this.forward(subject, await this.next(subject, 0), q, match);
   }
@@ -153,10 +168,37 @@ export class JetStreamArchive implements Archive {
     return { items, complete: true };
   }
 
+  /**
+   * A with-filtered page forwards after sequence `after`: a peer's messages
+   * may be dense (a forward scan finds a page in a few steps) or sparse (the
+   * skip table finds all of them after `after` in a few jumps back from the
+   * head), so both run a step at a time and the first to finish answers: the
+   * cost is twice the cheaper of the two.
+   */
+  private async forwardWith(subject: string, after: number, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
+    const key = peerKey(q.with ?? '');
+    const inTime = (m: StoredMsg) => (q.start === undefined || m.time.getTime() >= q.start) && (q.end === undefined || m.time.getTime() <= q.end);
+    const found: StoredMsg[] = [];
+    const back: StoredMsg[] = [];
+    let f = await this.next(subject, after);
+    let b = await this.get({ last_by_subj: subject });
+    const page = (ms: StoredMsg[], complete: boolean): ArchivePage => ({ items: ms.slice(0, q.max).map(entryOf), complete: complete && ms.length <= q.max });
+    for (;;) {
+      if (!f || (q.end !== undefined && f.time.getTime() > q.end)) return page(found, true);
+      if (match(f) && inTime(f)) found.push(f);
+      if (found.length > q.max) return page(found, false);
+      f = await this.next(subject, f.seq);
+      if (!b || b.seq <= after || (q.start !== undefined && b.time.getTime() < q.start)) return page(back.reverse(), true);
+      if (match(b) && inTime(b)) back.push(b);
+      b = await this.prevOf(subject, b, key);
+    }
+  }
+
   /** Newest first from `from` down the chain, returned oldest first. */
   private async backward(subject: string, from: StoredMsg | undefined, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
     const items: ArchivedMessage[] = [];
-    for (let m = from; m; m = await this.prev(subject, m)) {
+    const key = q.with ? peerKey(q.with) : undefined;
+    for (let m = from; m; m = key ? await this.prevOf(subject, m, key) : await this.prev(subject, m)) {
       if (q.start !== undefined && m.time.getTime() < q.start) return { items: items.reverse(), complete: true };
       if (!match(m) || (q.end !== undefined && m.time.getTime() > q.end)) continue;
       if (items.length === q.max) return { items: items.reverse(), complete: false };
@@ -180,6 +222,14 @@ export class JetStreamArchive implements Archive {
     const prev = Number(m.header?.get(PREV) ?? 0);
     if (!prev) return undefined;
     const p = await this.get({ seq: prev });
+    return p && p.subject === subject ? p : undefined;
+  }
+
+  /** The entry before `m` that may be with `key`'s peer, by the skip table (peers.ts). */
+  private async prevOf(subject: string, m: StoredMsg, key: string): Promise<StoredMsg | undefined> {
+    const { seq } = jumpFor(m.header?.get(PEERS_HDR) ?? undefined, key);
+    if (!seq) return undefined;
+    const p = await this.get({ seq });
     return p && p.subject === subject ? p : undefined;
   }
 
