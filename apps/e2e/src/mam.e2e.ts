@@ -6,13 +6,16 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@cx/xmpp-core';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { register, TestSessions, TEST_PASSWORD, type RawClient } from '@cx/testing';
 
 const [edgeA, edgeB] = inject('edgePorts');
 const adminEnv = inject('adminEnv');
+const certFile = inject('certFile');
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const t = new TestSessions(edgeA);
 const started: Client[] = [];
 afterEach(async () => {
@@ -242,4 +245,38 @@ describe('message archive (XEP-0313) and stanza ids (XEP-0359)', () => {
     const again = (await t.login(edgeA, p.name)).c;
     expect((await query(again)).items).toHaveLength(0);
   });
+
+  it('slixmpp (xep_0313) pages the history forwards, backwards and with a peer', async () => {
+    const u = await t.account('mamslix');
+    const p1 = await t.account('mamp1');
+    const p2 = await t.account('mamp2');
+    const c1 = (await t.login(edgeA, p1.name, { presence: true })).c;
+    const c2 = (await t.login(edgeB, p2.name, { presence: true })).c;
+    const sent: string[] = [];
+    for (let i = 1; i <= 10; i++) {
+      const [c, from] = i % 3 === 0 ? [c2, 'p2'] : [c1, 'p1'];
+      c.send(`<message to='${u.bare}' type='chat' id='s${i}'><body>${from} ${i}</body></message>`);
+      sent.push(`${from} ${i}`);
+      await c.quiet(30, (el) => el.name === 'message'); // in order, no error
+    }
+    const child = spawn(PYTHON, [join(__dirname, 'slixmpp', 'mam.py'), u.bare, TEST_PASSWORD, '127.0.0.1', String(edgeB), certFile, p1.bare, '3'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const events = out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: string; bodies?: string[]; ids?: string[] });
+    const ev = (name: string) => events.find((e) => e.event === name);
+    expect(code, err.slice(-2000)).toBe(0);
+    expect(ev('forward')?.bodies).toEqual(sent);
+    expect(ev('backward')?.bodies).toEqual([...sent].reverse());
+    expect(ev('backward')?.ids).toEqual([...(ev('forward')?.ids ?? [])].reverse());
+    expect(ev('with')?.bodies).toEqual(sent.filter((b) => b.startsWith('p1')));
+  }, 40_000);
 });
