@@ -148,7 +148,8 @@ main(() =>
             onRouted: countRouted,
             onResent: countResent,
             inAck: (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h),
-            durable: () => deliverer.durable(),
+            // Also what modules stored for the routed stanzas (the archive's appends): confirmed once stored.
+            durable: () => (shared.stored ? Promise.all([deliverer.durable(), shared.stored()]).then(() => undefined) : deliverer.durable()),
             busGate: connectivityGate(bus),
           }) as never,
         ],

@@ -102,6 +102,8 @@ export interface RouterContext {
 export interface SharedServices {
   /** XEP-0191: does `user` block `other`? Set by the blocking module. */
   blocks?: (user: string, other: Jid) => boolean;
+  /** Resolves once what modules began storing for stanzas routed so far is stored (never rejects); a RouteAck waits for it. Set by the mam module. */
+  stored?: () => Promise<void>;
   /** Empty an account's message archive (xmppctl purge-archive). Set by the mam module. */
   purgeArchive?: (user: string) => Promise<void>;
 }

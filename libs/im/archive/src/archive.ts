@@ -34,8 +34,15 @@ export interface ArchivePage {
 }
 
 export interface Archive {
-  /** Archive a message in `user`'s archive (a bare JID); resolves with its id, the stanza-id to stamp. */
-  append(user: string, entry: { with: string; xml: string }): Promise<string>;
+  /** A new id, unique across replicas, for a message about to be archived (its stanza-id, stamped before the append). */
+  nextId(): string;
+  /**
+   * Archive a message under that id in `user`'s archive (a bare JID). Appends
+   * to one archive are kept in the order of the calls.
+   */
+  append(user: string, entry: { id: string; with: string; xml: string }): Promise<void>;
+  /** Resolves once every append begun before the call is done (stored or failed); never rejects. */
+  settled(): Promise<void>;
   /** A page of `user`'s archive; 'item-not-found' when after/before names no message of it. */
   query(user: string, q: ArchiveQuery): Promise<ArchivePage | 'item-not-found'>;
   /** Delete everything in `user`'s archive (xmppctl, account removal). */

@@ -12,6 +12,12 @@ import { JetStreamArchive, type ArchivePage } from './index';
 
 const log = createLogger({ service: 'archive-test', level: 'fatal' });
 const opts = { maxPerUser: 1000, retentionMs: 0, maxMessageBytes: 65536 };
+/** Append with a fresh id, as the router does; resolves with the id. */
+async function add(arch: JetStreamArchive, user: string, entry: { with: string; xml: string }): Promise<string> {
+  const id = arch.nextId();
+  await arch.append(user, { id, ...entry });
+  return id;
+}
 const msg = (n: number) => `<message type='chat'><body>${n}</body></message>`;
 const bodies = (p: ArchivePage | 'item-not-found'): number[] => {
   if (p === 'item-not-found') throw new Error('item-not-found');
@@ -35,9 +41,9 @@ describe('JetStreamArchive', () => {
     // Two "routers" appending to one archive at once, interleaved with another user's messages.
     for (let n = 1; n <= 30; n += 2) {
       const [x, y] = await Promise.all([
-        a.append('u@localhost', { with: n % 4 === 1 ? 'p@localhost/r' : 'q@localhost', xml: msg(n) }),
-        b.append('u@localhost', { with: n % 4 === 1 ? 'q@localhost/r' : 'p@localhost', xml: msg(n + 1) }),
-        a.append('other@localhost', { with: 'u@localhost', xml: msg(1000 + n) }),
+        add(a, 'u@localhost', { with: n % 4 === 1 ? 'p@localhost/r' : 'q@localhost', xml: msg(n) }),
+        add(b, 'u@localhost', { with: n % 4 === 1 ? 'q@localhost/r' : 'p@localhost', xml: msg(n + 1) }),
+        add(a, 'other@localhost', { with: 'u@localhost', xml: msg(1000 + n) }),
       ]);
       ids.push(x, y);
     }
@@ -94,13 +100,15 @@ describe('JetStreamArchive', () => {
     const foreign = theirs !== 'item-not-found' ? theirs.items[0].id : '';
     expect(await a.query('u@localhost', { max: 5, after: foreign })).toBe('item-not-found');
     expect(await a.query('u@localhost', { max: 5, before: '999999' })).toBe('item-not-found');
+    expect(await a.query('u@localhost', { max: 5, before: 'zzzzz-0123abcd1' })).toBe('item-not-found');
+    expect(await a.query('u@localhost', { max: 5, before: '0-0123abcd1' })).toBe('item-not-found');
     expect(await a.query('u@localhost', { max: 5, after: 'x' })).toBe('item-not-found');
   });
 
   it('pages a with-filter backwards by the skip table, past more peers than it lists', async () => {
     for (let i = 1; i <= 60; i++) {
       const peer = i === 3 || i === 50 ? 'rare@localhost/x' : `p${i % 20}@localhost`;
-      await (i % 2 ? a : b).append('w@localhost', { with: peer, xml: msg(i) });
+      await add(i % 2 ? a : b, 'w@localhost', { with: peer, xml: msg(i) });
     }
     expect(bodies(await a.query('w@localhost', { max: 50, with: 'rare@localhost', before: '' }))).toEqual([3, 50]);
     expect(bodies(await b.query('w@localhost', { max: 50, with: 'rare@localhost/x' }))).toEqual([3, 50]);
@@ -137,7 +145,7 @@ describe('JetStreamArchive', () => {
   it('purges one archive and starts it again', async () => {
     await a.purge('other@localhost');
     expect(bodies(await b.query('other@localhost', { max: 50 }))).toEqual([]);
-    await b.append('other@localhost', { with: 'u@localhost', xml: msg(7) });
+    await add(b, 'other@localhost', { with: 'u@localhost', xml: msg(7) });
     expect(bodies(await a.query('other@localhost', { max: 50, before: '' }))).toEqual([7]);
     expect(bodies(await a.query('u@localhost', { max: 50 }))).toHaveLength(30);
   });

@@ -1,15 +1,24 @@
 // The archive on one JetStream stream, xmpp_mam: one subject per archive
-// (xmpp.mam.<encodeKey(bare JID)>), the stream sequence as the message id
-// (the XEP-0359 stanza-id: unique across router replicas and ordered in
-// time, because one stream orders every append), file storage, max_age =
-// retention, max_msgs_per_subject = the per-user quota (the oldest go first).
+// (xmpp.mam.<encodeKey(bare JID)>), file storage, max_age = retention,
+// max_msgs_per_subject = the per-user quota (the oldest go first).
+//
+// Each entry is its metadata lines and the message (entry.ts): its id, the
+// previous entry's sequence, the other party, the skip table (peers.ts).
+//
+// Ids (the XEP-0359 stanza-id) are given before the append,
+// so routing never waits for JetStream: "<floor>-<node><n>", where floor is
+// the highest stream sequence this process has seen acknowledged (a lower
+// bound of the entry's own sequence: it is stored later) and node and n make
+// it unique across replicas. An id is found again from its floor: the first
+// entries of the archive after it (next_by_subj), a few at most, since only
+// appends in flight at the same moment come between.
 //
 // Paging both ways costs the same: forward is the message-get API's
 // next_by_subj on the archive's literal subject from a sequence; backward
-// follows a chain, each entry carrying in its Cx-Prev header the sequence of
-// the archive's entry before it. The chain cannot fork when two routers
+// follows a chain, each entry carrying the sequence of the archive's entry
+// before it (its prev). The chain cannot fork when two routers
 // append to one archive at once: every append is published with
-// Nats-Expected-Last-Subject-Sequence = the Cx-Prev it carries, so JetStream
+// Nats-Expected-Last-Subject-Sequence = the prev it carries (publisher.ts), so JetStream
 // refuses the second (wrong last sequence) and it is retried on the new head.
 // An entry removed by retention or the quota ends the chain where the archive
 // ends anyway (both remove the oldest). Every read is answered by the stream
@@ -20,19 +29,19 @@ import {
   DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
-  jetstream,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
-  type JetStreamClient,
   type JetStreamManager,
   type MsgRequest,
-  type StoredMsg,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
+import { randomBytes } from 'node:crypto';
 import type { Archive, ArchivedMessage, ArchivePage, ArchiveQuery } from './archive';
+import { decodeEntry, encodeEntry } from './entry';
+import { InFlight } from './in-flight';
 import { jumpFor, peerKey, successorTable } from './peers';
+import { AckedPublisher, PublishError } from './publisher';
 
 export const MAM_STREAM = 'xmpp_mam';
 export const MAM_SUBJECTS = 'xmpp.mam.>';
@@ -43,15 +52,28 @@ export function archiveSubject(bareJid: string): string {
   return `xmpp.mam.${encodeKey(bareJid)}`;
 }
 
-const PREV = 'Cx-Prev';
-const WITH = 'Cx-With';
-const PEERS_HDR = 'Cx-Peers';
+/** Entries looked at after an id's floor before it counts as unknown (appends in flight for one user at once). */
+const FIND_SCAN = 256;
+/** "wrong last sequence" (another router appended first) and a duplicate message id. */
+const WRONG_LAST = 10071;
 
 /** What the next append to an archive needs of its last entry. */
 interface Head {
   seq: number;
   key: string;
   table: string;
+}
+
+/** An entry as read back. */
+interface Entry {
+  seq: number;
+  subject: string;
+  time: number;
+  id: string;
+  prev: number;
+  with: string;
+  table: string;
+  xml: string;
 }
 
 export interface JetStreamArchiveOptions {
@@ -68,54 +90,73 @@ export interface JetStreamArchiveOptions {
 }
 
 export class JetStreamArchive implements Archive {
-  /** Per archive: its last sequence as this process last appended or read it. */
+  /** Per archive: its last entry as this process last appended or read it. */
   private readonly heads = new Map<string, Head | undefined>();
   /** Per archive: the append in progress, so one process never races itself. */
   private readonly appending = new Map<string, Promise<unknown>>();
+  /** Appends not yet acknowledged (settled() waits for them). */
+  private readonly pending = new InFlight();
+  /** The highest sequence seen acknowledged: every id given now has a larger one. */
+  private floor = 0;
+  private readonly node = randomBytes(4).toString('hex');
+  private counter = 0;
 
   private constructor(
     private readonly jsm: JetStreamManager,
-    private readonly js: JetStreamClient,
+    private readonly pub: AckedPublisher,
     private readonly opts: JetStreamArchiveOptions,
   ) {}
 
   static async open(bus: Bus, opts: JetStreamArchiveOptions): Promise<JetStreamArchive> {
     const jsm = await jetstreamManager(bus.nc);
     await ensure(jsm, { ...limits(opts), num_replicas: bus.replicas });
-    return new JetStreamArchive(jsm, jetstream(bus.nc), opts);
+    const archive = new JetStreamArchive(jsm, new AckedPublisher(bus.nc, MAM_STREAM), opts);
+    archive.floor = (await jsm.streams.info(MAM_STREAM)).state.last_seq;
+    return archive;
   }
 
-  append(user: string, entry: { with: string; xml: string }): Promise<string> {
-    const previous = this.appending.get(user) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.publish(user, entry));
+  nextId(): string {
+    return `${this.floor.toString(36)}-${this.node}${(++this.counter).toString(36)}`;
+  }
+
+  append(user: string, entry: { id: string; with: string; xml: string }): Promise<void> {
+    const previous = this.appending.get(user);
+    const next = previous
+      ? previous.then(
+          () => this.publish(user, entry),
+          () => this.publish(user, entry),
+        )
+      : this.publish(user, entry);
     this.appending.set(user, next);
-    void next
-      .finally(() => {
-        if (this.appending.get(user) === next) this.appending.delete(user);
-      })
-      .catch(() => undefined);
+    this.pending.track(next);
+    const forget = () => {
+      if (this.appending.get(user) === next) this.appending.delete(user);
+    };
+    next.then(forget, forget);
     return next;
   }
 
-  private async publish(user: string, entry: { with: string; xml: string }): Promise<string> {
+  settled(): Promise<void> {
+    return this.pending.settled();
+  }
+
+  private async publish(user: string, entry: { id: string; with: string; xml: string }): Promise<void> {
     const subject = archiveSubject(user);
-    const data = new TextEncoder().encode(entry.xml);
-    if (data.length > this.opts.maxMessageBytes) throw new Error(`message of ${data.length} bytes is over the archive's ${this.opts.maxMessageBytes}`);
     let prev = this.heads.has(user) ? this.heads.get(user) : await this.head(subject);
     for (let attempt = 0; ; attempt++) {
-      const h = headers();
-      h.set(PREV, String(prev?.seq ?? 0));
-      h.set(WITH, entry.with);
       const table = successorTable(prev);
-      if (table) h.set(PEERS_HDR, table);
+      const data = encodeEntry({ id: entry.id, prev: prev?.seq ?? 0, with: entry.with, table }, entry.xml);
       try {
-        const ack = await this.js.publish(subject, data, { headers: h, expect: { streamName: MAM_STREAM, lastSubjectSequence: prev?.seq ?? 0 } });
-        this.remember(user, { seq: ack.seq, key: peerKey(entry.with), table });
-        return String(ack.seq);
+        const seq = await this.pub.publish(subject, data, { msgId: entry.id, lastSubjectSeq: prev?.seq ?? 0 });
+        this.remember(user, { seq, key: peerKey(entry.with), table });
+        if (seq > this.floor) this.floor = seq;
+        return;
       } catch (err) {
         this.heads.delete(user);
-        if (attempt >= 8 || !wrongLast(err)) throw err;
-        prev = await this.head(subject); // another router appended (or the archive was purged): chain onto the new head
+        if (attempt >= 8 || !(err instanceof PublishError)) throw err;
+        // Another router appended (or the archive was purged), or no answer came: chain onto the head as it is now.
+        if (err.errCode !== WRONG_LAST && attempt >= 2) throw err;
+        prev = await this.head(subject);
       }
     }
   }
@@ -129,14 +170,14 @@ export class JetStreamArchive implements Archive {
   /** The archive's last entry (undefined: empty). */
   private async head(subject: string): Promise<Head | undefined> {
     const m = await this.get({ last_by_subj: subject });
-    return m && { seq: m.seq, key: peerKey(m.header?.get(WITH) ?? ''), table: m.header?.get(PEERS_HDR) ?? '' };
+    return m && { seq: m.seq, key: peerKey(m.with), table: m.table };
   }
 
   async query(user: string, q: ArchiveQuery): Promise<ArchivePage | 'item-not-found'> {
     const subject = archiveSubject(user);
     const match = matcher(q);
     if (q.before !== undefined) {
-      let from: StoredMsg | undefined;
+      let from: Entry | undefined;
       if (q.before === '') from = await this.get({ last_by_subj: subject });
       else {
         const at = await this.mine(subject, q.before);
@@ -157,11 +198,11 @@ export class JetStreamArchive implements Archive {
   }
 
   /** Oldest first from `from`: max matching entries, and whether none is left after them. */
-  private async forward(subject: string, from: StoredMsg | undefined, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
+  private async forward(subject: string, from: Entry | undefined, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
     const items: ArchivedMessage[] = [];
     for (let m = from; m; m = await this.next(subject, m.seq)) {
-      if (q.end !== undefined && m.time.getTime() > q.end) return { items, complete: true };
-      if (!match(m) || (q.start !== undefined && m.time.getTime() < q.start)) continue;
+      if (q.end !== undefined && m.time > q.end) return { items, complete: true };
+      if (!match(m) || (q.start !== undefined && m.time < q.start)) continue;
       if (items.length === q.max) return { items, complete: false };
       items.push(entryOf(m));
     }
@@ -177,30 +218,30 @@ export class JetStreamArchive implements Archive {
    */
   private async forwardWith(subject: string, after: number, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
     const key = peerKey(q.with ?? '');
-    const inTime = (m: StoredMsg) => (q.start === undefined || m.time.getTime() >= q.start) && (q.end === undefined || m.time.getTime() <= q.end);
-    const found: StoredMsg[] = [];
-    const back: StoredMsg[] = [];
+    const inTime = (m: Entry) => (q.start === undefined || m.time >= q.start) && (q.end === undefined || m.time <= q.end);
+    const found: Entry[] = [];
+    const back: Entry[] = [];
     let f = await this.next(subject, after);
     let b = await this.get({ last_by_subj: subject });
-    const page = (ms: StoredMsg[], complete: boolean): ArchivePage => ({ items: ms.slice(0, q.max).map(entryOf), complete: complete && ms.length <= q.max });
+    const page = (ms: Entry[], complete: boolean): ArchivePage => ({ items: ms.slice(0, q.max).map(entryOf), complete: complete && ms.length <= q.max });
     for (;;) {
-      if (!f || (q.end !== undefined && f.time.getTime() > q.end)) return page(found, true);
+      if (!f || (q.end !== undefined && f.time > q.end)) return page(found, true);
       if (match(f) && inTime(f)) found.push(f);
       if (found.length > q.max) return page(found, false);
       f = await this.next(subject, f.seq);
-      if (!b || b.seq <= after || (q.start !== undefined && b.time.getTime() < q.start)) return page(back.reverse(), true);
+      if (!b || b.seq <= after || (q.start !== undefined && b.time < q.start)) return page(back.reverse(), true);
       if (match(b) && inTime(b)) back.push(b);
       b = await this.prevOf(subject, b, key);
     }
   }
 
   /** Newest first from `from` down the chain, returned oldest first. */
-  private async backward(subject: string, from: StoredMsg | undefined, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
+  private async backward(subject: string, from: Entry | undefined, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
     const items: ArchivedMessage[] = [];
     const key = q.with ? peerKey(q.with) : undefined;
     for (let m = from; m; m = key ? await this.prevOf(subject, m, key) : await this.prev(subject, m)) {
-      if (q.start !== undefined && m.time.getTime() < q.start) return { items: items.reverse(), complete: true };
-      if (!match(m) || (q.end !== undefined && m.time.getTime() > q.end)) continue;
+      if (q.start !== undefined && m.time < q.start) return { items: items.reverse(), complete: true };
+      if (!match(m) || (q.end !== undefined && m.time > q.end)) continue;
       if (items.length === q.max) return { items: items.reverse(), complete: false };
       items.push(entryOf(m));
     }
@@ -208,41 +249,44 @@ export class JetStreamArchive implements Archive {
   }
 
   /** The first entry at or after `start`: down the chain from the head (a catch-up's cost is what it catches up on). */
-  private async firstSince(subject: string, start: number): Promise<StoredMsg | undefined> {
-    let first: StoredMsg | undefined;
-    for (let m = await this.get({ last_by_subj: subject }); m && m.time.getTime() >= start; m = await this.prev(subject, m)) first = m;
+  private async firstSince(subject: string, start: number): Promise<Entry | undefined> {
+    let first: Entry | undefined;
+    for (let m = await this.get({ last_by_subj: subject }); m && m.time >= start; m = await this.prev(subject, m)) first = m;
     return first;
   }
 
-  private async next(subject: string, seq: number): Promise<StoredMsg | undefined> {
+  private next(subject: string, seq: number): Promise<Entry | undefined> {
     return this.get({ seq: seq + 1, next_by_subj: subject });
   }
 
-  private async prev(subject: string, m: StoredMsg): Promise<StoredMsg | undefined> {
-    const prev = Number(m.header?.get(PREV) ?? 0);
-    if (!prev) return undefined;
-    const p = await this.get({ seq: prev });
+  private async prev(subject: string, m: Entry): Promise<Entry | undefined> {
+    if (!m.prev) return undefined;
+    const p = await this.get({ seq: m.prev });
     return p && p.subject === subject ? p : undefined;
   }
 
   /** The entry before `m` that may be with `key`'s peer, by the skip table (peers.ts). */
-  private async prevOf(subject: string, m: StoredMsg, key: string): Promise<StoredMsg | undefined> {
-    const { seq } = jumpFor(m.header?.get(PEERS_HDR) ?? undefined, key);
+  private async prevOf(subject: string, m: Entry, key: string): Promise<Entry | undefined> {
+    const { seq } = jumpFor(m.table, key);
     if (!seq) return undefined;
     const p = await this.get({ seq });
     return p && p.subject === subject ? p : undefined;
   }
 
-  /** The entry with this id if it is in this archive. */
-  private async mine(subject: string, id: string): Promise<StoredMsg | undefined> {
-    if (!/^[1-9][0-9]{0,15}$/.test(id)) return undefined;
-    const m = await this.get({ seq: Number(id) });
-    return m && m.subject === subject ? m : undefined;
+  /** The entry with this id if it is in this archive: among the first ones after the id's floor. */
+  private async mine(subject: string, id: string): Promise<Entry | undefined> {
+    const m = /^([0-9a-z]{1,11})-[0-9a-f]{8}[0-9a-z]{1,11}$/.exec(id);
+    if (!m) return undefined;
+    let at = await this.next(subject, parseInt(m[1], 36));
+    for (let i = 0; at && i < FIND_SCAN; i++, at = await this.next(subject, at.seq)) if (at.id === id) return at;
+    return undefined;
   }
 
-  private async get(req: Record<string, unknown>): Promise<StoredMsg | undefined> {
+  private async get(req: Record<string, unknown>): Promise<Entry | undefined> {
     try {
-      return (await this.jsm.streams.getMessage(MAM_STREAM, req as unknown as MsgRequest)) ?? undefined;
+      const m = await this.jsm.streams.getMessage(MAM_STREAM, req as unknown as MsgRequest);
+      const e = m ? decodeEntry(m.string()) : undefined;
+      return m && e ? { seq: m.seq, subject: m.subject, time: m.time.getTime(), ...e } : undefined;
     } catch (err) {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound) return undefined;
       throw err;
@@ -260,7 +304,7 @@ export class JetStreamArchive implements Archive {
   }
 }
 
-type Match = (m: StoredMsg) => boolean;
+type Match = (m: Entry) => boolean;
 
 /** `with` a bare JID: any of its resources; a full JID: exactly it (XEP-0313 §4.1.1). */
 function matcher(q: ArchiveQuery): Match {
@@ -268,17 +312,13 @@ function matcher(q: ArchiveQuery): Match {
   if (!w) return () => true;
   const full = w.includes('/');
   return (m) => {
-    const other = (m.header?.get(WITH) ?? '').toLowerCase();
+    const other = m.with.toLowerCase();
     return full ? other === w : other === w || other.startsWith(`${w}/`);
   };
 }
 
-function entryOf(m: StoredMsg): ArchivedMessage {
-  return { id: String(m.seq), ts: m.time.getTime(), with: m.header?.get(WITH) ?? '', xml: m.string() };
-}
-
-function wrongLast(err: unknown): boolean {
-  return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || /wrong last sequence/i.test(err.message));
+function entryOf(m: Entry): ArchivedMessage {
+  return { id: m.id, ts: m.time, with: m.with, xml: m.xml };
 }
 
 export function limits(opts: JetStreamArchiveOptions): Partial<StreamConfig> {

@@ -41,27 +41,29 @@ export const mamModule: RouterModule = {
       wanted: (owner, other) => prefs.wanted(owner.slice(0, owner.indexOf('@')), other),
       maxBytes: config.MAM_MAX_MESSAGE_BYTES,
       archived: countMamArchived,
+      failed: (err, owner) => ctx.log.error({ err, owner }, 'archiving a message failed'),
     };
+    ctx.shared.stored = () => archive.settled();
     const MESSAGE = StanzaKind.STANZA_KIND_MESSAGE;
 
     // The sender's archive, before carbons (0) copy the message with its id; after blocking (100) and presence (50).
     ctx.hooks.on(
       'stanza-in',
-      async ({ s, sender, to }) => {
+      ({ s, sender, to }) => {
         if (s.kind !== MESSAGE || s.undeliverable || to.local === '') return;
         const owner = sender.jid.bare.toString();
         // A message to oneself is archived once, as received.
         if (to.bare.toString() === owner) return;
-        await archiveAndStamp(st, s, owner, to.toString(), 'sent');
+        return archiveAndStamp(st, s, owner, to.toString(), 'sent');
       },
       { priority: 10, module: 'mam' },
     );
     // The recipient's archive, before the message and its received carbons go out.
     ctx.hooks.on(
       'message-deliver',
-      async ({ s, bare }) => {
+      ({ s, bare }) => {
         if (s.undeliverable) return; // routed again: archived and stamped the first time
-        await archiveAndStamp(st, s, bare.toString(), s.from, 'received');
+        return archiveAndStamp(st, s, bare.toString(), s.from, 'received');
       },
       { priority: 10, module: 'mam' },
     );

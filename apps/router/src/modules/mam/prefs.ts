@@ -27,13 +27,18 @@ export class MamPrefs {
   ) {}
 
   async get(user: string): Promise<Prefs> {
-    const hit = this.cache.get(user);
-    if (hit && Date.now() - hit.at < PREFS_TTL_MS) return hit.prefs;
+    const hit = this.cached(user);
+    if (hit) return hit;
     const raw = await this.store.get([user]);
     const prefs = raw ? (JSON.parse(new TextDecoder().decode(raw)) as Prefs) : DEFAULT;
     this.cache.set(user, { prefs, at: Date.now() });
     if (this.cache.size > 50_000) this.cache.delete(this.cache.keys().next().value as string);
     return prefs;
+  }
+
+  private cached(user: string): Prefs | undefined {
+    const hit = this.cache.get(user);
+    return hit && Date.now() - hit.at < PREFS_TTL_MS ? hit.prefs : undefined;
   }
 
   async set(user: string, prefs: Prefs): Promise<void> {
@@ -46,9 +51,14 @@ export class MamPrefs {
     await this.store.removeAll([user]);
   }
 
-  /** Does `user` archive messages with `other` (a JID)? never wins over always (§6.1). */
-  async wanted(user: string, other: string): Promise<boolean> {
-    const p = await this.get(user);
+  /** Does `user` archive messages with `other` (a JID)? never wins over always (§6.1). Synchronous when the preferences are cached. */
+  wanted(user: string, other: string): boolean | Promise<boolean> {
+    const hit = this.cached(user);
+    if (hit) return this.decide(hit, user, other);
+    return this.get(user).then((p) => this.decide(p, user, other));
+  }
+
+  private decide(p: Prefs, user: string, other: string): boolean | Promise<boolean> {
     if (p === DEFAULT) return true;
     const bare = other.split('/')[0].toLowerCase();
     if (p.never.includes(bare)) return false;

@@ -1,11 +1,20 @@
 // XEP-0359 and XEP-0313 as a message is routed: remove stanza-ids a client
-// forged in our name, archive the message in its owner's archive and stamp
-// the archive's id on the copy that goes on (live delivery, carbons, offline
-// storage). One function for both sides: the sender's archive as the message
-// arrives, the recipient's as it is delivered or stored.
+// forged in our name, give the message an archive id, stamp it on the copy
+// that goes on (live delivery, carbons, offline storage) and archive it in
+// its owner's archive. One function for both sides: the sender's archive as
+// the message arrives, the recipient's as it is delivered or stored.
+//
+// The append is not awaited: routing an edge's stream is strictly ordered,
+// so waiting for JetStream here would hold every stanza behind it. The id is
+// given before the append (Archive.nextId), and the edge's RouteAck waits for
+// the append (SharedServices.stored), so a sender's acknowledged message is
+// in the archive.
 import { archivable, forStorage, stampStanzaId, stripOurStanzaIds, type Archive } from '@cx/archive';
 import type { routerv1 } from '@cx/proto';
 import type { Element } from '@cx/xmpp-core';
+
+/** The element a stanza's xml was last parsed to or written from: the recipient's side reuses the sender's. */
+const parsed = new WeakMap<routerv1.Stanza, Element>();
 
 export interface Stamping {
   archive: Archive;
@@ -15,27 +24,38 @@ export interface Stamping {
   wanted(owner: string, other: string): boolean | Promise<boolean>;
   maxBytes: number;
   archived?(side: 'sent' | 'received'): void;
+  failed?(err: unknown, owner: string): void;
 }
 
 /**
  * Archive `s` in `owner`'s archive (the other party: `other`) when it is worth
- * archiving, and rewrite `s.xml` with its stanza-id. Returns the id, or
- * undefined when it was not archived (the xml is still cleaned of forged ids).
+ * archiving, and rewrite `s.xml` with its stanza-id (and without forged ones).
+ * Synchronous unless the owner's preferences must be read.
  */
-export async function archiveAndStamp(st: Stamping, s: routerv1.Stanza, owner: string, other: string, side: 'sent' | 'received'): Promise<string | undefined> {
-  const el = st.parse(s);
-  if (!el) return undefined;
+export function archiveAndStamp(st: Stamping, s: routerv1.Stanza, owner: string, other: string, side: 'sent' | 'received'): void | Promise<void> {
+  const el = parsed.get(s) ?? st.parse(s);
+  if (!el) return;
   const stripped = stripOurStanzaIds(el, st.domain);
-  let id: string | undefined;
-  if (worth(el, side) && (await st.wanted(owner, other))) {
-    const xml = forStorage(el).toString();
-    if (Buffer.byteLength(xml) <= st.maxBytes) {
-      id = await st.archive.append(owner, { with: other, xml });
-      stampStanzaId(el, owner, id);
-      st.archived?.(side);
-    }
-  }
-  if (stripped || id) s.xml = Buffer.from(el.toString());
+  const finish = (wanted: boolean) => {
+    const id = wanted ? archive(st, el, owner, other, side) : undefined;
+    if (stripped || id) s.xml = Buffer.from(el.toString());
+    parsed.set(s, el);
+  };
+  if (!worth(el, side)) return finish(false);
+  const wanted = st.wanted(owner, other);
+  if (typeof wanted === 'boolean') return finish(wanted);
+  return wanted.then(finish);
+}
+
+function archive(st: Stamping, el: Element, owner: string, other: string, side: 'sent' | 'received'): string | undefined {
+  const xml = forStorage(el).toString();
+  if (Buffer.byteLength(xml) > st.maxBytes) return undefined;
+  const id = st.archive.nextId();
+  st.archive.append(owner, { id, with: other, xml }).then(
+    () => st.archived?.(side),
+    (err: unknown) => st.failed?.(err, owner),
+  );
+  stampStanzaId(el, owner, id);
   return id;
 }
 
