@@ -110,7 +110,7 @@ export class JetStreamArchive implements Archive {
   static async open(bus: Bus, opts: JetStreamArchiveOptions): Promise<JetStreamArchive> {
     const jsm = await jetstreamManager(bus.nc);
     await ensure(jsm, { ...limits(opts), num_replicas: bus.replicas });
-    const archive = new JetStreamArchive(jsm, new AckedPublisher(bus.nc, MAM_STREAM), opts);
+    const archive = new JetStreamArchive(jsm, new AckedPublisher(bus.nc), opts);
     archive.floor = (await jsm.streams.info(MAM_STREAM)).state.last_seq;
     return archive;
   }

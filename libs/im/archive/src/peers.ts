@@ -11,9 +11,17 @@ export const PEERS = 16;
 
 /** A short key of a peer's bare JID (a collision only costs a visit: the entry's own Cx-With decides). */
 export function peerKey(jid: string): string {
+  const hit = keys.get(jid);
+  if (hit !== undefined) return hit;
   const bare = jid.split('/')[0].toLowerCase();
-  return createHash('sha256').update(bare).digest('base64url').slice(0, 8);
+  const key = createHash('sha256').update(bare).digest('base64url').slice(0, 8);
+  if (keys.size >= 10_000) keys.clear();
+  keys.set(jid, key);
+  return key;
 }
+
+/** Keys of JIDs seen lately (a JID is hashed once per burst, not per message). */
+const keys = new Map<string, string>();
 
 /** Parse "key:seq key:seq …" (most recent first). */
 export function parseTable(h: string | undefined): Array<[string, number]> {

@@ -32,10 +32,7 @@ export class AckedPublisher {
   private n = 0;
   private readonly sweep: NodeJS.Timeout;
 
-  constructor(
-    private readonly nc: NatsConnection,
-    private readonly stream: string,
-  ) {
+  constructor(private readonly nc: NatsConnection) {
     nc.subscribe(`${this.prefix}*`, { callback: (_err, msg) => this.onAck(msg) });
     this.sweep = setInterval(() => this.expire(), 1000);
     this.sweep.unref();
@@ -46,7 +43,6 @@ export class AckedPublisher {
     const token = (++this.n).toString(36);
     const h = headers();
     h.set('Nats-Msg-Id', opts.msgId);
-    h.set('Nats-Expected-Stream', this.stream);
     h.set('Nats-Expected-Last-Subject-Sequence', String(opts.lastSubjectSeq));
     return new Promise((resolve, reject) => {
       this.waiting.set(token, { resolve, reject, at: Date.now() });

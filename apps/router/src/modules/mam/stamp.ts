@@ -9,12 +9,26 @@
 // given before the append (Archive.nextId), and the edge's RouteAck waits for
 // the append (SharedServices.stored), so a sender's acknowledged message is
 // in the archive.
-import { archivable, forStorage, stampStanzaId, stripOurStanzaIds, type Archive } from '@cx/archive';
+import { archivable, forStorage, MAM_NS, stripOurStanzaIds, type Archive } from '@cx/archive';
 import type { routerv1 } from '@cx/proto';
 import type { Element } from '@cx/xmpp-core';
 
-/** The element a stanza's xml was last parsed to or written from: the recipient's side reuses the sender's. */
-const parsed = new WeakMap<routerv1.Stanza, Element>();
+/**
+ * A routed message as the mam hooks see it, kept for the stanza's routing:
+ * the sender's side parses and serialises it once and the recipient's side
+ * reuses that (the stored copy is the same for both).
+ */
+interface Seen {
+  el: Element;
+  /** The message without any stanza-id of this domain, serialised. */
+  base: string;
+  /** What is archived: base without chat states or stanza-ids (computed once). */
+  stored?: string;
+  /** s.xml is not base (forged ids, or the other side's stanza-id). */
+  dirty: boolean;
+}
+
+const seen = new WeakMap<routerv1.Stanza, Seen>();
 
 export interface Stamping {
   archive: Archive;
@@ -29,35 +43,62 @@ export interface Stamping {
 
 /**
  * Archive `s` in `owner`'s archive (the other party: `other`) when it is worth
- * archiving, and rewrite `s.xml` with its stanza-id (and without forged ones).
- * Synchronous unless the owner's preferences must be read.
+ * archiving, and rewrite `s.xml` with its stanza-id (and without forged ones
+ * or the other side's). Synchronous unless the owner's preferences must be read.
  */
 export function archiveAndStamp(st: Stamping, s: routerv1.Stanza, owner: string, other: string, side: 'sent' | 'received'): void | Promise<void> {
-  const el = parsed.get(s) ?? st.parse(s);
-  if (!el) return;
-  const stripped = stripOurStanzaIds(el, st.domain);
+  const v = seen.get(s) ?? look(st, s);
+  if (!v) return;
   const finish = (wanted: boolean) => {
-    const id = wanted ? archive(st, el, owner, other, side) : undefined;
-    if (stripped || id) s.xml = Buffer.from(el.toString());
-    parsed.set(s, el);
+    const id = wanted ? archive(st, v, owner, other, side) : undefined;
+    if (id) {
+      s.xml = Buffer.from(withStanzaId(v.base, owner, id));
+      v.dirty = true;
+    } else if (v.dirty) {
+      s.xml = Buffer.from(v.base);
+      v.dirty = false;
+    }
   };
-  if (!worth(el, side)) return finish(false);
+  if (!worth(v.el, side)) return finish(false);
   const wanted = st.wanted(owner, other);
   if (typeof wanted === 'boolean') return finish(wanted);
   return wanted.then(finish);
 }
 
-function archive(st: Stamping, el: Element, owner: string, other: string, side: 'sent' | 'received'): string | undefined {
-  const xml = forStorage(el).toString();
-  if (Buffer.byteLength(xml) > st.maxBytes) return undefined;
+function look(st: Stamping, s: routerv1.Stanza): Seen | undefined {
+  const el = st.parse(s);
+  if (!el) return undefined;
+  const stripped = stripOurStanzaIds(el, st.domain);
+  const raw = stripped ? '' : s.xml.toString();
+  const v: Seen = { el, base: raw.endsWith('</message>') ? raw : el.toString(), dirty: stripped };
+  seen.set(s, v);
+  return v;
+}
+
+function archive(st: Stamping, v: Seen, owner: string, other: string, side: 'sent' | 'received'): string | undefined {
+  v.stored ??= needsStripping(v.el) ? forStorage(v.el).toString() : v.base;
+  if (Buffer.byteLength(v.stored) > st.maxBytes) return undefined;
   const id = st.archive.nextId();
-  st.archive.append(owner, { id, with: other, xml }).then(
+  st.archive.append(owner, { id, with: other, xml: v.stored }).then(
     () => st.archived?.(side),
     (err: unknown) => st.failed?.(err, owner),
   );
-  stampStanzaId(el, owner, id);
   return id;
 }
+
+/** Chat states or stanza-ids (others') are left out of the stored copy. */
+function needsStripping(el: Element): boolean {
+  return el.children.some((c) => typeof c !== 'string' && (c.getNS() === MAM_NS.CHATSTATES || c.getNS() === MAM_NS.SID));
+}
+
+/** The serialised message with <stanza-id/> as its last child. */
+export function withStanzaId(xml: string, by: string, id: string): string {
+  const tag = `<stanza-id xmlns="${MAM_NS.SID}" by="${escapeAttr(by)}" id="${escapeAttr(id)}"/>`;
+  if (xml.endsWith('</message>')) return `${xml.slice(0, -10)}${tag}</message>`;
+  return xml.replace(/\/>\s*$/, `>${tag}</message>`);
+}
+
+const escapeAttr = (v: string) => (/[&<"]/.test(v) ? v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;') : v);
 
 /** Errors only as the recipient's: a bounce to a full JID tells the user a message failed. */
 function worth(el: Element, side: 'sent' | 'received'): boolean {
