@@ -46,9 +46,17 @@ export class AckedPublisher {
     h.set('Nats-Expected-Last-Subject-Sequence', String(opts.lastSubjectSeq));
     return new Promise((resolve, reject) => {
       this.waiting.set(token, { resolve, reject, at: Date.now() });
-      this.nc.publish(subject, data, { headers: h, reply: this.prefix + token });
+      this.queue.push({ subject, data, h, reply: this.prefix + token });
+      if (this.queue.length === 1) setImmediate(this.flush);
     });
   }
+
+  /** Publishes of one event-loop turn (acks of several socket reads, several routed batches) leave in one write. */
+  private readonly queue: Array<{ subject: string; data: Uint8Array; h: ReturnType<typeof headers>; reply: string }> = [];
+  private readonly flush = () => {
+    const q = this.queue.splice(0);
+    for (const m of q) this.nc.publish(m.subject, m.data, { headers: m.h, reply: m.reply });
+  };
 
   private onAck(msg: Msg): void {
     const w = this.waiting.get(msg.subject.slice(this.prefix.length));
