@@ -527,7 +527,13 @@ async function restartRouters(env) {
     if (entry) entry.pid = fresh.child.pid;
     await waitForPort(Number(p.env.ROUTER_GRPC_PORT), 30000);
   }
-  await sleep(3000); // the edges' Route streams reconnect with a back-off
+  // The edges' Route streams reconnect with a back-off: wait until a login works again.
+  for (let i = 0; i < 20; i++) {
+    await sleep(1500);
+    const r = await warmLogins(pool, [userName(1)], ports);
+    if (r.ok === 1) return;
+  }
+  throw new Error('the edges did not come back to the restarted router');
 }
 
 async function scenarioMam(pool, ports) {

@@ -371,6 +371,7 @@ const handlers = {
     });
     const fillSeconds = (performance.now() - t0) / 1000;
     own.conn.onElement = null;
+    await sleep(2000); // the last appends land (the archive acknowledges after delivery)
     let n = 0;
     const query = async (form, set) => {
       const id = `mq${++n}`;

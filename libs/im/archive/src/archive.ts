@@ -41,6 +41,12 @@ export interface Archive {
    * to one archive are kept in the order of the calls.
    */
   append(user: string, entry: { id: string; with: string; xml: string }): Promise<void>;
+  /**
+   * When too many appends are queued for `user`'s archive, a promise of their
+   * end: the caller (routing) waits, so a burst to one archive pushes back on
+   * its senders instead of queueing without bound. Undefined otherwise.
+   */
+  backlog(user: string): Promise<void> | undefined;
   /** Resolves once every append begun before the call is done (stored or failed); never rejects. */
   settled(): Promise<void>;
   /** A page of `user`'s archive; 'item-not-found' when after/before names no message of it. */

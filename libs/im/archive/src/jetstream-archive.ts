@@ -54,7 +54,9 @@ export function archiveSubject(bareJid: string): string {
 
 /** Entries looked at after an id's floor before it counts as unknown (appends in flight for one user at once). */
 const FIND_SCAN = 256;
-/** "wrong last sequence" (another router appended first) and a duplicate message id. */
+/** Appends queued for one archive before the caller is asked to wait (backlog()). */
+const MAX_QUEUED = 64;
+/** "wrong last sequence": another router appended first. */
 const WRONG_LAST = 10071;
 
 /** What the next append to an archive needs of its last entry. */
@@ -92,8 +94,8 @@ export interface JetStreamArchiveOptions {
 export class JetStreamArchive implements Archive {
   /** Per archive: its last entry as this process last appended or read it. */
   private readonly heads = new Map<string, Head | undefined>();
-  /** Per archive: the append in progress, so one process never races itself. */
-  private readonly appending = new Map<string, Promise<unknown>>();
+  /** Per archive: the last append queued, so one process never races itself, and how many are queued. */
+  private readonly appending = new Map<string, { tail: Promise<unknown>; queued: number }>();
   /** Appends not yet acknowledged (settled() waits for them). */
   private readonly pending = new InFlight();
   /** The highest sequence seen acknowledged: every id given now has a larger one. */
@@ -120,20 +122,32 @@ export class JetStreamArchive implements Archive {
   }
 
   append(user: string, entry: { id: string; with: string; xml: string }): Promise<void> {
-    const previous = this.appending.get(user);
-    const next = previous
-      ? previous.then(
+    const q = this.appending.get(user);
+    const next = q
+      ? q.tail.then(
           () => this.publish(user, entry),
           () => this.publish(user, entry),
         )
       : this.publish(user, entry);
-    this.appending.set(user, next);
+    const slot = q ?? { tail: next, queued: 0 };
+    slot.tail = next;
+    slot.queued++;
+    this.appending.set(user, slot);
     this.pending.track(next);
     const forget = () => {
-      if (this.appending.get(user) === next) this.appending.delete(user);
+      if (--slot.queued === 0 && this.appending.get(user) === slot) this.appending.delete(user);
     };
     next.then(forget, forget);
     return next;
+  }
+
+  backlog(user: string): Promise<void> | undefined {
+    const q = this.appending.get(user);
+    if (!q || q.queued <= MAX_QUEUED) return undefined;
+    return q.tail.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   settled(): Promise<void> {

@@ -11,6 +11,7 @@ function fakeArchive() {
     nextId: () => `id${++n}`,
     append: async (user, e) => void appended.push({ user, ...e }),
     settled: async () => undefined,
+    backlog: () => undefined,
     query: async () => ({ items: [], complete: true }),
     purge: async () => undefined,
     totals: async () => ({ messages: 0, archives: 0 }),

@@ -49,12 +49,14 @@ export interface Stamping {
 export function archiveAndStamp(st: Stamping, s: routerv1.Stanza, owner: string, other: string, side: 'sent' | 'received'): void | Promise<void> {
   const v = seen.get(s) ?? look(st, s);
   if (!v) return;
-  const finish = (wanted: boolean) => {
+  const finish = (wanted: boolean): void | Promise<void> => {
     const id = wanted ? archive(st, v, owner, other, side) : undefined;
     if (id) {
       s.xml = Buffer.from(withStanzaId(v.base, owner, id));
       v.dirty = true;
-    } else if (v.dirty) {
+      return st.archive.backlog(owner);
+    }
+    if (v.dirty) {
       s.xml = Buffer.from(v.base);
       v.dirty = false;
     }
