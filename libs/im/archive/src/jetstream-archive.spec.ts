@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus, type Bus } from '@cx/bus';
 import { createLogger } from '@cx/log';
 import { startNats } from '@cx/stack';
-import { JetStreamArchive, type ArchivePage } from './index';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { archiveSubject, JetStreamArchive, MAM_STREAM, type ArchivePage } from './index';
 
 const log = createLogger({ service: 'archive-test', level: 'fatal' });
 const opts = { maxPerUser: 1000, retentionMs: 0, maxMessageBytes: 65536 };
@@ -133,6 +134,39 @@ describe('JetStreamArchive', () => {
     }
     expect(fwd).toEqual([5, 25, 45]);
     expect(bodies(await a.query('w@localhost', { max: 50, with: 'nobody@localhost', before: '' }))).toEqual([]);
+  });
+
+  it('stores a burst to one archive in a few entries and pages it like single ones', async () => {
+    const ids = await Promise.all(Array.from({ length: 150 }, (_, i) => add(i % 3 ? a : b, 'burst@localhost', { with: `p${i % 4}@localhost`, xml: msg(i) })));
+    expect(new Set(ids).size).toBe(150);
+    const jsm = await jetstreamManager(buses[0].nc);
+    const subject = archiveSubject('burst@localhost');
+    const entries = (await jsm.streams.info(MAM_STREAM, { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
+    expect(entries).toBeLessThan(150);
+    const fwd: number[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const p = await a.query('burst@localhost', { max: 7, after });
+      if (p === 'item-not-found') throw new Error('lost');
+      fwd.push(...bodies(p));
+      if (p.complete) break;
+      after = p.items[p.items.length - 1].id;
+    }
+    expect([...fwd].sort((x, y) => x - y)).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    const back: number[] = [];
+    let before = '';
+    for (;;) {
+      const p = await b.query('burst@localhost', { max: 9, before });
+      if (p === 'item-not-found') throw new Error('lost');
+      back.unshift(...bodies(p));
+      if (p.complete) break;
+      before = p.items[0].id;
+    }
+    expect(back).toEqual(fwd);
+    const withP2 = await a.query('burst@localhost', { max: 50, with: 'p2@localhost', before: '' });
+    expect(bodies(withP2)).toEqual(fwd.filter((n) => n % 4 === 2).slice(-38));
+    const withP2f = await a.query('burst@localhost', { max: 5, with: 'p2@localhost' });
+    expect(bodies(withP2f)).toEqual(fwd.filter((n) => n % 4 === 2).slice(0, 5));
   });
 
   it('filters by time: start pages from there, end stops there', async () => {

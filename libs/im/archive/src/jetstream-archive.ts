@@ -38,7 +38,7 @@ import {
 } from '@nats-io/jetstream';
 import { randomBytes } from 'node:crypto';
 import type { Archive, ArchivedMessage, ArchivePage, ArchiveQuery } from './archive';
-import { decodeEntry, encodeEntry } from './entry';
+import { decodeChunk, encodeChunk, type Rec } from './entry';
 import { InFlight } from './in-flight';
 import { jumpFor, peerKey, successorTable } from './peers';
 import { AckedPublisher, PublishError } from './publisher';
@@ -55,15 +55,19 @@ export function archiveSubject(bareJid: string): string {
 /** Entries looked at after an id's floor before it counts as unknown (appends in flight for one user at once). */
 const FIND_SCAN = 256;
 /** Appends queued for one archive before the caller is asked to wait (backlog()). */
-const MAX_QUEUED = 64;
+const MAX_QUEUED = 256;
+/** Most messages, and characters of XML, in one entry. */
+const CHUNK_RECS = 64;
+const CHUNK_CHARS = 128 * 1024;
 /** "wrong last sequence": another router appended first. */
 const WRONG_LAST = 10071;
 
 /** What the next append to an archive needs of its last entry. */
 interface Head {
   seq: number;
-  key: string;
   table: string;
+  /** Its messages' peer keys, oldest first. */
+  keys: string[];
 }
 
 /** An entry as read back. */
@@ -71,15 +75,31 @@ interface Entry {
   seq: number;
   subject: string;
   time: number;
-  id: string;
   prev: number;
-  with: string;
   table: string;
-  xml: string;
+  recs: Rec[];
+}
+
+/** One message of an entry. */
+interface Pos {
+  e: Entry;
+  i: number;
+}
+
+interface Waiting {
+  rec: Rec;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  done: Promise<void>;
+}
+
+interface Queue {
+  waiting: Waiting[];
+  busy: boolean;
 }
 
 export interface JetStreamArchiveOptions {
-  /** Most messages kept per archive; beyond, the oldest are dropped (0: no bound). */
+  /** Most entries kept per archive; beyond, the oldest are dropped (0: no bound). */
   maxPerUser: number;
   /** How long a message is kept (0: for ever). */
   retentionMs: number;
@@ -94,8 +114,8 @@ export interface JetStreamArchiveOptions {
 export class JetStreamArchive implements Archive {
   /** Per archive: its last entry as this process last appended or read it. */
   private readonly heads = new Map<string, Head | undefined>();
-  /** Per archive: the last append queued, so one process never races itself, and how many are queued. */
-  private readonly appending = new Map<string, { tail: Promise<unknown>; queued: number }>();
+  /** Per archive: messages waiting for the append in flight to finish (they go together in the next one). */
+  private readonly queues = new Map<string, Queue>();
   /** Appends not yet acknowledged (settled() waits for them). */
   private readonly pending = new InFlight();
   /** The highest sequence seen acknowledged: every id given now has a larger one. */
@@ -121,30 +141,51 @@ export class JetStreamArchive implements Archive {
     return `${this.floor.toString(36)}-${this.node}${(++this.counter).toString(36)}`;
   }
 
-  append(user: string, entry: { id: string; with: string; xml: string }): Promise<void> {
-    const q = this.appending.get(user);
-    const next = q
-      ? q.tail.then(
-          () => this.publish(user, entry),
-          () => this.publish(user, entry),
-        )
-      : this.publish(user, entry);
-    const slot = q ?? { tail: next, queued: 0 };
-    slot.tail = next;
-    slot.queued++;
-    this.appending.set(user, slot);
-    this.pending.track(next);
-    const forget = () => {
-      if (--slot.queued === 0 && this.appending.get(user) === slot) this.appending.delete(user);
-    };
-    next.then(forget, forget);
-    return next;
+  /**
+   * Queue a message for `user`'s archive. One append per archive is in
+   * flight (the chain needs the previous sequence); what queued meanwhile
+   * goes in the next entry together, so a busy archive costs fewer appends.
+   */
+  append(user: string, rec: Rec): Promise<void> {
+    let q = this.queues.get(user);
+    if (!q) this.queues.set(user, (q = { waiting: [], busy: false }));
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const done = new Promise<void>((a, b) => ((resolve = a), (reject = b)));
+    q.waiting.push({ rec, resolve, reject, done });
+    this.pending.track(done);
+    if (!q.busy) {
+      q.busy = true;
+      const queue = q;
+      queueMicrotask(() => void this.drain(user, queue)); // after the rest of this routing turn has queued its messages
+    }
+    return done;
+  }
+
+  private async drain(user: string, q: Queue): Promise<void> {
+    while (q.waiting.length) {
+      let chars = 0;
+      let n = 0;
+      while (n < q.waiting.length && n < CHUNK_RECS && (n === 0 || chars + q.waiting[n].rec.xml.length <= CHUNK_CHARS)) chars += q.waiting[n++].rec.xml.length;
+      const batch = q.waiting.splice(0, n);
+      try {
+        await this.publish(
+          user,
+          batch.map((w) => w.rec),
+        );
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    q.busy = false;
+    if (this.queues.get(user) === q) this.queues.delete(user);
   }
 
   backlog(user: string): Promise<void> | undefined {
-    const q = this.appending.get(user);
-    if (!q || q.queued <= MAX_QUEUED) return undefined;
-    return q.tail.then(
+    const q = this.queues.get(user);
+    if (!q || q.waiting.length <= MAX_QUEUED) return undefined;
+    return q.waiting[q.waiting.length - 1].done.then(
       () => undefined,
       () => undefined,
     );
@@ -154,15 +195,15 @@ export class JetStreamArchive implements Archive {
     return this.pending.settled();
   }
 
-  private async publish(user: string, entry: { id: string; with: string; xml: string }): Promise<void> {
+  private async publish(user: string, recs: Rec[]): Promise<void> {
     const subject = archiveSubject(user);
     let prev = this.heads.has(user) ? this.heads.get(user) : await this.head(subject);
     for (let attempt = 0; ; attempt++) {
       const table = successorTable(prev);
-      const data = encodeEntry({ id: entry.id, prev: prev?.seq ?? 0, with: entry.with, table }, entry.xml);
+      const data = encodeChunk({ prev: prev?.seq ?? 0, table }, recs);
       try {
-        const seq = await this.pub.publish(subject, data, { msgId: entry.id, lastSubjectSeq: prev?.seq ?? 0 });
-        this.remember(user, { seq, key: peerKey(entry.with), table });
+        const seq = await this.pub.publish(subject, data, { msgId: recs[0].id, lastSubjectSeq: prev?.seq ?? 0 });
+        this.remember(user, { seq, table, keys: recs.map((r) => peerKey(r.with)) });
         if (seq > this.floor) this.floor = seq;
         return;
       } catch (err) {
@@ -183,124 +224,151 @@ export class JetStreamArchive implements Archive {
 
   /** The archive's last entry (undefined: empty). */
   private async head(subject: string): Promise<Head | undefined> {
-    const m = await this.get({ last_by_subj: subject });
-    return m && { seq: m.seq, key: peerKey(m.with), table: m.table };
+    const e = await this.get({ last_by_subj: subject });
+    return e && { seq: e.seq, table: e.table, keys: e.recs.map((r) => peerKey(r.with)) };
   }
 
   async query(user: string, q: ArchiveQuery): Promise<ArchivePage | 'item-not-found'> {
     const subject = archiveSubject(user);
     const match = matcher(q);
     if (q.before !== undefined) {
-      let from: Entry | undefined;
-      if (q.before === '') from = await this.get({ last_by_subj: subject });
+      let from: Pos | undefined;
+      if (q.before === '') from = last(await this.get({ last_by_subj: subject }));
       else {
-        const at = await this.mine(subject, q.before);
+        const at = await this.find(subject, q.before);
         if (!at) return 'item-not-found';
-        from = await this.prev(subject, at);
+        from = { e: at.e, i: at.i - 1 };
       }
-      return this.backward(subject, from, q, match);
+      const key = q.with ? peerKey(q.with) : undefined;
+      return this.backward(key ? this.backWith(subject, from, key) : this.back(subject, from), q, match);
     }
+    let after: Pos | undefined;
     if (q.after !== undefined) {
-      const at = await this.mine(subject, q.after);
-      if (!at) return 'item-not-found';
-      if (q.with) return this.forwardWith(subject, at.seq, q, match);
-      return this.forward(subject, await this.next(subject, at.seq), q, match);
+      after = await this.find(subject, q.after);
+      if (!after) return 'item-not-found';
     }
-    if (q.with) return this.forwardWith(subject, 0, q, match);
-    if (q.start !== undefined) return this.forward(subject, await this.firstSince(subject, q.start), q, match);
-    return this.forward(subject, await this.next(subject, 0), q, match);
+    if (q.with) return this.forwardWith(subject, after, q, match);
+    if (after) return this.forward(this.fwd(subject, { e: after.e, i: after.i + 1 }), q, match);
+    if (q.start !== undefined) return this.forward(this.fwd(subject, await this.firstSince(subject, q.start)), q, match);
+    return this.forward(this.fwd(subject, first(await this.next(subject, 0))), q, match);
   }
 
-  /** Oldest first from `from`: max matching entries, and whether none is left after them. */
-  private async forward(subject: string, from: Entry | undefined, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
+  /** Oldest first: max matching messages, and whether none is left after them. */
+  private async forward(it: AsyncGenerator<Pos>, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
     const items: ArchivedMessage[] = [];
-    for (let m = from; m; m = await this.next(subject, m.seq)) {
-      if (q.end !== undefined && m.time > q.end) return { items, complete: true };
-      if (!match(m) || (q.start !== undefined && m.time < q.start)) continue;
+    for await (const p of it) {
+      if (q.end !== undefined && p.e.time > q.end) return { items, complete: true };
+      if (!match(p) || (q.start !== undefined && p.e.time < q.start)) continue;
       if (items.length === q.max) return { items, complete: false };
-      items.push(entryOf(m));
+      items.push(messageAt(p));
     }
     return { items, complete: true };
   }
 
-  /**
-   * A with-filtered page forwards after sequence `after`: a peer's messages
-   * may be dense (a forward scan finds a page in a few steps) or sparse (the
-   * skip table finds all of them after `after` in a few jumps back from the
-   * head), so both run a step at a time and the first to finish answers: the
-   * cost is twice the cheaper of the two.
-   */
-  private async forwardWith(subject: string, after: number, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
-    const key = peerKey(q.with ?? '');
-    const inTime = (m: Entry) => (q.start === undefined || m.time >= q.start) && (q.end === undefined || m.time <= q.end);
-    const found: Entry[] = [];
-    const back: Entry[] = [];
-    let f = await this.next(subject, after);
-    let b = await this.get({ last_by_subj: subject });
-    const page = (ms: Entry[], complete: boolean): ArchivePage => ({ items: ms.slice(0, q.max).map(entryOf), complete: complete && ms.length <= q.max });
-    for (;;) {
-      if (!f || (q.end !== undefined && f.time > q.end)) return page(found, true);
-      if (match(f) && inTime(f)) found.push(f);
-      if (found.length > q.max) return page(found, false);
-      f = await this.next(subject, f.seq);
-      if (!b || b.seq <= after || (q.start !== undefined && b.time < q.start)) return page(back.reverse(), true);
-      if (match(b) && inTime(b)) back.push(b);
-      b = await this.prevOf(subject, b, key);
-    }
-  }
-
-  /** Newest first from `from` down the chain, returned oldest first. */
-  private async backward(subject: string, from: Entry | undefined, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
+  /** Newest first, returned oldest first. */
+  private async backward(it: AsyncGenerator<Pos>, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
     const items: ArchivedMessage[] = [];
-    const key = q.with ? peerKey(q.with) : undefined;
-    for (let m = from; m; m = key ? await this.prevOf(subject, m, key) : await this.prev(subject, m)) {
-      if (q.start !== undefined && m.time < q.start) return { items: items.reverse(), complete: true };
-      if (!match(m) || (q.end !== undefined && m.time > q.end)) continue;
+    for await (const p of it) {
+      if (q.start !== undefined && p.e.time < q.start) return { items: items.reverse(), complete: true };
+      if (!match(p) || (q.end !== undefined && p.e.time > q.end)) continue;
       if (items.length === q.max) return { items: items.reverse(), complete: false };
-      items.push(entryOf(m));
+      items.push(messageAt(p));
     }
     return { items: items.reverse(), complete: true };
   }
 
-  /** The first entry at or after `start`: down the chain from the head (a catch-up's cost is what it catches up on). */
-  private async firstSince(subject: string, start: number): Promise<Entry | undefined> {
-    let first: Entry | undefined;
-    for (let m = await this.get({ last_by_subj: subject }); m && m.time >= start; m = await this.prev(subject, m)) first = m;
-    return first;
+  /**
+   * A with-filtered page forwards after `after`: a peer's messages may be
+   * dense (a forward scan finds a page in a few steps) or sparse (the skip
+   * table finds all of them after `after` in a few jumps back from the head),
+   * so both run a step at a time and the first to finish answers: the cost is
+   * twice the cheaper of the two.
+   */
+  private async forwardWith(subject: string, after: Pos | undefined, q: ArchiveQuery, match: Match): Promise<ArchivePage> {
+    const key = peerKey(q.with ?? '');
+    const inTime = (p: Pos) => (q.start === undefined || p.e.time >= q.start) && (q.end === undefined || p.e.time <= q.end);
+    const beyond = (p: Pos) => !after || p.e.seq > after.e.seq || (p.e.seq === after.e.seq && p.i > after.i);
+    const found: Pos[] = [];
+    const back: Pos[] = [];
+    const f = this.fwd(subject, after ? { e: after.e, i: after.i + 1 } : first(await this.next(subject, 0)));
+    const b = this.backWith(subject, last(await this.get({ last_by_subj: subject })), key);
+    const page = (ps: Pos[], complete: boolean): ArchivePage => ({ items: ps.slice(0, q.max).map(messageAt), complete: complete && ps.length <= q.max });
+    for (;;) {
+      const fn = await f.next();
+      if (fn.done || (q.end !== undefined && fn.value.e.time > q.end)) return page(found, true);
+      if (match(fn.value) && inTime(fn.value)) found.push(fn.value);
+      if (found.length > q.max) return page(found, false);
+      const bn = await b.next();
+      if (bn.done || !beyond(bn.value) || (q.start !== undefined && bn.value.e.time < q.start)) return page(back.reverse(), true);
+      if (match(bn.value) && inTime(bn.value)) back.push(bn.value);
+    }
+  }
+
+  /** Messages forwards from `from` (inclusive). */
+  private async *fwd(subject: string, from: Pos | undefined): AsyncGenerator<Pos> {
+    let i = from?.i ?? 0;
+    for (let e = from?.e; e; e = await this.next(subject, e.seq), i = 0) for (; i < e.recs.length; i++) yield { e, i };
+  }
+
+  /** Messages backwards from `from` (inclusive), down the chain. */
+  private async *back(subject: string, from: Pos | undefined): AsyncGenerator<Pos> {
+    let e = from?.e;
+    let i = from?.i ?? -1;
+    while (e) {
+      for (; i >= 0; i--) yield { e, i };
+      e = await this.entryAt(subject, e.prev);
+      i = (e?.recs.length ?? 0) - 1;
+    }
+  }
+
+  /** Messages backwards from `from` that may be with `key`'s peer: the rest of each entry, then a jump by its skip table. */
+  private async *backWith(subject: string, from: Pos | undefined, key: string): AsyncGenerator<Pos> {
+    let e = from?.e;
+    let i = from?.i ?? -1;
+    while (e) {
+      for (; i >= 0; i--) yield { e, i };
+      e = await this.entryAt(subject, jumpFor(e.table, key).seq);
+      i = (e?.recs.length ?? 0) - 1;
+    }
+  }
+
+  /** The first message at or after `start`: down the chain from the head (a catch-up's cost is what it catches up on). */
+  private async firstSince(subject: string, start: number): Promise<Pos | undefined> {
+    let found: Pos | undefined;
+    for await (const p of this.back(subject, last(await this.get({ last_by_subj: subject })))) {
+      if (p.e.time < start) break;
+      found = p;
+    }
+    return found;
   }
 
   private next(subject: string, seq: number): Promise<Entry | undefined> {
     return this.get({ seq: seq + 1, next_by_subj: subject });
   }
 
-  private async prev(subject: string, m: Entry): Promise<Entry | undefined> {
-    if (!m.prev) return undefined;
-    const p = await this.get({ seq: m.prev });
-    return p && p.subject === subject ? p : undefined;
-  }
-
-  /** The entry before `m` that may be with `key`'s peer, by the skip table (peers.ts). */
-  private async prevOf(subject: string, m: Entry, key: string): Promise<Entry | undefined> {
-    const { seq } = jumpFor(m.table, key);
+  private async entryAt(subject: string, seq: number): Promise<Entry | undefined> {
     if (!seq) return undefined;
-    const p = await this.get({ seq });
-    return p && p.subject === subject ? p : undefined;
+    const e = await this.get({ seq });
+    return e && e.subject === subject ? e : undefined;
   }
 
-  /** The entry with this id if it is in this archive: among the first ones after the id's floor. */
-  private async mine(subject: string, id: string): Promise<Entry | undefined> {
+  /** The message with this id if it is in this archive: among the first entries after the id's floor. */
+  private async find(subject: string, id: string): Promise<Pos | undefined> {
     const m = /^([0-9a-z]{1,11})-[0-9a-f]{8}[0-9a-z]{1,11}$/.exec(id);
     if (!m) return undefined;
-    let at = await this.next(subject, parseInt(m[1], 36));
-    for (let i = 0; at && i < FIND_SCAN; i++, at = await this.next(subject, at.seq)) if (at.id === id) return at;
+    let e = await this.next(subject, parseInt(m[1], 36));
+    for (let k = 0; e && k < FIND_SCAN; k++, e = await this.next(subject, e.seq)) {
+      const i = e.recs.findIndex((r) => r.id === id);
+      if (i >= 0) return { e, i };
+    }
     return undefined;
   }
 
   private async get(req: Record<string, unknown>): Promise<Entry | undefined> {
     try {
       const m = await this.jsm.streams.getMessage(MAM_STREAM, req as unknown as MsgRequest);
-      const e = m ? decodeEntry(m.string()) : undefined;
-      return m && e ? { seq: m.seq, subject: m.subject, time: m.time.getTime(), ...e } : undefined;
+      const c = m ? decodeChunk(m.string()) : undefined;
+      return m && c ? { seq: m.seq, subject: m.subject, time: m.time.getTime(), ...c } : undefined;
     } catch (err) {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound) return undefined;
       throw err;
@@ -318,21 +386,25 @@ export class JetStreamArchive implements Archive {
   }
 }
 
-type Match = (m: Entry) => boolean;
+const first = (e: Entry | undefined): Pos | undefined => e && { e, i: 0 };
+const last = (e: Entry | undefined): Pos | undefined => e && { e, i: e.recs.length - 1 };
+
+type Match = (p: Pos) => boolean;
 
 /** `with` a bare JID: any of its resources; a full JID: exactly it (XEP-0313 §4.1.1). */
 function matcher(q: ArchiveQuery): Match {
   const w = q.with?.toLowerCase();
   if (!w) return () => true;
   const full = w.includes('/');
-  return (m) => {
-    const other = m.with.toLowerCase();
+  return (p) => {
+    const other = p.e.recs[p.i].with.toLowerCase();
     return full ? other === w : other === w || other.startsWith(`${w}/`);
   };
 }
 
-function entryOf(m: Entry): ArchivedMessage {
-  return { id: m.id, ts: m.time, with: m.with, xml: m.xml };
+function messageAt({ e, i }: Pos): ArchivedMessage {
+  const r = e.recs[i];
+  return { id: r.id, ts: e.time, with: r.with, xml: r.xml };
 }
 
 export function limits(opts: JetStreamArchiveOptions): Partial<StreamConfig> {
@@ -342,7 +414,8 @@ export function limits(opts: JetStreamArchiveOptions): Partial<StreamConfig> {
     max_msgs_per_subject: opts.maxPerUser > 0 ? opts.maxPerUser : -1,
     max_age: ns(opts.retentionMs),
     max_bytes: opts.maxStreamBytes && opts.maxStreamBytes > 0 ? opts.maxStreamBytes : -1,
-    max_msg_size: opts.maxMessageBytes + 1024,
+    // One entry holds up to CHUNK_CHARS of XML (at most 3 bytes each), or one message of maxMessageBytes.
+    max_msg_size: Math.max(opts.maxMessageBytes, CHUNK_CHARS * 3) + 64 * 1024,
     duplicate_window: ns(opts.retentionMs > 0 ? Math.min(120_000, opts.retentionMs) : 120_000),
   };
 }

@@ -35,11 +35,12 @@ export function parseTable(h: string | undefined): Array<[string, number]> {
   return out;
 }
 
-/** The table of the entry after `prev` (its key, sequence and own table). */
-export function successorTable(prev: { key: string; seq: number; table: string } | undefined): string {
+/** The table of the entry after `prev` (its sequence, own table and its messages' peer keys, oldest first). */
+export function successorTable(prev: { seq: number; table: string; keys: readonly string[] } | undefined): string {
   if (!prev) return '';
-  const rest = parseTable(prev.table).filter(([k]) => k !== prev.key);
-  return [[prev.key, prev.seq] as [string, number], ...rest]
+  let t = parseTable(prev.table);
+  for (const key of prev.keys) t = [[key, prev.seq], ...t.filter(([k]) => k !== key)];
+  return t
     .slice(0, PEERS)
     .map(([k, s]) => `${k}:${s.toString(36)}`)
     .join(' ');
