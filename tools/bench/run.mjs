@@ -516,7 +516,7 @@ async function scenarioMessages(pool, ports) {
 const MODULES_WITHOUT_MAM = 'disco,account,ping,register,version,time,private,vcard,roster,presence,blocking,carbons,offline,last';
 
 /** Restart the stack's routers with these extra settings; wait until the edges are back on them. */
-async function restartRouters(env) {
+async function restartRouters(env, ports) {
   const { waitForPort } = await import('../scripts/stack.mjs');
   for (const p of stack.procs.filter((x) => x.name === 'router')) {
     expectedExits.add(p.child.pid);
@@ -541,10 +541,10 @@ async function scenarioMam(pool, ports) {
   const on = await scenarioMessages(pool, ports);
   let off = null;
   if (stack) {
-    await restartRouters({ ROUTER_MODULES: MODULES_WITHOUT_MAM });
+    await restartRouters({ ROUTER_MODULES: MODULES_WITHOUT_MAM }, ports);
     say('mam: the same with the mam module off');
     off = await scenarioMessages(pool, ports);
-    await restartRouters({ ROUTER_MODULES: `${MODULES_WITHOUT_MAM},mam` });
+    await restartRouters({ ROUTER_MODULES: `${MODULES_WITHOUT_MAM},mam` }, ports);
   } else say('  (MAM off is measured only on the stack the tool starts)');
   const owner = `${cfg.prefix}mamowner`;
   const senders = Array.from({ length: cfg.senders }, (_, i) => `${cfg.prefix}mampeer${i + 1}`);

@@ -14,7 +14,11 @@ export const routerConfig = defineConfig({
     "Admin port of the session service: the router ends a removed account's sessions there (Kick), sending ADMIN_TOKEN",
   ),
   MAM_RETENTION_DAYS: int(365, 'Days a message stays in the message archive (XEP-0313); older ones are deleted (0: kept until the quota drops them)', 0),
-  MAM_MAX_MESSAGES: int(100_000, "Messages kept in one user's archive (XEP-0313); beyond it the oldest are dropped", 1),
+  MAM_MAX_MESSAGES: int(
+    100_000,
+    "Entries kept in one user's archive (XEP-0313): one message each, a burst that queued together shares one; beyond it the oldest are dropped",
+    1,
+  ),
   MAM_MAX_MESSAGE_BYTES: int(
     64 * 1024,
     'Largest message archived, in bytes (a bigger one is delivered but not archived); with MAM_MAX_MESSAGES it bounds an archive in bytes',
