@@ -173,6 +173,21 @@ describe('message archive (XEP-0313) and stanza ids (XEP-0359)', () => {
     expect((await query(again.c, { max: 50 })).items).toHaveLength(25);
   });
 
+  it('a session that fetched its history before its initial presence does not get the archived offline messages again', async () => {
+    const s = await t.account('mamsync');
+    const r = await t.account('mamsyncr');
+    const snd = await t.login(edgeA, s.name, { presence: true });
+    for (let i = 1; i <= 3; i++) snd.c.send(`<message to='${r.bare}' type='chat' id='o${i}'><body>offline ${i}</body></message>`);
+    await snd.c.quiet(300, (el) => el.name === 'message');
+    const rc = (await t.login(edgeB, r.name)).c;
+    expect((await query(rc, { before: '' })).items.map((i) => i.body)).toEqual(['offline 1', 'offline 2', 'offline 3']);
+    rc.send('<presence/>');
+    await rc.quiet(600, (el) => el.name === 'message');
+    // Gone from offline storage: another session coming online the old way gets nothing either.
+    const other = await t.login(edgeA, r.name, { presence: true, resource: 'old' });
+    await other.c.quiet(500, (el) => el.name === 'message');
+  });
+
   it('advertises mam:2 and sid:0 on the account, answers the form and prefs (default always; never stops archiving)', async () => {
     const u = await t.account('mamp');
     const p = await t.account('mamq');

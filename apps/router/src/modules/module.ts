@@ -104,6 +104,8 @@ export interface SharedServices {
   blocks?: (user: string, other: Jid) => boolean;
   /** Resolves once what modules began storing for stanzas routed so far is stored (never rejects); a RouteAck waits for it. Set by the mam module. */
   stored?: () => Promise<void>;
+  /** Did this connection fetch its history (a MAM query) lately? Its archived offline messages are then not handed over again. Set by the mam module. */
+  historySynced?: (connectionId: string) => boolean;
   /** Empty an account's message archive (xmppctl purge-archive). Set by the mam module. */
   purgeArchive?: (user: string) => Promise<void>;
 }

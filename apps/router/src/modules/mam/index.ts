@@ -18,6 +18,8 @@ import { archiveAndStamp, type Stamping } from './stamp';
 
 const { StanzaKind } = routerv1;
 const DAY_MS = 24 * 3600 * 1000;
+/** How long a MAM query counts as the connection's history sync (for its initial presence). */
+const SYNCED_MS = 10 * 60 * 1000;
 
 export const mamModule: RouterModule = {
   name: 'mam',
@@ -77,12 +79,23 @@ export const mamModule: RouterModule = {
       { priority: 10, module: 'mam' },
     );
 
+    // Connections that fetched their history lately: at their initial presence the offline module drops the archived messages instead of sending them again.
+    const synced = new Map<string, number>();
+    ctx.shared.historySynced = (connectionId) => {
+      const at = synced.get(connectionId);
+      return at !== undefined && Date.now() - at < SYNCED_MS;
+    };
     // §4: the results as messages, then the iq result with <fin/> (REPLIED: sent in that order).
     ctx.host.handle(
       `iq-set/self/${NS_MAM}:query`,
-      async ({ iq, payload, from, user, reply }: IqContext) => {
+      async ({ iq, payload, from, user, reply, connectionId }: IqContext) => {
         const q = parseQuery(payload);
         if (q instanceof StanzaError) return q;
+        if (connectionId) {
+          synced.delete(connectionId);
+          synced.set(connectionId, Date.now());
+          if (synced.size > 100_000) synced.delete(synced.keys().next().value as string);
+        }
         const owner = `${user}@${domain}`;
         const started = performance.now();
         const page = await archive.query(owner, q);
