@@ -52,7 +52,8 @@ export const mamModule: RouterModule = {
     ctx.hooks.on(
       'stanza-in',
       ({ s, sender, to }) => {
-        if (s.kind !== MESSAGE || s.undeliverable || to.local === '') return;
+        // Not the server's own messages (xmppctl send from the domain): it has no archive.
+        if (s.kind !== MESSAGE || s.undeliverable || to.local === '' || sender.jid.local === '') return;
         const owner = sender.jid.bare.toString();
         // A message to oneself is archived once, as received.
         if (to.bare.toString() === owner) return;
