@@ -1,5 +1,5 @@
 import { bool, commonSettings, defineConfig, grpcServerSettings, int, str } from '@cx/config';
-import { ROUTER_MODULE_NAMES, routerModulesSetting } from '@cx/modules';
+import { contactSettings, ROUTER_MODULE_NAMES, routerModulesSetting } from '@cx/modules';
 
 export { ROUTER_MODULE_NAMES };
 
@@ -26,7 +26,11 @@ export const routerConfig = defineConfig({
     900 * 1024,
   ),
   MAM_STREAM_MAX_BYTES: int(0, 'Bytes the archive stream (all users) may hold in JetStream; beyond them the oldest messages go (0: no bound)', 0),
-  OFFLINE_LIMIT: int(100, 'Messages kept for an offline user (XEP-0160); beyond it senders get service-unavailable', 0),
+  OFFLINE_LIMIT: int(
+    100,
+    'Messages kept for an offline user (XEP-0160); beyond it senders get service-unavailable (to store none, leave offline out of ROUTER_MODULES: msgoffline is then not advertised)',
+    1,
+  ),
   OFFLINE_MAX_BYTES: int(2 * 1024 * 1024, 'Bytes of offline messages kept per user (XEP-0160); a message beyond them is refused with service-unavailable', 1),
   OFFLINE_STREAM_MAX_BYTES: int(
     1024 ** 3,
@@ -49,6 +53,7 @@ export const routerConfig = defineConfig({
     "Publish a PresenceChanged event on NATS (xmpp.presence.changed) for every change of a session's presence; off by default: no service of the server reads them",
   ),
   AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service (account existence for server-side IQs)'),
+  ...contactSettings,
 });
 
 export type RouterConfig = ReturnType<typeof routerConfig.load>;
