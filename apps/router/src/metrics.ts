@@ -131,7 +131,11 @@ export function observeMamQuery(seconds: number): void {
 let archiveTotals: (() => Promise<{ messages: number; archives: number }>) | undefined;
 
 for (const [name, help, pick] of [
-  ['xmpp_mam_messages', 'Messages in the message archives (JetStream stream xmpp_mam), read when scraped; every router replica reports the same', 'messages'],
+  [
+    'xmpp_mam_messages',
+    'Entries in the message archives (JetStream stream xmpp_mam; one message each, a burst to one archive shares one), read when scraped; every router replica reports the same',
+    'messages',
+  ],
   ['xmpp_mam_archives', 'Users with a non-empty message archive, read when scraped; every router replica reports the same', 'archives'],
 ] as const) {
   new Gauge({
