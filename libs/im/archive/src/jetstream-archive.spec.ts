@@ -169,6 +169,15 @@ describe('JetStreamArchive', () => {
     expect(bodies(withP2f)).toEqual(fwd.filter((n) => n % 4 === 2).slice(0, 5));
   });
 
+  it("finds an id given by a replica that was idle while others appended (its floor follows the stream's last sequence)", async () => {
+    const idle = await JetStreamArchive.open(buses[1], opts);
+    for (let i = 0; i < 300; i++) await add(a, 'z@localhost', { with: 'p@localhost', xml: msg(i) });
+    await new Promise((r) => setTimeout(r, 1200));
+    const id = await add(idle, 'z@localhost', { with: 'p@localhost', xml: msg(300) });
+    const before = await a.query('z@localhost', { max: 1, before: id });
+    expect(bodies(before)).toEqual([299]);
+  });
+
   it('filters by time: start pages from there, end stops there', async () => {
     const now = Date.now();
     expect(bodies(await a.query('u@localhost', { max: 50, start: now + 60_000 }))).toEqual([]);

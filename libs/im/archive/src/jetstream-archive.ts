@@ -54,6 +54,8 @@ export function archiveSubject(bareJid: string): string {
 
 /** Entries looked at after an id's floor before it counts as unknown (appends in flight for one user at once). */
 const FIND_SCAN = 256;
+/** How often the floor of new ids follows the stream's last sequence (what other replicas appended). */
+const FLOOR_REFRESH_MS = 1000;
 /** Appends queued for one archive before the caller is asked to wait (backlog()). */
 const MAX_QUEUED = 256;
 /** Most messages, and characters of XML, in one entry. */
@@ -133,8 +135,15 @@ export class JetStreamArchive implements Archive {
     const jsm = await jetstreamManager(bus.nc);
     await ensure(jsm, { ...limits(opts), num_replicas: bus.replicas });
     const archive = new JetStreamArchive(jsm, new AckedPublisher(bus.nc), opts);
-    archive.floor = (await jsm.streams.info(MAM_STREAM)).state.last_seq;
+    await archive.refreshFloor();
+    // Other replicas append too: an idle one would otherwise give ids whose floor lies far behind their entries.
+    setInterval(() => void archive.refreshFloor().catch(() => undefined), FLOOR_REFRESH_MS).unref();
     return archive;
+  }
+
+  private async refreshFloor(): Promise<void> {
+    const last = (await this.jsm.streams.info(MAM_STREAM)).state.last_seq;
+    if (last > this.floor) this.floor = last;
   }
 
   nextId(): string {
