@@ -1,0 +1,69 @@
+// XEP-0163 Personal Eventing Protocol on XEP-0060 with XEP-0223
+// publish-options: every account is a pubsub service (its bare JID); nodes
+// live in @cx/pubsub's PepStore (KV xmpp_pep, bounded per user: PEP_*),
+// notifications follow presence subscriptions and the contacts' caps
+// (cluster-wide cache, KV xmpp_caps). docs/architecture.md, "Personal eventing (PEP)".
+import { REPLIED, type IqContext, type IqOutcome } from '@cx/modules';
+import { iqResult, StanzaError, type Element } from '@cx/xmpp-core';
+import { CapsCache, PepStore } from '@cx/pubsub';
+import { countStoreRejection } from '../../metrics';
+import type { RouterContext, RouterModule } from '../module';
+import { serverModule } from '../served';
+import type { RosterItemOf } from './access';
+import { discoInfo, discoItems } from './disco';
+import { Pep, type Ask } from './pep';
+import { capsDiscovery, lastItemsOnline } from './presence';
+
+const PUBSUB = 'http://jabber.org/protocol/pubsub';
+
+export const pepModule: RouterModule = {
+  name: 'pep',
+  serves: serverModule('pep'),
+  async setup(ctx: RouterContext) {
+    const { config, domain } = ctx;
+    const store = await PepStore.open(ctx.bus, { maxBytes: config.PEP_MAX_BYTES, maxNodes: config.PEP_MAX_NODES, maxItems: config.PEP_MAX_ITEMS });
+    const caps = await CapsCache.open(ctx.bus);
+    const roster = (user: string) => ctx.rosters.get(user);
+    const itemOf: RosterItemOf = async (owner, asker) => (await roster(owner)).items.find((i) => i.jid === asker);
+    const pep = new Pep({ domain, out: ctx.out, caps, roster, store, itemOf, rejected: () => countStoreRejection('pep') });
+    const opts = { module: 'pep' };
+
+    // The answer first, then the events it causes (sent through `later`).
+    const serve =
+      (fn: (payload: Element, a: Ask) => Promise<Element | null | StanzaError>, self: boolean) =>
+      async (i: IqContext): Promise<IqOutcome> => {
+        const later: Array<() => Promise<void>> = [];
+        const out = await fn(i.payload, { from: i.from, owner: i.target, self, later: (f) => later.push(f) });
+        if (out instanceof StanzaError || !later.length) return out;
+        i.reply(iqResult(i.iq, out ?? undefined));
+        for (const f of later) void f().catch((err: Error) => ctx.log.warn({ err, user: i.target }, 'PEP events not sent'));
+        return REPLIED;
+      };
+    for (const type of ['get', 'set'] as const) {
+      for (const target of ['self', 'bare'] as const) {
+        const self = target === 'self';
+        ctx.host.handle(
+          `iq-${type}/${target}/${PUBSUB}:pubsub`,
+          serve((p, a) => pep.pubsub(type, p, a), self),
+          opts,
+        );
+        ctx.host.handle(
+          `iq-${type}/${target}/${PUBSUB}#owner:pubsub`,
+          serve((p, a) => pep.owner(type, p, a), self),
+          opts,
+        );
+      }
+    }
+    // Before the account module's disco handlers (priority 0): nodes and their items.
+    const disco = { domain, store, itemOf };
+    for (const target of ['self', 'bare'] as const) {
+      ctx.host.handle(`iq-get/${target}/http://jabber.org/protocol/disco#items:query`, discoItems(disco), { priority: 10, ...opts });
+      ctx.host.handle(`iq-get/${target}/http://jabber.org/protocol/disco#info:query`, discoInfo(disco), { priority: 10, ...opts });
+    }
+
+    // Above presence (50), which stops one's own presence: caps are read first, and our disco#info answers stop here.
+    ctx.hooks.on('stanza-in', capsDiscovery({ domain, caps, router: ctx.router, log: ctx.log }), { priority: 60, ...opts });
+    ctx.hooks.on('presence-initial', lastItemsOnline({ domain, caps, store, pep, itemOf, roster, log: ctx.log }), opts);
+    ctx.removal.register('pep', (r) => store.removeUser(r.user));
+  },
+};

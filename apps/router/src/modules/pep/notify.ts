@@ -1,0 +1,89 @@
+// XEP-0163 §4 notifications: an event goes to the owner's own resources and
+// to each contact resource the access model allows whose caps (XEP-0115)
+// say `<node>+notify` (filtered notifications, §4.3), and to explicit
+// subscribers (XEP-0060 §6.1), each full JID once, as a headline message
+// from the owner's bare JID.
+import { hasFrom, type Item, type Roster } from '@cx/roster';
+import { NS_PUBSUB_EVENT, capsOfBytes, type CapsCache, type NodeConfig, type StoredItem } from '@cx/pubsub';
+import { StanzaKind } from '@cx/stanza';
+import type { SessionEntry } from '@cx/session-directory';
+import { tryParseJid, x, type Element } from '@cx/xmpp-core';
+import { elementFromBytes } from '@cx/stanza';
+import type { Out } from '../../im/presence-out';
+import { allowedBy } from './access';
+import { countNotifications } from './metrics';
+
+export interface NotifyDeps {
+  domain: string;
+  out: Out;
+  caps: CapsCache;
+  roster(user: string): Promise<Roster>;
+}
+
+export interface Target {
+  bare: string;
+  session: SessionEntry;
+}
+
+let ids = 0;
+
+/** Does this session's presence say it wants `node` events (caps `<node>+notify`)? */
+export async function wantsNotify(caps: CapsCache, s: SessionEntry, node: string): Promise<boolean> {
+  const c = capsOfBytes(s.presence);
+  if (!c) return false;
+  const f = caps.cached(c) ?? (await caps.features(c));
+  return !!f?.has(`${node}+notify`);
+}
+
+/** The sessions an event of `owner`'s `node` goes to. */
+export async function recipients(d: NotifyDeps, owner: string, node: string, config: NodeConfig, subs: readonly string[]): Promise<Target[]> {
+  const ownerBare = `${owner}@${d.domain}`;
+  const out = new Map<string, Target>();
+  const add = (bare: string, s: SessionEntry) => out.set(`${bare}/${s.resource}`, { bare, session: s });
+  const byCaps = async (bare: string) => {
+    for (const s of d.out.available(await d.out.sessions(bare))) if (await wantsNotify(d.caps, s, node)) add(bare, s);
+  };
+  await byCaps(ownerBare);
+  const roster = await d.roster(owner);
+  const items = new Map<string, Item>(roster.items.map((i) => [i.jid, i]));
+  if (config.accessModel !== 'whitelist') {
+    const contacts = roster.items.filter((i) => hasFrom(i) && allowedBy(config, i) && local(i.jid, d.domain));
+    await Promise.all(contacts.map((i) => byCaps(i.jid)));
+  }
+  for (const sub of subs) {
+    const j = tryParseJid(sub);
+    if (!j || j.domain !== d.domain || !j.local) continue;
+    const bare = j.bare.toString();
+    if (bare !== ownerBare && !allowedBy(config, items.get(bare))) continue;
+    for (const s of d.out.available(await d.out.sessions(bare))) if (!j.resource || s.resource === j.resource) add(bare, s);
+  }
+  return [...out.values()];
+}
+
+function local(jid: string, domain: string): boolean {
+  const j = tryParseJid(jid);
+  return !!j && j.domain === domain && !!j.local;
+}
+
+/** `<item id>payload</item>` of an event or an items result (payload left out when deliver_payloads is off). */
+export function itemElement(item: StoredItem, payloads = true): Element {
+  const el = x('item', { id: item.id });
+  if (payloads) {
+    const p = elementFromBytes(Buffer.from(item.xml, 'utf8'));
+    if (p) el.cnode(p);
+  }
+  return el;
+}
+
+/** The headline message carrying an event's `<items>`, `<delete>` or `<purge>`. */
+export function eventMessage(from: string, what: Element): Element {
+  return x('message', { from, type: 'headline', id: `pep${Date.now().toString(36)}${(++ids).toString(36)}` }, x('event', { xmlns: NS_PUBSUB_EVENT }, what));
+}
+
+/** Send one event to each target. */
+export function sendEvent(out: Out, from: string, what: Element, targets: readonly Target[]): void {
+  for (const t of targets) {
+    out.send(t.bare, [t.session], eventMessage(from, what), StanzaKind.STANZA_KIND_MESSAGE, true);
+  }
+  countNotifications(targets.length);
+}

@@ -1,0 +1,113 @@
+// PEP and presence: learning a client's caps (XEP-0115 §6.2: ask the client
+// once per unknown ver, cluster-wide through CapsCache) and sending the last
+// published items when a session comes online (XEP-0163 §4.3.3: to a
+// contact's resource whose caps ask for the node, for every node of the
+// account owner and of the contacts it is subscribed to).
+import { STOP } from '@cx/modules';
+import { capsOf, capsOfBytes, type CapsCache, type Caps, type PepStore } from '@cx/pubsub';
+import { hasTo } from '@cx/roster';
+import { StanzaKind } from '@cx/stanza';
+import { NS, tryParseJid, x, type Element } from '@cx/xmpp-core';
+import type { Logger } from '@cx/log';
+import type { InitialPresence, StanzaIn } from '../module';
+import type { Router } from '../../routing';
+import type { RosterItemOf } from './access';
+import { allowedBy } from './access';
+import { countCapsQuery } from './metrics';
+import type { Pep } from './pep';
+
+const CAPS_ID = 'pepcaps';
+const capsNs = Buffer.from(NS.CAPS);
+
+export interface CapsDiscoveryDeps {
+  domain: string;
+  caps: CapsCache;
+  router: Pick<Router, 'toSender' | 'parse'>;
+  log: Logger;
+}
+
+/**
+ * The 'stanza-in' handler: a client's own presence with caps nobody knows
+ * makes this router ask it (one router in the cluster, once per ver); the
+ * answer (an iq result to the domain with our id) is recorded and stopped.
+ */
+export function capsDiscovery(d: CapsDiscoveryDeps) {
+  return ({ s, sender, to }: StanzaIn): typeof STOP | undefined => {
+    if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && s.to === '' && s.type === '') {
+      if (!Buffer.from(s.xml).includes(capsNs)) return undefined;
+      const c = capsOf(d.router.parse(s));
+      if (c && !d.caps.cached(c)) void ask(d, c, sender).catch((err: Error) => d.log.warn({ err }, 'caps query failed'));
+      return undefined;
+    }
+    if (s.kind === StanzaKind.STANZA_KIND_IQ && to.local === '' && !to.resource && s.id.startsWith(`${CAPS_ID}.`)) {
+      if (s.type === 'result') {
+        const el = d.router.parse(s);
+        if (el) void answered(d, s.id, el).catch((err: Error) => d.log.warn({ err }, 'caps answer not recorded'));
+      }
+      return STOP;
+    }
+    return undefined;
+  };
+}
+
+async function ask(d: CapsDiscoveryDeps, c: Caps, sender: Parameters<Router['toSender']>[0]): Promise<void> {
+  if (!(await d.caps.shouldAsk(c))) return;
+  countCapsQuery('asked');
+  const id = `${CAPS_ID}.${c.hash}.${Math.random().toString(36).slice(2, 10)}`;
+  d.router.toSender(
+    sender,
+    x('iq', { type: 'get', from: d.domain, to: sender.jid.toString(), id }, x('query', { xmlns: NS.DISCO_INFO, node: `${c.node}#${c.ver}` })),
+  );
+}
+
+async function answered(d: CapsDiscoveryDeps, id: string, iq: Element): Promise<void> {
+  const hash = id.split('.')[1] ?? '';
+  const query = iq.getChild('query', NS.DISCO_INFO);
+  const node = query?.attrs.node as string | undefined;
+  if (!query || !node || !node.includes('#')) return;
+  const at = node.lastIndexOf('#');
+  const ok = await d.caps.answered({ node: node.slice(0, at), ver: node.slice(at + 1), hash }, query);
+  countCapsQuery(ok ? 'recorded' : 'unverified');
+}
+
+export interface LastItemsDeps {
+  domain: string;
+  caps: CapsCache;
+  store: PepStore;
+  pep: Pep;
+  itemOf: RosterItemOf;
+  roster(user: string): Promise<{ items: Parameters<typeof hasTo>[0][] }>;
+  log: Logger;
+}
+
+/** The 'presence-initial' handler: the last items go out in the background (the caps may still be asked). */
+export function lastItemsOnline(d: LastItemsDeps) {
+  return (ev: InitialPresence): void => {
+    const c = capsOfBytes(ev.me.presence);
+    if (!c) return;
+    void sendLastItems(d, ev, c).catch((err: Error) => d.log.warn({ err, user: ev.user }, 'last published items not sent'));
+  };
+}
+
+async function sendLastItems(d: LastItemsDeps, { user, bare, me }: InitialPresence, c: Caps): Promise<void> {
+  const features = await d.caps.await(c);
+  if (!features) return;
+  const wanted = new Set([...features].filter((f) => f.endsWith('+notify')).map((f) => f.slice(0, -'+notify'.length)));
+  if (!wanted.size) return;
+  const contacts = (await d.roster(user)).items
+    .filter(hasTo)
+    .map((i) => tryParseJid(i.jid))
+    .filter((j) => !!j && j.domain === d.domain && !!j.local)
+    .map((j) => j!.local);
+  const target = [{ bare, session: me }];
+  for (const owner of [user, ...new Set(contacts)]) {
+    const idx = await d.store.index(owner);
+    for (const node of Object.keys(idx)) {
+      if (!wanted.has(node)) continue;
+      const n = await d.store.node(owner, node);
+      if (!n || n.config.sendLastPublishedItem !== 'on_sub_and_presence' || !n.config.deliverNotifications) continue;
+      if (owner !== user && n.config.accessModel !== 'open' && !allowedBy(n.config, await d.itemOf(owner, bare))) continue;
+      d.pep.lastItem(owner, node, n, target);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// XEP-0163 Personal Eventing Protocol: what the module advertises on every
+// account's bare JID (identity pubsub/pep and the XEP-0060 features clients
+// check, each served by the router's pep module: apps/router/src/modules/pep).
+import { defineModule } from '../host';
+
+export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
+
+/** The pubsub features PEP serves (XEP-0060 §10), each implemented. */
+export const PEP_FEATURES = [
+  'access-open',
+  'access-presence',
+  'access-roster',
+  'access-whitelist',
+  'auto-create',
+  'auto-subscribe',
+  'config-node',
+  'config-node-max',
+  'create-and-configure',
+  'create-nodes',
+  'delete-items',
+  'delete-nodes',
+  'filtered-notifications',
+  'item-ids',
+  'last-published',
+  'multi-items',
+  'persistent-items',
+  'presence-notifications',
+  'publish',
+  'publish-options',
+  'purge-nodes',
+  'retract-items',
+  'retrieve-default',
+  'retrieve-items',
+  'retrieve-subscriptions',
+  'subscribe',
+].map((f) => `${NS_PUBSUB}#${f}`);
+
+export const pep = defineModule({
+  name: 'pep',
+  spec: 'XEP-0163, XEP-0060, XEP-0223',
+  account: { identities: [{ category: 'pubsub', type: 'pep' }], features: [NS_PUBSUB, ...PEP_FEATURES] },
+});
