@@ -239,6 +239,9 @@ describe('PEP: notifications follow caps (XEP-0115) and presence', () => {
     expect((await iq(sa.c, 'set', publish(node, `<nick xmlns='http://jabber.org/protocol/nick'>Ann</nick>`, 'current'))).attrs.type).toBe('result');
     expect((await sb.c.until(event(node))).getChild('event')?.getChild('items')?.getChild('item')?.getChildText('nick')).toBe('Ann');
     await deaf.c.quiet(400, event(node));
+    // It shows caps asking for the node in a later presence: the last item follows.
+    deaf.c.send(wants.presence);
+    expect((await deaf.c.until(event(node))).getChild('event')?.getChild('items')?.getChild('item')?.attrs.id).toBe('current');
     // Another resource of the contact with the same caps (known now: not asked again) gets the last item at its initial presence.
     const later = await t.login(edgeA, b.name, { resource: 'later' });
     later.c.send(wants.presence);

@@ -12,7 +12,7 @@ import { serverModule } from '../served';
 import type { RosterItemOf } from './access';
 import { discoInfo, discoItems } from './disco';
 import { Pep, type Ask } from './pep';
-import { capsDiscovery, lastItemsOnline } from './presence';
+import { capsDiscovery, lastItemsOnCapsChange, lastItemsOnline } from './presence';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
 
@@ -62,8 +62,17 @@ export const pepModule: RouterModule = {
     }
 
     // Above presence (50), which stops one's own presence: caps are read first, and our disco#info answers stop here.
-    ctx.hooks.on('stanza-in', capsDiscovery({ domain, caps, router: ctx.router, log: ctx.log }), { priority: 60, ...opts });
-    ctx.hooks.on('presence-initial', lastItemsOnline({ domain, caps, store, pep, itemOf, roster, log: ctx.log }), opts);
+    const last = { domain, caps, store, pep, itemOf, roster, log: ctx.log };
+    const discovery = capsDiscovery({
+      domain,
+      caps,
+      router: ctx.router,
+      log: ctx.log,
+      session: (bare, connectionId) => ctx.directory.cached(bare)?.sessions.find((x) => x.connectionId === connectionId),
+      capsChanged: lastItemsOnCapsChange(last),
+    });
+    ctx.hooks.on('stanza-in', discovery, { priority: 60, ...opts });
+    ctx.hooks.on('presence-initial', lastItemsOnline(last), opts);
     ctx.removal.register('pep', (r) => store.removeUser(r.user));
   },
 };

@@ -9,6 +9,7 @@ import { hasTo } from '@cx/roster';
 import { StanzaKind } from '@cx/stanza';
 import { NS, tryParseJid, x, type Element } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
+import type { SessionEntry } from '@cx/session-directory';
 import type { InitialPresence, StanzaIn } from '../module';
 import type { Router } from '../../routing';
 import type { RosterItemOf } from './access';
@@ -24,6 +25,10 @@ export interface CapsDiscoveryDeps {
   caps: CapsCache;
   router: Pick<Router, 'toSender' | 'parse'>;
   log: Logger;
+  /** The sender's session as the registry mirror has it (before this presence is recorded). */
+  session(bare: string, connectionId: string): SessionEntry | undefined;
+  /** An available session's caps changed: send what it now asks for (XEP-0163 §4.3.3). */
+  capsChanged(user: string, bare: string, session: SessionEntry, now: Caps, before: Caps | undefined): void;
 }
 
 /**
@@ -36,7 +41,14 @@ export function capsDiscovery(d: CapsDiscoveryDeps) {
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && s.to === '' && s.type === '') {
       if (!Buffer.from(s.xml).includes(capsNs)) return undefined;
       const c = capsOf(d.router.parse(s));
-      if (c && !d.caps.cached(c)) void ask(d, c, sender).catch((err: Error) => d.log.warn({ err }, 'caps query failed'));
+      if (!c) return undefined;
+      if (!d.caps.cached(c)) void ask(d, c, sender).catch((err: Error) => d.log.warn({ err }, 'caps query failed'));
+      const bare = sender.jid.bare.toString();
+      const prev = d.session(bare, sender.connectionId);
+      if (prev?.available) {
+        const before = capsOfBytes(prev.presence);
+        if (before?.ver !== c.ver || before.hash !== c.hash) d.capsChanged(sender.jid.local, bare, prev, c, before);
+      }
       return undefined;
     }
     if (s.kind === StanzaKind.STANZA_KIND_IQ && to.local === '' && !to.resource && s.id.startsWith(`${CAPS_ID}.`)) {
@@ -85,14 +97,35 @@ export function lastItemsOnline(d: LastItemsDeps) {
   return (ev: InitialPresence): void => {
     const c = capsOfBytes(ev.me.presence);
     if (!c) return;
-    void sendLastItems(d, ev, c).catch((err: Error) => d.log.warn({ err, user: ev.user }, 'last published items not sent'));
+    void notifyNodes(d.caps, c)
+      .then((wanted) => sendLastItems(d, ev, wanted))
+      .catch((err: Error) => d.log.warn({ err, user: ev.user }, 'last published items not sent'));
   };
 }
 
-async function sendLastItems(d: LastItemsDeps, { user, bare, me }: InitialPresence, c: Caps): Promise<void> {
-  const features = await d.caps.await(c);
-  if (!features) return;
-  const wanted = new Set([...features].filter((f) => f.endsWith('+notify')).map((f) => f.slice(0, -'+notify'.length)));
+/**
+ * An available session now shows other caps (a client that sent its caps
+ * after its initial presence, or changed its interests): the last items of
+ * the nodes it did not ask for before.
+ */
+export function lastItemsOnCapsChange(d: LastItemsDeps) {
+  return (user: string, bare: string, me: SessionEntry, now: Caps, before: Caps | undefined): void => {
+    void (async () => {
+      const wanted = await notifyNodes(d.caps, now);
+      const had = before ? await notifyNodes(d.caps, before, 0) : new Set<string>();
+      for (const n of had) wanted.delete(n);
+      await sendLastItems(d, { user, bare, me }, wanted);
+    })().catch((err: Error) => d.log.warn({ err, user }, 'last published items not sent'));
+  };
+}
+
+/** The nodes caps ask notifications for (`<node>+notify`), waiting up to `waitMs` for unknown caps to be learnt. */
+async function notifyNodes(caps: CapsCache, c: Caps, waitMs = 10_000): Promise<Set<string>> {
+  const features = waitMs ? await caps.await(c, waitMs) : await caps.features(c);
+  return new Set([...(features ?? [])].filter((f) => f.endsWith('+notify')).map((f) => f.slice(0, -'+notify'.length)));
+}
+
+async function sendLastItems(d: LastItemsDeps, { user, bare, me }: InitialPresence, wanted: ReadonlySet<string>): Promise<void> {
   if (!wanted.size) return;
   const contacts = (await d.roster(user)).items
     .filter(hasTo)
