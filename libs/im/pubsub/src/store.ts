@@ -7,7 +7,7 @@
 // routers publishing to one node never lose an item. The index is written
 // after the node: a crash between them leaves a node the index undercounts
 // until its next write, never an item lost.
-import { casUpdate, encodeKey, hashKey, type Bus, type CasCodec, type KV } from '@cx/bus';
+import { casUpdate, encodeKey, hashKey, WatchedCache, type Bus, type CasCodec, type KV } from '@cx/bus';
 import type { AccessModel, NodeConfig } from './config';
 
 export const PEP_BUCKET = 'xmpp_pep';
@@ -77,16 +77,21 @@ export function nodeBytes(n: StoredNode): number {
 /** Most bytes one key may hold (NATS' default max_payload is 1 MiB). */
 const MAX_VALUE = 1000 * 1024;
 
+/** Users whose index a router keeps in memory (a contact's nodes are looked up at each login of the user's contacts). */
+const INDEX_CACHE = 20_000;
+
 export class PepStore {
   private constructor(
     private readonly kv: KV,
     readonly limits: PepLimits,
+    private readonly indexes: WatchedCache<UserIndex>,
   ) {}
 
-  static async open(bus: Bus, limits: Partial<PepLimits> = {}): Promise<PepStore> {
+  static async open(bus: Bus, limits: Partial<PepLimits> = {}, opts: { indexCache?: number } = {}): Promise<PepStore> {
     const l = { ...DEFAULT_PEP_LIMITS, ...limits };
     const kv = await bus.bucket(PEP_BUCKET, { maxValueSize: Math.min(MAX_VALUE, l.maxBytes + 4096) });
-    return new PepStore(kv, l);
+    // Only the index keys (one token: the user) are watched; node keys (user.node) are not.
+    return new PepStore(kv, l, await WatchedCache.open<UserIndex>(kv, opts.indexCache ?? INDEX_CACHE, '*'));
   }
 
   private userKey(user: string): string {
@@ -99,9 +104,11 @@ export class PepStore {
 
   /** The user's nodes by name. */
   async index(user: string): Promise<UserIndex> {
-    const e = await this.kv.get(this.userKey(user));
-    if (!e || e.operation !== 'PUT' || !e.value.length) return {};
-    return indexCodec.decode(e.value);
+    return this.indexes.get(user, async () => {
+      const e = await this.kv.get(this.userKey(user));
+      if (!e || e.operation !== 'PUT' || !e.value.length) return {};
+      return indexCodec.decode(e.value);
+    });
   }
 
   async node(user: string, node: string): Promise<StoredNode | null> {
@@ -152,6 +159,7 @@ export class PepStore {
       }
       return { next: Object.keys(idx).length ? idx : null, result: undefined };
     });
+    this.indexes.forget(user); // before the watch brings the change: this router reads its own write
   }
 
   /** The account is removed: every node and the index go. */
@@ -161,6 +169,7 @@ export class PepStore {
     for await (const k of await this.kv.keys(`${u}.>`)) keys.push(k);
     for (const k of keys) await this.kv.purge(k);
     await this.kv.purge(u);
+    this.indexes.forget(user);
   }
 
   /** Bytes and nodes the user holds (for tools and tests). */

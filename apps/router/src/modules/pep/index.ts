@@ -25,7 +25,8 @@ export const pepModule: RouterModule = {
     const caps = await CapsCache.open(ctx.bus);
     const roster = (user: string) => ctx.rosters.get(user);
     const itemOf: RosterItemOf = async (owner, asker) => (await roster(owner)).items.find((i) => i.jid === asker);
-    const pep = new Pep({ domain, out: ctx.out, caps, roster, store, itemOf, rejected: () => countStoreRejection('pep') });
+    const mirrored = (bare: string) => ctx.directory.cached(bare)?.sessions ?? [];
+    const pep = new Pep({ domain, out: ctx.out, caps, roster, mirrored, store, itemOf, rejected: () => countStoreRejection('pep') });
     const opts = { module: 'pep' };
 
     // The answer first, then the events it causes (sent through `later`).

@@ -18,6 +18,8 @@ export interface NotifyDeps {
   out: Out;
   caps: CapsCache;
   roster(user: string): Promise<Roster>;
+  /** A contact's sessions from the registry mirror (no read of the bucket for each contact that is offline). */
+  mirrored(bare: string): SessionEntry[];
 }
 
 export interface Target {
@@ -40,15 +42,15 @@ export async function recipients(d: NotifyDeps, owner: string, node: string, con
   const ownerBare = `${owner}@${d.domain}`;
   const out = new Map<string, Target>();
   const add = (bare: string, s: SessionEntry) => out.set(`${bare}/${s.resource}`, { bare, session: s });
-  const byCaps = async (bare: string) => {
-    for (const s of d.out.available(await d.out.sessions(bare))) if (await wantsNotify(d.caps, s, node)) add(bare, s);
+  const byCaps = async (bare: string, sessions: SessionEntry[]) => {
+    for (const s of d.out.available(sessions)) if (await wantsNotify(d.caps, s, node)) add(bare, s);
   };
-  await byCaps(ownerBare);
+  await byCaps(ownerBare, await d.out.sessions(ownerBare));
   const roster = await d.roster(owner);
   const items = new Map<string, Item>(roster.items.map((i) => [i.jid, i]));
   if (config.accessModel !== 'whitelist') {
     const contacts = roster.items.filter((i) => hasFrom(i) && allowedBy(config, i) && local(i.jid, d.domain));
-    await Promise.all(contacts.map((i) => byCaps(i.jid)));
+    await Promise.all(contacts.map((i) => byCaps(i.jid, d.mirrored(i.jid))));
   }
   for (const sub of subs) {
     const j = tryParseJid(sub);
