@@ -270,6 +270,77 @@ describe('PEP: notifications follow caps (XEP-0115) and presence', () => {
   });
 });
 
+describe('PEP: bookmarks in sync (XEP-0411, XEP-0402 compat)', () => {
+  const B2 = 'urn:xmpp:bookmarks:1';
+  const privateGet = `<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query>`;
+  const rooms = (r: Element) =>
+    r
+      .getChild('query')
+      ?.getChild('storage')
+      ?.getChildren('conference')
+      .map((c) => c.attrs.jid)
+      .sort();
+
+  it('XEP-0048 in private XML shows in PEP (storage:bookmarks and urn:xmpp:bookmarks:1), and back', async () => {
+    const a = await t.account('bookmarks');
+    const s = await t.login(edgeA, a.name);
+    const s2 = await t.login(edgeB, a.name, { resource: 'other' });
+    const info = await iq(s.c, 'get', `<query xmlns='http://jabber.org/protocol/disco#info'/>`, a.bare);
+    const features = info
+      .getChild('query')
+      ?.getChildren('feature')
+      .map((f) => f.attrs.var);
+    expect(features).toEqual(expect.arrayContaining(['urn:xmpp:bookmarks-conversion:0', `${B2}#compat`, `${B2}#compat-pep`]));
+    const set = await iq(
+      s.c,
+      'set',
+      `<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'><conference jid='one@muc.example' name='One' autojoin='true'><nick>me</nick></conference><conference jid='two@muc.example' autojoin='false'/><url name='site' url='https://example.org'/></storage></query>`,
+    );
+    expect(set.attrs.type).toBe('result');
+    const poll = async (fn: () => Promise<boolean>) => {
+      for (let i = 0; i < 50 && !(await fn()); i++) await new Promise((r) => setTimeout(r, 100));
+    };
+    let b2: Element | undefined;
+    await poll(async () => (itemIds((b2 = await iq(s2.c, 'get', items(B2))))?.length ?? 0) === 2);
+    expect(itemIds(b2!)).toEqual(['one@muc.example', 'two@muc.example']);
+    const one = b2!.getChild('pubsub')?.getChild('items')?.getChild('item')?.getChild('conference', B2);
+    expect(one?.attrs).toMatchObject({ name: 'One', autojoin: 'true' });
+    expect(one?.getChildText('nick')).toBe('me');
+    const legacy = await iq(s2.c, 'get', items('storage:bookmarks'));
+    expect(legacy.getChild('pubsub')?.getChild('items')?.getChild('item')?.getChild('storage')?.getChildren('conference')).toHaveLength(2);
+    // Nobody else reads them.
+    const form = await iq(s.c, 'get', `<pubsub xmlns='${OWNER}'><configure node='${B2}'/></pubsub>`);
+    const access = form
+      .getChild('pubsub')
+      ?.getChild('configure')
+      ?.getChild('x')
+      ?.getChildren('field')
+      .find((f) => f.attrs.var === 'pubsub#access_model');
+    expect(access?.getChildText('value')).toBe('whitelist');
+
+    // A XEP-0402 client adds a room and removes one: the XEP-0048 forms follow, the <url/> stays.
+    const opts = { persist_items: 'true', access_model: 'whitelist', send_last_published_item: 'never', max_items: 'max' };
+    const added = await iq(s2.c, 'set', publish(B2, `<conference xmlns='${B2}' name='Three' autojoin='true'/>`, 'three@muc.example', opts));
+    expect(added.attrs.type).toBe('result');
+    await iq(s2.c, 'set', `<pubsub xmlns='${PUBSUB}'><retract node='${B2}' notify='true'><item id='two@muc.example'/></retract></pubsub>`);
+    let priv: Element | undefined;
+    await poll(async () => JSON.stringify(rooms((priv = await iq(s.c, 'get', privateGet)))) === JSON.stringify(['one@muc.example', 'three@muc.example']));
+    expect(rooms(priv!)).toEqual(['one@muc.example', 'three@muc.example']);
+    expect(priv!.getChild('query')?.getChild('storage')?.getChild('url')?.attrs.url).toBe('https://example.org');
+    const inPep = async () =>
+      (await iq(s.c, 'get', items('storage:bookmarks')))
+        .getChild('pubsub')
+        ?.getChild('items')
+        ?.getChild('item')
+        ?.getChild('storage')
+        ?.getChildren('conference')
+        .map((c) => c.attrs.jid)
+        .sort();
+    await poll(async () => (await inPep())?.length === 2);
+    expect(await inPep()).toEqual(['one@muc.example', 'three@muc.example']);
+  });
+});
+
 describe('PEP: storage bounds and account removal', () => {
   it('removing the account deletes its nodes: a new account of the same name has none', async () => {
     const a = await t.account('pepgone');

@@ -16,8 +16,8 @@ export {
   SEND_LAST,
 } from './config';
 export type { AccessModel, NodeConfig, SendLast } from './config';
-export { configure, keep, newItemId, newNode, notImplemented, publish, PubsubError, purge, retract, selectItems, subscription } from './node';
-export type { Published } from './node';
+export { configure, keep, newItemId, newNode, notImplemented, publish, PubsubError, purge, replaceItems, retract, selectItems, subscription } from './node';
+export type { Published, Replaced } from './node';
 export { DEFAULT_PEP_LIMITS, FULL, nodeBytes, nodeToken, PEP_BUCKET, PepStore } from './store';
 export type { NodeDecision, NodeMeta, PepLimits, StoredItem, StoredNode, UserIndex } from './store';
 export { CAPS_BUCKET, CapsCache, capsOf, capsOfBytes, verificationString, verifies } from './caps';

@@ -136,3 +136,41 @@ export function selectItems(node: StoredNode, ids: string[], max?: number): Stor
   if (max !== undefined && max >= 0) return node.items.slice(Math.max(0, node.items.length - max));
   return node.items;
 }
+
+export interface Replaced {
+  node: StoredNode;
+  /** Items new or with another payload, in the order given. */
+  changed: StoredItem[];
+  /** Ids no longer there. */
+  removed: string[];
+}
+
+/**
+ * The server writes a node on the owner's behalf (conversions: XEP-0411
+ * bookmarks, XEP-0398 avatars): its items become exactly `items`; a new node
+ * gets `config`. Nothing is written when nothing changes.
+ */
+export function replaceItems(
+  cur: StoredNode | null,
+  items: ReadonlyArray<{ id: string; xml: string }>,
+  config: Fields,
+  cap: number,
+  now: number,
+): NodeDecision<Replaced | PubsubError> {
+  let node: StoredNode;
+  if (cur) node = { ...cur };
+  else {
+    const made = newNode(config, cap);
+    if (made instanceof PubsubError) return { next: undefined, result: made };
+    node = made;
+  }
+  const old = new Map((cur?.items ?? []).map((i) => [i.id, i]));
+  const wanted = items.slice(Math.max(0, items.length - keep(node.config, cap)));
+  const next = wanted.map((i) => (old.get(i.id)?.xml === i.xml ? old.get(i.id)! : { id: i.id, xml: i.xml, at: now }));
+  const changed = next.filter((i) => old.get(i.id) !== i);
+  const ids = new Set(next.map((i) => i.id));
+  const removed = [...old.keys()].filter((id) => !ids.has(id));
+  node.items = next;
+  if (cur && !changed.length && !removed.length) return { next: undefined, result: { node: cur, changed, removed } };
+  return { next: node, result: { node, changed, removed } };
+}

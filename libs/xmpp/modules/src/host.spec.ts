@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseElement } from '@cx/xml-stream';
 import { x, type Element } from '@cx/xmpp-core';
-import { serverCaps, serverModules, ModuleHost, capsVer, PASS, REPLIED, NS_PUBSUB, PEP_FEATURES } from './index';
+import { serverCaps, serverModules, ModuleHost, capsVer, PASS, REPLIED, NS_PUBSUB, PEP_FEATURES, BOOKMARK_CONVERSION } from './index';
 
 const host = new ModuleHost('localhost', serverModules);
 const el = (s: string) => parseElement(s) as Element;
@@ -63,7 +63,15 @@ describe('server modules', () => {
     expect(q.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`)).toEqual(['account/registered', 'pubsub/pep']);
     // PEP's (XEP-0163) are served by the router's pep module.
     expect(q.getChildren('feature').map((f) => f.attrs.var)).toEqual(
-      ['http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items', 'jabber:iq:last', 'vcard-temp', NS_PUBSUB, ...PEP_FEATURES].sort(),
+      [
+        'http://jabber.org/protocol/disco#info',
+        'http://jabber.org/protocol/disco#items',
+        'jabber:iq:last',
+        'vcard-temp',
+        NS_PUBSUB,
+        ...PEP_FEATURES,
+        ...BOOKMARK_CONVERSION,
+      ].sort(),
     );
     for (const f of ['jabber:iq:last', 'vcard-temp'])
       expect(host.handledBy(`iq-get/bare/${f}:${f === 'vcard-temp' ? 'vCard' : 'query'}`).length).toBeGreaterThan(0);

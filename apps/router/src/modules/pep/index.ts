@@ -3,7 +3,7 @@
 // live in @cx/pubsub's PepStore (KV xmpp_pep, bounded per user: PEP_*),
 // notifications follow presence subscriptions and the contacts' caps
 // (cluster-wide cache, KV xmpp_caps). docs/architecture.md, "Personal eventing (PEP)".
-import { REPLIED, type IqContext, type IqOutcome } from '@cx/modules';
+import { PASS, REPLIED, type IqContext, type IqOutcome } from '@cx/modules';
 import { iqResult, StanzaError, type Element } from '@cx/xmpp-core';
 import { CapsCache, PepStore } from '@cx/pubsub';
 import { countStoreRejection } from '../../metrics';
@@ -12,9 +12,27 @@ import { serverModule } from '../served';
 import type { RosterItemOf } from './access';
 import { discoInfo, discoItems } from './disco';
 import { Pep, type Ask } from './pep';
+import { BookmarkSync, NS_STORAGE } from './bookmarks';
 import { capsDiscovery, lastItemsOnCapsChange, lastItemsOnline } from './presence';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
+const PRIVATE_SET = 'iq-set/self/jabber:iq:private:query';
+
+/** XEP-0411: a private XML set of XEP-0048 bookmarks is stored as ever (the private module's handler), then copied to PEP. */
+function bookmarksInPrivate(sync: BookmarkSync, log: RouterContext['log']) {
+  const store = serverModule('private').handlers?.[PRIVATE_SET];
+  return async (i: IqContext): Promise<IqOutcome> => {
+    const storage = i.payload.getChild('storage', NS_STORAGE);
+    if (!storage || !store) return PASS;
+    const out = await store(i);
+    if (out === null) {
+      i.reply(iqResult(i.iq));
+      void sync.fromPrivate(i.user, storage).catch((err: Error) => log.warn({ err, user: i.user }, 'bookmarks not copied to PEP'));
+      return REPLIED;
+    }
+    return out;
+  };
+}
 
 export const pepModule: RouterModule = {
   name: 'pep',
@@ -25,9 +43,21 @@ export const pepModule: RouterModule = {
     const caps = await CapsCache.open(ctx.bus);
     const roster = (user: string) => ctx.rosters.get(user);
     const itemOf: RosterItemOf = async (owner, asker) => (await roster(owner)).items.find((i) => i.jid === asker);
-    const mirrored = (bare: string) => ctx.directory.cached(bare)?.sessions ?? [];
-    const pep = new Pep({ domain, out: ctx.out, caps, roster, mirrored, store, itemOf, rejected: () => countStoreRejection('pep') });
     const opts = { module: 'pep' };
+    const mirrored = (bare: string) => ctx.directory.cached(bare)?.sessions ?? [];
+    const pep: Pep = new Pep({
+      domain,
+      out: ctx.out,
+      caps,
+      roster,
+      mirrored,
+      store,
+      itemOf,
+      rejected: () => countStoreRejection('pep'),
+      changed: (owner, node): Promise<void> => bookmarks.changed(owner, node),
+    });
+    const bookmarks: BookmarkSync = new BookmarkSync(pep, ctx.deps, ctx.log);
+    if (ctx.host.modules.some((m) => m.name === 'private')) ctx.host.handle(PRIVATE_SET, bookmarksInPrivate(bookmarks, ctx.log), { priority: 10, ...opts });
 
     // The answer first, then the events it causes (sent through `later`).
     const serve =

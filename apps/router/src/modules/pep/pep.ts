@@ -17,6 +17,7 @@ import {
   publish,
   PubsubError,
   purge,
+  replaceItems,
   retract,
   selectItems,
   subscription,
@@ -34,6 +35,8 @@ export interface PepDeps extends NotifyDeps {
   itemOf: RosterItemOf;
   /** A write refused at the per-user bound (a metric). */
   rejected(): void;
+  /** A client changed a node (after the answer): conversions follow (bookmarks, avatars). */
+  changed?(owner: string, node: string, n: StoredNode | null): Promise<void>;
 }
 
 /** Who asks and whose service. */
@@ -200,6 +203,7 @@ export class Pep {
       (p) => {
         const stored = p.node.items[p.node.items.length - 1];
         a.later(() => this.notify(a.owner, node, p.node, x('items', { node }, itemElement(stored, p.node.config.deliverPayloads))));
+        this.converted(a, node, p.node);
         return x('pubsub', { xmlns: NS_PUBSUB }, x('publish', { node }, x('item', { id: p.id })));
       },
     );
@@ -233,6 +237,7 @@ export class Pep {
       (n) => {
         if (truthy(action.attrs.notify as string | undefined) || n.config.notifyRetract)
           a.later(() => this.notify(a.owner, node, n, x('items', { node }, x('retract', { id }))));
+        this.converted(a, node, n);
         return null;
       },
     );
@@ -261,6 +266,7 @@ export class Pep {
       (cur) => (cur ? { next: null, result: cur } : { next: undefined, result: new PubsubError('item-not-found') }),
       (n) => {
         if (n.config.notifyDelete) a.later(() => this.notify(owner, node, n, x('delete', { node })));
+        this.converted(a, node, null);
         return null;
       },
     );
@@ -304,6 +310,30 @@ export class Pep {
   private async affiliations(a: Ask): Promise<Outcome> {
     const nodes = a.self ? Object.keys(await this.d.store.index(a.owner)) : [];
     return x('pubsub', { xmlns: NS_PUBSUB }, x('affiliations', {}, ...nodes.map((node) => x('affiliation', { node, affiliation: 'owner' }))));
+  }
+
+  private converted(a: Ask, node: string, n: StoredNode | null): void {
+    const changed = this.d.changed;
+    if (changed) a.later(() => changed(a.owner, node, n));
+  }
+
+  /**
+   * The server writes a node on the owner's behalf (conversions): its items
+   * become `items` (a new node gets `config`), and subscribers are told as
+   * for a client's publish and retract. False: the user's PEP storage is full.
+   */
+  async replace(owner: string, node: string, items: ReadonlyArray<{ id: string; payload: Element }>, config: Map<string, string[]>): Promise<boolean> {
+    const want = items.map((i) => ({ id: i.id, xml: i.payload.toString() }));
+    const r = await this.d.store.update(owner, node, (cur) => replaceItems(cur, want, config, this.d.store.limits.maxItems, Date.now()));
+    if (r === FULL) {
+      this.d.rejected();
+      return false;
+    }
+    if (r instanceof StanzaError) return false;
+    for (const i of r.changed) await this.notify(owner, node, r.node, x('items', { node }, itemElement(i, r.node.config.deliverPayloads)));
+    if (r.removed.length && r.node.config.notifyRetract)
+      await this.notify(owner, node, r.node, x('items', { node }, ...r.removed.map((id) => x('retract', { id }))));
+    return true;
   }
 
   /** Send an event about `owner`'s node to everyone who should get it. */

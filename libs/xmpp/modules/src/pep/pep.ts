@@ -35,8 +35,11 @@ export const PEP_FEATURES = [
   'subscribe',
 ].map((f) => `${NS_PUBSUB}#${f}`);
 
+/** Bookmarks kept in sync between XEP-0048 (private XML and PEP) and XEP-0402 (XEP-0411, XEP-0402 §3.4). */
+export const BOOKMARK_CONVERSION = ['urn:xmpp:bookmarks-conversion:0', 'urn:xmpp:bookmarks:1#compat', 'urn:xmpp:bookmarks:1#compat-pep'];
+
 export const pep = defineModule({
   name: 'pep',
-  spec: 'XEP-0163, XEP-0060, XEP-0223',
-  account: { identities: [{ category: 'pubsub', type: 'pep' }], features: [NS_PUBSUB, ...PEP_FEATURES] },
+  spec: 'XEP-0163, XEP-0060, XEP-0223, XEP-0411, XEP-0402',
+  account: { identities: [{ category: 'pubsub', type: 'pep' }], features: [NS_PUBSUB, ...PEP_FEATURES, ...BOOKMARK_CONVERSION] },
 });
