@@ -341,6 +341,61 @@ describe('PEP: bookmarks in sync (XEP-0411, XEP-0402 compat)', () => {
   });
 });
 
+describe('PEP: avatars in sync with the vCard (XEP-0398)', () => {
+  const DATA = 'urn:xmpp:avatar:data';
+  const META = 'urn:xmpp:avatar:metadata';
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
+  const sha1 = createHash('sha1').update(png).digest('hex');
+  const poll = async (fn: () => Promise<boolean>) => {
+    for (let i = 0; i < 50 && !(await fn()); i++) await new Promise((r) => setTimeout(r, 100));
+  };
+
+  it('a XEP-0084 avatar becomes the vCard PHOTO; an empty metadata removes it', async () => {
+    const a = await t.account('avatar');
+    const b = await t.account('viewer');
+    const sa = await t.login(edgeA, a.name);
+    const sb = await t.login(edgeB, b.name);
+    const info = await iq(sa.c, 'get', `<query xmlns='http://jabber.org/protocol/disco#info'/>`, a.bare);
+    expect(
+      info
+        .getChild('query')
+        ?.getChildren('feature')
+        .map((f) => f.attrs.var),
+    ).toContain('urn:xmpp:pep-vcard-conversion:0');
+    const open = { access_model: 'open' };
+    expect((await iq(sa.c, 'set', publish(DATA, `<data xmlns='${DATA}'>${png.toString('base64')}</data>`, sha1, open))).attrs.type).toBe('result');
+    const meta = `<metadata xmlns='${META}'><info id='${sha1}' bytes='${png.length}' type='image/png' width='1' height='1'/></metadata>`;
+    expect((await iq(sa.c, 'set', publish(META, meta, sha1, open))).attrs.type).toBe('result');
+    const photo = async () => (await iq(sb.c, 'get', `<vCard xmlns='vcard-temp'/>`, a.bare)).getChild('vCard')?.getChild('PHOTO');
+    await poll(async () => !!(await photo()));
+    expect((await photo())?.getChildText('TYPE')).toBe('image/png');
+    expect((await photo())?.getChildText('BINVAL')).toBe(png.toString('base64'));
+    await iq(sa.c, 'set', publish(META, `<metadata xmlns='${META}'/>`, 'off', open));
+    await poll(async () => !(await photo()));
+    expect(await photo()).toBeUndefined();
+  });
+
+  it('a vCard PHOTO becomes the XEP-0084 avatar, its item id the SHA-1 of the image', async () => {
+    const a = await t.account('vcardpic');
+    const b = await t.account('looker');
+    const sa = await t.login(edgeA, a.name);
+    const sb = await t.login(edgeB, b.name);
+    const set = await iq(
+      sa.c,
+      'set',
+      `<vCard xmlns='vcard-temp'><FN>Pic</FN><PHOTO><TYPE>image/png</TYPE><BINVAL>${png.toString('base64')}</BINVAL></PHOTO></vCard>`,
+    );
+    expect(set.attrs.type).toBe('result');
+    let m: Element | undefined;
+    await poll(async () => (m = await iq(sb.c, 'get', items(META), a.bare)).attrs.type === 'result');
+    const infoEl = m!.getChild('pubsub')?.getChild('items')?.getChild('item')?.getChild('metadata', META)?.getChild('info');
+    expect(infoEl?.attrs).toMatchObject({ id: sha1, bytes: String(png.length), type: 'image/png' });
+    const d = await iq(sb.c, 'get', items(DATA, '', `<item id='${sha1}'/>`), a.bare);
+    expect(d.getChild('pubsub')?.getChild('items')?.getChild('item')?.getChildText('data')).toBe(png.toString('base64'));
+    expect((await iq(sb.c, 'get', `<vCard xmlns='vcard-temp'/>`, a.bare)).getChild('vCard')?.getChildText('FN')).toBe('Pic');
+  });
+});
+
 describe('PEP: storage bounds and account removal', () => {
   it('removing the account deletes its nodes: a new account of the same name has none', async () => {
     const a = await t.account('pepgone');

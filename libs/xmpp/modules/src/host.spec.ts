@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseElement } from '@cx/xml-stream';
 import { x, type Element } from '@cx/xmpp-core';
-import { serverCaps, serverModules, ModuleHost, capsVer, PASS, REPLIED, NS_PUBSUB, PEP_FEATURES, BOOKMARK_CONVERSION } from './index';
+import { serverCaps, serverModules, ModuleHost, capsVer, PASS, REPLIED, NS_PUBSUB, PEP_FEATURES, BOOKMARK_CONVERSION, AVATAR_CONVERSION } from './index';
 
 const host = new ModuleHost('localhost', serverModules);
 const el = (s: string) => parseElement(s) as Element;
@@ -71,6 +71,7 @@ describe('server modules', () => {
         NS_PUBSUB,
         ...PEP_FEATURES,
         ...BOOKMARK_CONVERSION,
+        AVATAR_CONVERSION,
       ].sort(),
     );
     for (const f of ['jabber:iq:last', 'vcard-temp'])

@@ -12,11 +12,27 @@ import { serverModule } from '../served';
 import type { RosterItemOf } from './access';
 import { discoInfo, discoItems } from './disco';
 import { Pep, type Ask } from './pep';
+import { AvatarSync } from './avatar';
 import { BookmarkSync, NS_STORAGE } from './bookmarks';
 import { capsDiscovery, lastItemsOnCapsChange, lastItemsOnline } from './presence';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
 const PRIVATE_SET = 'iq-set/self/jabber:iq:private:query';
+
+const VCARD_SET = 'iq-set/self/vcard-temp:vCard';
+
+/** XEP-0398: a vCard is stored as ever (the vcard module's handler), then its PHOTO becomes the PEP avatar. */
+function avatarInVcard(sync: AvatarSync, log: RouterContext['log']) {
+  const store = serverModule('vcard').handlers?.[VCARD_SET];
+  return async (i: IqContext): Promise<IqOutcome> => {
+    if (!store) return PASS;
+    const out = await store(i);
+    if (out !== null) return out;
+    i.reply(iqResult(i.iq));
+    void sync.fromVcard(i.user, i.payload).catch((err: Error) => log.warn({ err, user: i.user }, 'vCard photo not copied to PEP'));
+    return REPLIED;
+  };
+}
 
 /** XEP-0411: a private XML set of XEP-0048 bookmarks is stored as ever (the private module's handler), then copied to PEP. */
 function bookmarksInPrivate(sync: BookmarkSync, log: RouterContext['log']) {
@@ -54,10 +70,16 @@ export const pepModule: RouterModule = {
       store,
       itemOf,
       rejected: () => countStoreRejection('pep'),
-      changed: (owner, node): Promise<void> => bookmarks.changed(owner, node),
+      changed: async (owner, node): Promise<void> => {
+        await bookmarks.changed(owner, node);
+        await avatars.changed(owner, node);
+      },
     });
     const bookmarks: BookmarkSync = new BookmarkSync(pep, ctx.deps, ctx.log);
-    if (ctx.host.modules.some((m) => m.name === 'private')) ctx.host.handle(PRIVATE_SET, bookmarksInPrivate(bookmarks, ctx.log), { priority: 10, ...opts });
+    const avatars: AvatarSync = new AvatarSync(pep, ctx.deps, ctx.log);
+    const enabled = (name: string) => ctx.host.modules.some((m) => m.name === name);
+    if (enabled('private')) ctx.host.handle(PRIVATE_SET, bookmarksInPrivate(bookmarks, ctx.log), { priority: 10, ...opts });
+    if (enabled('vcard')) ctx.host.handle(VCARD_SET, avatarInVcard(avatars, ctx.log), { priority: 10, ...opts });
 
     // The answer first, then the events it causes (sent through `later`).
     const serve =
