@@ -375,6 +375,28 @@ describe('PEP: avatars in sync with the vCard (XEP-0398)', () => {
     expect(await photo()).toBeUndefined();
   });
 
+  it("XEP-0153: a client's presence without a photo hash carries the avatar's, for contacts", async () => {
+    const a = await t.account('hashed');
+    const b = await t.account('hashfan');
+    const sa = await t.login(edgeA, a.name, { presence: true });
+    const sb = await t.login(edgeB, b.name, { presence: true });
+    await befriend(sa, sb);
+    const open = { access_model: 'open' };
+    await iq(sa.c, 'set', publish(DATA, `<data xmlns='${DATA}'>${png.toString('base64')}</data>`, sha1, open));
+    await iq(sa.c, 'set', publish(META, `<metadata xmlns='${META}'><info id='${sha1}' bytes='${png.length}' type='image/png'/></metadata>`, sha1, open));
+    const fromA = (el: Element) => el.name === 'presence' && String(el.attrs.from).startsWith(`${a.bare}/`) && el.attrs.type === undefined;
+    sa.c.send(caps([]).presence);
+    const p = await sb.c.until((el) => fromA(el) && !!el.getChild('c', 'http://jabber.org/protocol/caps'));
+    expect(p.getChild('x', 'vcard-temp:x:update')?.getChildText('photo')).toBe(sha1);
+    // A client that says its own hash keeps it.
+    sa.c.send(`<presence><x xmlns='vcard-temp:x:update'><photo>abc</photo></x></presence>`);
+    const own = await sb.c.until(fromA);
+    expect(own.getChildren('x', 'vcard-temp:x:update').map((e) => e.getChildText('photo'))).toEqual(['abc']);
+    // A bare presence (no caps, no x:update) is left alone.
+    sa.c.send(`<presence><status>plain</status></presence>`);
+    expect((await sb.c.until(fromA)).getChild('x', 'vcard-temp:x:update')).toBeUndefined();
+  });
+
   it('a vCard PHOTO becomes the XEP-0084 avatar, its item id the SHA-1 of the image', async () => {
     const a = await t.account('vcardpic');
     const b = await t.account('looker');

@@ -33,6 +33,10 @@ export interface NodeMeta {
   b: number;
   /** Its access model (disco#items lists only what the asker may see). */
   a: AccessModel;
+  /** The id of its newest item (XEP-0153: the avatar's hash is the metadata's item id). */
+  l?: string;
+  /** Its newest item's payload is an empty element (an avatar metadata that disables the avatar). */
+  e?: boolean;
 }
 
 export type UserIndex = Record<string, NodeMeta>;
@@ -139,7 +143,8 @@ export class PepStore {
       const b = nodeBytes(d.next);
       if (!cur && others.length >= this.limits.maxNodes) return { next: undefined, result: FULL };
       if (b + usedByOthers > this.limits.maxBytes || b > MAX_VALUE) return { next: undefined, result: FULL };
-      meta = { b, a: d.next.config.accessModel };
+      const newest = d.next.items[d.next.items.length - 1];
+      meta = { b, a: d.next.config.accessModel, l: newest?.id, e: newest ? /^<[^>]*\/>$/.test(newest.xml) : undefined };
       return { next: d.next, result: d.result };
     });
     if (meta !== undefined && out !== FULL) await this.setMeta(user, node, meta);
@@ -151,7 +156,7 @@ export class PepStore {
       const idx = { ...(cur ?? {}) };
       if (meta) {
         const old = idx[node];
-        if (old && old.b === meta.b && old.a === meta.a) return { next: undefined, result: undefined };
+        if (old && old.b === meta.b && old.a === meta.a && old.l === meta.l && old.e === meta.e) return { next: undefined, result: undefined };
         idx[node] = meta;
       } else {
         if (!(node in idx)) return { next: undefined, result: undefined };

@@ -8,7 +8,10 @@
 // metadata's item id (presence.ts).
 import { createHash } from 'node:crypto';
 import { DEFAULT_MODULE_LIMITS, VCARD_BUCKET, type ModuleDeps } from '@cx/modules';
-import type { StoredNode } from '@cx/pubsub';
+import type { PepStore, StoredNode, UserIndex } from '@cx/pubsub';
+import { StanzaKind } from '@cx/stanza';
+import type { Router } from '../../routing';
+import type { StanzaIn } from '../module';
 import { elementFromBytes } from '@cx/stanza';
 import { x, type Element } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
@@ -91,4 +94,45 @@ export class AvatarSync {
     const info = x('info', { id: photo.id, bytes: photo.bytes, type: photo.type });
     await this.pep.replace(user, NS_AVATAR_METADATA, [{ id: photo.id, payload: x('metadata', { xmlns: NS_AVATAR_METADATA }, info) }], OPEN);
   }
+}
+
+const NS_X_UPDATE = 'vcard-temp:x:update';
+const markers = [Buffer.from(NS_X_UPDATE), Buffer.from('http://jabber.org/protocol/caps')];
+
+/** XEP-0153 §4.1: the hash a presence should carry: the avatar metadata's item id ('': no avatar); undefined: not known. */
+export function avatarHash(idx: UserIndex): string | undefined {
+  const m = idx[NS_AVATAR_METADATA];
+  if (!m?.l) return undefined;
+  return m.e ? '' : m.l;
+}
+
+/** The presence with `<x xmlns='vcard-temp:x:update'><photo>hash</photo></x>`, unless the client put a photo there. */
+export function withUpdate(presence: Element, hash: string): Element | undefined {
+  const xu = presence.getChild('x', NS_X_UPDATE);
+  if (xu?.getChild('photo')) return undefined;
+  if (xu) xu.cnode(x('photo', {}, hash || null));
+  else presence.cnode(x('x', { xmlns: NS_X_UPDATE }, x('photo', {}, hash || null)));
+  return presence;
+}
+
+/**
+ * The 'stanza-in' handler for XEP-0153: a client's own available presence
+ * without a photo hash gets the avatar's, from the user's PEP index (cached in
+ * every router), so vCard-avatar clients of the user's contacts see changes
+ * made in PEP. Only presences of real clients are looked at (those with caps
+ * or an x:update element): they read the same index for their last items at
+ * login anyway, and a bare <presence/> costs nothing more.
+ */
+export function presenceHash(d: { store: Pick<PepStore, 'index'>; router: Pick<Router, 'parse'> }) {
+  return ({ s, sender }: StanzaIn): Promise<void> | undefined => {
+    if (s.kind !== StanzaKind.STANZA_KIND_PRESENCE || s.to !== '' || s.type !== '') return undefined;
+    const buf = Buffer.from(s.xml.buffer, s.xml.byteOffset, s.xml.byteLength);
+    if (!markers.some((m) => buf.includes(m))) return undefined;
+    return d.store.index(sender.jid.local).then((idx) => {
+      const hash = avatarHash(idx);
+      const el = hash === undefined ? undefined : d.router.parse(s);
+      const out = el && withUpdate(el, hash!);
+      if (out) s.xml = Buffer.from(out.toString(), 'utf8');
+    });
+  };
 }

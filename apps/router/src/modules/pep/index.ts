@@ -12,7 +12,7 @@ import { serverModule } from '../served';
 import type { RosterItemOf } from './access';
 import { discoInfo, discoItems } from './disco';
 import { Pep, type Ask } from './pep';
-import { AvatarSync } from './avatar';
+import { AvatarSync, presenceHash } from './avatar';
 import { BookmarkSync, NS_STORAGE } from './bookmarks';
 import { capsDiscovery, lastItemsOnCapsChange, lastItemsOnline } from './presence';
 
@@ -125,6 +125,8 @@ export const pepModule: RouterModule = {
       capsChanged: lastItemsOnCapsChange(last),
     });
     ctx.hooks.on('stanza-in', discovery, { priority: 60, ...opts });
+    // XEP-0153: before the presence module (50) records and broadcasts it.
+    ctx.hooks.on('stanza-in', presenceHash({ store, router: ctx.router }), { priority: 55, ...opts });
     ctx.hooks.on('presence-initial', lastItemsOnline(last), opts);
     ctx.removal.register('pep', (r) => store.removeUser(r.user));
   },
