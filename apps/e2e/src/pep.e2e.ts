@@ -256,6 +256,25 @@ describe('PEP: notifications follow caps (XEP-0115) and presence', () => {
     expect((await own.c.until(event(node))).getChild('event')?.getChild('items')?.getChild('item')?.getChildText('nick')).toBe('Anna');
   });
 
+  it('a contact whose subscription is approved gets the last items its caps ask for at once', async () => {
+    const a = await t.account('approver');
+    const b = await t.account('asker');
+    const node = `urn:test:mood:${randomUUID()}`;
+    const sa = await t.login(edgeA, a.name, { presence: true });
+    const sb = await t.login(edgeB, b.name);
+    const wants = caps([`${node}+notify`]);
+    sb.c.send(wants.presence);
+    await wants.answer(sb.c);
+    await iq(sa.c, 'set', publish(node, `<mood xmlns='http://jabber.org/protocol/mood'><happy/></mood>`, 'm1'));
+    await sb.c.quiet(300, event(node));
+    sb.c.send(`<presence to='${a.bare}' type='subscribe'/>`);
+    await sa.c.until((el) => el.name === 'presence' && el.attrs.type === 'subscribe');
+    sa.c.send(`<presence to='${b.bare}' type='subscribed'/>`);
+    const ev = await sb.c.until(event(node));
+    expect(ev.attrs).toMatchObject({ from: a.bare, to: sb.jid });
+    expect(ev.getChild('event')?.getChild('items')?.getChild('item')?.attrs.id).toBe('m1');
+  });
+
   it('an explicit subscription gets the last item at once and later events', async () => {
     const a = await t.account('subowner');
     const b = await t.account('subscriber');

@@ -14,7 +14,7 @@ import { discoInfo, discoItems } from './disco';
 import { Pep, type Ask } from './pep';
 import { AvatarSync, presenceHash } from './avatar';
 import { BookmarkSync, NS_STORAGE } from './bookmarks';
-import { capsDiscovery, lastItemsOnCapsChange, lastItemsOnline } from './presence';
+import { capsDiscovery, lastItemsOnCapsChange, lastItemsOnGrant, lastItemsOnline } from './presence';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
 const PRIVATE_SET = 'iq-set/self/jabber:iq:private:query';
@@ -115,7 +115,7 @@ export const pepModule: RouterModule = {
     }
 
     // Above presence (50), which stops one's own presence: caps are read first, and our disco#info answers stop here.
-    const last = { domain, caps, store, pep, itemOf, roster, log: ctx.log };
+    const last = { domain, caps, store, pep, itemOf, roster, sessions: (bare: string) => ctx.out.sessions(bare), log: ctx.log };
     const discovery = capsDiscovery({
       domain,
       caps,
@@ -128,6 +128,7 @@ export const pepModule: RouterModule = {
     // XEP-0153: before the presence module (50) records and broadcasts it.
     ctx.hooks.on('stanza-in', presenceHash({ store, router: ctx.router }), { priority: 55, ...opts });
     ctx.hooks.on('presence-initial', lastItemsOnline(last), opts);
+    ctx.hooks.on('presence-allowed', lastItemsOnGrant(last), opts);
     ctx.removal.register('pep', (r) => store.removeUser(r.user));
   },
 };

@@ -10,7 +10,7 @@ import { StanzaKind } from '@cx/stanza';
 import { NS, tryParseJid, x, type Element } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
 import type { SessionEntry } from '@cx/session-directory';
-import type { InitialPresence, StanzaIn } from '../module';
+import type { InitialPresence, PresenceAllowed, StanzaIn } from '../module';
 import type { Router } from '../../routing';
 import type { RosterItemOf } from './access';
 import { allowedBy } from './access';
@@ -89,6 +89,7 @@ export interface LastItemsDeps {
   pep: Pep;
   itemOf: RosterItemOf;
   roster(user: string): Promise<{ items: Parameters<typeof hasTo>[0][] }>;
+  sessions(bare: string): Promise<SessionEntry[]>;
   log: Logger;
 }
 
@@ -125,15 +126,39 @@ async function notifyNodes(caps: CapsCache, c: Caps, waitMs = 10_000): Promise<S
   return new Set([...(features ?? [])].filter((f) => f.endsWith('+notify')).map((f) => f.slice(0, -'+notify'.length)));
 }
 
-async function sendLastItems(d: LastItemsDeps, { user, bare, me }: InitialPresence, wanted: ReadonlySet<string>): Promise<void> {
+/**
+ * A contact may now see the user's presence (an approved subscription, an
+ * unblock): its available resources get the user's last items they ask for.
+ */
+export function lastItemsOnGrant(d: LastItemsDeps) {
+  return ({ user, toBare }: PresenceAllowed): void => {
+    const j = tryParseJid(toBare);
+    if (!j || j.domain !== d.domain || !j.local) return;
+    void (async () => {
+      for (const me of (await d.sessions(toBare)).filter((s) => s.available)) {
+        const c = capsOfBytes(me.presence);
+        if (c) await sendLastItems(d, { user: j.local, bare: toBare, me }, await notifyNodes(d.caps, c, 0), [user]);
+      }
+    })().catch((err: Error) => d.log.warn({ err, user }, 'last published items not sent'));
+  };
+}
+
+async function sendLastItems(
+  d: LastItemsDeps,
+  { user, bare, me }: Pick<InitialPresence, 'user' | 'bare' | 'me'>,
+  wanted: ReadonlySet<string>,
+  only?: readonly string[],
+): Promise<void> {
   if (!wanted.size) return;
-  const contacts = (await d.roster(user)).items
-    .filter(hasTo)
-    .map((i) => tryParseJid(i.jid))
-    .filter((j) => !!j && j.domain === d.domain && !!j.local)
-    .map((j) => j!.local);
+  const contacts =
+    only ??
+    (await d.roster(user)).items
+      .filter(hasTo)
+      .map((i) => tryParseJid(i.jid))
+      .filter((j) => !!j && j.domain === d.domain && !!j.local)
+      .map((j) => j!.local);
   const target = [{ bare, session: me }];
-  for (const owner of [user, ...new Set(contacts)]) {
+  for (const owner of only ?? [user, ...new Set(contacts)]) {
     const idx = await d.store.index(owner);
     for (const node of Object.keys(idx)) {
       if (!wanted.has(node)) continue;
