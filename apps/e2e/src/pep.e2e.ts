@@ -275,6 +275,23 @@ describe('PEP: notifications follow caps (XEP-0115) and presence', () => {
     expect(ev.getChild('event')?.getChild('items')?.getChild('item')?.attrs.id).toBe('m1');
   });
 
+  it('a contact the owner blocks (XEP-0191) gets no events', async () => {
+    const a = await t.account('blocker');
+    const b = await t.account('blockee');
+    const node = `urn:test:blocked:${randomUUID()}`;
+    const sa = await t.login(edgeA, a.name, { presence: true });
+    const sb = await t.login(edgeB, b.name, { presence: true });
+    await befriend(sa, sb);
+    const wants = caps([`${node}+notify`]);
+    sb.c.send(wants.presence);
+    await wants.answer(sb.c);
+    await iq(sa.c, 'set', publish(node, `<v xmlns='urn:test'>1</v>`, 'one'));
+    await sb.c.until(event(node));
+    expect((await iq(sa.c, 'set', `<block xmlns='urn:xmpp:blocking'><item jid='${b.bare}'/></block>`)).attrs.type).toBe('result');
+    await iq(sa.c, 'set', publish(node, `<v xmlns='urn:test'>2</v>`, 'two'));
+    await sb.c.quiet(500, event(node));
+  });
+
   it('an explicit subscription gets the last item at once and later events', async () => {
     const a = await t.account('subowner');
     const b = await t.account('subscriber');

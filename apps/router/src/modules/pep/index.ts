@@ -4,7 +4,7 @@
 // notifications follow presence subscriptions and the contacts' caps
 // (cluster-wide cache, KV xmpp_caps). docs/architecture.md, "Personal eventing (PEP)".
 import { PASS, REPLIED, type IqContext, type IqOutcome } from '@cx/modules';
-import { iqResult, StanzaError, type Element } from '@cx/xmpp-core';
+import { iqResult, StanzaError, type Element, type Jid } from '@cx/xmpp-core';
 import { CapsCache, PepStore } from '@cx/pubsub';
 import { countStoreRejection } from '../../metrics';
 import type { RouterContext, RouterModule } from '../module';
@@ -70,6 +70,7 @@ export const pepModule: RouterModule = {
       store,
       itemOf,
       rejected: () => countStoreRejection('pep'),
+      blocks: (owner, jid) => ctx.shared.blocks?.(owner, jid) ?? false,
       changed: async (owner, node): Promise<void> => {
         await bookmarks.changed(owner, node);
         await avatars.changed(owner, node);
@@ -115,7 +116,17 @@ export const pepModule: RouterModule = {
     }
 
     // Above presence (50), which stops one's own presence: caps are read first, and our disco#info answers stop here.
-    const last = { domain, caps, store, pep, itemOf, roster, sessions: (bare: string) => ctx.out.sessions(bare), log: ctx.log };
+    const last = {
+      domain,
+      caps,
+      store,
+      pep,
+      itemOf,
+      roster,
+      sessions: (bare: string) => ctx.out.sessions(bare),
+      blocks: (owner: string, jid: Jid) => ctx.shared.blocks?.(owner, jid) ?? false,
+      log: ctx.log,
+    };
     const discovery = capsDiscovery({
       domain,
       caps,

@@ -7,7 +7,7 @@ import { hasFrom, type Item, type Roster } from '@cx/roster';
 import { NS_PUBSUB_EVENT, capsOfBytes, type CapsCache, type NodeConfig, type StoredItem } from '@cx/pubsub';
 import { StanzaKind } from '@cx/stanza';
 import type { SessionEntry } from '@cx/session-directory';
-import { tryParseJid, x, type Element } from '@cx/xmpp-core';
+import { tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
 import { elementFromBytes } from '@cx/stanza';
 import type { Out } from '../../im/presence-out';
 import { allowedBy } from './access';
@@ -20,6 +20,8 @@ export interface NotifyDeps {
   roster(user: string): Promise<Roster>;
   /** A contact's sessions from the registry mirror (no read of the bucket for each contact that is offline). */
   mirrored(bare: string): SessionEntry[];
+  /** XEP-0191: does the owner block this JID (nothing goes to it)? */
+  blocks?(owner: string, jid: Jid): boolean;
 }
 
 export interface Target {
@@ -49,17 +51,22 @@ export async function recipients(d: NotifyDeps, owner: string, node: string, con
   const roster = await d.roster(owner);
   const items = new Map<string, Item>(roster.items.map((i) => [i.jid, i]));
   if (config.accessModel !== 'whitelist') {
-    const contacts = roster.items.filter((i) => hasFrom(i) && allowedBy(config, i) && local(i.jid, d.domain));
+    const contacts = roster.items.filter((i) => hasFrom(i) && allowedBy(config, i) && local(i.jid, d.domain) && !blocked(d, owner, i.jid));
     await Promise.all(contacts.map((i) => byCaps(i.jid, d.mirrored(i.jid))));
   }
   for (const sub of subs) {
     const j = tryParseJid(sub);
-    if (!j || j.domain !== d.domain || !j.local) continue;
+    if (!j || j.domain !== d.domain || !j.local || d.blocks?.(owner, j)) continue;
     const bare = j.bare.toString();
     if (bare !== ownerBare && !allowedBy(config, items.get(bare))) continue;
     for (const s of d.out.available(await d.out.sessions(bare))) if (!j.resource || s.resource === j.resource) add(bare, s);
   }
   return [...out.values()];
+}
+
+function blocked(d: NotifyDeps, owner: string, jid: string): boolean {
+  const j = d.blocks && tryParseJid(jid);
+  return !!j && d.blocks!(owner, j);
 }
 
 function local(jid: string, domain: string): boolean {

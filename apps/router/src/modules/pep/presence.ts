@@ -7,7 +7,7 @@ import { STOP } from '@cx/modules';
 import { capsOf, capsOfBytes, type CapsCache, type Caps, type PepStore } from '@cx/pubsub';
 import { hasTo } from '@cx/roster';
 import { StanzaKind } from '@cx/stanza';
-import { NS, tryParseJid, x, type Element } from '@cx/xmpp-core';
+import { NS, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
 import type { SessionEntry } from '@cx/session-directory';
 import type { InitialPresence, PresenceAllowed, StanzaIn } from '../module';
@@ -90,6 +90,8 @@ export interface LastItemsDeps {
   itemOf: RosterItemOf;
   roster(user: string): Promise<{ items: Parameters<typeof hasTo>[0][] }>;
   sessions(bare: string): Promise<SessionEntry[]>;
+  /** XEP-0191: does the owner block this JID? */
+  blocks?(owner: string, jid: Jid): boolean;
   log: Logger;
 }
 
@@ -165,6 +167,7 @@ async function sendLastItems(
       const n = await d.store.node(owner, node);
       if (!n || n.config.sendLastPublishedItem !== 'on_sub_and_presence' || !n.config.deliverNotifications) continue;
       if (owner !== user && n.config.accessModel !== 'open' && !allowedBy(n.config, await d.itemOf(owner, bare))) continue;
+      if (owner !== user && d.blocks?.(owner, tryParseJid(bare)!)) continue;
       d.pep.lastItem(owner, node, n, target);
     }
   }
