@@ -19,8 +19,15 @@ const capsQueries = new Counter({
   labelNames: ['outcome'],
 });
 
+/** The actions counted by name (a label from a client's element name would be unbounded). */
+const ACTIONS = new Set(
+  ['publish', 'items', 'retract', 'create', 'subscribe', 'unsubscribe', 'subscriptions', 'affiliations', 'options', 'default']
+    .flatMap((a) => [a, `owner-${a}`])
+    .concat(['configure', 'delete', 'purge'].map((a) => `owner-${a}`)),
+);
+
 export function countRequest(action: string, ok: boolean): void {
-  requests.inc({ action, result: ok ? 'ok' : 'error' });
+  requests.inc({ action: ACTIONS.has(action) ? action : 'other', result: ok ? 'ok' : 'error' });
 }
 
 export function countNotifications(n: number): void {
