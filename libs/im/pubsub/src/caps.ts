@@ -15,6 +15,10 @@ const TTL_MS = 30 * 24 * 3600 * 1000;
 /** A query nobody answered may be asked again after this. */
 const ASKING_MS = 30_000;
 const MEMORY = 10_000;
+/** Queries one router starts per minute at most: a client inventing vers cannot make it write and ask without end. */
+const ASKS_PER_MINUTE = 120;
+/** The bucket's bound; past it, new vers are not recorded until old ones expire (existing ones keep working). */
+const BUCKET_BYTES = 64 * 1024 * 1024;
 
 const HASHES: Record<string, string> = { 'sha-1': 'sha1', 'sha-224': 'sha224', 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
 
@@ -28,7 +32,7 @@ export interface Caps {
 export function capsOf(presence: Element | undefined): Caps | undefined {
   const c = presence?.getChild('c', NS.CAPS);
   const { node, ver, hash } = (c?.attrs ?? {}) as Record<string, string | undefined>;
-  if (!node || !ver || !hash || !HASHES[hash]) return undefined;
+  if (!node || !ver || !hash || !HASHES[hash] || ver.length > 128 || node.length > 1024) return undefined;
   return { node, ver, hash };
 }
 
@@ -91,7 +95,7 @@ export class CapsCache {
   private constructor(private readonly kv: KV) {}
 
   static async open(bus: Bus): Promise<CapsCache> {
-    return new CapsCache(await bus.bucket(CAPS_BUCKET, { maxValueSize: 64 * 1024, ttl: TTL_MS }));
+    return new CapsCache(await bus.bucket(CAPS_BUCKET, { maxValueSize: 64 * 1024, ttl: TTL_MS, max_bytes: BUCKET_BYTES }));
   }
 
   /** The features behind caps, if known (memory, else the bucket). */
@@ -123,6 +127,7 @@ export class CapsCache {
       return false;
     }
     if (cur?.asking && Date.now() - cur.asking < ASKING_MS) return false;
+    if (!this.mayAsk()) return false;
     try {
       const value = encode({ asking: Date.now() });
       if (e && e.revision) await this.kv.update(key, value, e.revision);
@@ -150,6 +155,13 @@ export class CapsCache {
       if (f || Date.now() >= until) return f;
       await new Promise((r) => setTimeout(r, every));
     }
+  }
+
+  private window = { start: 0, asks: 0 };
+
+  private mayAsk(now = Date.now()): boolean {
+    if (now - this.window.start >= 60_000) this.window = { start: now, asks: 0 };
+    return ++this.window.asks <= ASKS_PER_MINUTE;
   }
 
   private async read(key: string): Promise<Entry | undefined> {
