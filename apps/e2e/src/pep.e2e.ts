@@ -184,6 +184,10 @@ describe('PEP: access, retract, purge, delete', () => {
     expect(no.getChild('error')?.getChild('not-authorized')).toBeDefined();
     expect(no.getChild('error')?.getChild('presence-subscription-required', ERRORS)).toBeDefined();
     expect(itemIds(await iq(sb.c, 'get', items('urn:xmpp:avatar:data'), a.bare))).toEqual(['h']);
+    // Bookmarks published without publish-options stay private (whitelist), even from a contact.
+    await iq(sa.c, 'set', publish('urn:xmpp:bookmarks:1', `<conference xmlns='urn:xmpp:bookmarks:1'/>`, 'room@muc'));
+    const closed = await iq(sb.c, 'get', items('urn:xmpp:bookmarks:1'), a.bare);
+    expect(closed.getChild('error')?.getChild('closed-node', ERRORS)).toBeDefined();
     expect((await iq(sc.c, 'get', items('no-such-node'), a.bare)).getChild('error')?.getChild('item-not-found')).toBeDefined();
     expect((await iq(sc.c, 'set', publish('x', '<x xmlns="y"/>'), a.bare)).getChild('error')?.getChild('forbidden')).toBeDefined();
     const disco = await iq(sc.c, 'get', `<query xmlns='http://jabber.org/protocol/disco#items'/>`, a.bare);

@@ -53,6 +53,9 @@ export interface Ask {
 
 type Outcome = Element | null | StanzaError;
 
+/** Nodes that hold private data (bookmarks, XEP-0048/0402): created whitelist unless the publish-options say otherwise. */
+const PRIVATE_NODES = new Set(['storage:bookmarks', 'urn:xmpp:bookmarks:1', 'urn:xmpp:bookmarks:0']);
+
 const bareOf = (full: string) => (full.includes('/') ? full.slice(0, full.indexOf('/')) : full);
 const truthy = (v: string | undefined) => v === '1' || v === 'true';
 
@@ -196,10 +199,12 @@ export class Pep {
     if (form && !isPublishOptions(form)) return new PubsubError('bad-request', 'invalid-options');
     const id = (items[0].attrs.id as string | undefined) || undefined;
     const req = { id, payload: payloads[0].toString(), options: formFields(form), now: Date.now() };
+    // Private data published without publish-options must not reach contacts: such nodes start whitelist.
+    const created = new Map<string, string[]>(PRIVATE_NODES.has(node) ? [['pubsub#access_model', ['whitelist']], ...req.options] : req.options);
     return this.write(
       a.owner,
       node,
-      (cur) => publish(cur, req, this.d.store.limits.maxItems),
+      (cur) => publish(cur, cur ? req : { ...req, options: created }, this.d.store.limits.maxItems),
       (p) => {
         const stored = p.node.items[p.node.items.length - 1];
         a.later(() => this.notify(a.owner, node, p.node, x('items', { node }, itemElement(stored, p.node.config.deliverPayloads))));
