@@ -252,6 +252,7 @@ describe('PEP: notifications follow caps (XEP-0115) and presence', () => {
     const last = await later.c.until(event(node));
     expect(last.attrs.to).toBe(later.jid);
     expect(last.getChild('event')?.getChild('items')?.getChild('item')?.attrs.id).toBe('current');
+    expect(last.getChild('delay', 'urn:xmpp:delay')?.attrs.stamp).toMatch(/Z$/);
     // The owner's own resource with the caps gets its own events too.
     const own = await t.login(edgeB, a.name, { resource: 'own' });
     own.c.send(wants.presence);

@@ -85,14 +85,20 @@ export function itemElement(item: StoredItem, payloads = true): Element {
 }
 
 /** The headline message carrying an event's `<items>`, `<delete>` or `<purge>`. */
-export function eventMessage(from: string, what: Element): Element {
-  return x('message', { from, type: 'headline', id: `pep${Date.now().toString(36)}${(++ids).toString(36)}` }, x('event', { xmlns: NS_PUBSUB_EVENT }, what));
+export function eventMessage(from: string, what: Element, publishedAt?: number): Element {
+  return x(
+    'message',
+    { from, type: 'headline', id: `pep${Date.now().toString(36)}${(++ids).toString(36)}` },
+    x('event', { xmlns: NS_PUBSUB_EVENT }, what),
+    // XEP-0060 §6.1.7: a last published item says when it was published (XEP-0203).
+    publishedAt === undefined ? null : x('delay', { xmlns: 'urn:xmpp:delay', from, stamp: new Date(publishedAt).toISOString() }),
+  );
 }
 
 /** Send one event to each target. */
-export function sendEvent(out: Out, from: string, what: Element, targets: readonly Target[]): void {
+export function sendEvent(out: Out, from: string, what: Element, targets: readonly Target[], publishedAt?: number): void {
   for (const t of targets) {
-    out.send(t.bare, [t.session], eventMessage(from, what), StanzaKind.STANZA_KIND_MESSAGE, true);
+    out.send(t.bare, [t.session], eventMessage(from, what, publishedAt), StanzaKind.STANZA_KIND_MESSAGE, true);
   }
   countNotifications(targets.length);
 }

@@ -364,6 +364,6 @@ export class Pep {
   lastItem(owner: string, node: string, n: StoredNode, targets: readonly Target[]): void {
     const last = n.items[n.items.length - 1];
     if (!last || !targets.length) return;
-    sendEvent(this.d.out, this.ownerBare(owner), x('items', { node }, itemElement(last, n.config.deliverPayloads)), targets);
+    sendEvent(this.d.out, this.ownerBare(owner), x('items', { node }, itemElement(last, n.config.deliverPayloads)), targets, last.at);
   }
 }
