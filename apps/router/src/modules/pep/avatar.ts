@@ -82,6 +82,7 @@ export class AvatarSync {
   /** A client set its vCard: its PHOTO becomes the XEP-0084 avatar (none: the avatar is disabled). */
   async fromVcard(user: string, vcard: Element): Promise<void> {
     const photo = photoOf(vcard);
+    if (!photo && vcard.getChild('PHOTO')) return; // a PHOTO by URL (EXTVAL): the PEP avatar is left as it is
     const meta = last(await this.pep.d.store.node(user, NS_AVATAR_METADATA));
     if (!photo) {
       if (meta && parse(meta.xml)?.getChild('info'))
