@@ -129,11 +129,14 @@ export function presenceHash(d: { store: Pick<PepStore, 'index'>; router: Pick<R
     if (s.kind !== StanzaKind.STANZA_KIND_PRESENCE || s.to !== '' || s.type !== '') return undefined;
     const buf = Buffer.from(s.xml.buffer, s.xml.byteOffset, s.xml.byteLength);
     if (!markers.some((m) => buf.includes(m))) return undefined;
-    return d.store.index(sender.jid.local).then((idx) => {
-      const hash = avatarHash(idx);
-      const el = hash === undefined ? undefined : d.router.parse(s);
-      const out = el && withUpdate(el, hash!);
-      if (out) s.xml = Buffer.from(out.toString(), 'utf8');
-    });
+    return d.store.index(sender.jid.local).then(
+      (idx) => {
+        const hash = avatarHash(idx);
+        const el = hash === undefined ? undefined : d.router.parse(s);
+        const out = el && withUpdate(el, hash!);
+        if (out) s.xml = Buffer.from(out.toString(), 'utf8');
+      },
+      () => undefined, // the store unreachable: the presence goes as the client sent it
+    );
   };
 }
