@@ -49,6 +49,10 @@ describe('PepStore', () => {
     expect(await put(store, 'u1', 'a', '2', `<p>${'x'.repeat(5000)}</p>`)).toBe(FULL);
     expect((await store.node('u1', 'a'))?.items.map((i) => i.id)).toEqual(['1']);
     expect(await put(store, 'u1', 'a', '2', '<q/>')).not.toBe(FULL);
+    // Under a lowered bound a user over it can still shrink a node, not grow it.
+    const lowered = await PepStore.open(await bus(), { maxBytes: 100, maxNodes: 2, maxItems: 10 });
+    expect(await put(lowered, 'u1', 'b', '1', '<longer-payload/>')).toBe(FULL);
+    expect(await put(lowered, 'u1', 'b', '1', '<s/>')).not.toBe(FULL);
     const idx = await store.index('u1');
     expect(idx.a).toMatchObject({ a: 'presence', l: '2', e: true });
     expect((await store.usage('u1')).nodes).toBe(2);

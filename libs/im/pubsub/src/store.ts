@@ -142,7 +142,9 @@ export class PepStore {
       }
       const b = nodeBytes(d.next);
       if (!cur && others.length >= this.limits.maxNodes) return { next: undefined, result: FULL };
-      if (b + usedByOthers > this.limits.maxBytes || b > MAX_VALUE) return { next: undefined, result: FULL };
+      // A write that makes the node smaller always goes (a bound lowered below what a user has must not block shrinking it).
+      const over = b + usedByOthers > this.limits.maxBytes && (!cur || b > nodeBytes(cur));
+      if (over || b > MAX_VALUE) return { next: undefined, result: FULL };
       const newest = d.next.items[d.next.items.length - 1];
       meta = { b, a: d.next.config.accessModel, l: newest?.id, e: newest ? /^<[^>]*\/>$/.test(newest.xml) : undefined };
       return { next: d.next, result: d.result };
