@@ -661,7 +661,7 @@ async function scenarioPresence(pool, ports) {
       .map(([k, v]) => `${k} ${v}`)
       .join(
         ', ',
-      )}): ${setup.online} online, ${setup.preapprovals} pre-approvals + ${setup.subscribes} subscribes, ${setup.pushes} roster pushes, ${setup.subscribedReceived} 'subscribed' received`,
+      )}): ${setup.online} online, ${setup.preapprovals} pre-approvals${setup.preapprovalsPushed ? '' : ' (not pushed: requests approved as they came)'} + ${setup.subscribes} subscribes, ${setup.pushes} roster pushes, ${setup.subscribedReceived} 'subscribed' received`,
   );
   say(
     `  roster check: ${setup.rosterOk}/${setup.online} users have exactly their ${R} contacts, all subscription both${setup.rosterBad.length ? ' — e.g. ' + setup.rosterBad.join('; ') : ''}`,

@@ -42,6 +42,9 @@ export default async function setup(project: TestProject) {
       PING_TIMEOUT_MS: '2000',
       ADMIN_TOKEN: adminToken,
       PRESENCE_CHANGED_EVENTS: 'true',
+      // XEP-0157, for the edges (caps) and the routers (disco#info) alike.
+      CONTACT_ADMIN: 'xmpp:admin@localhost,mailto:admin@example.org',
+      CONTACT_ABUSE: 'mailto:abuse@example.org',
     },
     onLine: (name: string, line: string) => {
       logs.push(`${name} ${line}`);

@@ -55,6 +55,20 @@ describe('server information', () => {
     );
   });
 
+  it('XEP-0157: the contact addresses configured, as a serverinfo form in the domain’s disco#info', async () => {
+    const d = await iq(bob, 'get', 'localhost', `<query xmlns='http://jabber.org/protocol/disco#info'/>`);
+    const forms = d.getChild('query')?.getChildren('x', 'jabber:x:data') ?? [];
+    expect(forms.map((f) => f.attrs.type)).toEqual(['result']);
+    const fields = Object.fromEntries(
+      forms[0].getChildren('field').map((f) => [f.attrs.var, { type: f.attrs.type, values: f.getChildren('value').map((v) => v.text()) }]),
+    );
+    expect(fields).toEqual({
+      FORM_TYPE: { type: 'hidden', values: ['http://jabber.org/network/serverinfo'] },
+      'abuse-addresses': { type: 'list-multi', values: ['mailto:abuse@example.org'] },
+      'admin-addresses': { type: 'list-multi', values: ['xmpp:admin@localhost', 'mailto:admin@example.org'] },
+    });
+  });
+
   it('XEP-0115 §6.2: disco#info on the node of the advertised <c/> answers the same, and its hash is the ver', async () => {
     const fresh = await RawClient.connect(edgeB);
     const c = (await fresh.open()).features.getChild('c', 'http://jabber.org/protocol/caps');
@@ -67,7 +81,7 @@ describe('server information', () => {
     const q = onNode.getChild('query') as Element;
     expect(q.attrs.node).toBe(node);
     expect(q.children.map(String)).toEqual(plain.children.map(String));
-    // XEP-0115 §5.1, computed here independently (one identity, ASCII features: plain sorts suffice).
+    // XEP-0115 §5.1 and §5.4 (the contact-address form), computed here independently (one identity, one form, ASCII: plain sorts suffice).
     const ids = q
       .getChildren('identity')
       .map((i) => `${i.attrs.category}/${i.attrs.type}/${i.attrs['xml:lang'] ?? ''}/${i.attrs.name ?? ''}<`)
@@ -76,9 +90,26 @@ describe('server information', () => {
       .getChildren('feature')
       .map((f) => `${f.attrs.var}<`)
       .sort();
+    const forms = q.getChildren('x', 'jabber:x:data');
+    expect(forms).toHaveLength(1);
+    const fields = forms[0].getChildren('field');
+    const formType = fields.find((f) => f.attrs.var === 'FORM_TYPE')?.getChildText('value');
+    const form = [
+      `${formType}<`,
+      ...fields
+        .filter((f) => f.attrs.var !== 'FORM_TYPE')
+        .sort((a, b) => (a.attrs.var < b.attrs.var ? -1 : 1))
+        .flatMap((f) => [
+          `${f.attrs.var}<`,
+          ...f
+            .getChildren('value')
+            .map((v) => `${v.text()}<`)
+            .sort(),
+        ]),
+    ];
     expect(
       createHash('sha1')
-        .update([...ids, ...vars].join(''))
+        .update([...ids, ...vars, ...form].join(''))
         .digest('base64'),
     ).toBe(c?.attrs.ver);
     const other = await iq(alice, 'get', 'localhost', `<query xmlns='http://jabber.org/protocol/disco#info' node='${c?.attrs.node}#nope'/>`);

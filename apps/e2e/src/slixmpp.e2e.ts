@@ -127,6 +127,36 @@ describe('slixmpp with its default settings', () => {
   });
 });
 
+describe('slixmpp service discovery (xep_0030, xep_0128, xep_0115)', () => {
+  it("reads the server's disco#info with the XEP-0157 contact addresses, and computes the ver the edge advertises", async () => {
+    const name = uniqueName('slixdisco');
+    await register(edgeA, name, 'pw');
+    const { code, events } = await slixmpp({
+      jid: `${name}@localhost`,
+      password: 'pw',
+      port: edgeB,
+      ca: certFile,
+      peer: `${name}@localhost`,
+      flags: ['--disco'],
+    });
+    expect(code).toBe(0);
+    const disco = events.find((e) => e.event === 'disco');
+    expect(disco?.identities).toEqual([['server', 'im', null, 'cloud-xmpp']]);
+    expect(disco?.features).toEqual(expect.arrayContaining(['http://jabber.org/protocol/disco#info', 'urn:xmpp:ping', 'urn:xmpp:carbons:2']));
+    expect(disco?.forms).toEqual([
+      {
+        FORM_TYPE: ['http://jabber.org/network/serverinfo'],
+        'abuse-addresses': ['mailto:abuse@example.org'],
+        'admin-addresses': ['xmpp:admin@localhost', 'mailto:admin@example.org'],
+      },
+    ]);
+    const fresh = await RawClient.connect(edgeB);
+    const c = (await fresh.open()).features.getChild('c', 'http://jabber.org/protocol/caps');
+    fresh.close();
+    expect(disco?.ver).toBe(c?.attrs.ver);
+  });
+});
+
 describe('an edge with a per-address limit, and DIGEST-MD5 off (the production settings)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cx-slixmpp-'));
   const procs: Proc[] = [];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { bool, commonSettings, defineConfig, int, oneOf, str } from '@cx/config';
 import { addressList } from './address-set';
 import { redirectSetting } from './shutdown';
-import { routerModulesSetting } from '@cx/modules';
+import { contactSettings, routerModulesSetting } from '@cx/modules';
 import { DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_NAMESPACE_DECLARATIONS } from '@cx/xml-stream';
 
 export const edgeConfig = defineConfig({
@@ -14,6 +14,8 @@ export const edgeConfig = defineConfig({
   SESSION_ADDR: str('127.0.0.1:50052', 'Address of the session service'),
   ROUTER_ADDR: str('127.0.0.1:50053', 'Address of the router service'),
   ROUTER_MODULES: routerModulesSetting('The router modules enabled, as the router has them: the caps (XEP-0115) the edge advertises are computed from them'),
+  // XEP-0157 contact addresses, as the router has them: the caps hash covers them (XEP-0115 §5.4).
+  ...contactSettings,
   TLS_CERT_FILE: str('', 'PEM certificate (chain) for STARTTLS and direct TLS; empty: no TLS'),
   TLS_KEY_FILE: str('', 'PEM private key of TLS_CERT_FILE'),
   C2S_TLS_PORT: int(5223, 'Direct TLS port (XEP-0368) when a certificate is set (0: off)', 0, 65535),

@@ -1,7 +1,7 @@
 // Composition root of the edge service.
 import { connectivityGate } from '@cx/bus';
 import { createClient, grpcTlsFromSettings } from '@cx/grpc';
-import { serverCaps } from '@cx/modules';
+import { contactAddresses, serverCaps } from '@cx/modules';
 import { authv1, routerv1, sessionv1 } from '@cx/proto';
 import { main, runService } from '@cx/runtime';
 import { edgeConfig } from './config';
@@ -39,7 +39,7 @@ main(() =>
       // A router confirmed a stream-managed client's stanzas: what <a h/> may count (XEP-0198).
       confirmed: (connectionId, h) => server.connections.get(connectionId)?.sm?.confirm(h),
     });
-    const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN, config.ROUTER_MODULES));
+    const ctx = EdgeServer.context(config, serverCaps(config.XMPP_DOMAIN, { modules: config.ROUTER_MODULES, contacts: contactAddresses(config) }));
     const stopOffer = await watchAuthOffer(auth, ctx, log);
     const sm = config.SM_ENABLED
       ? new StreamManager(

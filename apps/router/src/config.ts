@@ -1,5 +1,5 @@
 import { bool, commonSettings, defineConfig, grpcServerSettings, int, str } from '@cx/config';
-import { ROUTER_MODULE_NAMES, routerModulesSetting } from '@cx/modules';
+import { contactSettings, ROUTER_MODULE_NAMES, routerModulesSetting } from '@cx/modules';
 
 export { ROUTER_MODULE_NAMES };
 
@@ -13,7 +13,11 @@ export const routerConfig = defineConfig({
     '127.0.0.1:50062',
     "Admin port of the session service: the router ends a removed account's sessions there (Kick), sending ADMIN_TOKEN",
   ),
-  OFFLINE_LIMIT: int(100, 'Messages kept for an offline user (XEP-0160); beyond it senders get service-unavailable', 0),
+  OFFLINE_LIMIT: int(
+    100,
+    'Messages kept for an offline user (XEP-0160); beyond it senders get service-unavailable (to store none, leave offline out of ROUTER_MODULES: msgoffline is then not advertised)',
+    1,
+  ),
   OFFLINE_MAX_BYTES: int(2 * 1024 * 1024, 'Bytes of offline messages kept per user (XEP-0160); a message beyond them is refused with service-unavailable', 1),
   OFFLINE_STREAM_MAX_BYTES: int(
     1024 ** 3,
@@ -43,6 +47,7 @@ export const routerConfig = defineConfig({
     "Publish a PresenceChanged event on NATS (xmpp.presence.changed) for every change of a session's presence; off by default: no service of the server reads them",
   ),
   AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service (account existence for server-side IQs)'),
+  ...contactSettings,
 });
 
 export type RouterConfig = ReturnType<typeof routerConfig.load>;

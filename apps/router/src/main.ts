@@ -1,6 +1,6 @@
 // Composition root of the router service.
 import { adminInterceptors, call, createClient, grpcTlsFromSettings, OpenStreams, startGrpcServer, together, withAdminToken } from '@cx/grpc';
-import { Hooks } from '@cx/modules';
+import { contactAddresses, Hooks } from '@cx/modules';
 import { authv1, routeradminv1, routerv1, sessionv1 } from '@cx/proto';
 import { connectivityGate, presenceEvents, recentRemovals } from '@cx/bus';
 import { main, runService } from '@cx/runtime';
@@ -47,9 +47,8 @@ main(() =>
     const presenceLink = new PresenceLink(sessions, { size: 2, timeoutMs: 5000, log });
     const deliverer = new Deliverer(bus.nc);
     const deps = moduleDeps(bus, auth, config.XMPP_DOMAIN, {
-      privateMaxItems: config.PRIVATE_MAX_ITEMS,
-      privateMaxBytes: config.PRIVATE_MAX_BYTES,
-      vcardMaxBytes: config.VCARD_MAX_BYTES,
+      limits: { privateMaxItems: config.PRIVATE_MAX_ITEMS, privateMaxBytes: config.PRIVATE_MAX_BYTES, vcardMaxBytes: config.VCARD_MAX_BYTES },
+      contacts: contactAddresses(config),
     });
     // The modules ROUTER_MODULES enables (an unknown name fails here); they are set up below, once the router exists.
     const modules = enabledModules(routerModules, config.ROUTER_MODULES);

@@ -4,7 +4,7 @@
 // for a NATS subject (issue 9 #6).
 import { call } from '@cx/grpc';
 import { casUpdate, encodeKey, type Bus, type KV } from '@cx/bus';
-import { DEFAULT_MODULE_LIMITS, PRIVATE_BUCKET, VCARD_BUCKET, type DocStore, type ModuleDeps, type ModuleLimits } from '@cx/modules';
+import { DEFAULT_MODULE_LIMITS, PRIVATE_BUCKET, VCARD_BUCKET, type ContactAddresses, type DocStore, type ModuleDeps, type ModuleLimits } from '@cx/modules';
 import { countStoreRejection } from './metrics';
 import type { authv1 } from '@cx/proto';
 
@@ -39,7 +39,14 @@ function kvStore(open: Promise<KV>): DocStore {
   };
 }
 
-export function moduleDeps(bus: Bus, auth: authv1.AuthServiceClient, domain: string, limits?: Partial<ModuleLimits>): ModuleDeps {
+/** `limits`: the storage bounds; `contacts`: the XEP-0157 addresses (settings CONTACT_*). */
+export function moduleDeps(
+  bus: Bus,
+  auth: authv1.AuthServiceClient,
+  domain: string,
+  opts: { limits?: Partial<ModuleLimits>; contacts?: ContactAddresses } = {},
+): ModuleDeps {
+  const { limits, contacts } = opts;
   const stores = new Map<string, DocStore>();
   const l = { ...DEFAULT_MODULE_LIMITS, ...limits };
   // The KV value bound of each bucket follows the module's bound (room for framing and headers).
@@ -47,6 +54,7 @@ export function moduleDeps(bus: Bus, auth: authv1.AuthServiceClient, domain: str
   return {
     startedAt: Date.now(),
     limits,
+    contacts,
     rejected: countStoreRejection,
     store(bucket) {
       let s = stores.get(bucket);

@@ -6,9 +6,14 @@
 #   {"event": "ready", "jid": ..., "roster": [...]}   (roster fetched, message sent)
 #   {"event": "message", "from": ..., "body": ...}
 #   {"event": "failed", "condition": ...}              (each SASL failure slixmpp saw)
+#   {"event": "disco", "identities": [...], "features": [...], "forms": [...], "ver": ...}
+#                                                      (--disco: the domain's disco#info, xep_0030
+#                                                       get_info, its xep_0128 forms and the
+#                                                       xep_0115 ver slixmpp computes of it)
 #   {"event": "done"}
-# Usage: client.py JID PASSWORD HOST PORT CA_FILE PEER [--tls12] [--login-only]
-# --tls12: at most TLS 1.2 (where tls-unique is defined); --login-only: stop after "ready".
+# Usage: client.py JID PASSWORD HOST PORT CA_FILE PEER [--tls12] [--login-only] [--disco]
+# --tls12: at most TLS 1.2 (where tls-unique is defined); --login-only: stop after "ready";
+# --disco: ask the domain's disco#info after "ready", then stop.
 import asyncio
 import json
 import ssl
@@ -32,6 +37,9 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('message', self.on_message)
         self.add_event_handler('disconnected', lambda _e: self.finished or self.quit(4))
+        if '--disco' in sys.argv:
+            for p in ('xep_0030', 'xep_0004', 'xep_0128', 'xep_0115'):
+                self.register_plugin(p)
 
     def quit(self, code):
         say(event='exit', code=code)
@@ -51,8 +59,17 @@ class Client(slixmpp.ClientXMPP):
         items = sorted(str(j) for j in self.client_roster.keys())
         self.send_message(mto=self.peer, mbody='hello from slixmpp', mtype='chat')
         say(event='ready', jid=str(self.boundjid), roster=items)
-        if '--login-only' in sys.argv:
+        if '--disco' in sys.argv:
+            await self.disco()
+        if '--login-only' in sys.argv or '--disco' in sys.argv:
             self.finish()
+
+    async def disco(self):
+        iq = await self['xep_0030'].get_info(jid=self.boundjid.domain)
+        info = iq['disco_info']
+        forms = [f.get_values() for f in info['substanzas'] if isinstance(f, self['xep_0004'].stanza.Form)]
+        say(event='disco', identities=[list(i) for i in info['identities']], features=sorted(info['features']), forms=forms,
+            ver=self['xep_0115'].generate_verstring(info, 'sha-1'))
 
     def finish(self):
         self.finished = True

@@ -22,11 +22,18 @@ describe('router modules', () => {
   });
 
   it('load in their defined order whatever the order of the setting', () => {
-    expect(enabledModules(routerModules, ['offline', 'ping', 'disco']).map((m) => m.name)).toEqual(['disco', 'ping', 'offline']);
+    expect(enabledModules(routerModules, ['offline', 'ping', 'presence', 'disco']).map((m) => m.name)).toEqual(['disco', 'ping', 'presence', 'offline']);
   });
 
   it('an unknown name fails the start with the names known', () => {
     expect(() => enabledModules(routerModules, ['ping', 'pong'])).toThrow(/ROUTER_MODULES: unknown module "pong" \(known: disco, account, ping/);
+  });
+
+  it('a module enabled without one it needs to serve what it advertises fails the start, saying why', () => {
+    expect(() => enabledModules(routerModules, ['disco', 'offline', 'last'])).toThrow(
+      /ROUTER_MODULES: "offline" needs "presence" \(stored messages are handed over at initial presence.*\); "last" needs "presence"/,
+    );
+    expect(enabledModules(routerModules, ['presence', 'offline']).map((m) => m.name)).toEqual(['presence', 'offline']);
   });
 
   it('the disco#info of the domain lists only the enabled modules', async () => {

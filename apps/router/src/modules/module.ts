@@ -115,11 +115,16 @@ export interface RouterModule {
   readonly name: string;
   /** What it advertises and the IQ handlers that need nothing of the router. */
   readonly serves?: ServerModule;
+  /**
+   * Modules it cannot serve its features without, each with the reason: the
+   * start fails when one is not enabled (what it advertises would not work).
+   */
+  readonly requires?: Readonly<Record<string, string>>;
   /** Hook events, add IQ handlers; returns how to stop (followers, timers). */
   setup?(ctx: RouterContext): void | (() => void | Promise<void>) | Promise<void | (() => void | Promise<void>)>;
 }
 
-/** The modules ROUTER_MODULES names, in load order; an unknown name fails the start. */
+/** The modules ROUTER_MODULES names, in load order; an unknown name, or a module without one it requires, fails the start. */
 export function enabledModules(all: readonly RouterModule[], names: readonly string[]): RouterModule[] {
   const known = new Set(all.map((m) => m.name));
   const unknown = names.filter((n) => !known.has(n));
@@ -127,7 +132,12 @@ export function enabledModules(all: readonly RouterModule[], names: readonly str
     throw new Error(
       `ROUTER_MODULES: unknown module${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${[...known].join(', ')})`,
     );
-  return all.filter((m) => names.includes(m.name));
+  const enabled = all.filter((m) => names.includes(m.name));
+  const missing = enabled.flatMap((m) =>
+    Object.entries(m.requires ?? {}).flatMap(([r, why]) => (names.includes(r) ? [] : [`"${m.name}" needs "${r}" (${why})`])),
+  );
+  if (missing.length) throw new Error(`ROUTER_MODULES: ${missing.join('; ')}`);
+  return enabled;
 }
 
 /** The host serving the enabled modules' IQ handlers and disco. */

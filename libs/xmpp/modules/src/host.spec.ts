@@ -77,6 +77,28 @@ describe('server modules', () => {
     for (const f of ['jabber:iq:last', 'vcard-temp'])
       expect(host.handledBy(`iq-get/bare/${f}:${f === 'vcard-temp' ? 'vCard' : 'query'}`).length).toBeGreaterThan(0);
   });
+  it("whatever modules are enabled, each feature of the domain's and an account's disco#info is served by one of them", () => {
+    const served = (h: ModuleHost, target: string, ns: string) =>
+      h.modules.flatMap((m) => Object.keys(m.handlers ?? {})).some((k) => k.startsWith(`iq-get/${target}/${ns}:`) || k.startsWith(`iq-set/${target}/${ns}:`));
+    for (const m of serverModules) {
+      const h = new ModuleHost(
+        'localhost',
+        serverModules.filter((s) => ['disco', 'account', m.name].includes(s.name)),
+      );
+      for (const f of h.hosted('domain').features) {
+        const owner = h.modules.find((s) => s.features?.includes(f));
+        expect(
+          served(h, 'host', f) || served(h, 'self', f) || !!owner?.servedBy || ['blocking', 'carbons', 'offline'].includes(owner?.name ?? ''),
+          `${m.name}: ${f}`,
+        ).toBe(true);
+      }
+      for (const f of h.hosted('account').features) {
+        // PEP's (XEP-0163) handlers are the router's pep module's (apps/router/src/modules/pep).
+        const owner = h.modules.find((s) => s.account?.features?.includes(f));
+        expect(served(h, 'bare', f) || owner?.name === 'pep', `${m.name}: ${f} on an account`).toBe(true);
+      }
+    }
+  });
   it('only the enabled modules make the disco#info and the caps', async () => {
     const few = new ModuleHost(
       'localhost',
@@ -93,8 +115,8 @@ describe('server modules', () => {
         ?.getChildren('feature')
         .map((f) => f.attrs.var),
     ).toEqual(['http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items', 'urn:xmpp:ping']);
-    expect(serverCaps('localhost', ['disco', 'ping']).ver).toBe(few.caps().ver);
-    expect(serverCaps('localhost', ['disco', 'ping']).ver).not.toBe(serverCaps('localhost').ver);
+    expect(serverCaps('localhost', { modules: ['disco', 'ping'] }).ver).toBe(few.caps().ver);
+    expect(serverCaps('localhost', { modules: ['disco', 'ping'] }).ver).not.toBe(serverCaps('localhost').ver);
   });
   it('handlers of one key run by priority until one answers; PASS lets the next answer, REPLIED means it replied itself', async () => {
     const h = new ModuleHost('localhost', [], { store: () => ({}) as never, userExists: async () => true, startedAt: 0 });

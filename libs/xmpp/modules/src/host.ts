@@ -1,12 +1,15 @@
 // Server-side modules, Prosody-style: each module declares what it adds to the
 // addresses the server hosts (the domain's and accounts' disco#info
-// identities and features, the domain's disco#items) and IQ handlers keyed
+// identities, features and extended-information forms, the domain's
+// disco#items) and IQ handlers keyed
 // 'iq-<type>/<host|self|bare>/<ns>:<element>'. Several handlers may share a
 // key: they run by priority until one answers (PASS lets the next try). The
 // host turns a returned StanzaError into the error reply, so modules never
 // build error XML. Unhandled requests get service-unavailable (RFC 6120 §8.3.3.19).
 import { errorReply, firstElement, iqResult, StanzaError, type Element } from '@cx/xmpp-core';
 import { CAPS_NODE, capsVer } from './disco/caps';
+import type { ContactAddresses } from './disco/contact';
+import type { InfoForm } from './disco/form';
 import { insertByPriority } from './hooks';
 
 /**
@@ -29,6 +32,8 @@ export interface DiscoItem {
 export interface HostedAddress {
   identities: Identity[];
   features: string[];
+  /** XEP-0128 extended information: data forms of type result, one per FORM_TYPE. */
+  forms: InfoForm[];
   items: DiscoItem[];
 }
 
@@ -70,6 +75,8 @@ export interface ModuleDeps {
   readonly limits?: Partial<ModuleLimits>;
   /** A write was refused because it would exceed a bound of `store` (a metric). */
   rejected?(store: string): void;
+  /** XEP-0157 contact addresses (settings CONTACT_*, read by the router and the edge). */
+  readonly contacts?: ContactAddresses;
 }
 
 /** The bounds in force for these deps. */
@@ -127,10 +134,19 @@ export interface ServerModule {
   readonly servedBy?: string;
   /** Identities of the domain's disco#info. */
   readonly identities?: readonly Identity[];
+  /**
+   * XEP-0128 forms of the domain's disco#info (and so of the caps, §5.4),
+   * from what the deps carry of the configuration (the edge has the same).
+   */
+  readonly forms?: (deps: ModuleDeps) => readonly InfoForm[];
   /** Items of the domain's disco#items (later conference.<domain>, upload.<domain>). */
   readonly items?: (domain: string) => readonly DiscoItem[];
   /** What the module adds to an account's bare-JID disco#info. */
-  readonly account?: { readonly identities?: readonly Identity[]; readonly features?: readonly string[] };
+  readonly account?: {
+    readonly identities?: readonly Identity[];
+    readonly features?: readonly string[];
+    readonly forms?: (deps: ModuleDeps) => readonly InfoForm[];
+  };
   /** Remove what the module keeps for an account that is being removed. */
   readonly removeUser?: (user: string, deps: ModuleDeps) => Promise<void>;
   /**
@@ -210,11 +226,17 @@ export class ModuleHost {
   /** What a hosted address shows in disco, assembled from the enabled modules. */
   hosted(kind: HostedKind): HostedAddress {
     if (kind === 'domain') {
-      return { identities: this.identities(), features: this.features(), items: this.modules.flatMap((m) => m.items?.(this.domain) ?? []) };
+      return {
+        identities: this.identities(),
+        features: this.features(),
+        forms: this.forms(),
+        items: this.modules.flatMap((m) => m.items?.(this.domain) ?? []),
+      };
     }
     return {
       identities: this.modules.flatMap((m) => m.account?.identities ?? []),
       features: [...new Set(this.modules.flatMap((m) => m.account?.features ?? []))].sort(),
+      forms: this.modules.flatMap((m) => m.account?.forms?.(this.deps) ?? []),
       items: [],
     };
   }
@@ -227,11 +249,20 @@ export class ModuleHost {
     return [...new Set(this.modules.flatMap((m) => m.features ?? []))].sort();
   }
 
+  /** The domain's XEP-0128 forms, from the enabled modules. */
+  forms(): InfoForm[] {
+    return this.modules.flatMap((m) => m.forms?.(this.deps) ?? []);
+  }
+
   private capsCache?: { node: string; ver: string; hash: string };
 
-  /** XEP-0115: the caps this server advertises, from exactly what its disco#info answers. */
+  /** XEP-0115: the caps this server advertises, from exactly what its disco#info answers (forms included, §5.4). */
   caps(): { node: string; ver: string; hash: string } {
-    return (this.capsCache ??= { node: CAPS_NODE, hash: 'sha-1', ver: capsVer({ identities: this.identities(), features: this.features() }) });
+    return (this.capsCache ??= {
+      node: CAPS_NODE,
+      hash: 'sha-1',
+      ver: capsVer({ identities: this.identities(), features: this.features(), forms: this.forms() }),
+    });
   }
 
   /** An account is being removed: every module removes what it keeps for it. */

@@ -4,7 +4,8 @@
 // offline their handlers (apps/router/src/modules).
 import { disco } from './disco/disco';
 import { CAPS_NODE, capsVer } from './disco/caps';
-import { defineModule, ModuleHost, PASS, REPLIED, type ServerModule } from './host';
+import { defineModule, ModuleHost, PASS, REPLIED, type ModuleDeps, type ServerModule } from './host';
+import type { ContactAddresses } from './disco/contact';
 import { ping } from './ping/ping';
 import { register } from './register/register';
 import { account } from './account/account';
@@ -36,14 +37,22 @@ export const serverModules: readonly ServerModule[] = [
 
 /**
  * The caps the edge advertises, computed from the same modules the router
- * serves (`enabled`: their names, as in ROUTER_MODULES; absent: all).
+ * serves (`modules`: their names, as in ROUTER_MODULES; absent: all) and the
+ * same configuration of what they advertise (`contacts`: CONTACT_*).
  */
-export function serverCaps(domain: string, enabled?: readonly string[]): { node: string; ver: string; hash: string } {
-  return new ModuleHost(domain, enabled ? serverModules.filter((m) => enabled.includes(m.name)) : serverModules).caps();
+export function serverCaps(
+  domain: string,
+  opts: { modules?: readonly string[]; contacts?: ContactAddresses } = {},
+): { node: string; ver: string; hash: string } {
+  const { modules, contacts } = opts;
+  const deps: ModuleDeps = { store: () => ({}) as never, userExists: async () => false, startedAt: 0, contacts };
+  return new ModuleHost(domain, modules ? serverModules.filter((m) => modules.includes(m.name)) : serverModules, deps).caps();
 }
 
 export { CAPS_NODE, capsVer, defineModule, ModuleHost, PASS, REPLIED };
 export type { DiscoInfo } from './disco/caps';
+export { formElement, type InfoField, type InfoForm } from './disco/form';
+export { CONTACT_KINDS, contactAddresses, contactForm, contactSettings, NS_SERVERINFO, type ContactAddresses, type ContactKind } from './disco/contact';
 export type {
   DiscoItem,
   DocStore,

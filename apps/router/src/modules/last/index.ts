@@ -25,6 +25,7 @@ export function recordWhenGone(last: Pick<LastActivity, 'record'>, d: { removedL
 export const lastModule: RouterModule = {
   name: 'last',
   serves: serverModule('last'),
+  requires: { presence: "a user's last activity is recorded when the presence module sees the last session go unavailable" },
   async setup(ctx: RouterContext) {
     const last = await LastActivity.open(ctx.bus);
     ctx.hooks.on('presence-unavailable', recordWhenGone(last, { removedLately: ctx.removedLately, userExists: (u) => ctx.deps.userExists(u) }), {

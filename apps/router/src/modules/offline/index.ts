@@ -14,6 +14,7 @@ import { OfflineHandover } from './offline-handover';
 export const offlineModule: RouterModule = {
   name: 'offline',
   serves: serverModule('offline'),
+  requires: { presence: 'stored messages are handed over at initial presence, which the presence module handles' },
   async setup(ctx: RouterContext) {
     const { config, domain } = ctx;
     const offline = await OfflineStore.open(ctx.bus, {

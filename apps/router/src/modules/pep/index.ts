@@ -53,6 +53,9 @@ function bookmarksInPrivate(sync: BookmarkSync, log: RouterContext['log']) {
 export const pepModule: RouterModule = {
   name: 'pep',
   serves: serverModule('pep'),
+  requires: {
+    presence: "notifications follow contacts' presence and caps, and last published items go out at initial presence, which the presence module handles",
+  },
   async setup(ctx: RouterContext) {
     const { config, domain } = ctx;
     const store = await PepStore.open(ctx.bus, { maxBytes: config.PEP_MAX_BYTES, maxNodes: config.PEP_MAX_NODES, maxItems: config.PEP_MAX_ITEMS });

@@ -5,16 +5,11 @@
 // to another account's bare JID (vcard-temp, jabber:iq:last).
 import { NS, StanzaError, x } from '@cx/xmpp-core';
 import { defineModule, type IqContext } from '../host';
+import { infoQuery } from '../disco/info';
 
 function info({ payload, host }: IqContext) {
   if (payload.attrs.node) return new StanzaError('item-not-found');
-  const a = host.hosted('account');
-  return x(
-    'query',
-    { xmlns: NS.DISCO_INFO },
-    ...a.identities.map((i) => x('identity', { category: i.category, type: i.type, name: i.name })),
-    ...a.features.map((f) => x('feature', { var: f })),
-  );
+  return infoQuery(host.hosted('account'));
 }
 
 function items({ payload }: IqContext) {

@@ -1,21 +1,18 @@
 // XEP-0030 Service Discovery on the server: identity server/im, and the
-// identities, features and items the enabled modules add to the domain
-// (ModuleHost.hosted('domain')). XEP-0115 §6.2: a query on
+// identities, features, forms and items the enabled modules add to the domain
+// (ModuleHost.hosted('domain')); this module's form is the XEP-0157 contact
+// addresses, when configured. XEP-0115 §6.2: a query on
 // the node of the caps we advertise (`<node>#<ver>`) gets the same answer,
 // with the node echoed; any other node is item-not-found.
 import { NS, StanzaError, x } from '@cx/xmpp-core';
 import { defineModule, type IqContext } from '../host';
+import { contactForm } from './contact';
+import { infoQuery } from './info';
 
 function info({ payload, host }: IqContext) {
   const node = payload.attrs.node;
   if (node !== undefined && node !== `${host.caps().node}#${host.caps().ver}`) return new StanzaError('item-not-found');
-  const d = host.hosted('domain');
-  return x(
-    'query',
-    { xmlns: NS.DISCO_INFO, node },
-    ...d.identities.map((i) => x('identity', { category: i.category, type: i.type, name: i.name })),
-    ...d.features.map((f) => x('feature', { var: f })),
-  );
+  return infoQuery(host.hosted('domain'), node);
 }
 
 function items({ payload, host }: IqContext) {
@@ -28,6 +25,7 @@ export const disco = defineModule({
   spec: 'XEP-0030',
   identities: [{ category: 'server', type: 'im', name: 'cloud-xmpp' }],
   features: [NS.DISCO_INFO, NS.DISCO_ITEMS],
+  forms: (deps) => contactForm(deps.contacts),
   handlers: {
     'iq-get/host/http://jabber.org/protocol/disco#info:query': info,
     'iq-get/host/http://jabber.org/protocol/disco#items:query': items,
