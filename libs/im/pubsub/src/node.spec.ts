@@ -66,12 +66,13 @@ describe('configure, retract, items', () => {
     expect((retract(n, 'x').result as Error).message).toBe('item-not-found');
   });
 
-  it('selects by id, or the newest max', () => {
+  it('selects by id, or the newest max, newest first', () => {
     let n = pub(null, '1', { max_items: '5' }).next!;
     for (const id of ['2', '3']) n = pub(n, id).next!;
     expect(selectItems(n, ['1', '3']).map((i) => i.id)).toEqual(['1', '3']);
-    expect(selectItems(n, [], 2).map((i) => i.id)).toEqual(['2', '3']);
-    expect(selectItems(n, []).map((i) => i.id)).toEqual(['1', '2', '3']);
+    expect(selectItems(n, ['3', '1']).map((i) => i.id)).toEqual(['3', '1']);
+    expect(selectItems(n, [], 2).map((i) => i.id)).toEqual(['3', '2']);
+    expect(selectItems(n, []).map((i) => i.id)).toEqual(['3', '2', '1']);
   });
 });
 

@@ -130,11 +130,15 @@ export function subscription(cur: StoredNode | null, jid: string, on: boolean, m
   return { next: node, result: node };
 }
 
-/** The items a get returns (§6.5): all, those asked for by id, or the newest `max`, oldest first. */
+/**
+ * The items a get returns (§6.5): those asked for by id (in the order asked),
+ * or all, or the newest `max` — newest first, as Prosody answers: clients
+ * that read the first <item/> of a node (a device list) get the current one.
+ */
 export function selectItems(node: StoredNode, ids: string[], max?: number): StoredItem[] {
-  if (ids.length) return node.items.filter((i) => ids.includes(i.id));
-  if (max !== undefined && max >= 0) return node.items.slice(Math.max(0, node.items.length - max));
-  return node.items;
+  if (ids.length) return ids.flatMap((id) => node.items.filter((i) => i.id === id));
+  const newest = [...node.items].reverse();
+  return max !== undefined && max >= 0 ? newest.slice(0, max) : newest;
 }
 
 export interface Replaced {
