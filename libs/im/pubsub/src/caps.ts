@@ -36,8 +36,12 @@ export function capsOf(presence: Element | undefined): Caps | undefined {
   return { node, ver, hash };
 }
 
+const CAPS_MARK = Buffer.from(NS.CAPS);
+
+/** The caps of a stored presence; one without the caps namespace is not parsed (a login's presence from a tool). */
 export function capsOfBytes(presence: Uint8Array): Caps | undefined {
-  return presence.length ? capsOf(elementFromBytes(presence)) : undefined;
+  if (!presence.length || !Buffer.from(presence.buffer, presence.byteOffset, presence.byteLength).includes(CAPS_MARK)) return undefined;
+  return capsOf(elementFromBytes(presence));
 }
 
 const octets = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
