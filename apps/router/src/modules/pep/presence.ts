@@ -39,7 +39,7 @@ export interface CapsDiscoveryDeps {
 export function capsDiscovery(d: CapsDiscoveryDeps) {
   return ({ s, sender, to }: StanzaIn): typeof STOP | undefined => {
     if (s.kind === StanzaKind.STANZA_KIND_PRESENCE && s.to === '' && s.type === '') {
-      if (!Buffer.from(s.xml).includes(capsNs)) return undefined;
+      if (!Buffer.from(s.xml.buffer, s.xml.byteOffset, s.xml.byteLength).includes(capsNs)) return undefined;
       const c = capsOf(d.router.parse(s));
       if (!c) return undefined;
       if (!d.caps.cached(c)) void ask(d, c, sender).catch((err: Error) => d.log.warn({ err }, 'caps query failed'));
