@@ -15,6 +15,7 @@ import { PRIVATE_BUCKET } from '../../../libs/xmpp/modules/src/private/private';
 import { VCARD_BUCKET } from '../../../libs/xmpp/modules/src/vcard/vcard';
 import { BLOCKLIST_BUCKET } from '@cx/app-router/src/modules/blocking/blocking';
 import { LAST_BUCKET } from '@cx/app-router/src/modules/last/last-activity';
+import { CAPS_BUCKET, PEP_BUCKET } from '@cx/pubsub';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { authorizationIn, natsAccess, natsAuthorization, natsPermissions, natsServices, render, root, subjectMatches, type NatsService } from './index';
 
@@ -31,7 +32,18 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
     subscribe: [],
   },
   router: {
-    kv: [buckets.sessions, ROSTER_BUCKET, PRIVATE_BUCKET, VCARD_BUCKET, BLOCKLIST_BUCKET, LAST_BUCKET, SM_BUCKET, OFFLINE_BYTES_BUCKET],
+    kv: [
+      buckets.sessions,
+      ROSTER_BUCKET,
+      PRIVATE_BUCKET,
+      VCARD_BUCKET,
+      BLOCKLIST_BUCKET,
+      LAST_BUCKET,
+      SM_BUCKET,
+      OFFLINE_BYTES_BUCKET,
+      PEP_BUCKET,
+      CAPS_BUCKET,
+    ],
     streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM],
     publish: [subjects.edge('edge-1'), smSubject('edge-1'), offlineSubject('juliet@example.org'), subjects.presenceChanged, '_INBOX.abc.1'],
     subscribe: [subjects.sessionEnded, removalSubject('juliet'), subjects.offlineHandled],

@@ -43,7 +43,18 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
     subscribe: [],
   },
   router: {
-    kv: ['xmpp_sessions', 'xmpp_rosters', 'xmpp_private', 'xmpp_vcards', 'xmpp_blocklists', 'xmpp_last', 'xmpp_sm', 'xmpp_offline_bytes'],
+    kv: [
+      'xmpp_sessions',
+      'xmpp_rosters',
+      'xmpp_private',
+      'xmpp_vcards',
+      'xmpp_blocklists',
+      'xmpp_last',
+      'xmpp_sm',
+      'xmpp_offline_bytes',
+      'xmpp_pep',
+      'xmpp_caps',
+    ],
     streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals'],
     // _INBOX.>: the answers to the edges' xmpp.offline-handled requests.
     publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed', '_INBOX.>'],

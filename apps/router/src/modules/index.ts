@@ -9,6 +9,7 @@ import { presenceModule } from './presence';
 import { blockingModule } from './blocking';
 import { carbonsModule } from './carbons';
 import { offlineModule } from './offline';
+import { pepModule } from './pep';
 
 const served = (name: string): RouterModule => ({ name, serves: serverModule(name) });
 
@@ -27,6 +28,7 @@ export const routerModules: readonly RouterModule[] = [
   carbonsModule,
   offlineModule,
   lastModule,
+  pepModule,
 ];
 
 export { enabledModules, loadModules, moduleHost } from './module';

@@ -17,8 +17,23 @@ import { version } from './version/version';
 import { blocking } from './blocking/blocking';
 import { carbons } from './carbons/carbons';
 import { offline } from './offline/offline';
+import { pep } from './pep/pep';
 
-export const serverModules: readonly ServerModule[] = [disco, ping, register, version, time, last, account, privateStorage, vcard, offline, carbons, blocking];
+export const serverModules: readonly ServerModule[] = [
+  disco,
+  ping,
+  register,
+  version,
+  time,
+  last,
+  account,
+  privateStorage,
+  vcard,
+  offline,
+  carbons,
+  blocking,
+  pep,
+];
 
 /**
  * The caps the edge advertises, computed from the same modules the router
@@ -56,7 +71,8 @@ export { DEFAULT_MODULE_LIMITS } from './host';
 export { Hooks, STOP, type HookHandler, type HookResult } from './hooks';
 export { SERVER_NAME, SERVER_VERSION } from './version/version';
 export { vcardProblem, VCARD_BUCKET } from './vcard/vcard';
-export { PRIVATE_BUCKET } from './private/private';
+export { PRIVATE_BUCKET, readPrivate, writePrivate } from './private/private';
 export { NS_BLOCKING } from './blocking/blocking';
 export { NS_CARBONS } from './carbons/carbons';
+export { AVATAR_CONVERSION, BOOKMARK_CONVERSION, NS_PUBSUB, PEP_FEATURES } from './pep/pep';
 export { ROUTER_MODULE_NAMES, routerModulesSetting } from './setting';

@@ -19,6 +19,7 @@ export const ROUTER_MODULE_NAMES = [
   'carbons',
   'offline',
   'last',
+  'pep',
 ] as const;
 
 /** A list of module names, all by default; an unknown name is a configuration error (reported before anything starts). */
