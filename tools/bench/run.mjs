@@ -513,7 +513,7 @@ async function scenarioMessages(pool, ports) {
 }
 
 /** The router modules without mam (ROUTER_MODULES' default less mam; keep in step with libs/xmpp/modules/src/setting.ts). */
-const MODULES_WITHOUT_MAM = 'disco,account,ping,register,version,time,private,vcard,roster,presence,blocking,carbons,offline,last';
+const MODULES_WITHOUT_MAM = 'disco,account,ping,register,version,time,private,vcard,roster,presence,blocking,carbons,offline,last,pep';
 
 /** Restart the stack's routers with these extra settings; wait until the edges are back on them. */
 async function restartRouters(env, ports) {

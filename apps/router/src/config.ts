@@ -43,6 +43,13 @@ export const routerConfig = defineConfig({
   SUBSCRIPTION_MAX_PENDING: int(100, 'Pending subscription requests kept per user; more are dropped silently (RFC 6121 §3.1.3)', 1),
   PRIVATE_MAX_ITEMS: int(64, 'Namespaces stored per user in private XML storage (XEP-0049); more are refused (not-acceptable)', 1),
   PRIVATE_MAX_BYTES: int(256 * 1024, 'Bytes stored per user in private XML storage (XEP-0049); more are refused (not-acceptable)', 1024, 900 * 1024),
+  PEP_MAX_BYTES: int(
+    1024 * 1024,
+    "Bytes of one user's PEP nodes together (XEP-0163: OMEMO keys, avatars, bookmarks); a publish beyond them is refused (not-acceptable)",
+    16 * 1024,
+  ),
+  PEP_MAX_NODES: int(64, 'PEP nodes per user (XEP-0163); creating one more is refused (not-acceptable)', 1),
+  PEP_MAX_ITEMS: int(256, 'Items kept per PEP node at most, and what max_items=max means (XEP-0060, XEP-0223)', 1),
   VCARD_MAX_BYTES: int(256 * 1024, 'Bytes of one vCard (XEP-0054); a larger one is refused (not-acceptable)', 1024, 900 * 1024),
   BLOCKLIST_MAX_ITEMS: int(1000, 'JIDs on one block list (XEP-0191); blocking more is refused (resource-constraint)', 1),
   ROUTER_MODULES: routerModulesSetting(

@@ -17,6 +17,7 @@ import { VCARD_BUCKET } from '../../../libs/xmpp/modules/src/vcard/vcard';
 import { BLOCKLIST_BUCKET } from '@cx/app-router/src/modules/blocking/blocking';
 import { LAST_BUCKET } from '@cx/app-router/src/modules/last/last-activity';
 import { PREFS_BUCKET } from '@cx/app-router/src/modules/mam/prefs';
+import { CAPS_BUCKET, PEP_BUCKET } from '@cx/pubsub';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { authorizationIn, natsAccess, natsAuthorization, natsPermissions, natsServices, render, root, subjectMatches, type NatsService } from './index';
 
@@ -33,7 +34,19 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
     subscribe: [],
   },
   router: {
-    kv: [buckets.sessions, ROSTER_BUCKET, PRIVATE_BUCKET, VCARD_BUCKET, BLOCKLIST_BUCKET, LAST_BUCKET, SM_BUCKET, OFFLINE_BYTES_BUCKET, PREFS_BUCKET],
+    kv: [
+      buckets.sessions,
+      ROSTER_BUCKET,
+      PRIVATE_BUCKET,
+      VCARD_BUCKET,
+      BLOCKLIST_BUCKET,
+      LAST_BUCKET,
+      SM_BUCKET,
+      OFFLINE_BYTES_BUCKET,
+      PEP_BUCKET,
+      CAPS_BUCKET,
+      PREFS_BUCKET,
+    ],
     streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM, MAM_STREAM],
     publish: [
       subjects.edge('edge-1'),

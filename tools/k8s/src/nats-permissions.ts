@@ -43,7 +43,19 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
     subscribe: [],
   },
   router: {
-    kv: ['xmpp_sessions', 'xmpp_rosters', 'xmpp_private', 'xmpp_vcards', 'xmpp_blocklists', 'xmpp_last', 'xmpp_sm', 'xmpp_offline_bytes', 'xmpp_mam_prefs'],
+    kv: [
+      'xmpp_sessions',
+      'xmpp_rosters',
+      'xmpp_private',
+      'xmpp_vcards',
+      'xmpp_blocklists',
+      'xmpp_last',
+      'xmpp_sm',
+      'xmpp_offline_bytes',
+      'xmpp_pep',
+      'xmpp_caps',
+      'xmpp_mam_prefs',
+    ],
     streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals', 'xmpp_mam'],
     // _INBOX.>: the answers to the edges' xmpp.offline-handled requests.
     publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed', '_INBOX.>', 'xmpp.mam.>'],

@@ -264,6 +264,7 @@ export class Im {
     const mine = this.d.out.available(await this.d.out.sessions(this.bareOf(user)));
     const targets = this.d.out.available(await this.d.out.sessions(toBare));
     for (const s of mine) this.d.out.send(toBare, targets, lastPresence(this.bareOf(user), s), StanzaKind.STANZA_KIND_PRESENCE, true);
+    if (this.d.hooks) await this.d.hooks.fire('presence-allowed', { user, toBare });
   }
 
   /** Unavailable from each of `user`'s available resources to `toBare` (§3.2.3, §3.3.3). */

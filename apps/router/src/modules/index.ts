@@ -9,6 +9,7 @@ import { presenceModule } from './presence';
 import { blockingModule } from './blocking';
 import { carbonsModule } from './carbons';
 import { offlineModule } from './offline';
+import { pepModule } from './pep';
 import { mamModule } from './mam';
 
 const served = (name: string): RouterModule => ({ name, serves: serverModule(name) });
@@ -28,6 +29,7 @@ export const routerModules: readonly RouterModule[] = [
   carbonsModule,
   offlineModule,
   lastModule,
+  pepModule,
   mamModule,
 ];
 

@@ -60,6 +60,12 @@ export interface UnavailablePresence {
   others: readonly SessionEntry[];
 }
 
+/** `toBare` may see `user`'s presence from now on (a subscription approved, an unblock): it was sent the user's presence. */
+export interface PresenceAllowed {
+  user: string;
+  toBare: string;
+}
+
 /** The router's hooks, in the order a stanza meets them. */
 export interface RouterEvents {
   'stanza-in': StanzaIn;
@@ -68,6 +74,7 @@ export interface RouterEvents {
   'message-undelivered': MessageUndelivered;
   'presence-initial': InitialPresence;
   'presence-unavailable': UnavailablePresence;
+  'presence-allowed': PresenceAllowed;
   'session-ended': eventsv1.SessionEnded;
 }
 

@@ -12,11 +12,11 @@ export class WatchedCache<V> {
 
   private constructor(private readonly size: number) {}
 
-  /** Keys are the decoded KV keys (see encodeKey). */
-  static async open<V>(kv: KV, size: number): Promise<WatchedCache<V>> {
+  /** Keys are the decoded KV keys (see encodeKey); `key`: the keys watched (and so cached), all by default. */
+  static async open<V>(kv: KV, size: number, key = '>'): Promise<WatchedCache<V>> {
     const cache = new WatchedCache<V>(size);
     if (size > 0) {
-      const w = await kv.watch({ key: '>', include: 'updates' });
+      const w = await kv.watch({ key, include: 'updates' });
       void (async () => {
         for await (const e of w) cache.forget(decodeKey(e.key));
       })();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseElement } from '@cx/xml-stream';
 import { x, type Element } from '@cx/xmpp-core';
-import { serverCaps, serverModules, ModuleHost, capsVer, PASS, REPLIED } from './index';
+import { serverCaps, serverModules, ModuleHost, capsVer, PASS, REPLIED, NS_PUBSUB, PEP_FEATURES, BOOKMARK_CONVERSION, AVATAR_CONVERSION } from './index';
 
 const host = new ModuleHost('localhost', serverModules);
 const el = (s: string) => parseElement(s) as Element;
@@ -60,15 +60,22 @@ describe('server modules', () => {
       'a@localhost/r',
     );
     const q = r?.getChild('query') as Element;
-    expect(q.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`)).toEqual(['account/registered']);
-    expect(q.getChildren('feature').map((f) => f.attrs.var)).toEqual([
-      'http://jabber.org/protocol/disco#info',
-      'http://jabber.org/protocol/disco#items',
-      'jabber:iq:last',
-      'urn:xmpp:mam:2',
-      'urn:xmpp:sid:0',
-      'vcard-temp',
-    ]);
+    expect(q.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`)).toEqual(['account/registered', 'pubsub/pep']);
+    // PEP's (XEP-0163) are served by the router's pep module, MAM's by its mam module.
+    expect(q.getChildren('feature').map((f) => f.attrs.var)).toEqual(
+      [
+        'http://jabber.org/protocol/disco#info',
+        'http://jabber.org/protocol/disco#items',
+        'jabber:iq:last',
+        'vcard-temp',
+        'urn:xmpp:mam:2',
+        'urn:xmpp:sid:0',
+        NS_PUBSUB,
+        ...PEP_FEATURES,
+        ...BOOKMARK_CONVERSION,
+        AVATAR_CONVERSION,
+      ].sort(),
+    );
     for (const f of ['jabber:iq:last', 'vcard-temp'])
       expect(host.handledBy(`iq-get/bare/${f}:${f === 'vcard-temp' ? 'vCard' : 'query'}`).length).toBeGreaterThan(0);
   });
@@ -87,8 +94,11 @@ describe('server modules', () => {
           `${m.name}: ${f}`,
         ).toBe(true);
       }
-      // mam's account features are served by the router's module (apps/router/src/modules/mam), to the account itself.
-      for (const f of h.hosted('account').features) expect(served(h, 'bare', f) || m.name === 'mam', `${m.name}: ${f} on an account`).toBe(true);
+      for (const f of h.hosted('account').features) {
+        // PEP's (XEP-0163) and MAM's handlers are the router's pep and mam modules' (apps/router/src/modules/pep, mam).
+        const owner = h.modules.find((s) => s.account?.features?.includes(f));
+        expect(served(h, 'bare', f) || owner?.name === 'pep' || owner?.name === 'mam', `${m.name}: ${f} on an account`).toBe(true);
+      }
     }
   });
   it('only the enabled modules make the disco#info and the caps', async () => {

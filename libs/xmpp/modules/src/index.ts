@@ -17,6 +17,7 @@ import { version } from './version/version';
 import { blocking } from './blocking/blocking';
 import { carbons } from './carbons/carbons';
 import { offline } from './offline/offline';
+import { pep } from './pep/pep';
 import { mam } from './mam/mam';
 
 export const serverModules: readonly ServerModule[] = [
@@ -32,6 +33,7 @@ export const serverModules: readonly ServerModule[] = [
   offline,
   carbons,
   blocking,
+  pep,
   mam,
 ];
 
@@ -71,8 +73,9 @@ export { DEFAULT_MODULE_LIMITS } from './host';
 export { Hooks, STOP, type HookHandler, type HookResult } from './hooks';
 export { SERVER_NAME, SERVER_VERSION } from './version/version';
 export { vcardProblem, VCARD_BUCKET } from './vcard/vcard';
-export { PRIVATE_BUCKET } from './private/private';
+export { PRIVATE_BUCKET, readPrivate, writePrivate } from './private/private';
 export { NS_BLOCKING } from './blocking/blocking';
 export { NS_CARBONS } from './carbons/carbons';
+export { AVATAR_CONVERSION, BOOKMARK_CONVERSION, NS_PUBSUB, PEP_FEATURES } from './pep/pep';
 export { NS_MAM, NS_SID } from './mam/mam';
 export { ROUTER_MODULE_NAMES, routerModulesSetting } from './setting';

@@ -19,6 +19,7 @@ export const ROUTER_MODULE_NAMES = [
   'carbons',
   'offline',
   'last',
+  'pep',
   'mam',
 ] as const;
 

@@ -6,7 +6,7 @@
 // before, one key per namespace, are still read when the document lacks them.
 import { parseElement } from '@cx/xml-stream';
 import { elements, StanzaError, x, type Element } from '@cx/xmpp-core';
-import { defineModule, moduleLimits, type IqContext } from '../host';
+import { defineModule, moduleLimits, type IqContext, type ModuleDeps } from '../host';
 import { decodePrivate, putFragments } from './private-doc';
 
 const NS_PRIVATE = 'jabber:iq:private';
@@ -19,7 +19,7 @@ function reserved(ns: string | undefined): boolean {
   );
 }
 
-async function stored({ user, deps }: IqContext, ns: string): Promise<string | undefined> {
+async function stored({ user, deps }: Pick<IqContext, 'user' | 'deps'>, ns: string): Promise<string | undefined> {
   const store = deps.store(PRIVATE_BUCKET);
   const doc = decodePrivate(await store.get([user]));
   if (doc.has(ns)) return doc.get(ns);
@@ -37,10 +37,26 @@ async function get(ctx: IqContext) {
   return x('query', { xmlns: NS_PRIVATE }, found && !('error' in found) ? found : x(wanted.name, { xmlns: wanted.attrs.xmlns }));
 }
 
+/** The fragment a user stored for a namespace, parsed (for the server's own conversions: XEP-0411 bookmarks). */
+export async function readPrivate(deps: ModuleDeps, user: string, ns: string): Promise<Element | undefined> {
+  const xml = await stored({ user, deps }, ns);
+  const el = xml ? parseElement(xml) : undefined;
+  return el && !('error' in el) ? el : undefined;
+}
+
+/** Store fragments on the user's behalf, within the same bounds (null: stored). */
+export async function writePrivate(deps: ModuleDeps, user: string, fragments: Element[]): Promise<StanzaError | null> {
+  return put(fragments, user, deps);
+}
+
 async function set({ payload, user, deps }: IqContext) {
   const children = elements(payload);
   if (children.length === 0) return new StanzaError('bad-request', 'nothing to store');
   if (children.some((c) => reserved(c.attrs.xmlns))) return new StanzaError('not-acceptable', 'reserved namespace');
+  return put(children, user, deps);
+}
+
+async function put(children: Element[], user: string, deps: ModuleDeps): Promise<StanzaError | null> {
   const fragments = (children as Element[]).map((c) => [c.attrs.xmlns as string, c.toString()] as const);
   const limits = moduleLimits(deps);
   const outcome = await deps.store(PRIVATE_BUCKET).update([user], (cur) => {
