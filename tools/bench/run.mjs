@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark of the server over raw XMPP/TCP. See tools/bench/README.md.
 //
-//   node tools/bench/run.mjs [login|messages|idle|presence|all] [--port P[,P2]] [--edges N]
+//   node tools/bench/run.mjs [login|messages|idle|presence|storm|mam|all] [--port P[,P2]] [--edges N]
 //        [--workers N] [--duration S] [--json] ...   (--help for all options)
 //
 // Without --port it starts the whole stack (nats + auth, session, router,
@@ -32,6 +32,12 @@ scenarios:
              all log in at once with initial presence, --rounds times (default 3); reports the
              contact presences missing after --timeout (must be 0) and the time until each
              user had every contact's presence (p50/max)
+  mam        message history (XEP-0313): the messages scenario with the router's mam module on,
+             then (on the stack the tool starts) again with it off after restarting the router
+             (ROUTER_MODULES without mam): msgs/s on vs off in the same run; then --archive
+             messages from --senders peers fill one account's archive and --samples queries of
+             each kind are timed: first page, last page (<before/>), the last and the first page
+             with one peer (with), a page being --page results (default 50, the server's cap)
   all        login then messages (default)
 
 options:
@@ -55,6 +61,9 @@ options:
   --sm              messages: every client enables stream management (XEP-0198, resume)
                     and answers the server's <r/>, so deliveries go through the xmpp_sm stream
   --drain S         max seconds to wait for in-flight messages (or presences) after sending stops (default 5)
+  --archive N       mam: messages in the queried archive (default 100000)
+  --senders S       mam: peers that fill it (default 10; the with filter names the last one)
+  --page N          mam: results per query (default 50)
   --sessions K      idle sessions (default 1000)
   --idle-wait S     seconds to wait before measuring idle memory (default 5)
   --idle-warmup N   logins+logouts before the idle baseline (default 200)
@@ -117,6 +126,9 @@ const cfg = {
   roster: num(args.roster, args._[0] === 'storm' ? num(args.users, 50) - 1 : 20),
   rounds: num(args.rounds, 3),
   samples: num(args.samples, 50),
+  archive: num(args.archive, 100_000),
+  senders: num(args.senders, 10),
+  page: num(args.page, 50),
   clients: num(args.clients, 50),
   pairs: num(args.pairs, 50),
   window: num(args.window, 10),
@@ -138,7 +150,7 @@ const cfg = {
   cpuProf: typeof args.cpuProf === 'string' ? args.cpuProf : null,
   verbose: !!args.verbose,
 };
-if (!['login', 'messages', 'idle', 'presence', 'storm', 'all'].includes(cfg.scenario)) {
+if (!['login', 'messages', 'idle', 'presence', 'storm', 'mam', 'all'].includes(cfg.scenario)) {
   process.stderr.write(`unknown scenario ${cfg.scenario}\n${HELP}`);
   process.exit(2);
 }
@@ -500,6 +512,65 @@ async function scenarioMessages(pool, ports) {
   return res;
 }
 
+/** The router modules without mam (ROUTER_MODULES' default less mam; keep in step with libs/xmpp/modules/src/setting.ts). */
+const MODULES_WITHOUT_MAM = 'disco,account,ping,register,version,time,private,vcard,roster,presence,blocking,carbons,offline,last,pep';
+
+/** Restart the stack's routers with these extra settings; wait until the edges are back on them. */
+async function restartRouters(env, ports) {
+  const { waitForPort } = await import('../scripts/stack.mjs');
+  for (const p of stack.procs.filter((x) => x.name === 'router')) {
+    expectedExits.add(p.child.pid);
+    await p.stop();
+    p.env = { ...p.env, ...env };
+    const fresh = stack.restart(p);
+    const entry = procs.find((x) => x.pid === p.child.pid);
+    if (entry) entry.pid = fresh.child.pid;
+    await waitForPort(Number(p.env.ROUTER_GRPC_PORT), 30000);
+  }
+  // The edges' Route streams reconnect with a back-off: wait until a login works again.
+  for (let i = 0; i < 20; i++) {
+    await sleep(1500);
+    const r = await warmLogins(pool, [userName(1)], ports);
+    if (r.ok === 1) return;
+  }
+  throw new Error('the edges did not come back to the restarted router');
+}
+
+async function scenarioMam(pool, ports) {
+  say(`mam: messages with MAM on${stack ? ', then off (router restarted without the mam module)' : ''}; then a ${cfg.archive}-message archive queried`);
+  const on = await scenarioMessages(pool, ports);
+  let off = null;
+  if (stack) {
+    await restartRouters({ ROUTER_MODULES: MODULES_WITHOUT_MAM }, ports);
+    say('mam: the same with the mam module off');
+    off = await scenarioMessages(pool, ports);
+    await restartRouters({ ROUTER_MODULES: `${MODULES_WITHOUT_MAM},mam` }, ports);
+  } else say('  (MAM off is measured only on the stack the tool starts)');
+  const owner = `${cfg.prefix}mamowner`;
+  const senders = Array.from({ length: cfg.senders }, (_, i) => `${cfg.prefix}mampeer${i + 1}`);
+  await register(pool, [owner, ...senders], ports);
+  const t0 = performance.now();
+  const r = await pool.call(0, 'mamArchive', { owner, senders, port: ports[0], ports, total: cfg.archive, samples: cfg.samples, page: cfg.page });
+  say(
+    `  filled the archive: ${r.received} messages (${r.bounced} bounced) in ${round(r.fillSeconds, 1)} s (${round(r.received / r.fillSeconds, 0)} msgs/s, each archived twice)`,
+  );
+  const queries = {};
+  for (const [k, v] of Object.entries(r.queries)) {
+    queries[k] = { ...percentiles([v.latencies]), results: v.results };
+    say(`  ${k.padEnd(14)} ${v.results} results: ms p50 ${queries[k].p50} p99 ${queries[k].p99} max ${queries[k].max}`);
+  }
+  const res = {
+    onDeliveredPerSecond: on.deliveredPerSecond,
+    offDeliveredPerSecond: off?.deliveredPerSecond ?? null,
+    on,
+    off,
+    archive: { messages: r.received, fillSeconds: round(r.fillSeconds, 1), seconds: round((performance.now() - t0) / 1000, 1) },
+    queries,
+  };
+  say(`  msgs/s with MAM on ${res.onDeliveredPerSecond}, off ${res.offDeliveredPerSecond ?? '-'}`);
+  return res;
+}
+
 /** The idle scenario over TCP, WebSocket or both (one after the other). */
 async function runIdle(pool, ports, wsPorts) {
   const kinds = cfg.transport === 'both' ? ['tcp', 'ws'] : [cfg.transport];
@@ -807,6 +878,8 @@ let pool = null;
 const serverLog = { warnings: {}, lines: [] };
 const serverExits = [];
 let stopping = false;
+/** Processes the run stops on purpose (mam restarts the routers). */
+const expectedExits = new Set();
 
 async function cleanup() {
   stopping = true;
@@ -870,7 +943,7 @@ async function main() {
     ];
     for (const [name, child] of [['nats', stack.nats.child], ...stack.procs.map((p) => [p.name, p.child])]) {
       child.once('exit', (code, signal) => {
-        if (stopping) return;
+        if (stopping || expectedExits.has(child.pid)) return;
         const m = `${name} (pid ${child.pid}) exited during the run: code ${code} signal ${signal}`;
         serverExits.push(m);
         say(`!! ${m}`);
@@ -896,6 +969,7 @@ async function main() {
   if (sc === 'idle') result.idle = await runIdle(pool, ports, wsPorts);
   if (sc === 'presence') result.presence = await scenarioPresence(pool, ports);
   if (sc === 'storm') result.storm = await scenarioStorm(pool, ports);
+  if (sc === 'mam') result.mam = await scenarioMam(pool, ports);
 
   await sleep(300);
   result.rssEndKiB = snapshotRss();

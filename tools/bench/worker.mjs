@@ -314,6 +314,102 @@ const handlers = {
     return true;
   },
 
+  /**
+   * mam: fill one archive with `total` messages from `senders` peers (all
+   * online, the owner too, so every message is archived on both sides), then
+   * time queries on it: the first page, the last page, the last page with one
+   * peer (`with`), and the first page with that peer; `samples` of each.
+   */
+  async mamArchive({ owner, senders, port, ports, total, window = 50, samples = 30, page = 50, fillTimeoutMs = 600000 }) {
+    const o = opts({});
+    const own = await login({ ...o, port, user: owner, cache, presence: true });
+    const peers = [];
+    for (const [i, user] of senders.entries()) peers.push(await login({ ...o, port: ports[i % ports.length], user, cache, presence: true }));
+    const ownerJid = `${owner}@${o.domain}`;
+    let received = 0;
+    let bounced = 0;
+    let sent = 0;
+    const t0 = performance.now();
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`archive fill: ${received} of ${total} after ${fillTimeoutMs} ms`)), fillTimeoutMs);
+      const inflight = new Map(peers.map((p) => [p, 0]));
+      const topUp = (p) => {
+        while (inflight.get(p) < window && sent < total) {
+          sent++;
+          inflight.set(p, inflight.get(p) + 1);
+          p.conn.queue(`<message to='${ownerJid}' type='chat' id='f${sent}'><body>archived message ${sent} with a little text in it</body></message>`);
+        }
+        p.conn.flush();
+      };
+      // Which sender a delivery came from: its from attribute names the sender's user.
+      const byUser = new Map(peers.map((p, i) => [senders[i], p]));
+      own.conn.onElement = (el) => {
+        if (!el.startsWith('<message')) return;
+        received++;
+        const m = /from=["']([^@"']+)@/.exec(el);
+        const p = m && byUser.get(m[1]);
+        if (p) {
+          inflight.set(p, inflight.get(p) - 1);
+          topUp(p);
+        }
+        if (received >= total) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      for (const p of peers) {
+        p.conn.onElement = (el) => {
+          if (el.startsWith('<message') && /type=["']error/.test(el)) {
+            bounced++;
+            received++;
+            inflight.set(p, inflight.get(p) - 1);
+            topUp(p);
+          }
+        };
+        topUp(p);
+      }
+    });
+    const fillSeconds = (performance.now() - t0) / 1000;
+    own.conn.onElement = null;
+    await sleep(2000); // the last appends land (the archive acknowledges after delivery)
+    let n = 0;
+    const query = async (form, set) => {
+      const id = `mq${++n}`;
+      const t = performance.now();
+      own.conn.send(
+        `<iq type='set' id='${id}'><query xmlns='urn:xmpp:mam:2' queryid='${id}'>${form}<set xmlns='http://jabber.org/protocol/rsm'>${set}</set></query></iq>`,
+      );
+      let results = 0;
+      const idRe = new RegExp(`^<iq[^>]*id=["']${id}["']`);
+      await own.conn.until((el) => {
+        if (el.startsWith('<message')) results++;
+        return idRe.test(el);
+      });
+      return { ms: performance.now() - t, results };
+    };
+    const withForm = `<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:mam:2</value></field><field var='with'><value>${senders[senders.length - 1]}@${o.domain}</value></field></x>`;
+    const kinds = {
+      firstPage: ['', `<max>${page}</max>`],
+      lastPage: ['', `<max>${page}</max><before/>`],
+      withLastPage: [withForm, `<max>${page}</max><before/>`],
+      withFirstPage: [withForm, `<max>${page}</max>`],
+    };
+    const out = {};
+    for (const [k, [form, set]] of Object.entries(kinds)) {
+      const xs = [];
+      let results = 0;
+      for (let i = 0; i < samples; i++) {
+        const r = await query(form, set);
+        xs.push(r.ms);
+        results = r.results;
+      }
+      out[k] = { latencies: Float64Array.from(xs), results };
+    }
+    own.conn.close();
+    for (const p of peers) p.conn.close();
+    return { received, bounced, fillSeconds, queries: out };
+  },
+
   /** Log in idle sessions (with initial presence) and keep them open. */
   async idleSetup({ sessions, concurrency = 50, transport = 'tcp' }) {
     const o = opts({});

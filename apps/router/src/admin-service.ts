@@ -1,7 +1,8 @@
 // RouterAdminService (xmppctl send, like ejabberdctl send_message): a message
 // from an account or from the server, routed by the normal rules (delivered,
 // carbons-copied, or stored offline for an account with no available
-// resource). Bad requests are answered as values with their XMPP condition.
+// resource); and emptying an account's message archive (xmppctl
+// purge-archive). Bad requests are answered as values with their XMPP condition.
 import { routedStanza } from '@cx/stanza';
 import { randomBytes } from 'node:crypto';
 import { unary } from '@cx/grpc';
@@ -19,6 +20,8 @@ export interface AdminDeps {
   domain: string;
   router: Router;
   userExists: (username: string) => Promise<boolean>;
+  /** Empty an account's archive (the mam module's; absent when it is not enabled). */
+  purgeArchive?: (username: string) => Promise<void>;
   log: Logger;
 }
 
@@ -52,6 +55,13 @@ export function routerAdminService(d: AdminDeps): routeradminv1.RouterAdminServi
       await d.router.route(s, '');
       d.log.info({ from: s.from, to: s.to, id: s.id }, 'admin message routed');
       return { errorCondition: '', text: '', id: s.id };
+    }),
+    purgeArchive: unary(d.log, async ({ username }: routeradminv1.PurgeArchiveRequest): Promise<routeradminv1.PurgeArchiveResponse> => {
+      if (!d.purgeArchive) return { errorCondition: 'feature-not-implemented', text: 'the mam module is not enabled' };
+      if (!username || !(await d.userExists(username))) return { errorCondition: 'item-not-found', text: `no account ${username}@${d.domain}` };
+      await d.purgeArchive(username);
+      d.log.info({ user: username }, 'archive purged');
+      return { errorCondition: '', text: '' };
     }),
   };
 }

@@ -13,6 +13,19 @@ export const routerConfig = defineConfig({
     '127.0.0.1:50062',
     "Admin port of the session service: the router ends a removed account's sessions there (Kick), sending ADMIN_TOKEN",
   ),
+  MAM_RETENTION_DAYS: int(365, 'Days a message stays in the message archive (XEP-0313); older ones are deleted (0: kept until the quota drops them)', 0),
+  MAM_MAX_MESSAGES: int(
+    100_000,
+    "Entries kept in one user's archive (XEP-0313): one message each, a burst that queued together shares one; beyond it the oldest are dropped",
+    1,
+  ),
+  MAM_MAX_MESSAGE_BYTES: int(
+    64 * 1024,
+    'Largest message archived, in bytes (a bigger one is delivered but not archived); with MAM_MAX_MESSAGES it bounds an archive in bytes',
+    1024,
+    900 * 1024,
+  ),
+  MAM_STREAM_MAX_BYTES: int(0, 'Bytes the archive stream (all users) may hold in JetStream; beyond them the oldest messages go (0: no bound)', 0),
   OFFLINE_LIMIT: int(
     100,
     'Messages kept for an offline user (XEP-0160); beyond it senders get service-unavailable (to store none, leave offline out of ROUTER_MODULES: msgoffline is then not advertised)',

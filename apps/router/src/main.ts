@@ -147,7 +147,8 @@ main(() =>
             onRouted: countRouted,
             onResent: countResent,
             inAck: (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h),
-            durable: () => deliverer.durable(),
+            // Also what modules stored for the routed stanzas (the archive's appends): confirmed once stored.
+            durable: () => (shared.stored ? Promise.all([deliverer.durable(), shared.stored()]).then(() => undefined) : deliverer.durable()),
             busGate: connectivityGate(bus),
           }) as never,
         ],
@@ -161,7 +162,13 @@ main(() =>
       services: [
         [
           routeradminv1.RouterAdminServiceService,
-          routerAdminService({ domain: config.XMPP_DOMAIN, router, userExists: (u) => deps.userExists(u), log }) as never,
+          routerAdminService({
+            domain: config.XMPP_DOMAIN,
+            router,
+            userExists: (u) => deps.userExists(u),
+            purgeArchive: shared.purgeArchive,
+            log,
+          }) as never,
         ],
       ],
       interceptors: adminInterceptors(config.ADMIN_TOKEN),

@@ -107,3 +107,50 @@ const lost = new Counter({
 export function countLost(n: number): void {
   lost.inc(n);
 }
+
+const mamArchived = new Counter({
+  name: 'xmpp_router_mam_archived_total',
+  help: "Messages archived (XEP-0313), by side: sent (the sender's archive) or received (the recipient's)",
+  labelNames: ['side'],
+});
+
+export function countMamArchived(side: 'sent' | 'received'): void {
+  mamArchived.inc({ side });
+}
+
+const mamQuery = new Histogram({
+  name: 'xmpp_router_mam_query_seconds',
+  help: 'Time to read one page of a message archive (XEP-0313 query)',
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+});
+
+export function observeMamQuery(seconds: number): void {
+  mamQuery.observe(seconds);
+}
+
+let archiveTotals: (() => Promise<{ messages: number; archives: number }>) | undefined;
+
+for (const [name, help, pick] of [
+  [
+    'xmpp_mam_messages',
+    'Entries in the message archives (JetStream stream xmpp_mam; one message each, a burst to one archive shares one), read when scraped; every router replica reports the same',
+    'messages',
+  ],
+  ['xmpp_mam_archives', 'Users with a non-empty message archive, read when scraped; every router replica reports the same', 'archives'],
+] as const) {
+  new Gauge({
+    name,
+    help,
+    async collect() {
+      if (!archiveTotals) return;
+      const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref());
+      const t = await Promise.race([archiveTotals().catch(() => undefined), timeout]);
+      if (t) this.set(t[pick]);
+    },
+  });
+}
+
+/** Where the archive gauges read their totals. */
+export function measureArchive(totals: () => Promise<{ messages: number; archives: number }>): void {
+  archiveTotals = totals;
+}

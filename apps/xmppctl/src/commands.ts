@@ -28,6 +28,7 @@ export const usage = `usage: xmppctl <command> [args]
                                  with a policy-violation stream error carrying the reason; not resumable
   send <from> <to> <body>        send a chat message from an account (or from the server: the domain)
                                  as if from a session: delivered, or stored offline (also: send-message)
+  purge-archive <user>           delete every message in an account's archive (XEP-0313); the account stays
   stats                          registered accounts, online users and sessions, sessions per edge
 A <user> without @ means <user>@XMPP_DOMAIN.
 settings: AUTH_ADDR, SESSION_ADDR, ROUTER_ADDR (the services' admin ports), ADMIN_TOKEN, XMPP_DOMAIN,
@@ -78,6 +79,13 @@ export async function run(argv: string[], c: Clients): Promise<Out> {
         subject: '',
       });
       return r.errorCondition ? failed(r.errorCondition, r.text) : { code: 0, lines: [`sent ${r.id}`] };
+    }
+    case 'purge-archive': {
+      need(1);
+      const user = asJid(args[0]!, domain);
+      if (!user.endsWith(`@${domain}`)) return failed('jid-malformed', `not an account of ${domain}`);
+      const r = await call(router.purgeArchive.bind(router), { username: user.slice(0, user.indexOf('@')) });
+      return r.errorCondition ? failed(r.errorCondition, r.text) : { code: 0, lines: [`purged the archive of ${user}`] };
     }
     case 'stats': {
       need(0);

@@ -11,10 +11,12 @@ import { ROSTER_BUCKET } from '@cx/roster';
 import { OFFLINE_BYTES_BUCKET, OFFLINE_STREAM, offlineSubject } from '@cx/offline';
 import { SM_BUCKET, SM_STREAM, smSubject } from '@cx/sm';
 import { LDAP_SCRAM_BUCKET } from '@cx/auth-ldap';
+import { archiveSubject, MAM_STREAM } from '@cx/archive';
 import { PRIVATE_BUCKET } from '../../../libs/xmpp/modules/src/private/private';
 import { VCARD_BUCKET } from '../../../libs/xmpp/modules/src/vcard/vcard';
 import { BLOCKLIST_BUCKET } from '@cx/app-router/src/modules/blocking/blocking';
 import { LAST_BUCKET } from '@cx/app-router/src/modules/last/last-activity';
+import { PREFS_BUCKET } from '@cx/app-router/src/modules/mam/prefs';
 import { CAPS_BUCKET, PEP_BUCKET } from '@cx/pubsub';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { authorizationIn, natsAccess, natsAuthorization, natsPermissions, natsServices, render, root, subjectMatches, type NatsService } from './index';
@@ -43,9 +45,19 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
       OFFLINE_BYTES_BUCKET,
       PEP_BUCKET,
       CAPS_BUCKET,
+      PREFS_BUCKET,
     ],
-    streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM],
-    publish: [subjects.edge('edge-1'), smSubject('edge-1'), offlineSubject('juliet@example.org'), subjects.presenceChanged, '_INBOX.abc.1'],
+    streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM, MAM_STREAM],
+    publish: [
+      subjects.edge('edge-1'),
+      smSubject('edge-1'),
+      offlineSubject('juliet@example.org'),
+      subjects.presenceChanged,
+      '_INBOX.abc.1',
+      archiveSubject('juliet@example.org'),
+      `$JS.API.STREAM.PURGE.${MAM_STREAM}`,
+      `$JS.API.STREAM.PURGE.${OFFLINE_STREAM}`,
+    ],
     subscribe: [subjects.sessionEnded, removalSubject('juliet'), subjects.offlineHandled],
   },
 };

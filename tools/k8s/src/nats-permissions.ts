@@ -54,10 +54,11 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
       'xmpp_offline_bytes',
       'xmpp_pep',
       'xmpp_caps',
+      'xmpp_mam_prefs',
     ],
-    streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals'],
+    streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals', 'xmpp_mam'],
     // _INBOX.>: the answers to the edges' xmpp.offline-handled requests.
-    publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed', '_INBOX.>'],
+    publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed', '_INBOX.>', 'xmpp.mam.>'],
     subscribe: ['xmpp.session.ended', 'xmpp.account.removed.*', 'xmpp.offline-handled'],
   },
 };
@@ -87,7 +88,9 @@ function streamApi(stream: string): string[] {
 export function natsPermissions(service: NatsService): { publish: string[]; subscribe: string[] } {
   const a = natsAccess[service];
   const streams = [...a.kv.map((b) => `KV_${b}`), ...a.streams];
-  const publish = ['$JS.API.INFO', ...a.kv.map((b) => `$KV.${b}.>`), ...streams.flatMap(streamApi), ...a.publish];
+  // Purging (a user's subject of a stream: account removal, xmppctl) only on its own streams, not on KV buckets.
+  const purge = a.streams.map((s) => `$JS.API.STREAM.PURGE.${s}`);
+  const publish = ['$JS.API.INFO', ...a.kv.map((b) => `$KV.${b}.>`), ...streams.flatMap(streamApi), ...purge, ...a.publish];
   return { publish: [...new Set(publish)], subscribe: ['_INBOX.>', ...a.subscribe] };
 }
 

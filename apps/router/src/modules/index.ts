@@ -10,6 +10,7 @@ import { blockingModule } from './blocking';
 import { carbonsModule } from './carbons';
 import { offlineModule } from './offline';
 import { pepModule } from './pep';
+import { mamModule } from './mam';
 
 const served = (name: string): RouterModule => ({ name, serves: serverModule(name) });
 
@@ -29,6 +30,7 @@ export const routerModules: readonly RouterModule[] = [
   offlineModule,
   lastModule,
   pepModule,
+  mamModule,
 ];
 
 export { enabledModules, loadModules, moduleHost } from './module';

@@ -61,13 +61,15 @@ describe('server modules', () => {
     );
     const q = r?.getChild('query') as Element;
     expect(q.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`)).toEqual(['account/registered', 'pubsub/pep']);
-    // PEP's (XEP-0163) are served by the router's pep module.
+    // PEP's (XEP-0163) are served by the router's pep module, MAM's by its mam module.
     expect(q.getChildren('feature').map((f) => f.attrs.var)).toEqual(
       [
         'http://jabber.org/protocol/disco#info',
         'http://jabber.org/protocol/disco#items',
         'jabber:iq:last',
         'vcard-temp',
+        'urn:xmpp:mam:2',
+        'urn:xmpp:sid:0',
         NS_PUBSUB,
         ...PEP_FEATURES,
         ...BOOKMARK_CONVERSION,
@@ -93,9 +95,9 @@ describe('server modules', () => {
         ).toBe(true);
       }
       for (const f of h.hosted('account').features) {
-        // PEP's (XEP-0163) handlers are the router's pep module's (apps/router/src/modules/pep).
+        // PEP's (XEP-0163) and MAM's handlers are the router's pep and mam modules' (apps/router/src/modules/pep, mam).
         const owner = h.modules.find((s) => s.account?.features?.includes(f));
-        expect(served(h, 'bare', f) || owner?.name === 'pep', `${m.name}: ${f} on an account`).toBe(true);
+        expect(served(h, 'bare', f) || owner?.name === 'pep' || owner?.name === 'mam', `${m.name}: ${f} on an account`).toBe(true);
       }
     }
   });

@@ -18,6 +18,7 @@ import { blocking } from './blocking/blocking';
 import { carbons } from './carbons/carbons';
 import { offline } from './offline/offline';
 import { pep } from './pep/pep';
+import { mam } from './mam/mam';
 
 export const serverModules: readonly ServerModule[] = [
   disco,
@@ -33,6 +34,7 @@ export const serverModules: readonly ServerModule[] = [
   carbons,
   blocking,
   pep,
+  mam,
 ];
 
 /**
@@ -75,4 +77,5 @@ export { PRIVATE_BUCKET, readPrivate, writePrivate } from './private/private';
 export { NS_BLOCKING } from './blocking/blocking';
 export { NS_CARBONS } from './carbons/carbons';
 export { AVATAR_CONVERSION, BOOKMARK_CONVERSION, NS_PUBSUB, PEP_FEATURES } from './pep/pep';
+export { NS_MAM, NS_SID } from './mam/mam';
 export { ROUTER_MODULE_NAMES, routerModulesSetting } from './setting';

@@ -20,6 +20,7 @@ export const ROUTER_MODULE_NAMES = [
   'offline',
   'last',
   'pep',
+  'mam',
 ] as const;
 
 /** A list of module names, all by default; an unknown name is a configuration error (reported before anything starts). */

@@ -2,7 +2,7 @@
 // (bounded per user, OFFLINE_*) and handed over at initial presence; stored
 // messages leave xmpp_offline only once the recipient's edge reports them
 // handled (offline-handled.ts, offline-handover.ts; docs/architecture.md).
-import { STOP } from '@cx/modules';
+import { NS_SID, STOP } from '@cx/modules';
 import { OfflineStore, storable } from '@cx/offline';
 import { countStoreRejection, measureOfflineQueue } from '../../metrics';
 import type { RouterContext, RouterModule } from '../module';
@@ -10,6 +10,17 @@ import { serverModule } from '../served';
 import { HandOver } from './hand-over';
 import { followOfflineHandled } from './offline-handled';
 import { OfflineHandover } from './offline-handover';
+
+/** Remove the stored messages that carry the user's archive id (XEP-0359): they are in the archive. */
+async function dropArchived(offline: OfflineStore, bare: string): Promise<void> {
+  const stored = await offline.peek(bare);
+  const archived = stored.filter((m) => m.message.getChildren('stanza-id', NS_SID).some((s) => s.attrs.by === bare));
+  if (archived.length)
+    await offline.remove(
+      bare,
+      archived.map((m) => m.seq),
+    );
+}
 
 export const offlineModule: RouterModule = {
   name: 'offline',
@@ -38,7 +49,10 @@ export const offlineModule: RouterModule = {
     ctx.hooks.on(
       'presence-initial',
       async ({ bare, me }) => {
-        if (me.priority >= 0) await handOver.to(bare, me, await ctx.out.sessions(bare));
+        if (me.priority < 0) return;
+        // A session that fetched its history (MAM) before coming online has the archived ones already (ejabberd does the same).
+        if (ctx.shared.historySynced?.(me.connectionId)) await dropArchived(offline, bare);
+        await handOver.to(bare, me, await ctx.out.sessions(bare));
       },
       { module: 'offline' },
     );

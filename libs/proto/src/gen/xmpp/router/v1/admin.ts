@@ -45,6 +45,20 @@ export interface SendMessageResponse {
   id: string;
 }
 
+export interface PurgeArchiveRequest {
+  /** An account of this domain (its local part). */
+  username: string;
+}
+
+export interface PurgeArchiveResponse {
+  /**
+   * Empty when purged; else why not: item-not-found (no such account),
+   * feature-not-implemented (the mam module is not enabled).
+   */
+  errorCondition: string;
+  text: string;
+}
+
 function createBaseSendMessageRequest(): SendMessageRequest {
   return { from: "", to: "", body: "", type: "", subject: "" };
 }
@@ -227,6 +241,128 @@ export const SendMessageResponse: MessageFns<SendMessageResponse> = {
   },
 };
 
+function createBasePurgeArchiveRequest(): PurgeArchiveRequest {
+  return { username: "" };
+}
+
+export const PurgeArchiveRequest: MessageFns<PurgeArchiveRequest> = {
+  encode(message: PurgeArchiveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.username !== "") {
+      writer.uint32(10).string(message.username);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeArchiveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeArchiveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<PurgeArchiveRequest>): PurgeArchiveRequest {
+    return PurgeArchiveRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PurgeArchiveRequest>): PurgeArchiveRequest {
+    const message = createBasePurgeArchiveRequest();
+    message.username = object.username ?? "";
+    return message;
+  },
+};
+
+function createBasePurgeArchiveResponse(): PurgeArchiveResponse {
+  return { errorCondition: "", text: "" };
+}
+
+export const PurgeArchiveResponse: MessageFns<PurgeArchiveResponse> = {
+  encode(message: PurgeArchiveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorCondition !== "") {
+      writer.uint32(10).string(message.errorCondition);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeArchiveResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeArchiveResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.errorCondition = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<PurgeArchiveResponse>): PurgeArchiveResponse {
+    return PurgeArchiveResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PurgeArchiveResponse>): PurgeArchiveResponse {
+    const message = createBasePurgeArchiveResponse();
+    message.errorCondition = object.errorCondition ?? "";
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
 export type RouterAdminServiceService = typeof RouterAdminServiceService;
 export const RouterAdminServiceService = {
   /**
@@ -244,6 +380,20 @@ export const RouterAdminServiceService = {
     responseSerialize: (value: SendMessageResponse): Buffer => Buffer.from(SendMessageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SendMessageResponse => SendMessageResponse.decode(value),
   },
+  /**
+   * Delete every message in an account's archive (XEP-0313, xmppctl
+   * purge-archive); the account itself stays.
+   */
+  purgeArchive: {
+    path: "/xmpp.router.v1.RouterAdminService/PurgeArchive" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PurgeArchiveRequest): Buffer => Buffer.from(PurgeArchiveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PurgeArchiveRequest => PurgeArchiveRequest.decode(value),
+    responseSerialize: (value: PurgeArchiveResponse): Buffer =>
+      Buffer.from(PurgeArchiveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PurgeArchiveResponse => PurgeArchiveResponse.decode(value),
+  },
 } as const;
 
 export interface RouterAdminServiceServer extends UntypedServiceImplementation {
@@ -254,6 +404,11 @@ export interface RouterAdminServiceServer extends UntypedServiceImplementation {
    * produces go nowhere (there is no sending session).
    */
   sendMessage: handleUnaryCall<SendMessageRequest, SendMessageResponse>;
+  /**
+   * Delete every message in an account's archive (XEP-0313, xmppctl
+   * purge-archive); the account itself stays.
+   */
+  purgeArchive: handleUnaryCall<PurgeArchiveRequest, PurgeArchiveResponse>;
 }
 
 export interface RouterAdminServiceClient extends Client {
@@ -277,6 +432,25 @@ export interface RouterAdminServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SendMessageResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Delete every message in an account's archive (XEP-0313, xmppctl
+   * purge-archive); the account itself stays.
+   */
+  purgeArchive(
+    request: PurgeArchiveRequest,
+    callback: (error: ServiceError | null, response: PurgeArchiveResponse) => void,
+  ): ClientUnaryCall;
+  purgeArchive(
+    request: PurgeArchiveRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PurgeArchiveResponse) => void,
+  ): ClientUnaryCall;
+  purgeArchive(
+    request: PurgeArchiveRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PurgeArchiveResponse) => void,
   ): ClientUnaryCall;
 }
 
