@@ -52,12 +52,16 @@ async function online(port: number, prefix: string) {
   return { name, ...s };
 }
 
-/** The trace the edge started for the client stanza with this id, once `need` spans of it have arrived. */
+/**
+ * The trace the edge started for the client stanza with this id, once `need` spans of it have arrived,
+ * the router's among them (it ends last, after the calls it made: modules may make more than one).
+ */
 function traceOf(id: string, need: number) {
   return receiver.until((spans) => {
     const root = spans.find((s) => s.service === 'edge' && s.kind === PRODUCER && s.attributes['xmpp.id'] === id);
     const trace = root && spans.filter((s) => s.traceId === root.traceId);
-    return trace && trace.length >= need ? { root, trace } : undefined;
+    const routed = trace?.some((s) => s.parentSpanId === root?.spanId && s.service === 'router' && s.kind === CONSUMER);
+    return trace && routed && trace.length >= need ? { root, trace } : undefined;
   });
 }
 

@@ -278,6 +278,10 @@ export class Connection {
         return;
       case 'route':
         return this.route(a.el);
+      case 'send-after-routed':
+        return this.svc.whenRouted(this.id, () => {
+          if (!this.gone) this.send(a.el);
+        });
       case 'limit-hit':
         return void limitsHit.inc({ limit: a.limit });
       case 'ended':

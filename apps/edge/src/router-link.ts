@@ -56,6 +56,10 @@ class Slot {
   reopening = false;
   failures = 0;
   seq = 0;
+  /** The highest batch a router confirmed. */
+  acked = 0;
+  /** Called once the batch they wait for is confirmed (whenRouted). */
+  waiters: Array<{ seq: number; fn: () => void }> = [];
   /** Sent, not confirmed, oldest first (from `head`). */
   unconfirmed: Sent[] = [];
   head = 0;
@@ -122,6 +126,19 @@ export class RouterLink {
     }
   }
 
+  /**
+   * `fn` runs once a router has confirmed every stanza queued on this slot so
+   * far (at once when none is waiting): an answer the edge gives itself (a
+   * ping) then still comes after what the client sent before it was handled,
+   * as it would coming from the router.
+   */
+  whenRouted(slotKey: number, fn: () => void): void {
+    const sl = this.slots[slotKey % this.slots.length];
+    const seq = sl.queue.length ? sl.seq + 1 : sl.seq;
+    if (seq <= sl.acked) return fn();
+    sl.waiters.push({ seq, fn });
+  }
+
   flush(): void {
     this.scheduled = false;
     for (let i = 0; i < this.slots.length; i++) this.flushSlot(i);
@@ -157,12 +174,21 @@ export class RouterLink {
       sl.bytes -= bytes;
       if (confirmed) for (const s of batch.stanzas) if (s.smIn > 0) confirmed(s.connectionId, s.smIn);
     }
+    if (seq > sl.acked) sl.acked = seq;
+    if (sl.waiters.length) this.release(sl);
     if (sl.head > 1024 && sl.head * 2 > sl.unconfirmed.length) {
       sl.unconfirmed = sl.unconfirmed.slice(sl.head);
       sl.head = 0;
     }
     sl.failures = 0;
     if (wasFull && !sl.full) this.flushSlot(slot);
+  }
+
+  private release(sl: Slot): void {
+    const due = sl.waiters.filter((w) => w.seq <= sl.acked);
+    if (due.length === 0) return;
+    sl.waiters = sl.waiters.filter((w) => w.seq > sl.acked);
+    for (const w of due) w.fn();
   }
 
   /** The stream ended (router shutdown) or broke: send what it left unconfirmed again, on a new one. */

@@ -49,6 +49,8 @@ export interface EdgeServices {
   account(op: AccountOp, username?: string, password?: string, connectionId?: string): Promise<AccountOutcome>;
   /** span: the stanza's trace (ended once the stanza is on its way to the router). */
   route(connectionId: string, stanza: routerv1.Stanza, span?: Span): void;
+  /** `fn` runs once a router confirmed every stanza this connection routed so far. */
+  whenRouted(connectionId: string, fn: () => void): void;
   ended(conn: Connection, jid: string | undefined): void;
   /** End a session whose connection is already gone (after its SM state was saved). */
   unbind(connectionId: string, jid: string): void;
@@ -139,6 +141,9 @@ export function edgeServices(d: ServiceDeps): EdgeServices {
     },
     route(connectionId, stanza, span) {
       d.router.send(slots.get(connectionId) ?? 0, stanza, span);
+    },
+    whenRouted(connectionId, fn) {
+      d.router.whenRouted(slots.get(connectionId) ?? 0, fn);
     },
     ended(conn, jid) {
       slots.delete(conn.id);

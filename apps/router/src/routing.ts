@@ -160,7 +160,9 @@ export class Router {
    */
   private async noResources(s: Stanza, sender: Sender, bare: Jid): Promise<void> {
     if (s.kind !== StanzaKind.STANZA_KIND_MESSAGE || s.type === 'error' || s.type === 'headline') return;
-    if (await this.d.hooks.fire('message-undelivered', { s, sender, to: bare })) return;
+    let exists: Promise<boolean> | undefined;
+    const recipientExists = () => (exists ??= this.d.host.deps.userExists(bare.local ?? ''));
+    if (await this.d.hooks.fire('message-undelivered', { s, sender, to: bare, recipientExists })) return;
     this.bounce(s, sender, 'service-unavailable');
   }
 

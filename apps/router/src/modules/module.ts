@@ -44,6 +44,8 @@ export interface MessageUndelivered {
   s: Stanza;
   sender: Sender;
   to: Jid;
+  /** Does the recipient's account exist? Asked of auth once per message, however many modules want to know. */
+  recipientExists(): Promise<boolean>;
 }
 
 /** A session sent its initial presence (RFC 6121 §4.2); `me` is its registry entry. */

@@ -84,6 +84,8 @@ export type C2sAction =
   | { type: 'bind'; iq: Element; resource: string }
   | { type: 'account'; iq: Element; op: AccountOp; username?: string; password?: string }
   | { type: 'route'; el: Element }
+  /** An answer given here (a ping's) that must not overtake what the client sent before: written once that is routed. */
+  | { type: 'send-after-routed'; el: Element }
   | { type: 'sm-enable'; resume: boolean; max?: number }
   | { type: 'sm-request' }
   | { type: 'sm-ack'; h: number }

@@ -73,8 +73,8 @@ export const mamModule: RouterModule = {
     // ... or before offline storage keeps it (it is then handed over with this id, and not archived again).
     ctx.hooks.on(
       'message-undelivered',
-      async ({ s, to }) => {
-        if (s.undeliverable || s.type === 'groupchat' || !(await ctx.deps.userExists(to.local))) return;
+      async ({ s, to, recipientExists }) => {
+        if (s.undeliverable || s.type === 'groupchat' || !(await recipientExists())) return;
         await archiveAndStamp(st, s, to.bare.toString(), s.from, 'received');
       },
       { priority: 10, module: 'mam' },

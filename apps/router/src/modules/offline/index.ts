@@ -60,10 +60,10 @@ export const offlineModule: RouterModule = {
     // RFC 6121 §8.5.2.2: stored when the account exists and the message is worth it; full: an error; else the router bounces it.
     ctx.hooks.on(
       'message-undelivered',
-      async ({ s, sender, to }) => {
+      async ({ s, sender, to, recipientExists }) => {
         if (s.type === 'groupchat') return;
         const el = ctx.router.parse(s);
-        if (!el || !storable(el) || !(await ctx.deps.userExists(to.local))) return;
+        if (!el || !storable(el) || !(await recipientExists())) return;
         const bare = to.toString();
         const stored = await offline.store(bare, el, domain);
         if (stored === 'full') {

@@ -8,7 +8,10 @@
 // (ctx.answerPings), a ping to the server or to the client's own account is
 // answered here, as ejabberd answers it in the c2s process: the one reply the
 // router would give, without the round trip through it (every login of a
-// client that pings after its initial presence made one).
+// client that pings after its initial presence made one). It is written once
+// a router has confirmed what the client sent before it, as the router's
+// answer would be: clients without stream management use a ping to learn
+// that what they sent was taken.
 import { iqResult, NS, x, type Element } from '@cx/xmpp-core';
 import { fail, send, stay } from '../stream';
 import { routeStanza } from './established';
@@ -59,7 +62,7 @@ function onIq(state: C2sState, el: Element, ctx: C2sContext): Transition {
   const [action] = t.actions;
   // routeStanza checked 'from' and the iq rules and stamped the full JID: the answer goes to it, from where it was sent.
   if (ctx.answerPings && t.actions.length === 1 && action.type === 'route' && isPingToServer(el, t.state.jid as string, ctx))
-    return stay(t.state, send(iqResult(el)));
+    return stay(t.state, { type: 'send-after-routed', el: iqResult(el) });
   return t;
 }
 
