@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { parseElement } from '@cx/xml-stream';
 import { x, type Element } from '@cx/xmpp-core';
-import { serverCaps, serverModules, ModuleHost, capsVer, PASS, REPLIED, NS_PUBSUB, PEP_FEATURES, BOOKMARK_CONVERSION, AVATAR_CONVERSION } from './index';
+import {
+  serverCaps,
+  serverModules,
+  ModuleHost,
+  capsVer,
+  PASS,
+  REPLIED,
+  NS_PUBSUB,
+  PEP_FEATURES,
+  BOOKMARK_COMPAT_PEP,
+  BOOKMARK_CONVERSION,
+  AVATAR_CONVERSION,
+} from './index';
 
 const host = new ModuleHost('localhost', serverModules);
 const el = (s: string) => parseElement(s) as Element;
@@ -72,12 +84,26 @@ describe('server modules', () => {
         'urn:xmpp:sid:0',
         NS_PUBSUB,
         ...PEP_FEATURES,
+        BOOKMARK_COMPAT_PEP,
         ...BOOKMARK_CONVERSION,
         AVATAR_CONVERSION,
       ].sort(),
     );
     for (const f of ['jabber:iq:last', 'vcard-temp'])
       expect(host.handledBy(`iq-get/bare/${f}:${f === 'vcard-temp' ? 'vCard' : 'query'}`).length).toBeGreaterThan(0);
+  });
+  it('advertises the bookmark and avatar conversions only with the private and vcard modules whose stores they go through', () => {
+    const features = (names: string[]) =>
+      new ModuleHost(
+        'localhost',
+        serverModules.filter((m) => names.includes(m.name)),
+      ).hosted('account').features;
+    const alone = features(['disco', 'account', 'pep']);
+    expect(alone).toContain(BOOKMARK_COMPAT_PEP);
+    for (const f of [...BOOKMARK_CONVERSION, AVATAR_CONVERSION]) expect(alone).not.toContain(f);
+    expect(features(['disco', 'account', 'pep', 'private'])).toEqual(expect.arrayContaining(BOOKMARK_CONVERSION));
+    expect(features(['disco', 'account', 'pep', 'private'])).not.toContain(AVATAR_CONVERSION);
+    expect(features(['disco', 'account', 'pep', 'vcard'])).toContain(AVATAR_CONVERSION);
   });
   it("whatever modules are enabled, each feature of the domain's and an account's disco#info is served by one of them", () => {
     const served = (h: ModuleHost, target: string, ns: string) =>

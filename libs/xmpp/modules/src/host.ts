@@ -145,6 +145,8 @@ export interface ServerModule {
   readonly account?: {
     readonly identities?: readonly Identity[];
     readonly features?: readonly string[];
+    /** Features served only with another module enabled (keyed by its name): advertised only then. */
+    readonly featuresWith?: Readonly<Record<string, readonly string[]>>;
     readonly forms?: (deps: ModuleDeps) => readonly InfoForm[];
   };
   /** Remove what the module keeps for an account that is being removed. */
@@ -235,7 +237,7 @@ export class ModuleHost {
     }
     return {
       identities: this.modules.flatMap((m) => m.account?.identities ?? []),
-      features: [...new Set(this.modules.flatMap((m) => m.account?.features ?? []))].sort(),
+      features: [...new Set(this.modules.flatMap((m) => this.accountFeatures(m)))].sort(),
       forms: this.modules.flatMap((m) => m.account?.forms?.(this.deps) ?? []),
       items: [],
     };
@@ -247,6 +249,11 @@ export class ModuleHost {
 
   features(): string[] {
     return [...new Set(this.modules.flatMap((m) => m.features ?? []))].sort();
+  }
+
+  private accountFeatures(m: ServerModule): readonly string[] {
+    const withOthers = Object.entries(m.account?.featuresWith ?? {}).flatMap(([other, fs]) => (this.modules.some((x) => x.name === other) ? fs : []));
+    return [...(m.account?.features ?? []), ...withOthers];
   }
 
   /** The domain's XEP-0128 forms, from the enabled modules. */

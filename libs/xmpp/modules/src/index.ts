@@ -76,6 +76,6 @@ export { vcardProblem, VCARD_BUCKET } from './vcard/vcard';
 export { PRIVATE_BUCKET, readPrivate, writePrivate } from './private/private';
 export { NS_BLOCKING } from './blocking/blocking';
 export { NS_CARBONS } from './carbons/carbons';
-export { AVATAR_CONVERSION, BOOKMARK_CONVERSION, NS_PUBSUB, PEP_FEATURES } from './pep/pep';
+export { AVATAR_CONVERSION, BOOKMARK_COMPAT_PEP, BOOKMARK_CONVERSION, NS_PUBSUB, PEP_FEATURES } from './pep/pep';
 export { NS_MAM, NS_SID } from './mam/mam';
 export { ROUTER_MODULE_NAMES, routerModulesSetting } from './setting';

@@ -35,8 +35,11 @@ export const PEP_FEATURES = [
   'subscribe',
 ].map((f) => `${NS_PUBSUB}#${f}`);
 
-/** Bookmarks kept in sync between XEP-0048 (private XML and PEP) and XEP-0402 (XEP-0411, XEP-0402 §3.4). */
-export const BOOKMARK_CONVERSION = ['urn:xmpp:bookmarks-conversion:0', 'urn:xmpp:bookmarks:1#compat', 'urn:xmpp:bookmarks:1#compat-pep'];
+/** Bookmarks kept in sync between XEP-0048 private XML and XEP-0402 (XEP-0411, XEP-0402 §3.4 #compat): through the private module's store. */
+export const BOOKMARK_CONVERSION = ['urn:xmpp:bookmarks-conversion:0', 'urn:xmpp:bookmarks:1#compat'];
+
+/** XEP-0402 §3.4 #compat-pep: XEP-0048's PEP node (storage:bookmarks) and XEP-0402's kept in sync, within PEP. */
+export const BOOKMARK_COMPAT_PEP = 'urn:xmpp:bookmarks:1#compat-pep';
 
 /** XEP-0398: the XEP-0084 avatar and the vCard's PHOTO kept the same. */
 export const AVATAR_CONVERSION = 'urn:xmpp:pep-vcard-conversion:0';
@@ -44,5 +47,10 @@ export const AVATAR_CONVERSION = 'urn:xmpp:pep-vcard-conversion:0';
 export const pep = defineModule({
   name: 'pep',
   spec: 'XEP-0163, XEP-0060, XEP-0223, XEP-0411, XEP-0402, XEP-0398',
-  account: { identities: [{ category: 'pubsub', type: 'pep' }], features: [NS_PUBSUB, ...PEP_FEATURES, ...BOOKMARK_CONVERSION, AVATAR_CONVERSION] },
+  account: {
+    identities: [{ category: 'pubsub', type: 'pep' }],
+    features: [NS_PUBSUB, ...PEP_FEATURES, BOOKMARK_COMPAT_PEP],
+    // The conversions go through the private and vcard modules' stores: without them, neither is served.
+    featuresWith: { private: BOOKMARK_CONVERSION, vcard: [AVATAR_CONVERSION] },
+  },
 });
