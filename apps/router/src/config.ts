@@ -51,6 +51,14 @@ export const routerConfig = defineConfig({
   PEP_MAX_NODES: int(64, 'PEP nodes per user (XEP-0163); creating one more is refused (not-acceptable)', 1),
   PEP_MAX_ITEMS: int(256, 'Items kept per PEP node at most, and what max_items=max means (XEP-0060, XEP-0223)', 1),
   VCARD_MAX_BYTES: int(256 * 1024, 'Bytes of one vCard (XEP-0054); a larger one is refused (not-acceptable)', 1024, 900 * 1024),
+  MUC_DOMAIN: str('', 'Host of the group chat service (XEP-0045, router module muc); empty: conference.<XMPP_DOMAIN>'),
+  MUC_MAX_OCCUPANTS: int(500, 'Occupants of one room at most, whatever its muc#roomconfig_maxusers; one more is refused (service-unavailable)', 1),
+  MUC_MAX_ROOM_BYTES: int(
+    256 * 1024,
+    'Stored bytes of one room (configuration, affiliations, occupants, subject); a change beyond them is refused (resource-constraint)',
+    4096,
+    900 * 1024,
+  ),
   BLOCKLIST_MAX_ITEMS: int(1000, 'JIDs on one block list (XEP-0191); blocking more is refused (resource-constraint)', 1),
   ROUTER_MODULES: routerModulesSetting(
     'Router modules enabled (docs/architecture.md, "Writing a router module"); they load in a fixed order whatever the order here, and an unknown name fails the start. Set it for the edge too (one config file can serve both): its caps follow it',

@@ -1,0 +1,230 @@
+// The group chat service (XEP-0045) on conference.<domain>: every stanza to
+// it is read here, the room is read from KV (no memory for idle rooms),
+// decided on (@cx/muc), written with a revision check, then the stanzas go
+// out to the occupants' real full JIDs. docs/architecture.md, "Group chat (MUC)".
+import {
+  applyConfig,
+  configForm,
+  join,
+  kept,
+  leave,
+  maySetSubject,
+  occupantByJid,
+  occupantByNick,
+  TOO_BIG,
+  type Occupant,
+  type Room,
+  type RoomStore,
+} from '@cx/muc';
+import { StanzaKind } from '@cx/stanza';
+import { iqResult, NS, StanzaError, x, type Element, type Jid } from '@cx/xmpp-core';
+import type { Logger } from '@cx/log';
+import type { StanzaIn } from '../module';
+import type { Sender } from '../../routing';
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_OWNER, NS_MUC_USER, occupantPresence, roomInfo, selfCodes, serviceInfo, subjectMessage } from './xml';
+
+const { STANZA_KIND_MESSAGE: MESSAGE, STANZA_KIND_PRESENCE: PRESENCE, STANZA_KIND_IQ: IQ } = StanzaKind;
+
+export interface MucDeps {
+  /** The service's host (MUC_DOMAIN). */
+  host: string;
+  store: RoomStore;
+  log: Logger;
+  /** Send to a real full JID of this server (nothing when it has no session). */
+  send(fullJid: string, el: Element, kind: StanzaKind): Promise<void>;
+  /** Answer the sender (results, errors). */
+  reply(sender: Sender, el: Element): void;
+}
+
+export class Muc {
+  constructor(private readonly d: MucDeps) {}
+
+  /** A stanza for the service: handled (true) when addressed to its host. */
+  async handle(ev: StanzaIn, el: Element): Promise<void> {
+    const { s, sender, to } = ev;
+    if (s.kind === IQ) return this.iq(el, sender, to);
+    if (s.kind === PRESENCE) return this.presence(el, sender, to);
+    if (s.kind === MESSAGE) return this.message(el, sender, to);
+  }
+
+  private fail(el: Element, sender: Sender, error: StanzaError): void {
+    if (el.attrs.type === 'error' || el.attrs.type === 'result') return;
+    const reply = x(
+      el.name,
+      { type: 'error', id: el.attrs.id, to: sender.jid.toString(), from: el.attrs.to },
+      ...el.children.filter((c) => typeof c !== 'string' && c.name !== 'error'),
+      error.toElement(),
+    );
+    this.d.reply(sender, reply);
+  }
+
+  private roomJid(room: string): string {
+    return `${room}@${this.d.host}`;
+  }
+
+  // ---- iq ----
+
+  private async iq(el: Element, sender: Sender, to: Jid): Promise<void> {
+    if (el.attrs.type !== 'get' && el.attrs.type !== 'set') return;
+    const q = el.getChildElements()[0];
+    const ns = q?.attrs.xmlns ?? '';
+    const out = await this.answer(el, q, ns, sender, to);
+    if (out instanceof StanzaError) return this.fail(el, sender, out);
+    this.d.reply(sender, iqResult(el, out ?? undefined));
+  }
+
+  private async answer(el: Element, q: Element | undefined, ns: string, sender: Sender, to: Jid): Promise<Element | null | StanzaError> {
+    const get = el.attrs.type === 'get';
+    if (to.resource) return new StanzaError('service-unavailable', 'occupants do not answer queries here yet');
+    if (!to.local) {
+      if (get && ns === NS_DISCO_INFO && !q?.attrs.node) return serviceInfo();
+      if (get && ns === NS_DISCO_ITEMS) return this.publicRooms();
+      if (get && ns === NS.PING) return null;
+      return new StanzaError('service-unavailable');
+    }
+    const room = await this.d.store.room(to.local);
+    if (get && ns === NS_DISCO_INFO) return room && !room.locked ? roomInfo(to.local, room) : new StanzaError('item-not-found');
+    if (get && ns === NS_DISCO_ITEMS) return room && !room.locked ? x('query', { xmlns: NS_DISCO_ITEMS }) : new StanzaError('item-not-found');
+    if (ns === NS_MUC_OWNER && q) return this.owner(get, q, sender, to.local);
+    return new StanzaError('service-unavailable');
+  }
+
+  private async publicRooms(): Promise<Element> {
+    const names = await this.d.store.names();
+    const rooms = await Promise.all(names.map(async (n) => ({ n, r: await this.d.store.room(n) })));
+    const listed = rooms.filter(({ r }) => r && !r.locked && r.config.public);
+    return x('query', { xmlns: NS_DISCO_ITEMS }, ...listed.map(({ n, r }) => x('item', { jid: this.roomJid(n), name: r?.config.name || n })));
+  }
+
+  /** §10.1–10.2: the owner's form, an instant room (empty submit), a configuration, or cancel (a new room goes). */
+  private async owner(get: boolean, q: Element, sender: Sender, name: string): Promise<Element | null | StanzaError> {
+    const jid = sender.jid.toString();
+    const isOwner = (r: Room | null) => !!r && r.affiliations[sender.jid.bare.toString()] === 'owner';
+    if (get) {
+      const room = await this.d.store.room(name);
+      if (!room) return new StanzaError('item-not-found');
+      if (!isOwner(room)) return new StanzaError('forbidden', 'only owners may configure the room');
+      return x('query', { xmlns: NS_MUC_OWNER }, configForm(room.config));
+    }
+    const form = q.getChild('x', NS.DATA);
+    if (!form) return new StanzaError('feature-not-implemented', 'only the configuration form is supported yet');
+    const cancel = form.attrs.type === 'cancel';
+    const out = await this.d.store.update<StanzaError | Room | 'gone'>(name, (cur) => {
+      if (!cur) return { next: undefined, result: new StanzaError('item-not-found') };
+      if (!isOwner(cur)) return { next: undefined, result: new StanzaError('forbidden', 'only owners may configure the room') };
+      if (cancel) return cur.locked ? { next: null, result: 'gone' } : { next: undefined, result: cur };
+      if (form.attrs.type !== 'submit') return { next: undefined, result: new StanzaError('bad-request') };
+      const next: Room = { ...cur, config: applyConfig(cur.config, form), locked: false };
+      return { next, result: next };
+    });
+    if (out === TOO_BIG) return new StanzaError('resource-constraint', 'the room is too large');
+    if (out instanceof StanzaError) return out;
+    if (out === 'gone') await this.d.store.setIn(jid, name, false);
+    return null;
+  }
+
+  // ---- presence ----
+
+  private async presence(el: Element, sender: Sender, to: Jid): Promise<void> {
+    if (!to.local) return;
+    const type = el.attrs.type ?? '';
+    if (type === 'unavailable') return this.leave(to.local, sender.jid.toString());
+    if (type !== '') return;
+    if (!to.resource) return this.fail(el, sender, new StanzaError('jid-malformed', 'join with a nickname: room@service/nick'));
+    await this.join(el, sender, to);
+  }
+
+  private async join(el: Element, sender: Sender, to: Jid): Promise<void> {
+    const name = to.local;
+    const jid = sender.jid.toString();
+    const password = el.getChild('x', NS_MUC)?.getChildText('password') ?? undefined;
+    const maxOccupants = this.d.store.limits.maxOccupants;
+    const outcome = await this.d.store.update(name, (cur) => {
+      const o = join(cur, { jid, nick: to.resource, password, maxOccupants });
+      return { next: o.kind === 'joined' ? o.room : undefined, result: o };
+    });
+    if (outcome === TOO_BIG) return this.fail(el, sender, new StanzaError('resource-constraint', 'the room is too large'));
+    if (outcome.kind === 'refused') return this.fail(el, sender, outcome.error);
+    if (outcome.kind === 'joined') await this.d.store.setIn(jid, name, true);
+    const { room, me } = outcome;
+    const roomJid = this.roomJid(name);
+    const extra = el.getChildElements().filter((c) => c.attrs.xmlns !== NS_MUC && c.attrs.xmlns !== NS_MUC_USER);
+    const others = room.occupants.filter((o) => o.jid !== jid);
+    if (outcome.kind === 'joined') {
+      for (const o of others) await this.d.send(jid, occupantPresence(roomJid, room, o, me), PRESENCE);
+      for (const o of others) await this.d.send(o.jid, occupantPresence(roomJid, room, me, o, { extra }), PRESENCE);
+    }
+    const created = outcome.kind === 'joined' && outcome.created;
+    await this.d.send(jid, occupantPresence(roomJid, room, me, me, { codes: selfCodes(room, created), extra }), PRESENCE);
+    if (outcome.kind === 'joined' && !created) await this.d.send(jid, subjectMessage(roomJid, room), MESSAGE);
+  }
+
+  /** §7.14: the occupant goes; the others get its unavailable, it gets its own with 110. */
+  async leave(name: string, jid: string): Promise<void> {
+    const out = await this.d.store.update(name, (cur) => {
+      const l = cur && leave(cur, jid);
+      if (!l) return { next: undefined, result: null };
+      return { next: kept(l.room) ? l.room : null, result: l };
+    });
+    await this.d.store.setIn(jid, name, false);
+    if (!out || out === TOO_BIG) return;
+    const roomJid = this.roomJid(name);
+    const { room, me } = out;
+    for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, me, o, { unavailable: true }), PRESENCE);
+    await this.d.send(jid, occupantPresence(roomJid, room, me, me, { unavailable: true, codes: [110] }), PRESENCE);
+  }
+
+  /** A session ended or went unavailable: it leaves every room it was in. */
+  async leaveAll(jid: string): Promise<void> {
+    for (const name of await this.d.store.roomsOf(jid)) await this.leave(name, jid);
+  }
+
+  // ---- message ----
+
+  private async message(el: Element, sender: Sender, to: Jid): Promise<void> {
+    const type = el.attrs.type ?? 'normal';
+    if (type === 'error' || !to.local) return;
+    const room = await this.d.store.room(to.local);
+    const me = room && occupantByJid(room, sender.jid.toString());
+    if (!room || !me) return this.fail(el, sender, new StanzaError('not-acceptable', 'you are not in this room'));
+    if (to.resource) return this.privateMessage(el, sender, to, room, me);
+    if (type !== 'groupchat') return this.fail(el, sender, new StanzaError('feature-not-implemented', 'invitations are not supported yet'));
+    const subject = el.getChild('subject');
+    if (subject && !el.getChild('body')) return this.setSubject(el, sender, to.local, me, subject.getText());
+    await this.broadcast(to.local, room, me, el);
+  }
+
+  private async broadcast(name: string, room: Room, me: Occupant, el: Element): Promise<void> {
+    const out = x('message', { from: `${this.roomJid(name)}/${me.nick}`, type: 'groupchat', id: el.attrs.id }, ...el.getChildElements());
+    for (const o of room.occupants) await this.d.send(o.jid, out, MESSAGE);
+  }
+
+  /** §8.1: a subject change by an occupant allowed to make it, stored, then sent to all. */
+  private async setSubject(el: Element, sender: Sender, name: string, me: Occupant, text: string): Promise<void> {
+    const out = await this.d.store.update<Room | StanzaError>(name, (cur) => {
+      const o = cur && occupantByJid(cur, me.jid);
+      if (!cur || !o) return { next: undefined, result: new StanzaError('not-acceptable', 'you are not in this room') };
+      if (!maySetSubject(cur, o)) return { next: undefined, result: new StanzaError('forbidden', 'you may not change the subject') };
+      const next = { ...cur, subject: { text, by: o.nick } };
+      return { next, result: next };
+    });
+    if (out === TOO_BIG) return this.fail(el, sender, new StanzaError('resource-constraint', 'the room is too large'));
+    if (out instanceof StanzaError) return this.fail(el, sender, out);
+    await this.broadcast(name, out, me, el);
+  }
+
+  /** §7.5: a private message to another occupant, from room/nick; answers to it go through the room as well. */
+  private async privateMessage(el: Element, sender: Sender, to: Jid, room: Room, me: Occupant): Promise<void> {
+    if (el.attrs.type === 'groupchat') return this.fail(el, sender, new StanzaError('bad-request', 'a private message is not groupchat'));
+    if (!room.config.allowPm) return this.fail(el, sender, new StanzaError('forbidden', 'private messages are not allowed here'));
+    const peer = occupantByNick(room, to.resource);
+    if (!peer) return this.fail(el, sender, new StanzaError('item-not-found', 'no such occupant'));
+    const out = x(
+      'message',
+      { from: `${this.roomJid(to.local)}/${me.nick}`, type: el.attrs.type, id: el.attrs.id },
+      ...el.getChildElements(),
+      x('x', { xmlns: NS_MUC_USER }),
+    );
+    await this.d.send(peer.jid, out, MESSAGE);
+  }
+}

@@ -1,0 +1,92 @@
+// The stanzas a room sends (XEP-0045 §7): occupants' presence with their
+// muc#user item and status codes, the subject, and what a room shows in disco.
+import { formElement, type InfoForm } from '@cx/modules';
+import { affiliationOf, type Occupant, type Room } from '@cx/muc';
+import { x, type Element } from '@cx/xmpp-core';
+
+export const NS_MUC = 'http://jabber.org/protocol/muc';
+export const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
+export const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
+export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
+
+/** May `viewer` see real JIDs (non-anonymous room, or a moderator)? */
+export function seesJids(room: Room, viewer: Occupant): boolean {
+  return room.config.whois === 'anyone' || viewer.role === 'moderator';
+}
+
+/** `who`'s presence in the room as `viewer` gets it; `extra`: the occupant's own <show/>, <status/>… */
+export function occupantPresence(
+  roomJid: string,
+  room: Room,
+  who: Occupant,
+  viewer: Occupant,
+  opts: { codes?: number[]; unavailable?: boolean; extra?: Element[] } = {},
+): Element {
+  const item = x('item', {
+    affiliation: affiliationOf(room, who.jid),
+    role: opts.unavailable ? 'none' : who.role,
+    jid: seesJids(room, viewer) ? who.jid : undefined,
+  });
+  const codes = (opts.codes ?? []).map((code) => x('status', { code }));
+  return x(
+    'presence',
+    { from: `${roomJid}/${who.nick}`, type: opts.unavailable ? 'unavailable' : undefined },
+    ...(opts.extra ?? []),
+    x('x', { xmlns: NS_MUC_USER }, item, ...codes),
+  );
+}
+
+/** The status codes of one's own presence on entering (§7.2.16, §10.1.1). */
+export function selfCodes(room: Room, created: boolean): number[] {
+  return [...(room.config.whois === 'anyone' ? [100] : []), 110, ...(created ? [201] : [])];
+}
+
+/** The subject message sent after the presences on joining (§7.2.15); empty when none was set. */
+export function subjectMessage(roomJid: string, room: Room): Element {
+  const from = room.subject?.by ? `${roomJid}/${room.subject.by}` : roomJid;
+  return x('message', { from, type: 'groupchat', id: `subject-${Date.now().toString(36)}` }, x('subject', {}, room.subject?.text ?? ''));
+}
+
+/** §6.4: the room's disco#info: identity, the muc_ features that describe it, muc#roominfo. */
+export function roomInfo(roomName: string, room: Room): Element {
+  const c = room.config;
+  const features = [
+    NS_MUC,
+    c.persistent ? 'muc_persistent' : 'muc_temporary',
+    c.membersOnly ? 'muc_membersonly' : 'muc_open',
+    c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
+    c.public ? 'muc_public' : 'muc_hidden',
+    'muc_unmoderated',
+    c.password ? 'muc_passwordprotected' : 'muc_unsecured',
+  ];
+  const form: InfoForm = {
+    formType: 'http://jabber.org/protocol/muc#roominfo',
+    fields: [
+      { var: 'muc#roominfo_description', type: 'text-single', values: [c.description] },
+      { var: 'muc#roominfo_occupants', type: 'text-single', values: [String(room.occupants.length)] },
+      { var: 'muc#roominfo_subject', type: 'text-single', values: [room.subject?.text ?? ''] },
+      { var: 'muc#roomconfig_roomname', type: 'text-single', values: [c.name] },
+      { var: 'muc#roomconfig_changesubject', type: 'boolean', values: [c.changeSubject ? '1' : '0'] },
+    ],
+  };
+  return x(
+    'query',
+    { xmlns: NS_DISCO_INFO },
+    x('identity', { category: 'conference', type: 'text', name: c.name || roomName }),
+    ...[...new Set(features)].map((v) => x('feature', { var: v })),
+    formElement(form),
+  );
+}
+
+/** §6.1: the service's disco#info. */
+export function serviceInfo(): Element {
+  return x(
+    'query',
+    { xmlns: NS_DISCO_INFO },
+    x('identity', { category: 'conference', type: 'text', name: 'Group chat' }),
+    x('feature', { var: NS_DISCO_INFO }),
+    x('feature', { var: NS_DISCO_ITEMS }),
+    x('feature', { var: NS_MUC }),
+  );
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { x } from '@cx/xmpp-core';
+import { applyConfig, join, kept, leave, type Room } from './index';
+
+const req = (jid: string, nick: string, password?: string) => ({ jid, nick, password, maxOccupants: 10 });
+
+function created(): Room {
+  const o = join(null, req('alice@d/a', 'alice'));
+  if (o.kind !== 'joined') throw new Error('not joined');
+  return { ...o.room, locked: false };
+}
+
+describe('join', () => {
+  it('creates a locked room with the joiner as owner and moderator', () => {
+    const o = join(null, req('alice@d/a', 'alice'));
+    expect(o.kind).toBe('joined');
+    if (o.kind !== 'joined') return;
+    expect(o.created).toBe(true);
+    expect(o.room.locked).toBe(true);
+    expect(o.room.affiliations['alice@d']).toBe('owner');
+    expect(o.me.role).toBe('moderator');
+  });
+
+  it('keeps others out of a locked room', () => {
+    const o = join(null, req('alice@d/a', 'alice'));
+    if (o.kind !== 'joined') throw new Error();
+    const r = join(o.room, req('bob@d/b', 'bob'));
+    expect(r.kind === 'refused' && r.error.condition).toBe('item-not-found');
+  });
+
+  it('refuses a nick in use (conflict), a wrong password, non-members of a members-only room', () => {
+    const room = created();
+    const c = join(room, req('bob@d/b', 'alice'));
+    expect(c.kind === 'refused' && c.error.condition).toBe('conflict');
+    const locked = { ...room, config: { ...room.config, password: 'pw' } };
+    const p = join(locked, req('bob@d/b', 'bob', 'nope'));
+    expect(p.kind === 'refused' && p.error.condition).toBe('not-authorized');
+    expect(join(locked, req('bob@d/b', 'bob', 'pw')).kind).toBe('joined');
+    const members = { ...room, config: { ...room.config, membersOnly: true } };
+    const m = join(members, req('bob@d/b', 'bob'));
+    expect(m.kind === 'refused' && m.error.condition).toBe('registration-required');
+  });
+
+  it('lets a participant in and out; a temporary room goes with its last occupant', () => {
+    const room = created();
+    const j = join(room, req('bob@d/b', 'bob'));
+    if (j.kind !== 'joined') throw new Error();
+    expect(j.me.role).toBe('participant');
+    expect(j.room.occupants.map((o) => o.nick)).toEqual(['alice', 'bob']);
+    const l1 = leave(j.room, 'bob@d/b');
+    const l2 = l1 && leave(l1.room, 'alice@d/a');
+    expect(l2 && kept(l2.room)).toBe(false);
+    expect(leave(room, 'nobody@d/x')).toBeNull();
+  });
+});
+
+describe('applyConfig', () => {
+  it('applies the muc#roomconfig fields it knows and ignores the others', () => {
+    const f = (v: string, val: string) => x('field', { var: v }, x('value', {}, val));
+    const form = x(
+      'x',
+      { xmlns: 'jabber:x:data', type: 'submit' },
+      f('muc#roomconfig_roomname', 'Tea'),
+      f('muc#roomconfig_persistentroom', '1'),
+      f('muc#roomconfig_passwordprotectedroom', '1'),
+      f('muc#roomconfig_roomsecret', 'pw'),
+      f('muc#roomconfig_whois', 'anyone'),
+      f('muc#roomconfig_maxusers', '20'),
+      f('muc#roomconfig_unknown_ejabberd', 'x'),
+    );
+    const c = applyConfig(created().config, form);
+    expect(c).toMatchObject({ name: 'Tea', persistent: true, password: 'pw', whois: 'anyone', maxUsers: 20 });
+  });
+});
