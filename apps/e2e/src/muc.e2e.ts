@@ -1,0 +1,192 @@
+// XEP-0045 group chat, first slice: the service in the domain's disco,
+// creating a room by joining it, the join sequence with its status codes,
+// groupchat, subject, private messages, leaving (explicitly and by a session
+// ending), configuration, password and members-only rooms; users on both
+// edges (and so either router). Raw XML.
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { Element } from '@cx/xmpp-core';
+import { TestSessions, type RawClient } from '@cx/testing';
+
+const [edgeA, edgeB] = inject('edgePorts');
+const t = new TestSessions(edgeA);
+afterEach(() => t.closeAll());
+
+const SERVICE = 'conference.localhost';
+const MUC = 'http://jabber.org/protocol/muc';
+const USER = `${MUC}#user`;
+const OWNER = `${MUC}#owner`;
+const INFO = 'http://jabber.org/protocol/disco#info';
+const ITEMS = 'http://jabber.org/protocol/disco#items';
+
+let ids = 0;
+async function iq(c: RawClient, type: 'get' | 'set', to: string, body: string): Promise<Element> {
+  const id = `muc${++ids}`;
+  c.send(`<iq type='${type}' id='${id}' to='${to}'>${body}</iq>`);
+  return c.until((el) => el.name === 'iq' && el.attrs.id === id);
+}
+
+const codes = (p: Element) => (p.getChild('x', USER)?.getChildren('status') ?? []).map((s) => Number(s.attrs.code)).sort((a, b) => a - b);
+const presenceFrom = (from: string, type?: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
+
+function join(c: RawClient, occupant: string, extra = ''): void {
+  c.send(`<presence to='${occupant}'><x xmlns='${MUC}'>${extra}</x></presence>`);
+}
+
+/** A user creates an instant room (XEP-0045 §10.1.2) and configures it with these fields. */
+async function createRoom(c: RawClient, room: string, nick: string, fields: Record<string, string> = {}): Promise<void> {
+  join(c, `${room}/${nick}`);
+  const self = await c.until(presenceFrom(`${room}/${nick}`));
+  expect(codes(self)).toEqual([110, 201]);
+  const form = Object.entries(fields)
+    .map(([k, v]) => `<field var='muc#roomconfig_${k}'><value>${v}</value></field>`)
+    .join('');
+  const r = await iq(c, 'set', room, `<query xmlns='${OWNER}'><x xmlns='jabber:x:data' type='submit'>${form}</x></query>`);
+  expect(r.attrs.type).toBe('result');
+}
+
+const roomName = () => `room-${randomUUID().slice(0, 8)}@${SERVICE}`;
+
+describe('MUC (XEP-0045)', () => {
+  it('is listed in the domain disco#items and answers its disco#info', async () => {
+    const a = await t.account('mucdisco');
+    const s = await t.login(edgeA, a.name);
+    const items = await iq(s.c, 'get', 'localhost', `<query xmlns='${ITEMS}'/>`);
+    expect(
+      items
+        .getChild('query')
+        ?.getChildren('item')
+        .map((i) => i.attrs.jid),
+    ).toContain(SERVICE);
+    const info = await iq(s.c, 'get', SERVICE, `<query xmlns='${INFO}'/>`);
+    const q = info.getChild('query', INFO);
+    expect(q?.getChild('identity')?.attrs).toMatchObject({ category: 'conference', type: 'text' });
+    expect(q?.getChildren('feature').map((f) => f.attrs.var)).toContain(MUC);
+  });
+
+  it('creates a room by joining, lets others in from the other edge, broadcasts, sets the subject, carries private messages, and tells who left', async () => {
+    const [a, b] = [await t.account('mucown'), await t.account('mucpart')];
+    const sa = await t.login(edgeA, a.name, { presence: true });
+    const sb = await t.login(edgeB, b.name, { presence: true });
+    const room = roomName();
+    // Locked until configured: nobody else may enter.
+    join(sa.c, `${room}/owner`);
+    expect(codes(await sa.c.until(presenceFrom(`${room}/owner`)))).toEqual([110, 201]);
+    join(sb.c, `${room}/early`);
+    const locked = await sb.c.until(presenceFrom(`${room}/early`, 'error'));
+    expect(locked.getChild('error')?.getChild('item-not-found')).toBeTruthy();
+    const r = await iq(sa.c, 'set', room, `<query xmlns='${OWNER}'><x xmlns='jabber:x:data' type='submit'/></query>`);
+    expect(r.attrs.type).toBe('result');
+
+    // The room is public: listed, with its disco#info.
+    const listed = await iq(sb.c, 'get', SERVICE, `<query xmlns='${ITEMS}'/>`);
+    expect(
+      listed
+        .getChild('query')
+        ?.getChildren('item')
+        .map((i) => i.attrs.jid),
+    ).toContain(room);
+
+    join(sb.c, `${room}/bob`, '<history maxstanzas="0"/>');
+    // The existing occupant first, then one's own presence (110), then the subject.
+    const first = await sb.c.until((el) => el.name === 'presence');
+    expect(first.attrs.from).toBe(`${room}/owner`);
+    expect(first.getChild('x', USER)?.getChild('item')?.attrs).toMatchObject({ affiliation: 'owner', role: 'moderator' });
+    const self = await sb.c.until((el) => el.name === 'presence');
+    expect(self.attrs.from).toBe(`${room}/bob`);
+    expect(codes(self)).toEqual([110]);
+    const subject = await sb.c.until((el) => el.name === 'message');
+    expect(subject.getChild('subject')).toBeTruthy();
+    expect(subject.getChild('body')).toBeUndefined();
+    const seen = await sa.c.until(presenceFrom(`${room}/bob`));
+    expect(seen.getChild('x', USER)?.getChild('item')?.attrs).toMatchObject({ affiliation: 'none', role: 'participant', jid: sb.jid });
+
+    const info = await iq(sb.c, 'get', room, `<query xmlns='${INFO}'/>`);
+    const features = info
+      .getChild('query', INFO)
+      ?.getChildren('feature')
+      .map((f) => f.attrs.var);
+    expect(features).toEqual(expect.arrayContaining([MUC, 'muc_temporary', 'muc_open', 'muc_semianonymous', 'muc_public', 'muc_unsecured']));
+    const fields = info.getChild('query', INFO)?.getChild('x', 'jabber:x:data')?.getChildren('field') ?? [];
+    expect(fields.find((f) => f.attrs.var === 'muc#roominfo_occupants')?.getChildText('value')).toBe('2');
+
+    // Nick in use: conflict.
+    const c = await t.account('mucthird');
+    const sc = await t.login(edgeA, c.name, { presence: true });
+    join(sc.c, `${room}/bob`);
+    const conflict = await sc.c.until(presenceFrom(`${room}/bob`, 'error'));
+    expect(conflict.getChild('error')?.getChild('conflict')).toBeTruthy();
+
+    // Groupchat: to everyone, from room/nick, in order.
+    for (const n of [1, 2, 3]) sb.c.send(`<message to='${room}' type='groupchat' id='g${n}'><body>hello ${n}</body></message>`);
+    for (const s of [sa, sb]) {
+      const got: string[] = [];
+      for (let n = 0; n < 3; n++) {
+        const m = await s.c.until((el) => el.name === 'message' && el.attrs.type === 'groupchat' && !!el.getChild('body'));
+        expect(m.attrs.from).toBe(`${room}/bob`);
+        got.push(m.getChildText('body') ?? '');
+      }
+      expect(got).toEqual(['hello 1', 'hello 2', 'hello 3']);
+    }
+
+    // The subject: a participant may not set it by default; the owner (a moderator) may.
+    sb.c.send(`<message to='${room}' type='groupchat'><subject>nope</subject></message>`);
+    const forbidden = await sb.c.until((el) => el.name === 'message' && el.attrs.type === 'error');
+    expect(forbidden.getChild('error')?.getChild('forbidden')).toBeTruthy();
+    sa.c.send(`<message to='${room}' type='groupchat'><subject>Tea</subject></message>`);
+    const subj = await sb.c.until((el) => el.name === 'message' && el.getChildText('subject') === 'Tea');
+    expect(subj.attrs.from).toBe(`${room}/owner`);
+
+    // A private message, from room/nick.
+    sa.c.send(`<message to='${room}/bob' type='chat'><body>psst</body></message>`);
+    const pm = await sb.c.until((el) => el.name === 'message' && el.getChildText('body') === 'psst');
+    expect(pm.attrs.from).toBe(`${room}/owner`);
+    expect(pm.getChild('x', USER)).toBeTruthy();
+
+    // Leaving: unavailable to the others, 110 to oneself.
+    sb.c.send(`<presence to='${room}/bob' type='unavailable'/>`);
+    expect(codes(await sb.c.until(presenceFrom(`${room}/bob`, 'unavailable')))).toEqual([110]);
+    const gone = await sa.c.until(presenceFrom(`${room}/bob`, 'unavailable'));
+    expect(gone.getChild('x', USER)?.getChild('item')?.attrs.role).toBe('none');
+
+    // A session that ends leaves its rooms (the room was loaded from KV, not kept in memory).
+    join(sc.c, `${room}/carol`);
+    await sc.c.until(presenceFrom(`${room}/carol`));
+    sc.c.close();
+    await sa.c.until(presenceFrom(`${room}/carol`, 'unavailable'), 10_000);
+  });
+
+  it('keeps the wrong password out (not-authorized), non-members out of a members-only room (registration-required), and shows real JIDs in a non-anonymous room (100)', async () => {
+    const [a, b] = [await t.account('mucpw'), await t.account('mucguest')];
+    const sa = await t.login(edgeA, a.name, { presence: true });
+    const sb = await t.login(edgeB, b.name, { presence: true });
+    const secret = roomName();
+    await createRoom(sa.c, secret, 'owner', { passwordprotectedroom: '1', roomsecret: 'sesame', whois: 'anyone', roomname: 'Secret', unknown_field: 'x' });
+    const info = await iq(sb.c, 'get', secret, `<query xmlns='${INFO}'/>`);
+    const q = info.getChild('query', INFO);
+    expect(q?.getChild('identity')?.attrs.name).toBe('Secret');
+    expect(q?.getChildren('feature').map((f) => f.attrs.var)).toEqual(expect.arrayContaining(['muc_passwordprotected', 'muc_nonanonymous']));
+    join(sb.c, `${secret}/bob`, '<password>wrong</password>');
+    const refused = await sb.c.until(presenceFrom(`${secret}/bob`, 'error'));
+    expect(refused.getChild('error')?.getChild('not-authorized')).toBeTruthy();
+    join(sb.c, `${secret}/bob`, '<password>sesame</password>');
+    const self = await sb.c.until(presenceFrom(`${secret}/bob`));
+    expect(codes(self)).toEqual([100, 110]);
+
+    const form = await iq(sa.c, 'get', secret, `<query xmlns='${OWNER}'/>`);
+    const vars = form
+      .getChild('query', OWNER)
+      ?.getChild('x', 'jabber:x:data')
+      ?.getChildren('field')
+      .map((f) => f.attrs.var);
+    expect(vars).toEqual(expect.arrayContaining(['muc#roomconfig_roomname', 'muc#roomconfig_membersonly', 'muc#roomconfig_maxusers']));
+    const notOwner = await iq(sb.c, 'get', secret, `<query xmlns='${OWNER}'/>`);
+    expect(notOwner.getChild('error')?.getChild('forbidden')).toBeTruthy();
+
+    const members = roomName();
+    await createRoom(sa.c, members, 'owner', { membersonly: '1' });
+    join(sb.c, `${members}/bob`);
+    const reg = await sb.c.until(presenceFrom(`${members}/bob`, 'error'));
+    expect(reg.getChild('error')?.getChild('registration-required')).toBeTruthy();
+  });
+});
