@@ -156,7 +156,8 @@ export class Muc {
     }
     const created = outcome.kind === 'joined' && outcome.created;
     await this.d.send(jid, occupantPresence(roomJid, room, me, me, { codes: selfCodes(room, created), extra }), PRESENCE);
-    if (outcome.kind === 'joined' && !created) await this.d.send(jid, subjectMessage(roomJid, room), MESSAGE);
+    // §7.2.15: the subject (empty when none) ends every join, a new room's too (clients wait for it).
+    if (outcome.kind === 'joined') await this.d.send(jid, subjectMessage(roomJid, room), MESSAGE);
   }
 
   /** §7.14: the occupant goes; the others get its unavailable, it gets its own with 110. */
