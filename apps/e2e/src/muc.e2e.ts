@@ -143,6 +143,36 @@ describe('MUC (XEP-0045)', () => {
     expect(pm.attrs.from).toBe(`${room}/owner`);
     expect(pm.getChild('x', USER)).toBeTruthy();
 
+    // XEP-0410 self-ping: answered by the room while joined.
+    expect(features).toContain('http://jabber.org/protocol/muc#self-ping-optimization');
+    const ping = await iq(sb.c, 'get', `${room}/bob`, `<ping xmlns='urn:xmpp:ping'/>`);
+    expect(ping.attrs.type).toBe('result');
+    const notMe = await iq(sb.c, 'get', `${room}/owner`, `<ping xmlns='urn:xmpp:ping'/>`);
+    expect(notMe.getChild('error')?.getChild('not-acceptable')).toBeTruthy();
+
+    // A presence update goes to the others; a nick change is 303 from the old nick, then the new one.
+    sb.c.send(`<presence to='${room}/bob'><show>away</show></presence>`);
+    const away = await sa.c.until(presenceFrom(`${room}/bob`));
+    expect(away.getChildText('show')).toBe('away');
+    sb.c.send(`<presence to='${room}/robert'/>`);
+    const renamed = await sa.c.until(presenceFrom(`${room}/bob`, 'unavailable'));
+    expect(codes(renamed)).toEqual([303]);
+    expect(renamed.getChild('x', USER)?.getChild('item')?.attrs.nick).toBe('robert');
+    await sa.c.until(presenceFrom(`${room}/robert`));
+    expect(codes(await sb.c.until(presenceFrom(`${room}/bob`, 'unavailable')))).toEqual([110, 303]);
+    expect(codes(await sb.c.until(presenceFrom(`${room}/robert`)))).toEqual([110]);
+    sb.c.send(`<presence to='${room}/bob'><show>dnd</show></presence>`);
+    await sb.c.until(presenceFrom(`${room}/bob`));
+
+    // A later joiner gets each occupant's kept presence.
+    const d = await t.account('mucfourth');
+    const sd = await t.login(edgeB, d.name, { presence: true });
+    join(sd.c, `${room}/dave`);
+    const bobSeen = await sd.c.until(presenceFrom(`${room}/bob`));
+    expect(bobSeen.getChildText('show')).toBe('dnd');
+    sd.c.send(`<presence to='${room}/dave' type='unavailable'/>`);
+    await sd.c.until(presenceFrom(`${room}/dave`, 'unavailable'));
+
     // Leaving: unavailable to the others, 110 to oneself.
     sb.c.send(`<presence to='${room}/bob' type='unavailable'/>`);
     expect(codes(await sb.c.until(presenceFrom(`${room}/bob`, 'unavailable')))).toEqual([110]);

@@ -54,6 +54,19 @@ describe('join', () => {
   });
 });
 
+describe('presence of an occupant', () => {
+  it('updates its kept presence, changes its nick when free, and refuses one in use', () => {
+    const j = join(created(), req('bob@d/b', 'bob'));
+    if (j.kind !== 'joined') throw new Error();
+    const u = join(j.room, { ...req('bob@d/b', 'bob'), presence: '<show>away</show>' });
+    expect(u.kind === 'already' && u.me.presence).toBe('<show>away</show>');
+    const r = join(j.room, req('bob@d/b', 'robert'));
+    expect(r.kind === 'renamed' && [r.old, r.me.nick, r.room.occupants.map((o) => o.nick)]).toEqual(['bob', 'robert', ['alice', 'robert']]);
+    const c = join(j.room, req('bob@d/b', 'alice'));
+    expect(c.kind === 'refused' && c.error.condition).toBe('conflict');
+  });
+});
+
 describe('applyConfig', () => {
   it('applies the muc#roomconfig fields it knows and ignores the others', () => {
     const f = (v: string, val: string) => x('field', { var: v }, x('value', {}, val));

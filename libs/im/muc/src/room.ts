@@ -25,6 +25,8 @@ export interface Occupant {
   /** Real full JID. */
   jid: string;
   role: Role;
+  /** The occupant's last presence payload (<show/>, <status/>, caps…) as XML, sent to later joiners. */
+  presence?: string;
 }
 
 export interface Room {
@@ -66,6 +68,8 @@ export function roleFor(a: Affiliation): Role {
 export interface JoinRequest {
   jid: string;
   nick: string;
+  /** The presence payload to keep (see Occupant.presence). */
+  presence?: string;
   password?: string;
   /** Bound on occupants a room may hold whatever its config says (MUC_MAX_OCCUPANTS). */
   maxOccupants: number;
@@ -73,19 +77,21 @@ export interface JoinRequest {
 
 export type JoinOutcome =
   | { kind: 'joined'; room: Room; me: Occupant; created: boolean; nickChange?: undefined }
+  /** Already in under this nick: a presence update (the payload kept). */
   | { kind: 'already'; room: Room; me: Occupant }
+  /** §7.6: the same occupant under a new nick. */
+  | { kind: 'renamed'; room: Room; me: Occupant; old: string }
   | { kind: 'refused'; error: StanzaError };
 
 /** XEP-0045 §7.2: may this JID enter with this nick? A missing room is created, locked, with the joiner as owner. */
 export function join(room: Room | null, req: JoinRequest): JoinOutcome {
   if (!room) {
-    const me: Occupant = { nick: req.nick, jid: req.jid, role: 'moderator' };
+    const me: Occupant = { nick: req.nick, jid: req.jid, role: 'moderator', presence: req.presence };
     const fresh: Room = { config: { ...DEFAULT_CONFIG }, affiliations: { [bareOf(req.jid)]: 'owner' }, occupants: [me], subject: null, locked: true };
     return { kind: 'joined', room: fresh, me, created: true };
   }
   const same = room.occupants.find((o) => o.jid === req.jid);
-  if (same && same.nick === req.nick) return { kind: 'already', room, me: same };
-  if (same) return refused('not-acceptable', "changing one's nickname is not supported yet");
+  if (same) return rejoin(room, same, req);
   const aff = affiliationOf(room, req.jid);
   const c = room.config;
   if (aff === 'outcast') return refused('forbidden', 'you are banned from this room');
@@ -96,9 +102,18 @@ export function join(room: Room | null, req: JoinRequest): JoinOutcome {
   if (c.password && aff !== 'owner' && req.password !== c.password) return refused('not-authorized', 'a password is required');
   const full = room.occupants.length >= Math.min(c.maxUsers, req.maxOccupants);
   if (full && aff !== 'owner' && aff !== 'admin') return refused('service-unavailable', 'the room is full');
-  const me: Occupant = { nick: req.nick, jid: req.jid, role: roleFor(aff) };
+  const me: Occupant = { nick: req.nick, jid: req.jid, role: roleFor(aff), presence: req.presence };
   const others = room.occupants.filter((o) => o.jid !== req.jid);
   return { kind: 'joined', room: { ...room, occupants: [...others, me] }, me, created: false };
+}
+
+/** Presence from an occupant: an update under its nick, or a nick change when the new one is free. */
+function rejoin(room: Room, same: Occupant, req: JoinRequest): JoinOutcome {
+  const me: Occupant = { ...same, nick: req.nick, presence: req.presence };
+  const occupants = room.occupants.map((o) => (o === same ? me : o));
+  if (same.nick === req.nick) return { kind: 'already', room: { ...room, occupants }, me };
+  if (room.occupants.some((o) => o.nick === req.nick)) return refused('conflict', 'this nickname is in use');
+  return { kind: 'renamed', room: { ...room, occupants }, me, old: same.nick };
 }
 
 function refused(condition: ConstructorParameters<typeof StanzaError>[0], text: string): JoinOutcome {

@@ -21,7 +21,19 @@ import { iqResult, NS, StanzaError, x, type Element, type Jid } from '@cx/xmpp-c
 import type { Logger } from '@cx/log';
 import type { StanzaIn } from '../module';
 import type { Sender } from '../../routing';
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_OWNER, NS_MUC_USER, occupantPresence, roomInfo, selfCodes, serviceInfo, subjectMessage } from './xml';
+import {
+  NS_DISCO_INFO,
+  NS_DISCO_ITEMS,
+  NS_MUC,
+  NS_MUC_OWNER,
+  NS_MUC_USER,
+  occupantPresence,
+  presencePayload,
+  roomInfo,
+  selfCodes,
+  serviceInfo,
+  subjectMessage,
+} from './xml';
 
 const { STANZA_KIND_MESSAGE: MESSAGE, STANZA_KIND_PRESENCE: PRESENCE, STANZA_KIND_IQ: IQ } = StanzaKind;
 
@@ -75,7 +87,8 @@ export class Muc {
 
   private async answer(el: Element, q: Element | undefined, ns: string, sender: Sender, to: Jid): Promise<Element | null | StanzaError> {
     const get = el.attrs.type === 'get';
-    if (to.resource) return new StanzaError('service-unavailable', 'occupants do not answer queries here yet');
+    if (to.resource)
+      return get && ns === NS.PING ? this.selfPing(sender, to) : new StanzaError('service-unavailable', 'occupants do not answer queries here yet');
     if (!to.local) {
       if (get && ns === NS_DISCO_INFO && !q?.attrs.node) return serviceInfo();
       if (get && ns === NS_DISCO_ITEMS) return this.publicRooms();
@@ -87,6 +100,14 @@ export class Muc {
     if (get && ns === NS_DISCO_ITEMS) return room && !room.locked ? x('query', { xmlns: NS_DISCO_ITEMS }) : new StanzaError('item-not-found');
     if (ns === NS_MUC_OWNER && q) return this.owner(get, q, sender, to.local);
     return new StanzaError('service-unavailable');
+  }
+
+  /** XEP-0410: a ping to one's own occupant JID is answered by the room: joined (result) or not (not-acceptable). */
+  private async selfPing(sender: Sender, to: Jid): Promise<null | StanzaError> {
+    const room = await this.d.store.room(to.local);
+    const me = room && occupantByJid(room, sender.jid.toString());
+    if (me && me.nick === to.resource) return null;
+    return new StanzaError('not-acceptable', 'you are not in this room under this nickname');
   }
 
   private async publicRooms(): Promise<Element> {
@@ -139,25 +160,38 @@ export class Muc {
     const jid = sender.jid.toString();
     const password = el.getChild('x', NS_MUC)?.getChildText('password') ?? undefined;
     const maxOccupants = this.d.store.limits.maxOccupants;
+    const presence = presencePayload(el);
     const outcome = await this.d.store.update(name, (cur) => {
-      const o = join(cur, { jid, nick: to.resource, password, maxOccupants });
-      return { next: o.kind === 'joined' ? o.room : undefined, result: o };
+      const o = join(cur, { jid, nick: to.resource, password, maxOccupants, presence });
+      return { next: o.kind === 'refused' ? undefined : o.room, result: o };
     });
     if (outcome === TOO_BIG) return this.fail(el, sender, new StanzaError('resource-constraint', 'the room is too large'));
     if (outcome.kind === 'refused') return this.fail(el, sender, outcome.error);
-    if (outcome.kind === 'joined') await this.d.store.setIn(jid, name, true);
     const { room, me } = outcome;
     const roomJid = this.roomJid(name);
-    const extra = el.getChildElements().filter((c) => c.attrs.xmlns !== NS_MUC && c.attrs.xmlns !== NS_MUC_USER);
     const others = room.occupants.filter((o) => o.jid !== jid);
-    if (outcome.kind === 'joined') {
-      for (const o of others) await this.d.send(jid, occupantPresence(roomJid, room, o, me), PRESENCE);
-      for (const o of others) await this.d.send(o.jid, occupantPresence(roomJid, room, me, o, { extra }), PRESENCE);
+    const self = (codes: number[]) => this.d.send(jid, occupantPresence(roomJid, room, me, me, { codes }), PRESENCE);
+    const toOthers = async () => {
+      for (const o of others) await this.d.send(o.jid, occupantPresence(roomJid, room, me, o), PRESENCE);
+    };
+    if (outcome.kind === 'already') {
+      await toOthers();
+      return self([110]);
     }
-    const created = outcome.kind === 'joined' && outcome.created;
-    await this.d.send(jid, occupantPresence(roomJid, room, me, me, { codes: selfCodes(room, created), extra }), PRESENCE);
+    if (outcome.kind === 'renamed') {
+      // §7.6: unavailable from the old nick with 303 and the new one, then available from the new one.
+      const old = { from: outcome.old, unavailable: true, nick: me.nick };
+      for (const o of others) await this.d.send(o.jid, occupantPresence(roomJid, room, me, o, { ...old, codes: [303] }), PRESENCE);
+      await this.d.send(jid, occupantPresence(roomJid, room, me, me, { ...old, codes: [110, 303] }), PRESENCE);
+      await toOthers();
+      return self([110]);
+    }
+    await this.d.store.setIn(jid, name, true);
+    for (const o of others) await this.d.send(jid, occupantPresence(roomJid, room, o, me), PRESENCE);
+    await toOthers();
+    await self(selfCodes(room, outcome.created));
     // §7.2.15: the subject (empty when none) ends every join, a new room's too (clients wait for it).
-    if (outcome.kind === 'joined') await this.d.send(jid, subjectMessage(roomJid, room), MESSAGE);
+    await this.d.send(jid, subjectMessage(roomJid, room), MESSAGE);
   }
 
   /** §7.14: the occupant goes; the others get its unavailable, it gets its own with 110. */

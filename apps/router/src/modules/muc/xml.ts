@@ -2,6 +2,7 @@
 // muc#user item and status codes, the subject, and what a room shows in disco.
 import { formElement, type InfoForm } from '@cx/modules';
 import { affiliationOf, type Occupant, type Room } from '@cx/muc';
+import { elementFromBytes } from '@cx/stanza';
 import { x, type Element } from '@cx/xmpp-core';
 
 export const NS_MUC = 'http://jabber.org/protocol/muc';
@@ -15,24 +16,40 @@ export function seesJids(room: Room, viewer: Occupant): boolean {
   return room.config.whois === 'anyone' || viewer.role === 'moderator';
 }
 
-/** `who`'s presence in the room as `viewer` gets it; `extra`: the occupant's own <show/>, <status/>… */
+/** The payload of a presence worth keeping for later joiners (not the MUC elements), as XML; '' past `max` bytes. */
+export function presencePayload(el: Element, max = 4096): string {
+  const xml = el
+    .getChildElements()
+    .filter((c) => c.attrs.xmlns !== NS_MUC && c.attrs.xmlns !== NS_MUC_USER)
+    .map((c) => c.toString())
+    .join('');
+  return xml.length > max ? '' : xml;
+}
+
+function payload(xml: string | undefined): Element[] {
+  if (!xml) return [];
+  return elementFromBytes(new TextEncoder().encode(`<p>${xml}</p>`))?.getChildElements() ?? [];
+}
+
+/** `who`'s presence in the room as `viewer` gets it, with its kept payload (not when unavailable). */
 export function occupantPresence(
   roomJid: string,
   room: Room,
   who: Occupant,
   viewer: Occupant,
-  opts: { codes?: number[]; unavailable?: boolean; extra?: Element[] } = {},
+  opts: { codes?: number[]; unavailable?: boolean; nick?: string; from?: string } = {},
 ): Element {
   const item = x('item', {
     affiliation: affiliationOf(room, who.jid),
-    role: opts.unavailable ? 'none' : who.role,
+    role: opts.unavailable && !opts.nick ? 'none' : who.role,
     jid: seesJids(room, viewer) ? who.jid : undefined,
+    nick: opts.nick,
   });
   const codes = (opts.codes ?? []).map((code) => x('status', { code }));
   return x(
     'presence',
-    { from: `${roomJid}/${who.nick}`, type: opts.unavailable ? 'unavailable' : undefined },
-    ...(opts.extra ?? []),
+    { from: `${roomJid}/${opts.from ?? who.nick}`, type: opts.unavailable ? 'unavailable' : undefined },
+    ...(opts.unavailable ? [] : payload(who.presence)),
     x('x', { xmlns: NS_MUC_USER }, item, ...codes),
   );
 }
@@ -53,6 +70,7 @@ export function roomInfo(roomName: string, room: Room): Element {
   const c = room.config;
   const features = [
     NS_MUC,
+    'http://jabber.org/protocol/muc#self-ping-optimization',
     c.persistent ? 'muc_persistent' : 'muc_temporary',
     c.membersOnly ? 'muc_membersonly' : 'muc_open',
     c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
