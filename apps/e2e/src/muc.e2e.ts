@@ -218,5 +218,35 @@ describe('MUC (XEP-0045)', () => {
     join(sb.c, `${members}/bob`);
     const reg = await sb.c.until(presenceFrom(`${members}/bob`, 'error'));
     expect(reg.getChild('error')?.getChild('registration-required')).toBeTruthy();
+
+    // muc#admin: the owner makes bob a member, who may then enter; lists; kick (307); ban (301).
+    const ADMIN = `${MUC}#admin`;
+    const bare = sb.jid.split('/')[0];
+    const grant = await iq(sa.c, 'set', members, `<query xmlns='${ADMIN}'><item affiliation='member' jid='${bare}'/></query>`);
+    expect(grant.attrs.type).toBe('result');
+    const list = await iq(sa.c, 'get', members, `<query xmlns='${ADMIN}'><item affiliation='member'/></query>`);
+    expect(
+      list
+        .getChild('query', ADMIN)
+        ?.getChildren('item')
+        .map((i) => i.attrs.jid),
+    ).toEqual([bare]);
+    const notAdmin = await iq(sb.c, 'get', members, `<query xmlns='${ADMIN}'><item affiliation='member'/></query>`);
+    expect(notAdmin.getChild('error')?.getChild('forbidden')).toBeTruthy();
+    join(sb.c, `${members}/bob`);
+    expect(codes(await sb.c.until(presenceFrom(`${members}/bob`)))).toEqual([110]);
+    await sa.c.until(presenceFrom(`${members}/bob`));
+    // The occupants are told (XEP-0045 §8.2), then the moderator gets the result.
+    sa.c.send(`<iq type='set' id='kick1' to='${members}'><query xmlns='${ADMIN}'><item role='none' nick='bob'/></query></iq>`);
+    expect(codes(await sa.c.until(presenceFrom(`${members}/bob`, 'unavailable')))).toEqual([307]);
+    expect((await sa.c.until((el) => el.attrs.id === 'kick1')).attrs.type).toBe('result');
+    expect(codes(await sb.c.until(presenceFrom(`${members}/bob`, 'unavailable')))).toEqual([110, 307]);
+    join(sb.c, `${members}/bob`);
+    await sb.c.until(presenceFrom(`${members}/bob`));
+    await iq(sa.c, 'set', members, `<query xmlns='${ADMIN}'><item affiliation='outcast' jid='${bare}'/></query>`);
+    expect(codes(await sb.c.until(presenceFrom(`${members}/bob`, 'unavailable')))).toEqual([110, 301]);
+    join(sb.c, `${members}/bob`);
+    const banned = await sb.c.until(presenceFrom(`${members}/bob`, 'error'));
+    expect(banned.getChild('error')?.getChild('forbidden')).toBeTruthy();
   });
 });

@@ -3,3 +3,5 @@ export type { Affiliation, JoinOutcome, JoinRequest, Occupant, Role, Room, RoomC
 export { applyConfig, configForm, ROOMCONFIG } from './config-form';
 export { DEFAULT_MUC_LIMITS, MUC_BUCKET, RoomStore, TOO_BIG } from './store';
 export type { MucLimits } from './store';
+export { isAffiliation, kick, setAffiliations, withAffiliation } from './admin';
+export type { AdminOutcome } from './admin';

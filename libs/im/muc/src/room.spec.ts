@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { x } from '@cx/xmpp-core';
-import { applyConfig, join, kept, leave, type Room } from './index';
+import { applyConfig, join, kept, kick, leave, setAffiliations, type Room } from './index';
 
 const req = (jid: string, nick: string, password?: string) => ({ jid, nick, password, maxOccupants: 10 });
 
@@ -83,5 +83,32 @@ describe('applyConfig', () => {
     );
     const c = applyConfig(created().config, form);
     expect(c).toMatchObject({ name: 'Tea', persistent: true, password: 'pw', whois: 'anyone', maxUsers: 20 });
+  });
+});
+
+describe('muc#admin', () => {
+  it('lets the owner grant membership, ban (the occupant goes) and keeps one owner; others may not', () => {
+    const j = join(created(), req('bob@d/b', 'bob'));
+    if (j.kind !== 'joined') throw new Error();
+    const byBob = setAffiliations(j.room, 'bob@d', [{ jid: 'carol@d', affiliation: 'member' }]);
+    expect('condition' in byBob && byBob.condition).toBe('forbidden');
+    const m = setAffiliations(j.room, 'alice@d', [{ jid: 'bob@d', affiliation: 'member' }]);
+    if ('condition' in m) throw m;
+    expect(m.changed.map((o) => o.nick)).toEqual(['bob']);
+    const ban = setAffiliations(m.room, 'alice@d', [{ jid: 'bob@d', affiliation: 'outcast' }]);
+    if ('condition' in ban) throw ban;
+    expect([ban.removed.map((o) => o.nick), ban.room.occupants.map((o) => o.nick)]).toEqual([['bob'], ['alice']]);
+    const last = setAffiliations(m.room, 'alice@d', [{ jid: 'alice@d', affiliation: 'none' }]);
+    expect('condition' in last && last.condition).toBe('conflict');
+  });
+
+  it('lets a moderator kick a participant, not a participant a moderator', () => {
+    const j = join(created(), req('bob@d/b', 'bob'));
+    if (j.kind !== 'joined') throw new Error();
+    const [alice, bob] = j.room.occupants;
+    const no = kick(j.room, bob, 'alice');
+    expect('condition' in no && no.condition).toBe('forbidden');
+    const yes = kick(j.room, alice, 'bob');
+    expect(!('condition' in yes) && yes.room.occupants.map((o) => o.nick)).toEqual(['alice']);
   });
 });

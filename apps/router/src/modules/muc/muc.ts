@@ -4,6 +4,12 @@
 // out to the occupants' real full JIDs. docs/architecture.md, "Group chat (MUC)".
 import {
   applyConfig,
+  bareOf,
+  isAffiliation,
+  kick,
+  setAffiliations,
+  withAffiliation,
+  type AdminOutcome,
   configForm,
   join,
   kept,
@@ -25,6 +31,7 @@ import {
   NS_DISCO_INFO,
   NS_DISCO_ITEMS,
   NS_MUC,
+  NS_MUC_ADMIN,
   NS_MUC_OWNER,
   NS_MUC_USER,
   occupantPresence,
@@ -99,6 +106,7 @@ export class Muc {
     if (get && ns === NS_DISCO_INFO) return room && !room.locked ? roomInfo(to.local, room) : new StanzaError('item-not-found');
     if (get && ns === NS_DISCO_ITEMS) return room && !room.locked ? x('query', { xmlns: NS_DISCO_ITEMS }) : new StanzaError('item-not-found');
     if (ns === NS_MUC_OWNER && q) return this.owner(get, q, sender, to.local);
+    if (ns === NS_MUC_ADMIN && q) return get ? this.adminList(q, sender, room) : this.admin(q, sender, to.local);
     return new StanzaError('service-unavailable');
   }
 
@@ -142,6 +150,56 @@ export class Muc {
     if (out instanceof StanzaError) return out;
     if (out === 'gone') await this.d.store.setIn(jid, name, false);
     return null;
+  }
+
+  /** §9.5, §10.5: the JIDs of one affiliation, for admins and owners. */
+  private adminList(q: Element, sender: Sender, room: Room | null): Element | StanzaError {
+    if (!room) return new StanzaError('item-not-found');
+    const affiliation = q.getChild('item')?.attrs.affiliation ?? '';
+    if (!isAffiliation(affiliation)) return new StanzaError('bad-request', 'ask for one affiliation');
+    const mine = room.affiliations[sender.jid.bare.toString()];
+    if (mine !== 'owner' && mine !== 'admin') return new StanzaError('forbidden', 'only admins and owners may read the lists');
+    return x('query', { xmlns: NS_MUC_ADMIN }, ...withAffiliation(room, affiliation).map((jid) => x('item', { affiliation, jid })));
+  }
+
+  /** §8.2 kick (role none by nick), §9–10 affiliations (by JID or an occupant's nick): written, then told. */
+  private async admin(q: Element, sender: Sender, name: string): Promise<null | StanzaError> {
+    const items = q.getChildren('item');
+    const kickNick = items.find((i) => i.attrs.role === 'none' && i.attrs.nick)?.attrs.nick;
+    const actorBare = sender.jid.bare.toString();
+    const out = await this.d.store.update<AdminOutcome | StanzaError>(name, (cur) => {
+      if (!cur) return { next: undefined, result: new StanzaError('item-not-found') };
+      let r: AdminOutcome | StanzaError;
+      if (kickNick) {
+        const actor = occupantByJid(cur, sender.jid.toString());
+        r = actor ? kick(cur, actor, kickNick) : new StanzaError('forbidden', 'you are not in this room');
+      } else {
+        const changes = items.map((i) => ({ jid: i.attrs.jid ?? occupantByNick(cur, i.attrs.nick ?? '')?.jid ?? '', affiliation: i.attrs.affiliation ?? '' }));
+        const bad = changes.some((c) => !c.jid || !isAffiliation(c.affiliation));
+        r =
+          bad || !changes.length
+            ? new StanzaError('bad-request', 'each item needs a JID (or nick) and an affiliation')
+            : setAffiliations(cur, actorBare, changes as Parameters<typeof setAffiliations>[2]);
+      }
+      return r instanceof StanzaError ? { next: undefined, result: r } : { next: r.room, result: r };
+    });
+    if (out === TOO_BIG) return new StanzaError('resource-constraint', 'the room is too large');
+    if (out instanceof StanzaError) return out;
+    await this.tellAdmin(name, out, kickNick ? 307 : undefined);
+    return null;
+  }
+
+  /** The occupants who went (301 banned, 307 kicked, 321 no longer a member) and those whose affiliation or role changed. */
+  private async tellAdmin(name: string, out: AdminOutcome, code?: number): Promise<void> {
+    const roomJid = this.roomJid(name);
+    const { room } = out;
+    for (const gone of out.removed) {
+      const c = code ?? (room.affiliations[bareOf(gone.jid)] === 'outcast' ? 301 : 321);
+      await this.d.store.setIn(gone.jid, name, false);
+      await this.d.send(gone.jid, occupantPresence(roomJid, room, gone, gone, { unavailable: true, codes: [110, c] }), PRESENCE);
+      for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, gone, o, { unavailable: true, codes: [c] }), PRESENCE);
+    }
+    for (const changed of out.changed) for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, changed, o), PRESENCE);
   }
 
   // ---- presence ----

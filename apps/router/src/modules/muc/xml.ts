@@ -8,6 +8,7 @@ import { x, type Element } from '@cx/xmpp-core';
 export const NS_MUC = 'http://jabber.org/protocol/muc';
 export const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 export const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
+export const NS_MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
 export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 
