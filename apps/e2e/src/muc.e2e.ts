@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
-import { TestSessions, type RawClient } from '@cx/testing';
+import { register, TEST_PASSWORD, TestSessions, type RawClient } from '@cx/testing';
 
 const [edgeA, edgeB] = inject('edgePorts');
 const t = new TestSessions(edgeA);
@@ -248,5 +248,28 @@ describe('MUC (XEP-0045)', () => {
     join(sb.c, `${members}/bob`);
     const banned = await sb.c.until(presenceFrom(`${members}/bob`, 'error'));
     expect(banned.getChild('error')?.getChild('forbidden')).toBeTruthy();
+  });
+
+  it('an account removed leaves its rooms and loses its affiliations: the same name again owns nothing', async () => {
+    const [a, b] = [await t.account('mucgone'), await t.account('mucstays')];
+    const sa = await t.login(edgeA, a.name, { presence: true });
+    const sb = await t.login(edgeB, b.name, { presence: true });
+    const room = roomName();
+    await createRoom(sa.c, room, 'owner', { persistentroom: '1' });
+    join(sb.c, `${room}/bob`);
+    await sb.c.until(presenceFrom(`${room}/bob`));
+    expect((await iq(sa.c, 'set', 'localhost', `<query xmlns='jabber:iq:register'><remove/></query>`)).attrs.type).toBe('result');
+    await sb.c.until(presenceFrom(`${room}/owner`, 'unavailable'), 10_000);
+    for (let i = 0; ; i++) {
+      const ok = await register(edgeA, a.name, TEST_PASSWORD).then(
+        () => true,
+        (err: unknown) => (i < 40 ? false : Promise.reject(err)),
+      );
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const again = await t.login(edgeA, a.name, { presence: true });
+    const form = await iq(again.c, 'get', room, `<query xmlns='${OWNER}'/>`);
+    expect(form.getChild('error')?.getChild('forbidden')).toBeTruthy();
   });
 });

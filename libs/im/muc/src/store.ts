@@ -60,6 +60,23 @@ export class RoomStore {
     return out;
   }
 
+  /**
+   * An account is removed: its affiliations go from every room (a new account
+   * of the same name must not inherit them); a room left with neither owner
+   * nor occupant goes. Reads every room: fine while rooms number thousands.
+   */
+  async removeUser(bare: string): Promise<void> {
+    for (const name of await this.names()) {
+      await this.update(name, (cur) => {
+        if (!cur || !(bare in cur.affiliations)) return { next: undefined, result: undefined };
+        const affiliations = { ...cur.affiliations };
+        delete affiliations[bare];
+        const orphan = !Object.values(affiliations).includes('owner') && cur.occupants.length === 0;
+        return { next: orphan ? null : { ...cur, affiliations }, result: undefined };
+      });
+    }
+  }
+
   /** The rooms a full JID is in. */
   async roomsOf(jid: string): Promise<string[]> {
     const e = await this.kv.get(`o.${encodeKey(jid)}`);

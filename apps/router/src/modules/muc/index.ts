@@ -7,6 +7,7 @@ import { elementFromBytes, StanzaKind } from '@cx/stanza';
 import type { Element } from '@cx/xmpp-core';
 import { STOP } from '@cx/modules';
 import type { RouterContext, RouterModule } from '../module';
+import { countStoreRejection } from '../../metrics';
 import { Muc } from './muc';
 import { mucDomain } from './muc-domain';
 
@@ -31,7 +32,9 @@ export const mucModule: RouterModule = {
         ctx.out.send(bare, target, el, kind, true);
       },
       reply: (sender, el) => ctx.router.toSender(sender, el),
+      rejected: () => countStoreRejection('muc'),
     });
+    ctx.removal.register('muc', (r) => store.removeUser(`${r.user}@${ctx.domain}`));
     const opts = { module: 'muc' };
     ctx.hooks.on(
       'stanza-service',

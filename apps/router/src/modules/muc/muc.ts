@@ -53,6 +53,8 @@ export interface MucDeps {
   send(fullJid: string, el: Element, kind: StanzaKind): Promise<void>;
   /** Answer the sender (results, errors). */
   reply(sender: Sender, el: Element): void;
+  /** A write refused by MUC_MAX_ROOM_BYTES (a metric). */
+  rejected?(): void;
 }
 
 export class Muc {
@@ -75,6 +77,11 @@ export class Muc {
       error.toElement(),
     );
     this.d.reply(sender, reply);
+  }
+
+  private tooBig(): StanzaError {
+    this.d.rejected?.();
+    return new StanzaError('resource-constraint', 'the room is too large');
   }
 
   private roomJid(room: string): string {
@@ -146,7 +153,7 @@ export class Muc {
       const next: Room = { ...cur, config: applyConfig(cur.config, form), locked: false };
       return { next, result: next };
     });
-    if (out === TOO_BIG) return new StanzaError('resource-constraint', 'the room is too large');
+    if (out === TOO_BIG) return this.tooBig();
     if (out instanceof StanzaError) return out;
     if (out === 'gone') await this.d.store.setIn(jid, name, false);
     return null;
@@ -183,7 +190,7 @@ export class Muc {
       }
       return r instanceof StanzaError ? { next: undefined, result: r } : { next: r.room, result: r };
     });
-    if (out === TOO_BIG) return new StanzaError('resource-constraint', 'the room is too large');
+    if (out === TOO_BIG) return this.tooBig();
     if (out instanceof StanzaError) return out;
     await this.tellAdmin(name, out, kickNick ? 307 : undefined);
     return null;
@@ -223,7 +230,7 @@ export class Muc {
       const o = join(cur, { jid, nick: to.resource, password, maxOccupants, presence });
       return { next: o.kind === 'refused' ? undefined : o.room, result: o };
     });
-    if (outcome === TOO_BIG) return this.fail(el, sender, new StanzaError('resource-constraint', 'the room is too large'));
+    if (outcome === TOO_BIG) return this.fail(el, sender, this.tooBig());
     if (outcome.kind === 'refused') return this.fail(el, sender, outcome.error);
     const { room, me } = outcome;
     const roomJid = this.roomJid(name);
@@ -301,7 +308,7 @@ export class Muc {
       const next = { ...cur, subject: { text, by: o.nick } };
       return { next, result: next };
     });
-    if (out === TOO_BIG) return this.fail(el, sender, new StanzaError('resource-constraint', 'the room is too large'));
+    if (out === TOO_BIG) return this.fail(el, sender, this.tooBig());
     if (out instanceof StanzaError) return this.fail(el, sender, out);
     await this.broadcast(name, out, me, el);
   }
