@@ -170,6 +170,17 @@ describe('MUC (XEP-0045)', () => {
     join(sd.c, `${room}/dave`);
     const bobSeen = await sd.c.until(presenceFrom(`${room}/bob`));
     expect(bobSeen.getChildText('show')).toBe('dnd');
+    // Then the history (no <history/> asked: all that is kept), each with its delay, then the subject.
+    const history: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const m = await sd.c.until((el) => el.name === 'message' && !!el.getChild('body'));
+      expect(m.attrs.from).toBe(`${room}/bob`);
+      expect(m.getChild('delay', 'urn:xmpp:delay')?.attrs.from).toBe(room);
+      history.push(m.getChildText('body') ?? '');
+    }
+    expect(history).toEqual(['hello 1', 'hello 2', 'hello 3']);
+    const subjectOnJoin = await sd.c.until((el) => el.name === 'message');
+    expect(subjectOnJoin.getChildText('subject')).toBe('Tea');
     sd.c.send(`<presence to='${room}/dave' type='unavailable'/>`);
     await sd.c.until(presenceFrom(`${room}/dave`, 'unavailable'));
 

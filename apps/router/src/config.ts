@@ -52,6 +52,12 @@ export const routerConfig = defineConfig({
   PEP_MAX_ITEMS: int(256, 'Items kept per PEP node at most, and what max_items=max means (XEP-0060, XEP-0223)', 1),
   VCARD_MAX_BYTES: int(256 * 1024, 'Bytes of one vCard (XEP-0054); a larger one is refused (not-acceptable)', 1024, 900 * 1024),
   MUC_DOMAIN: str('', 'Host of the group chat service (XEP-0045, router module muc); empty: conference.<XMPP_DOMAIN>'),
+  MUC_HISTORY_MESSAGES: int(
+    20,
+    'Groupchat messages a room keeps and sends to joiners as history (XEP-0045 §7.2.13; 0: none; a message over 16 KiB is not kept)',
+    0,
+    1000,
+  ),
   MUC_MAX_OCCUPANTS: int(500, 'Occupants of one room at most, whatever its muc#roomconfig_maxusers; one more is refused (service-unavailable)', 1),
   MUC_MAX_ROOM_BYTES: int(
     256 * 1024,

@@ -5,3 +5,5 @@ export { DEFAULT_MUC_LIMITS, MUC_BUCKET, RoomStore, TOO_BIG } from './store';
 export type { MucLimits } from './store';
 export { isAffiliation, kick, setAffiliations, withAffiliation } from './admin';
 export type { AdminOutcome } from './admin';
+export { historyFor, remember } from './history';
+export type { HistoryEntry, HistoryLimits, HistoryRequest } from './history';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { x } from '@cx/xmpp-core';
-import { applyConfig, join, kept, kick, leave, setAffiliations, type Room } from './index';
+import { applyConfig, historyFor, join, kept, kick, leave, remember, setAffiliations, type Room } from './index';
 
 const req = (jid: string, nick: string, password?: string) => ({ jid, nick, password, maxOccupants: 10 });
 
@@ -110,5 +110,20 @@ describe('muc#admin', () => {
     expect('condition' in no && no.condition).toBe('forbidden');
     const yes = kick(j.room, alice, 'bob');
     expect(!('condition' in yes) && yes.room.occupants.map((o) => o.nick)).toEqual(['alice']);
+  });
+});
+
+describe('history', () => {
+  it('keeps the last messages and serves what a join asks for', () => {
+    let room = created();
+    for (let n = 1; n <= 5; n++) room = remember(room, { xml: `<m>${n}</m>`, at: n * 1000 }, { messages: 3, maxBytes: 100 });
+    expect(remember(room, { xml: 'x'.repeat(200), at: 6000 }, { messages: 3, maxBytes: 100 })).toBe(room);
+    const xmls = (r: { xml: string }[]) => r.map((e) => e.xml);
+    expect(xmls(historyFor(room, {}, 6000))).toEqual(['<m>3</m>', '<m>4</m>', '<m>5</m>']);
+    expect(xmls(historyFor(room, { maxstanzas: 1 }, 6000))).toEqual(['<m>5</m>']);
+    expect(xmls(historyFor(room, { maxstanzas: 0 }, 6000))).toEqual([]);
+    expect(xmls(historyFor(room, { seconds: 2 }, 6000))).toEqual(['<m>4</m>', '<m>5</m>']);
+    expect(xmls(historyFor(room, { since: 4000 }, 6000))).toEqual(['<m>5</m>']);
+    expect(xmls(historyFor(room, { maxchars: 16 }, 6000))).toEqual(['<m>4</m>', '<m>5</m>']);
   });
 });

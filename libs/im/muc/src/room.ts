@@ -2,6 +2,7 @@
 // real full JID, role) and subject. Pure decisions on it (join, leave,
 // configure), so the router module only reads, decides, writes and sends.
 import { StanzaError } from '@cx/xmpp-core';
+import type { HistoryEntry } from './history';
 
 export type Affiliation = 'owner' | 'admin' | 'member' | 'outcast' | 'none';
 export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
@@ -37,6 +38,8 @@ export interface Room {
   subject: { text: string; by: string } | null;
   /** Created and not yet configured (XEP-0045 §10.1: status 201, nobody else may enter). */
   locked: boolean;
+  /** The last groupchat messages (history.ts). */
+  history?: HistoryEntry[];
 }
 
 export const DEFAULT_CONFIG: RoomConfig = {

@@ -33,6 +33,7 @@ export const mucModule: RouterModule = {
       },
       reply: (sender, el) => ctx.router.toSender(sender, el),
       rejected: () => countStoreRejection('muc'),
+      history: { messages: ctx.config.MUC_HISTORY_MESSAGES, maxBytes: 16 * 1024 },
     });
     ctx.removal.register('muc', (r) => store.removeUser(`${r.user}@${ctx.domain}`));
     const opts = { module: 'muc' };

@@ -4,6 +4,10 @@
 // out to the occupants' real full JIDs. docs/architecture.md, "Group chat (MUC)".
 import {
   applyConfig,
+  historyFor,
+  remember,
+  type HistoryLimits,
+  type HistoryRequest,
   bareOf,
   isAffiliation,
   kick,
@@ -22,7 +26,7 @@ import {
   type Room,
   type RoomStore,
 } from '@cx/muc';
-import { StanzaKind } from '@cx/stanza';
+import { elementFromBytes, StanzaKind } from '@cx/stanza';
 import { iqResult, NS, StanzaError, x, type Element, type Jid } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
 import type { StanzaIn } from '../module';
@@ -53,6 +57,8 @@ export interface MucDeps {
   send(fullJid: string, el: Element, kind: StanzaKind): Promise<void>;
   /** Answer the sender (results, errors). */
   reply(sender: Sender, el: Element): void;
+  /** Groupchat messages kept for joiners (MUC_HISTORY_MESSAGES). */
+  history: HistoryLimits;
   /** A write refused by MUC_MAX_ROOM_BYTES (a metric). */
   rejected?(): void;
 }
@@ -255,6 +261,14 @@ export class Muc {
     for (const o of others) await this.d.send(jid, occupantPresence(roomJid, room, o, me), PRESENCE);
     await toOthers();
     await self(selfCodes(room, outcome.created));
+    // §7.2.13: the history the joiner asked for, each with its delay, before the subject.
+    const asked = historyRequest(el.getChild('x', NS_MUC)?.getChild('history'));
+    for (const h of historyFor(room, asked, Date.now())) {
+      const m = elementFromBytes(new TextEncoder().encode(h.xml));
+      if (!m) continue;
+      m.cnode(x('delay', { xmlns: 'urn:xmpp:delay', from: roomJid, stamp: new Date(h.at).toISOString() }));
+      await this.d.send(jid, m, MESSAGE);
+    }
     // §7.2.15: the subject (empty when none) ends every join, a new room's too (clients wait for it).
     await this.d.send(jid, subjectMessage(roomJid, room), MESSAGE);
   }
@@ -291,12 +305,33 @@ export class Muc {
     if (type !== 'groupchat') return this.fail(el, sender, new StanzaError('feature-not-implemented', 'invitations are not supported yet'));
     const subject = el.getChild('subject');
     if (subject && !el.getChild('body')) return this.setSubject(el, sender, to.local, me, subject.getText());
-    await this.broadcast(to.local, room, me, el);
+    await this.groupchat(to.local, room, me, el);
+  }
+
+  /** A groupchat message: kept in the room's history (when it has a body), then sent to every occupant. */
+  private async groupchat(name: string, room: Room, me: Occupant, el: Element): Promise<void> {
+    const out = this.fromOccupant(name, me, el);
+    if (!el.getChild('body') || this.d.history.messages <= 0) return this.send(room, out);
+    const entry = { xml: out.toString(), at: Date.now() };
+    const kept = await this.d.store.update<Room | null>(name, (cur) => {
+      if (!cur || !occupantByJid(cur, me.jid)) return { next: undefined, result: null };
+      const next = remember(cur, entry, this.d.history);
+      return { next: next === cur ? undefined : next, result: next };
+    });
+    if (kept === TOO_BIG) this.d.rejected?.();
+    await this.send(kept === TOO_BIG || !kept ? room : kept, out);
+  }
+
+  private fromOccupant(name: string, me: Occupant, el: Element): Element {
+    return x('message', { from: `${this.roomJid(name)}/${me.nick}`, type: 'groupchat', id: el.attrs.id }, ...el.getChildElements());
+  }
+
+  private async send(room: Room, out: Element): Promise<void> {
+    for (const o of room.occupants) await this.d.send(o.jid, out, MESSAGE);
   }
 
   private async broadcast(name: string, room: Room, me: Occupant, el: Element): Promise<void> {
-    const out = x('message', { from: `${this.roomJid(name)}/${me.nick}`, type: 'groupchat', id: el.attrs.id }, ...el.getChildElements());
-    for (const o of room.occupants) await this.d.send(o.jid, out, MESSAGE);
+    await this.send(room, this.fromOccupant(name, me, el));
   }
 
   /** §8.1: a subject change by an occupant allowed to make it, stored, then sent to all. */
@@ -327,4 +362,17 @@ export class Muc {
     );
     await this.d.send(peer.jid, out, MESSAGE);
   }
+}
+
+/** The joiner's <history/> (§7.2.14): numbers and a since stamp; absent: everything kept. */
+function historyRequest(h: Element | undefined): HistoryRequest {
+  if (!h) return {};
+  const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  const since = h.attrs.since ? Date.parse(h.attrs.since) : NaN;
+  return {
+    maxchars: num(h.attrs.maxchars),
+    maxstanzas: num(h.attrs.maxstanzas),
+    seconds: num(h.attrs.seconds),
+    since: Number.isNaN(since) ? undefined : since,
+  };
 }
