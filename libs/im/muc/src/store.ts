@@ -44,12 +44,18 @@ export class RoomStore {
     return e && e.operation === 'PUT' && e.value.length ? roomCodec.decode(e.value) : null;
   }
 
-  /** Change a room with a revision check (decide may run again on a conflict). */
+  /** Change a room with a revision check (decide may run again on a conflict); past maxRoomBytes the oldest history goes, then TOO_BIG. */
   async update<T>(name: string, decide: (cur: Room | null) => Decision<Room, T>): Promise<T | typeof TOO_BIG> {
     return casUpdate<Room, T | typeof TOO_BIG>(this.kv, `r.${encodeKey(name)}`, roomCodec, (cur) => {
       const d = decide(cur);
-      if (d.next && roomCodec.encode(d.next).length > this.limits.maxRoomBytes) return { next: undefined, result: TOO_BIG };
-      return d;
+      if (!d.next) return d;
+      // History gives way first: the oldest kept messages go until the room fits.
+      let next = d.next;
+      while (roomCodec.encode(next).length > this.limits.maxRoomBytes) {
+        if (!next.history?.length) return { next: undefined, result: TOO_BIG };
+        next = { ...next, history: next.history.slice(1) };
+      }
+      return { next, result: d.result };
     });
   }
 
