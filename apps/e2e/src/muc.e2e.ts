@@ -230,6 +230,28 @@ describe('MUC (XEP-0045)', () => {
     const reg = await sb.c.until(presenceFrom(`${members}/bob`, 'error'));
     expect(reg.getChild('error')?.getChild('registration-required')).toBeTruthy();
 
+    // A configuration change is told to the occupants (104, 172: now non-anonymous); a room made members-only loses its non-members (322).
+    const open = roomName();
+    await createRoom(sa.c, open, 'owner');
+    join(sb.c, `${open}/bob`);
+    await sb.c.until(presenceFrom(`${open}/bob`));
+    const reconf = await iq(
+      sa.c,
+      'set',
+      open,
+      `<query xmlns='${OWNER}'><x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_whois'><value>anyone</value></field></x></query>`,
+    );
+    expect(reconf.attrs.type).toBe('result');
+    const note = await sb.c.until((el) => el.name === 'message' && el.attrs.from === open && !!el.getChild('x', USER));
+    expect(codes(note)).toEqual([104, 172]);
+    await iq(
+      sa.c,
+      'set',
+      open,
+      `<query xmlns='${OWNER}'><x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_membersonly'><value>1</value></field></x></query>`,
+    );
+    expect(codes(await sb.c.until(presenceFrom(`${open}/bob`, 'unavailable')))).toEqual([110, 322]);
+
     // muc#admin: the owner makes bob a member, who may then enter; lists; kick (307); ban (301).
     const ADMIN = `${MUC}#admin`;
     const bare = sb.jid.split('/')[0];

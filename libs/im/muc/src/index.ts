@@ -1,4 +1,4 @@
-export { affiliationOf, bareOf, DEFAULT_CONFIG, join, kept, leave, maySetSubject, occupantByJid, occupantByNick, roleFor } from './room';
+export { affiliationOf, bareOf, configure, DEFAULT_CONFIG, join, kept, leave, maySetSubject, occupantByJid, occupantByNick, roleFor } from './room';
 export type { Affiliation, JoinOutcome, JoinRequest, Occupant, Role, Room, RoomConfig } from './room';
 export { applyConfig, configForm, ROOMCONFIG } from './config-form';
 export { DEFAULT_MUC_LIMITS, MUC_BUCKET, RoomStore, TOO_BIG } from './store';

@@ -147,3 +147,9 @@ export function kept(room: Room): boolean {
 export function maySetSubject(room: Room, o: Occupant): boolean {
   return o.role === 'moderator' || (room.config.changeSubject && o.role === 'participant');
 }
+
+/** §10.2: a new configuration; a room that became members-only loses its occupants without an affiliation (322). */
+export function configure(room: Room, config: RoomConfig): { room: Room; removed: Occupant[] } {
+  const out = (o: Occupant) => config.membersOnly && affiliationOf(room, o.jid) === 'none';
+  return { room: { ...room, config, locked: false, occupants: room.occupants.filter((o) => !out(o)) }, removed: room.occupants.filter(out) };
+}

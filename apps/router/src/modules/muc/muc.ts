@@ -4,6 +4,7 @@
 // out to the occupants' real full JIDs. docs/architecture.md, "Group chat (MUC)".
 import {
   applyConfig,
+  configure,
   historyFor,
   remember,
   type HistoryLimits,
@@ -151,18 +152,33 @@ export class Muc {
     const form = q.getChild('x', NS.DATA);
     if (!form) return new StanzaError('feature-not-implemented', 'only the configuration form is supported yet');
     const cancel = form.attrs.type === 'cancel';
-    const out = await this.d.store.update<StanzaError | Room | 'gone'>(name, (cur) => {
+    type Configured = { before: Room; after: Room; removed: Occupant[] };
+    const out = await this.d.store.update<StanzaError | Configured | 'gone' | 'kept'>(name, (cur) => {
       if (!cur) return { next: undefined, result: new StanzaError('item-not-found') };
       if (!isOwner(cur)) return { next: undefined, result: new StanzaError('forbidden', 'only owners may configure the room') };
-      if (cancel) return cur.locked ? { next: null, result: 'gone' } : { next: undefined, result: cur };
+      if (cancel) return cur.locked ? { next: null, result: 'gone' } : { next: undefined, result: 'kept' };
       if (form.attrs.type !== 'submit') return { next: undefined, result: new StanzaError('bad-request') };
-      const next: Room = { ...cur, config: applyConfig(cur.config, form), locked: false };
-      return { next, result: next };
+      const c = configure(cur, applyConfig(cur.config, form));
+      return { next: c.room, result: { before: cur, after: c.room, removed: c.removed } };
     });
     if (out === TOO_BIG) return this.tooBig();
     if (out instanceof StanzaError) return out;
     if (out === 'gone') await this.d.store.setIn(jid, name, false);
+    if (typeof out === 'object') await this.configured(name, out);
     return null;
+  }
+
+  /** §10.2.1: the occupants are told a configuration changed (104; 172/173 when real JIDs become visible or not); non-members of a room become members-only go (322). */
+  private async configured(name: string, c: { before: Room; after: Room; removed: Occupant[] }): Promise<void> {
+    await this.tellAdmin(name, { room: c.after, changed: [], removed: c.removed }, 322);
+    if (c.before.locked) return;
+    const whois = c.before.config.whois === c.after.config.whois ? [] : [c.after.config.whois === 'anyone' ? 172 : 173];
+    const note = x(
+      'message',
+      { from: this.roomJid(name), type: 'groupchat', id: `config-${Date.now().toString(36)}` },
+      x('x', { xmlns: NS_MUC_USER }, ...[104, ...whois].map((code) => x('status', { code }))),
+    );
+    await this.send(c.after, note);
   }
 
   /** §9.5, §10.5: the JIDs of one affiliation, for admins and owners. */
