@@ -269,6 +269,16 @@ describe('MUC (XEP-0045)', () => {
     join(sb.c, `${members}/bob`);
     expect(codes(await sb.c.until(presenceFrom(`${members}/bob`)))).toEqual([110]);
     await sa.c.until(presenceFrom(`${members}/bob`));
+    // A member in the room may read the member list (muc#roomconfig_getmemberlist: every role by default; OMEMO needs it), not the outcasts.
+    const asMember = await iq(sb.c, 'get', members, `<query xmlns='${ADMIN}'><item affiliation='member'/></query>`);
+    expect(
+      asMember
+        .getChild('query', ADMIN)
+        ?.getChildren('item')
+        .map((i) => i.attrs.jid),
+    ).toEqual([bare]);
+    const outcasts = await iq(sb.c, 'get', members, `<query xmlns='${ADMIN}'><item affiliation='outcast'/></query>`);
+    expect(outcasts.getChild('error')?.getChild('forbidden')).toBeTruthy();
     // The occupants are told (XEP-0045 §8.2), then the moderator gets the result.
     sa.c.send(`<iq type='set' id='kick1' to='${members}'><query xmlns='${ADMIN}'><item role='none' nick='bob'/></query></iq>`);
     expect(codes(await sa.c.until(presenceFrom(`${members}/bob`, 'unavailable')))).toEqual([307]);

@@ -1,16 +1,17 @@
 // XEP-0045 §10.2 muc#roomconfig: the form an owner gets and submits.
 // Unknown fields are ignored (clients send ejabberd's and Prosody's together).
 import { NS, x, type Element } from '@cx/xmpp-core';
-import type { RoomConfig } from './room';
+import type { Role, RoomConfig } from './room';
 
 export const ROOMCONFIG = 'http://jabber.org/protocol/muc#roomconfig';
 
-type FieldKind = 'text-single' | 'text-private' | 'boolean' | 'list-single';
+type FieldKind = 'text-single' | 'text-private' | 'boolean' | 'list-single' | 'list-multi';
 
 interface FieldDef {
   var: string;
   type: FieldKind;
   label: string;
+  /** One value, or several for list-multi (joined by newlines). */
   get(c: RoomConfig): string;
   set(c: RoomConfig, v: string): void;
   options?: string[];
@@ -67,6 +68,14 @@ const FIELDS: FieldDef[] = [
       if (Number.isFinite(n) && n > 0) c.maxUsers = n;
     },
   },
+  {
+    var: 'muc#roomconfig_getmemberlist',
+    type: 'list-multi',
+    label: 'Roles that may read the member list',
+    options: ['moderator', 'participant', 'visitor'],
+    get: (c) => (c.getMemberList ?? []).join('\n'),
+    set: (c, v) => (c.getMemberList = v.split('\n').filter((r): r is Role => r === 'moderator' || r === 'participant' || r === 'visitor')),
+  },
 ];
 
 /** The form of type 'form' with the room's current values (§10.2). */
@@ -77,7 +86,12 @@ export function configForm(c: RoomConfig): Element {
     x('title', {}, 'Room configuration'),
     x('field', { var: 'FORM_TYPE', type: 'hidden' }, x('value', {}, ROOMCONFIG)),
     ...FIELDS.map((f) =>
-      x('field', { var: f.var, type: f.type, label: f.label }, x('value', {}, f.get(c)), ...(f.options ?? []).map((o) => x('option', {}, x('value', {}, o)))),
+      x(
+        'field',
+        { var: f.var, type: f.type, label: f.label },
+        ...(f.type === 'list-multi' ? f.get(c).split('\n').filter(Boolean) : [f.get(c)]).map((v) => x('value', {}, v)),
+        ...(f.options ?? []).map((o) => x('option', {}, x('value', {}, o))),
+      ),
     ),
   );
 }
@@ -86,7 +100,14 @@ export function configForm(c: RoomConfig): Element {
 export function applyConfig(c: RoomConfig, form: Element): RoomConfig {
   const next = { ...c };
   const values = new Map<string, string>();
-  for (const f of form.getChildren('field')) values.set(f.attrs.var ?? '', f.getChildText('value') ?? '');
+  for (const f of form.getChildren('field'))
+    values.set(
+      f.attrs.var ?? '',
+      f
+        .getChildren('value')
+        .map((v) => v.getText())
+        .join('\n'),
+    );
   const order = [
     ...FIELDS.filter((f) => f.var !== 'muc#roomconfig_passwordprotectedroom'),
     ...FIELDS.filter((f) => f.var === 'muc#roomconfig_passwordprotectedroom'),

@@ -80,9 +80,10 @@ describe('applyConfig', () => {
       f('muc#roomconfig_whois', 'anyone'),
       f('muc#roomconfig_maxusers', '20'),
       f('muc#roomconfig_unknown_ejabberd', 'x'),
+      x('field', { var: 'muc#roomconfig_getmemberlist' }, x('value', {}, 'moderator'), x('value', {}, 'participant')),
     );
     const c = applyConfig(created().config, form);
-    expect(c).toMatchObject({ name: 'Tea', persistent: true, password: 'pw', whois: 'anyone', maxUsers: 20 });
+    expect(c).toMatchObject({ name: 'Tea', persistent: true, password: 'pw', whois: 'anyone', maxUsers: 20, getMemberList: ['moderator', 'participant'] });
   });
 });
 

@@ -19,6 +19,8 @@ export interface RoomConfig {
   changeSubject: boolean;
   allowPm: boolean;
   maxUsers: number;
+  /** Roles whose occupants may read the affiliation lists (muc#roomconfig_getmemberlist; OMEMO group chats need it). */
+  getMemberList?: Role[];
 }
 
 export interface Occupant {
@@ -53,6 +55,7 @@ export const DEFAULT_CONFIG: RoomConfig = {
   changeSubject: false,
   allowPm: true,
   maxUsers: 100,
+  getMemberList: ['moderator', 'participant', 'visitor'],
 };
 
 export function bareOf(jid: string): string {

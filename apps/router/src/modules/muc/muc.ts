@@ -187,7 +187,10 @@ export class Muc {
     const affiliation = q.getChild('item')?.attrs.affiliation ?? '';
     if (!isAffiliation(affiliation)) return new StanzaError('bad-request', 'ask for one affiliation');
     const mine = room.affiliations[sender.jid.bare.toString()];
-    if (mine !== 'owner' && mine !== 'admin') return new StanzaError('forbidden', 'only admins and owners may read the lists');
+    const me = occupantByJid(room, sender.jid.toString());
+    // Members' lists (member, admin, owner) are also for the roles muc#roomconfig_getmemberlist names; the outcast list is not.
+    const byRole = affiliation !== 'outcast' && !!me && (room.config.getMemberList ?? []).includes(me.role);
+    if (mine !== 'owner' && mine !== 'admin' && !byRole) return new StanzaError('forbidden', 'you may not read this list');
     return x('query', { xmlns: NS_MUC_ADMIN }, ...withAffiliation(room, affiliation).map((jid) => x('item', { affiliation, jid })));
   }
 
