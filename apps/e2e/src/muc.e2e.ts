@@ -106,7 +106,9 @@ describe('MUC (XEP-0045)', () => {
       .getChild('query', INFO)
       ?.getChildren('feature')
       .map((f) => f.attrs.var);
-    expect(features).toEqual(expect.arrayContaining([MUC, 'muc_temporary', 'muc_open', 'muc_semianonymous', 'muc_public', 'muc_unsecured']));
+    expect(features).toEqual(
+      expect.arrayContaining([MUC, 'urn:xmpp:occupant-id:0', 'muc_temporary', 'muc_open', 'muc_semianonymous', 'muc_public', 'muc_unsecured']),
+    );
     const fields = info.getChild('query', INFO)?.getChild('x', 'jabber:x:data')?.getChildren('field') ?? [];
     expect(fields.find((f) => f.attrs.var === 'muc#roominfo_occupants')?.getChildText('value')).toBe('2');
 
@@ -118,12 +120,17 @@ describe('MUC (XEP-0045)', () => {
     expect(conflict.getChild('error')?.getChild('conflict')).toBeTruthy();
 
     // Groupchat: to everyone, from room/nick, in order.
-    for (const n of [1, 2, 3]) sb.c.send(`<message to='${room}' type='groupchat' id='g${n}'><body>hello ${n}</body></message>`);
+    expect(seen.getChild('occupant-id', 'urn:xmpp:occupant-id:0')?.attrs.id).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    // A forged occupant id is dropped (XEP-0421 §4).
+    for (const n of [1, 2, 3])
+      sb.c.send(`<message to='${room}' type='groupchat' id='g${n}'><body>hello ${n}</body><occupant-id xmlns='urn:xmpp:occupant-id:0' id='forged'/></message>`);
     for (const s of [sa, sb]) {
       const got: string[] = [];
       for (let n = 0; n < 3; n++) {
         const m = await s.c.until((el) => el.name === 'message' && el.attrs.type === 'groupchat' && !!el.getChild('body'));
         expect(m.attrs.from).toBe(`${room}/bob`);
+        // XEP-0421: the same occupant id as bob's presence carries.
+        expect(m.getChild('occupant-id', 'urn:xmpp:occupant-id:0')?.attrs.id).toBe(seen.getChild('occupant-id', 'urn:xmpp:occupant-id:0')?.attrs.id);
         got.push(m.getChildText('body') ?? '');
       }
       expect(got).toEqual(['hello 1', 'hello 2', 'hello 3']);

@@ -40,6 +40,8 @@ export interface Room {
   subject: { text: string; by: string } | null;
   /** Created and not yet configured (XEP-0045 §10.1: status 201, nobody else may enter). */
   locked: boolean;
+  /** Random, made at creation: the key of the XEP-0421 occupant ids (stable per room and real bare JID, across replicas). */
+  salt?: string;
   /** The last groupchat messages (history.ts). */
   history?: HistoryEntry[];
 }
@@ -76,6 +78,8 @@ export interface JoinRequest {
   nick: string;
   /** The presence payload to keep (see Occupant.presence). */
   presence?: string;
+  /** The salt of a room this join creates (Room.salt). */
+  salt?: string;
   password?: string;
   /** Bound on occupants a room may hold whatever its config says (MUC_MAX_OCCUPANTS). */
   maxOccupants: number;
@@ -93,7 +97,14 @@ export type JoinOutcome =
 export function join(room: Room | null, req: JoinRequest): JoinOutcome {
   if (!room) {
     const me: Occupant = { nick: req.nick, jid: req.jid, role: 'moderator', presence: req.presence };
-    const fresh: Room = { config: { ...DEFAULT_CONFIG }, affiliations: { [bareOf(req.jid)]: 'owner' }, occupants: [me], subject: null, locked: true };
+    const fresh: Room = {
+      config: { ...DEFAULT_CONFIG },
+      affiliations: { [bareOf(req.jid)]: 'owner' },
+      occupants: [me],
+      subject: null,
+      locked: true,
+      salt: req.salt,
+    };
     return { kind: 'joined', room: fresh, me, created: true };
   }
   const same = room.occupants.find((o) => o.jid === req.jid);

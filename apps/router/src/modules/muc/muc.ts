@@ -27,6 +27,7 @@ import {
   type Room,
   type RoomStore,
 } from '@cx/muc';
+import { randomBytes } from 'node:crypto';
 import { elementFromBytes, StanzaKind } from '@cx/stanza';
 import { iqResult, NS, StanzaError, x, type Element, type Jid } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
@@ -39,6 +40,8 @@ import {
   NS_MUC_ADMIN,
   NS_MUC_OWNER,
   NS_MUC_USER,
+  NS_OCCUPANT_ID,
+  occupantId,
   occupantPresence,
   presencePayload,
   roomInfo,
@@ -251,8 +254,9 @@ export class Muc {
     const password = el.getChild('x', NS_MUC)?.getChildText('password') ?? undefined;
     const maxOccupants = this.d.store.limits.maxOccupants;
     const presence = presencePayload(el);
+    const salt = randomBytes(16).toString('base64');
     const outcome = await this.d.store.update(name, (cur) => {
-      const o = join(cur, { jid, nick: to.resource, password, maxOccupants, presence });
+      const o = join(cur, { jid, nick: to.resource, password, maxOccupants, presence, salt });
       return { next: o.kind === 'refused' ? undefined : o.room, result: o };
     });
     if (outcome === TOO_BIG) return this.fail(el, sender, this.tooBig());
@@ -329,7 +333,7 @@ export class Muc {
 
   /** A groupchat message: kept in the room's history (when it has a body), then sent to every occupant. */
   private async groupchat(name: string, room: Room, me: Occupant, el: Element): Promise<void> {
-    const out = this.fromOccupant(name, me, el);
+    const out = this.fromOccupant(name, me, el, room);
     if (!el.getChild('body') || this.d.history.messages <= 0) return this.send(room, out);
     const entry = { xml: out.toString(), at: Date.now() };
     const kept = await this.d.store.update<Room | null>(name, (cur) => {
@@ -341,8 +345,11 @@ export class Muc {
     await this.send(kept === TOO_BIG || !kept ? room : kept, out);
   }
 
-  private fromOccupant(name: string, me: Occupant, el: Element): Element {
-    return x('message', { from: `${this.roomJid(name)}/${me.nick}`, type: 'groupchat', id: el.attrs.id }, ...el.getChildElements());
+  /** What an occupant sent, from room/nick, with its occupant id (one the client put there is dropped, XEP-0421 §4). */
+  private fromOccupant(name: string, me: Occupant, el: Element, room: Room, type = 'groupchat'): Element {
+    const roomJid = this.roomJid(name);
+    const children = el.getChildElements().filter((c) => c.attrs.xmlns !== NS_OCCUPANT_ID);
+    return x('message', { from: `${roomJid}/${me.nick}`, type, id: el.attrs.id }, ...children, occupantId(roomJid, room, me.jid));
   }
 
   private async send(room: Room, out: Element): Promise<void> {
@@ -350,7 +357,7 @@ export class Muc {
   }
 
   private async broadcast(name: string, room: Room, me: Occupant, el: Element): Promise<void> {
-    await this.send(room, this.fromOccupant(name, me, el));
+    await this.send(room, this.fromOccupant(name, me, el, room));
   }
 
   /** §8.1: a subject change by an occupant allowed to make it, stored, then sent to all. */
@@ -373,12 +380,8 @@ export class Muc {
     if (!room.config.allowPm) return this.fail(el, sender, new StanzaError('forbidden', 'private messages are not allowed here'));
     const peer = occupantByNick(room, to.resource);
     if (!peer) return this.fail(el, sender, new StanzaError('item-not-found', 'no such occupant'));
-    const out = x(
-      'message',
-      { from: `${this.roomJid(to.local)}/${me.nick}`, type: el.attrs.type, id: el.attrs.id },
-      ...el.getChildElements(),
-      x('x', { xmlns: NS_MUC_USER }),
-    );
+    const out = this.fromOccupant(to.local, me, el, room, el.attrs.type ?? 'normal');
+    out.cnode(x('x', { xmlns: NS_MUC_USER }));
     await this.d.send(peer.jid, out, MESSAGE);
   }
 }

@@ -1,7 +1,8 @@
 // The stanzas a room sends (XEP-0045 §7): occupants' presence with their
 // muc#user item and status codes, the subject, and what a room shows in disco.
 import { formElement, type InfoForm } from '@cx/modules';
-import { affiliationOf, type Occupant, type Room } from '@cx/muc';
+import { createHmac } from 'node:crypto';
+import { affiliationOf, bareOf, type Occupant, type Room } from '@cx/muc';
 import { elementFromBytes } from '@cx/stanza';
 import { x, type Element } from '@cx/xmpp-core';
 
@@ -17,11 +18,21 @@ export function seesJids(room: Room, viewer: Occupant): boolean {
   return room.config.whois === 'anyone' || viewer.role === 'moderator';
 }
 
+export const NS_OCCUPANT_ID = 'urn:xmpp:occupant-id:0';
+
+/** XEP-0421: a stable pseudonymous id of a real bare JID in this room (an HMAC under the room's salt). */
+export function occupantId(roomJid: string, room: Room, jid: string): Element {
+  const id = createHmac('sha256', room.salt ?? roomJid)
+    .update(bareOf(jid))
+    .digest('base64');
+  return x('occupant-id', { xmlns: NS_OCCUPANT_ID, id });
+}
+
 /** The payload of a presence worth keeping for later joiners (not the MUC elements), as XML; '' past `max` bytes. */
 export function presencePayload(el: Element, max = 4096): string {
   const xml = el
     .getChildElements()
-    .filter((c) => c.attrs.xmlns !== NS_MUC && c.attrs.xmlns !== NS_MUC_USER)
+    .filter((c) => c.attrs.xmlns !== NS_MUC && c.attrs.xmlns !== NS_MUC_USER && c.attrs.xmlns !== NS_OCCUPANT_ID)
     .map((c) => c.toString())
     .join('');
   return xml.length > max ? '' : xml;
@@ -51,6 +62,7 @@ export function occupantPresence(
     'presence',
     { from: `${roomJid}/${opts.from ?? who.nick}`, type: opts.unavailable ? 'unavailable' : undefined },
     ...(opts.unavailable ? [] : payload(who.presence)),
+    occupantId(roomJid, room, who.jid),
     x('x', { xmlns: NS_MUC_USER }, item, ...codes),
   );
 }
@@ -72,6 +84,7 @@ export function roomInfo(roomName: string, room: Room): Element {
   const features = [
     NS_MUC,
     'http://jabber.org/protocol/muc#self-ping-optimization',
+    NS_OCCUPANT_ID,
     c.persistent ? 'muc_persistent' : 'muc_temporary',
     c.membersOnly ? 'muc_membersonly' : 'muc_open',
     c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
