@@ -259,6 +259,17 @@ describe('MUC (XEP-0045)', () => {
     );
     expect(codes(await sb.c.until(presenceFrom(`${open}/bob`, 'unavailable')))).toEqual([110, 322]);
 
+    // An owner destroys a room: occupants get their unavailable with <destroy/> and the alternate venue; the room is gone.
+    join(sb.c, `${secret}/bob`, '<password>sesame</password>');
+    await sb.c.until(presenceFrom(`${secret}/bob`));
+    const destroyed = await iq(sa.c, 'set', secret, `<query xmlns='${OWNER}'><destroy jid='${members}'><reason>moved</reason></destroy></query>`);
+    expect(destroyed.attrs.type).toBe('result');
+    const gone = await sb.c.until(presenceFrom(`${secret}/bob`, 'unavailable'));
+    expect(gone.getChild('x', USER)?.getChild('destroy')?.attrs.jid).toBe(members);
+    expect(gone.getChild('x', USER)?.getChild('destroy')?.getChildText('reason')).toBe('moved');
+    const after = await iq(sb.c, 'get', secret, `<query xmlns='${INFO}'/>`);
+    expect(after.getChild('error')?.getChild('item-not-found')).toBeTruthy();
+
     // muc#admin: the owner makes bob a member, who may then enter; lists; kick (307); ban (301).
     const ADMIN = `${MUC}#admin`;
     const bare = sb.jid.split('/')[0];

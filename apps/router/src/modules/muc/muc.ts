@@ -152,8 +152,10 @@ export class Muc {
       if (!isOwner(room)) return new StanzaError('forbidden', 'only owners may configure the room');
       return x('query', { xmlns: NS_MUC_OWNER }, configForm(room.config));
     }
+    const destroy = q.getChild('destroy');
+    if (destroy) return this.destroy(name, sender, destroy);
     const form = q.getChild('x', NS.DATA);
-    if (!form) return new StanzaError('feature-not-implemented', 'only the configuration form is supported yet');
+    if (!form) return new StanzaError('bad-request', 'a configuration form or <destroy/>');
     const cancel = form.attrs.type === 'cancel';
     type Configured = { before: Room; after: Room; removed: Occupant[] };
     const out = await this.d.store.update<StanzaError | Configured | 'gone' | 'kept'>(name, (cur) => {
@@ -168,6 +170,28 @@ export class Muc {
     if (out instanceof StanzaError) return out;
     if (out === 'gone') await this.d.store.setIn(jid, name, false);
     if (typeof out === 'object') await this.configured(name, out);
+    return null;
+  }
+
+  /** §10.9: an owner destroys the room; every occupant gets its unavailable with the <destroy/> (alternate venue, reason). */
+  private async destroy(name: string, sender: Sender, destroy: Element): Promise<null | StanzaError> {
+    const out = await this.d.store.update<Room | StanzaError>(name, (cur) => {
+      if (!cur) return { next: undefined, result: new StanzaError('item-not-found') };
+      if (cur.affiliations[sender.jid.bare.toString()] !== 'owner')
+        return { next: undefined, result: new StanzaError('forbidden', 'only owners may destroy the room') };
+      return { next: null, result: cur };
+    });
+    if (out === TOO_BIG) return this.tooBig();
+    if (out instanceof StanzaError) return out;
+    const roomJid = this.roomJid(name);
+    const reason = destroy.getChildText('reason');
+    const told = x('destroy', { jid: destroy.attrs.jid }, reason ? x('reason', {}, reason) : undefined);
+    for (const o of out.occupants) {
+      const p = occupantPresence(roomJid, out, o, o, { unavailable: true, codes: o.jid === sender.jid.toString() ? [110] : [] });
+      p.getChild('x', NS_MUC_USER)?.cnode(told);
+      await this.d.send(o.jid, p, PRESENCE);
+      await this.d.store.setIn(o.jid, name, false);
+    }
     return null;
   }
 
