@@ -309,6 +309,20 @@ describe('MUC (XEP-0045)', () => {
     join(sb.c, `${members}/bob`);
     const banned = await sb.c.until(presenceFrom(`${members}/bob`, 'error'));
     expect(banned.getChild('error')?.getChild('forbidden')).toBeTruthy();
+
+    // A mediated invitation (§7.8.2) to a members-only room makes the invitee a member; a decline goes back to the inviter.
+    const c = await t.account('mucinvited');
+    const sc = await t.login(edgeB, c.name, { presence: true });
+    const ownerBare = sa.jid.split('/')[0];
+    sa.c.send(`<message to='${members}'><x xmlns='${USER}'><invite to='${c.bare}'><reason>join us</reason></invite></x></message>`);
+    const invitation = await sc.c.until((el) => el.name === 'message' && el.attrs.from === members);
+    expect(invitation.getChild('x', USER)?.getChild('invite')?.attrs.from).toBe(ownerBare);
+    expect(invitation.getChild('x', USER)?.getChild('invite')?.getChildText('reason')).toBe('join us');
+    join(sc.c, `${members}/carol`);
+    expect(codes(await sc.c.until(presenceFrom(`${members}/carol`)))).toEqual([110]);
+    sc.c.send(`<message to='${members}'><x xmlns='${USER}'><decline to='${ownerBare}'><reason>busy</reason></decline></x></message>`);
+    const declined = await sa.c.until((el) => el.name === 'message' && !!el.getChild('x', USER)?.getChild('decline'));
+    expect(declined.getChild('x', USER)?.getChild('decline')?.attrs.from).toBe(c.bare);
   });
 
   it('an account removed leaves its rooms and loses its affiliations: the same name again owns nothing', async () => {

@@ -31,6 +31,10 @@ export const mucModule: RouterModule = {
         const target = (await ctx.out.sessions(bare)).filter((t) => t.resource === fullJid.slice(slash + 1));
         ctx.out.send(bare, target, el, kind, true);
       },
+      async sendBare(bare: string, el: Element) {
+        const targets = (await ctx.out.sessions(bare)).filter((t) => t.available && t.priority >= 0);
+        ctx.out.send(bare, targets, el, StanzaKind.STANZA_KIND_MESSAGE, true);
+      },
       reply: (sender, el) => ctx.router.toSender(sender, el),
       rejected: () => countStoreRejection('muc'),
       history: { messages: ctx.config.MUC_HISTORY_MESSAGES, maxBytes: 16 * 1024 },

@@ -3,6 +3,7 @@
 // decided on (@cx/muc), written with a revision check, then the stanzas go
 // out to the occupants' real full JIDs. docs/architecture.md, "Group chat (MUC)".
 import {
+  affiliationOf,
   applyConfig,
   configure,
   historyFor,
@@ -59,6 +60,8 @@ export interface MucDeps {
   log: Logger;
   /** Send to a real full JID of this server (nothing when it has no session). */
   send(fullJid: string, el: Element, kind: StanzaKind): Promise<void>;
+  /** Send to the available resources of a bare JID of this server (invitations). */
+  sendBare(bare: string, el: Element): Promise<void>;
   /** Answer the sender (results, errors). */
   reply(sender: Sender, el: Element): void;
   /** Groupchat messages kept for joiners (MUC_HISTORY_MESSAGES). */
@@ -346,13 +349,67 @@ export class Muc {
     const type = el.attrs.type ?? 'normal';
     if (type === 'error' || !to.local) return;
     const room = await this.d.store.room(to.local);
+    const invitation = !to.resource && type !== 'groupchat' ? el.getChild('x', NS_MUC_USER) : undefined;
+    const decline = invitation?.getChild('decline');
+    if (room && decline) return this.decline(to.local, sender, decline);
     const me = room && occupantByJid(room, sender.jid.toString());
     if (!room || !me) return this.fail(el, sender, new StanzaError('not-acceptable', 'you are not in this room'));
     if (to.resource) return this.privateMessage(el, sender, to, room, me);
-    if (type !== 'groupchat') return this.fail(el, sender, new StanzaError('feature-not-implemented', 'invitations are not supported yet'));
+    const invites = invitation?.getChildren('invite') ?? [];
+    if (invites.length) return this.invite(el, sender, to.local, room, invites);
+    if (type !== 'groupchat') return this.fail(el, sender, new StanzaError('bad-request', 'a message to a room is groupchat, or an invitation'));
     const subject = el.getChild('subject');
     if (subject && !el.getChild('body')) return this.setSubject(el, sender, to.local, me, subject.getText());
     await this.groupchat(to.local, room, me, el);
+  }
+
+  /**
+   * §7.8.2 mediated invitation: the room sends it on, from itself, with the
+   * inviter's bare JID and the password; in a members-only room only admins
+   * and owners invite, and the invitee becomes a member.
+   */
+  private async invite(el: Element, sender: Sender, name: string, room: Room, invites: Element[]): Promise<void> {
+    const inviter = sender.jid.bare.toString();
+    const mine = room.affiliations[inviter];
+    const admin = mine === 'owner' || mine === 'admin';
+    if (room.config.membersOnly && !admin) return this.fail(el, sender, new StanzaError('forbidden', 'only admins invite to a members-only room'));
+    const targets = invites.map((i) => i.attrs.to ?? '').filter((j) => j.includes('@'));
+    if (!targets.length) return this.fail(el, sender, new StanzaError('bad-request', 'an invitation names whom it is for'));
+    if (room.config.membersOnly) {
+      const grants = targets.filter((j) => affiliationOf(room, j) === 'none').map((jid) => ({ jid, affiliation: 'member' as const }));
+      if (grants.length) {
+        const out = await this.d.store.update<AdminOutcome | StanzaError>(name, (cur) => {
+          const r = cur ? setAffiliations(cur, inviter, grants) : new StanzaError('item-not-found');
+          return r instanceof StanzaError ? { next: undefined, result: r } : { next: r.room, result: r };
+        });
+        if (out === TOO_BIG) return this.fail(el, sender, this.tooBig());
+        if (out instanceof StanzaError) return this.fail(el, sender, out);
+      }
+    }
+    for (const [i, target] of targets.entries()) {
+      const reason = invites[i]?.getChildText('reason');
+      const password = room.config.password ? x('password', {}, room.config.password) : undefined;
+      const msg = x(
+        'message',
+        { from: this.roomJid(name), id: el.attrs.id },
+        x('x', { xmlns: NS_MUC_USER }, x('invite', { from: inviter }, reason ? x('reason', {}, reason) : undefined), password),
+        x('body', {}, `${inviter} invites you to the room ${this.roomJid(name)}${reason ? `: ${reason}` : ''}`),
+      );
+      await this.d.sendBare(bareOf(target), msg);
+    }
+  }
+
+  /** §7.8.2: an invitee declines; the inviter is told, from the room. */
+  private async decline(name: string, sender: Sender, decline: Element): Promise<void> {
+    const to = decline.attrs.to;
+    if (!to) return;
+    const reason = decline.getChildText('reason');
+    const msg = x(
+      'message',
+      { from: this.roomJid(name) },
+      x('x', { xmlns: NS_MUC_USER }, x('decline', { from: sender.jid.bare.toString() }, reason ? x('reason', {}, reason) : undefined)),
+    );
+    await this.d.sendBare(bareOf(to), msg);
   }
 
   /** A groupchat message: kept in the room's history (when it has a body), then sent to every occupant. */
