@@ -1,4 +1,4 @@
-import { bool, commonSettings, defineConfig, grpcServerSettings, int, str } from '@cx/config';
+import { bool, commonSettings, defineConfig, grpcServerSettings, int, list, str } from '@cx/config';
 import { contactSettings, ROUTER_MODULE_NAMES, routerModulesSetting } from '@cx/modules';
 
 export { ROUTER_MODULE_NAMES };
@@ -52,6 +52,7 @@ export const routerConfig = defineConfig({
   PEP_MAX_ITEMS: int(256, 'Items kept per PEP node at most, and what max_items=max means (XEP-0060, XEP-0223)', 1),
   VCARD_MAX_BYTES: int(256 * 1024, 'Bytes of one vCard (XEP-0054); a larger one is refused (not-acceptable)', 1024, 900 * 1024),
   MUC_DOMAIN: str('', 'Host of the group chat service (XEP-0045, router module muc); empty: conference.<XMPP_DOMAIN>'),
+  MUC_CREATORS: list([], 'Accounts (local parts) that may create rooms by joining them (XEP-0045 §10.1); empty: every account; others get not-allowed'),
   MUC_HISTORY_MESSAGES: int(
     20,
     'Groupchat messages a room keeps and sends to joiners as history (XEP-0045 §7.2.13; 0: none; a message over 16 KiB is not kept)',

@@ -21,6 +21,12 @@ describe('join', () => {
     expect(o.me.role).toBe('moderator');
   });
 
+  it('refuses to create a room for one who may not (not-allowed), and lets one join an existing room all the same', () => {
+    const no = join(null, { ...req('eve@d/e', 'eve'), mayCreate: false });
+    expect(no.kind === 'refused' && no.error.condition).toBe('not-allowed');
+    expect(join(created(), { ...req('eve@d/e', 'eve'), mayCreate: false }).kind).toBe('joined');
+  });
+
   it('keeps others out of a locked room', () => {
     const o = join(null, req('alice@d/a', 'alice'));
     if (o.kind !== 'joined') throw new Error();

@@ -80,6 +80,8 @@ export interface JoinRequest {
   presence?: string;
   /** The salt of a room this join creates (Room.salt). */
   salt?: string;
+  /** May this joiner create a room (MUC_CREATORS)? Absent: yes. */
+  mayCreate?: boolean;
   password?: string;
   /** Bound on occupants a room may hold whatever its config says (MUC_MAX_OCCUPANTS). */
   maxOccupants: number;
@@ -96,6 +98,7 @@ export type JoinOutcome =
 /** XEP-0045 §7.2: may this JID enter with this nick? A missing room is created, locked, with the joiner as owner. */
 export function join(room: Room | null, req: JoinRequest): JoinOutcome {
   if (!room) {
+    if (req.mayCreate === false) return refused('not-allowed', 'creating rooms is restricted on this service');
     const me: Occupant = { nick: req.nick, jid: req.jid, role: 'moderator', presence: req.presence };
     const fresh: Room = {
       config: { ...DEFAULT_CONFIG },

@@ -37,6 +37,7 @@ export const mucModule: RouterModule = {
       },
       reply: (sender, el) => ctx.router.toSender(sender, el),
       rejected: () => countStoreRejection('muc'),
+      mayCreate: (user) => ctx.config.MUC_CREATORS.length === 0 || ctx.config.MUC_CREATORS.includes(user),
       history: { messages: ctx.config.MUC_HISTORY_MESSAGES, maxBytes: 16 * 1024 },
     });
     ctx.removal.register('muc', (r) => store.removeUser(`${r.user}@${ctx.domain}`));

@@ -64,6 +64,8 @@ export interface MucDeps {
   sendBare(bare: string, el: Element): Promise<void>;
   /** Answer the sender (results, errors). */
   reply(sender: Sender, el: Element): void;
+  /** May this local user create rooms (MUC_CREATORS)? */
+  mayCreate(user: string): boolean;
   /** Groupchat messages kept for joiners (MUC_HISTORY_MESSAGES). */
   history: HistoryLimits;
   /** A write refused by MUC_MAX_ROOM_BYTES (a metric). */
@@ -283,7 +285,7 @@ export class Muc {
     const presence = presencePayload(el);
     const salt = randomBytes(16).toString('base64');
     const outcome = await this.d.store.update(name, (cur) => {
-      const o = join(cur, { jid, nick: to.resource, password, maxOccupants, presence, salt });
+      const o = join(cur, { jid, nick: to.resource, password, maxOccupants, presence, salt, mayCreate: this.d.mayCreate(sender.jid.local) });
       return { next: o.kind === 'refused' ? undefined : o.room, result: o };
     });
     if (outcome === TOO_BIG) return this.fail(el, sender, this.tooBig());
