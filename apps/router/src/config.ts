@@ -1,4 +1,4 @@
-import { bool, commonSettings, defineConfig, grpcServerSettings, int, str } from '@cx/config';
+import { bool, commonSettings, defineConfig, grpcServerSettings, int, list, str } from '@cx/config';
 import { contactSettings, ROUTER_MODULE_NAMES, routerModulesSetting } from '@cx/modules';
 
 export { ROUTER_MODULE_NAMES };
@@ -51,6 +51,21 @@ export const routerConfig = defineConfig({
   PEP_MAX_NODES: int(64, 'PEP nodes per user (XEP-0163); creating one more is refused (not-acceptable)', 1),
   PEP_MAX_ITEMS: int(256, 'Items kept per PEP node at most, and what max_items=max means (XEP-0060, XEP-0223)', 1),
   VCARD_MAX_BYTES: int(256 * 1024, 'Bytes of one vCard (XEP-0054); a larger one is refused (not-acceptable)', 1024, 900 * 1024),
+  MUC_DOMAIN: str('', 'Host of the group chat service (XEP-0045, router module muc); empty: conference.<XMPP_DOMAIN>'),
+  MUC_CREATORS: list([], 'Accounts (local parts) that may create rooms by joining them (XEP-0045 §10.1); empty: every account; others get not-allowed'),
+  MUC_HISTORY_MESSAGES: int(
+    20,
+    'Groupchat messages a room keeps and sends to joiners as history (XEP-0045 §7.2.13; 0: none; a message over 16 KiB is not kept)',
+    0,
+    1000,
+  ),
+  MUC_MAX_OCCUPANTS: int(500, 'Occupants of one room at most, whatever its muc#roomconfig_maxusers; one more is refused (service-unavailable)', 1),
+  MUC_MAX_ROOM_BYTES: int(
+    256 * 1024,
+    'Stored bytes of one room (configuration, affiliations, occupants, subject); a change beyond them is refused (resource-constraint)',
+    4096,
+    900 * 1024,
+  ),
   BLOCKLIST_MAX_ITEMS: int(1000, 'JIDs on one block list (XEP-0191); blocking more is refused (resource-constraint)', 1),
   ROUTER_MODULES: routerModulesSetting(
     'Router modules enabled (docs/architecture.md, "Writing a router module"); they load in a fixed order whatever the order here, and an unknown name fails the start. Set it for the edge too (one config file can serve both): its caps follow it',

@@ -44,9 +44,9 @@ export function moduleDeps(
   bus: Bus,
   auth: authv1.AuthServiceClient,
   domain: string,
-  opts: { limits?: Partial<ModuleLimits>; contacts?: ContactAddresses } = {},
+  opts: { limits?: Partial<ModuleLimits>; contacts?: ContactAddresses; mucDomain?: string } = {},
 ): ModuleDeps {
-  const { limits, contacts } = opts;
+  const { limits, contacts, mucDomain } = opts;
   const stores = new Map<string, DocStore>();
   const l = { ...DEFAULT_MODULE_LIMITS, ...limits };
   // The KV value bound of each bucket follows the module's bound (room for framing and headers).
@@ -55,6 +55,7 @@ export function moduleDeps(
     startedAt: Date.now(),
     limits,
     contacts,
+    mucDomain,
     rejected: countStoreRejection,
     store(bucket) {
       let s = stores.get(bucket);

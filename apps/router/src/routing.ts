@@ -46,12 +46,20 @@ export class Router {
     const sender: Sender = s.undeliverable ? this.locate(from) : { edgeId, connectionId: s.connectionId, jid: from, sm: s.smIn > 0 };
     const to = s.to === '' ? from.bare : tryParseJid(s.to);
     if (!to) return this.bounce(s, sender, 'jid-malformed');
-    if (to.domain !== this.d.domain) return this.unreachable(s, sender);
+    if (to.domain !== this.d.domain) return this.toService(s, sender, to);
     // Blocking, subscriptions, one's own and directed presence, sent carbons: modules, by priority.
     const handled = this.d.hooks.fire('stanza-in', { s, sender, to });
     if (handled === true) return;
     if (handled !== false) return handled.then((stop) => (stop ? undefined : this.onward(s, sender, to)));
     return this.onward(s, sender, to);
+  }
+
+  /** Another domain: a service of this server (a hook stops it: MUC's conference host), else remote-server-not-found. */
+  private toService(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {
+    const handled = this.d.hooks.has('stanza-service') ? this.d.hooks.fire('stanza-service', { s, sender, to }) : false;
+    if (handled === true) return;
+    if (handled === false) return this.unreachable(s, sender);
+    return handled.then((stop) => (stop ? undefined : this.unreachable(s, sender)));
   }
 
   private onward(s: Stanza, sender: Sender, to: Jid): void | Promise<void> {

@@ -18,6 +18,7 @@ import { BLOCKLIST_BUCKET } from '@cx/app-router/src/modules/blocking/blocking';
 import { LAST_BUCKET } from '@cx/app-router/src/modules/last/last-activity';
 import { PREFS_BUCKET } from '@cx/app-router/src/modules/mam/prefs';
 import { CAPS_BUCKET, PEP_BUCKET } from '@cx/pubsub';
+import { MUC_BUCKET } from '@cx/muc';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { authorizationIn, natsAccess, natsAuthorization, natsPermissions, natsServices, render, root, subjectMatches, type NatsService } from './index';
 
@@ -44,6 +45,7 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
       SM_BUCKET,
       OFFLINE_BYTES_BUCKET,
       PEP_BUCKET,
+      MUC_BUCKET,
       CAPS_BUCKET,
       PREFS_BUCKET,
     ],

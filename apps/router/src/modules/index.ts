@@ -11,6 +11,7 @@ import { carbonsModule } from './carbons';
 import { offlineModule } from './offline';
 import { pepModule } from './pep';
 import { mamModule } from './mam';
+import { mucModule } from './muc';
 
 const served = (name: string): RouterModule => ({ name, serves: serverModule(name) });
 
@@ -31,6 +32,7 @@ export const routerModules: readonly RouterModule[] = [
   lastModule,
   pepModule,
   mamModule,
+  mucModule,
 ];
 
 export { enabledModules, loadModules, moduleHost } from './module';

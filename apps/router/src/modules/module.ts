@@ -71,6 +71,8 @@ export interface PresenceAllowed {
 /** The router's hooks, in the order a stanza meets them. */
 export interface RouterEvents {
   'stanza-in': StanzaIn;
+  /** A stanza for another domain, before remote-server-not-found: a service of this server (MUC) takes it with STOP. */
+  'stanza-service': StanzaIn;
   'message-deliver': MessageDelivery;
   'message-delivered': MessageDelivery;
   'message-undelivered': MessageUndelivered;

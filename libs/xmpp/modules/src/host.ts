@@ -77,6 +77,8 @@ export interface ModuleDeps {
   rejected?(store: string): void;
   /** XEP-0157 contact addresses (settings CONTACT_*, read by the router and the edge). */
   readonly contacts?: ContactAddresses;
+  /** Host of the group chat service (XEP-0045), when the router's muc module is enabled. */
+  readonly mucDomain?: string;
 }
 
 /** The bounds in force for these deps. */
@@ -140,7 +142,7 @@ export interface ServerModule {
    */
   readonly forms?: (deps: ModuleDeps) => readonly InfoForm[];
   /** Items of the domain's disco#items (later conference.<domain>, upload.<domain>). */
-  readonly items?: (domain: string) => readonly DiscoItem[];
+  readonly items?: (domain: string, deps: ModuleDeps) => readonly DiscoItem[];
   /** What the module adds to an account's bare-JID disco#info. */
   readonly account?: {
     readonly identities?: readonly Identity[];
@@ -232,7 +234,7 @@ export class ModuleHost {
         identities: this.identities(),
         features: this.features(),
         forms: this.forms(),
-        items: this.modules.flatMap((m) => m.items?.(this.domain) ?? []),
+        items: this.modules.flatMap((m) => m.items?.(this.domain, this.deps) ?? []),
       };
     }
     return {

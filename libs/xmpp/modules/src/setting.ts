@@ -21,6 +21,7 @@ export const ROUTER_MODULE_NAMES = [
   'last',
   'pep',
   'mam',
+  'muc',
 ] as const;
 
 /** A list of module names, all by default; an unknown name is a configuration error (reported before anything starts). */

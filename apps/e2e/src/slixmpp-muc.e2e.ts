@@ -1,0 +1,60 @@
+// slixmpp (Debian python3-slixmpp), a client nobody here wrote, uses group chat (XEP-0045)
+// through its own xep_0045 plugin: an owner on one edge creates a room and configures it, a
+// guest on the other edge joins (slixmpp waits for the occupants, its own presence and the
+// subject), both talk.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { register, uniqueName } from '@cx/testing';
+
+const [edgeA, edgeB] = inject('edgePorts');
+const certFile = inject('certFile');
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const SCRIPT = join(__dirname, 'slixmpp', 'muc.py');
+
+interface Event {
+  event: string;
+  [k: string]: unknown;
+}
+
+function run(args: string[]): Promise<{ code: number | null; events: Event[]; stderr: string }> {
+  const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: Event[] = [];
+  let buf = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (line.startsWith('{')) events.push(JSON.parse(line) as Event);
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, events, stderr })));
+}
+
+describe('slixmpp: group chat (xep_0045)', () => {
+  it('an owner creates and configures a room, a guest on the other edge joins, both talk', async () => {
+    const [owner, guest] = [uniqueName('slixmucown'), uniqueName('slixmucguest')];
+    await register(edgeA, owner, 'muc-pw');
+    await register(edgeA, guest, 'muc-pw');
+    const room = `slix-${randomUUID().slice(0, 8)}@conference.localhost`;
+    const r = await run([`${owner}@localhost`, `${guest}@localhost`, 'muc-pw', '127.0.0.1', String(edgeA), String(edgeB), certFile, room]);
+    const detail = r.stderr.slice(-2000) + JSON.stringify(r.events);
+    expect(r.code, detail).toBe(0);
+    const created = r.events.find((e) => e.event === 'created');
+    expect(created?.status, detail).toEqual([110, 201]);
+    expect(created?.fields).toEqual(expect.arrayContaining(['muc#roomconfig_roomname', 'muc#roomconfig_persistentroom']));
+    const joined = r.events.find((e) => e.event === 'joined');
+    // slixmpp counts its own presence among the occupants it saw come online.
+    expect(joined?.occupants).toEqual([`${room}/guest`, `${room}/owner`]);
+    const info = r.events.find((e) => e.event === 'info');
+    expect(info?.features).toEqual(expect.arrayContaining(['http://jabber.org/protocol/muc', 'muc_open']));
+    expect(info?.name).toEqual(['Slix room']);
+    const got = r.events.filter((e) => e.event === 'got').map((e) => `${e.who as string}<${(e.from as string).split('/')[1]}:${e.body as string}`);
+    expect(got.sort()).toEqual(['guest<guest:hello from slixmpp', 'guest<owner:welcome', 'owner<guest:hello from slixmpp', 'owner<owner:welcome']);
+  });
+});

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# Two slixmpp clients (Debian python3-slixmpp) use group chat through slixmpp's own xep_0045
+# plugin, driven by slixmpp-muc.e2e.ts: the owner creates a room (join_muc_wait, then the
+# configuration form it got, submitted with a name), the guest (other edge) joins, both talk.
+# One JSON object per line on stdout:
+#   {"event": "created", "status": [...], "fields": [...]}
+#   {"event": "joined", "occupants": [...], "subject": S}
+#   {"event": "got", "who": owner|guest, "from": F, "body": B}
+#   {"event": "error", "where": W, "condition": C}
+# Usage: muc.py OWNER_JID GUEST_JID PASSWORD HOST PORT_OWNER PORT_GUEST CA_FILE ROOM
+import asyncio
+import json
+import sys
+
+import slixmpp
+from slixmpp.exceptions import IqError, IqTimeout, PresenceError
+
+
+def say(**kw):
+    print(json.dumps(kw), flush=True)
+
+
+class Client(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, who):
+        super().__init__(jid, password)
+        self.who = who
+        for p in ('xep_0004', 'xep_0030', 'xep_0045'):
+            self.register_plugin(p)
+        self.started = asyncio.get_event_loop().create_future()
+        self.bodies = []
+        self.add_event_handler('session_start', lambda _e: self.started.set_result(True))
+        self.add_event_handler('failed_all_auth', lambda _e: self.started.set_exception(RuntimeError('auth')))
+        self.add_event_handler('groupchat_message', self.on_groupchat)
+
+    def on_groupchat(self, msg):
+        if msg['body']:
+            self.bodies.append(msg['body'])
+            say(event='got', who=self.who, **{'from': str(msg['from'])}, body=msg['body'])
+
+
+async def scenario(owner, guest, room):
+    await asyncio.gather(owner.started, guest.started)
+    owner.send_presence()
+    guest.send_presence()
+    pres, _subject, _occ, _hist = await owner['xep_0045'].join_muc_wait(room, 'owner', maxstanzas=0, timeout=10)
+    status = sorted(int(s) for s in pres['muc']['status_codes'])
+    form = await owner['xep_0045'].get_room_config(room)
+    fields = sorted(form.get_fields().keys())
+    form['type'] = 'submit'
+    reply = owner['xep_0004'].make_form(ftype='submit')
+    reply.add_field(var='FORM_TYPE', ftype='hidden', value='http://jabber.org/protocol/muc#roomconfig')
+    reply.add_field(var='muc#roomconfig_roomname', value='Slix room')
+    await owner['xep_0045'].set_room_config(room, reply)
+    say(event='created', status=status, fields=fields)
+    _pres, subject, occupants, _hist = await guest['xep_0045'].join_muc_wait(room, 'guest', maxstanzas=0, timeout=10)
+    say(event='joined', occupants=sorted(str(o['from']) for o in occupants), subject=subject['subject'])
+    info = await guest['xep_0030'].get_info(jid=room)
+    say(event='info', features=sorted(info['disco_info']['features']), name=[i[3] for i in info['disco_info']['identities']])
+    guest.send_message(mto=room, mbody='hello from slixmpp', mtype='groupchat')
+    owner.send_message(mto=room, mbody='welcome', mtype='groupchat')
+    for _ in range(50):
+        if len(owner.bodies) >= 2 and len(guest.bodies) >= 2:
+            break
+        await asyncio.sleep(0.1)
+    guest['xep_0045'].leave_muc(room, 'guest')
+    owner['xep_0045'].leave_muc(room, 'owner')
+    await asyncio.sleep(0.3)
+
+
+def main():
+    owner_jid, guest_jid, password, host, port_a, port_b, ca, room = sys.argv[1:9]
+    owner = Client(owner_jid, password, 'owner')
+    guest = Client(guest_jid, password, 'guest')
+    for c, port in ((owner, port_a), (guest, port_b)):
+        c.ca_certs = ca
+        c.connect((host, int(port)))
+    loop = asyncio.get_event_loop()
+    try:
+        loop.run_until_complete(asyncio.wait_for(scenario(owner, guest, room), 30))
+    except (IqError, PresenceError) as e:
+        stanza = e.iq if isinstance(e, IqError) else e.presence
+        say(event='error', where=type(e).__name__, condition=stanza['error']['condition'])
+        sys.exit(4)
+    except (IqTimeout, asyncio.TimeoutError):
+        say(event='timeout')
+        sys.exit(5)
+    owner.disconnect()
+    guest.disconnect()
+    loop.run_until_complete(asyncio.sleep(0.2))
+    say(event='exit', code=0)
+    sys.exit(0)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,66 @@
+// XEP-0045 group chat on conference.<domain> (MUC_DOMAIN): the first slice,
+// rooms in KV (@cx/muc), one replica at a time per stanza (no room owner yet).
+// docs/architecture.md, "Group chat (MUC)".
+import { defineModule } from '@cx/modules';
+import { RoomStore } from '@cx/muc';
+import { elementFromBytes, StanzaKind } from '@cx/stanza';
+import type { Element } from '@cx/xmpp-core';
+import { STOP } from '@cx/modules';
+import type { RouterContext, RouterModule } from '../module';
+import { countStoreRejection } from '../../metrics';
+import { Muc } from './muc';
+import { mucDomain } from './muc-domain';
+
+export const mucModule: RouterModule = {
+  name: 'muc',
+  serves: defineModule({
+    name: 'muc',
+    spec: 'XEP-0045',
+    items: (_domain, deps) => (deps.mucDomain ? [{ jid: deps.mucDomain, name: 'Group chat' }] : []),
+  }),
+  async setup(ctx: RouterContext) {
+    const host = mucDomain(ctx.config);
+    const store = await RoomStore.open(ctx.bus, { maxOccupants: ctx.config.MUC_MAX_OCCUPANTS, maxRoomBytes: ctx.config.MUC_MAX_ROOM_BYTES });
+    const muc = new Muc({
+      host,
+      store,
+      log: ctx.log,
+      async send(fullJid: string, el: Element, kind: StanzaKind) {
+        const slash = fullJid.indexOf('/');
+        const bare = fullJid.slice(0, slash);
+        const target = (await ctx.out.sessions(bare)).filter((t) => t.resource === fullJid.slice(slash + 1));
+        ctx.out.send(bare, target, el, kind, true);
+      },
+      async sendBare(bare: string, el: Element) {
+        const targets = (await ctx.out.sessions(bare)).filter((t) => t.available && t.priority >= 0);
+        ctx.out.send(bare, targets, el, StanzaKind.STANZA_KIND_MESSAGE, true);
+      },
+      reply: (sender, el) => ctx.router.toSender(sender, el),
+      rejected: () => countStoreRejection('muc'),
+      mayCreate: (user) => ctx.config.MUC_CREATORS.length === 0 || ctx.config.MUC_CREATORS.includes(user),
+      history: { messages: ctx.config.MUC_HISTORY_MESSAGES, maxBytes: 16 * 1024 },
+    });
+    ctx.removal.register('muc', (r) => store.removeUser(`${r.user}@${ctx.domain}`));
+    const opts = { module: 'muc' };
+    ctx.hooks.on(
+      'stanza-service',
+      (ev) => {
+        if (ev.to.domain !== host) return;
+        const el = elementFromBytes(ev.s.xml);
+        if (!el) return STOP;
+        return muc.handle(ev, el).then(() => STOP);
+      },
+      opts,
+    );
+    const leaveAll = (jid: string) => void muc.leaveAll(jid).catch((err: Error) => ctx.log.warn({ err, jid }, 'muc: leaving rooms failed'));
+    // Broadcast unavailable (no 'to') goes to the rooms as to any directed-presence recipient (RFC 6121 §4.6.3).
+    ctx.hooks.on(
+      'stanza-in',
+      (ev) => {
+        if (ev.s.kind === StanzaKind.STANZA_KIND_PRESENCE && ev.s.type === 'unavailable' && ev.s.to === '') leaveAll(ev.s.from);
+      },
+      { ...opts, priority: 45 },
+    );
+    ctx.hooks.on('session-ended', (ev) => leaveAll(ev.fullJid), { ...opts, priority: 5 });
+  },
+};

@@ -1,0 +1,101 @@
+// Rooms in JetStream KV (bucket xmpp_muc): one key per room (r.<room>), read
+// on demand and written with a revision check (casUpdate), so no replica
+// keeps an idle room in memory and two writers never lose an update; and
+// one key per occupant's full JID (o.<jid>) listing its rooms, so a session
+// that ends leaves them. Bounded: a room's stored size (MUC_MAX_ROOM_BYTES)
+// and its occupants (MUC_MAX_OCCUPANTS).
+import { casUpdate, encodeKey, decodeKey, type Bus, type CasCodec, type Decision, type KV } from '@cx/bus';
+import type { Room } from './room';
+
+export const MUC_BUCKET = 'xmpp_muc';
+
+export interface MucLimits {
+  /** Bytes of one stored room (config, affiliations, occupants, subject). */
+  maxRoomBytes: number;
+  /** Occupants of one room at most, whatever its muc#roomconfig_maxusers. */
+  maxOccupants: number;
+}
+
+export const DEFAULT_MUC_LIMITS: MucLimits = { maxRoomBytes: 256 * 1024, maxOccupants: 500 };
+
+const json = <V>(): CasCodec<V> => ({
+  decode: (b) => JSON.parse(new TextDecoder().decode(b)) as V,
+  encode: (v) => new TextEncoder().encode(JSON.stringify(v)),
+});
+const roomCodec = json<Room>();
+const listCodec = json<string[]>();
+
+/** A write refused: the room would pass MUC_MAX_ROOM_BYTES. */
+export const TOO_BIG = 'too-big' as const;
+
+export class RoomStore {
+  private constructor(
+    private readonly kv: KV,
+    readonly limits: MucLimits,
+  ) {}
+
+  static async open(bus: Bus, limits: Partial<MucLimits> = {}): Promise<RoomStore> {
+    const l = { ...DEFAULT_MUC_LIMITS, ...limits };
+    return new RoomStore(await bus.bucket(MUC_BUCKET, { maxValueSize: l.maxRoomBytes + 4096 }), l);
+  }
+
+  async room(name: string): Promise<Room | null> {
+    const e = await this.kv.get(`r.${encodeKey(name)}`);
+    return e && e.operation === 'PUT' && e.value.length ? roomCodec.decode(e.value) : null;
+  }
+
+  /** Change a room with a revision check (decide may run again on a conflict); past maxRoomBytes the oldest history goes, then TOO_BIG. */
+  async update<T>(name: string, decide: (cur: Room | null) => Decision<Room, T>): Promise<T | typeof TOO_BIG> {
+    return casUpdate<Room, T | typeof TOO_BIG>(this.kv, `r.${encodeKey(name)}`, roomCodec, (cur) => {
+      const d = decide(cur);
+      if (!d.next) return d;
+      // History gives way first: the oldest kept messages go until the room fits.
+      let next = d.next;
+      while (roomCodec.encode(next).length > this.limits.maxRoomBytes) {
+        if (!next.history?.length) return { next: undefined, result: TOO_BIG };
+        next = { ...next, history: next.history.slice(1) };
+      }
+      return { next, result: d.result };
+    });
+  }
+
+  /** Every room's name (disco#items of the service). */
+  async names(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const k of await this.kv.keys('r.*')) out.push(decodeKey(k.slice(2)));
+    return out;
+  }
+
+  /**
+   * An account is removed: its affiliations go from every room (a new account
+   * of the same name must not inherit them); a room left with neither owner
+   * nor occupant goes. Reads every room: fine while rooms number thousands.
+   */
+  async removeUser(bare: string): Promise<void> {
+    for (const name of await this.names()) {
+      await this.update(name, (cur) => {
+        if (!cur || !(bare in cur.affiliations)) return { next: undefined, result: undefined };
+        const affiliations = { ...cur.affiliations };
+        delete affiliations[bare];
+        const orphan = !Object.values(affiliations).includes('owner') && cur.occupants.length === 0;
+        return { next: orphan ? null : { ...cur, affiliations }, result: undefined };
+      });
+    }
+  }
+
+  /** The rooms a full JID is in. */
+  async roomsOf(jid: string): Promise<string[]> {
+    const e = await this.kv.get(`o.${encodeKey(jid)}`);
+    return e && e.operation === 'PUT' && e.value.length ? listCodec.decode(e.value) : [];
+  }
+
+  async setIn(jid: string, room: string, inRoom: boolean): Promise<void> {
+    await casUpdate<string[], void>(this.kv, `o.${encodeKey(jid)}`, listCodec, (cur) => {
+      const rooms = cur ?? [];
+      const has = rooms.includes(room);
+      if (has === inRoom) return { next: undefined, result: undefined };
+      const next = inRoom ? [...rooms, room] : rooms.filter((r) => r !== room);
+      return { next: next.length ? next : null, result: undefined };
+    });
+  }
+}
