@@ -6,16 +6,15 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@cx/xmpp-core';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { register, TestSessions, TEST_PASSWORD, type RawClient } from '@cx/testing';
+import { runSlixmpp } from './slixmpp/run';
 
 const [edgeA, edgeB] = inject('edgePorts');
 const adminEnv = inject('adminEnv');
 const certFile = inject('certFile');
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const t = new TestSessions(edgeA);
 const started: Client[] = [];
 afterEach(async () => {
@@ -274,20 +273,8 @@ describe('message archive (XEP-0313) and stanza ids (XEP-0359)', () => {
       sent.push(`${from} ${i}`);
       await c.quiet(30, (el) => el.name === 'message'); // in order, no error
     }
-    const child = spawn(PYTHON, [join(__dirname, 'slixmpp', 'mam.py'), u.bare, TEST_PASSWORD, '127.0.0.1', String(edgeB), certFile, p1.bare, '3'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const events = out
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { event: string; bodies?: string[]; ids?: string[] });
-    const ev = (name: string) => events.find((e) => e.event === name);
+    const { code, events, stderr: err } = await runSlixmpp('mam.py', [u.bare, TEST_PASSWORD, '127.0.0.1', String(edgeB), certFile, p1.bare, '3']);
+    const ev = (name: string) => events.find((e) => e.event === name) as { bodies?: string[]; ids?: string[] } | undefined;
     expect(code, err.slice(-2000)).toBe(0);
     expect(ev('forward')?.bodies).toEqual(sent);
     expect(ev('backward')?.bodies).toEqual([...sent].reverse());

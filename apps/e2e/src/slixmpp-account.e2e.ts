@@ -4,41 +4,15 @@
 // lists jabber:iq:private (XEP-0115 §6.2); presence to an unreachable domain comes back as
 // remote-server-not-found; after a XEP-0191 block the other user gets no presence; XEP-0077
 // cancellation removes the account and everything it had.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { client, xml, type Client } from '@xmpp/client';
 import type { Element } from '@cx/xmpp-core';
 import { authenticate, login, RawClient, register, uniqueName } from '@cx/testing';
+import { runSlixmpp, type SlixmppEvent } from './slixmpp/run';
 
 const [edgeA] = inject('edgePorts');
 const certFile = inject('certFile');
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const SCRIPT = join(__dirname, 'slixmpp', 'account.py');
-
-interface Event {
-  event: string;
-  [k: string]: unknown;
-}
-
-function run(args: string[], onEvent: (e: Event) => void): Promise<{ code: number | null; events: Event[]; stderr: string }> {
-  const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: Event[] = [];
-  let buf = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const e = JSON.parse(buf.slice(0, i)) as Event;
-      buf = buf.slice(i + 1);
-      events.push(e);
-      onEvent(e);
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, events, stderr })));
-}
+const run = (args: string[], onEvent?: (e: SlixmppEvent) => void) => runSlixmpp('account.py', args, onEvent);
 
 /** node#ver of the <c/> the server advertises in its stream features. */
 async function capsNode(): Promise<string> {

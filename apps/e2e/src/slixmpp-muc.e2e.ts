@@ -2,39 +2,14 @@
 // through its own xep_0045 plugin: an owner on one edge creates a room and configures it, a
 // guest on the other edge joins (slixmpp waits for the occupants, its own presence and the
 // subject), both talk.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { register, uniqueName } from '@cx/testing';
+import { runSlixmpp, type SlixmppEvent } from './slixmpp/run';
 
 const [edgeA, edgeB] = inject('edgePorts');
 const certFile = inject('certFile');
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const SCRIPT = join(__dirname, 'slixmpp', 'muc.py');
-
-interface Event {
-  event: string;
-  [k: string]: unknown;
-}
-
-function run(args: string[]): Promise<{ code: number | null; events: Event[]; stderr: string }> {
-  const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: Event[] = [];
-  let buf = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line.startsWith('{')) events.push(JSON.parse(line) as Event);
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, events, stderr })));
-}
+const run = (args: string[], onEvent?: (e: SlixmppEvent) => void) => runSlixmpp('muc.py', args, onEvent);
 
 describe('slixmpp: group chat (xep_0045)', () => {
   it('an owner creates and configures a room, a guest on the other edge joins, both talk', async () => {

@@ -3,37 +3,13 @@
 // and the legacy eu.siacs.conversations.axolotl nodes) with publish-options access_model=open,
 // and gets precondition-not-met for other options; a second user, no contact, on the other
 // edge, reads them all.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { register, uniqueName } from '@cx/testing';
+import { runSlixmpp, type SlixmppEvent } from './slixmpp/run';
 
 const [edgeA, edgeB] = inject('edgePorts');
 const certFile = inject('certFile');
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const SCRIPT = join(__dirname, 'slixmpp', 'pep.py');
-
-interface Event {
-  event: string;
-  [k: string]: unknown;
-}
-
-function run(args: string[]): Promise<{ code: number | null; events: Event[]; stderr: string }> {
-  const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: Event[] = [];
-  let buf = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      events.push(JSON.parse(buf.slice(0, i)) as Event);
-      buf = buf.slice(i + 1);
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, events, stderr })));
-}
+const run = (args: string[], onEvent?: (e: SlixmppEvent) => void) => runSlixmpp('pep.py', args, onEvent);
 
 describe('slixmpp: OMEMO device lists and bundles over PEP', () => {
   it('one user publishes them with access_model=open, another on the other edge fetches them', async () => {
