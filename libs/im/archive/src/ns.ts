@@ -1,13 +1,15 @@
-// Namespaces of the XEPs this library reads or writes.
+// Namespaces of the XEPs this library reads or writes (the shared ones are @cx/xmpp-core's NS).
+import { NS } from '@cx/xmpp-core';
+
 export const MAM_NS = {
   MAM: 'urn:xmpp:mam:2', // XEP-0313
-  SID: 'urn:xmpp:sid:0', // XEP-0359
-  FORWARD: 'urn:xmpp:forward:0', // XEP-0297
-  DELAY: 'urn:xmpp:delay', // XEP-0203
+  SID: NS.SID,
+  FORWARD: NS.FORWARD,
+  DELAY: NS.DELAY,
   RSM: 'http://jabber.org/protocol/rsm', // XEP-0059
-  DATA: 'jabber:x:data', // XEP-0004
-  HINTS: 'urn:xmpp:hints', // XEP-0334
-  CHATSTATES: 'http://jabber.org/protocol/chatstates', // XEP-0085
+  DATA: NS.DATA,
+  HINTS: NS.HINTS,
+  CHATSTATES: NS.CHATSTATES,
   RECEIPTS: 'urn:xmpp:receipts', // XEP-0184
   MARKERS: 'urn:xmpp:chat-markers:0', // XEP-0333
   JMI: 'urn:xmpp:jingle-message:0', // XEP-0353

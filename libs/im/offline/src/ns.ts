@@ -1,8 +1,10 @@
-// Namespaces of the XEPs this library reads or writes (not yet in @cx/xmpp-core's NS).
+// Namespaces of the XEPs this library reads or writes (the shared ones are @cx/xmpp-core's NS).
+import { NS } from '@cx/xmpp-core';
+
 export const OFFLINE_NS = {
-  DELAY: 'urn:xmpp:delay', // XEP-0203
-  HINTS: 'urn:xmpp:hints', // XEP-0334
-  CHATSTATES: 'http://jabber.org/protocol/chatstates', // XEP-0085
+  DELAY: NS.DELAY,
+  HINTS: NS.HINTS,
+  CHATSTATES: NS.CHATSTATES,
   EVENT: 'jabber:x:event', // XEP-0022
-  SID: 'urn:xmpp:sid:0', // XEP-0359
+  SID: NS.SID,
 } as const;

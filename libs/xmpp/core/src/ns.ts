@@ -15,5 +15,10 @@ export const NS = {
   DISCO_ITEMS: 'http://jabber.org/protocol/disco#items', // XEP-0030
   PING: 'urn:xmpp:ping', // XEP-0199
   DATA: 'jabber:x:data', // XEP-0004
+  DELAY: 'urn:xmpp:delay', // XEP-0203
+  FORWARD: 'urn:xmpp:forward:0', // XEP-0297
+  HINTS: 'urn:xmpp:hints', // XEP-0334
+  CHATSTATES: 'http://jabber.org/protocol/chatstates', // XEP-0085
+  SID: 'urn:xmpp:sid:0', // XEP-0359
   XML: 'http://www.w3.org/XML/1998/namespace',
 } as const;

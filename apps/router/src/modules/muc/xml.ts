@@ -4,14 +4,14 @@ import { formElement, type InfoForm } from '@cx/modules';
 import { createHmac } from 'node:crypto';
 import { affiliationOf, bareOf, type Occupant, type Room } from '@cx/muc';
 import { elementFromBytes } from '@cx/stanza';
-import { x, type Element } from '@cx/xmpp-core';
+import { NS, x, type Element } from '@cx/xmpp-core';
 
 export const NS_MUC = 'http://jabber.org/protocol/muc';
 export const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 export const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
 export const NS_MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
-export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
-export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
+export const NS_DISCO_INFO = NS.DISCO_INFO;
+export const NS_DISCO_ITEMS = NS.DISCO_ITEMS;
 
 /** May `viewer` see real JIDs (non-anonymous room, or a moderator)? */
 export function seesJids(room: Room, viewer: Occupant): boolean {

@@ -7,7 +7,7 @@ import { hasFrom, type Item, type Roster } from '@cx/roster';
 import { NS_PUBSUB_EVENT, capsOfBytes, type CapsCache, type NodeConfig, type StoredItem } from '@cx/pubsub';
 import { StanzaKind } from '@cx/stanza';
 import type { SessionEntry } from '@cx/session-directory';
-import { tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
+import { NS, tryParseJid, x, type Element, type Jid } from '@cx/xmpp-core';
 import { elementFromBytes } from '@cx/stanza';
 import type { Out } from '../../im/presence-out';
 import { allowedBy } from './access';
@@ -91,7 +91,7 @@ export function eventMessage(from: string, what: Element, publishedAt?: number):
     { from, type: 'headline', id: `pep${Date.now().toString(36)}${(++ids).toString(36)}` },
     x('event', { xmlns: NS_PUBSUB_EVENT }, what),
     // XEP-0060 §6.1.7: a last published item says when it was published (XEP-0203).
-    publishedAt === undefined ? null : x('delay', { xmlns: 'urn:xmpp:delay', from, stamp: new Date(publishedAt).toISOString() }),
+    publishedAt === undefined ? null : x('delay', { xmlns: NS.DELAY, from, stamp: new Date(publishedAt).toISOString() }),
   );
 }
 
