@@ -97,7 +97,7 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
     kvm,
     replicas,
     bucket: async (bucketName, opts = {}) => {
-      const kv = await kvm.create(bucketName, { history: 1, replicas, ...opts });
+      const kv = await createBucket(() => kvm.create(bucketName, { history: 1, replicas, ...opts }));
       await applyBucketLimits(conn, bucketName, opts);
       return kv;
     },
@@ -109,4 +109,21 @@ export async function connectBus({ servers, name, log, connectTimeoutMs = 30_000
       await conn.drain().catch(() => conn.close());
     },
   };
+}
+
+/**
+ * Two processes creating the same new bucket at once (replicas starting
+ * together): the server may refuse the later stream create ("subjects
+ * overlap") while the first is being made. Tried again, the create finds
+ * the bucket there and opens it.
+ */
+async function createBucket<T>(create: () => Promise<T>, tries = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await create();
+    } catch (err) {
+      if (i >= tries || !/subjects overlap|already in use/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 50 * i));
+    }
+  }
 }
