@@ -11,7 +11,7 @@ import { ROSTER_BUCKET } from '@cx/roster';
 import { OFFLINE_BYTES_BUCKET, OFFLINE_STREAM, offlineSubject } from '@cx/offline';
 import { SM_BUCKET, SM_STREAM, smSubject } from '@cx/sm';
 import { LDAP_SCRAM_BUCKET } from '@cx/auth-ldap';
-import { archiveSubject, MAM_STREAM } from '@cx/archive';
+import { archiveSubject, MAM_STREAM, RETRACTED_BUCKET } from '@cx/archive';
 import { PRIVATE_BUCKET } from '../../../libs/xmpp/modules/src/private/private';
 import { VCARD_BUCKET } from '../../../libs/xmpp/modules/src/vcard/vcard';
 import { BLOCKLIST_BUCKET } from '@cx/app-router/src/modules/blocking/blocking';
@@ -48,6 +48,7 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
       MUC_BUCKET,
       CAPS_BUCKET,
       PREFS_BUCKET,
+      RETRACTED_BUCKET,
     ],
     streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM, MAM_STREAM],
     publish: [

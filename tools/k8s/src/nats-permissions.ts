@@ -55,6 +55,7 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
       'xmpp_pep',
       'xmpp_caps',
       'xmpp_mam_prefs',
+      'xmpp_mam_retracted',
       'xmpp_muc',
     ],
     streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals', 'xmpp_mam'],

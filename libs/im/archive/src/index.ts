@@ -5,6 +5,7 @@ export type { Archive, ArchivedMessage, ArchivePage, ArchiveQuery } from './arch
 export { archiveSubject, JetStreamArchive, MAM_STREAM, MAM_SUBJECTS } from './jetstream-archive';
 export type { JetStreamArchiveOptions } from './jetstream-archive';
 export { MAM_NS } from './ns';
+export { RETRACTED_BUCKET } from './retractions';
 export { archivable, forStorage } from './rules';
 export { stampStanzaId, stripOurStanzaIds } from './stanza-id';
 export { DEFAULT_PAGE, finElement, MAX_PAGE, parseQuery, queryForm, resultMessage } from './query';

@@ -185,6 +185,24 @@ describe('JetStreamArchive', () => {
     expect(bodies(await a.query('u@localhost', { max: 50, start: now - 3_600_000 }))).toHaveLength(30);
   });
 
+  it('replaces a retracted message by its tombstone in every page, keeping its id and the paging', async () => {
+    const ids: string[] = [];
+    for (let i = 1; i <= 5; i++) ids.push(await add(i % 2 ? a : b, 'room@conference.localhost', { with: `room@conference.localhost/n${i}`, xml: msg(i) }));
+    expect(await b.retract('room@conference.localhost', ids[2], '<message><retracted/></message>')).toBeUndefined();
+    expect(await a.retract('room@conference.localhost', 'zz-0123abcd1', '<x/>')).toBe('item-not-found');
+    const all = await a.query('room@conference.localhost', { max: 50 });
+    if (all === 'item-not-found') throw new Error('lost');
+    expect(all.items.map((m) => m.id)).toEqual(ids);
+    expect(all.items[2].xml).toBe('<message><retracted/></message>');
+    expect(bodies({ ...all, items: all.items.filter((_, i) => i !== 2) })).toEqual([1, 2, 4, 5]);
+    const page = await b.query('room@conference.localhost', { max: 2, after: ids[1] });
+    if (page === 'item-not-found') throw new Error('lost');
+    expect(page.items.map((m) => m.xml)).toEqual(['<message><retracted/></message>', msg(4)]);
+    await a.purge('room@conference.localhost');
+    await add(a, 'room@conference.localhost', { with: 'room@conference.localhost/n', xml: msg(9) });
+    expect(bodies(await b.query('room@conference.localhost', { max: 50 }))).toEqual([9]);
+  });
+
   it('purges one archive and starts it again', async () => {
     await a.purge('other@localhost');
     expect(bodies(await b.query('other@localhost', { max: 50 }))).toEqual([]);

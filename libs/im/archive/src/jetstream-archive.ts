@@ -22,7 +22,8 @@
 // refuses the second (wrong last sequence) and it is retried on the new head.
 // An entry removed by retention or the quota ends the chain where the archive
 // ends anyway (both remove the oldest). Every read is answered by the stream
-// leader, so a query sees every append already acknowledged.
+// leader, so a query sees every append already acknowledged. Retracted
+// messages are replaced by their tombstones as a page is read (retractions.ts).
 // docs/architecture.md, "Message history (MAM)".
 import { encodeKey, type Bus } from '@cx/bus';
 import {
@@ -42,6 +43,7 @@ import { decodeChunk, encodeChunk, type Rec } from './entry';
 import { InFlight } from './in-flight';
 import { jumpFor, peerKey, successorTable } from './peers';
 import { AckedPublisher, PublishError } from './publisher';
+import { applyTombstones, Retractions } from './retractions';
 
 export const MAM_STREAM = 'xmpp_mam';
 export const MAM_SUBJECTS = 'xmpp.mam.>';
@@ -129,12 +131,13 @@ export class JetStreamArchive implements Archive {
     private readonly jsm: JetStreamManager,
     private readonly pub: AckedPublisher,
     private readonly opts: JetStreamArchiveOptions,
+    private readonly retractions: Retractions,
   ) {}
 
   static async open(bus: Bus, opts: JetStreamArchiveOptions): Promise<JetStreamArchive> {
     const jsm = await jetstreamManager(bus.nc);
     await ensure(jsm, { ...limits(opts), num_replicas: bus.replicas });
-    const archive = new JetStreamArchive(jsm, new AckedPublisher(bus.nc), opts);
+    const archive = new JetStreamArchive(jsm, new AckedPublisher(bus.nc), opts, await Retractions.open(bus));
     await archive.refreshFloor();
     // Other replicas append too: an idle one would otherwise give ids whose floor lies far behind their entries.
     setInterval(() => void archive.refreshFloor().catch(() => undefined), FLOOR_REFRESH_MS).unref();
@@ -238,6 +241,16 @@ export class JetStreamArchive implements Archive {
   }
 
   async query(user: string, q: ArchiveQuery): Promise<ArchivePage | 'item-not-found'> {
+    const [page, tombstones] = await Promise.all([this.read(user, q), this.retractions.get(user)]);
+    return page === 'item-not-found' ? page : { ...page, items: applyTombstones(page.items, tombstones) };
+  }
+
+  async retract(user: string, id: string, tombstoneXml: string): Promise<void | 'item-not-found' | 'full'> {
+    if (!(await this.find(archiveSubject(user), id))) return 'item-not-found';
+    return this.retractions.add(user, id, tombstoneXml);
+  }
+
+  private async read(user: string, q: ArchiveQuery): Promise<ArchivePage | 'item-not-found'> {
     const subject = archiveSubject(user);
     const match = matcher(q);
     if (q.before !== undefined) {
@@ -386,6 +399,7 @@ export class JetStreamArchive implements Archive {
 
   async purge(user: string): Promise<void> {
     await this.jsm.streams.purge(MAM_STREAM, { filter: archiveSubject(user) });
+    await this.retractions.remove(user);
     this.heads.delete(user);
   }
 
