@@ -76,6 +76,13 @@ const FIELDS: FieldDef[] = [
     get: (c) => (c.getMemberList ?? []).join('\n'),
     set: (c, v) => (c.getMemberList = v.split('\n').filter((r): r is Role => r === 'moderator' || r === 'participant' || r === 'visitor')),
   },
+  {
+    var: 'muc#roomconfig_enablearchiving',
+    type: 'boolean',
+    label: 'Archive messages (history in MAM)',
+    get: (c) => b(c.enableArchiving !== false),
+    set: (c, v) => (c.enableArchiving = bool(v)),
+  },
 ];
 
 /** The form of type 'form' with the room's current values (§10.2). */

@@ -33,7 +33,20 @@ export interface HistoryRequest {
 
 /** The entries a join asks for (§7.2.14): maxchars=0 none; the others narrow. */
 export function historyFor(room: Room, req: HistoryRequest, now: number): HistoryEntry[] {
-  let h = room.history ?? [];
+  return pickHistory(room.history ?? [], req, now);
+}
+
+/** The last page of the room's archive a join asks for (at most `limit` messages, from `start`); null: none. */
+export function historyQuery(req: HistoryRequest, limit: number, now: number): { max: number; start?: number } | null {
+  const max = Math.min(limit, req.maxstanzas ?? limit);
+  if (max <= 0 || req.maxchars === 0) return null;
+  const starts = [req.seconds !== undefined ? now - req.seconds * 1000 : undefined, req.since].filter((t): t is number => t !== undefined);
+  return starts.length ? { max, start: Math.max(...starts) } : { max };
+}
+
+/** Of these entries (oldest first), those the join asks for. */
+export function pickHistory(entries: HistoryEntry[], req: HistoryRequest, now: number): HistoryEntry[] {
+  let h = entries;
   if (req.maxchars === 0) return [];
   if (req.seconds !== undefined) h = h.filter((e) => e.at >= now - req.seconds! * 1000);
   if (req.since !== undefined) h = h.filter((e) => e.at > req.since!);

@@ -21,6 +21,8 @@ export interface RoomConfig {
   maxUsers: number;
   /** Roles whose occupants may read the affiliation lists (muc#roomconfig_getmemberlist; OMEMO group chats need it). */
   getMemberList?: Role[];
+  /** Messages go to the room's archive (muc#roomconfig_enablearchiving; absent: true). */
+  enableArchiving?: boolean;
 }
 
 export interface Occupant {
@@ -58,6 +60,7 @@ export const DEFAULT_CONFIG: RoomConfig = {
   allowPm: true,
   maxUsers: 100,
   getMemberList: ['moderator', 'participant', 'visitor'],
+  enableArchiving: true,
 };
 
 export function bareOf(jid: string): string {
