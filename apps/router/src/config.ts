@@ -59,6 +59,10 @@ export const routerConfig = defineConfig({
     0,
     1000,
   ),
+  MUC_ARCHIVE: bool(
+    true,
+    "Rooms archive their messages in the message archive (XEP-0313 on the room, stanza-ids by the room, join history from it, XEP-0425 moderation; a room's owner may still turn it off with muc#roomconfig_enablearchiving); the MAM_* limits apply to a room's archive as to a user's. Off: rooms keep their last MUC_HISTORY_MESSAGES in the room record",
+  ),
   MUC_MAX_OCCUPANTS: int(500, 'Occupants of one room at most, whatever its muc#roomconfig_maxusers; one more is refused (service-unavailable)', 1),
   MUC_MAX_ROOM_BYTES: int(
     256 * 1024,

@@ -53,11 +53,12 @@ export interface Archive {
   query(user: string, q: ArchiveQuery): Promise<ArchivePage | 'item-not-found'>;
   /**
    * Replace the message `id` of `user`'s archive by a tombstone (XEP-0424 /
-   * XEP-0425): later pages carry `tombstoneXml` in its place, with the same
-   * id and time. 'item-not-found': no such message; 'full': too many
-   * tombstones in this archive already.
+   * XEP-0425) made from it: later pages carry the tombstone's XML in its
+   * place, with the same id and time. Resolves with the message as it was;
+   * 'item-not-found': no such message; 'full': too many tombstones in this
+   * archive already.
    */
-  retract(user: string, id: string, tombstoneXml: string): Promise<void | 'item-not-found' | 'full'>;
+  retract(user: string, id: string, tombstone: (original: ArchivedMessage) => string): Promise<ArchivedMessage | 'item-not-found' | 'full'>;
   /** Delete everything in `user`'s archive (xmppctl, account removal). */
   purge(user: string): Promise<void>;
   /** Messages and archives held (metrics). */

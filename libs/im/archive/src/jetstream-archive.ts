@@ -245,9 +245,11 @@ export class JetStreamArchive implements Archive {
     return page === 'item-not-found' ? page : { ...page, items: applyTombstones(page.items, tombstones) };
   }
 
-  async retract(user: string, id: string, tombstoneXml: string): Promise<void | 'item-not-found' | 'full'> {
-    if (!(await this.find(archiveSubject(user), id))) return 'item-not-found';
-    return this.retractions.add(user, id, tombstoneXml);
+  async retract(user: string, id: string, tombstone: (original: ArchivedMessage) => string): Promise<ArchivedMessage | 'item-not-found' | 'full'> {
+    const at = await this.find(archiveSubject(user), id);
+    if (!at) return 'item-not-found';
+    const original = messageAt(at);
+    return (await this.retractions.add(user, id, tombstone(original))) ?? original;
   }
 
   private async read(user: string, q: ArchiveQuery): Promise<ArchivePage | 'item-not-found'> {

@@ -34,6 +34,7 @@ describe('room archive rules', () => {
     expect(archivableGroupchat(x('message', {}, x('encrypted', { xmlns: 'eu.siacs.conversations.axolotl' })))).toBe(true);
     expect(archivableGroupchat(x('message', {}, x('active', { xmlns: 'http://jabber.org/protocol/chatstates' })))).toBe(false);
     expect(archivableGroupchat(x('message', {}, x('body', {}, 'hi'), x('no-store', { xmlns: 'urn:xmpp:hints' })))).toBe(false);
+    expect(archivableGroupchat(x('message', {}, x('retract', { xmlns: 'urn:xmpp:message-retract:1' }), x('store', { xmlns: 'urn:xmpp:hints' })))).toBe(true);
   });
 
   it("drops a client's stanza-id in the room's name, keeps others", () => {

@@ -12,10 +12,11 @@ export function archiving(room: Room): boolean {
 
 const CONTENT_NS = new Set(['eu.siacs.conversations.axolotl', 'urn:xmpp:omemo:2', 'urn:xmpp:openpgp:0', 'jabber:x:encrypted']);
 
-/** A groupchat message worth archiving: a body or an encrypted payload, and no XEP-0334 <no-store/>. */
+/** A groupchat message worth archiving: a body or an encrypted payload, or XEP-0334 <store/>; never with <no-store/>. */
 export function archivableGroupchat(el: Element): boolean {
   const children = el.getChildElements();
   if (children.some((c) => c.name === 'no-store' && c.attrs.xmlns === NS.HINTS)) return false;
+  if (children.some((c) => c.name === 'store' && c.attrs.xmlns === NS.HINTS)) return true;
   return children.some((c) => c.name === 'body' || CONTENT_NS.has(c.attrs.xmlns ?? ''));
 }
 

@@ -13,7 +13,7 @@ function fakeArchive() {
     settled: async () => undefined,
     backlog: () => undefined,
     query: async () => ({ items: [], complete: true }),
-    retract: async () => undefined,
+    retract: async () => 'item-not-found',
     purge: async () => undefined,
     totals: async () => ({ messages: 0, archives: 0 }),
   };

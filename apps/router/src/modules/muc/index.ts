@@ -10,6 +10,7 @@ import type { RouterContext, RouterModule } from '../module';
 import { countStoreRejection } from '../../metrics';
 import { Muc } from './muc';
 import { mucDomain } from './muc-domain';
+import { openRoomArchive } from './room-archive';
 
 export const mucModule: RouterModule = {
   name: 'muc',
@@ -39,6 +40,7 @@ export const mucModule: RouterModule = {
       rejected: () => countStoreRejection('muc'),
       mayCreate: (user) => ctx.config.MUC_CREATORS.length === 0 || ctx.config.MUC_CREATORS.includes(user),
       history: { messages: ctx.config.MUC_HISTORY_MESSAGES, maxBytes: 16 * 1024 },
+      archive: await openRoomArchive(ctx),
     });
     ctx.removal.register('muc', (r) => store.removeUser(`${r.user}@${ctx.domain}`));
     const opts = { module: 'muc' };

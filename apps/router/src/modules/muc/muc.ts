@@ -6,8 +6,10 @@ import {
   affiliationOf,
   applyConfig,
   configure,
-  historyFor,
+  parseModerate,
   remember,
+  withoutRoomStanzaIds,
+  type ModerateRequest,
   type HistoryLimits,
   type HistoryRequest,
   bareOf,
@@ -29,11 +31,13 @@ import {
   type RoomStore,
 } from '@cx/muc';
 import { randomBytes } from 'node:crypto';
-import { elementFromBytes, StanzaKind } from '@cx/stanza';
+import { MAM_NS } from '@cx/archive';
+import { StanzaKind } from '@cx/stanza';
 import { iqResult, NS, StanzaError, x, type Element, type Jid } from '@cx/xmpp-core';
 import type { Logger } from '@cx/log';
 import type { StanzaIn } from '../module';
 import type { Sender } from '../../routing';
+import { RoomHistory, type RoomArchiveDeps } from './history';
 import {
   NS_DISCO_INFO,
   NS_DISCO_ITEMS,
@@ -70,10 +74,15 @@ export interface MucDeps {
   history: HistoryLimits;
   /** A write refused by MUC_MAX_ROOM_BYTES (a metric). */
   rejected?(): void;
+  /** The rooms' message archive (MUC_ARCHIVE; absent: no room archives, history in the room record). history.ts. */
+  archive?: RoomArchiveDeps;
 }
 
 export class Muc {
-  constructor(private readonly d: MucDeps) {}
+  private readonly h: RoomHistory;
+  constructor(private readonly d: MucDeps) {
+    this.h = new RoomHistory(d);
+  }
 
   /** A stanza for the service: handled (true) when addressed to its host. */
   async handle(ev: StanzaIn, el: Element): Promise<void> {
@@ -125,7 +134,10 @@ export class Muc {
       return new StanzaError('service-unavailable');
     }
     const room = await this.d.store.room(to.local);
-    if (get && ns === NS_DISCO_INFO) return room && !room.locked ? roomInfo(to.local, room) : new StanzaError('item-not-found');
+    if (get && ns === NS_DISCO_INFO) return room && !room.locked ? roomInfo(to.local, room, this.h.features(room)) : new StanzaError('item-not-found');
+    if (ns === MAM_NS.MAM && q) return this.h.query(get, q, sender, this.roomJid(to.local), room);
+    const moderate = !get && q ? parseModerate(q) : undefined;
+    if (moderate) return moderate instanceof StanzaError ? moderate : this.moderate(moderate, sender, to.local, room);
     if (get && ns === NS_DISCO_ITEMS) return room && !room.locked ? x('query', { xmlns: NS_DISCO_ITEMS }) : new StanzaError('item-not-found');
     if (ns === NS_MUC_OWNER && q) return this.owner(get, q, sender, to.local);
     if (ns === NS_MUC_ADMIN && q) return get ? this.adminList(q, sender, room) : this.admin(q, sender, to.local);
@@ -155,7 +167,7 @@ export class Muc {
       const room = await this.d.store.room(name);
       if (!room) return new StanzaError('item-not-found');
       if (!isOwner(room)) return new StanzaError('forbidden', 'only owners may configure the room');
-      return x('query', { xmlns: NS_MUC_OWNER }, configForm(room.config));
+      return x('query', { xmlns: NS_MUC_OWNER }, this.h.form(configForm(room.config)));
     }
     const destroy = q.getChild('destroy');
     if (destroy) return this.destroy(name, sender, destroy);
@@ -197,6 +209,7 @@ export class Muc {
       await this.d.send(o.jid, p, PRESENCE);
       await this.d.store.setIn(o.jid, name, false);
     }
+    await this.h.forget(roomJid);
     return null;
   }
 
@@ -315,12 +328,7 @@ export class Muc {
     await self(selfCodes(room, outcome.created));
     // §7.2.13: the history the joiner asked for, each with its delay, before the subject.
     const asked = historyRequest(el.getChild('x', NS_MUC)?.getChild('history'));
-    for (const h of historyFor(room, asked, Date.now())) {
-      const m = elementFromBytes(new TextEncoder().encode(h.xml));
-      if (!m) continue;
-      m.cnode(x('delay', { xmlns: 'urn:xmpp:delay', from: roomJid, stamp: new Date(h.at).toISOString() }));
-      await this.d.send(jid, m, MESSAGE);
-    }
+    for (const m of await this.h.joinHistory(roomJid, room, asked)) await this.d.send(jid, m, MESSAGE);
     // §7.2.15: the subject (empty when none) ends every join, a new room's too (clients wait for it).
     await this.d.send(jid, subjectMessage(roomJid, room), MESSAGE);
   }
@@ -338,6 +346,7 @@ export class Muc {
     const { room, me } = out;
     for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, me, o, { unavailable: true }), PRESENCE);
     await this.d.send(jid, occupantPresence(roomJid, room, me, me, { unavailable: true, codes: [110] }), PRESENCE);
+    if (!kept(room)) await this.h.forget(roomJid);
   }
 
   /** A session ended or went unavailable: it leaves every room it was in. */
@@ -417,6 +426,7 @@ export class Muc {
   /** A groupchat message: kept in the room's history (when it has a body), then sent to every occupant. */
   private async groupchat(name: string, room: Room, me: Occupant, el: Element): Promise<void> {
     const out = this.fromOccupant(name, me, el, room);
+    if (this.h.on(room)) return this.send(room, await this.h.archive(this.roomJid(name), out, out.attrs.from));
     if (!el.getChild('body') || this.d.history.messages <= 0) return this.send(room, out);
     const entry = { xml: out.toString(), at: Date.now() };
     const kept = await this.d.store.update<Room | null>(name, (cur) => {
@@ -431,7 +441,10 @@ export class Muc {
   /** What an occupant sent, from room/nick, with its occupant id (one the client put there is dropped, XEP-0421 §4). */
   private fromOccupant(name: string, me: Occupant, el: Element, room: Room, type = 'groupchat'): Element {
     const roomJid = this.roomJid(name);
-    const children = el.getChildElements().filter((c) => c.attrs.xmlns !== NS_OCCUPANT_ID);
+    const children = withoutRoomStanzaIds(
+      el.getChildElements().filter((c) => c.attrs.xmlns !== NS_OCCUPANT_ID),
+      roomJid,
+    );
     return x('message', { from: `${roomJid}/${me.nick}`, type, id: el.attrs.id }, ...children, occupantId(roomJid, room, me.jid));
   }
 
@@ -455,6 +468,12 @@ export class Muc {
     if (out === TOO_BIG) return this.fail(el, sender, this.tooBig());
     if (out instanceof StanzaError) return this.fail(el, sender, out);
     await this.broadcast(name, out, me, el);
+  }
+
+  /** XEP-0425: a moderator retracts a message of the room's archive; every occupant is told (history.ts). */
+  private async moderate(req: ModerateRequest, sender: Sender, name: string, room: Room | null): Promise<null | StanzaError> {
+    if (!room) return new StanzaError('item-not-found');
+    return this.h.moderate(req, sender, this.roomJid(name), room, (el) => this.send(room, el));
   }
 
   /** §7.5: a private message to another occupant, from room/nick; answers to it go through the room as well. */

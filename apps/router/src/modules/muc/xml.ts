@@ -79,7 +79,7 @@ export function subjectMessage(roomJid: string, room: Room): Element {
 }
 
 /** §6.4: the room's disco#info: identity, the muc_ features that describe it, muc#roominfo. */
-export function roomInfo(roomName: string, room: Room): Element {
+export function roomInfo(roomName: string, room: Room, extra: string[] = []): Element {
   const c = room.config;
   const features = [
     NS_MUC,
@@ -91,6 +91,7 @@ export function roomInfo(roomName: string, room: Room): Element {
     c.public ? 'muc_public' : 'muc_hidden',
     'muc_unmoderated',
     c.password ? 'muc_passwordprotected' : 'muc_unsecured',
+    ...extra,
   ];
   const form: InfoForm = {
     formType: 'http://jabber.org/protocol/muc#roominfo',
