@@ -114,7 +114,9 @@ export class RoomHistory {
     const out: Element[] = [];
     for (const h of entries) {
       const m = parse(h.xml);
-      if (m) out.push(m.cnode(x('delay', { xmlns: 'urn:xmpp:delay', from: roomJid, stamp: new Date(h.at).toISOString() })));
+      if (!m) continue;
+      m.cnode(x('delay', { xmlns: 'urn:xmpp:delay', from: roomJid, stamp: new Date(h.at).toISOString() }));
+      out.push(m);
     }
     return out;
   }
