@@ -1,7 +1,8 @@
 // slixmpp (Debian python3-slixmpp), a client nobody here wrote, uses group chat (XEP-0045)
 // through its own xep_0045 plugin: an owner on one edge creates a room and configures it, a
 // guest on the other edge joins (slixmpp waits for the occupants, its own presence and the
-// subject), both talk.
+// subject), both talk, and the guest reads the room's archive (XEP-0313 on the room) with
+// slixmpp's xep_0313, in one page and paged one by one.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { register, uniqueName } from '@cx/testing';
@@ -31,5 +32,9 @@ describe('slixmpp: group chat (xep_0045)', () => {
     expect(info?.name).toEqual(['Slix room']);
     const got = r.events.filter((e) => e.event === 'got').map((e) => `${e.who as string}<${(e.from as string).split('/')[1]}:${e.body as string}`);
     expect(got.sort()).toEqual(['guest<guest:hello from slixmpp', 'guest<owner:welcome', 'owner<guest:hello from slixmpp', 'owner<owner:welcome']);
+    expect(info?.features).toEqual(expect.arrayContaining(['urn:xmpp:mam:2', 'urn:xmpp:sid:0']));
+    const mam = r.events.find((e) => e.event === 'mam')?.bodies as string[] | undefined;
+    expect([...(mam ?? [])].sort(), detail).toEqual(['hello from slixmpp', 'welcome']);
+    expect(r.events.find((e) => e.event === 'mam_paged')?.bodies, detail).toEqual(mam);
   });
 });

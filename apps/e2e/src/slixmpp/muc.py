@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 # Two slixmpp clients (Debian python3-slixmpp) use group chat through slixmpp's own xep_0045
 # plugin, driven by slixmpp-muc.e2e.ts: the owner creates a room (join_muc_wait, then the
-# configuration form it got, submitted with a name), the guest (other edge) joins, both talk.
+# configuration form it got, submitted with a name), the guest (other edge) joins, both talk;
+# then the guest reads the room's archive with slixmpp's xep_0313 (retrieve: one page;
+# iterate: paged one message at a time through xep_0059).
 # One JSON object per line on stdout:
 #   {"event": "created", "status": [...], "fields": [...]}
 #   {"event": "joined", "occupants": [...], "subject": S}
 #   {"event": "got", "who": owner|guest, "from": F, "body": B}
+#   {"event": "mam", "bodies": [...]}  {"event": "mam_paged", "bodies": [...]}
 #   {"event": "error", "where": W, "condition": C}
 # Usage: muc.py OWNER_JID GUEST_JID PASSWORD HOST PORT_OWNER PORT_GUEST CA_FILE ROOM
 import asyncio
@@ -24,7 +27,7 @@ class Client(slixmpp.ClientXMPP):
     def __init__(self, jid, password, who):
         super().__init__(jid, password)
         self.who = who
-        for p in ('xep_0004', 'xep_0030', 'xep_0045'):
+        for p in ('xep_0004', 'xep_0030', 'xep_0045', 'xep_0059', 'xep_0313'):
             self.register_plugin(p)
         self.started = asyncio.get_event_loop().create_future()
         self.bodies = []
@@ -62,6 +65,13 @@ async def scenario(owner, guest, room):
         if len(owner.bodies) >= 2 and len(guest.bodies) >= 2:
             break
         await asyncio.sleep(0.1)
+    def body(m):
+        return m['mam_result']['forwarded']['stanza']['body']
+
+    page = await guest['xep_0313'].retrieve(jid=slixmpp.JID(room), rsm={'max': 10}, timeout=10)
+    say(event='mam', bodies=[body(m) for m in page['mam']['results']])
+    paged = [body(m) async for m in guest['xep_0313'].iterate(jid=slixmpp.JID(room), rsm={'max': 1})]
+    say(event='mam_paged', bodies=paged)
     guest['xep_0045'].leave_muc(room, 'guest')
     owner['xep_0045'].leave_muc(room, 'owner')
     await asyncio.sleep(0.3)
