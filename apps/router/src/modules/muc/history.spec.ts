@@ -1,0 +1,120 @@
+// RoomHistory against an archive in memory: stamping before the broadcast
+// (none when the append fails), join history from the last page with delay
+// and stanza-id, moderation by moderators only with the tombstone in place.
+import { describe, expect, it } from 'vitest';
+import type { Archive, ArchivedMessage } from '@cx/archive';
+import { createLogger } from '@cx/log';
+import { DEFAULT_CONFIG, type Room } from '@cx/muc';
+import { parseJid, StanzaError, x, type Element } from '@cx/xmpp-core';
+import type { Sender } from '../../routing';
+import { RoomHistory } from './history';
+
+const ROOM = 'r@conf.d';
+const log = createLogger({ service: 'muc-history-test', level: 'fatal' });
+
+function memoryArchive(fail = false) {
+  const items: ArchivedMessage[] = [];
+  const tombs = new Map<string, string>();
+  let n = 0;
+  const archive: Archive = {
+    nextId: () => `id${++n}`,
+    append: async (_user, e) => {
+      if (fail) throw new Error('down');
+      items.push({ ...e, ts: Date.now() });
+    },
+    backlog: () => undefined,
+    settled: async () => undefined,
+    query: async (_user, q) => {
+      const all = items.map((m) => ({ ...m, xml: tombs.get(m.id) ?? m.xml }));
+      return { items: q.before === '' ? all.slice(-q.max) : all.slice(0, q.max), complete: true };
+    },
+    retract: async (_user, id, make) => {
+      const m = items.find((i) => i.id === id);
+      if (!m) return 'item-not-found';
+      tombs.set(id, make(m));
+      return m;
+    },
+    purge: async () => void items.splice(0),
+    totals: async () => ({ messages: items.length, archives: 1 }),
+  };
+  return { archive, items };
+}
+
+const room = (): Room => ({
+  config: { ...DEFAULT_CONFIG },
+  affiliations: { 'al@d': 'owner' },
+  occupants: [
+    { nick: 'al', jid: 'al@d/r', role: 'moderator' },
+    { nick: 'bo', jid: 'bo@d/r', role: 'participant' },
+  ],
+  subject: null,
+  locked: false,
+  salt: 'salt',
+});
+const sender = (jid: string): Sender => ({ edgeId: 'e', connectionId: 'c', jid: parseJid(jid) });
+const said = (nick: string, body: string) => x('message', { from: `${ROOM}/${nick}`, type: 'groupchat' }, x('body', {}, body));
+
+function history(fail = false) {
+  const mem = memoryArchive(fail);
+  const replies: Element[] = [];
+  const h = new RoomHistory({
+    archive: { archive: mem.archive, maxMessageBytes: 65536 },
+    history: { messages: 20, maxBytes: 16384 },
+    log,
+    reply: (_s, el) => void replies.push(el),
+  });
+  return { h, mem, replies };
+}
+
+describe('RoomHistory', () => {
+  it('stamps the broadcast copy with the id it archived under; without a stanza-id when the append fails', async () => {
+    const { h, mem } = history();
+    const out = await h.archive(ROOM, said('bo', 'hi'), `${ROOM}/bo`);
+    expect(out.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs).toMatchObject({ by: ROOM, id: 'id1' });
+    expect(mem.items[0]).toMatchObject({ id: 'id1', with: `${ROOM}/bo` });
+    expect(mem.items[0].xml).toContain('stanza-id');
+    const chat = await h.archive(ROOM, x('message', { type: 'groupchat' }, x('active', { xmlns: 'http://jabber.org/protocol/chatstates' })), ROOM);
+    expect(chat.getChild('stanza-id')).toBeUndefined();
+    const down = history(true);
+    expect((await down.h.archive(ROOM, said('bo', 'hi'), `${ROOM}/bo`)).getChild('stanza-id')).toBeUndefined();
+  });
+
+  it('serves join history from the last page, with delay from the room and the stanza-id', async () => {
+    const { h } = history();
+    for (const b of ['1', '2', '3']) await h.archive(ROOM, said('bo', b), `${ROOM}/bo`);
+    const got = await h.joinHistory(ROOM, room(), { maxstanzas: 2 });
+    expect(got.map((m) => m.getChildText('body'))).toEqual(['2', '3']);
+    expect(got[0].getChild('delay', 'urn:xmpp:delay')?.attrs.from).toBe(ROOM);
+    expect(got[0].getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs.id).toBe('id2');
+    expect(await h.joinHistory(ROOM, room(), { maxstanzas: 0 })).toEqual([]);
+  });
+
+  it('lets only moderators moderate, tombstones the message and tells the room', async () => {
+    const { h } = history();
+    await h.archive(ROOM, said('bo', 'spam'), `${ROOM}/bo`);
+    const told: Element[] = [];
+    const broadcast = async (el: Element) => void told.push(el);
+    const no = await h.moderate({ id: 'id1' }, sender('bo@d/r'), ROOM, room(), broadcast);
+    expect((no as StanzaError).condition).toBe('forbidden');
+    expect(((await h.moderate({ id: 'nope' }, sender('al@d/r'), ROOM, room(), broadcast)) as StanzaError).condition).toBe('item-not-found');
+    expect(await h.moderate({ id: 'id1', reason: 'r' }, sender('al@d/r'), ROOM, room(), broadcast)).toBeNull();
+    expect(told).toHaveLength(1);
+    expect(told[0].getChild('retract', 'urn:xmpp:message-retract:1')?.attrs.id).toBe('id1');
+    expect(told[0].getChild('stanza-id', 'urn:xmpp:sid:0')).toBeTruthy();
+    const [first] = await h.joinHistory(ROOM, room(), {});
+    expect(first.getChild('body')).toBeUndefined();
+    expect(first.getChild('retracted', 'urn:xmpp:message-retract:1')).toBeTruthy();
+  });
+
+  it('answers MAM from the room to the querier, and refuses rooms that do not archive', async () => {
+    const { h, replies } = history();
+    await h.archive(ROOM, said('bo', 'a'), `${ROOM}/bo`);
+    const fin = await h.query(false, x('query', { xmlns: 'urn:xmpp:mam:2', queryid: 'q' }), sender('eve@d/x'), ROOM, room());
+    expect((fin as Element).name).toBe('fin');
+    expect(replies[0].attrs).toMatchObject({ from: ROOM, to: 'eve@d/x' });
+    const off = { ...room(), config: { ...room().config, enableArchiving: false } };
+    expect(((await h.query(false, x('query', { xmlns: 'urn:xmpp:mam:2' }), sender('al@d/r'), ROOM, off)) as StanzaError).condition).toBe('service-unavailable');
+    expect(h.features(off)).toEqual([]);
+    expect(h.features(room())).toContain('urn:xmpp:mam:2');
+  });
+});
