@@ -23,5 +23,5 @@ export {
   type SubscribeOptions,
 } from './channels';
 export { Follower, type FollowOptions } from './follow';
-export { OwnedPartitions, partitionedNames, type OwnedPartitionsOptions } from './owned-partitions';
+export { OwnedPartitions, partitionedNames, partitionOf, type OwnedPartitionsOptions } from './owned-partitions';
 export { fairShare, planLeases, type LeaseView, type Plan, type PlanInput } from './lease-plan';

@@ -80,6 +80,13 @@ export function partitionedNames(name: string) {
   };
 }
 
+/** The partition of a key (a room's name): FNV-1a of its UTF-16 units, the same on every replica. */
+export function partitionOf(key: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % partitions;
+}
+
 const codec = {
   encode: (v: { owner: string; done: number }) => new TextEncoder().encode(JSON.stringify(v)),
   decode: (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as { owner: string; done: number },
@@ -134,11 +141,8 @@ export class OwnedPartitions {
     return self;
   }
 
-  /** The partition of a key (a room's name): FNV-1a of its UTF-16 units, the same on every replica. */
   partitionOf(key: string): number {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-    return (h >>> 0) % this.o.partitions;
+    return partitionOf(key, this.o.partitions);
   }
 
   owns(partition: number): boolean {
