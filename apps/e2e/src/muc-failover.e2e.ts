@@ -133,8 +133,9 @@ describe('MUC: a room survives the SIGKILL of the replica that owns it', () => {
       say(n);
       await sleep(20);
     }
+    const killed = new Promise((r) => victim.child.once('exit', r));
     victim.child.kill('SIGKILL');
-    await new Promise((r) => victim.child.once('exit', r));
+    await killed;
     const KILLED_AFTER = 20;
     for (let n = 21; n <= 60; n++) {
       say(n);
@@ -182,6 +183,63 @@ describe('MUC: a room survives the SIGKILL of the replica that owns it', () => {
       ).toBe(false);
     }
     await Promise.all(Object.values(recs).map((r) => r.stop()));
+    t.closeAll();
+  }, 120_000);
+
+  it('on SIGTERM the owner hands the room over at once: no message lost, none twice, none out of order', async () => {
+    const routers = stack.procs.filter((p) => p.name === 'router');
+    const end = Date.now() + 20_000;
+    for (;;) {
+      const held = [...(await owners()).values()];
+      if (new Set(held).size === 2 && held.length === PARTITIONS) break;
+      if (Date.now() > end) throw new Error(`partitions not shared: ${held.join(',')}`);
+      await sleep(200);
+    }
+    const local = `room-${randomUUID().slice(0, 8)}`;
+    const room = `${local}@conference.localhost`;
+    const holder = (await owners()).get(String(partitionOf(local, PARTITIONS))) as string;
+    const leaving = routers.find((r) => r.child.pid === Number(holder.split('-').at(-2))) as Proc;
+    const staying = routers.find((r) => r !== leaving) as Proc;
+    const onStaying = stack.edges.findIndex((e) => e.env.ROUTER_ADDR.endsWith(`:${staying.env.ROUTER_GRPC_PORT}`));
+    const port = stack.edgePorts[onStaying];
+    const t = new TestSessions(port);
+    const [sa, sb] = [await t.account('mtown'), await t.account('mtpeer')];
+    const a = await t.login(port, sa.name, { presence: true });
+    const b = await t.login(stack.edgePorts[1 - onStaying], sb.name, { presence: true });
+    const ra = recorder(a.c);
+    const rb = recorder(b.c);
+    a.c.send(`<presence to='${room}/a'><x xmlns='${MUC}'/></presence>`);
+    await ra.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/a`);
+    a.c.send(`<iq type='set' id='cfg2' to='${room}'><query xmlns='${MUC}#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>`);
+    await ra.waitFor((el) => el.name === 'iq' && el.attrs.id === 'cfg2');
+    b.c.send(`<presence to='${room}/b'><x xmlns='${MUC}'/></presence>`);
+    await rb.waitFor((el) => el.name === 'message' && el.attrs.from === room && !!el.getChild('subject'));
+    const say = (n: number) => a.c.send(`<message type='groupchat' to='${room}' id='t${n}'><body>${n}</body></message>`);
+    for (let n = 1; n <= 20; n++) {
+      say(n);
+      await sleep(20);
+    }
+    const exited = new Promise((r) => leaving.child.once('exit', r));
+    leaving.child.kill('SIGTERM');
+    const termAt = Date.now();
+    say(21);
+    const first = await rb.waitFor((el) => el.name === 'message' && el.getChildText('body') === '21', 10_000);
+    // Handed over, not waited out: well within MUC_LEASE_MS (2 s).
+    expect(Date.now() - termAt).toBeLessThan(1500);
+    expect(first).toBeTruthy();
+    for (let n = 22; n <= 40; n++) {
+      say(n);
+      await sleep(20);
+    }
+    await exited;
+    const back = stack.restart(leaving);
+    await waitForPort(Number(back.env.ROUTER_GRPC_PORT), 30_000);
+    for (const r of [ra, rb]) {
+      const deadline = Date.now() + 15_000;
+      while (r.bodies(`${room}/a`).length < 40 && Date.now() < deadline) await sleep(100);
+      expect(r.bodies(`${room}/a`)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    }
+    await Promise.all([ra.stop(), rb.stop()]);
     t.closeAll();
   }, 120_000);
 });
