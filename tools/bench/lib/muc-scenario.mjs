@@ -60,6 +60,7 @@ export async function scenarioMuc(pool, ports, h) {
     presencesMissing: j.presencesMissing,
     presenceDuplicates: j.presenceDuplicates,
     subjects: j.subjects,
+    roomPresences: j.roomPresences,
     unexpected: j.unexpected,
     examples: j.examples,
     cpu: joinCpu,
@@ -72,7 +73,7 @@ export async function scenarioMuc(pool, ports, h) {
     `  rooms ready (creator's join → instant room configured) ms p50 ${readyLat.p50} p99 ${readyLat.p99} max ${readyLat.max}; ${j.created201}/${cfg.rooms} creators got 201${j.configErrors ? `; ${j.configErrors} configurations refused ${JSON.stringify(j.configErrorKinds)}` : ''}`,
   );
   say(
-    `  occupant presences missing after the storm ${j.presencesMissing} (must be 0), duplicates ${j.presenceDuplicates}, join errors ${JSON.stringify(j.errors)}, subjects received ${j.subjects}/${j.joined}`,
+    `  occupant presences missing after the storm ${j.presencesMissing} (must be 0), duplicates ${j.presenceDuplicates}, join errors ${JSON.stringify(j.errors)}, subjects received ${j.subjects}/${j.joined}${j.roomPresences ? `, presences from the rooms themselves (caps) ${j.roomPresences}` : ''}`,
   );
   if (Object.keys(j.unexpected).length) say(`  unexpected during the joins: ${JSON.stringify(j.unexpected)}`);
   say(`  CPU during the storm: ${h.fmtCpu(joinCpu)}\n  CPU per join: ${h.fmtPerOp(join.cpuMsPerJoin, 'ms')}`);

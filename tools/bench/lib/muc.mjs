@@ -160,6 +160,11 @@ export function mucHandlers({ login, cache, opts, Samples, pool, countError, sle
       if (room.members[0] === u.i && M.mode === 'join') sendInstant(room);
       return;
     }
+    if (ro.nick === null) {
+      // ejabberd: the room's own presence with its entity caps (XEP-0115) after a join; allowed, not an occupant
+      M.st.roomPresences++;
+      return example('presence from the room itself', el);
+    }
     if (ro.nick === u.user) return unexpected('own occupant presence without 110', el);
     if (occ.seen.has(ro.nick)) M.st.presenceDuplicates++;
     else occ.seen.add(ro.nick);
@@ -277,7 +282,7 @@ export function mucHandlers({ login, cache, opts, Samples, pool, countError, sle
         lastElementAt: performance.now(),
         unexpected: {},
         examples: {},
-        st: { streamErrors: 0, closed: 0, joinErrors: {}, presenceDuplicates: 0, subjects: 0 },
+        st: { streamErrors: 0, closed: 0, joinErrors: {}, presenceDuplicates: 0, subjects: 0, roomPresences: 0 },
         window: 1,
         sending: false,
         inflight: 0,
@@ -352,6 +357,7 @@ export function mucHandlers({ login, cache, opts, Samples, pool, countError, sle
         presencesMissing: missing,
         presenceDuplicates: M.st.presenceDuplicates,
         subjects: M.st.subjects,
+        roomPresences: M.st.roomPresences,
         quietMs: quiet,
         unexpected: { ...M.unexpected },
         examples: { ...M.examples },
@@ -451,7 +457,11 @@ export function mucHandlers({ login, cache, opts, Samples, pool, countError, sle
     },
 
     mucClose() {
-      for (const u of M?.users ?? []) u.conn?.close();
+      for (const u of M?.users ?? []) {
+        if (!u.conn) continue;
+        u.conn.onClose = null;
+        u.conn.close();
+      }
       M = null;
       return true;
     },
