@@ -63,6 +63,7 @@ export async function scenarioMuc(pool, ports, h) {
     roomPresences: j.roomPresences,
     unexpected: j.unexpected,
     examples: j.examples,
+    byRoom: j.byRoom,
     cpu: joinCpu,
     cpuMsPerJoin: h.perOp(joinCpu, j.joined, 'ms'),
   };

@@ -351,6 +351,12 @@ export function mucHandlers({ login, cache, opts, Samples, pool, countError, sle
         joinLatencies: Float64Array.from(joined.map((o) => o.selfAt - o.joinSentAt)),
         // creator's join sent → the room configured (instant room result): when the others may join
         roomReadyLatencies: Float64Array.from(M.rooms.filter((r) => r.configuredAt).map((r) => r.configuredAt - t0)),
+        // per room (for --json): ms from the storm's start until it was configured, and until its last occupant joined
+        byRoom: M.rooms.map((room) => ({
+          room: room.name,
+          readyMs: room.configuredAt ? Math.round(room.configuredAt - t0) : null,
+          allJoinedMs: room.joined === room.members.length ? Math.round(Math.max(...room.members.map((ui) => M.users[ui].occ.get(room.r).selfAt)) - t0) : null,
+        })),
         configErrors: M.rooms.filter((r) => r.configError).length,
         configErrorKinds: [...new Set(M.rooms.map((r) => r.configError).filter(Boolean))],
         created201: creators.filter((o) => o.created).length,
