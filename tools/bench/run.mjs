@@ -54,7 +54,7 @@ options:
   --port P[,P2]     use a running server (C2S port(s)); default: start the stack
   --host H          server host (default 127.0.0.1)
   --domain D        XMPP domain (default localhost)
-  --edges N         edges to start (default 1); with 2, the users of a pair sit on different edges
+  --edges N         edges to start (default 1; muc: 2); with 2, the users of a pair sit on different edges
                     (presence: users alternate between edges, so half of each roster is remote)
   --workers N       load-generator threads (default 1)
   --duration S      measured seconds for login, messages and presence (default 10)
@@ -66,7 +66,7 @@ options:
   --samples K       presence: fan-out latency samples, one update at a time (default 50)
   --clients C       concurrent login clients (default 50)
   --pairs P         message pairs (default 50)
-  --window W        in-flight messages per sender (default 10)
+  --window W        in-flight messages per sender (default 10; muc: 5)
   --body-bytes B    extra bytes of padding in each message body (default 0)
   --sm              messages: every client enables stream management (XEP-0198, resume)
                     and answers the server's <r/>, so deliveries go through the xmpp_sm stream
@@ -88,7 +88,6 @@ options:
   --room-senders S  muc: occupants of each room that send in the throughput phase (default 1)
   --muc-domain D    muc: the group chat service (default conference.<domain>)
   --join-timeout S  muc: how long the join storm may take (default 120)
-  --window W        (muc: default 5 in flight per sender)
   --prefix P        username prefix (default bench; also names the muc rooms: <prefix>room<n>)
   --password P      password of the bench accounts (default bench-pw)
   --no-presence     login scenario: close right after the session result, without initial
@@ -135,7 +134,7 @@ const cfg = {
   ports: args.port ? String(args.port).split(',').map(Number) : null,
   host: args.host ?? '127.0.0.1',
   domain: args.domain ?? 'localhost',
-  edges: num(args.edges, 1),
+  edges: num(args.edges, args._[0] === 'muc' ? 2 : 1),
   workers: num(args.workers, 1),
   duration: num(args.duration, 10),
   warmup: num(args.warmup, 1),
