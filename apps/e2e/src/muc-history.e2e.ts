@@ -185,6 +185,20 @@ describe('MUC room history (XEP-0313 on rooms, XEP-0359, XEP-0425)', () => {
     expect(tomb.toString()).not.toContain('msg 2');
   });
 
+  it('gives a message sent again (same id, same content) the same stanza-id and archives it once', async () => {
+    const [a, b] = [await t.account('mhdup'), await t.account('mhdup2')];
+    const sa = await t.login(edgeA, a.name, { presence: true });
+    const sb = await t.login(edgeB, b.name, { presence: true });
+    const room = roomName();
+    await createRoom(sa.c, room, 'owner');
+    await join(sb.c, `${room}/bob`);
+    for (let i = 0; i < 2; i++) sb.c.send(`<message to='${room}' type='groupchat' id='same'><body>twice</body></message>`);
+    const [m1, m2] = [await sa.c.until(isBody), await sa.c.until(isBody)];
+    expect(stanzaId(m1, room)).toBeTruthy();
+    expect(stanzaId(m2, room)).toBe(stanzaId(m1, room));
+    expect(bodies(await mam(sa.c, sa.jid, room, '<max>5</max>'))).toEqual(['twice']);
+  });
+
   it('keeps the archive of a members-only room from non-members', async () => {
     const [a, e] = [await t.account('mhmown'), await t.account('mhmout')];
     const sa = await t.login(edgeA, a.name, { presence: true });

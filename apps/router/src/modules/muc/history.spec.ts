@@ -1,5 +1,5 @@
-// RoomHistory against an archive in memory: stamping before the broadcast
-// (none when the append fails), join history from the last page with delay
+// RoomHistory against an archive in memory: stamping with the append under
+// way, the same id for a message handled again, join history from the last page with delay
 // and stanza-id, moderation by moderators only with the tombstone in place.
 import { describe, expect, it } from 'vitest';
 import type { Archive, ArchivedMessage } from '@cx/archive';
@@ -67,21 +67,48 @@ function history(fail = false) {
 }
 
 describe('RoomHistory', () => {
-  it('stamps the broadcast copy with the id it archived under; without a stanza-id when the append fails', async () => {
+  it('stamps the broadcast copy with the id it archives under, the append running meanwhile; a failed append is only logged', async () => {
     const { h, mem } = history();
-    const out = await h.archive(ROOM, said('bo', 'hi'), `${ROOM}/bo`);
-    expect(out.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs).toMatchObject({ by: ROOM, id: 'id1' });
+    const a = await h.archive(ROOM, said('bo', 'hi'), `${ROOM}/bo`);
+    expect(a.out.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs).toMatchObject({ by: ROOM, id: 'id1' });
+    await a.stored;
     expect(mem.items[0]).toMatchObject({ id: 'id1', with: `${ROOM}/bo` });
     expect(mem.items[0].xml).toContain('stanza-id');
     const chat = await h.archive(ROOM, x('message', { type: 'groupchat' }, x('active', { xmlns: 'http://jabber.org/protocol/chatstates' })), ROOM);
-    expect(chat.getChild('stanza-id')).toBeUndefined();
+    expect(chat.out.getChild('stanza-id')).toBeUndefined();
     const down = history(true);
-    expect((await down.h.archive(ROOM, said('bo', 'hi'), `${ROOM}/bo`)).getChild('stanza-id')).toBeUndefined();
+    await expect((await down.h.archive(ROOM, said('bo', 'hi'), `${ROOM}/bo`)).stored).resolves.toBeUndefined();
+  });
+
+  it('gives a message handled again (same id attribute and content) its first stanza-id and archives it once, in this process or the next owner', async () => {
+    const { h, mem } = history();
+    const msg = () => x('message', { from: `${ROOM}/bo`, type: 'groupchat', id: 'c1' }, x('body', {}, 'once'));
+    const first = await h.archive(ROOM, msg(), `${ROOM}/bo`);
+    await first.stored;
+    const again = await h.archive(ROOM, msg(), `${ROOM}/bo`);
+    expect(again.out.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs.id).toBe('id1');
+    const next = new RoomHistory({
+      archive: { archive: mem.archive, maxMessageBytes: 65536 },
+      history: { messages: 20, maxBytes: 16384 },
+      log,
+      reply: () => undefined,
+    });
+    expect((await next.archive(ROOM, msg(), `${ROOM}/bo`)).out.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs.id).toBe('id1');
+    expect(mem.items).toHaveLength(1);
+    // Without an id attribute two equal messages are two messages.
+    const plain = () => said('bo', 'ok');
+    await (
+      await h.archive(ROOM, plain(), `${ROOM}/bo`)
+    ).stored;
+    await (
+      await h.archive(ROOM, plain(), `${ROOM}/bo`)
+    ).stored;
+    expect(mem.items).toHaveLength(3);
   });
 
   it('serves join history from the last page, with delay from the room and the stanza-id', async () => {
     const { h } = history();
-    for (const b of ['1', '2', '3']) await h.archive(ROOM, said('bo', b), `${ROOM}/bo`);
+    for (const b of ['1', '2', '3']) await (await h.archive(ROOM, said('bo', b), `${ROOM}/bo`)).stored;
     const got = await h.joinHistory(ROOM, room(), { maxstanzas: 2 });
     expect(got.map((m) => m.getChildText('body'))).toEqual(['2', '3']);
     expect(got[0].getChild('delay', 'urn:xmpp:delay')?.attrs.from).toBe(ROOM);
@@ -91,7 +118,9 @@ describe('RoomHistory', () => {
 
   it('lets only moderators moderate, tombstones the message and tells the room', async () => {
     const { h } = history();
-    await h.archive(ROOM, said('bo', 'spam'), `${ROOM}/bo`);
+    await (
+      await h.archive(ROOM, said('bo', 'spam'), `${ROOM}/bo`)
+    ).stored;
     const told: Element[] = [];
     const broadcast = async (el: Element) => void told.push(el);
     const no = await h.moderate({ id: 'id1' }, sender('bo@d/r'), ROOM, room(), broadcast);
@@ -108,7 +137,9 @@ describe('RoomHistory', () => {
 
   it('answers MAM from the room to the querier, and refuses rooms that do not archive', async () => {
     const { h, replies } = history();
-    await h.archive(ROOM, said('bo', 'a'), `${ROOM}/bo`);
+    await (
+      await h.archive(ROOM, said('bo', 'a'), `${ROOM}/bo`)
+    ).stored;
     const fin = await h.query(false, x('query', { xmlns: 'urn:xmpp:mam:2', queryid: 'q' }), sender('eve@d/x'), ROOM, room());
     expect((fin as Element).name).toBe('fin');
     expect(replies[0].attrs).toMatchObject({ from: ROOM, to: 'eve@d/x' });

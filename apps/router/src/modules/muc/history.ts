@@ -7,7 +7,7 @@
 // parsing and result stanzas, as the mam module); XEP-0425 moderation puts a
 // tombstone in the message's place. Rooms that do not archive keep their
 // last messages in the room record (history.ts of @cx/muc), as before.
-import { finElement, MAM_NS, parseQuery, queryForm, resultMessage, stampStanzaId, type Archive } from '@cx/archive';
+import { finElement, MAM_NS, parseQuery, queryForm, resultMessage, stampStanzaId, type Archive, type ArchivedMessage } from '@cx/archive';
 import type { Logger } from '@cx/log';
 import {
   archivableGroupchat,
@@ -29,7 +29,7 @@ import {
 } from '@cx/muc';
 import { elementFromBytes } from '@cx/stanza';
 import { StanzaError, x, type Element } from '@cx/xmpp-core';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Sender } from '../../routing';
 import { occupantId } from './xml';
 
@@ -54,7 +54,13 @@ const ENABLE_ARCHIVING = 'muc#roomconfig_enablearchiving';
 const parse = (xml: string): Element | undefined => elementFromBytes(new TextEncoder().encode(xml)) ?? undefined;
 
 export class RoomHistory {
-  constructor(private readonly d: RoomHistoryDeps) {}
+  private readonly recent: RecentIds;
+  constructor(private readonly d: RoomHistoryDeps) {
+    this.recent = new RecentIds(async (room) => {
+      const page = await d.archive?.archive.query(room, { before: '', max: RECENT }).catch((err: Error) => this.failed(err, room));
+      return page && page !== 'item-not-found' ? page.items : [];
+    });
+  }
 
   /** Does this room's history live in the archive? */
   on(room: Room): boolean {
@@ -73,27 +79,40 @@ export class RoomHistory {
   }
 
   /**
-   * `out` (a message as the room broadcasts it, from `from`) archived in the
-   * room's archive and stamped with its stanza-id; the append is awaited, so
-   * an id an occupant sees can be paged from at once. Not archived (no
-   * content, too big, the append failed): `out` as it was.
+   * `out` (a message as the room broadcasts it, from `from`) stamped with
+   * its stanza-id, and `stored`: its append to the room's archive, begun at
+   * once. The caller broadcasts meanwhile and waits for `stored` before the
+   * room's next stanza (the owner handles a room's stanzas one at a time), so
+   * an id an occupant sees can be paged from by the next stanza to the room,
+   * and the partition records the stanza done only once it is archived.
+   * `stored` never rejects (a failed append is logged: the copies went out
+   * with an id the archive lacks). Not archived (no content, too big):
+   * `out` as it was.
+   *
+   * The same message handled again (its owner died after the broadcast and
+   * before recording it done, or the client sent it again) finds its id in
+   * `recent` and keeps it: occupants get the same stanza-id (and drop the
+   * duplicate by it) and the archive holds it once.
    */
-  async archive(roomJid: string, out: Element, from: string): Promise<Element> {
+  async archive(roomJid: string, out: Element, from: string): Promise<{ out: Element; stored: Promise<void> }> {
     const a = this.d.archive;
-    if (!a || !archivableGroupchat(out)) return out;
+    const none = { out, stored: Promise.resolve() };
+    if (!a || !archivableGroupchat(out)) return none;
+    const key = out.attrs.id ? await this.recent.key(roomJid, out.toString()) : undefined;
+    const again = key && this.recent.get(roomJid, key);
+    if (again) return { out: stampStanzaId(out, roomJid, again), stored: Promise.resolve() };
     const id = a.archive.nextId();
     const xml = stampStanzaId(out, roomJid, id).toString();
-    if (Buffer.byteLength(xml) <= a.maxMessageBytes) {
-      try {
-        await a.archive.backlog(roomJid);
-        await a.archive.append(roomJid, { id, with: from, xml });
-        return out;
-      } catch (err) {
-        this.d.log.error({ err, room: roomJid }, 'muc: archiving a message failed');
-      }
+    if (Buffer.byteLength(xml) > a.maxMessageBytes) {
+      out.children = out.children.filter((c) => typeof c === 'string' || c.name !== 'stanza-id' || c.attrs.id !== id);
+      return none;
     }
-    out.children = out.children.filter((c) => typeof c === 'string' || c.name !== 'stanza-id' || c.attrs.id !== id);
-    return out;
+    if (key) this.recent.set(roomJid, key, id);
+    await a.archive.backlog(roomJid);
+    const stored = a.archive.append(roomJid, { id, with: from, xml }).catch((err: unknown) => {
+      this.d.log.error({ err, room: roomJid }, 'muc: archiving a message failed');
+    });
+    return { out, stored };
   }
 
   /** §7.2.13: the history a joiner asked for, oldest first, each with its delay (and, from the archive, its stanza-id). */
@@ -161,13 +180,72 @@ export class RoomHistory {
     });
     if (done === 'item-not-found') return new StanzaError('item-not-found', 'no message with that id in this room');
     if (done === 'full') return new StanzaError('resource-constraint', 'too many moderated messages in this room');
-    const notice = moderationNotice(roomJid, m, `moderation-${randomBytes(6).toString('hex')}`);
-    await broadcast(await this.archive(roomJid, notice, roomJid));
+    const notice = await this.archive(roomJid, moderationNotice(roomJid, m, `moderation-${randomBytes(6).toString('hex')}`), roomJid);
+    await broadcast(notice.out);
+    await notice.stored;
     return null;
   }
 
   /** The room is gone (destroyed, or a temporary room emptied): its archive goes with it. */
   async forget(roomJid: string): Promise<void> {
+    this.recent.drop(roomJid);
     await this.d.archive?.archive.purge(roomJid).catch((err: Error) => this.d.log.warn({ err, room: roomJid }, 'muc: purging the room archive failed'));
   }
+}
+
+/** Messages per room remembered for finding a message handled again. */
+const RECENT = 8;
+/** Rooms remembered (the least recently used go), and how long a room's memory is trusted before it is read again. */
+const RECENT_ROOMS = 10_000;
+const RECENT_TTL_MS = 60_000;
+
+/**
+ * Per room, the last archived messages (a digest of the copy without its
+ * stanza-id → the stanza-id), read from the archive's last page the first
+ * time a room is seen (after a takeover, that is where a message handled
+ * again would be) and kept up to date by this process's appends. Only
+ * messages with an id attribute are matched: two equal messages without one
+ * may well be two messages.
+ */
+class RecentIds {
+  private readonly rooms = new Map<string, { at: number; ids: Map<string, string> }>();
+
+  constructor(private readonly read: (room: string) => Promise<ArchivedMessage[]>) {}
+
+  /** The digest of a message as it is before its stanza-id is added; loads the room's memory first. */
+  async key(room: string, xml: string): Promise<string> {
+    const r = this.rooms.get(room);
+    if (!r || Date.now() - r.at > RECENT_TTL_MS) {
+      const ids = new Map<string, string>();
+      for (const m of await this.read(room)) ids.set(digest(withoutStanzaId(m.xml, room, m.id)), m.id);
+      this.rooms.delete(room);
+      this.rooms.set(room, { at: Date.now(), ids });
+      if (this.rooms.size > RECENT_ROOMS) this.rooms.delete(this.rooms.keys().next().value as string);
+    }
+    return digest(xml);
+  }
+
+  get(room: string, key: string): string | undefined {
+    return this.rooms.get(room)?.ids.get(key);
+  }
+
+  set(room: string, key: string, id: string): void {
+    const ids = this.rooms.get(room)?.ids;
+    if (!ids) return;
+    ids.set(key, id);
+    if (ids.size > RECENT) ids.delete(ids.keys().next().value as string);
+  }
+
+  drop(room: string): void {
+    this.rooms.delete(room);
+  }
+}
+
+const digest = (xml: string) => createHash('sha256').update(xml).digest('base64');
+
+/** The archived XML without the stanza-id stampStanzaId added last (so it reads as the message did before). */
+function withoutStanzaId(xml: string, room: string, id: string): string {
+  const tag = x('stanza-id', { xmlns: MAM_NS.SID, by: room, id }).toString();
+  const at = xml.lastIndexOf(tag);
+  return at < 0 ? xml : xml.slice(0, at) + xml.slice(at + tag.length);
 }

@@ -426,7 +426,11 @@ export class Muc {
   /** A groupchat message: kept in the room's history (when it has a body), then sent to every occupant. */
   private async groupchat(name: string, room: Room, me: Occupant, el: Element): Promise<void> {
     const out = this.fromOccupant(name, me, el, room);
-    if (this.h.on(room)) return this.send(room, await this.h.archive(this.roomJid(name), out, out.attrs.from));
+    if (this.h.on(room)) {
+      const a = await this.h.archive(this.roomJid(name), out, out.attrs.from);
+      await this.send(room, a.out);
+      return a.stored;
+    }
     if (!el.getChild('body') || this.d.history.messages <= 0) return this.send(room, out);
     const entry = { xml: out.toString(), at: Date.now() };
     const kept = await this.d.store.update<Room | null>(name, (cur) => {
