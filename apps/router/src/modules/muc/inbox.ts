@@ -21,7 +21,7 @@ export class RoomInbox {
   /** Store a client's stanza for its room's owner (the room is `ev.to.local`). */
   stanza(ev: StanzaIn): Promise<void> {
     const { s, sender } = ev;
-    const op = { $case: 'stanza' as const, value: { stanza: s, edgeId: sender.edgeId, connectionId: sender.connectionId, sm: !!sender.sm } };
+    const op = { $case: 'stanza' as const, value: { stanza: s, edgeId: sender.edgeId, connectionId: sender.connectionId, sm: !!sender.sm, room: ev.to.local } };
     return this.publish(ev.to.local, { op });
   }
 
@@ -33,6 +33,13 @@ export class RoomInbox {
   private publish(room: string, m: eventsv1.MucInbound): Promise<void> {
     return this.partitions.publish(this.partitions.partitionOf(room), eventsv1.MucInbound.encode(m).finish());
   }
+}
+
+/** The room a stored message is for: its messages are handled in order, other rooms' beside them. */
+export function roomOf(m: JsMsg): string {
+  const { op } = eventsv1.MucInbound.decode(m.data);
+  if (op?.$case === 'leave') return op.value.room;
+  return op?.value.room ?? '';
 }
 
 /** Handle one stored message (on the owner replica). */

@@ -14,7 +14,7 @@ import type { RouterContext, RouterModule, StanzaIn } from '../module';
 import { countStoreRejection } from '../../metrics';
 import { Muc } from './muc';
 import { mucDomain } from './muc-domain';
-import { handleInbound, RoomInbox } from './inbox';
+import { handleInbound, RoomInbox, roomOf } from './inbox';
 
 export const mucModule: RouterModule = {
   name: 'muc',
@@ -60,6 +60,7 @@ export const mucModule: RouterModule = {
       leaseMs: ctx.config.MUC_LEASE_MS,
       id: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
       handle: (_p, m) => handleInbound(m, handlers),
+      keyOf: roomOf,
       onRelease: (p) => store.forget((room) => partitions.partitionOf(room) === p),
       maxAgeMs: 24 * 3600_000,
       maxBytes: ctx.config.MUC_INBOX_MAX_BYTES,
