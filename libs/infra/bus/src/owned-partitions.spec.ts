@@ -67,12 +67,12 @@ describe('OwnedPartitions', () => {
     await until(() => owned(a).length === 4);
     const b = await replica('t1', 'b');
     await until(() => owned(a).length === 2 && owned(b).length === 2);
-    for (let n = 1; n <= 200; n++) await a.owner.publish(n % 4, new TextEncoder().encode(String(n)));
+    for (let n = 1; n <= 200; n++) a.owner.publish(n % 4, new TextEncoder().encode(String(n)));
     await until(() => a.handled.length + b.handled.length === 200);
     // a stops (SIGTERM): b takes everything at once and goes on.
     await a.owner.stop();
     await until(() => owned(b).length === 4, 3000);
-    for (let n = 201; n <= 300; n++) await b.owner.publish(n % 4, new TextEncoder().encode(String(n)));
+    for (let n = 201; n <= 300; n++) b.owner.publish(n % 4, new TextEncoder().encode(String(n)));
     await until(() => a.handled.length + b.handled.length === 300);
     const all = [...a.handled, ...b.handled];
     for (let p = 0; p < 4; p++) {
@@ -88,12 +88,12 @@ describe('OwnedPartitions', () => {
     await until(() => owned(a).length === 4);
     const b = await replica('t2', 'b', true);
     await until(() => owned(a).length === 2 && owned(b).length === 2);
-    for (let n = 1; n <= 100; n++) await b.owner.publish(n % 4, new TextEncoder().encode(String(n)));
+    for (let n = 1; n <= 100; n++) b.owner.publish(n % 4, new TextEncoder().encode(String(n)));
     await until(() => a.handled.length + b.handled.length === 100);
     // a's connection dies: no renewal, no handing back (as after SIGKILL); b publishes meanwhile.
     await a.bus.close();
     const killedAt = Date.now();
-    for (let n = 101; n <= 200; n++) await b.owner.publish(n % 4, new TextEncoder().encode(String(n)));
+    for (let n = 101; n <= 200; n++) b.owner.publish(n % 4, new TextEncoder().encode(String(n)));
     await until(() => owned(b).length === 4, 5000);
     await until(() => new Set(b.handled.filter((h) => h.n > 100).map((h) => h.n)).size === 100, 5000);
     expect(Date.now() - killedAt).toBeLessThan(5000);

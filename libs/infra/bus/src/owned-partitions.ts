@@ -5,8 +5,10 @@
 // (xmpp_<name>_in), and its owner is the replica holding its lease in the KV
 // bucket xmpp_<name>_leases. docs/architecture.md, "Owned partitions".
 //
-// - Any replica publishes to a partition and waits for JetStream's ack: what
-//   is acknowledged is stored and will be handled, whoever owns it then.
+// - Any replica publishes to a partition (DurablePublisher: pipelined, each
+//   acknowledged by JetStream, retried in order until stored); durable()
+//   resolves once everything published before it is stored, and what is
+//   stored will be handled, whoever owns the partition then.
 // - The owner reads its partitions' subjects in order (Follower). Messages
 //   with the same key (keyOf: a room) are handled one at a time in stream
 //   order; different keys of one partition run side by side (up to
@@ -26,10 +28,10 @@
 // - Handled messages are purged from the stream every PURGE_MS.
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
-import type { MsgHdrs } from '@nats-io/transport-node';
 import type { Logger } from '@cx/log';
 import { Counter, Gauge } from 'prom-client';
 import type { Bus } from './connect';
+import { DurablePublisher } from './durable-publisher';
 import { Follower } from './follow';
 import { planLeases, type LeaseView } from './lease-plan';
 import { ensureStream } from './streams';
@@ -133,6 +135,7 @@ export class OwnedPartitions {
   private watch?: AsyncIterable<KvWatchEntry> & { stop(): void };
   private stopped = false;
   private readonly startedAt = Date.now();
+  private readonly out: DurablePublisher;
 
   private constructor(
     private readonly o: OwnedPartitionsOptions,
@@ -140,6 +143,7 @@ export class OwnedPartitions {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
   ) {
+    this.out = new DurablePublisher({ nc: o.bus.nc, stream: partitionedNames(o.name).stream });
     this.ticker = setInterval(() => this.tick(), Math.max(50, Math.floor(o.leaseMs / 4)));
     this.ticker.unref();
   }
@@ -178,9 +182,14 @@ export class OwnedPartitions {
     return !!st && !st.leaving;
   }
 
-  /** Store a message for a partition; resolves once JetStream has it. */
-  async publish(partition: number, data: Uint8Array, headers?: MsgHdrs): Promise<void> {
-    await this.js.publish(this.subject(partition), data, { headers });
+  /** Store a message for a partition (in the order of the calls; see durable). */
+  publish(partition: number, data: Uint8Array): void {
+    this.out.publish(this.subject(partition), data);
+  }
+
+  /** Resolves once every message published before the call is stored; never rejects (failures are retried). */
+  durable(): Promise<void> {
+    return this.out.durable();
   }
 
   /** Hand every partition back (SIGTERM): the others take them at once. */

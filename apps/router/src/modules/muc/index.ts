@@ -75,14 +75,16 @@ export const mucModule: RouterModule = {
         if (ev.to.domain !== host) return;
         // The service itself (disco, ping) only reads: any replica answers. A room's stanzas go to its owner.
         if (!ev.to.local) return handlers.stanza(ev).then(() => STOP);
-        return inbox.stanza(ev).then(() => STOP);
+        inbox.stanza(ev);
+        return STOP;
       },
       opts,
     );
+    ctx.shared.stored.push(() => inbox.stored());
     const leaveAll = (jid: string) =>
       void store
         .roomsOf(jid)
-        .then((rooms) => Promise.all(rooms.map((room) => inbox.leave(room, jid))))
+        .then((rooms) => rooms.forEach((room) => inbox.leave(room, jid)))
         .catch((err: Error) => ctx.log.warn({ err, jid }, 'muc: leaving rooms failed'));
     // Broadcast unavailable (no 'to') goes to the rooms as to any directed-presence recipient (RFC 6121 §4.6.3).
     ctx.hooks.on(
