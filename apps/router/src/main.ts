@@ -57,7 +57,7 @@ main(() =>
     const host = moduleHost(config.XMPP_DOMAIN, modules, deps);
     host.onError = (err, key) => log.error({ err, handler: key }, 'server module failed');
     const hooks = new Hooks<RouterEvents>();
-    const shared: SharedServices = {};
+    const shared: SharedServices = { stored: [] };
     const out = new Out(directory, deliverer);
     // Removals announced in the last 10 minutes (last activity is not written back for them).
     const removedLately = recentRemovals(bus, 10 * 60_000);
@@ -150,7 +150,8 @@ main(() =>
             onResent: countResent,
             inAck: (edgeId, connectionId, h) => deliverer.inAck(edgeId, connectionId, h),
             // Also what modules stored for the routed stanzas (the archive's appends): confirmed once stored.
-            durable: () => (shared.stored ? Promise.all([deliverer.durable(), shared.stored()]).then(() => undefined) : deliverer.durable()),
+            durable: () =>
+              shared.stored.length ? Promise.all([deliverer.durable(), ...shared.stored.map((f) => f())]).then(() => undefined) : deliverer.durable(),
             busGate: connectivityGate(bus),
           }) as never,
         ],

@@ -113,8 +113,8 @@ export interface RouterContext {
 export interface SharedServices {
   /** XEP-0191: does `user` block `other`? Set by the blocking module. */
   blocks?: (user: string, other: Jid) => boolean;
-  /** Resolves once what modules began storing for stanzas routed so far is stored (never rejects); a RouteAck waits for it. Set by the mam module. */
-  stored?: () => Promise<void>;
+  /** Each resolves once what a module began storing for stanzas routed so far is stored (never rejects); a RouteAck waits for them all. The mam module's appends, the muc module's room inbox. */
+  stored: Array<() => Promise<void>>;
   /** Did this connection fetch its history (a MAM query) lately? Its archived offline messages are then not handed over again. Set by the mam module. */
   historySynced?: (connectionId: string) => boolean;
   /** Empty an account's message archive (xmppctl purge-archive). Set by the mam module. */

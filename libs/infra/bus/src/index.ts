@@ -25,3 +25,4 @@ export {
 export { Follower, type FollowOptions } from './follow';
 export { OwnedPartitions, partitionedNames, partitionOf, type OwnedPartitionsOptions } from './owned-partitions';
 export { fairShare, planLeases, type LeaseView, type Plan, type PlanInput } from './lease-plan';
+export { DurablePublisher, type DurablePublisherOptions } from './durable-publisher';

@@ -5,25 +5,33 @@
 // (xmpp_<name>_in), and its owner is the replica holding its lease in the KV
 // bucket xmpp_<name>_leases. docs/architecture.md, "Owned partitions".
 //
-// - Any replica publishes to a partition and waits for JetStream's ack: what
-//   is acknowledged is stored and will be handled, whoever owns it then.
-// - The owner reads its partitions' subjects in order (Follower) and handles
-//   one message at a time. After each, it writes the sequence it finished
-//   (`done`) into the lease: the write is the lease's renewal and, being a
-//   revision-checked update, fails once another replica took the lease, at
-//   which point the old owner stops.
+// - Any replica publishes to a partition (DurablePublisher: pipelined, each
+//   acknowledged by JetStream, retried in order until stored); durable()
+//   resolves once everything published before it is stored, and what is
+//   stored will be handled, whoever owns the partition then.
+// - The owner reads its partitions' subjects in order (Follower). Messages
+//   with the same key (keyOf: a room) are handled one at a time in stream
+//   order; different keys of one partition run side by side (up to
+//   maxInFlight), so a busy room does not hold up the others. After each, it
+//   writes what it finished into the lease: `done` (every message up to it)
+//   and `skip` (those finished after it, while an earlier one still runs).
+//   The write is the lease's renewal and, being a revision-checked update,
+//   fails once another replica took the lease, at which point the old owner
+//   stops.
 // - A lease whose revision does not move for leaseMs is taken by another
-//   replica, which reads on from `done`: after a SIGKILL nothing stored is
-//   lost. A message handled but not yet written as done is handled again by
-//   the next owner (at least once; the window is one KV round trip).
-// - On SIGTERM the owner finishes the message in hand, writes `done` and an
+//   replica, which reads on from `done`, passing over `skip`: after a SIGKILL
+//   nothing stored is lost. A message finished but not yet written is
+//   handled again by the next owner (at least once; the window is one KV
+//   round trip).
+// - On SIGTERM the owner finishes the messages in hand, writes `done` and an
 //   empty owner: the others take over at once, without waiting for leaseMs.
+// - Handled messages are purged from the stream every PURGE_MS.
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
-import type { MsgHdrs } from '@nats-io/transport-node';
 import type { Logger } from '@cx/log';
 import { Counter, Gauge } from 'prom-client';
 import type { Bus } from './connect';
+import { DurablePublisher } from './durable-publisher';
 import { Follower } from './follow';
 import { planLeases, type LeaseView } from './lease-plan';
 import { ensureStream } from './streams';
@@ -50,8 +58,12 @@ export interface OwnedPartitionsOptions {
   leaseMs: number;
   /** This replica's id, unique per process. */
   id: string;
-  /** Handle one message of an owned partition; the next waits for it. */
+  /** Handle one message of an owned partition. */
   handle(partition: number, m: JsMsg): Promise<void>;
+  /** Messages of one key are handled in order, one at a time; absent: all of a partition's are. */
+  keyOf?(m: JsMsg): string;
+  /** Messages of one partition being handled at once at most (default 256). */
+  maxInFlight?: number;
   /** A partition was given up or lost (forget what was cached for it). */
   onRelease?(partition: number): void;
   /** How long the stream keeps messages (ms) and how many bytes at most. */
@@ -62,14 +74,26 @@ export interface OwnedPartitionsOptions {
 
 interface Owned {
   revision: number;
+  /** Every message up to this sequence is finished. */
   done: number;
+  /** Finished after `done` while an earlier one still runs. */
+  finished: Set<number>;
+  /** Handed to a handler and not finished, in stream order. */
+  running: Set<number>;
+  /** The last message of each key still running (the next of that key waits for it). */
+  chains: Map<string, Promise<void>>;
+  /** Passed over: finished by the previous owner after its `done`. */
+  skip: Set<number>;
+  /** Wakes a reader waiting for room (maxInFlight). */
+  slot?: () => void;
   reader: Follower;
   writing: boolean;
   dirty: boolean;
-  /** The handler running now, awaited before a release. */
-  current?: Promise<void>;
   leaving: boolean;
+  purgedTo: number;
 }
+
+const PURGE_MS = 10_000;
 
 /** The stream, its subjects and the lease bucket of partitioned work called `name`. */
 export function partitionedNames(name: string) {
@@ -87,9 +111,15 @@ export function partitionOf(key: string, partitions: number): number {
   return (h >>> 0) % partitions;
 }
 
+interface Lease {
+  owner: string;
+  done: number;
+  skip?: number[];
+}
+
 const codec = {
-  encode: (v: { owner: string; done: number }) => new TextEncoder().encode(JSON.stringify(v)),
-  decode: (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as { owner: string; done: number },
+  encode: (v: Lease) => new TextEncoder().encode(JSON.stringify(v)),
+  decode: (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as Lease,
 };
 
 function isConflict(err: unknown): boolean {
@@ -97,7 +127,7 @@ function isConflict(err: unknown): boolean {
 }
 
 export class OwnedPartitions {
-  private readonly leases = new Map<number, LeaseView>();
+  private readonly leases = new Map<number, LeaseView & { skip?: number[] }>();
   private readonly beats = new Map<string, { revision: number; seenAt: number }>();
   private readonly owned = new Map<number, Owned>();
   private readonly claiming = new Set<number>();
@@ -105,6 +135,7 @@ export class OwnedPartitions {
   private watch?: AsyncIterable<KvWatchEntry> & { stop(): void };
   private stopped = false;
   private readonly startedAt = Date.now();
+  private readonly out: DurablePublisher;
 
   private constructor(
     private readonly o: OwnedPartitionsOptions,
@@ -112,6 +143,7 @@ export class OwnedPartitions {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
   ) {
+    this.out = new DurablePublisher({ nc: o.bus.nc, stream: partitionedNames(o.name).stream });
     this.ticker = setInterval(() => this.tick(), Math.max(50, Math.floor(o.leaseMs / 4)));
     this.ticker.unref();
   }
@@ -150,9 +182,14 @@ export class OwnedPartitions {
     return !!st && !st.leaving;
   }
 
-  /** Store a message for a partition; resolves once JetStream has it. */
-  async publish(partition: number, data: Uint8Array, headers?: MsgHdrs): Promise<void> {
-    await this.js.publish(this.subject(partition), data, { headers });
+  /** Store a message for a partition (in the order of the calls; see durable). */
+  publish(partition: number, data: Uint8Array): void {
+    this.out.publish(this.subject(partition), data);
+  }
+
+  /** Resolves once every message published before the call is stored; never rejects (failures are retried). */
+  durable(): Promise<void> {
+    return this.out.durable();
   }
 
   /** Hand every partition back (SIGTERM): the others take them at once. */
@@ -186,7 +223,7 @@ export class OwnedPartitions {
     if (!e.key.startsWith('p.')) return;
     const p = Number(e.key.slice(2));
     const v = put ? codec.decode(e.value) : { owner: '', done: this.leases.get(p)?.done ?? 0 };
-    this.leases.set(p, { owner: v.owner, done: v.done, revision: e.revision, seenAt: now });
+    this.leases.set(p, { owner: v.owner, done: v.done, skip: v.skip, revision: e.revision, seenAt: now });
     // Released by its owner: take it now rather than at the next tick.
     if (v.owner === '' && !this.stopped) this.plan();
   }
@@ -197,6 +234,7 @@ export class OwnedPartitions {
     if (this.stopped) return;
     void this.kv.put(`h.${this.o.id}`, new TextEncoder().encode(String(Date.now()))).catch(() => undefined);
     for (const p of this.owned.keys()) this.checkpoint(p);
+    this.purge();
     // Before taking over others' leases, watch one lease period: a fresh replica has not seen them renew yet.
     if (Date.now() - this.startedAt >= this.o.leaseMs || this.leases.size === 0) this.plan();
     else this.plan(true);
@@ -220,12 +258,25 @@ export class OwnedPartitions {
     this.claiming.add(p);
     const seen = this.leases.get(p);
     const done = seen?.done ?? 0;
+    const skip = seen?.skip ?? [];
     try {
-      const value = codec.encode({ owner: this.o.id, done });
+      const value = codec.encode({ owner: this.o.id, done, skip });
       const revision = seen ? await this.kv.update(`p.${p}`, value, seen.revision) : await this.kv.create(`p.${p}`, value);
       if (this.stopped) return;
       takeovers.inc({ name: this.o.name, kind: !seen || seen.owner === '' ? 'free' : 'stale' });
-      const st: Owned = { revision, done, writing: false, dirty: false, leaving: false, reader: this.reader(p, done) };
+      const st: Owned = {
+        revision,
+        done,
+        finished: new Set(skip),
+        running: new Set(),
+        chains: new Map(),
+        skip: new Set(skip),
+        writing: false,
+        dirty: false,
+        leaving: false,
+        purgedTo: 0,
+        reader: this.reader(p, done),
+      };
       this.owned.set(p, st);
       ownedGauge.set({ name: this.o.name }, this.owned.size);
       this.o.log.info({ partition: p, from: seen?.owner || undefined, done }, `${this.o.name}: partition taken`);
@@ -253,17 +304,44 @@ export class OwnedPartitions {
     });
   }
 
-  private async each(p: number, m: JsMsg): Promise<void> {
+  /** Start handling a message (after the last one of its key); resolves at once unless maxInFlight are running. */
+  private each(p: number, m: JsMsg): void | Promise<void> {
     const st = this.owned.get(p);
     if (!st || st.leaving) return;
-    const run = this.o.handle(p, m).catch((err: Error) => {
-      failures.inc({ name: this.o.name });
-      this.o.log.error({ err, partition: p, seq: m.seq }, `${this.o.name}: handling a message failed`);
+    if (st.skip.delete(m.seq)) return;
+    const key = this.o.keyOf?.(m) ?? '';
+    const before = st.chains.get(key);
+    st.running.add(m.seq);
+    const handle = () =>
+      this.o.handle(p, m).catch((err: Error) => {
+        failures.inc({ name: this.o.name });
+        this.o.log.error({ err, partition: p, seq: m.seq }, `${this.o.name}: handling a message failed`);
+      });
+    const run: Promise<void> = (before ? before.then(handle) : handle()).then(() => {
+      if (st.chains.get(key) === run) st.chains.delete(key);
+      this.finish(p, st, m.seq);
     });
-    st.current = run;
-    await run;
-    st.current = undefined;
-    st.done = m.seq;
+    st.chains.set(key, run);
+    if (st.running.size < (this.o.maxInFlight ?? 256)) return;
+    return new Promise<void>((resolve) => (st.slot = resolve));
+  }
+
+  /** A message is finished: `done` moves up over every finished one with nothing running before it. */
+  private finish(p: number, st: Owned, seq: number): void {
+    st.running.delete(seq);
+    const first = st.running.values().next();
+    const floor = first.done ? Infinity : first.value;
+    if (seq < floor) st.done = Math.max(st.done, seq);
+    else st.finished.add(seq);
+    for (const f of st.finished) {
+      if (f < floor) {
+        st.done = Math.max(st.done, f);
+        st.finished.delete(f);
+      }
+    }
+    const wake = st.slot;
+    st.slot = undefined;
+    wake?.();
     this.checkpoint(p);
   }
 
@@ -279,7 +357,8 @@ export class OwnedPartitions {
     void (async () => {
       do {
         st.dirty = false;
-        st.revision = await this.kv.update(`p.${p}`, codec.encode({ owner: this.o.id, done: st.done }), st.revision);
+        const lease = { owner: this.o.id, done: st.done, skip: st.finished.size ? [...st.finished] : undefined };
+        st.revision = await this.kv.update(`p.${p}`, codec.encode(lease), st.revision);
       } while (st.dirty && !st.leaving);
     })()
       .catch((err: Error) => {
@@ -289,6 +368,22 @@ export class OwnedPartitions {
       .finally(() => (st.writing = false));
   }
 
+  private lastPurge = Date.now();
+
+  /** Drop what the owned partitions finished from the stream (every PURGE_MS), so it holds only what waits. */
+  private purge(): void {
+    if (Date.now() - this.lastPurge < PURGE_MS) return;
+    this.lastPurge = Date.now();
+    for (const [p, st] of this.owned) {
+      if (st.done <= st.purgedTo) continue;
+      const to = st.done;
+      void this.jsm.streams
+        .purge(this.stream, { filter: this.subject(p), seq: to + 1 })
+        .then(() => (st.purgedTo = to))
+        .catch((err: Error) => this.o.log.warn({ err, partition: p }, `${this.o.name}: purging handled messages failed`));
+    }
+  }
+
   private lost(p: number): void {
     const st = this.owned.get(p);
     if (!st) return;
@@ -296,20 +391,22 @@ export class OwnedPartitions {
     st.leaving = true;
     this.owned.delete(p);
     ownedGauge.set({ name: this.o.name }, this.owned.size);
+    st.slot?.();
     void st.reader.stop();
     this.o.onRelease?.(p);
   }
 
-  /** Give a partition back: finish the message in hand, write done with no owner. */
+  /** Give a partition back: finish the messages in hand, write done with no owner. */
   private async release(p: number): Promise<void> {
     const st = this.owned.get(p);
     if (!st || st.leaving) return;
     st.leaving = true;
     await st.reader.stop();
-    await st.current;
+    st.slot?.();
+    await Promise.all([...st.chains.values()]);
     while (st.writing) await new Promise((r) => setTimeout(r, 5));
     try {
-      await this.kv.update(`p.${p}`, codec.encode({ owner: '', done: st.done }), st.revision);
+      await this.kv.update(`p.${p}`, codec.encode({ owner: '', done: st.done, skip: st.finished.size ? [...st.finished] : undefined }), st.revision);
       this.o.log.info({ partition: p, done: st.done }, `${this.o.name}: partition handed back`);
     } catch (err) {
       this.o.log.warn({ err, partition: p }, `${this.o.name}: handing a partition back failed`);

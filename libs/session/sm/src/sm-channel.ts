@@ -5,7 +5,7 @@
 // edgeChannel), so routers and the session service build it one way.
 import { edgeMessage, KeyedTopic, type EdgeMessageParts, type NatsConnection } from '@cx/bus';
 import { edgev1 } from '@cx/proto';
-import { DurablePublisher } from './durable-publisher';
+import { DurablePublisher } from '@cx/bus';
 
 export const SM_STREAM = 'xmpp_sm';
 

@@ -45,7 +45,7 @@ export const mamModule: RouterModule = {
       archived: countMamArchived,
       failed: (err, owner) => ctx.log.error({ err, owner }, 'archiving a message failed'),
     };
-    ctx.shared.stored = () => archive.settled();
+    ctx.shared.stored.push(() => archive.settled());
     const MESSAGE = StanzaKind.STANZA_KIND_MESSAGE;
 
     // The sender's archive, before carbons (0) copy the message with its id; after blocking (100) and presence (50).

@@ -14,7 +14,7 @@ import type { RouterContext, RouterModule, StanzaIn } from '../module';
 import { countStoreRejection } from '../../metrics';
 import { Muc } from './muc';
 import { mucDomain } from './muc-domain';
-import { handleInbound, RoomInbox } from './inbox';
+import { handleInbound, RoomInbox, roomOf } from './inbox';
 import { openRoomArchive } from './room-archive';
 
 export const mucModule: RouterModule = {
@@ -62,6 +62,7 @@ export const mucModule: RouterModule = {
       leaseMs: ctx.config.MUC_LEASE_MS,
       id: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
       handle: (_p, m) => handleInbound(m, handlers),
+      keyOf: roomOf,
       onRelease: (p) => store.forget((room) => partitions.partitionOf(room) === p),
       maxAgeMs: 24 * 3600_000,
       maxBytes: ctx.config.MUC_INBOX_MAX_BYTES,
@@ -76,14 +77,16 @@ export const mucModule: RouterModule = {
         if (ev.to.domain !== host) return;
         // The service itself (disco, ping) only reads: any replica answers. A room's stanzas go to its owner.
         if (!ev.to.local) return handlers.stanza(ev).then(() => STOP);
-        return inbox.stanza(ev).then(() => STOP);
+        inbox.stanza(ev);
+        return STOP;
       },
       opts,
     );
+    ctx.shared.stored.push(() => inbox.stored());
     const leaveAll = (jid: string) =>
       void store
         .roomsOf(jid)
-        .then((rooms) => Promise.all(rooms.map((room) => inbox.leave(room, jid))))
+        .then((rooms) => rooms.forEach((room) => inbox.leave(room, jid)))
         .catch((err: Error) => ctx.log.warn({ err, jid }, 'muc: leaving rooms failed'));
     // Broadcast unavailable (no 'to') goes to the rooms as to any directed-presence recipient (RFC 6121 §4.6.3).
     ctx.hooks.on(

@@ -104,6 +104,11 @@ export interface MucStanza {
   edgeId: string;
   connectionId: string;
   sm: boolean;
+  /**
+   * The room's local part, as the publisher parsed it: the owner handles a
+   * room's messages in order, rooms side by side.
+   */
+  room: string;
 }
 
 export interface MucLeave {
@@ -709,7 +714,7 @@ export const MucInbound: MessageFns<MucInbound> = {
 };
 
 function createBaseMucStanza(): MucStanza {
-  return { stanza: undefined, edgeId: "", connectionId: "", sm: false };
+  return { stanza: undefined, edgeId: "", connectionId: "", sm: false, room: "" };
 }
 
 export const MucStanza: MessageFns<MucStanza> = {
@@ -725,6 +730,9 @@ export const MucStanza: MessageFns<MucStanza> = {
     }
     if (message.sm !== false) {
       writer.uint32(32).bool(message.sm);
+    }
+    if (message.room !== "") {
+      writer.uint32(42).string(message.room);
     }
     return writer;
   },
@@ -774,6 +782,14 @@ export const MucStanza: MessageFns<MucStanza> = {
             message.sm = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.room = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -797,6 +813,7 @@ export const MucStanza: MessageFns<MucStanza> = {
     message.edgeId = object.edgeId ?? "";
     message.connectionId = object.connectionId ?? "";
     message.sm = object.sm ?? false;
+    message.room = object.room ?? "";
     return message;
   },
 };

@@ -21,8 +21,9 @@ import { createInbox, headers, type Msg, type NatsConnection } from '@nats-io/tr
 import { Counter } from 'prom-client';
 
 const retries = new Counter({
-  name: 'xmpp_sm_publish_retries_total',
-  help: 'Publishes to the stream xmpp_sm that failed (timeout, JetStream unavailable) and are sent again',
+  name: 'xmpp_stream_publish_retries_total',
+  help: 'Publishes to a JetStream stream (xmpp_sm, xmpp_muc_in) that failed (timeout, JetStream unavailable) and are sent again, by stream',
+  labelNames: ['stream'],
 });
 
 const WINDOW = 256;
@@ -168,7 +169,7 @@ export class DurablePublisher {
     if (round !== this.round) return this.pump();
     this.inFlight--;
     if (e.stored) return this.pump();
-    retries.inc();
+    retries.inc({ stream: this.o.stream });
     this.o.onRetry?.(new Error(why));
     this.retryFromHead();
   }
