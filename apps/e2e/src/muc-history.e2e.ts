@@ -18,6 +18,7 @@ const SERVICE = 'conference.localhost';
 const MUC = 'http://jabber.org/protocol/muc';
 const OWNER = `${MUC}#owner`;
 const ADMIN = `${MUC}#admin`;
+const USER = `${MUC}#user`;
 const INFO = 'http://jabber.org/protocol/disco#info';
 const MAM = 'urn:xmpp:mam:2';
 const SID = 'urn:xmpp:sid:0';
@@ -132,6 +133,7 @@ describe('MUC room history (XEP-0313 on rooms, XEP-0359, XEP-0425)', () => {
       expect(m.attrs.from).toBe(`${room}/bob`);
       expect(m.getChild('delay', 'urn:xmpp:delay')?.attrs.from).toBe(room);
       expect(stanzaId(m, room)).toBe(seen.a[i + 2]);
+      expect(m.getChild('x', USER)).toBeUndefined();
     }
     // No <history/>: the service's default (the last MUC_HISTORY_MESSAGES, here all five).
     const sc2 = await t.login(edgeB, c.name, { presence: true });
@@ -143,6 +145,10 @@ describe('MUC room history (XEP-0313 on rooms, XEP-0359, XEP-0425)', () => {
     expect(bodies(p1)).toEqual(['msg 1', 'msg 2']);
     expect(p1.results.map((r) => r.getChild('result', MAM)?.attrs.id)).toEqual(seen.a.slice(0, 2));
     expect(forwarded(p1.results[0]).attrs.from).toBe(`${room}/bob`);
+    // A semi-anonymous room: the real JID only for moderators (the owner), as it was archived (bare).
+    expect(forwarded(p1.results[0]).getChild('x', USER)).toBeUndefined();
+    const mod = await mam(sa.c, sa.jid, room, '<max>1</max>');
+    expect(forwarded(mod.results[0]).getChild('x', USER)?.getChild('item')?.attrs.jid).toBe(`${b.name}@localhost`);
     expect(fin(p1)?.attrs.complete).toBeUndefined();
     const last = fin(p1)?.getChild('set')?.getChildText('last') ?? '';
     const p2 = await mam(sc.c, sc.jid, room, `<max>2</max><after>${last}</after>`);

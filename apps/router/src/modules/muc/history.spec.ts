@@ -83,9 +83,9 @@ describe('RoomHistory', () => {
   it('gives a message handled again (same id attribute and content) its first stanza-id and archives it once, in this process or the next owner', async () => {
     const { h, mem } = history();
     const msg = () => x('message', { from: `${ROOM}/bo`, type: 'groupchat', id: 'c1' }, x('body', {}, 'once'));
-    const first = await h.archive(ROOM, msg(), `${ROOM}/bo`);
+    const first = await h.archive(ROOM, msg(), `${ROOM}/bo`, 'bo@d/r');
     await first.stored;
-    const again = await h.archive(ROOM, msg(), `${ROOM}/bo`);
+    const again = await h.archive(ROOM, msg(), `${ROOM}/bo`, 'bo@d/r');
     expect(again.out.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs.id).toBe('id1');
     const next = new RoomHistory({
       archive: { archive: mem.archive, maxMessageBytes: 65536 },
@@ -93,7 +93,7 @@ describe('RoomHistory', () => {
       log,
       reply: () => undefined,
     });
-    expect((await next.archive(ROOM, msg(), `${ROOM}/bo`)).out.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs.id).toBe('id1');
+    expect((await next.archive(ROOM, msg(), `${ROOM}/bo`, 'bo@d/r')).out.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs.id).toBe('id1');
     expect(mem.items).toHaveLength(1);
     // Without an id attribute two equal messages are two messages.
     const plain = () => said('bo', 'ok');
@@ -147,5 +147,23 @@ describe('RoomHistory', () => {
     expect(((await h.query(false, x('query', { xmlns: 'urn:xmpp:mam:2' }), sender('al@d/r'), ROOM, off)) as StanzaError).condition).toBe('service-unavailable');
     expect(h.features(off)).toEqual([]);
     expect(h.features(room())).toContain('urn:xmpp:mam:2');
+  });
+  it("keeps the sender's real bare JID in the archive and gives it only to those who may see real JIDs", async () => {
+    const { h, mem, replies } = history();
+    const a = await h.archive(ROOM, said('bo', 'x'), `${ROOM}/bo`, 'bo@d/r');
+    await a.stored;
+    expect(a.out.getChild('x', 'http://jabber.org/protocol/muc#user')).toBeUndefined();
+    expect(mem.items[0].xml).toContain('<item jid="bo@d"/>');
+    const realJid = (el: Element | undefined) => el?.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChild('item')?.attrs.jid;
+    expect(realJid((await h.joinHistory(ROOM, room(), {}, false))[0])).toBeUndefined();
+    expect(realJid((await h.joinHistory(ROOM, room(), {}, true))[0])).toBe('bo@d');
+    const forwarded = (el: Element) => el.getChild('result')?.getChild('forwarded')?.getChild('message');
+    await h.query(false, x('query', { xmlns: 'urn:xmpp:mam:2' }), sender('bo@d/r'), ROOM, room());
+    expect(realJid(forwarded(replies[0]))).toBeUndefined();
+    await h.query(false, x('query', { xmlns: 'urn:xmpp:mam:2' }), sender('al@d/r'), ROOM, room());
+    expect(realJid(forwarded(replies[1]))).toBe('bo@d');
+    const open = { ...room(), config: { ...room().config, whois: 'anyone' as const } };
+    await h.query(false, x('query', { xmlns: 'urn:xmpp:mam:2' }), sender('eve@d/x'), ROOM, open);
+    expect(realJid(forwarded(replies[2]))).toBe('bo@d');
   });
 });

@@ -12,6 +12,7 @@ import type { Logger } from '@cx/log';
 import {
   archivableGroupchat,
   archiving,
+  bareOf,
   historyFor,
   historyQuery,
   mayReadArchive,
@@ -31,7 +32,7 @@ import { elementFromBytes } from '@cx/stanza';
 import { StanzaError, x, type Element } from '@cx/xmpp-core';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Sender } from '../../routing';
-import { occupantId } from './xml';
+import { NS_MUC_USER, occupantId } from './xml';
 
 /** The archive rooms write to (MucDeps.archive). */
 export interface RoomArchiveDeps {
@@ -93,8 +94,12 @@ export class RoomHistory {
    * before recording it done, or the client sent it again) finds its id in
    * `recent` and keeps it: occupants get the same stanza-id (and drop the
    * duplicate by it) and the archive holds it once.
+   *
+   * `realJid`: the sender's; the archived copy carries its bare JID in a
+   * muc#user <item/> (as Prosody's mod_muc_mam), given back only to those
+   * who may see real JIDs (OMEMO group chats need it from MAM).
    */
-  async archive(roomJid: string, out: Element, from: string): Promise<{ out: Element; stored: Promise<void> }> {
+  async archive(roomJid: string, out: Element, from: string, realJid?: string): Promise<{ out: Element; stored: Promise<void> }> {
     const a = this.d.archive;
     const none = { out, stored: Promise.resolve() };
     if (!a || !archivableGroupchat(out)) return none;
@@ -102,7 +107,7 @@ export class RoomHistory {
     const again = key && this.recent.get(roomJid, key);
     if (again) return { out: stampStanzaId(out, roomJid, again), stored: Promise.resolve() };
     const id = a.archive.nextId();
-    const xml = stampStanzaId(out, roomJid, id).toString();
+    const xml = withRealJid(stampStanzaId(out, roomJid, id).toString(), realJid);
     if (Buffer.byteLength(xml) > a.maxMessageBytes) {
       out.children = out.children.filter((c) => typeof c === 'string' || c.name !== 'stanza-id' || c.attrs.id !== id);
       return none;
@@ -115,8 +120,12 @@ export class RoomHistory {
     return { out, stored };
   }
 
-  /** §7.2.13: the history a joiner asked for, oldest first, each with its delay (and, from the archive, its stanza-id). */
-  async joinHistory(roomJid: string, room: Room, req: HistoryRequest): Promise<Element[]> {
+  /**
+   * §7.2.13: the history a joiner asked for, oldest first, each with its
+   * delay (and, from the archive, its stanza-id; the sender's real JID only
+   * when `seesJids`).
+   */
+  async joinHistory(roomJid: string, room: Room, req: HistoryRequest, seesJids = false): Promise<Element[]> {
     const now = Date.now();
     let entries: HistoryEntry[] = [];
     if (!this.on(room)) entries = historyFor(room, req, now);
@@ -125,7 +134,7 @@ export class RoomHistory {
       const page = q ? await this.d.archive?.archive.query(roomJid, { before: '', ...q }).catch((err: Error) => this.failed(err, roomJid)) : undefined;
       if (page && page !== 'item-not-found')
         entries = pickHistory(
-          page.items.map((m) => ({ xml: m.xml, at: m.ts })),
+          page.items.map((m) => ({ xml: seesJids ? m.xml : withoutRealJid(m.xml), at: m.ts })),
           req,
           now,
         );
@@ -158,7 +167,8 @@ export class RoomHistory {
     const page = await a.archive.query(roomJid, q);
     if (page === 'item-not-found') return new StanzaError('item-not-found', 'no message with that id in this archive');
     const to = sender.jid.toString();
-    for (const m of page.items) this.d.reply(sender, resultMessage(to, roomJid, q.queryid, m));
+    const sees = room.config.whois === 'anyone' || occupantByJid(room, to)?.role === 'moderator';
+    for (const m of page.items) this.d.reply(sender, resultMessage(to, roomJid, q.queryid, sees ? m : { ...m, xml: withoutRealJid(m.xml) }));
     return finElement(q.queryid, page);
   }
 
@@ -217,7 +227,7 @@ class RecentIds {
     const r = this.rooms.get(room);
     if (!r || Date.now() - r.at > RECENT_TTL_MS) {
       const ids = new Map<string, string>();
-      for (const m of await this.read(room)) ids.set(digest(withoutStanzaId(m.xml, room, m.id)), m.id);
+      for (const m of await this.read(room)) ids.set(digest(withoutStanzaId(withoutRealJid(m.xml), room, m.id)), m.id);
       this.rooms.delete(room);
       this.rooms.set(room, { at: Date.now(), ids });
       if (this.rooms.size > RECENT_ROOMS) this.rooms.delete(this.rooms.keys().next().value as string);
@@ -248,4 +258,18 @@ function withoutStanzaId(xml: string, room: string, id: string): string {
   const tag = x('stanza-id', { xmlns: MAM_NS.SID, by: room, id }).toString();
   const at = xml.lastIndexOf(tag);
   return at < 0 ? xml : xml.slice(0, at) + xml.slice(at + tag.length);
+}
+
+const REAL_JID = /<x xmlns="http:\/\/jabber\.org\/protocol\/muc#user"><item jid="[^"]*"\/><\/x><\/message>$/;
+
+/** The archived copy: the message with the sender's real bare JID in a muc#user <item/>, last. */
+function withRealJid(xml: string, realJid: string | undefined): string {
+  if (!realJid || !xml.endsWith('</message>')) return xml;
+  const item = x('x', { xmlns: NS_MUC_USER }, x('item', { jid: bareOf(realJid) })).toString();
+  return `${xml.slice(0, -'</message>'.length)}${item}</message>`;
+}
+
+/** The archived copy without the real JID withRealJid added (for those who may not see it). */
+function withoutRealJid(xml: string): string {
+  return xml.replace(REAL_JID, '</message>');
 }

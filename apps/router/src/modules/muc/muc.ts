@@ -50,6 +50,7 @@ import {
   occupantPresence,
   presencePayload,
   roomInfo,
+  seesJids,
   selfCodes,
   serviceInfo,
   subjectMessage,
@@ -328,7 +329,7 @@ export class Muc {
     await self(selfCodes(room, outcome.created));
     // §7.2.13: the history the joiner asked for, each with its delay, before the subject.
     const asked = historyRequest(el.getChild('x', NS_MUC)?.getChild('history'));
-    for (const m of await this.h.joinHistory(roomJid, room, asked)) await this.d.send(jid, m, MESSAGE);
+    for (const m of await this.h.joinHistory(roomJid, room, asked, seesJids(room, me))) await this.d.send(jid, m, MESSAGE);
     // §7.2.15: the subject (empty when none) ends every join, a new room's too (clients wait for it).
     await this.d.send(jid, subjectMessage(roomJid, room), MESSAGE);
   }
@@ -427,7 +428,7 @@ export class Muc {
   private async groupchat(name: string, room: Room, me: Occupant, el: Element): Promise<void> {
     const out = this.fromOccupant(name, me, el, room);
     if (this.h.on(room)) {
-      const a = await this.h.archive(this.roomJid(name), out, out.attrs.from);
+      const a = await this.h.archive(this.roomJid(name), out, out.attrs.from, me.jid);
       await this.send(room, a.out);
       return a.stored;
     }
