@@ -2,7 +2,9 @@
 // through its own xep_0045 plugin: an owner on one edge creates a room and configures it, a
 // guest on the other edge joins (slixmpp waits for the occupants, its own presence and the
 // subject), both talk, and the guest reads the room's archive (XEP-0313 on the room) with
-// slixmpp's xep_0313, in one page and paged one by one.
+// slixmpp's xep_0313, in one page and paged one by one; the owner moderates the guest's
+// message with slixmpp's xep_0425 (XEP-0425's 0.2 form), the guest is told, and the archive
+// keeps a tombstone in its place.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { register, uniqueName } from '@cx/testing';
@@ -36,5 +38,12 @@ describe('slixmpp: group chat (xep_0045)', () => {
     const mam = r.events.find((e) => e.event === 'mam')?.bodies as string[] | undefined;
     expect([...(mam ?? [])].sort(), detail).toEqual(['hello from slixmpp', 'welcome']);
     expect(r.events.find((e) => e.event === 'mam_paged')?.bodies, detail).toEqual(mam);
+    const moderated = r.events.find((e) => e.event === 'moderated');
+    expect(moderated?.id, detail).toBeTruthy();
+    expect(moderated?.id).toBe(moderated?.expected);
+    // The tombstone (no body), the owner's message, and the moderation notice (archived, no body).
+    const after = r.events.find((e) => e.event === 'mam_after')?.bodies as string[] | undefined;
+    expect(after?.filter(Boolean), detail).toEqual(['welcome']);
+    expect(after).toHaveLength(3);
   });
 });

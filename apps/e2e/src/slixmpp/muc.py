@@ -3,12 +3,15 @@
 # plugin, driven by slixmpp-muc.e2e.ts: the owner creates a room (join_muc_wait, then the
 # configuration form it got, submitted with a name), the guest (other edge) joins, both talk;
 # then the guest reads the room's archive with slixmpp's xep_0313 (retrieve: one page;
-# iterate: paged one message at a time through xep_0059).
+# iterate: paged one message at a time through xep_0059); then the owner moderates the
+# guest's message with slixmpp's xep_0425 (the 0.2 <apply-to/> form it speaks), the guest
+# gets the notice, and the archive has a tombstone in its place.
 # One JSON object per line on stdout:
 #   {"event": "created", "status": [...], "fields": [...]}
 #   {"event": "joined", "occupants": [...], "subject": S}
 #   {"event": "got", "who": owner|guest, "from": F, "body": B}
 #   {"event": "mam", "bodies": [...]}  {"event": "mam_paged", "bodies": [...]}
+#   {"event": "moderated", "id": I, "expected": I}  {"event": "mam_after", "bodies": [...]}
 #   {"event": "error", "where": W, "condition": C}
 # Usage: muc.py OWNER_JID GUEST_JID PASSWORD HOST PORT_OWNER PORT_GUEST CA_FILE ROOM
 import asyncio
@@ -27,13 +30,15 @@ class Client(slixmpp.ClientXMPP):
     def __init__(self, jid, password, who):
         super().__init__(jid, password)
         self.who = who
-        for p in ('xep_0004', 'xep_0030', 'xep_0045', 'xep_0059', 'xep_0313'):
+        for p in ('xep_0004', 'xep_0030', 'xep_0045', 'xep_0059', 'xep_0313', 'xep_0421', 'xep_0424', 'xep_0425'):
             self.register_plugin(p)
         self.started = asyncio.get_event_loop().create_future()
         self.bodies = []
         self.add_event_handler('session_start', lambda _e: self.started.set_result(True))
         self.add_event_handler('failed_all_auth', lambda _e: self.started.set_exception(RuntimeError('auth')))
         self.add_event_handler('groupchat_message', self.on_groupchat)
+        self.moderated = asyncio.get_event_loop().create_future()
+        self.add_event_handler('moderated_message', lambda m: None if self.moderated.done() else self.moderated.set_result(m))
 
     def on_groupchat(self, msg):
         if msg['body']:
@@ -72,6 +77,12 @@ async def scenario(owner, guest, room):
     say(event='mam', bodies=[body(m) for m in page['mam']['results']])
     paged = [body(m) async for m in guest['xep_0313'].iterate(jid=slixmpp.JID(room), rsm={'max': 1})]
     say(event='mam_paged', bodies=paged)
+    ids = {body(m): m['mam_result']['id'] for m in page['mam']['results']}
+    await owner['xep_0425'].moderate(slixmpp.JID(room), ids.get('hello from slixmpp', ''), 'test', timeout=10)
+    note = await asyncio.wait_for(guest.moderated, 10)
+    say(event='moderated', id=note['apply_to']['id'], expected=ids.get('hello from slixmpp'))
+    after = await guest['xep_0313'].retrieve(jid=slixmpp.JID(room), rsm={'max': 10}, timeout=10)
+    say(event='mam_after', bodies=[body(m) for m in after['mam']['results']])
     guest['xep_0045'].leave_muc(room, 'guest')
     owner['xep_0045'].leave_muc(room, 'owner')
     await asyncio.sleep(0.3)
