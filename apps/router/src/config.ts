@@ -66,6 +66,12 @@ export const routerConfig = defineConfig({
     4096,
     900 * 1024,
   ),
+  MUC_MAX_AVATAR_BYTES: int(
+    64 * 1024,
+    "Bytes of one room's vCard (its avatar, XEP-0486), stored apart from the room; a larger one is refused (not-acceptable)",
+    1024,
+    900 * 1024,
+  ),
   BLOCKLIST_MAX_ITEMS: int(1000, 'JIDs on one block list (XEP-0191); blocking more is refused (resource-constraint)', 1),
   ROUTER_MODULES: routerModulesSetting(
     'Router modules enabled (docs/architecture.md, "Writing a router module"); they load in a fixed order whatever the order here, and an unknown name fails the start. Set it for the edge too (one config file can serve both): its caps follow it',

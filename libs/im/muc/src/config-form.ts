@@ -76,6 +76,20 @@ const FIELDS: FieldDef[] = [
     get: (c) => (c.getMemberList ?? []).join('\n'),
     set: (c, v) => (c.getMemberList = v.split('\n').filter((r): r is Role => r === 'moderator' || r === 'participant' || r === 'visitor')),
   },
+  {
+    var: 'muc#roomconfig_moderatedroom',
+    type: 'boolean',
+    label: 'Moderated (newcomers are visitors until given voice)',
+    get: (c) => b(!!c.moderated),
+    set: (c, v) => (c.moderated = bool(v)),
+  },
+  {
+    var: 'muc#roomconfig_allowinvites',
+    type: 'boolean',
+    label: 'Occupants may invite others',
+    get: (c) => b(c.allowInvites ?? true),
+    set: (c, v) => (c.allowInvites = bool(v)),
+  },
 ];
 
 /** The form of type 'form' with the room's current values (§10.2). */
