@@ -131,7 +131,11 @@ describe('MUC roles and configuration (XEP-0045 §7.13, §8, §9.6–9.8, §10.2
 
     // §9.6: the owner makes bob a moderator; he may not touch the owner's role, but may kick a visitor (§8.2).
     expect((await iq(sa.c, 'set', room, `<query xmlns='${ADMIN}'><item nick='bob' role='moderator'/></query>`)).attrs.type).toBe('result');
-    expect(item(await sb.c.until(presenceFrom(`${room}/bob`)))).toMatchObject({ role: 'moderator' });
+    const promoted = await sb.c.until(presenceFrom(`${room}/bob`));
+    expect(item(promoted)).toMatchObject({ role: 'moderator' });
+    expect(codes(promoted)).toEqual([110]);
+    // A moderator of a semi-anonymous room sees real JIDs: the others' presence comes again, with them.
+    expect(item(await sb.c.until(presenceFrom(`${room}/alice`)))).toMatchObject({ jid: sa.jid, role: 'moderator' });
     const mods = await iq(sb.c, 'get', room, `<query xmlns='${ADMIN}'><item role='moderator'/></query>`);
     expect(
       mods
@@ -203,6 +207,10 @@ describe('MUC roles and configuration (XEP-0045 §7.13, §8, §9.6–9.8, §10.2
     const vcard = (await iq(sb.c, 'get', room, `<vCard xmlns='vcard-temp'/>`)).getChild('vCard', 'vcard-temp');
     expect(vcard?.getChild('PHOTO')?.getChildText('BINVAL')).toBe(png);
     expect((await features(sb.c, room)).fields.get('muc#roominfo_avatarhash')).toEqual([photo]);
+    // A joiner gets the room's presence with the hash after the subject.
+    const sc = await t.login(edgeA, (await t.account('rolesjoiner')).name, { presence: true });
+    await joined(sc.c, `${room}/carol`, '<password>sesame</password>');
+    expect((await sc.c.until(presenceFrom(room))).getChild('x', 'vcard-temp:x:update')?.getChildText('photo')).toBe(photo);
 
     // An empty vCard removes it.
     expect((await iq(sa.c, 'set', room, `<vCard xmlns='vcard-temp'/>`)).attrs.type).toBe('result');

@@ -284,7 +284,10 @@ export class Muc {
       await this.d.send(gone.jid, occupantPresence(roomJid, room, gone, gone, { unavailable: true, codes: [110, c] }), PRESENCE);
       for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, gone, o, { unavailable: true, codes: [c] }), PRESENCE);
     }
-    for (const changed of out.changed) for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, changed, o), PRESENCE);
+    for (const changed of out.changed)
+      for (const o of room.occupants)
+        await this.d.send(o.jid, occupantPresence(roomJid, room, changed, o, { codes: o.jid === changed.jid ? [110] : [] }), PRESENCE);
+    await this.roles.revealJids(name, room, out.changed);
   }
 
   // ---- presence ----
@@ -344,6 +347,7 @@ export class Muc {
     }
     // §7.2.15: the subject (empty when none) ends every join, a new room's too (clients wait for it).
     await this.d.send(jid, subjectMessage(roomJid, room), MESSAGE);
+    await this.roles.avatarOnJoin(name, room, jid);
   }
 
   /** §7.14: the occupant goes; the others get its unavailable, it gets its own with 110. */

@@ -21,7 +21,7 @@ import { elementFromBytes, StanzaKind } from '@cx/stanza';
 import { StanzaError, x, type Element } from '@cx/xmpp-core';
 import type { Sender } from '../../routing';
 import type { MucDeps } from './muc';
-import { NS_MUC_ADMIN, NS_MUC_USER, seesJids } from './xml';
+import { NS_MUC_ADMIN, NS_MUC_USER, occupantPresence, seesJids } from './xml';
 
 const { STANZA_KIND_MESSAGE: MESSAGE, STANZA_KIND_PRESENCE: PRESENCE } = StanzaKind;
 
@@ -79,6 +79,24 @@ export class RoomRoles {
     if (out instanceof StanzaError) return out;
     await this.r.tell(name, out);
     return null;
+  }
+
+  /**
+   * In a semi-anonymous room a new moderator may now see real JIDs: it gets
+   * every other occupant's presence again, with the JID (as Prosody does).
+   */
+  async revealJids(name: string, room: Room, changed: readonly Occupant[]): Promise<void> {
+    if (room.config.whois === 'anyone') return;
+    const roomJid = this.roomJid(name);
+    for (const mod of changed) {
+      if (mod.role !== 'moderator') continue;
+      for (const o of room.occupants) if (o.jid !== mod.jid) await this.r.d.send(mod.jid, occupantPresence(roomJid, room, o, mod), PRESENCE);
+    }
+  }
+
+  /** After the join sequence (the subject), a room with an avatar sends the joiner its presence with the XEP-0153 hash (as Prosody does). */
+  async avatarOnJoin(name: string, room: Room, jid: string): Promise<void> {
+    if (room.avatarHashes?.length) await this.r.d.send(jid, x('presence', { from: this.roomJid(name) }, vcardUpdate(room.avatarHashes)), PRESENCE);
   }
 
   /** XEP-0486 / XEP-0054: anyone reads the room's vCard; owners set it (an empty one removes the avatar). */
