@@ -201,6 +201,7 @@ export class Muc {
     });
     if (out === TOO_BIG) return this.tooBig();
     if (out instanceof StanzaError) return out;
+    if (out.avatarHashes) await this.d.store.setVcard(name, null);
     const roomJid = this.roomJid(name);
     const reason = destroy.getChildText('reason');
     const told = x('destroy', { jid: destroy.attrs.jid }, reason ? x('reason', {}, reason) : undefined);
@@ -361,6 +362,7 @@ export class Muc {
     if (!out || out === TOO_BIG) return;
     const roomJid = this.roomJid(name);
     const { room, me } = out;
+    if (room.avatarHashes && !kept(room)) await this.d.store.setVcard(name, null);
     for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, me, o, { unavailable: true }), PRESENCE);
     await this.d.send(jid, occupantPresence(roomJid, room, me, me, { unavailable: true, codes: [110] }), PRESENCE);
   }
