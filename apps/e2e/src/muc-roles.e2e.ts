@@ -165,6 +165,7 @@ describe('MUC roles and configuration (XEP-0045 §7.13, §8, §9.6–9.8, §10.2
       passwordprotectedroom: '1',
       roomsecret: 'sesame',
     });
+    expect((await features(sb.c, SERVICE)).features).toContain('vcard-temp');
     const info = await features(sb.c, room);
     expect(info.features).toEqual(
       expect.arrayContaining([

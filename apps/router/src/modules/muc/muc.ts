@@ -134,6 +134,7 @@ export class Muc {
       if (get && ns === NS_DISCO_INFO && !q?.attrs.node) return serviceInfo();
       if (get && ns === NS_DISCO_ITEMS) return this.publicRooms();
       if (get && ns === NS.PING) return null;
+      if (get && ns === NS_VCARD) return x('vCard', { xmlns: NS_VCARD });
       return new StanzaError('service-unavailable');
     }
     const room = await this.d.store.room(to.local);

@@ -123,5 +123,7 @@ export function serviceInfo(): Element {
     x('feature', { var: NS_DISCO_INFO }),
     x('feature', { var: NS_DISCO_ITEMS }),
     x('feature', { var: NS_MUC }),
+    // XEP-0486 §3.1: clients look for room avatar support on the service (rooms answer vcard-temp; the service an empty vCard).
+    x('feature', { var: 'vcard-temp' }),
   );
 }
