@@ -111,7 +111,10 @@ export class RoomRoles {
     const empty = q.getChildElements().length === 0;
     const hashes = empty ? undefined : avatarHashes(q);
     const stored = await this.r.d.store.setVcard(name, empty ? null : q.toString());
-    if (stored === TOO_BIG) return new StanzaError('not-acceptable', 'the vCard is too large');
+    if (stored === TOO_BIG) {
+      this.r.d.rejected?.();
+      return new StanzaError('not-acceptable', 'the vCard is too large');
+    }
     const out = await this.r.d.store.update<Room | null>(name, (cur) => {
       if (!cur) return { next: undefined, result: null };
       const next = { ...cur, avatarHashes: hashes };
