@@ -187,6 +187,8 @@ describe('MUC roles and configuration (XEP-0045 §7.13, §8, §9.6–9.8, §10.2
     expect(info.fields.get('muc#roominfo_description')).toEqual(['About roles']);
     expect(info.fields.get('muc#roominfo_occupants')).toEqual(['1']);
     expect(info.fields.get('muc#roominfo_contactjid')).toEqual([a.bare]);
+    expect(info.fields.get('muc#roomconfig_allowpm')).toEqual(['anyone']);
+    expect(info.fields.get('muc#roominfo_changesubject')).toEqual(['0']);
     expect(info.fields.has('muc#roominfo_avatarhash')).toBe(false);
 
     // Non-anonymous: status 100 on entering.

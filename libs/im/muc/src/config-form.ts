@@ -52,11 +52,13 @@ const FIELDS: FieldDef[] = [
     set: (c, v) => (c.changeSubject = bool(v)),
   },
   {
+    // Prosody's and ejabberd's list (anyone, participants, moderators, none); here on or off: all but none (or false) is on.
     var: 'muc#roomconfig_allowpm',
-    type: 'boolean',
-    label: 'Private messages',
-    get: (c) => b(c.allowPm),
-    set: (c, v) => (c.allowPm = bool(v) || v === 'anyone'),
+    type: 'list-single',
+    label: 'Who may send private messages',
+    options: ['anyone', 'none'],
+    get: (c) => (c.allowPm ? 'anyone' : 'none'),
+    set: (c, v) => (c.allowPm = v !== 'none' && v !== '0' && v !== 'false'),
   },
   {
     var: 'muc#roomconfig_maxusers',

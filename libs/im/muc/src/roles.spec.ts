@@ -149,6 +149,9 @@ describe('config form and avatars', () => {
       ),
     );
     expect(next).toMatchObject({ moderated: true, allowInvites: false });
+    const pm = (v: string) =>
+      applyConfig(c, x('x', { xmlns: NS.DATA, type: 'submit' }, x('field', { var: 'muc#roomconfig_allowpm' }, x('value', {}, v)))).allowPm;
+    expect([pm('none'), pm('0'), pm('anyone'), pm('participants'), pm('1')]).toEqual([false, false, true, true, true]);
   });
 
   it('hashes each PHOTO of a vCard with SHA-1', () => {

@@ -10,9 +10,12 @@ export const roomInfoExtraFeatures: readonly string[] = [MUC_REQUEST, NS_VCARD];
 export function roomInfoExtraFields(room: Room): InfoField[] {
   const c = room.config;
   const fields: InfoField[] = [
+    // XEP-0045 registers subjectmod; Prosody, ejabberd and Conversations use changesubject: both.
     { var: 'muc#roominfo_subjectmod', type: 'boolean', values: [c.changeSubject ? '1' : '0'] },
+    { var: 'muc#roominfo_changesubject', type: 'boolean', values: [c.changeSubject ? '1' : '0'] },
     { var: 'muc#roomconfig_allowinvites', type: 'boolean', values: [(c.allowInvites ?? true) ? '1' : '0'] },
-    { var: 'muc#roomconfig_allowpm', type: 'boolean', values: [c.allowPm ? '1' : '0'] },
+    // Prosody's and ejabberd's values, which clients (Conversations) read: anything but these means no private messages.
+    { var: 'muc#roomconfig_allowpm', type: 'list-single', values: [c.allowPm ? 'anyone' : 'none'] },
     { var: 'muc#roomconfig_moderatedroom', type: 'boolean', values: [c.moderated ? '1' : '0'] },
     { var: 'muc#roomconfig_whois', type: 'list-single', values: [c.whois] },
     { var: 'muc#roomconfig_maxusers', type: 'text-single', values: [String(c.maxUsers)] },
