@@ -125,8 +125,13 @@ describe('MUC roles and configuration (XEP-0045 §7.13, §8, §9.6–9.8, §10.2
     expect(errorOf(notMod)).toBe('forbidden');
 
     // §8.4 revoke voice; a participant may change no role.
-    expect((await iq(sa.c, 'set', room, `<query xmlns='${ADMIN}'><item nick='bob' role='visitor'/></query>`)).attrs.type).toBe('result');
-    expect(item(await sb.c.until(presenceFrom(`${room}/bob`)))).toMatchObject({ role: 'visitor' });
+    expect((await iq(sa.c, 'set', room, `<query xmlns='${ADMIN}'><item nick='bob' role='visitor'><reason>calm down</reason></item></query>`)).attrs.type).toBe(
+      'result',
+    );
+    const muted = await sb.c.until(presenceFrom(`${room}/bob`));
+    expect(item(muted)).toMatchObject({ role: 'visitor' });
+    expect(muted.getChild('x', USER)?.getChild('item')?.getChildText('reason')).toBe('calm down');
+    expect(muted.getChild('x', USER)?.getChild('item')?.getChild('actor')?.attrs.nick).toBe('alice');
     expect(errorOf(await iq(sb.c, 'set', room, `<query xmlns='${ADMIN}'><item nick='alice' role='visitor'/></query>`))).toBe('forbidden');
 
     // §9.6: the owner makes bob a moderator; he may not touch the owner's role, but may kick a visitor (§8.2).
@@ -146,9 +151,17 @@ describe('MUC roles and configuration (XEP-0045 §7.13, §8, §9.6–9.8, §10.2
     ).toEqual(['alice', 'bob']);
     expect(errorOf(await iq(sb.c, 'set', room, `<query xmlns='${ADMIN}'><item nick='alice' role='visitor'/></query>`))).toBe('not-allowed');
     expect(item(await joined(sc.c, `${room}/carol`))).toMatchObject({ role: 'visitor' });
-    expect((await iq(sb.c, 'set', room, `<query xmlns='${ADMIN}'><item nick='carol' role='none'/></query>`)).attrs.type).toBe('result');
+    expect((await iq(sb.c, 'set', room, `<query xmlns='${ADMIN}'><item nick='carol' role='none'><reason>out</reason></item></query>`)).attrs.type).toBe(
+      'result',
+    );
     const kicked = await sc.c.until(presenceFrom(`${room}/carol`, 'unavailable'));
     expect(codes(kicked)).toEqual([110, 307]);
+    // §8.2: the kicked occupant learns who and why; the others why.
+    expect(kicked.getChild('x', USER)?.getChild('item')?.getChild('actor')?.attrs.nick).toBe('bob');
+    expect(kicked.getChild('x', USER)?.getChild('item')?.getChildText('reason')).toBe('out');
+    const seenKick = await sa.c.until(presenceFrom(`${room}/carol`, 'unavailable'));
+    expect(codes(seenKick)).toEqual([307]);
+    expect(seenKick.getChild('x', USER)?.getChild('item')?.getChildText('reason')).toBe('out');
   });
 
   it("shows the configuration in the room's disco#info, and keeps the room's avatar (XEP-0486)", async () => {

@@ -57,7 +57,7 @@ import {
   serviceInfo,
   subjectMessage,
 } from './xml';
-import { RoomRoles } from './roles';
+import { adminWhy, explain, RoomRoles, type AdminWhy } from './roles';
 
 const { STANZA_KIND_MESSAGE: MESSAGE, STANZA_KIND_PRESENCE: PRESENCE, STANZA_KIND_IQ: IQ } = StanzaKind;
 
@@ -272,23 +272,24 @@ export class Muc {
     });
     if (out === TOO_BIG) return this.tooBig();
     if (out instanceof StanzaError) return out;
-    await this.tellAdmin(name, out, kickNick ? 307 : undefined);
+    await this.tellAdmin(name, out, kickNick ? 307 : undefined, adminWhy(items, occupantByJid(out.room, sender.jid.toString())?.nick));
     return null;
   }
 
   /** The occupants who went (301 banned, 307 kicked, 321 no longer a member) and those whose affiliation or role changed. */
-  private async tellAdmin(name: string, out: AdminOutcome, code?: number): Promise<void> {
+  private async tellAdmin(name: string, out: AdminOutcome, code?: number, why?: AdminWhy): Promise<void> {
     const roomJid = this.roomJid(name);
     const { room } = out;
+    const told = (who: Occupant, viewer: Occupant, opts: Parameters<typeof occupantPresence>[4]) =>
+      explain(occupantPresence(roomJid, room, who, viewer, opts), who, viewer, why);
     for (const gone of out.removed) {
       const c = code ?? (room.affiliations[bareOf(gone.jid)] === 'outcast' ? 301 : 321);
       await this.d.store.setIn(gone.jid, name, false);
-      await this.d.send(gone.jid, occupantPresence(roomJid, room, gone, gone, { unavailable: true, codes: [110, c] }), PRESENCE);
-      for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, gone, o, { unavailable: true, codes: [c] }), PRESENCE);
+      await this.d.send(gone.jid, told(gone, gone, { unavailable: true, codes: [110, c] }), PRESENCE);
+      for (const o of room.occupants) await this.d.send(o.jid, told(gone, o, { unavailable: true, codes: [c] }), PRESENCE);
     }
     for (const changed of out.changed)
-      for (const o of room.occupants)
-        await this.d.send(o.jid, occupantPresence(roomJid, room, changed, o, { codes: o.jid === changed.jid ? [110] : [] }), PRESENCE);
+      for (const o of room.occupants) await this.d.send(o.jid, told(changed, o, { codes: o.jid === changed.jid ? [110] : [] }), PRESENCE);
     await this.roles.revealJids(name, room, out.changed);
   }
 

@@ -31,6 +31,33 @@ export interface RolesDeps {
   tell(name: string, out: AdminOutcome): Promise<void>;
 }
 
+/** Why occupants' roles or affiliations changed (§8.2, §8.3, §9.1): each item's reason (by nick and bare JID), and the actor's nick. */
+export interface AdminWhy {
+  reasons: Map<string, string>;
+  actor?: string;
+}
+
+export function adminWhy(items: readonly Element[], actor: string | undefined): AdminWhy {
+  const reasons = new Map<string, string>();
+  for (const i of items) {
+    const reason = i.getChildText('reason');
+    if (!reason) continue;
+    if (i.attrs.nick) reasons.set(i.attrs.nick, reason);
+    if (i.attrs.jid) reasons.set(bareOf(i.attrs.jid), reason);
+  }
+  return { reasons, actor };
+}
+
+/** The item of `who`'s presence gets the reason given for it (all viewers) and the actor's nick (its own copy, §8.2). */
+export function explain(p: Element, who: Occupant, viewer: Occupant, why: AdminWhy | undefined): Element {
+  const item = p.getChild('x', NS_MUC_USER)?.getChild('item');
+  if (!item || !why) return p;
+  const reason = why.reasons.get(who.nick) ?? why.reasons.get(bareOf(who.jid));
+  if (why.actor && viewer.jid === who.jid) item.cnode(x('actor', { nick: why.actor }));
+  if (reason) item.cnode(x('reason', {}, reason));
+  return p;
+}
+
 export class RoomRoles {
   constructor(private readonly r: RolesDeps) {}
 
