@@ -17,6 +17,14 @@ interface FieldDef {
   options?: string[];
 }
 
+const PM_VALUES = ['anyone', 'participants', 'moderators', 'none'] as const;
+
+/** muc#roomconfig_allowpm as Prosody and ejabberd say it (room disco#info shows it too). */
+export function pmValue(c: RoomConfig): (typeof PM_VALUES)[number] {
+  if (!c.allowPm) return 'none';
+  return c.pmFrom === 'moderator' ? 'moderators' : c.pmFrom === 'participant' ? 'participants' : 'anyone';
+}
+
 const bool = (v: string) => v === '1' || v === 'true';
 const b = (v: boolean) => (v ? '1' : '0');
 
@@ -52,13 +60,16 @@ const FIELDS: FieldDef[] = [
     set: (c, v) => (c.changeSubject = bool(v)),
   },
   {
-    // Prosody's and ejabberd's list (anyone, participants, moderators, none); here on or off: all but none (or false) is on.
+    // Prosody's and ejabberd's list; a boolean (1/0, true/false) as well.
     var: 'muc#roomconfig_allowpm',
     type: 'list-single',
     label: 'Who may send private messages',
-    options: ['anyone', 'none'],
-    get: (c) => (c.allowPm ? 'anyone' : 'none'),
-    set: (c, v) => (c.allowPm = v !== 'none' && v !== '0' && v !== 'false'),
+    options: [...PM_VALUES],
+    get: pmValue,
+    set: (c, v) => {
+      c.allowPm = v !== 'none' && v !== '0' && v !== 'false';
+      c.pmFrom = v === 'participants' ? 'participant' : v === 'moderators' ? 'moderator' : undefined;
+    },
   },
   {
     var: 'muc#roomconfig_maxusers',

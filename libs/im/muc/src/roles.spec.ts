@@ -8,6 +8,8 @@ import {
   grantMembership,
   join,
   mayInvite,
+  mayPm,
+  pmValue,
   readRequest,
   requestForm,
   setAffiliations,
@@ -152,6 +154,11 @@ describe('config form and avatars', () => {
     const pm = (v: string) =>
       applyConfig(c, x('x', { xmlns: NS.DATA, type: 'submit' }, x('field', { var: 'muc#roomconfig_allowpm' }, x('value', {}, v)))).allowPm;
     expect([pm('none'), pm('0'), pm('anyone'), pm('participants'), pm('1')]).toEqual([false, false, true, true, true]);
+    const mods = { ...room({ moderated: true }), config: { ...room({ moderated: true }).config, pmFrom: 'moderator' as const } };
+    expect([mayPm(mods, occ(mods, 'alice')), mayPm(mods, occ(mods, 'carol'))]).toEqual([true, false]);
+    const parts = { ...mods, config: { ...mods.config, pmFrom: 'participant' as const } };
+    expect([mayPm(parts, occ(parts, 'carol')), mayPm(parts, occ(parts, 'bob'))]).toEqual([true, false]);
+    expect(pmValue(parts.config)).toBe('participants');
   });
 
   it('hashes each PHOTO of a vCard with SHA-1', () => {

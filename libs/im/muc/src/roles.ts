@@ -12,6 +12,15 @@ export function maySpeak(o: Occupant): boolean {
   return o.role === 'moderator' || o.role === 'participant';
 }
 
+/** §7.5 with muc#roomconfig_allowpm: may this occupant send private messages? */
+export function mayPm(room: Room, o: Occupant): boolean {
+  const { allowPm, pmFrom } = room.config;
+  if (!allowPm) return false;
+  if (pmFrom === 'moderator') return o.role === 'moderator';
+  if (pmFrom === 'participant') return maySpeak(o);
+  return true;
+}
+
 export function isRole(s: string): s is Role {
   return s === 'moderator' || s === 'participant' || s === 'visitor' || s === 'none';
 }

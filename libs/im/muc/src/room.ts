@@ -23,6 +23,8 @@ export interface RoomConfig {
   getMemberList?: Role[];
   /** muc#roomconfig_moderatedroom: newcomers without an affiliation enter as visitors (roles.ts). */
   moderated?: boolean;
+  /** With allowPm, the least role that may send private messages (muc#roomconfig_allowpm participants, moderators); absent: anyone. */
+  pmFrom?: 'participant' | 'moderator';
   /** muc#roomconfig_allowinvites: occupants (members, in a members-only room) may invite; off: moderators (admins) only. */
   allowInvites?: boolean;
 }

@@ -30,6 +30,7 @@ import {
   grantMembership,
   isRole,
   mayInvite,
+  mayPm,
   maySpeak,
   NS_VCARD,
   requestForm,
@@ -498,7 +499,7 @@ export class Muc {
   /** §7.5: a private message to another occupant, from room/nick; answers to it go through the room as well. */
   private async privateMessage(el: Element, sender: Sender, to: Jid, room: Room, me: Occupant): Promise<void> {
     if (el.attrs.type === 'groupchat') return this.fail(el, sender, new StanzaError('bad-request', 'a private message is not groupchat'));
-    if (!room.config.allowPm) return this.fail(el, sender, new StanzaError('forbidden', 'private messages are not allowed here'));
+    if (!mayPm(room, me)) return this.fail(el, sender, new StanzaError('forbidden', 'private messages are not allowed here'));
     const peer = occupantByNick(room, to.resource);
     if (!peer) return this.fail(el, sender, new StanzaError('item-not-found', 'no such occupant'));
     const out = this.fromOccupant(to.local, me, el, room, el.attrs.type ?? 'normal');
