@@ -71,7 +71,11 @@ describe('setRoles', () => {
     const m = ok(setRoles(r, occ(r, 'alice'), [{ nick: 'bob', role: 'moderator' }])).room;
     expect(cond(setRoles(m, occ(m, 'bob'), [{ nick: 'carol', role: 'moderator' }]))).toBe('not-allowed');
     expect(cond(setRoles(m, occ(m, 'bob'), [{ nick: 'alice', role: 'visitor' }]))).toBe('not-allowed');
-    expect(cond(setRoles(m, occ(m, 'bob'), [{ nick: 'carol', role: 'visitor' }]))).toBe('ok');
+    // carol is a member, bob has no affiliation: she ranks above him (§8.4).
+    expect(cond(setRoles(m, occ(m, 'bob'), [{ nick: 'carol', role: 'visitor' }]))).toBe('not-allowed');
+    const dave = join(m, req('dave@d/x', 'dave'));
+    if (dave.kind !== 'joined') throw new Error(dave.kind);
+    expect(cond(setRoles(dave.room, occ(dave.room, 'bob'), [{ nick: 'dave', role: 'visitor' }]))).toBe('ok');
   });
 
   it('lists roles for moderators only', () => {

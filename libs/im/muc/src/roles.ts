@@ -25,18 +25,23 @@ export function isRole(s: string): s is Role {
   return s === 'moderator' || s === 'participant' || s === 'visitor' || s === 'none';
 }
 
+const RANK: Record<Affiliation, number> = { outcast: 0, none: 1, member: 2, admin: 3, owner: 4 };
 const high = (a: Affiliation) => a === 'owner' || a === 'admin';
 
 /**
  * May `actor` give `target` this role (§8.3–8.4 voice, §9.6–9.7 moderator)?
  * Only moderators change roles; owners' and admins' roles are never changed;
- * only owners and admins grant or revoke the moderator role.
+ * only owners and admins grant or revoke the moderator role; a moderator
+ * does not change the role of one whose affiliation ranks above its own
+ * (§8.4 says "at or above"; like Prosody, a moderator without affiliation may
+ * still silence another occupant without one).
  */
 export function maySetRole(room: Room, actor: Occupant, target: Occupant, role: Role): StanzaError | null {
   if (actor.role !== 'moderator') return new StanzaError('forbidden', 'only moderators change roles');
   if (high(affiliationOf(room, target.jid))) return new StanzaError('not-allowed', "an owner's or admin's role does not change");
   if (high(affiliationOf(room, actor.jid))) return null;
   if (target.role === 'moderator' || role === 'moderator') return new StanzaError('not-allowed', 'only admins and owners grant or revoke the moderator role');
+  if (RANK[affiliationOf(room, target.jid)] > RANK[affiliationOf(room, actor.jid)]) return new StanzaError('not-allowed', 'this occupant ranks above you');
   return null;
 }
 
