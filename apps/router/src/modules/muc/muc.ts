@@ -413,15 +413,12 @@ export class Muc {
     const targets = invites.map((i) => i.attrs.to ?? '').filter((j) => j.includes('@'));
     if (!targets.length) return this.fail(el, sender, new StanzaError('bad-request', 'an invitation names whom it is for'));
     if (room.config.membersOnly) {
-      const grants = targets.filter((j) => affiliationOf(room, j) === 'none').map((jid) => ({ jid, affiliation: 'member' as const }));
-      if (grants.length) {
-        const out = await this.d.store.update<AdminOutcome | StanzaError>(name, (cur) => {
+      const fresh = targets.filter((j) => affiliationOf(room, j) === 'none');
+      if (fresh.length) {
+        const out = await this.d.store.update<Room | StanzaError>(name, (cur) => {
           if (!cur) return { next: undefined, result: new StanzaError('item-not-found') };
-          const next = grantMembership(
-            cur,
-            grants.map((g) => g.jid),
-          );
-          return { next, result: { room: next, changed: [], removed: [] } };
+          const next = grantMembership(cur, fresh);
+          return { next, result: next };
         });
         if (out === TOO_BIG) return this.fail(el, sender, this.tooBig());
         if (out instanceof StanzaError) return this.fail(el, sender, out);
