@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark of the server over raw XMPP/TCP. See tools/bench/README.md.
 //
-//   node tools/bench/run.mjs [login|messages|idle|presence|storm|mam|all] [--port P[,P2]] [--edges N]
+//   node tools/bench/run.mjs [login|messages|idle|presence|storm|mam|muc|all] [--port P[,P2]] [--edges N]
 //        [--workers N] [--duration S] [--json] ...   (--help for all options)
 //
 // Without --port it starts the whole stack (nats + auth, session, router,
@@ -13,6 +13,7 @@ import { readFileSync, mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:f
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { scenarioMuc } from './lib/muc-scenario.mjs';
 
 const HELP = `usage: node tools/bench/run.mjs [scenario] [options]
 
@@ -38,13 +39,22 @@ scenarios:
              messages from --senders peers fill one account's archive and --samples queries of
              each kind are timed: first page, last page (<before/>), the last and the first page
              with one peer (with), a page being --page results (default 50, the server's cap)
+  muc        group chat (XEP-0045): --rooms rooms of --occupants distinct users, each user in
+             --rooms-per-user rooms (users = rooms × occupants / rooms-per-user), users alternating
+             edges; logged in untimed, then the join storm (timed): each room's first occupant
+             creates it and accepts the default configuration (instant room), then the others
+             join at once: time until every occupant has its self-presence (110), join p50/p99;
+             then for --duration --room-senders occupants per room send groupchat messages,
+             --window in flight each (back when the reflected copy arrives): deliveries to
+             occupants/s, fan-out latency p50/p99, missing/duplicates after a drain (must be 0);
+             memory per occupant (RSS of the server before vs after the joins)
   all        login then messages (default)
 
 options:
   --port P[,P2]     use a running server (C2S port(s)); default: start the stack
   --host H          server host (default 127.0.0.1)
   --domain D        XMPP domain (default localhost)
-  --edges N         edges to start (default 1); with 2, the users of a pair sit on different edges
+  --edges N         edges to start (default 1; muc: 2); with 2, the users of a pair sit on different edges
                     (presence: users alternate between edges, so half of each roster is remote)
   --workers N       load-generator threads (default 1)
   --duration S      measured seconds for login, messages and presence (default 10)
@@ -56,7 +66,7 @@ options:
   --samples K       presence: fan-out latency samples, one update at a time (default 50)
   --clients C       concurrent login clients (default 50)
   --pairs P         message pairs (default 50)
-  --window W        in-flight messages per sender (default 10)
+  --window W        in-flight messages per sender (default 10; muc: 5)
   --body-bytes B    extra bytes of padding in each message body (default 0)
   --sm              messages: every client enables stream management (XEP-0198, resume)
                     and answers the server's <r/>, so deliveries go through the xmpp_sm stream
@@ -72,7 +82,13 @@ options:
   --ws-port P[,P2]  with --port: the edges' WebSocket ports (for --transport ws|both)
   --shaper B        SHAPER_BYTES_PER_SEC of the edges the tool starts (default 10000000: the
                     shaper runs but does not hold back the load generator's flood)
-  --prefix P        username prefix (default bench)
+  --rooms N         muc: rooms (default 100)
+  --occupants N     muc: occupants per room, distinct users (default 50)
+  --rooms-per-user K  muc: rooms each user is in (default 5: 100 × 50 / 5 = 1000 users)
+  --room-senders S  muc: occupants of each room that send in the throughput phase (default 1)
+  --muc-domain D    muc: the group chat service (default conference.<domain>)
+  --join-timeout S  muc: how long the join storm may take (default 120)
+  --prefix P        username prefix (default bench; also names the muc rooms: <prefix>room<n>)
   --password P      password of the bench accounts (default bench-pw)
   --no-presence     login scenario: close right after the session result, without initial
                     presence (the figure before issue 11; by default every login sends initial
@@ -118,7 +134,7 @@ const cfg = {
   ports: args.port ? String(args.port).split(',').map(Number) : null,
   host: args.host ?? '127.0.0.1',
   domain: args.domain ?? 'localhost',
-  edges: num(args.edges, 1),
+  edges: num(args.edges, args._[0] === 'muc' ? 2 : 1),
   workers: num(args.workers, 1),
   duration: num(args.duration, 10),
   warmup: num(args.warmup, 1),
@@ -131,7 +147,13 @@ const cfg = {
   page: num(args.page, 50),
   clients: num(args.clients, 50),
   pairs: num(args.pairs, 50),
-  window: num(args.window, 10),
+  window: num(args.window, args._[0] === 'muc' ? 5 : 10),
+  rooms: num(args.rooms, 100),
+  occupants: num(args.occupants, 50),
+  roomsPerUser: num(args.roomsPerUser, 5),
+  roomSenders: num(args.roomSenders, 1),
+  mucDomain: args.mucDomain ?? `conference.${args.domain ?? 'localhost'}`,
+  joinTimeout: num(args.joinTimeout, 120),
   bodyBytes: num(args.bodyBytes, 0),
   sm: !!args.sm,
   drain: num(args.drain, 5),
@@ -150,7 +172,7 @@ const cfg = {
   cpuProf: typeof args.cpuProf === 'string' ? args.cpuProf : null,
   verbose: !!args.verbose,
 };
-if (!['login', 'messages', 'idle', 'presence', 'storm', 'mam', 'all'].includes(cfg.scenario)) {
+if (!['login', 'messages', 'idle', 'presence', 'storm', 'mam', 'muc', 'all'].includes(cfg.scenario)) {
   process.stderr.write(`unknown scenario ${cfg.scenario}\n${HELP}`);
   process.exit(2);
 }
@@ -970,6 +992,25 @@ async function main() {
   if (sc === 'presence') result.presence = await scenarioPresence(pool, ports);
   if (sc === 'storm') result.storm = await scenarioStorm(pool, ports);
   if (sc === 'mam') result.mam = await scenarioMam(pool, ports);
+  if (sc === 'muc')
+    result.muc = await scenarioMuc(pool, ports, {
+      say,
+      cfg,
+      register,
+      measured,
+      memorySnapshot,
+      snapshotCpu,
+      cpuDelta,
+      percentiles,
+      perOp,
+      fmtCpu,
+      fmtPerOp,
+      fmtRss,
+      procs,
+      round,
+      userName,
+      sleep,
+    });
 
   await sleep(300);
   result.rssEndKiB = snapshotRss();

@@ -16,6 +16,7 @@
 import { parentPort, workerData, threadId } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { login, registerUsers, ScramCache } from './lib/xmpp.mjs';
+import { mucHandlers } from './lib/muc.mjs';
 
 const cache = new ScramCache();
 const common = workerData ?? {};
@@ -737,6 +738,9 @@ const handlers = {
 };
 
 const state = { peers: [], idle: [], presence: null };
+
+// The muc scenario's commands (lib/muc.mjs), with this thread's SCRAM cache and helpers.
+Object.assign(handlers, mucHandlers({ login, cache, opts, Samples, pool, countError, sleep }));
 
 // ------------------------------------------------------------------ presence helpers
 

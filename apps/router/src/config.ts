@@ -72,6 +72,24 @@ export const routerConfig = defineConfig({
     1024,
     900 * 1024,
   ),
+  MUC_PARTITIONS: int(
+    16,
+    'Partitions of the group chat rooms: each is handled by one router replica at a time (docs/architecture.md, "Owned partitions"); every replica must use the same number, and it must not change while rooms exist',
+    1,
+    1024,
+  ),
+  MUC_LEASE_MS: int(
+    3000,
+    'A router replica that stops renewing its lease on a partition of rooms (killed, cut off) loses it after this long (ms); another takes over',
+    500,
+    60_000,
+  ),
+  MUC_ROOM_IDLE_S: int(60, 'A room nobody wrote to or read for this long is dropped from its owner replica’s memory (loaded again from KV on demand)', 1),
+  MUC_INBOX_MAX_BYTES: int(
+    256 * 1024 * 1024,
+    'Bytes the stream xmpp_muc_in (stanzas waiting for their room’s owner replica) holds at most; the oldest go first',
+    1024 * 1024,
+  ),
   BLOCKLIST_MAX_ITEMS: int(1000, 'JIDs on one block list (XEP-0191); blocking more is refused (resource-constraint)', 1),
   ROUTER_MODULES: routerModulesSetting(
     'Router modules enabled (docs/architecture.md, "Writing a router module"); they load in a fixed order whatever the order here, and an unknown name fails the start. Set it for the edge too (one config file can serve both): its caps follow it',

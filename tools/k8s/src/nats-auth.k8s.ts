@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 /* eslint-disable @nx/enforce-module-boundaries -- the names the services use, from where they are defined */
-import { ACCOUNT_REMOVALS_STREAM, removalSubject, buckets, subjects } from '@cx/bus';
+import { ACCOUNT_REMOVALS_STREAM, partitionedNames, removalSubject, buckets, subjects } from '@cx/bus';
 import { ROSTER_BUCKET } from '@cx/roster';
 import { OFFLINE_BYTES_BUCKET, OFFLINE_STREAM, offlineSubject } from '@cx/offline';
 import { SM_BUCKET, SM_STREAM, smSubject } from '@cx/sm';
@@ -18,7 +18,9 @@ import { BLOCKLIST_BUCKET } from '@cx/app-router/src/modules/blocking/blocking';
 import { LAST_BUCKET } from '@cx/app-router/src/modules/last/last-activity';
 import { PREFS_BUCKET } from '@cx/app-router/src/modules/mam/prefs';
 import { CAPS_BUCKET, PEP_BUCKET } from '@cx/pubsub';
-import { MUC_BUCKET } from '@cx/muc';
+import { MUC_BUCKET, MUC_PARTITIONED } from '@cx/muc';
+
+const mucInbox = partitionedNames(MUC_PARTITIONED);
 /* eslint-enable @nx/enforce-module-boundaries */
 import { authorizationIn, natsAccess, natsAuthorization, natsPermissions, natsServices, render, root, subjectMatches, type NatsService } from './index';
 
@@ -46,10 +48,11 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
       OFFLINE_BYTES_BUCKET,
       PEP_BUCKET,
       MUC_BUCKET,
+      mucInbox.bucket,
       CAPS_BUCKET,
       PREFS_BUCKET,
     ],
-    streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM, MAM_STREAM],
+    streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM, MAM_STREAM, mucInbox.stream],
     publish: [
       subjects.edge('edge-1'),
       smSubject('edge-1'),
@@ -57,6 +60,7 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
       subjects.presenceChanged,
       '_INBOX.abc.1',
       archiveSubject('juliet@example.org'),
+      mucInbox.subject(3),
       `$JS.API.STREAM.PURGE.${MAM_STREAM}`,
       `$JS.API.STREAM.PURGE.${OFFLINE_STREAM}`,
     ],

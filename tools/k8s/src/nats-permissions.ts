@@ -56,10 +56,11 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
       'xmpp_caps',
       'xmpp_mam_prefs',
       'xmpp_muc',
+      'xmpp_muc_leases',
     ],
-    streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals', 'xmpp_mam'],
+    streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals', 'xmpp_mam', 'xmpp_muc_in'],
     // _INBOX.>: the answers to the edges' xmpp.offline-handled requests.
-    publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed', '_INBOX.>', 'xmpp.mam.>'],
+    publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed', '_INBOX.>', 'xmpp.mam.>', 'xmpp.muc.in.*'],
     subscribe: ['xmpp.session.ended', 'xmpp.account.removed.*', 'xmpp.offline-handled'],
   },
 };

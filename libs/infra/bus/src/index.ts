@@ -8,6 +8,7 @@ export type { CasCodec, Decision, Versioned } from './cas';
 export type { Bus, BusOptions, NatsCredentials } from './connect';
 export type { KV, KvEntry, KvWatchEntry } from '@nats-io/kv';
 export type { MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
+export type { JsMsg } from '@nats-io/jetstream';
 export { AccountRemovals, ACCOUNT_REMOVALS_STREAM, recentRemovals, removalSubject } from './account-removals';
 export type { RecentRemovals, RemovalOutcome } from './account-removals';
 export {
@@ -21,3 +22,6 @@ export {
   type EdgeMessageParts,
   type SubscribeOptions,
 } from './channels';
+export { Follower, type FollowOptions } from './follow';
+export { OwnedPartitions, partitionedNames, partitionOf, type OwnedPartitionsOptions } from './owned-partitions';
+export { fairShare, planLeases, type LeaseView, type Plan, type PlanInput } from './lease-plan';

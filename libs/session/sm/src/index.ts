@@ -4,5 +4,4 @@ export { followEdge, SM_BUCKET, smRetentionMs, SmStore, type SmMessage } from '.
 export { SM_STREAM, smChannel, smSubject, SmPublisher } from './sm-channel';
 export { endOf, PER_MESSAGE, position, readAfter, seqOf, unackedFilter } from './position';
 export { DurablePublisher, type DurablePublisherOptions } from './durable-publisher';
-export { Follower, type FollowOptions } from './follow';
 export { undeliverableStanza, type Undelivered } from './undeliverable';

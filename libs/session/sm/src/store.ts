@@ -21,9 +21,8 @@ import {
   type JsMsg,
   type MsgRequest,
 } from '@nats-io/jetstream';
-import { ensureStream, type Bus, type EdgeMessageParts, type KV } from '@cx/bus';
+import { ensureStream, Follower, type Bus, type EdgeMessageParts, type KV } from '@cx/bus';
 import { sessionv1, type edgev1 } from '@cx/proto';
-import { Follower } from './follow';
 import { SM_STREAM, smChannel, smSubject, SmPublisher } from './sm-channel';
 
 export { SM_STREAM, smSubject };

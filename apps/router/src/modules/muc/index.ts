@@ -1,15 +1,20 @@
-// XEP-0045 group chat on conference.<domain> (MUC_DOMAIN): the first slice,
-// rooms in KV (@cx/muc), one replica at a time per stanza (no room owner yet).
+// XEP-0045 group chat on conference.<domain> (MUC_DOMAIN): rooms in KV
+// (@cx/muc); each room's stanzas are handled in order by the one replica that
+// owns its partition (inbox.ts), which keeps the room in memory while in use.
 // docs/architecture.md, "Group chat (MUC)".
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { OwnedPartitions } from '@cx/bus';
 import { defineModule } from '@cx/modules';
-import { RoomStore } from '@cx/muc';
+import { MUC_PARTITIONED, RoomStore } from '@cx/muc';
 import { elementFromBytes, StanzaKind } from '@cx/stanza';
 import type { Element } from '@cx/xmpp-core';
 import { STOP } from '@cx/modules';
-import type { RouterContext, RouterModule } from '../module';
+import type { RouterContext, RouterModule, StanzaIn } from '../module';
 import { countStoreRejection } from '../../metrics';
 import { Muc } from './muc';
 import { mucDomain } from './muc-domain';
+import { handleInbound, RoomInbox, roomOf } from './inbox';
 
 export const mucModule: RouterModule = {
   name: 'muc',
@@ -45,18 +50,44 @@ export const mucModule: RouterModule = {
       history: { messages: ctx.config.MUC_HISTORY_MESSAGES, maxBytes: 16 * 1024 },
     });
     ctx.removal.register('muc', (r) => store.removeUser(`${r.user}@${ctx.domain}`));
+    const handlers = {
+      stanza: async (ev: StanzaIn) => {
+        const el = elementFromBytes(ev.s.xml);
+        if (el) await muc.handle(ev, el);
+      },
+      leave: (room: string, jid: string) => muc.leave(room, jid),
+    };
+    const partitions = await OwnedPartitions.start({
+      bus: ctx.bus,
+      name: MUC_PARTITIONED,
+      partitions: ctx.config.MUC_PARTITIONS,
+      leaseMs: ctx.config.MUC_LEASE_MS,
+      id: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      handle: (_p, m) => handleInbound(m, handlers),
+      keyOf: roomOf,
+      onRelease: (p) => store.forget((room) => partitions.partitionOf(room) === p),
+      maxAgeMs: 24 * 3600_000,
+      maxBytes: ctx.config.MUC_INBOX_MAX_BYTES,
+      log: ctx.log,
+    });
+    const stopCache = store.useCache({ owns: (room) => partitions.owns(partitions.partitionOf(room)), idleMs: ctx.config.MUC_ROOM_IDLE_S * 1000 });
+    const inbox = new RoomInbox(partitions);
     const opts = { module: 'muc' };
     ctx.hooks.on(
       'stanza-service',
       (ev) => {
         if (ev.to.domain !== host) return;
-        const el = elementFromBytes(ev.s.xml);
-        if (!el) return STOP;
-        return muc.handle(ev, el).then(() => STOP);
+        // The service itself (disco, ping) only reads: any replica answers. A room's stanzas go to its owner.
+        if (!ev.to.local) return handlers.stanza(ev).then(() => STOP);
+        return inbox.stanza(ev).then(() => STOP);
       },
       opts,
     );
-    const leaveAll = (jid: string) => void muc.leaveAll(jid).catch((err: Error) => ctx.log.warn({ err, jid }, 'muc: leaving rooms failed'));
+    const leaveAll = (jid: string) =>
+      void store
+        .roomsOf(jid)
+        .then((rooms) => Promise.all(rooms.map((room) => inbox.leave(room, jid))))
+        .catch((err: Error) => ctx.log.warn({ err, jid }, 'muc: leaving rooms failed'));
     // Broadcast unavailable (no 'to') goes to the rooms as to any directed-presence recipient (RFC 6121 §4.6.3).
     ctx.hooks.on(
       'stanza-in',
@@ -66,5 +97,9 @@ export const mucModule: RouterModule = {
       { ...opts, priority: 45 },
     );
     ctx.hooks.on('session-ended', (ev) => leaveAll(ev.fullJid), { ...opts, priority: 5 });
+    return async () => {
+      await partitions.stop();
+      stopCache();
+    };
   },
 };

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Stanza } from "../../router/v1/router";
 import { UserSessions } from "../../session/v1/session";
 
 export const protobufPackage = "xmpp.events.v1";
@@ -83,6 +84,37 @@ export interface AccountRemoved {
    */
   keepConnectionId: string;
   atMs: number;
+}
+
+/**
+ * What waits in the stream xmpp_muc_in for the router replica that owns a
+ * group chat room's partition (docs/architecture.md, "Owned partitions"):
+ * a client's stanza to the room, with where its sender is, or a leave the
+ * server decided (the occupant's session ended).
+ */
+export interface MucInbound {
+  op?: { $case: "stanza"; value: MucStanza } | { $case: "leave"; value: MucLeave } | undefined;
+}
+
+export interface MucStanza {
+  stanza?:
+    | Stanza
+    | undefined;
+  /** The sender's edge and connection, for answers (errors, iq results). */
+  edgeId: string;
+  connectionId: string;
+  sm: boolean;
+  /**
+   * The room's local part, as the publisher parsed it: the owner handles a
+   * room's messages in order, rooms side by side.
+   */
+  room: string;
+}
+
+export interface MucLeave {
+  room: string;
+  /** The occupant's real full JID. */
+  fullJid: string;
 }
 
 function createBaseSessionBound(): SessionBound {
@@ -596,6 +628,259 @@ export const AccountRemoved: MessageFns<AccountRemoved> = {
     message.username = object.username ?? "";
     message.keepConnectionId = object.keepConnectionId ?? "";
     message.atMs = object.atMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseMucInbound(): MucInbound {
+  return { op: undefined };
+}
+
+export const MucInbound: MessageFns<MucInbound> = {
+  encode(message: MucInbound, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.op?.$case) {
+      case "stanza":
+        MucStanza.encode(message.op.value, writer.uint32(10).fork()).join();
+        break;
+      case "leave":
+        MucLeave.encode(message.op.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MucInbound {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMucInbound();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.op = { $case: "stanza", value: MucStanza.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.op = { $case: "leave", value: MucLeave.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<MucInbound>): MucInbound {
+    return MucInbound.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MucInbound>): MucInbound {
+    const message = createBaseMucInbound();
+    switch (object.op?.$case) {
+      case "stanza": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "stanza", value: MucStanza.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "leave": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "leave", value: MucLeave.fromPartial(object.op.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseMucStanza(): MucStanza {
+  return { stanza: undefined, edgeId: "", connectionId: "", sm: false, room: "" };
+}
+
+export const MucStanza: MessageFns<MucStanza> = {
+  encode(message: MucStanza, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stanza !== undefined) {
+      Stanza.encode(message.stanza, writer.uint32(10).fork()).join();
+    }
+    if (message.edgeId !== "") {
+      writer.uint32(18).string(message.edgeId);
+    }
+    if (message.connectionId !== "") {
+      writer.uint32(26).string(message.connectionId);
+    }
+    if (message.sm !== false) {
+      writer.uint32(32).bool(message.sm);
+    }
+    if (message.room !== "") {
+      writer.uint32(42).string(message.room);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MucStanza {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMucStanza();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stanza = Stanza.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.edgeId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sm = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.room = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<MucStanza>): MucStanza {
+    return MucStanza.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MucStanza>): MucStanza {
+    const message = createBaseMucStanza();
+    message.stanza = (object.stanza !== undefined && object.stanza !== null)
+      ? Stanza.fromPartial(object.stanza)
+      : undefined;
+    message.edgeId = object.edgeId ?? "";
+    message.connectionId = object.connectionId ?? "";
+    message.sm = object.sm ?? false;
+    message.room = object.room ?? "";
+    return message;
+  },
+};
+
+function createBaseMucLeave(): MucLeave {
+  return { room: "", fullJid: "" };
+}
+
+export const MucLeave: MessageFns<MucLeave> = {
+  encode(message: MucLeave, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== "") {
+      writer.uint32(10).string(message.room);
+    }
+    if (message.fullJid !== "") {
+      writer.uint32(18).string(message.fullJid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MucLeave {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMucLeave();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fullJid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<MucLeave>): MucLeave {
+    return MucLeave.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MucLeave>): MucLeave {
+    const message = createBaseMucLeave();
+    message.room = object.room ?? "";
+    message.fullJid = object.fullJid ?? "";
     return message;
   },
 };

@@ -1,5 +1,5 @@
-// A reader of one subject of the stream xmpp_sm that survives a restart of
-// nats-server. Ordered consumers are ephemeral: after nats-server is killed
+// A reader of one subject of a JetStream stream (xmpp_sm, xmpp_muc_in) that
+// survives a restart of nats-server. Ordered consumers are ephemeral: after nats-server is killed
 // and restarted, nats.js recreates them, but we saw one left unpulled with
 // messages pending for 20-45 s. So this reader keeps its own position (the
 // last stream sequence it handed on) and, whenever the consumer may be gone
@@ -12,9 +12,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Counter } from 'prom-client';
 
 const restarts = new Counter({
-  name: 'xmpp_sm_reader_restarts_total',
-  help: 'Readers of the stream xmpp_sm that replaced their consumer, by reason',
-  labelNames: ['reason'],
+  name: 'xmpp_stream_reader_restarts_total',
+  help: 'Readers of a JetStream stream (xmpp_sm, xmpp_muc_in) that replaced their consumer, by stream and reason',
+  labelNames: ['stream', 'reason'],
 });
 
 /** How long the reader may stay quiet, while messages after its position exist, before the consumer is replaced. */
@@ -29,8 +29,8 @@ export interface FollowOptions {
   subject: string;
   /** Start after this sequence. */
   afterSeq: number;
-  /** Each message after the position, in order, once. */
-  each: (m: JsMsg) => void;
+  /** Each message after the position, in order, once; a promise holds the next message back until it settles. */
+  each: (m: JsMsg) => void | Promise<void>;
   /** The sequence of the first message stored on the subject after `seq` (0: none), to tell a stall from quiet. */
   nextAfter: (seq: number) => Promise<number>;
   /** Read-ahead of the consumer. */
@@ -108,7 +108,7 @@ export class Follower {
 
   private restart(reason: string): void {
     if (this.stopped) return;
-    restarts.inc({ reason });
+    restarts.inc({ stream: this.o.stream, reason });
     this.o.onRestart?.(reason);
     void this.open();
   }
@@ -120,7 +120,8 @@ export class Follower {
         this.heardAt = Date.now();
         if (m.seq <= this.last) continue;
         this.last = m.seq;
-        this.o.each(m);
+        const pending = this.o.each(m);
+        if (pending) await pending;
       }
     } catch {
       // the consumer failed: a new one below
