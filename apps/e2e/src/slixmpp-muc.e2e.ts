@@ -31,5 +31,7 @@ describe('slixmpp: group chat (xep_0045)', () => {
     expect(info?.name).toEqual(['Slix room']);
     const got = r.events.filter((e) => e.event === 'got').map((e) => `${e.who as string}<${(e.from as string).split('/')[1]}:${e.body as string}`);
     expect(got.sort()).toEqual(['guest<guest:hello from slixmpp', 'guest<owner:welcome', 'owner<guest:hello from slixmpp', 'owner<owner:welcome']);
+    const roles = r.events.find((e) => e.event === 'roles');
+    expect(roles, detail).toMatchObject({ visitors: ['guest'], seen: 'visitor', participants: ['guest'], moderators: ['owner'] });
   });
 });

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 # Two slixmpp clients (Debian python3-slixmpp) use group chat through slixmpp's own xep_0045
 # plugin, driven by slixmpp-muc.e2e.ts: the owner creates a room (join_muc_wait, then the
-# configuration form it got, submitted with a name), the guest (other edge) joins, both talk.
+# configuration form it got, submitted with a name), the guest (other edge) joins, both talk;
+# the owner takes the guest's voice and gives it back, listing roles.
 # One JSON object per line on stdout:
 #   {"event": "created", "status": [...], "fields": [...]}
 #   {"event": "joined", "occupants": [...], "subject": S}
 #   {"event": "got", "who": owner|guest, "from": F, "body": B}
+#   {"event": "roles", "visitors": [...], "seen": R, "participants": [...], "moderators": [...]}
 #   {"event": "error", "where": W, "condition": C}
 # Usage: muc.py OWNER_JID GUEST_JID PASSWORD HOST PORT_OWNER PORT_GUEST CA_FILE ROOM
 import asyncio
@@ -62,6 +64,16 @@ async def scenario(owner, guest, room):
         if len(owner.bodies) >= 2 and len(guest.bodies) >= 2:
             break
         await asyncio.sleep(0.1)
+    # Roles through slixmpp's set_role / get_roles_list (XEP-0045 §8.4, §8.3, §8.5).
+    muc = owner['xep_0045']
+    await muc.set_role(room, 'guest', 'visitor')
+    visitors = await muc.get_roles_list(room, 'visitor')
+    await asyncio.sleep(0.3)
+    seen = muc.get_jid_property(room, 'guest', 'role')
+    await muc.set_role(room, 'guest', 'participant')
+    participants = await muc.get_roles_list(room, 'participant')
+    moderators = await muc.get_roles_list(room, 'moderator')
+    say(event='roles', visitors=sorted(visitors), seen=seen, participants=sorted(participants), moderators=sorted(moderators))
     guest['xep_0045'].leave_muc(room, 'guest')
     owner['xep_0045'].leave_muc(room, 'owner')
     await asyncio.sleep(0.3)

@@ -7,3 +7,8 @@ export { isAffiliation, kick, setAffiliations, withAffiliation } from './admin';
 export type { AdminOutcome } from './admin';
 export { historyFor, remember } from './history';
 export type { HistoryEntry, HistoryLimits, HistoryRequest } from './history';
+export { grantMembership, isRole, mayInvite, mayPm, maySetRole, maySpeak, setRoles, withRole } from './roles';
+export { pmValue } from './config-form';
+export { approvalForm, MUC_REQUEST, readRequest, requestForm } from './voice';
+export type { VoiceRequest } from './voice';
+export { avatarHashes, NS_VCARD, NS_VCARD_UPDATE, vcardUpdate } from './avatar';
