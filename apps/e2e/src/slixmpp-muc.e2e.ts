@@ -4,7 +4,7 @@
 // subject), both talk, and the guest reads the room's archive (XEP-0313 on the room) with
 // slixmpp's xep_0313, in one page and paged one by one; the owner moderates the guest's
 // message with slixmpp's xep_0425 (XEP-0425's 0.2 form), the guest is told, and the archive
-// keeps a tombstone in its place.
+// keeps a tombstone in its place; the owner takes the guest's voice and gives it back.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { register, uniqueName } from '@cx/testing';
@@ -45,5 +45,7 @@ describe('slixmpp: group chat (xep_0045)', () => {
     const after = r.events.find((e) => e.event === 'mam_after')?.bodies as string[] | undefined;
     expect(after?.filter(Boolean), detail).toEqual(['welcome']);
     expect(after).toHaveLength(3);
+    const roles = r.events.find((e) => e.event === 'roles');
+    expect(roles, detail).toMatchObject({ visitors: ['guest'], seen: 'visitor', participants: ['guest'], moderators: ['owner'] });
   });
 });

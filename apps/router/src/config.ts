@@ -70,6 +70,12 @@ export const routerConfig = defineConfig({
     4096,
     900 * 1024,
   ),
+  MUC_MAX_AVATAR_BYTES: int(
+    64 * 1024,
+    "Bytes of one room's vCard (its avatar, XEP-0486), stored apart from the room; a larger one is refused (not-acceptable)",
+    1024,
+    900 * 1024,
+  ),
   MUC_PARTITIONS: int(
     16,
     'Partitions of the group chat rooms: each is handled by one router replica at a time (docs/architecture.md, "Owned partitions"); every replica must use the same number, and it must not change while rooms exist',

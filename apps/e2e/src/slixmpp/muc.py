@@ -5,13 +5,15 @@
 # then the guest reads the room's archive with slixmpp's xep_0313 (retrieve: one page;
 # iterate: paged one message at a time through xep_0059); then the owner moderates the
 # guest's message with slixmpp's xep_0425 (the 0.2 <apply-to/> form it speaks), the guest
-# gets the notice, and the archive has a tombstone in its place.
+# gets the notice, and the archive has a tombstone in its place;
+# the owner takes the guest's voice and gives it back, listing roles.
 # One JSON object per line on stdout:
 #   {"event": "created", "status": [...], "fields": [...]}
 #   {"event": "joined", "occupants": [...], "subject": S}
 #   {"event": "got", "who": owner|guest, "from": F, "body": B}
 #   {"event": "mam", "bodies": [...]}  {"event": "mam_paged", "bodies": [...]}
 #   {"event": "moderated", "id": I, "expected": I}  {"event": "mam_after", "bodies": [...]}
+#   {"event": "roles", "visitors": [...], "seen": R, "participants": [...], "moderators": [...]}
 #   {"event": "error", "where": W, "condition": C}
 # Usage: muc.py OWNER_JID GUEST_JID PASSWORD HOST PORT_OWNER PORT_GUEST CA_FILE ROOM
 import asyncio
@@ -83,6 +85,16 @@ async def scenario(owner, guest, room):
     say(event='moderated', id=note['apply_to']['id'], expected=ids.get('hello from slixmpp'))
     after = await guest['xep_0313'].retrieve(jid=slixmpp.JID(room), rsm={'max': 10}, timeout=10)
     say(event='mam_after', bodies=[body(m) for m in after['mam']['results']])
+    # Roles through slixmpp's set_role / get_roles_list (XEP-0045 §8.4, §8.3, §8.5).
+    muc = owner['xep_0045']
+    await muc.set_role(room, 'guest', 'visitor')
+    visitors = await muc.get_roles_list(room, 'visitor')
+    await asyncio.sleep(0.3)
+    seen = muc.get_jid_property(room, 'guest', 'role')
+    await muc.set_role(room, 'guest', 'participant')
+    participants = await muc.get_roles_list(room, 'participant')
+    moderators = await muc.get_roles_list(room, 'moderator')
+    say(event='roles', visitors=sorted(visitors), seen=seen, participants=sorted(participants), moderators=sorted(moderators))
     guest['xep_0045'].leave_muc(room, 'guest')
     owner['xep_0045'].leave_muc(room, 'owner')
     await asyncio.sleep(0.3)

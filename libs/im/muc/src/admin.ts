@@ -37,9 +37,14 @@ export function setAffiliations(room: Room, actor: string, items: ReadonlyArray<
       removed.push(o);
       continue;
     }
-    const role = roleFor(a);
-    const after = role === o.role && a === affiliationOf(room, o.jid) ? o : { ...o, role };
-    if (after !== o || a !== affiliationOf(room, o.jid)) changed.push(after);
+    // Only a changed affiliation resets the role (§9: member → participant, admin → moderator, none in a moderated room → visitor);
+    // roles granted by moderators (voice, moderator) stay otherwise.
+    if (a === affiliationOf(room, o.jid)) {
+      occupants.push(o);
+      continue;
+    }
+    const after = { ...o, role: roleFor(a, next.config) };
+    changed.push(after);
     occupants.push(after);
   }
   return { room: { ...next, occupants }, changed, removed };

@@ -17,6 +17,14 @@ interface FieldDef {
   options?: string[];
 }
 
+const PM_VALUES = ['anyone', 'participants', 'moderators', 'none'] as const;
+
+/** muc#roomconfig_allowpm as Prosody and ejabberd say it (room disco#info shows it too). */
+export function pmValue(c: RoomConfig): (typeof PM_VALUES)[number] {
+  if (!c.allowPm) return 'none';
+  return c.pmFrom === 'moderator' ? 'moderators' : c.pmFrom === 'participant' ? 'participants' : 'anyone';
+}
+
 const bool = (v: string) => v === '1' || v === 'true';
 const b = (v: boolean) => (v ? '1' : '0');
 
@@ -52,11 +60,16 @@ const FIELDS: FieldDef[] = [
     set: (c, v) => (c.changeSubject = bool(v)),
   },
   {
+    // Prosody's and ejabberd's list; a boolean (1/0, true/false) as well.
     var: 'muc#roomconfig_allowpm',
-    type: 'boolean',
-    label: 'Private messages',
-    get: (c) => b(c.allowPm),
-    set: (c, v) => (c.allowPm = bool(v) || v === 'anyone'),
+    type: 'list-single',
+    label: 'Who may send private messages',
+    options: [...PM_VALUES],
+    get: pmValue,
+    set: (c, v) => {
+      c.allowPm = v !== 'none' && v !== '0' && v !== 'false';
+      c.pmFrom = v === 'participants' ? 'participant' : v === 'moderators' ? 'moderator' : undefined;
+    },
   },
   {
     var: 'muc#roomconfig_maxusers',
@@ -82,6 +95,20 @@ const FIELDS: FieldDef[] = [
     label: 'Archive messages (history in MAM)',
     get: (c) => b(c.enableArchiving !== false),
     set: (c, v) => (c.enableArchiving = bool(v)),
+  },
+  {
+    var: 'muc#roomconfig_moderatedroom',
+    type: 'boolean',
+    label: 'Moderated (newcomers are visitors until given voice)',
+    get: (c) => b(!!c.moderated),
+    set: (c, v) => (c.moderated = bool(v)),
+  },
+  {
+    var: 'muc#roomconfig_allowinvites',
+    type: 'boolean',
+    label: 'Occupants may invite others',
+    get: (c) => b(c.allowInvites ?? true),
+    set: (c, v) => (c.allowInvites = bool(v)),
   },
 ];
 

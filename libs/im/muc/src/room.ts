@@ -23,6 +23,12 @@ export interface RoomConfig {
   getMemberList?: Role[];
   /** Messages go to the room's archive (muc#roomconfig_enablearchiving; absent: true). */
   enableArchiving?: boolean;
+  /** muc#roomconfig_moderatedroom: newcomers without an affiliation enter as visitors (roles.ts). */
+  moderated?: boolean;
+  /** With allowPm, the least role that may send private messages (muc#roomconfig_allowpm participants, moderators); absent: anyone. */
+  pmFrom?: 'participant' | 'moderator';
+  /** muc#roomconfig_allowinvites: occupants (members, in a members-only room) may invite; off: moderators (admins) only. */
+  allowInvites?: boolean;
 }
 
 export interface Occupant {
@@ -46,6 +52,8 @@ export interface Room {
   salt?: string;
   /** The last groupchat messages (history.ts). */
   history?: HistoryEntry[];
+  /** SHA-1s of the room's avatar (XEP-0486); the vCard itself is stored apart (RoomStore.vcard). */
+  avatarHashes?: string[];
 }
 
 export const DEFAULT_CONFIG: RoomConfig = {
@@ -61,6 +69,8 @@ export const DEFAULT_CONFIG: RoomConfig = {
   maxUsers: 100,
   getMemberList: ['moderator', 'participant', 'visitor'],
   enableArchiving: true,
+  moderated: false,
+  allowInvites: true,
 };
 
 export function bareOf(jid: string): string {
@@ -72,8 +82,11 @@ export function affiliationOf(room: Room, jid: string): Affiliation {
   return room.affiliations[bareOf(jid)] ?? 'none';
 }
 
-export function roleFor(a: Affiliation): Role {
-  return a === 'owner' || a === 'admin' ? 'moderator' : 'participant';
+/** §5.1.2 the role one enters with: owners and admins moderate, members speak, others speak unless the room is moderated (then visitors). */
+export function roleFor(a: Affiliation, c?: Pick<RoomConfig, 'moderated'>): Role {
+  if (a === 'owner' || a === 'admin') return 'moderator';
+  if (a === 'outcast') return 'none';
+  return a === 'none' && c?.moderated ? 'visitor' : 'participant';
 }
 
 export interface JoinRequest {
@@ -125,7 +138,7 @@ export function join(room: Room | null, req: JoinRequest): JoinOutcome {
   if (c.password && aff !== 'owner' && req.password !== c.password) return refused('not-authorized', 'a password is required');
   const full = room.occupants.length >= Math.min(c.maxUsers, req.maxOccupants);
   if (full && aff !== 'owner' && aff !== 'admin') return refused('service-unavailable', 'the room is full');
-  const me: Occupant = { nick: req.nick, jid: req.jid, role: roleFor(aff), presence: req.presence };
+  const me: Occupant = { nick: req.nick, jid: req.jid, role: roleFor(aff, c), presence: req.presence };
   const others = room.occupants.filter((o) => o.jid !== req.jid);
   return { kind: 'joined', room: { ...room, occupants: [...others, me] }, me, created: false };
 }

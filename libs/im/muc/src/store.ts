@@ -18,9 +18,11 @@ export interface MucLimits {
   maxRoomBytes: number;
   /** Occupants of one room at most, whatever its muc#roomconfig_maxusers. */
   maxOccupants: number;
+  /** Bytes of a room's vCard (its avatar, XEP-0486), stored apart from the room (v.<room>). */
+  maxAvatarBytes: number;
 }
 
-export const DEFAULT_MUC_LIMITS: MucLimits = { maxRoomBytes: 256 * 1024, maxOccupants: 500 };
+export const DEFAULT_MUC_LIMITS: MucLimits = { maxRoomBytes: 256 * 1024, maxOccupants: 500, maxAvatarBytes: 64 * 1024 };
 
 const json = <V>(): CasCodec<V> => ({
   decode: (b) => JSON.parse(new TextDecoder().decode(b)) as V,
@@ -58,7 +60,7 @@ export class RoomStore {
 
   static async open(bus: Bus, limits: Partial<MucLimits> = {}): Promise<RoomStore> {
     const l = { ...DEFAULT_MUC_LIMITS, ...limits };
-    return new RoomStore(await bus.bucket(MUC_BUCKET, { maxValueSize: l.maxRoomBytes + 4096 }), l);
+    return new RoomStore(await bus.bucket(MUC_BUCKET, { maxValueSize: Math.max(l.maxRoomBytes, l.maxAvatarBytes) + 4096 }), l);
   }
 
   /**
@@ -171,6 +173,21 @@ export class RoomStore {
         return { next: orphan ? null : { ...cur, affiliations }, result: undefined };
       });
     }
+  }
+
+  /** The room's vCard as XML (v.<room>), kept apart so the room record stays small; null: none set. */
+  async vcard(name: string): Promise<string | null> {
+    const e = await this.kv.get(`v.${encodeKey(name)}`);
+    return e && e.operation === 'PUT' && e.value.length ? new TextDecoder().decode(e.value) : null;
+  }
+
+  /** Store (or with null, remove) the room's vCard; past maxAvatarBytes: TOO_BIG, nothing written. */
+  async setVcard(name: string, xml: string | null): Promise<void | typeof TOO_BIG> {
+    const key = `v.${encodeKey(name)}`;
+    if (xml === null) return void (await this.kv.delete(key));
+    const bytes = new TextEncoder().encode(xml);
+    if (bytes.length > this.limits.maxAvatarBytes) return TOO_BIG;
+    await this.kv.put(key, bytes);
   }
 
   /** The rooms a full JID is in. */

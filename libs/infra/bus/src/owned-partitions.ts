@@ -283,6 +283,12 @@ export class OwnedPartitions {
       await st.reader.start();
     } catch (err) {
       if (!isConflict(err)) this.o.log.warn({ err, partition: p }, `${this.o.name}: taking a partition failed`);
+      // Our view was stale (the watch lags, or another replica was quicker): read the lease as it is.
+      else
+        await this.kv
+          .get(`p.${p}`)
+          .then((e) => e && this.seen(e as unknown as KvWatchEntry))
+          .catch(() => undefined);
     } finally {
       this.claiming.delete(p);
     }

@@ -26,7 +26,11 @@ export const mucModule: RouterModule = {
   }),
   async setup(ctx: RouterContext) {
     const host = mucDomain(ctx.config);
-    const store = await RoomStore.open(ctx.bus, { maxOccupants: ctx.config.MUC_MAX_OCCUPANTS, maxRoomBytes: ctx.config.MUC_MAX_ROOM_BYTES });
+    const store = await RoomStore.open(ctx.bus, {
+      maxOccupants: ctx.config.MUC_MAX_OCCUPANTS,
+      maxRoomBytes: ctx.config.MUC_MAX_ROOM_BYTES,
+      maxAvatarBytes: ctx.config.MUC_MAX_AVATAR_BYTES,
+    });
     const muc = new Muc({
       host,
       store,

@@ -29,6 +29,14 @@ import {
   type Occupant,
   type Room,
   type RoomStore,
+  grantMembership,
+  isRole,
+  mayInvite,
+  mayPm,
+  maySpeak,
+  NS_VCARD,
+  requestForm,
+  setRoles,
 } from '@cx/muc';
 import { randomBytes } from 'node:crypto';
 import { MAM_NS } from '@cx/archive';
@@ -55,6 +63,7 @@ import {
   serviceInfo,
   subjectMessage,
 } from './xml';
+import { adminWhy, explain, RoomRoles, type AdminWhy } from './roles';
 
 const { STANZA_KIND_MESSAGE: MESSAGE, STANZA_KIND_PRESENCE: PRESENCE, STANZA_KIND_IQ: IQ } = StanzaKind;
 
@@ -81,8 +90,11 @@ export interface MucDeps {
 
 export class Muc {
   private readonly h: RoomHistory;
+  private readonly roles: RoomRoles;
+
   constructor(private readonly d: MucDeps) {
     this.h = new RoomHistory(d);
+    this.roles = new RoomRoles({ d, tell: (name, out) => this.tellAdmin(name, out) });
   }
 
   /** A stanza for the service: handled (true) when addressed to its host. */
@@ -132,6 +144,7 @@ export class Muc {
       if (get && ns === NS_DISCO_INFO && !q?.attrs.node) return serviceInfo();
       if (get && ns === NS_DISCO_ITEMS) return this.publicRooms();
       if (get && ns === NS.PING) return null;
+      if (get && ns === NS_VCARD) return x('vCard', { xmlns: NS_VCARD });
       return new StanzaError('service-unavailable');
     }
     const room = await this.d.store.room(to.local);
@@ -142,6 +155,7 @@ export class Muc {
     if (get && ns === NS_DISCO_ITEMS) return room && !room.locked ? x('query', { xmlns: NS_DISCO_ITEMS }) : new StanzaError('item-not-found');
     if (ns === NS_MUC_OWNER && q) return this.owner(get, q, sender, to.local);
     if (ns === NS_MUC_ADMIN && q) return get ? this.adminList(q, sender, room) : this.admin(q, sender, to.local);
+    if (ns === NS_VCARD && q?.name === 'vCard') return this.roles.vcard(get, q, sender, to.local, room);
     return new StanzaError('service-unavailable');
   }
 
@@ -201,6 +215,7 @@ export class Muc {
     });
     if (out === TOO_BIG) return this.tooBig();
     if (out instanceof StanzaError) return out;
+    if (out.avatarHashes) await this.d.store.setVcard(name, null);
     const roomJid = this.roomJid(name);
     const reason = destroy.getChildText('reason');
     const told = x('destroy', { jid: destroy.attrs.jid }, reason ? x('reason', {}, reason) : undefined);
@@ -230,6 +245,8 @@ export class Muc {
   /** §9.5, §10.5: the JIDs of one affiliation, for admins and owners. */
   private adminList(q: Element, sender: Sender, room: Room | null): Element | StanzaError {
     if (!room) return new StanzaError('item-not-found');
+    const role = q.getChild('item')?.attrs.role;
+    if (role) return this.roles.roleList(room, sender, role);
     const affiliation = q.getChild('item')?.attrs.affiliation ?? '';
     if (!isAffiliation(affiliation)) return new StanzaError('bad-request', 'ask for one affiliation');
     const mine = room.affiliations[sender.jid.bare.toString()];
@@ -244,13 +261,19 @@ export class Muc {
   private async admin(q: Element, sender: Sender, name: string): Promise<null | StanzaError> {
     const items = q.getChildren('item');
     const kickNick = items.find((i) => i.attrs.role === 'none' && i.attrs.nick)?.attrs.nick;
+    // §8.3–8.4, §9.6–9.7: role changes by nick (voice, moderator); a kick is role none.
+    const roleItems = kickNick ? [] : items.filter((i) => i.attrs.role && !i.attrs.affiliation);
     const actorBare = sender.jid.bare.toString();
     const out = await this.d.store.update<AdminOutcome | StanzaError>(name, (cur) => {
       if (!cur) return { next: undefined, result: new StanzaError('item-not-found') };
       let r: AdminOutcome | StanzaError;
+      const actor = occupantByJid(cur, sender.jid.toString());
       if (kickNick) {
-        const actor = occupantByJid(cur, sender.jid.toString());
         r = actor ? kick(cur, actor, kickNick) : new StanzaError('forbidden', 'you are not in this room');
+      } else if (roleItems.length) {
+        const changes = roleItems.map((i) => ({ nick: i.attrs.nick ?? '', role: i.attrs.role ?? '' }));
+        if (changes.some((c) => !c.nick || !isRole(c.role))) r = new StanzaError('bad-request', 'each item needs a nick and a role');
+        else r = actor ? setRoles(cur, actor, changes as Parameters<typeof setRoles>[2]) : new StanzaError('forbidden', 'you are not in this room');
       } else {
         const changes = items.map((i) => ({ jid: i.attrs.jid ?? occupantByNick(cur, i.attrs.nick ?? '')?.jid ?? '', affiliation: i.attrs.affiliation ?? '' }));
         const bad = changes.some((c) => !c.jid || !isAffiliation(c.affiliation));
@@ -263,21 +286,25 @@ export class Muc {
     });
     if (out === TOO_BIG) return this.tooBig();
     if (out instanceof StanzaError) return out;
-    await this.tellAdmin(name, out, kickNick ? 307 : undefined);
+    await this.tellAdmin(name, out, kickNick ? 307 : undefined, adminWhy(items, occupantByJid(out.room, sender.jid.toString())?.nick));
     return null;
   }
 
   /** The occupants who went (301 banned, 307 kicked, 321 no longer a member) and those whose affiliation or role changed. */
-  private async tellAdmin(name: string, out: AdminOutcome, code?: number): Promise<void> {
+  private async tellAdmin(name: string, out: AdminOutcome, code?: number, why?: AdminWhy): Promise<void> {
     const roomJid = this.roomJid(name);
     const { room } = out;
+    const told = (who: Occupant, viewer: Occupant, opts: Parameters<typeof occupantPresence>[4]) =>
+      explain(occupantPresence(roomJid, room, who, viewer, opts), who, viewer, why);
     for (const gone of out.removed) {
       const c = code ?? (room.affiliations[bareOf(gone.jid)] === 'outcast' ? 301 : 321);
       await this.d.store.setIn(gone.jid, name, false);
-      await this.d.send(gone.jid, occupantPresence(roomJid, room, gone, gone, { unavailable: true, codes: [110, c] }), PRESENCE);
-      for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, gone, o, { unavailable: true, codes: [c] }), PRESENCE);
+      await this.d.send(gone.jid, told(gone, gone, { unavailable: true, codes: [110, c] }), PRESENCE);
+      for (const o of room.occupants) await this.d.send(o.jid, told(gone, o, { unavailable: true, codes: [c] }), PRESENCE);
     }
-    for (const changed of out.changed) for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, changed, o), PRESENCE);
+    for (const changed of out.changed)
+      for (const o of room.occupants) await this.d.send(o.jid, told(changed, o, { codes: o.jid === changed.jid ? [110] : [] }), PRESENCE);
+    await this.roles.revealJids(name, room, out.changed);
   }
 
   // ---- presence ----
@@ -332,6 +359,7 @@ export class Muc {
     for (const m of await this.h.joinHistory(roomJid, room, asked, seesJids(room, me))) await this.d.send(jid, m, MESSAGE);
     // §7.2.15: the subject (empty when none) ends every join, a new room's too (clients wait for it).
     await this.d.send(jid, subjectMessage(roomJid, room), MESSAGE);
+    await this.roles.avatarOnJoin(name, room, jid);
   }
 
   /** §7.14: the occupant goes; the others get its unavailable, it gets its own with 110. */
@@ -345,6 +373,7 @@ export class Muc {
     if (!out || out === TOO_BIG) return;
     const roomJid = this.roomJid(name);
     const { room, me } = out;
+    if (room.avatarHashes && !kept(room)) await this.d.store.setVcard(name, null);
     for (const o of room.occupants) await this.d.send(o.jid, occupantPresence(roomJid, room, me, o, { unavailable: true }), PRESENCE);
     await this.d.send(jid, occupantPresence(roomJid, room, me, me, { unavailable: true, codes: [110] }), PRESENCE);
     if (!kept(room)) await this.h.forget(roomJid);
@@ -369,9 +398,15 @@ export class Muc {
     if (to.resource) return this.privateMessage(el, sender, to, room, me);
     const invites = invitation?.getChildren('invite') ?? [];
     if (invites.length) return this.invite(el, sender, to.local, room, invites);
+    const voice = type !== 'groupchat' ? requestForm(el) : undefined;
+    if (voice) {
+      const err = await this.roles.voice(el, to.local, room, me, voice);
+      return err ? this.fail(el, sender, err) : undefined;
+    }
     if (type !== 'groupchat') return this.fail(el, sender, new StanzaError('bad-request', 'a message to a room is groupchat, or an invitation'));
     const subject = el.getChild('subject');
     if (subject && !el.getChild('body')) return this.setSubject(el, sender, to.local, me, subject.getText());
+    if (!maySpeak(me)) return this.fail(el, sender, new StanzaError('forbidden', 'visitors have no voice in this room'));
     await this.groupchat(to.local, room, me, el);
   }
 
@@ -382,17 +417,17 @@ export class Muc {
    */
   private async invite(el: Element, sender: Sender, name: string, room: Room, invites: Element[]): Promise<void> {
     const inviter = sender.jid.bare.toString();
-    const mine = room.affiliations[inviter];
-    const admin = mine === 'owner' || mine === 'admin';
-    if (room.config.membersOnly && !admin) return this.fail(el, sender, new StanzaError('forbidden', 'only admins invite to a members-only room'));
+    if (!mayInvite(room, occupantByJid(room, sender.jid.toString()), inviter))
+      return this.fail(el, sender, new StanzaError('forbidden', 'you may not invite to this room'));
     const targets = invites.map((i) => i.attrs.to ?? '').filter((j) => j.includes('@'));
     if (!targets.length) return this.fail(el, sender, new StanzaError('bad-request', 'an invitation names whom it is for'));
     if (room.config.membersOnly) {
-      const grants = targets.filter((j) => affiliationOf(room, j) === 'none').map((jid) => ({ jid, affiliation: 'member' as const }));
-      if (grants.length) {
-        const out = await this.d.store.update<AdminOutcome | StanzaError>(name, (cur) => {
-          const r = cur ? setAffiliations(cur, inviter, grants) : new StanzaError('item-not-found');
-          return r instanceof StanzaError ? { next: undefined, result: r } : { next: r.room, result: r };
+      const fresh = targets.filter((j) => affiliationOf(room, j) === 'none');
+      if (fresh.length) {
+        const out = await this.d.store.update<Room | StanzaError>(name, (cur) => {
+          if (!cur) return { next: undefined, result: new StanzaError('item-not-found') };
+          const next = grantMembership(cur, fresh);
+          return { next, result: next };
         });
         if (out === TOO_BIG) return this.fail(el, sender, this.tooBig());
         if (out instanceof StanzaError) return this.fail(el, sender, out);
@@ -484,7 +519,7 @@ export class Muc {
   /** §7.5: a private message to another occupant, from room/nick; answers to it go through the room as well. */
   private async privateMessage(el: Element, sender: Sender, to: Jid, room: Room, me: Occupant): Promise<void> {
     if (el.attrs.type === 'groupchat') return this.fail(el, sender, new StanzaError('bad-request', 'a private message is not groupchat'));
-    if (!room.config.allowPm) return this.fail(el, sender, new StanzaError('forbidden', 'private messages are not allowed here'));
+    if (!mayPm(room, me)) return this.fail(el, sender, new StanzaError('forbidden', 'private messages are not allowed here'));
     const peer = occupantByNick(room, to.resource);
     if (!peer) return this.fail(el, sender, new StanzaError('item-not-found', 'no such occupant'));
     const out = this.fromOccupant(to.local, me, el, room, el.attrs.type ?? 'normal');

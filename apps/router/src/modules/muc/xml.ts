@@ -3,6 +3,7 @@
 import { formElement, type InfoForm } from '@cx/modules';
 import { createHmac } from 'node:crypto';
 import { affiliationOf, bareOf, type Occupant, type Room } from '@cx/muc';
+import { roomInfoExtraFeatures, roomInfoExtraFields } from './room-info';
 import { elementFromBytes } from '@cx/stanza';
 import { NS, x, type Element } from '@cx/xmpp-core';
 
@@ -89,8 +90,9 @@ export function roomInfo(roomName: string, room: Room, extra: string[] = []): El
     c.membersOnly ? 'muc_membersonly' : 'muc_open',
     c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
     c.public ? 'muc_public' : 'muc_hidden',
-    'muc_unmoderated',
+    c.moderated ? 'muc_moderated' : 'muc_unmoderated',
     c.password ? 'muc_passwordprotected' : 'muc_unsecured',
+    ...roomInfoExtraFeatures,
     ...extra,
   ];
   const form: InfoForm = {
@@ -101,6 +103,7 @@ export function roomInfo(roomName: string, room: Room, extra: string[] = []): El
       { var: 'muc#roominfo_subject', type: 'text-single', values: [room.subject?.text ?? ''] },
       { var: 'muc#roomconfig_roomname', type: 'text-single', values: [c.name] },
       { var: 'muc#roomconfig_changesubject', type: 'boolean', values: [c.changeSubject ? '1' : '0'] },
+      ...roomInfoExtraFields(room),
     ],
   };
   return x(
@@ -121,5 +124,7 @@ export function serviceInfo(): Element {
     x('feature', { var: NS_DISCO_INFO }),
     x('feature', { var: NS_DISCO_ITEMS }),
     x('feature', { var: NS_MUC }),
+    // XEP-0486 §3.1: clients look for room avatar support on the service (rooms answer vcard-temp; the service an empty vCard).
+    x('feature', { var: 'vcard-temp' }),
   );
 }
