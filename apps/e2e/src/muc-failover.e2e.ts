@@ -58,6 +58,17 @@ async function owners(): Promise<Map<string, string>> {
   return out;
 }
 
+/** Both router replicas up and sharing the partitions. */
+async function bothShare(): Promise<void> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const held = [...(await owners()).values()];
+    if (new Set(held).size === 2 && held.length === PARTITIONS) return;
+    if (Date.now() > end) throw new Error(`partitions not shared: ${held.join(',')}`);
+    await sleep(200);
+  }
+}
+
 /** Everything a client receives, kept in arrival order; iq answers and presences are looked up in it. */
 function recorder(c: RawClient) {
   const seen: Element[] = [];
@@ -94,14 +105,7 @@ function ping(c: RawClient, to: string): string {
 describe('MUC: a room survives the SIGKILL of the replica that owns it', () => {
   it('delivers every message sent after the kill exactly once, in order, to every occupant; occupants stay joined', async () => {
     const routers = stack.procs.filter((p) => p.name === 'router');
-    // Both replicas up and sharing the partitions.
-    const end = Date.now() + 20_000;
-    for (;;) {
-      const held = [...(await owners()).values()];
-      if (new Set(held).size === 2 && held.length === PARTITIONS) break;
-      if (Date.now() > end) throw new Error(`partitions not shared: ${held.join(',')}`);
-      await sleep(200);
-    }
+    await bothShare();
     const local = `room-${randomUUID().slice(0, 8)}`;
     const room = `${local}@conference.localhost`;
     const holder = (await owners()).get(String(partitionOf(local, PARTITIONS))) as string;
@@ -188,13 +192,7 @@ describe('MUC: a room survives the SIGKILL of the replica that owns it', () => {
 
   it('on SIGTERM the owner hands the room over at once: no message lost, none twice, none out of order', async () => {
     const routers = stack.procs.filter((p) => p.name === 'router');
-    const end = Date.now() + 20_000;
-    for (;;) {
-      const held = [...(await owners()).values()];
-      if (new Set(held).size === 2 && held.length === PARTITIONS) break;
-      if (Date.now() > end) throw new Error(`partitions not shared: ${held.join(',')}`);
-      await sleep(200);
-    }
+    await bothShare();
     const local = `room-${randomUUID().slice(0, 8)}`;
     const room = `${local}@conference.localhost`;
     const holder = (await owners()).get(String(partitionOf(local, PARTITIONS))) as string;

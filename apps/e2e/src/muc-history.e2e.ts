@@ -9,31 +9,19 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
 import { TestSessions, type RawClient } from '@cx/testing';
+import { ADMIN, INFO, iq, MUC, OWNER, presenceFrom, SERVICE, USER } from './muc-helpers';
+
+const roomName = () => `hist-${randomUUID().slice(0, 8)}@${SERVICE}`;
 
 const [edgeA, edgeB] = inject('edgePorts');
 const t = new TestSessions(edgeA);
 afterEach(() => t.closeAll());
 
-const SERVICE = 'conference.localhost';
-const MUC = 'http://jabber.org/protocol/muc';
-const OWNER = `${MUC}#owner`;
-const ADMIN = `${MUC}#admin`;
-const USER = `${MUC}#user`;
-const INFO = 'http://jabber.org/protocol/disco#info';
 const MAM = 'urn:xmpp:mam:2';
 const SID = 'urn:xmpp:sid:0';
 const RETRACT = 'urn:xmpp:message-retract:1';
 const MODERATE = 'urn:xmpp:message-moderate:1';
 
-let ids = 0;
-async function iq(c: RawClient, type: 'get' | 'set', to: string, body: string): Promise<Element> {
-  const id = `mh${++ids}`;
-  c.send(`<iq type='${type}' id='${id}' to='${to}'>${body}</iq>`);
-  return c.until((el) => el.name === 'iq' && el.attrs.id === id);
-}
-
-const presenceFrom = (from: string, type?: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
-const roomName = () => `hist-${randomUUID().slice(0, 8)}@${SERVICE}`;
 const stanzaId = (m: Element, by: string) => m.getChildren('stanza-id', SID).find((s) => s.attrs.by === by)?.attrs.id;
 const isBody = (el: Element) => el.name === 'message' && el.attrs.type === 'groupchat' && !!el.getChild('body');
 
@@ -63,6 +51,8 @@ interface Page {
   iq: Element;
   results: Element[];
 }
+
+let ids = 0;
 
 /** A MAM query to the room: its result messages (checked: from the room, to us) and the iq result. */
 async function mam(c: RawClient, me: string, room: string, rsm: string): Promise<Page> {

@@ -8,36 +8,23 @@ import { createHash, randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
 import { TestSessions, type RawClient } from '@cx/testing';
+import { ADMIN, codes, INFO, iq, MUC, OWNER, presenceFrom, SERVICE, USER } from './muc-helpers';
+
+const roomName = () => `roles-${randomUUID().slice(0, 8)}@${SERVICE}`;
 
 const [edgeA, edgeB] = inject('edgePorts');
 const t = new TestSessions(edgeA);
 afterEach(() => t.closeAll());
 
-const SERVICE = 'conference.localhost';
-const MUC = 'http://jabber.org/protocol/muc';
-const USER = `${MUC}#user`;
-const OWNER = `${MUC}#owner`;
-const ADMIN = `${MUC}#admin`;
 const REQUEST = `${MUC}#request`;
-const INFO = 'http://jabber.org/protocol/disco#info';
 const DATA = 'jabber:x:data';
 
-let ids = 0;
-async function iq(c: RawClient, type: 'get' | 'set', to: string, body: string): Promise<Element> {
-  const id = `roles${++ids}`;
-  c.send(`<iq type='${type}' id='${id}' to='${to}'>${body}</iq>`);
-  return c.until((el) => el.name === 'iq' && el.attrs.id === id);
-}
-
-const codes = (p: Element) => (p.getChild('x', USER)?.getChildren('status') ?? []).map((s) => Number(s.attrs.code)).sort((a, b) => a - b);
 const item = (p: Element) => p.getChild('x', USER)?.getChild('item')?.attrs ?? {};
-const presenceFrom = (from: string, type?: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
 const errorOf = (el: Element) =>
   el
     .getChild('error')
     ?.getChildElements()
     .find((c) => c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas')?.name;
-const roomName = () => `roles-${randomUUID().slice(0, 8)}@${SERVICE}`;
 
 function join(c: RawClient, occupant: string, extra = ''): void {
   c.send(`<presence to='${occupant}'><x xmlns='${MUC}'><history maxstanzas='0'/>${extra}</x></presence>`);

@@ -3,31 +3,13 @@
 // groupchat, subject, private messages, leaving (explicitly and by a session
 // ending), configuration, password and members-only rooms; users on both
 // edges (and so either router). Raw XML.
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { Element } from '@cx/xmpp-core';
 import { register, TEST_PASSWORD, TestSessions, type RawClient } from '@cx/testing';
+import { codes, INFO, iq, ITEMS, MUC, OWNER, presenceFrom, roomName, SERVICE, USER } from './muc-helpers';
 
 const [edgeA, edgeB] = inject('edgePorts');
 const t = new TestSessions(edgeA);
 afterEach(() => t.closeAll());
-
-const SERVICE = 'conference.localhost';
-const MUC = 'http://jabber.org/protocol/muc';
-const USER = `${MUC}#user`;
-const OWNER = `${MUC}#owner`;
-const INFO = 'http://jabber.org/protocol/disco#info';
-const ITEMS = 'http://jabber.org/protocol/disco#items';
-
-let ids = 0;
-async function iq(c: RawClient, type: 'get' | 'set', to: string, body: string): Promise<Element> {
-  const id = `muc${++ids}`;
-  c.send(`<iq type='${type}' id='${id}' to='${to}'>${body}</iq>`);
-  return c.until((el) => el.name === 'iq' && el.attrs.id === id);
-}
-
-const codes = (p: Element) => (p.getChild('x', USER)?.getChildren('status') ?? []).map((s) => Number(s.attrs.code)).sort((a, b) => a - b);
-const presenceFrom = (from: string, type?: string) => (el: Element) => el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
 
 function join(c: RawClient, occupant: string, extra = ''): void {
   c.send(`<presence to='${occupant}'><x xmlns='${MUC}'>${extra}</x></presence>`);
@@ -44,8 +26,6 @@ async function createRoom(c: RawClient, room: string, nick: string, fields: Reco
   const r = await iq(c, 'set', room, `<query xmlns='${OWNER}'><x xmlns='jabber:x:data' type='submit'>${form}</x></query>`);
   expect(r.attrs.type).toBe('result');
 }
-
-const roomName = () => `room-${randomUUID().slice(0, 8)}@${SERVICE}`;
 
 describe('MUC (XEP-0045)', () => {
   it('is listed in the domain disco#items and answers its disco#info', async () => {
