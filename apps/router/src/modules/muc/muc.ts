@@ -379,11 +379,6 @@ export class Muc {
     if (!kept(room)) await this.h.forget(roomJid);
   }
 
-  /** A session ended or went unavailable: it leaves every room it was in. */
-  async leaveAll(jid: string): Promise<void> {
-    for (const name of await this.d.store.roomsOf(jid)) await this.leave(name, jid);
-  }
-
   // ---- message ----
 
   private async message(el: Element, sender: Sender, to: Jid): Promise<void> {
