@@ -94,6 +94,17 @@ export const routerConfig = defineConfig({
     'Bytes the stream xmpp_muc_in (stanzas waiting for their room’s owner replica) holds at most; the oldest go first',
     1024 * 1024,
   ),
+  EXTDISCO_SERVICES: list(
+    [],
+    'STUN/TURN servers announced by XEP-0215 (router module extdisco), each type:host:port[:transport] with type stun, turn or turns and transport udp (default) or tcp, e.g. turn:turn.example.org:3478:udp; npm start sets the coturn it starts',
+  ),
+  TURN_SECRET: str(
+    '',
+    "The TURN server's shared secret (coturn static-auth-secret with use-auth-secret): turn and turns services get temporary credentials made with it; empty: none",
+  ),
+  TURN_TTL_S: int(86400, 'How long the TURN credentials handed out stay valid (seconds)', 60),
+  PROXY65_DOMAIN: str('', 'Host of the SOCKS5 bytestreams proxy (XEP-0065, router module proxy65; the edges relay); empty: proxy.<XMPP_DOMAIN>'),
+  PROXY65_TIMEOUT_MS: int(2000, 'How long the proxy65 module waits for the edges to answer (where the proxy listens, an activation)', 100, 60_000),
   BLOCKLIST_MAX_ITEMS: int(1000, 'JIDs on one block list (XEP-0191); blocking more is refused (resource-constraint)', 1),
   ROUTER_MODULES: routerModulesSetting(
     'Router modules enabled (docs/architecture.md, "Writing a router module"); they load in a fixed order whatever the order here, and an unknown name fails the start. Set it for the edge too (one config file can serve both): its caps follow it',

@@ -12,6 +12,8 @@ import { offlineModule } from './offline';
 import { pepModule } from './pep';
 import { mamModule } from './mam';
 import { mucModule } from './muc';
+import { extdiscoModule } from './extdisco';
+import { proxy65Module } from './proxy65';
 
 const served = (name: string): RouterModule => ({ name, serves: serverModule(name) });
 
@@ -33,6 +35,8 @@ export const routerModules: readonly RouterModule[] = [
   pepModule,
   mamModule,
   mucModule,
+  extdiscoModule,
+  proxy65Module,
 ];
 
 export { enabledModules, loadModules, moduleHost } from './module';

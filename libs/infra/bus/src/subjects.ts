@@ -17,6 +17,10 @@ export const subjects = {
    * Not under xmpp.offline.> (the subjects of the stream xmpp_offline).
    */
   offlineHandled: 'xmpp.offline-handled',
+  /** XEP-0065: where a SOCKS5 proxy listens, a request from a router to one edge (queue group proxy65). */
+  proxy65Where: 'xmpp.proxy65.where',
+  /** XEP-0065: activate a stream (its hash), a request from a router to every edge; only the one holding both connections answers. */
+  proxy65Activate: 'xmpp.proxy65.activate',
 } as const;
 
 export const buckets = {

@@ -62,7 +62,7 @@ describe('server modules', () => {
       for (const f of m.features ?? []) if (!handled.has(f) && !m.servedBy) routerServed.push(m.name);
     }
     // The router refuses to start one of these unless its module gives it handlers or hooks (apps/router/src/modules).
-    expect(routerServed.sort()).toEqual(['blocking', 'carbons', 'offline']);
+    expect(routerServed.sort()).toEqual(['blocking', 'carbons', 'extdisco', 'offline']);
     expect(features).toContain('jabber:iq:private');
   });
   it("an account's disco#info lists what the modules answer for another account's bare JID", async () => {
@@ -116,7 +116,7 @@ describe('server modules', () => {
       for (const f of h.hosted('domain').features) {
         const owner = h.modules.find((s) => s.features?.includes(f));
         expect(
-          served(h, 'host', f) || served(h, 'self', f) || !!owner?.servedBy || ['blocking', 'carbons', 'offline'].includes(owner?.name ?? ''),
+          served(h, 'host', f) || served(h, 'self', f) || !!owner?.servedBy || ['blocking', 'carbons', 'offline', 'extdisco'].includes(owner?.name ?? ''),
           `${m.name}: ${f}`,
         ).toBe(true);
       }

@@ -1,7 +1,7 @@
 // The one place server modules are listed: what each advertises (disco,
 // caps) and the IQ handlers that need nothing of the router. The router
-// enables them by name (ROUTER_MODULES) and gives blocking, carbons and
-// offline their handlers (apps/router/src/modules).
+// enables them by name (ROUTER_MODULES) and gives blocking, carbons,
+// offline and extdisco their handlers (apps/router/src/modules).
 import { disco } from './disco/disco';
 import { CAPS_NODE, capsVer } from './disco/caps';
 import { defineModule, ModuleHost, PASS, REPLIED, type ModuleDeps, type ServerModule } from './host';
@@ -19,6 +19,7 @@ import { carbons } from './carbons/carbons';
 import { offline } from './offline/offline';
 import { pep } from './pep/pep';
 import { mam } from './mam/mam';
+import { extdisco } from './extdisco/extdisco';
 
 export const serverModules: readonly ServerModule[] = [
   disco,
@@ -35,6 +36,7 @@ export const serverModules: readonly ServerModule[] = [
   blocking,
   pep,
   mam,
+  extdisco,
 ];
 
 /**
@@ -78,4 +80,5 @@ export { NS_BLOCKING } from './blocking/blocking';
 export { NS_CARBONS } from './carbons/carbons';
 export { AVATAR_CONVERSION, BOOKMARK_COMPAT_PEP, BOOKMARK_CONVERSION, NS_PUBSUB, PEP_FEATURES } from './pep/pep';
 export { NS_MAM, NS_SID } from './mam/mam';
+export { NS_EXTDISCO } from './extdisco/extdisco';
 export { ROUTER_MODULE_NAMES, routerModulesSetting } from './setting';

@@ -22,6 +22,8 @@ export const ROUTER_MODULE_NAMES = [
   'pep',
   'mam',
   'muc',
+  'extdisco',
+  'proxy65',
 ] as const;
 
 /** A list of module names, all by default; an unknown name is a configuration error (reported before anything starts). */
