@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { natsServerPath, root } from './stack.mjs';
+import { natsServerPath, root, turnserverPath } from './stack.mjs';
 import { ensureKubectl } from './kubectl.mjs';
 
 const APPS = ['auth', 'session', 'router', 'edge', 'xmppctl'];
@@ -81,6 +81,25 @@ function ensureSlapd() {
   }
 }
 
+/**
+ * coturn, the TURN server `npm start` starts for calls (XEP-0215); the
+ * package's own service is stopped and disabled (it would hold port 3478
+ * with the package's configuration, not ours).
+ */
+function ensureCoturn() {
+  if (turnserverPath()) return;
+  ensurePackage('coturn', () => turnserverPath() !== null, 'the TURN server npm start runs so that audio/video calls work (XEP-0215)');
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  for (const args of [
+    ['invoke-rc.d', 'coturn', 'stop'],
+    ['update-rc.d', 'coturn', 'disable'],
+    ['systemctl', 'disable', '--now', 'coturn'],
+  ]) {
+    const [cmd, ...rest] = [...sudo, ...args];
+    spawnSync(cmd, rest, { stdio: 'ignore' });
+  }
+}
+
 function generated() {
   if (existsSync(join(root, 'libs/proto/src/gen/xmpp'))) return;
   log('generating protobuf code (buf + ts-proto)');
@@ -97,6 +116,7 @@ checkNode();
 npmInstall();
 ensurePackage('nats-server', () => natsServerPath() !== null, 'the one infrastructure dependency; elsewhere see https://docs.nats.io');
 ensurePackage('openssl', () => canRun('openssl', ['version']), 'makes the TLS certificate for npm start and the tests');
+ensureCoturn();
 // What only the tests need: `npm start` and the benchmark work without it.
 if (['test', 'setup', undefined].includes(process.env.npm_lifecycle_event)) {
   ensureSlapd();

@@ -15,6 +15,10 @@ export interface Stack {
   tlsPorts: number[];
   /** WebSocket (RFC 7395) ports of the edges. */
   wsPorts: number[];
+  /** SOCKS5 bytestreams proxy (XEP-0065) ports of the edges. */
+  proxy65Ports: number[];
+  /** coturn, with `turn`: its port and the settings the routers got (EXTDISCO_SERVICES, TURN_SECRET). */
+  turn?: Turn;
   edges: Proc[];
   procs: Proc[];
   addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
@@ -24,7 +28,25 @@ export interface Stack {
   restart(p: Proc): Proc;
   stop(): Promise<void>;
 }
+export interface Turn {
+  port: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+  routerEnv: { EXTDISCO_SERVICES: string; TURN_SECRET: string };
+}
 export const root: string;
+export function turnserverPath(): string | null;
+export function startTurn(o: {
+  dataDir: string;
+  secret: string;
+  port?: number;
+  host?: string;
+  domain?: string;
+  minPort?: number;
+  maxPort?: number;
+  onLine?: (l: string) => void;
+  detached?: boolean;
+}): Promise<Turn>;
 export function freePort(): Promise<number>;
 export function waitForPort(port: number, timeoutMs?: number, host?: string): Promise<void>;
 export function natsServerPath(): string | null;
@@ -44,9 +66,12 @@ export function startStack(o?: {
   c2sPorts?: number[];
   c2sTlsPorts?: number[];
   wsPorts?: number[];
+  proxy65Ports?: number[];
   grpcPorts?: { auth?: number; session?: number; router?: number; authAdmin?: number; sessionAdmin?: number; routerAdmin?: number };
   /** Give every process a METRICS_PORT of its own (Proc.metricsPort). */
   metrics?: boolean;
+  /** Start coturn too (XEP-0215): its port, bind address and shared secret (default: a free port, loopback, a random secret). */
+  turn?: { port?: number; host?: string; secret?: string; dataDir?: string };
   detached?: boolean;
   onLine?: (name: string, line: string) => void;
 }): Promise<Stack>;

@@ -2,6 +2,7 @@
 // of ours) and the four services as separate processes. Used by `npm start`,
 // the integration tests and the benchmark.
 import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
@@ -200,6 +201,69 @@ export async function startNats({ dataDir, port, args = [], onLine = () => {}, d
   return { port: p, url: `nats://127.0.0.1:${p}`, child, stop: () => stopChild(child) };
 }
 
+export function turnserverPath() {
+  for (const p of ['/usr/bin/turnserver', '/usr/local/bin/turnserver']) if (existsSync(p)) return p;
+  return null;
+}
+
+/**
+ * Start coturn (Debian package coturn) for `domain`: TURN REST credentials
+ * (use-auth-secret with `secret`, the router's TURN_SECRET), no TLS, relays
+ * in [minPort, maxPort]. Returns the router settings that announce it (XEP-0215).
+ */
+export async function startTurn({
+  dataDir,
+  secret,
+  port,
+  host = '127.0.0.1',
+  domain = 'localhost',
+  minPort = 49152,
+  maxPort = 49407,
+  onLine = () => {},
+  detached = false,
+}) {
+  const bin = turnserverPath();
+  if (!bin) throw new Error('turnserver is not installed (run `npm run setup`, or `apt-get install coturn`)');
+  mkdirSync(dataDir, { recursive: true });
+  const p = port ?? (await freePort());
+  const child = spawn(
+    bin,
+    [
+      '-n',
+      `--listening-ip=${host}`,
+      `--listening-port=${p}`,
+      '--use-auth-secret',
+      `--static-auth-secret=${secret}`,
+      `--realm=${domain}`,
+      `--min-port=${minPort}`,
+      `--max-port=${maxPort}`,
+      '--no-tls',
+      '--no-dtls',
+      '--no-cli',
+      '--fingerprint',
+      '--no-software-attribute',
+      '--log-file=stdout',
+      '--simple-log',
+      `--db=${join(dataDir, 'turndb')}`,
+      `--pidfile=${join(dataDir, 'turnserver.pid')}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached },
+  );
+  pipeLines(child.stdout, onLine);
+  pipeLines(child.stderr, onLine);
+  await Promise.race([waitForPort(p, 20000, host), new Promise((_, rej) => child.on('exit', (code) => rej(new Error(`turnserver exited with ${code}`))))]);
+  const announced = host === '0.0.0.0' ? domain : host;
+  return {
+    port: p,
+    child,
+    stop: () => stopChild(child),
+    routerEnv: {
+      EXTDISCO_SERVICES: [`stun:${announced}:${p}:udp`, `turn:${announced}:${p}:udp`, `turn:${announced}:${p}:tcp`].join(','),
+      TURN_SECRET: secret,
+    },
+  };
+}
+
 /** Start one built app (dist/apps/<name>/main.cjs) with env. */
 export function startApp(name, env, { onLine = () => {}, detached = false } = {}) {
   const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'main.cjs')], {
@@ -253,12 +317,29 @@ async function startStackOnce({
   c2sPorts = [],
   c2sTlsPorts = [],
   wsPorts: fixedWsPorts = [],
+  proxy65Ports: fixedProxy65Ports = [],
   grpcPorts = {},
   metrics = false,
+  turn,
   onLine = () => {},
   detached = false,
 } = {}) {
   const nats = await startNats({ dataDir: dataDir ?? join(root, 'var/nats'), port: natsPort, onLine: (l) => onLine('nats', l), detached });
+  // coturn for XEP-0215 (the routers announce it, with credentials made with the same secret).
+  const turnServer = turn
+    ? await startTurn({
+        dataDir: turn.dataDir ?? join(dataDir ?? join(root, 'var/nats'), 'turn'),
+        secret: turn.secret ?? randomBytes(24).toString('base64url'),
+        port: turn.port,
+        host: turn.host,
+        domain: env.XMPP_DOMAIN ?? 'localhost',
+        onLine: (l) => onLine('turn', l),
+        detached,
+      }).catch(async (err) => {
+        await nats.stop();
+        throw err;
+      })
+    : undefined;
   const authPort = grpcPorts.auth ?? (await freePort());
   const sessionPort = grpcPorts.session ?? (await freePort());
   const routerPorts = [grpcPorts.router ?? (await freePort())];
@@ -304,12 +385,14 @@ async function startStackOnce({
       SESSION_ADDR: `127.0.0.1:${sessionPort}`,
       SESSION_ADMIN_ADDR: `127.0.0.1:${sessionAdmin}`,
       AUTH_ADDR: `127.0.0.1:${authPort}`,
+      ...(turnServer?.routerEnv ?? {}),
     });
   const adminAddrs = { AUTH_ADDR: `127.0.0.1:${authAdmin}`, SESSION_ADDR: `127.0.0.1:${sessionAdmin}`, ROUTER_ADDR: `127.0.0.1:${routerAdmins[0]}` };
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];
   const tlsPorts = [];
   const wsPorts = [];
+  const proxy65Ports = [];
   const edgeProcs = [];
   for (let i = 0; i < edges; i++) {
     const port = c2sPorts[i] ?? (await freePort());
@@ -324,16 +407,28 @@ async function startStackOnce({
     }
     const wsPort = fixedWsPorts[i] ?? (await freePort());
     wsPorts.push(wsPort);
+    // XEP-0065: each edge's SOCKS5 proxy listens on a port of its own.
+    const proxy65Port = fixedProxy65Ports[i] ?? (await freePort());
+    proxy65Ports.push(proxy65Port);
     edgeProcs.push(
-      await app('edge', { ...addrs, ...tlsEnv, WS_PORT: String(wsPort), ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }),
+      await app('edge', {
+        ...addrs,
+        ...tlsEnv,
+        WS_PORT: String(wsPort),
+        PROXY65_PORT: String(proxy65Port),
+        ROUTER_ADDR: routerAddr,
+        C2S_PORT: String(port),
+        EDGE_ID: `edge-${i + 1}-${port}`,
+      }),
     );
   }
   try {
-    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts].map((p) => waitForPort(p, 30000)));
+    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts, ...proxy65Ports].map((p) => waitForPort(p, 30000)));
   } catch (err) {
     const early = exited.slice();
     // A service that did not come up must not leave the others (and NATS) running.
     await Promise.all(procs.map((p) => p.stop().catch(() => undefined)));
+    await turnServer?.stop().catch(() => undefined);
     await nats.stop().catch(() => undefined);
     throw early.length ? new Error(`${err.message}; ${early.join('; ')}`) : err;
   }
@@ -342,6 +437,8 @@ async function startStackOnce({
     edgePorts,
     tlsPorts,
     wsPorts,
+    proxy65Ports,
+    turn: turnServer,
     edges: edgeProcs,
     procs,
     addrs,
@@ -360,6 +457,7 @@ async function startStackOnce({
     },
     async stop() {
       await Promise.all(procs.map((p) => p.stop()));
+      await turnServer?.stop();
       await nats.stop();
     },
   };

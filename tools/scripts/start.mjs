@@ -26,6 +26,8 @@ for (const [what, port] of [
   ['c2s', c2sPort],
   ['c2s TLS', Number(env('C2S_TLS_PORT', 5223))],
   ['WebSocket', Number(env('WS_PORT', 5280))],
+  ['SOCKS5 proxy', Number(env('PROXY65_PORT', 7777))],
+  ['TURN', Number(env('TURN_PORT', 3478))],
   ['auth', ports.auth],
   ['session', ports.session],
   ['router', ports.router],
@@ -63,7 +65,12 @@ const stack = await startStack({
   c2sPorts: [c2sPort],
   c2sTlsPorts: [Number(env('C2S_TLS_PORT', 5223))],
   wsPorts: [Number(env('WS_PORT', 5280))],
+  proxy65Ports: [Number(env('PROXY65_PORT', 7777))],
   grpcPorts: ports,
+  // coturn for calls (XEP-0215); the secret is new at every start (credentials last TURN_TTL_S, and both sides restart together).
+  turn: process.env.TURN_DISABLED
+    ? undefined
+    : { port: Number(env('TURN_PORT', 3478)), host: env('TURN_HOST', '127.0.0.1'), secret: process.env.TURN_SECRET, dataDir: join(root, 'var/turn') },
   detached: true,
   env: {
     REGISTRATION_OPEN: env('REGISTRATION_OPEN', 'true'),
@@ -71,13 +78,15 @@ const stack = await startStack({
     XMPP_DOMAIN: env('XMPP_DOMAIN', 'localhost'),
     EDGE_ID: env('EDGE_ID', 'edge-local'),
   },
-  onLine: (name, line) => (name === 'nats' && !/\[(ERR|WRN|FTL)\]/.test(line) ? undefined : show(name, line)),
+  onLine: (name, line) => ((name === 'nats' && !/\[(ERR|WRN|FTL)\]/.test(line)) || (name === 'turn' && !/ERROR/.test(line)) ? undefined : show(name, line)),
 });
 
 const domain = env('XMPP_DOMAIN', 'localhost');
 console.log(`
   The XMPP server is running for the domain "${domain}".
     clients:   connect to 127.0.0.1:${stack.edgePorts[0]} (STARTTLS${tls ? '' : ' off: no certificate'})${stack.tlsPorts[0] ? ` or ${stack.tlsPorts[0]} (direct TLS)` : ''}, e.g. with Gajim, Dino, Profanity or xmpp.js
+    calls:     ${stack.turn ? `STUN/TURN (coturn) on ${env('TURN_HOST', '127.0.0.1')}:${stack.turn.port}, announced by XEP-0215 with temporary credentials` : 'no TURN server (TURN_DISABLED)'}
+    files:     SOCKS5 bytestreams proxy (XEP-0065) proxy.${env('XMPP_DOMAIN', 'localhost')} on 127.0.0.1:${stack.proxy65Ports[0]}
     WebSocket: ws://127.0.0.1:${stack.wsPorts[0]}/xmpp-websocket (RFC 7395; discovery at http://127.0.0.1:${stack.wsPorts[0]}/.well-known/host-meta)
     TLS:       ${tls ? `${tls.certFile} (self-signed unless TLS_CERT_FILE is set: clients will ask you to trust it)` : 'none'}
     accounts:  register in your client (in-band registration is open), or: npm run xmppctl -- register alice secret
@@ -95,7 +104,7 @@ async function stop() {
 }
 process.on('SIGINT', stop);
 process.on('exit', () => {
-  for (const p of [...stack.procs.map((x) => x.child), stack.nats.child]) if (p.exitCode === null) p.kill('SIGKILL');
+  for (const p of [...stack.procs.map((x) => x.child), stack.nats.child, ...(stack.turn ? [stack.turn.child] : [])]) if (p.exitCode === null) p.kill('SIGKILL');
 });
 process.on('SIGTERM', stop);
 for (const p of stack.procs) {

@@ -10,6 +10,10 @@ declare module 'vitest' {
     edgePorts: number[];
     tlsPorts: number[];
     wsPorts: number[];
+    /** The edges' SOCKS5 bytestreams proxies (XEP-0065). */
+    proxy65Ports: number[];
+    /** coturn's port and shared secret. */
+    turn: { port: number; secret: string };
     certFile: string;
     natsUrl: string;
     addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
@@ -31,6 +35,8 @@ export default async function setup(project: TestProject) {
     edges: 2,
     routers: 2,
     tls: cert,
+    // coturn (XEP-0215, extdisco.e2e.ts): the routers announce it with credentials it must accept.
+    turn: {},
     env: {
       REGISTRATION_OPEN: 'true',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
@@ -52,6 +58,8 @@ export default async function setup(project: TestProject) {
     },
   });
   project.provide('edgePorts', stack.edgePorts);
+  project.provide('proxy65Ports', stack.proxy65Ports);
+  project.provide('turn', { port: stack.turn?.port ?? 0, secret: stack.turn?.routerEnv.TURN_SECRET ?? '' });
   project.provide('tlsPorts', stack.tlsPorts);
   project.provide('wsPorts', stack.wsPorts);
   project.provide('certFile', cert.certFile);

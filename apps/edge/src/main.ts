@@ -16,6 +16,7 @@ import { watchAuthOffer } from './auth-offer';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { StreamManager } from './sm/stream-manager';
 import { OfflineReports } from './offline-reports';
+import { startProxy65 } from './proxy65';
 
 main(() =>
   runService('edge', edgeConfig, async ({ config, log: baseLog, bus }) => {
@@ -97,14 +98,25 @@ main(() =>
     const port = await server.listen();
     const tlsPort = await server.listenTls();
     const wsPort = await server.listenWs();
+    const proxy65 = await startProxy65(config, bus, log);
     server.startLiveness();
     log.info(
-      { port, tlsPort, wsPort, starttls: ctx.tls, requireEncryption: ctx.requireEncryption, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms },
+      {
+        port,
+        tlsPort,
+        wsPort,
+        proxy65Port: proxy65?.port,
+        starttls: ctx.tls,
+        requireEncryption: ctx.requireEncryption,
+        domain: config.XMPP_DOMAIN,
+        mechanisms: ctx.mechanisms,
+      },
       'edge ready for clients',
     );
     return {
       stop: async () => {
         await server.stop();
+        await proxy65?.stop();
         stopOffer();
         await router.close();
         sasl.close();

@@ -1,0 +1,125 @@
+// XEP-0065 SOCKS5 Bytestreams through the proxy at proxy.localhost: the
+// router's proxy65 module answers the proxy's JID, an edge holds the two
+// SOCKS5 connections (raw sockets here) and relays them once the requester
+// activates the stream.
+import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Element } from '@cx/xmpp-core';
+import { login, RawClient, register, uniqueName } from '@cx/testing';
+
+const [edgeA, edgeB] = inject('edgePorts');
+const proxyPorts = inject('proxy65Ports');
+const NS = 'http://jabber.org/protocol/bytestreams';
+let requester: { c: RawClient; jid: string };
+let target: { c: RawClient; jid: string };
+const sockets: Socket[] = [];
+let n = 0;
+
+beforeAll(async () => {
+  const [a, b] = [uniqueName('sender'), uniqueName('receiver')];
+  await register(edgeA, a, 'pw');
+  await register(edgeA, b, 'pw');
+  requester = await login(edgeA, a, 'pw');
+  target = await login(edgeB, b, 'pw');
+});
+afterAll(() => {
+  requester.c.close();
+  target.c.close();
+  for (const s of sockets) s.destroy();
+});
+
+async function iq(who: { c: RawClient }, type: 'get' | 'set', to: string, payload: string): Promise<Element> {
+  const id = `p${++n}`;
+  who.c.send(`<iq type='${type}' id='${id}' to='${to}'>${payload}</iq>`);
+  return who.c.until((el) => el.name === 'iq' && el.attrs.id === id);
+}
+
+/** A raw SOCKS5 client (RFC 1928) connecting to the domain `hash`, port 0; resolves with the reply code. */
+async function socks5(port: number, hash: string): Promise<{ s: Socket; code: number }> {
+  const s = connect(port, '127.0.0.1');
+  sockets.push(s);
+  await once(s, 'connect');
+  s.write(Buffer.from([5, 1, 0]));
+  const greeting = await read(s, 2);
+  expect([...greeting]).toEqual([5, 0]);
+  s.write(Buffer.concat([Buffer.from([5, 1, 0, 3, hash.length]), Buffer.from(hash), Buffer.from([0, 0])]));
+  const reply = await read(s, 5 + hash.length + 2);
+  if (reply.length >= 5 + hash.length) expect(reply.subarray(5, 5 + hash.length).toString()).toBe(hash);
+  return { s, code: reply[1] };
+}
+
+/** n bytes, or fewer when the socket closes first. */
+function read(s: Socket, want: number, timeoutMs = 5000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    const t = setTimeout(() => reject(new Error(`read ${got.length} of ${want} bytes`)), timeoutMs);
+    const done = () => {
+      clearTimeout(t);
+      s.off('data', on);
+      s.off('close', done);
+      resolve(got);
+    };
+    const on = (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      if (got.length >= want) done();
+    };
+    s.on('data', on);
+    s.on('close', done);
+  });
+}
+
+const hashOf = (sid: string) => createHash('sha1').update(`${sid}${requester.jid}${target.jid}`).digest('hex');
+
+describe('XEP-0065 bytestreams proxy', () => {
+  it('is listed in the domain disco#items with identity proxy/bytestreams', async () => {
+    const items = await iq(requester, 'get', 'localhost', `<query xmlns='http://jabber.org/protocol/disco#items'/>`);
+    expect(
+      items
+        .getChild('query')
+        ?.getChildren('item')
+        .map((i) => i.attrs.jid),
+    ).toContain('proxy.localhost');
+    const info = await iq(requester, 'get', 'proxy.localhost', `<query xmlns='http://jabber.org/protocol/disco#info'/>`);
+    const q = info.getChild('query') as Element;
+    expect(q.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`)).toEqual(['proxy/bytestreams']);
+    expect(q.getChildren('feature').map((f) => f.attrs.var)).toContain(NS);
+  });
+
+  it('names its streamhost, relays both ways after activate, and refuses a third party', async () => {
+    const r = await iq(requester, 'get', 'proxy.localhost', `<query xmlns='${NS}'/>`);
+    const sh = r.getChild('query')?.getChild('streamhost')?.attrs ?? {};
+    expect(sh.jid).toBe('proxy.localhost');
+    expect(sh.host).toBe('127.0.0.1');
+    expect(proxyPorts).toContain(Number(sh.port));
+    const sid = `s${Date.now()}`;
+    // Activating before both are connected: item-not-found.
+    const early = await iq(requester, 'set', 'proxy.localhost', `<query xmlns='${NS}' sid='${sid}'><activate>${target.jid}</activate></query>`);
+    expect(early.getChild('error')?.getChild('item-not-found')).toBeDefined();
+    // The target connects first (§6.3.2), then the requester (§6.3.3).
+    const t = await socks5(Number(sh.port), hashOf(sid));
+    const q = await socks5(Number(sh.port), hashOf(sid));
+    expect([t.code, q.code]).toEqual([0, 0]);
+    expect((await socks5(Number(sh.port), hashOf(sid))).code).not.toBe(0);
+    // Only the requester's activation matches the hash.
+    const wrong = await iq(target, 'set', 'proxy.localhost', `<query xmlns='${NS}' sid='${sid}'><activate>${requester.jid}</activate></query>`);
+    expect(wrong.attrs.type).toBe('error');
+    const ok = await iq(requester, 'set', 'proxy.localhost', `<query xmlns='${NS}' sid='${sid}'><activate>${target.jid}</activate></query>`);
+    expect(ok.attrs.type).toBe('result');
+    const file = Buffer.alloc(64 * 1024, 7);
+    q.s.write(file);
+    expect((await read(t.s, file.length)).equals(file)).toBe(true);
+    t.s.write('thanks');
+    expect((await read(q.s, 6)).toString()).toBe('thanks');
+    q.s.end();
+    await once(t.s, 'end');
+  });
+
+  it('answers errors for what it does not serve', async () => {
+    const bad = await iq(requester, 'set', 'proxy.localhost', `<query xmlns='${NS}' sid='x'/>`);
+    expect(bad.getChild('error')?.getChild('bad-request')).toBeDefined();
+    const other = await iq(requester, 'get', 'proxy.localhost', `<query xmlns='jabber:iq:version'/>`);
+    expect(other.getChild('error')?.getChild('service-unavailable')).toBeDefined();
+  });
+});
