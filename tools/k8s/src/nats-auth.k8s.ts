@@ -28,7 +28,12 @@ const confFiles = ['k8s/base/nats.conf', 'k8s/overlays/production/nats.conf'];
 
 /** What each service does on NATS, in the code's own names. */
 const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: string[]; subscribe: string[] }> = {
-  edge: { kv: [buckets.edges, SM_BUCKET], streams: [SM_STREAM], publish: [smSubject('edge-1'), subjects.offlineHandled], subscribe: [subjects.edge('edge-1')] },
+  edge: {
+    kv: [buckets.edges, SM_BUCKET],
+    streams: [SM_STREAM],
+    publish: [smSubject('edge-1'), subjects.offlineHandled],
+    subscribe: [subjects.edge('edge-1'), subjects.proxy65Where, subjects.proxy65Activate],
+  },
   auth: { kv: [buckets.accounts, LDAP_SCRAM_BUCKET], streams: [ACCOUNT_REMOVALS_STREAM], publish: [removalSubject('juliet')], subscribe: [] },
   session: {
     kv: [buckets.sessions, buckets.edges],
@@ -64,6 +69,8 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
       mucInbox.subject(3),
       `$JS.API.STREAM.PURGE.${MAM_STREAM}`,
       `$JS.API.STREAM.PURGE.${OFFLINE_STREAM}`,
+      subjects.proxy65Where,
+      subjects.proxy65Activate,
     ],
     subscribe: [subjects.sessionEnded, removalSubject('juliet'), subjects.offlineHandled],
   },

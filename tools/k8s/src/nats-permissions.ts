@@ -20,6 +20,8 @@ export interface NatsAccess {
   publish: string[];
   /** Core subjects it subscribes to. */
   subscribe: string[];
+  /** It answers requests (nats-server allow_responses: a reply to the inbox of a request it received, and nothing else on _INBOX). */
+  responds?: boolean;
 }
 
 export const natsAccess: Record<NatsService, NatsAccess> = {
@@ -28,7 +30,9 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
     streams: ['xmpp_sm'],
     // xmpp.offline-handled: offline messages that reached the client, a request to the routers.
     publish: ['xmpp.sm.*', 'xmpp.offline-handled'],
-    subscribe: ['xmpp.edge.*'],
+    // xmpp.proxy65.*: the routers' XEP-0065 requests (where the proxy listens, activate), answered through allow_responses.
+    subscribe: ['xmpp.edge.*', 'xmpp.proxy65.*'],
+    responds: true,
   },
   auth: {
     kv: ['xmpp_accounts', 'xmpp_ldap_scram'],
@@ -61,7 +65,8 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
     ],
     streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals', 'xmpp_mam', 'xmpp_muc_in'],
     // _INBOX.>: the answers to the edges' xmpp.offline-handled requests.
-    publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed', '_INBOX.>', 'xmpp.mam.>', 'xmpp.muc.in.*'],
+    // xmpp.proxy65.*: XEP-0065 requests to the edges (router module proxy65).
+    publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed', '_INBOX.>', 'xmpp.mam.>', 'xmpp.muc.in.*', 'xmpp.proxy65.*'],
     subscribe: ['xmpp.session.ended', 'xmpp.account.removed.*', 'xmpp.offline-handled'],
   },
 };
@@ -88,13 +93,13 @@ function streamApi(stream: string): string[] {
 }
 
 /** The subjects a service may publish to and subscribe to. */
-export function natsPermissions(service: NatsService): { publish: string[]; subscribe: string[] } {
+export function natsPermissions(service: NatsService): { publish: string[]; subscribe: string[]; responds: boolean } {
   const a = natsAccess[service];
   const streams = [...a.kv.map((b) => `KV_${b}`), ...a.streams];
   // Purging (a user's subject of a stream: account removal, xmppctl) only on its own streams, not on KV buckets.
   const purge = a.streams.map((s) => `$JS.API.STREAM.PURGE.${s}`);
   const publish = ['$JS.API.INFO', ...a.kv.map((b) => `$KV.${b}.>`), ...streams.flatMap(streamApi), ...purge, ...a.publish];
-  return { publish: [...new Set(publish)], subscribe: ['_INBOX.>', ...a.subscribe] };
+  return { publish: [...new Set(publish)], subscribe: ['_INBOX.>', ...a.subscribe], responds: !!a.responds };
 }
 
 /** The environment variable nats-server reads a service's password from (the Secret nats-users). */
@@ -112,7 +117,7 @@ export const AUTH_END = '# END authorization';
 export function natsAuthorization(): string {
   const users = natsServices.map((s) => {
     const p = natsPermissions(s);
-    return `    {\n      user: ${s}\n      password: $${natsPasswordVar(s)}\n      permissions: {\n        publish: { allow: ${list(p.publish, '        ')} }\n        subscribe: { allow: ${list(p.subscribe, '        ')} }\n      }\n    }`;
+    return `    {\n      user: ${s}\n      password: $${natsPasswordVar(s)}\n      permissions: {\n        publish: { allow: ${list(p.publish, '        ')} }\n        subscribe: { allow: ${list(p.subscribe, '        ')} }\n${p.responds ? '        allow_responses: true\n' : ''}      }\n    }`;
   });
   users.push(`    { user: admin, password: $${natsPasswordVar('admin')} }`);
   return `${AUTH_BEGIN}\nauthorization {\n  users: [\n${users.join('\n')}\n  ]\n}\n${AUTH_END}\n`;
