@@ -72,11 +72,19 @@ async function wsAuthed(port: number, name: string): Promise<{ c: WsClient; feat
 
 describe('WebSocket (RFC 7395)', () => {
   it('is discoverable through host-meta (XEP-0156)', async () => {
-    const xrd = await (await fetch(`http://127.0.0.1:${wsA}/.well-known/host-meta`)).text();
+    const xmlRes = await fetch(`http://127.0.0.1:${wsA}/.well-known/host-meta`, { headers: { origin: 'https://webclient.example' } });
+    // §3: browser clients on other origins read it (CORS).
+    expect(xmlRes.headers.get('access-control-allow-origin')).toBe('*');
+    expect(xmlRes.headers.get('content-type')).toBe('application/xrd+xml');
+    const xrd = await xmlRes.text();
     expect(xrd).toContain(`rel='urn:xmpp:alt-connections:websocket'`);
     expect(xrd).toContain(`/xmpp-websocket`);
-    const json = (await (await fetch(`http://127.0.0.1:${wsA}/.well-known/host-meta.json`)).json()) as { links: Array<{ rel: string }> };
+    const jsonRes = await fetch(`http://127.0.0.1:${wsA}/.well-known/host-meta.json`, { headers: { origin: 'https://webclient.example' } });
+    expect(jsonRes.headers.get('access-control-allow-origin')).toBe('*');
+    expect(jsonRes.headers.get('content-type')).toBe('application/json');
+    const json = (await jsonRes.json()) as { links: Array<{ rel: string; href: string }> };
     expect(json.links[0].rel).toBe('urn:xmpp:alt-connections:websocket');
+    expect(json.links[0].href).toMatch(/^ws:\/\/.*\/xmpp-websocket$/);
   });
 
   it('frames the stream with <open/>, logs in, binds, and chats with a TCP client on another edge', async () => {
