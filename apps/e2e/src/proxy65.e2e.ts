@@ -11,6 +11,7 @@ import { freePort, startApp, waitForPort, type Proc } from '@cx/stack';
 import { login, RawClient, register, uniqueName } from '@cx/testing';
 
 const [edgeA, edgeB] = inject('edgePorts');
+const proxyPorts = inject('proxy65Ports');
 const NS = 'http://jabber.org/protocol/bytestreams';
 let requester: { c: RawClient; jid: string };
 let target: { c: RawClient; jid: string };
@@ -117,6 +118,20 @@ describe('XEP-0065 bytestreams proxy', () => {
     expect((await read(q.s, 6)).toString()).toBe('thanks');
     q.s.end();
     await once(t.s, 'end');
+  });
+
+  it('splices a stream whose halves reached two edges (two edges behind one address)', async () => {
+    const sid = `x${Date.now()}`;
+    const t = await socks5(proxyPorts[0], hashOf(sid));
+    const q = await socks5(proxyPorts[1], hashOf(sid));
+    expect([t.code, q.code]).toEqual([0, 0]);
+    const ok = await iq(requester, 'set', 'proxy.localhost', `<query xmlns='${NS}' sid='${sid}'><activate>${target.jid}</activate></query>`);
+    expect(ok.attrs.type).toBe('result');
+    const file = Buffer.alloc(32 * 1024, 9);
+    q.s.write(file);
+    expect((await read(t.s, file.length)).equals(file)).toBe(true);
+    t.s.write('got it');
+    expect((await read(q.s, 6)).toString()).toBe('got it');
   });
 
   it('answers errors for what it does not serve', async () => {

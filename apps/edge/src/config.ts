@@ -37,6 +37,10 @@ export const edgeConfig = defineConfig({
   PROXY65_MAX_STREAMS: int(100, 'SOCKS5 streams (pending or relaying) one edge holds at once; more are refused', 1),
   PROXY65_BYTES_PER_SEC: int(1_000_000, 'Bytes a second one SOCKS5 stream relays, both directions together (0: no bound)', 0),
   PROXY65_PENDING_TIMEOUT_S: int(60, 'A SOCKS5 connection not activated by then is closed', 1),
+  PROXY65_INTERNAL_HOST: str(
+    '',
+    "How the other edges reach this edge's SOCKS5 proxy, to splice a stream whose two halves reached two edges (default: PROXY65_HOST, 127.0.0.1 when that is a wildcard; the pod IP in Kubernetes)",
+  ),
   AUTH_TIMEOUT_MS: int(60000, 'A connection that has not authenticated by then is closed with connection-timeout (0: never)', 0),
   PING_INTERVAL_MS: int(240000, 'After this long without a byte from a bound client, the server pings it (XEP-0199; 0: never)', 0),
   PING_TIMEOUT_MS: int(30000, 'A pinged client that sends nothing for this long is closed with connection-timeout', 1000),

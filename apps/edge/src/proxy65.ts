@@ -5,8 +5,8 @@
 // proxy listens (one edge answers, queue group) and to activate a stream
 // (every edge is asked; the one holding both connections answers).
 import { createServer, type Server } from 'node:net';
-import { subjects, type Bus } from '@cx/bus';
-import { Proxy65 } from '@cx/calls';
+import { buckets, subjects, type Bus, type KV } from '@cx/bus';
+import { Proxy65, type StreamDirectory } from '@cx/calls';
 import type { Logger } from '@cx/log';
 import { Counter, Gauge, register } from 'prom-client';
 
@@ -25,7 +25,47 @@ export interface Proxy65Settings {
   PROXY65_MAX_STREAMS: number;
   PROXY65_BYTES_PER_SEC: number;
   PROXY65_PENDING_TIMEOUT_S: number;
+  PROXY65_INTERNAL_HOST: string;
   XMPP_DOMAIN: string;
+}
+
+/** How the other edges reach this one's proxy: PROXY65_INTERNAL_HOST, else the bound address, loopback for a wildcard. */
+export function internalHost(c: Proxy65Settings): string {
+  if (c.PROXY65_INTERNAL_HOST) return c.PROXY65_INTERNAL_HOST;
+  return ['0.0.0.0', '::', ''].includes(c.PROXY65_HOST) ? '127.0.0.1' : c.PROXY65_HOST;
+}
+
+/**
+ * The directory in NATS KV: the first half's edge creates the key (an atomic
+ * create, so two edges never both hold a stream's first half); a second half
+ * elsewhere reads where to splice. Keys expire with the pending timeout.
+ */
+function kvDirectory(kv: KV, self: string, log: Logger): StreamDirectory {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const at = (v: string) => {
+    const i = v.lastIndexOf(':');
+    return { host: v.slice(0, i), port: Number(v.slice(i + 1)) };
+  };
+  return {
+    async claim(hash) {
+      for (let tries = 0; tries < 3; tries++) {
+        try {
+          await kv.create(hash, enc.encode(self));
+          return null;
+        } catch {
+          const e = await kv.get(hash);
+          if (!e || e.operation !== 'PUT') continue; // released meanwhile: try again
+          const v = dec.decode(e.value);
+          return v === self ? null : at(v);
+        }
+      }
+      return null;
+    },
+    release(hash) {
+      kv.delete(hash).catch((err: Error) => log.warn({ err }, 'proxy65: releasing a stream key failed'));
+    },
+  };
 }
 
 /** Where clients are told to connect: PROXY65_PUBLIC_HOST, else the bound address unless it is a wildcard, else the domain. */
@@ -37,17 +77,9 @@ export function advertisedHost(c: Proxy65Settings): string {
 /** Listen (PROXY65_PORT 0: off) and answer the routers; resolves with how to stop. */
 export async function startProxy65(c: Proxy65Settings, bus: Bus, log: Logger): Promise<{ port: number; stop(): Promise<void> } | null> {
   if (!c.PROXY65_PORT) return null;
-  const proxy = new Proxy65({
-    maxStreams: c.PROXY65_MAX_STREAMS,
-    bytesPerSec: c.PROXY65_BYTES_PER_SEC,
-    pendingTimeoutMs: c.PROXY65_PENDING_TIMEOUT_S * 1000,
-    events: {
-      refused: (why) => refused.inc({ why }),
-      activated: () => activations.inc(),
-      relayed: (n) => relayed.inc(n),
-    },
-  });
-  const server: Server = createServer((socket) => proxy.accept(socket));
+  // The relay needs the port it got (its address in the directory): a connection before it exists is closed.
+  const made: { proxy?: Proxy65 } = {};
+  const server: Server = createServer((socket) => (made.proxy ? made.proxy.accept(socket) : socket.destroy()));
   const bound = await new Promise<Error | null>((resolve) => {
     server.once('error', resolve);
     server.listen(c.PROXY65_PORT, c.PROXY65_HOST, () => resolve(null));
@@ -57,6 +89,19 @@ export async function startProxy65(c: Proxy65Settings, bus: Bus, log: Logger): P
     log.error({ err: bound, port: c.PROXY65_PORT }, 'proxy65: cannot listen; this edge relays no SOCKS5 streams (set PROXY65_PORT per edge, 0: off)');
     return null;
   }
+  const port = (server.address() as { port: number }).port;
+  const kv = await bus.bucket(buckets.proxy65, { ttl: c.PROXY65_PENDING_TIMEOUT_S * 1000 + 5000, maxValueSize: 300 });
+  const proxy = (made.proxy = new Proxy65({
+    directory: kvDirectory(kv, `${internalHost(c)}:${port}`, log),
+    maxStreams: c.PROXY65_MAX_STREAMS,
+    bytesPerSec: c.PROXY65_BYTES_PER_SEC,
+    pendingTimeoutMs: c.PROXY65_PENDING_TIMEOUT_S * 1000,
+    events: {
+      refused: (why) => refused.inc({ why }),
+      activated: () => activations.inc(),
+      relayed: (n) => relayed.inc(n),
+    },
+  }));
   new Gauge({
     name: 'xmpp_proxy65_streams',
     help: 'SOCKS5 bytestreams (XEP-0065) pending or relaying on this edge',
@@ -65,7 +110,6 @@ export async function startProxy65(c: Proxy65Settings, bus: Bus, log: Logger): P
     },
   });
   server.on('error', (err) => log.error({ err }, 'proxy65 listener failed'));
-  const port = (server.address() as { port: number }).port;
   const enc = new TextEncoder();
   const where = bus.nc.subscribe(subjects.proxy65Where, {
     queue: 'proxy65',

@@ -29,7 +29,7 @@ const confFiles = ['k8s/base/nats.conf', 'k8s/overlays/production/nats.conf'];
 /** What each service does on NATS, in the code's own names. */
 const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: string[]; subscribe: string[] }> = {
   edge: {
-    kv: [buckets.edges, SM_BUCKET],
+    kv: [buckets.edges, SM_BUCKET, buckets.proxy65],
     streams: [SM_STREAM],
     publish: [smSubject('edge-1'), subjects.offlineHandled],
     subscribe: [subjects.edge('edge-1'), subjects.proxy65Where, subjects.proxy65Activate],

@@ -26,7 +26,7 @@ export interface NatsAccess {
 
 export const natsAccess: Record<NatsService, NatsAccess> = {
   edge: {
-    kv: ['xmpp_edges', 'xmpp_sm'],
+    kv: ['xmpp_edges', 'xmpp_sm', 'xmpp_proxy65'],
     streams: ['xmpp_sm'],
     // xmpp.offline-handled: offline messages that reached the client, a request to the routers.
     publish: ['xmpp.sm.*', 'xmpp.offline-handled'],

@@ -13,4 +13,4 @@ export {
   type ServiceType,
 } from './services';
 export { connectReply, readConnect, readGreeting, SOCKS5_REPLY, streamHash } from './socks5';
-export { Proxy65, type ActivateResult, type Proxy65Events, type Proxy65Options } from './proxy65';
+export { Proxy65, type ActivateResult, type Proxy65Events, type Proxy65Options, type StreamDirectory } from './proxy65';

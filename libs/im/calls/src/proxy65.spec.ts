@@ -1,14 +1,19 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Proxy65, type Proxy65Options } from './proxy65';
+import { Proxy65, type Proxy65Options, type StreamDirectory } from './proxy65';
 import { streamHash } from './socks5';
 
 let server: Server | undefined;
 let proxy: Proxy65 | undefined;
+const others: Array<{ server: Server; proxy: Proxy65 }> = [];
 afterEach(() => {
   proxy?.close();
   server?.close();
+  for (const o of others.splice(0)) {
+    o.proxy.close();
+    o.server.close();
+  }
 });
 
 async function start(o: Partial<Proxy65Options> = {}): Promise<number> {
@@ -86,5 +91,46 @@ describe('XEP-0065 relay', () => {
     a.s.write(Buffer.alloc(40000, 1));
     await read(b.s, 40000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
+  });
+
+  it('splices a half that reached another proxy to the one holding the first half', async () => {
+    // Two proxies behind one address (two edges behind a Service) sharing a directory (NATS KV in the edge).
+    const held = new Map<string, number>();
+    const dir = (port: () => number): StreamDirectory => ({
+      async claim(hash) {
+        const at = held.get(hash);
+        if (at === undefined || at === port()) {
+          held.set(hash, port());
+          return null;
+        }
+        return { host: '127.0.0.1', port: at };
+      },
+      release: (hash) => void held.delete(hash),
+    });
+    let portA = 0;
+    const a = new Proxy65({ maxStreams: 10, bytesPerSec: 0, pendingTimeoutMs: 5000, directory: dir(() => portA) });
+    const serverA = createServer((s) => a.accept(s)).listen(0, '127.0.0.1');
+    await once(serverA, 'listening');
+    portA = (serverA.address() as { port: number }).port;
+    others.push({ server: serverA, proxy: a });
+    let portB = 0;
+    proxy = new Proxy65({ maxStreams: 10, bytesPerSec: 0, pendingTimeoutMs: 5000, directory: dir(() => portB) });
+    server = createServer((s) => proxy!.accept(s)).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    portB = (server.address() as { port: number }).port;
+
+    const target = await socks(portA, hash);
+    const requester = await socks(portB, hash);
+    expect([target.code, requester.code]).toEqual([0, 0]);
+    expect(proxy.activate(hash)).toBe('not-found');
+    expect(a.activate(hash)).toBe('activated');
+    requester.s.write('via b');
+    expect((await read(target.s, 5)).toString()).toBe('via b');
+    target.s.write('back to b');
+    expect((await read(requester.s, 9)).toString()).toBe('back to b');
+    expect(held.has(hash)).toBe(false);
+    expect(proxy.streams).toBe(1);
+    requester.s.destroy();
+    await once(target.s, 'close');
   });
 });

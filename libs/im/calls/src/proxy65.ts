@@ -3,8 +3,20 @@
 // the stream, the two connections of that hash are joined and bytes flow
 // both ways, at most `bytesPerSec` a second for the pair. Bounded in streams
 // (pending and active); an unactivated connection is closed after a while.
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { connectReply, readConnect, readGreeting, SOCKS5_REPLY, type Socks5Step } from './socks5';
+
+/**
+ * Where the first half of each stream waits, shared by every proxy (NATS KV
+ * in the edge): the second half may reach another proxy behind the same
+ * address, which then splices it to the first one's.
+ */
+export interface StreamDirectory {
+  /** Null: the stream is this proxy's (now, or already); else the address of the proxy holding its first half. */
+  claim(hash: string): Promise<{ host: string; port: number } | null>;
+  /** The stream is activated or gone. */
+  release(hash: string): void;
+}
 
 export interface Proxy65Options {
   /** Streams (a pair of connections, pending or relaying) at once; one more is refused. */
@@ -15,6 +27,8 @@ export interface Proxy65Options {
   pendingTimeoutMs: number;
   /** Told what happens (metrics). */
   events?: Partial<Proxy65Events>;
+  /** Shared with the other proxies (none: a stream's halves must reach this one). */
+  directory?: StreamDirectory;
 }
 
 export interface Proxy65Events {
@@ -34,12 +48,14 @@ interface Pending {
 export class Proxy65 {
   private readonly pending = new Map<string, Pending>();
   private active = 0;
+  /** Halves passed on to another proxy, and connections waiting for the directory's answer. */
+  private elsewhere = 0;
 
   constructor(private readonly opts: Proxy65Options) {}
 
   /** Streams pending and relaying. */
   get streams(): number {
-    return this.pending.size + this.active;
+    return this.pending.size + this.active + this.elsewhere;
   }
 
   /** Does this proxy hold connections for the hash? */
@@ -89,7 +105,23 @@ export class Proxy65 {
       this.opts.events?.refused?.('streams');
       return void socket.end(connectReply(SOCKS5_REPLY.failure, hash));
     }
-    const entry = p ?? { sockets: [], timer: setTimeout(() => this.drop(hash), this.opts.pendingTimeoutMs) };
+    const dir = this.opts.directory;
+    if (p || !dir) return this.hold(socket, hash, rest);
+    this.elsewhere++;
+    void dir
+      .claim(hash)
+      .catch(() => null)
+      .then((at) => {
+        this.elsewhere--;
+        if (socket.destroyed) return;
+        if (at) return this.splice(socket, hash, rest, at);
+        if ((this.pending.get(hash)?.sockets.length ?? 0) >= 2) return void socket.end(connectReply(SOCKS5_REPLY.notAllowed, hash));
+        this.hold(socket, hash, rest);
+      });
+  }
+
+  private hold(socket: Socket, hash: string, rest: Buffer): void {
+    const entry = this.pending.get(hash) ?? { sockets: [], timer: setTimeout(() => this.drop(hash), this.opts.pendingTimeoutMs) };
     entry.sockets.push({ socket, rest });
     this.pending.set(hash, entry);
     socket.once('close', () => {
@@ -101,11 +133,56 @@ export class Proxy65 {
     socket.write(connectReply(SOCKS5_REPLY.succeeded, hash));
   }
 
+  /**
+   * The other half waits at another proxy: connect to it as this client
+   * would (the same SOCKS5 request) and pass the bytes through; that proxy
+   * activates and bounds the stream.
+   */
+  private splice(socket: Socket, hash: string, rest: Buffer, at: { host: string; port: number }): void {
+    this.elsewhere++;
+    let done = false;
+    const end = () => {
+      if (done) return;
+      done = true;
+      this.elsewhere--;
+      socket.destroy();
+      upstream.destroy();
+    };
+    const upstream = connect(at.port, at.host);
+    upstream.on('error', end);
+    socket.on('error', end);
+    socket.once('close', end);
+    upstream.once('close', end);
+    const name = Buffer.from(hash, 'latin1');
+    upstream.once('connect', () => upstream.write(Buffer.concat([Buffer.from([5, 1, 0, 5, 1, 0, 3, name.length]), name, Buffer.from([0, 0])])));
+    const want = 2 + 5 + name.length + 2;
+    let got = Buffer.alloc(0);
+    const onReply = (chunk: Buffer) => {
+      got = Buffer.concat([got, chunk]);
+      if (got.length < want) return;
+      upstream.off('data', onReply);
+      const code = got[3];
+      if (got[0] !== 5 || got[1] !== 0 || code !== SOCKS5_REPLY.succeeded) {
+        socket.end(connectReply(code === undefined ? SOCKS5_REPLY.failure : code, hash));
+        return;
+      }
+      socket.write(connectReply(SOCKS5_REPLY.succeeded, hash));
+      const early = got.subarray(want);
+      if (early.length) socket.write(early);
+      if (rest.length) upstream.write(rest);
+      socket.pipe(upstream);
+      upstream.pipe(socket);
+      socket.resume();
+    };
+    upstream.on('data', onReply);
+  }
+
   private drop(hash: string): void {
     const p = this.pending.get(hash);
     if (!p) return;
     clearTimeout(p.timer);
     this.pending.delete(hash);
+    this.opts.directory?.release(hash);
     for (const s of p.sockets) s.socket.destroy();
   }
 
@@ -116,6 +193,7 @@ export class Proxy65 {
     if (p.sockets.length < 2) return 'one-side';
     clearTimeout(p.timer);
     this.pending.delete(hash);
+    this.opts.directory?.release(hash);
     const [a, b] = p.sockets;
     this.active++;
     this.opts.events?.activated?.();

@@ -30,6 +30,8 @@ export const buckets = {
   edges: 'xmpp_edges',
   /** username → Account (SCRAM keys, DIGEST-MD5 HA1). */
   accounts: 'xmpp_accounts',
+  /** XEP-0065 stream hash → the internal address of the edge holding its first half, with a TTL. */
+  proxy65: 'xmpp_proxy65',
 } as const;
 
 /**
