@@ -77,21 +77,9 @@ export function advertisedHost(c: Proxy65Settings): string {
 /** Listen (PROXY65_PORT 0: off) and answer the routers; resolves with how to stop. */
 export async function startProxy65(c: Proxy65Settings, bus: Bus, log: Logger): Promise<{ port: number; stop(): Promise<void> } | null> {
   if (!c.PROXY65_PORT) return null;
-  // The relay needs the port it got (its address in the directory): a connection before it exists is closed.
-  const made: { proxy?: Proxy65 } = {};
-  const server: Server = createServer((socket) => (made.proxy ? made.proxy.accept(socket) : socket.destroy()));
-  const bound = await new Promise<Error | null>((resolve) => {
-    server.once('error', resolve);
-    server.listen(c.PROXY65_PORT, c.PROXY65_HOST, () => resolve(null));
-  });
-  if (bound) {
-    // Several edges on one host (another holds the port): the routers ask the edges that listen; this one serves clients as before.
-    log.error({ err: bound, port: c.PROXY65_PORT }, 'proxy65: cannot listen; this edge relays no SOCKS5 streams (set PROXY65_PORT per edge, 0: off)');
-    return null;
-  }
-  const port = (server.address() as { port: number }).port;
+  const port = c.PROXY65_PORT;
   const kv = await bus.bucket(buckets.proxy65, { ttl: c.PROXY65_PENDING_TIMEOUT_S * 1000 + 5000, maxValueSize: 300 });
-  const proxy = (made.proxy = new Proxy65({
+  const proxy = new Proxy65({
     directory: kvDirectory(kv, `${internalHost(c)}:${port}`, log),
     maxStreams: c.PROXY65_MAX_STREAMS,
     bytesPerSec: c.PROXY65_BYTES_PER_SEC,
@@ -101,7 +89,17 @@ export async function startProxy65(c: Proxy65Settings, bus: Bus, log: Logger): P
       activated: () => activations.inc(),
       relayed: (n) => relayed.inc(n),
     },
-  }));
+  });
+  const server: Server = createServer((socket) => proxy.accept(socket));
+  const bound = await new Promise<Error | null>((resolve) => {
+    server.once('error', resolve);
+    server.listen(port, c.PROXY65_HOST, () => resolve(null));
+  });
+  if (bound) {
+    // Several edges on one host (another holds the port): the routers ask the edges that listen; this one serves clients as before.
+    log.error({ err: bound, port }, 'proxy65: cannot listen; this edge relays no SOCKS5 streams (set PROXY65_PORT per edge, 0: off)');
+    return null;
+  }
   new Gauge({
     name: 'xmpp_proxy65_streams',
     help: 'SOCKS5 bytestreams (XEP-0065) pending or relaying on this edge',
