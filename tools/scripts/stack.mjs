@@ -3,7 +3,8 @@
 // the integration tests and the benchmark.
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 
@@ -201,6 +202,14 @@ export async function startNats({ dataDir, port, args = [], onLine = () => {}, d
   return { port: p, url: `nats://127.0.0.1:${p}`, child, stop: () => stopChild(child) };
 }
 
+function udpFree(port, host) {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => resolve(false));
+    s.bind(port, host === '0.0.0.0' ? undefined : host, () => s.close(() => resolve(true)));
+  });
+}
+
 export function turnserverPath() {
   for (const p of ['/usr/bin/turnserver', '/usr/local/bin/turnserver']) if (existsSync(p)) return p;
   return null;
@@ -225,15 +234,24 @@ export async function startTurn({
   const bin = turnserverPath();
   if (!bin) throw new Error('turnserver is not installed (run `npm run setup`, or `apt-get install coturn`)');
   mkdirSync(dataDir, { recursive: true });
-  const p = port ?? (await freePort());
+  // TURN listens on UDP as well as TCP: the port must be free for both.
+  let p = port;
+  while (p === undefined) {
+    const candidate = await freePort();
+    if (await udpFree(candidate, host)) p = candidate;
+  }
+  // The secret goes in a file only we can read, not on the command line (ps shows that to every user).
+  const conf = join(dataDir, 'turnserver.conf');
+  writeFileSync(conf, `static-auth-secret=${secret}\n`, { mode: 0o600 });
+  chmodSync(conf, 0o600);
   const child = spawn(
     bin,
     [
-      '-n',
+      '-c',
+      conf,
       `--listening-ip=${host}`,
       `--listening-port=${p}`,
       '--use-auth-secret',
-      `--static-auth-secret=${secret}`,
       `--realm=${domain}`,
       `--min-port=${minPort}`,
       `--max-port=${maxPort}`,

@@ -70,7 +70,10 @@ export async function turnAllocate(host: string, port: number, username: string,
     const first = await ask(message(ALLOCATE, [transport]));
     const realm = first.attrs.get(ATTR.REALM);
     const nonce = first.attrs.get(ATTR.NONCE);
-    if (!realm || !nonce) throw new Error('the TURN server did not ask for credentials');
+    if (!realm || !nonce) {
+      const e = first.attrs.get(ATTR.ERROR_CODE);
+      throw new Error(`the TURN server did not ask for credentials (message type 0x${first.type.toString(16)}${e ? `, error ${e[2] * 100 + e[3]}` : ''})`);
+    }
     const key = createHash('md5').update(`${username}:${realm.toString()}:${password}`).digest();
     const second = await ask(message(ALLOCATE, [attr(ATTR.USERNAME, Buffer.from(username)), attr(ATTR.REALM, realm), attr(ATTR.NONCE, nonce), transport], key));
     if (second.type === 0x0103) return 'success';
