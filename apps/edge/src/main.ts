@@ -90,6 +90,8 @@ main(() =>
             route: (slot, stanza) => router.send(slot, stanza),
             preauthLimits: preauthParserOptions(policy),
             limits: { ...preauthParserOptions(policy), ...authenticatedLimits(policy) },
+            handshakeTimeoutMs: config.AUTH_TIMEOUT_MS,
+            maxSendBuffer: config.MAX_SEND_BUFFER_BYTES,
             log,
           })
         : undefined;

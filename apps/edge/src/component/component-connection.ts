@@ -24,6 +24,10 @@ export interface ComponentConnectionOptions {
   preauthLimits: StreamParserOptions;
   /** Once established. */
   limits: StreamParserOptions;
+  /** Not established by then: closed with connection-timeout (0: never). */
+  handshakeTimeoutMs?: number;
+  /** Output the component may leave unread; beyond it the stream is closed with resource-constraint (0: no bound). */
+  maxSendBuffer?: number;
   established(conn: ComponentConnection, domain: string): void;
   route(conn: ComponentConnection, el: Element): void;
   refused(condition: StreamErrorCondition, domain?: string): void;
@@ -53,6 +57,13 @@ export class ComponentConnection {
       o.preauthLimits,
     );
     o.socket.setNoDelay(true);
+    // A component is idle for long stretches: the kernel finds a peer that vanished.
+    o.socket.setKeepAlive(true, 60_000);
+    if (o.handshakeTimeoutMs) {
+      setTimeout(() => {
+        if (this.state.name === 'wait_for_stream' || this.state.name === 'wait_for_handshake') this.kick('connection-timeout', 'no handshake in time');
+      }, o.handshakeTimeoutMs).unref();
+    }
     o.socket.on('data', (chunk: Buffer) => {
       // Never the handshake at debug: it is derived from the secret.
       if (this.debug && this.established) this.o.log.debug({ conn: this.id, xml: chunk.toString('utf8') }, 'component recv');
@@ -113,6 +124,8 @@ export class ComponentConnection {
     if (s.writableEnded || s.destroyed) return;
     if (this.debug && this.established) this.o.log.debug({ conn: this.id, xml: data.toString() }, 'component send');
     s.write(data);
+    const max = this.o.maxSendBuffer ?? 0;
+    if (max > 0 && s.writableLength > max && this.established) this.kick('resource-constraint', 'too much output left unread');
   }
 
   private close(): void {

@@ -104,3 +104,28 @@ describe('ComponentServer', () => {
     expect(f.published[0].m.kicks).toEqual([expect.objectContaining({ connectionId: 'old', condition: 'conflict' })]);
   });
 });
+
+describe('ComponentServer: a connection that never shakes hands', () => {
+  it('is closed with connection-timeout', async () => {
+    const f = fakes();
+    const s = new ComponentServer({
+      edgeId: 'edge-a',
+      host: '127.0.0.1',
+      port: 0,
+      secrets: new Map([['bot.localhost', 's3cret']]),
+      registry: f.registry,
+      nc: f.nc,
+      route: () => undefined,
+      preauthLimits: {},
+      limits: {},
+      handshakeTimeoutMs: 100,
+      log,
+    });
+    servers.push(s);
+    const socket = connect(await s.listen(), '127.0.0.1');
+    sockets.push(socket);
+    let text = '';
+    socket.on('data', (d) => (text += d.toString()));
+    await until(() => text.includes('<connection-timeout'));
+  });
+});

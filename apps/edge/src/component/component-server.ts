@@ -33,6 +33,10 @@ export interface ComponentServerOptions {
   route(slot: number, stanza: routerv1.Stanza): void;
   preauthLimits: StreamParserOptions;
   limits: StreamParserOptions;
+  /** AUTH_TIMEOUT_MS: no handshake by then closes the stream (0: never). */
+  handshakeTimeoutMs?: number;
+  /** MAX_SEND_BUFFER_BYTES. */
+  maxSendBuffer?: number;
   log: Logger;
 }
 
@@ -75,6 +79,8 @@ export class ComponentServer {
       log: this.o.log,
       preauthLimits: this.o.preauthLimits,
       limits: this.o.limits,
+      handshakeTimeoutMs: this.o.handshakeTimeoutMs,
+      maxSendBuffer: this.o.maxSendBuffer,
       established: (c, domain) => this.established(c, domain),
       route: (c, el) => this.route(c, el),
       refused: (condition, domain) => {
