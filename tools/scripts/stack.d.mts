@@ -15,6 +15,8 @@ export interface Stack {
   tlsPorts: number[];
   /** WebSocket (RFC 7395) ports of the edges. */
   wsPorts: number[];
+  /** External component (XEP-0114) ports of the edges (listened on when COMPONENTS is set). */
+  componentPorts: number[];
   edges: Proc[];
   procs: Proc[];
   addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
@@ -44,6 +46,7 @@ export function startStack(o?: {
   c2sPorts?: number[];
   c2sTlsPorts?: number[];
   wsPorts?: number[];
+  componentPorts?: number[];
   grpcPorts?: { auth?: number; session?: number; router?: number; authAdmin?: number; sessionAdmin?: number; routerAdmin?: number };
   /** Give every process a METRICS_PORT of its own (Proc.metricsPort). */
   metrics?: boolean;
