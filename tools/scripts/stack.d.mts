@@ -19,6 +19,8 @@ export interface Stack {
   proxy65Ports: number[];
   /** coturn, with `turn`: its port and the settings the routers got (EXTDISCO_SERVICES, TURN_SECRET). */
   turn?: Turn;
+  /** External component (XEP-0114) ports of the edges (listened on when COMPONENTS is set). */
+  componentPorts: number[];
   edges: Proc[];
   procs: Proc[];
   addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
@@ -67,6 +69,7 @@ export function startStack(o?: {
   c2sTlsPorts?: number[];
   wsPorts?: number[];
   proxy65Ports?: number[];
+  componentPorts?: number[];
   grpcPorts?: { auth?: number; session?: number; router?: number; authAdmin?: number; sessionAdmin?: number; routerAdmin?: number };
   /** Give every process a METRICS_PORT of its own (Proc.metricsPort). */
   metrics?: boolean;

@@ -336,6 +336,7 @@ async function startStackOnce({
   c2sTlsPorts = [],
   wsPorts: fixedWsPorts = [],
   proxy65Ports: fixedProxy65Ports = [],
+  componentPorts: fixedComponentPorts = [],
   grpcPorts = {},
   metrics = false,
   turn,
@@ -411,6 +412,7 @@ async function startStackOnce({
   const tlsPorts = [];
   const wsPorts = [];
   const proxy65Ports = [];
+  const componentPorts = [];
   const edgeProcs = [];
   for (let i = 0; i < edges; i++) {
     const port = c2sPorts[i] ?? (await freePort());
@@ -428,12 +430,16 @@ async function startStackOnce({
     // XEP-0065: each edge's SOCKS5 proxy listens on a port of its own.
     const proxy65Port = fixedProxy65Ports[i] ?? (await freePort());
     proxy65Ports.push(proxy65Port);
+    // Each edge its own component port (XEP-0114; only listened on when COMPONENTS names one).
+    const componentPort = fixedComponentPorts[i] ?? (await freePort());
+    componentPorts.push(componentPort);
     edgeProcs.push(
       await app('edge', {
         ...addrs,
         ...tlsEnv,
         WS_PORT: String(wsPort),
         PROXY65_PORT: String(proxy65Port),
+        COMPONENT_PORT: String(componentPort),
         ROUTER_ADDR: routerAddr,
         C2S_PORT: String(port),
         EDGE_ID: `edge-${i + 1}-${port}`,
@@ -441,7 +447,8 @@ async function startStackOnce({
     );
   }
   try {
-    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts, ...proxy65Ports].map((p) => waitForPort(p, 30000)));
+    const components = (common.COMPONENTS ?? process.env.COMPONENTS ?? '') !== '' ? componentPorts : [];
+    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts, ...proxy65Ports, ...components].map((p) => waitForPort(p, 30000)));
   } catch (err) {
     const early = exited.slice();
     // A service that did not come up must not leave the others (and NATS) running.
@@ -457,6 +464,7 @@ async function startStackOnce({
     wsPorts,
     proxy65Ports,
     turn: turnServer,
+    componentPorts,
     edges: edgeProcs,
     procs,
     addrs,

@@ -28,6 +28,7 @@ for (const [what, port] of [
   ['WebSocket', Number(env('WS_PORT', 5280))],
   ['SOCKS5 proxy', Number(env('PROXY65_PORT', 7777))],
   ['TURN', Number(env('TURN_PORT', 3478))],
+  ...(env('COMPONENTS', '') ? [['component', Number(env('COMPONENT_PORT', 5347))]] : []),
   ['auth', ports.auth],
   ['session', ports.session],
   ['router', ports.router],
@@ -66,6 +67,7 @@ const stack = await startStack({
   c2sTlsPorts: [Number(env('C2S_TLS_PORT', 5223))],
   wsPorts: [Number(env('WS_PORT', 5280))],
   proxy65Ports: [Number(env('PROXY65_PORT', 7777))],
+  componentPorts: [Number(env('COMPONENT_PORT', 5347))],
   grpcPorts: ports,
   // coturn for calls (XEP-0215); the secret is new at every start (credentials last TURN_TTL_S, and both sides restart together).
   turn: process.env.TURN_DISABLED
@@ -77,6 +79,8 @@ const stack = await startStack({
     LOG_LEVEL: env('LOG_LEVEL', 'info'),
     XMPP_DOMAIN: env('XMPP_DOMAIN', 'localhost'),
     EDGE_ID: env('EDGE_ID', 'edge-local'),
+    // XEP-0114 external components, domain=secret (e.g. COMPONENTS=bot.localhost=s3cret npm start).
+    COMPONENTS: env('COMPONENTS', ''),
   },
   onLine: (name, line) => ((name === 'nats' && !/\[(ERR|WRN|FTL)\]/.test(line)) || (name === 'turn' && !/ERROR/.test(line)) ? undefined : show(name, line)),
 });
@@ -88,6 +92,14 @@ console.log(`
     calls:     ${stack.turn ? `STUN/TURN (coturn) on ${env('TURN_HOST', '127.0.0.1')}:${stack.turn.port}, announced by XEP-0215 with temporary credentials` : 'no TURN server (TURN_DISABLED)'}
     files:     SOCKS5 bytestreams proxy (XEP-0065) proxy.${env('XMPP_DOMAIN', 'localhost')} on 127.0.0.1:${stack.proxy65Ports[0]}
     WebSocket: ws://127.0.0.1:${stack.wsPorts[0]}/xmpp-websocket (RFC 7395; discovery at http://127.0.0.1:${stack.wsPorts[0]}/.well-known/host-meta)
+    components: ${
+      env('COMPONENTS', '')
+        ? `${env('COMPONENTS', '')
+            .split(',')
+            .map((c) => c.split('=')[0].trim())
+            .join(', ')} on 127.0.0.1:${stack.componentPorts[0]} (XEP-0114)`
+        : 'none (COMPONENTS=bot.localhost=secret serves one on 127.0.0.1:5347)'
+    }
     TLS:       ${tls ? `${tls.certFile} (self-signed unless TLS_CERT_FILE is set: clients will ask you to trust it)` : 'none'}
     accounts:  register in your client (in-band registration is open), or: npm run xmppctl -- register alice secret
     NATS:      ${stack.nats.url} (JetStream data in var/nats)

@@ -26,10 +26,13 @@ export interface NatsAccess {
 
 export const natsAccess: Record<NatsService, NatsAccess> = {
   edge: {
-    kv: ['xmpp_edges', 'xmpp_sm', 'xmpp_proxy65'],
+    // xmpp_components: where external components (XEP-0114) are connected, written on their handshake.
+    // xmpp_proxy65: which edge holds the first half of a SOCKS5 stream (XEP-0065).
+    kv: ['xmpp_edges', 'xmpp_sm', 'xmpp_components', 'xmpp_proxy65'],
     streams: ['xmpp_sm'],
     // xmpp.offline-handled: offline messages that reached the client, a request to the routers.
-    publish: ['xmpp.sm.*', 'xmpp.offline-handled'],
+    // xmpp.edge.*: a component that connected again closes its old connection on another edge (conflict).
+    publish: ['xmpp.sm.*', 'xmpp.offline-handled', 'xmpp.edge.*'],
     // xmpp.proxy65.*: the routers' XEP-0065 requests (where the proxy listens, activate), answered through allow_responses.
     subscribe: ['xmpp.edge.*', 'xmpp.proxy65.*'],
     responds: true,
@@ -62,6 +65,7 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
       'xmpp_mam_retracted',
       'xmpp_muc',
       'xmpp_muc_leases',
+      'xmpp_components',
     ],
     streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals', 'xmpp_mam', 'xmpp_muc_in'],
     // _INBOX.>: the answers to the edges' xmpp.offline-handled requests.

@@ -12,6 +12,7 @@ import { offlineModule } from './offline';
 import { pepModule } from './pep';
 import { mamModule } from './mam';
 import { mucModule } from './muc';
+import { componentsModule } from './components';
 import { extdiscoModule } from './extdisco';
 import { proxy65Module } from './proxy65';
 
@@ -35,6 +36,7 @@ export const routerModules: readonly RouterModule[] = [
   pepModule,
   mamModule,
   mucModule,
+  componentsModule,
   extdiscoModule,
   proxy65Module,
 ];

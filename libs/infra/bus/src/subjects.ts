@@ -32,6 +32,8 @@ export const buckets = {
   accounts: 'xmpp_accounts',
   /** XEP-0065 stream hash → the internal address of the edge holding its first half, with a TTL. */
   proxy65: 'xmpp_proxy65',
+  /** external component domain → ComponentRoute: the edge and connection serving it (XEP-0114). */
+  components: 'xmpp_components',
 } as const;
 
 /**
