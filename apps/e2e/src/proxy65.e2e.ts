@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
 import { freePort, startApp, waitForPort, type Proc } from '@cx/stack';
 import { login, RawClient, register, uniqueName } from '@cx/testing';
+import { runSlixmpp } from './slixmpp/run';
 
 const [edgeA, edgeB] = inject('edgePorts');
 const proxyPorts = inject('proxy65Ports');
@@ -178,5 +179,22 @@ describe('XEP-0065 proxy limits', () => {
     expect((await read(t.s, data.length, 10_000)).equals(data)).toBe(true);
     // A second's burst, then 50 kB/s: 100 kB take about a second.
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe('slixmpp: a file through the proxy (xep_0065)', () => {
+  it('discovers proxy.localhost, offers it, the target on the other edge connects, the requester activates, bytes go both ways', async () => {
+    const [a, b] = [uniqueName('slixsend'), uniqueName('slixrecv')];
+    await register(edgeA, a, 'pw65');
+    await register(edgeA, b, 'pw65');
+    const r = await runSlixmpp('proxy65.py', [`${a}@localhost`, `${b}@localhost`, 'pw65', '127.0.0.1', String(edgeA), String(edgeB), inject('certFile')]);
+    const detail = r.stderr.slice(-2000) + JSON.stringify(r.events);
+    expect(r.code, detail).toBe(0);
+    const proxies = r.events.find((e) => e.event === 'proxies')?.proxies as Record<string, [string, number]>;
+    expect(Object.keys(proxies), detail).toEqual(['proxy.localhost']);
+    const got = r.events.find((e) => e.event === 'received' && e.who === 'target');
+    expect(got?.bytes, detail).toBe(200_000);
+    expect(got?.sha1, detail).toBe(got?.expected);
+    expect(r.events.find((e) => e.event === 'received' && e.who === 'requester')?.text, detail).toBe('thank');
   });
 });
