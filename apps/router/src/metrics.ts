@@ -154,3 +154,14 @@ for (const [name, help, pick] of [
 export function measureArchive(totals: () => Promise<{ messages: number; archives: number }>): void {
   archiveTotals = totals;
 }
+
+const extdisco = new Counter({
+  name: 'xmpp_router_extdisco_total',
+  help: 'XEP-0215 requests answered, by request (services, credentials) and whether TURN credentials were handed out',
+  labelNames: ['request', 'credentials'],
+});
+
+/** An external-services request answered (router module extdisco). */
+export function countExtdisco(request: 'services' | 'credentials', credentials: boolean): void {
+  extdisco.inc({ request, credentials: String(credentials) });
+}

@@ -3,6 +3,8 @@
 // REST scheme, @cx/calls). docs/architecture.md, "Calls and proxies".
 import { credentialsAnswer, parseService, servicesAnswer, type ExtdiscoOptions } from '@cx/calls';
 import type { IqContext } from '@cx/modules';
+import type { Element } from '@cx/xmpp-core';
+import { countExtdisco } from '../../metrics';
 import type { RouterContext, RouterModule } from '../module';
 import { serverModule } from '../served';
 
@@ -24,7 +26,24 @@ export const extdiscoModule: RouterModule = {
       ttlS: ctx.config.TURN_TTL_S,
     };
     const module = 'extdisco';
-    ctx.host.handle('iq-get/host/urn:xmpp:extdisco:2:services', ({ payload, from }: IqContext) => servicesAnswer(payload, opts, bare(from)), { module });
-    ctx.host.handle('iq-get/host/urn:xmpp:extdisco:2:credentials', ({ payload, from }: IqContext) => credentialsAnswer(payload, opts, bare(from)), { module });
+    const handedOut = (el: Element) => el.getChildren('service').some((s) => s.attrs.password !== undefined);
+    ctx.host.handle(
+      'iq-get/host/urn:xmpp:extdisco:2:services',
+      ({ payload, from }: IqContext) => {
+        const answer = servicesAnswer(payload, opts, bare(from));
+        countExtdisco('services', handedOut(answer));
+        return answer;
+      },
+      { module },
+    );
+    ctx.host.handle(
+      'iq-get/host/urn:xmpp:extdisco:2:credentials',
+      ({ payload, from }: IqContext) => {
+        const answer = credentialsAnswer(payload, opts, bare(from));
+        countExtdisco('credentials', !(answer instanceof Error) && handedOut(answer));
+        return answer;
+      },
+      { module },
+    );
   },
 };
