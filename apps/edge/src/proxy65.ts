@@ -123,10 +123,15 @@ export async function startProxy65(c: Proxy65Settings, bus: Bus, log: Logger): P
       } catch {
         return;
       }
-      // Only the edge holding the stream answers: the others stay silent.
-      if (!proxy.holds(hash)) return;
-      const result = proxy.activate(hash);
-      m.respond(enc.encode(JSON.stringify({ result })));
+      if (proxy.holds(hash)) return void m.respond(enc.encode(JSON.stringify({ result: proxy.activate(hash) })));
+      // Not here. When no edge holds it (no key in the directory), every edge may say so at once;
+      // when another does, only that one answers.
+      if (!/^[0-9a-f]{40}$/.test(hash)) return void m.respond(enc.encode(JSON.stringify({ result: 'not-found' })));
+      kv.get(hash)
+        .then((e) => {
+          if (!e || e.operation !== 'PUT') m.respond(enc.encode(JSON.stringify({ result: 'not-found' })));
+        })
+        .catch(() => undefined);
     },
   });
   log.info({ port, host: c.PROXY65_HOST, advertised: advertisedHost(c) }, 'proxy65 listening (XEP-0065)');
