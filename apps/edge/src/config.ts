@@ -27,8 +27,8 @@ export const edgeConfig = defineConfig({
     'The ws:// or wss:// URL clients use, announced in host-meta (default ws://<domain>:<WS_PORT>/xmpp-websocket); put TLS in front for wss',
   ),
   PROXY65_PORT: int(
-    7777,
-    'SOCKS5 bytestreams proxy (XEP-0065, proxy.<domain>, router module proxy65) listener; each edge process needs its own (0: off)',
+    0,
+    'SOCKS5 bytestreams proxy (XEP-0065, proxy.<domain>, router module proxy65) listener, e.g. 7777 (npm start and the manifests set it); each edge process on a host needs its own (0: off)',
     0,
     65535,
   ),
