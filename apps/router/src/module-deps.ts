@@ -44,9 +44,9 @@ export function moduleDeps(
   bus: Bus,
   auth: authv1.AuthServiceClient,
   domain: string,
-  opts: { limits?: Partial<ModuleLimits>; contacts?: ContactAddresses; mucDomain?: string } = {},
+  opts: { limits?: Partial<ModuleLimits>; contacts?: ContactAddresses; mucDomain?: string; uploadDomain?: string } = {},
 ): ModuleDeps {
-  const { limits, contacts, mucDomain } = opts;
+  const { limits, contacts, mucDomain, uploadDomain } = opts;
   const stores = new Map<string, DocStore>();
   const l = { ...DEFAULT_MODULE_LIMITS, ...limits };
   // The KV value bound of each bucket follows the module's bound (room for framing and headers).
@@ -56,6 +56,7 @@ export function moduleDeps(
     limits,
     contacts,
     mucDomain,
+    uploadDomain,
     rejected: countStoreRejection,
     store(bucket) {
       let s = stores.get(bucket);

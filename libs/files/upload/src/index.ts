@@ -8,4 +8,5 @@ export { exactly, NatsFileStore, UPLOAD_BUCKET } from './nats-store';
 export { S3FileStore, type S3Settings } from './s3-store';
 export { FileIndex, UPLOAD_INDEX_BUCKET, type FileEntry, type Reservation } from './file-index';
 export { CORS_HEADERS, servedHeaders } from './served';
+export { uploadSharedSettings } from './settings';
 export const NS_UPLOAD = 'urn:xmpp:http:upload:0';

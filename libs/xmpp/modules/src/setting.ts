@@ -22,6 +22,7 @@ export const ROUTER_MODULE_NAMES = [
   'pep',
   'mam',
   'muc',
+  'upload',
 ] as const;
 
 /** A list of module names, all by default; an unknown name is a configuration error (reported before anything starts). */
