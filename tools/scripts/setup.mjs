@@ -10,6 +10,8 @@ import { natsServerPath, root } from './stack.mjs';
 import { ensureKubectl } from './kubectl.mjs';
 
 const APPS = ['auth', 'session', 'router', 'edge', 'xmppctl'];
+// XEP-0363's HTTP side (PUT and GET of uploaded files).
+APPS.push('upload');
 const log = (m) => console.log(`[setup] ${m}`);
 
 function fail(message) {

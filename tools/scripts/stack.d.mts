@@ -15,11 +15,13 @@ export interface Stack {
   tlsPorts: number[];
   /** WebSocket (RFC 7395) ports of the edges. */
   wsPorts: number[];
+  /** The upload service (XEP-0363's HTTP side), as slots name it. */
+  uploadUrl: string;
   edges: Proc[];
   procs: Proc[];
   addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
   /** The admin ports (what xmppctl's AUTH_ADDR, SESSION_ADDR, ROUTER_ADDR name). */
-  adminAddrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
+  adminAddrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string; UPLOAD_ADMIN_URL: string };
   env: Record<string, string>;
   restart(p: Proc): Proc;
   stop(): Promise<void>;
@@ -44,7 +46,7 @@ export function startStack(o?: {
   c2sPorts?: number[];
   c2sTlsPorts?: number[];
   wsPorts?: number[];
-  grpcPorts?: { auth?: number; session?: number; router?: number; authAdmin?: number; sessionAdmin?: number; routerAdmin?: number };
+  grpcPorts?: { auth?: number; session?: number; router?: number; authAdmin?: number; sessionAdmin?: number; routerAdmin?: number; upload?: number; uploadAdmin?: number };
   /** Give every process a METRICS_PORT of its own (Proc.metricsPort). */
   metrics?: boolean;
   detached?: boolean;

@@ -2,6 +2,7 @@
 // of ours) and the four services as separate processes. Used by `npm start`,
 // the integration tests and the benchmark.
 import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
@@ -269,6 +270,11 @@ async function startStackOnce({
   const routerAdmins = [grpcPorts.routerAdmin ?? (await freePort())];
   for (let i = 1; i < routers; i++) routerAdmins.push(await freePort());
   const common = { NATS_URL: nats.url, XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'info', ...env };
+  // XEP-0363: the routers sign slots with the secret the upload service checks them with, for its URL.
+  const uploadPort = grpcPorts.upload ?? (await freePort());
+  const uploadAdminPort = grpcPorts.uploadAdmin ?? (await freePort());
+  const uploadUrl = `http://127.0.0.1:${uploadPort}`;
+  Object.assign(common, { UPLOAD_SECRET: randomBytes(24).toString('hex'), UPLOAD_PUBLIC_URL: uploadUrl, ...env });
   const procs = [];
   // What a process that exits while the stack starts said last (for the error).
   const exited = [];
@@ -305,7 +311,9 @@ async function startStackOnce({
       SESSION_ADMIN_ADDR: `127.0.0.1:${sessionAdmin}`,
       AUTH_ADDR: `127.0.0.1:${authPort}`,
     });
+  await app('upload', { UPLOAD_PORT: String(uploadPort), UPLOAD_ADMIN_PORT: String(uploadAdminPort) });
   const adminAddrs = { AUTH_ADDR: `127.0.0.1:${authAdmin}`, SESSION_ADDR: `127.0.0.1:${sessionAdmin}`, ROUTER_ADDR: `127.0.0.1:${routerAdmins[0]}` };
+  adminAddrs.UPLOAD_ADMIN_URL = `http://127.0.0.1:${uploadAdminPort}`;
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];
   const tlsPorts = [];
@@ -329,7 +337,7 @@ async function startStackOnce({
     );
   }
   try {
-    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts].map((p) => waitForPort(p, 30000)));
+    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts, uploadPort].map((p) => waitForPort(p, 30000)));
   } catch (err) {
     const early = exited.slice();
     // A service that did not come up must not leave the others (and NATS) running.
@@ -342,6 +350,7 @@ async function startStackOnce({
     edgePorts,
     tlsPorts,
     wsPorts,
+    uploadUrl,
     edges: edgeProcs,
     procs,
     addrs,

@@ -14,7 +14,9 @@ declare module 'vitest' {
     natsUrl: string;
     addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
     /** xmppctl's addresses (the admin ports) and its ADMIN_TOKEN. */
-    adminEnv: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string; ADMIN_TOKEN: string };
+    adminEnv: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string; ADMIN_TOKEN: string; UPLOAD_ADMIN_URL?: string };
+    /** The upload service (XEP-0363's HTTP side), as slots name it. */
+    uploadUrl: string;
   }
 }
 
@@ -45,6 +47,9 @@ export default async function setup(project: TestProject) {
       // XEP-0157, for the edges (caps) and the routers (disco#info) alike.
       CONTACT_ADMIN: 'xmpp:admin@localhost,mailto:admin@example.org',
       CONTACT_ABUSE: 'mailto:abuse@example.org',
+      // XEP-0363: small bounds so that upload.e2e.ts reaches them quickly.
+      UPLOAD_MAX_FILE_SIZE: String(1024 * 1024),
+      UPLOAD_QUOTA_BYTES: String(3 * 1024 * 1024),
     },
     onLine: (name: string, line: string) => {
       logs.push(`${name} ${line}`);
@@ -57,6 +62,7 @@ export default async function setup(project: TestProject) {
   project.provide('certFile', cert.certFile);
   project.provide('natsUrl', stack.nats.url);
   project.provide('addrs', stack.addrs);
+  project.provide('uploadUrl', stack.uploadUrl);
   project.provide('adminEnv', { ...stack.adminAddrs, ADMIN_TOKEN: adminToken });
   return async () => {
     await stack.stop();
