@@ -2,7 +2,7 @@
 // to its own router), the PUT and GET through the upload service, which keeps
 // nothing about slots: the signature says what the PUT may be.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,6 +13,7 @@ const NS = 'urn:xmpp:http:upload:0';
 const [edgeA, edgeB] = inject('edgePorts');
 const uploadUrl = inject('uploadUrl');
 const adminEnv = inject('adminEnv');
+const uploadSecret = inject('uploadSecret');
 const MAX = 1024 * 1024;
 type Who = { c: RawClient; jid: string; name: string };
 const open: Who[] = [];
@@ -153,8 +154,15 @@ describe('XEP-0363 upload and download', () => {
     expect((await put(someoneElse.toString(), bytes, 'application/pdf')).status).toBe(403);
     const expired = new URL(u);
     expired.searchParams.set('v', `${Math.floor(Date.now() / 1000) - 10}.${mac}`);
-    const r = await put(expired.toString(), bytes, 'application/pdf');
+    expect((await put(expired.toString(), bytes, 'application/pdf')).status).toBe(403);
+    // A slot signed right (with the secret) whose time is over: refused as expired.
+    const past = Math.floor(Date.now() / 1000) - 1;
+    const text = ['v1', u.pathname, String(bytes.length), 'application/pdf', u.searchParams.get('u'), String(past)].join('\n');
+    const signed = new URL(u);
+    signed.searchParams.set('v', `${past}.${createHmac('sha256', uploadSecret).update(text).digest('base64url')}`);
+    const r = await put(signed.toString(), bytes, 'application/pdf');
     expect(r.status).toBe(403);
+    expect(await r.text()).toContain('expired');
     // Nothing was stored by the refused PUTs; the right one still works.
     expect((await fetch(s.get)).status).toBe(404);
     expect((await put(s.put, bytes, 'application/pdf')).status).toBe(201);
