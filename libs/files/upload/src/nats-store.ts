@@ -2,7 +2,7 @@
 // replicated as NATS_REPLICAS says. Objects are chunked by nats.js (128 KiB
 // messages), so a file streams through in chunks both ways.
 import { Readable, Transform } from 'node:stream';
-import { Objm, StorageType, type ObjectStore } from '@nats-io/obj';
+import { Objm, setSha256Backend, StorageType, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FileStore, StoredFile, StoredObject } from './file-store';
 
@@ -30,6 +30,8 @@ export class NatsFileStore implements FileStore {
 
   /** Open (creating if needed) the bucket; `maxBytes` bounds it (-1: no bound). */
   static async open(nc: NatsConnection, opts: { replicas: number; maxBytes?: number; bucket?: string }): Promise<NatsFileStore> {
+    // Every object's SHA-256 with node:crypto, not nats.js's pure-JS default (which cost most of the PUT's CPU in tools/bench).
+    setSha256Backend('native');
     const os = await new Objm(nc).create(opts.bucket ?? UPLOAD_BUCKET, {
       storage: StorageType.File,
       replicas: opts.replicas,
