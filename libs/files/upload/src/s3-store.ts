@@ -28,6 +28,10 @@ export class S3FileStore implements FileStore {
       region: o.region,
       forcePathStyle: o.forcePathStyle ?? true,
       credentials: o.accessKey ? { accessKeyId: o.accessKey, secretAccessKey: o.secretKey } : undefined,
+      // No flexible checksums unless an operation needs them: a streamed PUT then goes as a plain body with
+      // its Content-Length, not aws-chunked with a trailer, which many S3-compatible stores do not take.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
     this.prefix = o.prefix ?? 'upload/';
   }
@@ -35,7 +39,21 @@ export class S3FileStore implements FileStore {
   async put(id: string, body: Readable, size: number): Promise<void> {
     const counted = body.pipe(exactly(size));
     body.once('error', (err) => counted.destroy(err));
-    await this.s3.send(new PutObjectCommand({ Bucket: this.o.bucket, Key: this.prefix + id, Body: counted, ContentLength: size }));
+    // A body that ends short or runs long aborts the request: S3 stores a PUT whole or not at all.
+    const abort = new AbortController();
+    let failure: Error | undefined;
+    counted.once('error', (err) => {
+      failure = err;
+      abort.abort();
+    });
+    try {
+      await this.s3.send(new PutObjectCommand({ Bucket: this.o.bucket, Key: this.prefix + id, Body: counted, ContentLength: size }), {
+        abortSignal: abort.signal,
+      });
+    } catch (err) {
+      throw failure ?? err;
+    }
+    if (failure) throw failure;
   }
 
   async get(id: string): Promise<StoredFile | null> {
