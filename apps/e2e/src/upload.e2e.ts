@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Element } from '@cx/xmpp-core';
 import { login, RawClient, register, uniqueName } from '@cx/testing';
+import { freePort, startApp, waitForPort } from '@cx/stack';
 
 const NS = 'urn:xmpp:http:upload:0';
 const [edgeA, edgeB] = inject('edgePorts');
@@ -183,7 +184,42 @@ describe('XEP-0363 upload and download', () => {
     const over = await slot(carol, 'more.bin', 1);
     expect(over.iq.attrs.type).toBe('error');
     expect(condition(over.iq)?.name).toBe('resource-constraint');
+    // Slots given at once may together pass the quota: the PUT past it is refused too.
+    const grace = await user(edgeA);
+    const slots = [];
+    for (let i = 0; i < 4; i++) slots.push(await slot(grace, `g${i}.bin`, MAX));
+    const statuses = [];
+    for (const s of slots) statuses.push((await put(s.put, randomBytes(MAX), 'application/octet-stream')).status);
+    expect(statuses).toEqual([201, 201, 201, 413]);
   });
+});
+
+describe('XEP-0363 with two upload replicas', () => {
+  it('a PUT to one replica is served by the other: no slot lives in a process', async () => {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const other = startApp('upload', {
+      NATS_URL: inject('natsUrl'),
+      XMPP_DOMAIN: 'localhost',
+      LOG_LEVEL: 'warn',
+      UPLOAD_SECRET: uploadSecret,
+      UPLOAD_PORT: String(port),
+      UPLOAD_ADMIN_PORT: String(adminPort),
+      UPLOAD_QUOTA_BYTES: String(3 * 1024 * 1024),
+    });
+    try {
+      await waitForPort(port, 30000);
+      const frank = await user(edgeB);
+      const bytes = randomBytes(150 * 1024);
+      const s = await slot(frank, 'both.bin', bytes.length);
+      const elsewhere = (url: string) => url.replace(uploadUrl, `http://127.0.0.1:${port}`);
+      expect((await put(elsewhere(s.put), bytes, 'application/octet-stream')).status).toBe(201);
+      expect(Buffer.from(await (await fetch(s.get)).arrayBuffer()).equals(bytes)).toBe(true);
+      // And the first replica knows the slot is used.
+      expect((await put(s.put, bytes, 'application/octet-stream')).status).toBe(409);
+    } finally {
+      await other.stop();
+    }
+  }, 40_000);
 });
 
 describe('XEP-0363 files of an account', () => {
