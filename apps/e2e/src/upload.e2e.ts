@@ -108,6 +108,13 @@ describe('XEP-0363 upload and download', () => {
     expect(got.headers.get('access-control-allow-origin')).toBe('*');
     const head = await fetch(s.get, { method: 'HEAD' });
     expect(head.headers.get('content-length')).toBe(String(bytes.length));
+    expect(head.headers.get('accept-ranges')).toBe('bytes');
+    // A player seeking: one range (206), and one past the end (416).
+    const part = await fetch(s.get, { headers: { range: 'bytes=200000-' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 200000-${bytes.length - 1}/${bytes.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(200000))).toBe(true);
+    expect((await fetch(s.get, { headers: { range: `bytes=${bytes.length}-` } })).status).toBe(416);
     // A second PUT to the same slot does not replace the file.
     expect((await put(s.put, randomBytes(bytes.length), 'image/jpeg')).status).toBe(409);
     expect(Buffer.from(await (await fetch(s.get)).arrayBuffer()).equals(bytes)).toBe(true);

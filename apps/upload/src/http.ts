@@ -4,7 +4,7 @@
 // file index (KV) says what is stored, the FileStore holds the bytes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { checkGrant, CORS_HEADERS, fileIdOf, normalType, servedHeaders, type FileEntry, type FileIndex, type FileStore } from '@cx/upload';
+import { checkGrant, CORS_HEADERS, fileIdOf, normalType, parseRange, servedHeaders, type FileEntry, type FileIndex, type FileStore } from '@cx/upload';
 import type { Logger } from '@cx/log';
 import type { UploadConfig } from './config';
 import { countBytes, countRequest, transfers } from './metrics';
@@ -52,7 +52,7 @@ export function uploadHandler(d: UploadDeps): (req: IncomingMessage, res: Server
       active--;
       transfers.dec();
     });
-    const work = method === 'PUT' ? put(d, req, res, url, id) : get(d, res, url, id, method === 'HEAD');
+    const work = method === 'PUT' ? put(d, req, res, url, id) : get(d, req, res, url, id, method === 'HEAD');
     work.catch((err: Error) => {
       d.log.error({ err, method, id }, 'upload request failed');
       send(res, 500, 'internal error');
@@ -89,7 +89,7 @@ async function put(d: UploadDeps, req: IncomingMessage, res: ServerResponse, url
   send(res, 201, 'created');
 }
 
-async function get(d: UploadDeps, res: ServerResponse, url: URL, id: string, head: boolean): Promise<void> {
+async function get(d: UploadDeps, req: IncomingMessage, res: ServerResponse, url: URL, id: string, head: boolean): Promise<void> {
   const entry = await d.index.file(id);
   if (!entry || nameOf(url.pathname) !== entry.name) return send(res, 404, 'not found');
   const headers = {
@@ -97,15 +97,23 @@ async function get(d: UploadDeps, res: ServerResponse, url: URL, id: string, hea
     ...servedHeaders(entry.type, entry.name),
     'content-length': String(entry.size),
     'cache-control': 'public, max-age=31536000, immutable',
+    'accept-ranges': 'bytes',
     etag: `"${id}"`,
   };
+  // One range (a player seeking, a download resumed); If-Range with another validator: the whole file.
+  const ifRange = req.headers['if-range'];
+  const range = ifRange && ifRange !== headers.etag ? undefined : parseRange(req.headers.range, entry.size);
+  if (range === 'unsatisfiable') return send(res, 416, 'range not satisfiable', { 'content-range': `bytes */${entry.size}` });
+  const status = range ? 206 : 200;
+  if (range)
+    Object.assign(headers, { 'content-length': String(range.last - range.first + 1), 'content-range': `bytes ${range.first}-${range.last}/${entry.size}` });
   if (head) {
-    res.writeHead(200, headers);
+    res.writeHead(status, headers);
     return void res.end();
   }
-  const file = await d.store.get(id);
+  const file = await d.store.get(id, range);
   if (!file) return send(res, 404, 'not found');
-  res.writeHead(200, headers);
+  res.writeHead(status, headers);
   await pipeline(file.body, res).catch(() => res.destroy());
-  if (res.writableFinished) countBytes('out', entry.size);
+  if (res.writableFinished) countBytes('out', Number(headers['content-length']));
 }

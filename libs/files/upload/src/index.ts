@@ -3,10 +3,10 @@
 // S3) and the headers files are served with. docs/architecture.md, "File upload (HTTP)".
 export { checkGrant, signGrant, type GrantCheck, type SlotGrant } from './signature';
 export { fileIdOf, makeSlot, normalType, safeFilename, UPLOAD_PATH, type Slot, type SlotRequest } from './slot';
-export type { FileStore, StoredFile, StoredObject } from './file-store';
-export { exactly, NatsFileStore, UPLOAD_BUCKET } from './nats-store';
+export type { ByteRange, FileStore, StoredFile, StoredObject } from './file-store';
+export { byteSlice, exactly, NatsFileStore, UPLOAD_BUCKET } from './nats-store';
 export { S3FileStore, type S3Settings } from './s3-store';
 export { FileIndex, UPLOAD_INDEX_BUCKET, type FileEntry, type Reservation } from './file-index';
-export { CORS_HEADERS, servedHeaders } from './served';
+export { CORS_HEADERS, parseRange, servedHeaders } from './served';
 export { uploadSharedSettings } from './settings';
 export const NS_UPLOAD = 'urn:xmpp:http:upload:0';

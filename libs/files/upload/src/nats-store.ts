@@ -4,7 +4,7 @@
 import { Readable, Transform } from 'node:stream';
 import { Objm, setSha256Backend, StorageType, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { FileStore, StoredFile, StoredObject } from './file-store';
+import type { ByteRange, FileStore, StoredFile, StoredObject } from './file-store';
 
 export const UPLOAD_BUCKET = 'xmpp_upload';
 
@@ -19,6 +19,19 @@ export function exactly(size: number): Transform {
     },
     flush(done) {
       done(seen === size ? null : new Error(`body of ${seen} bytes, ${size} announced`));
+    },
+  });
+}
+
+/** Passes only bytes first..last (inclusive) of what flows through. */
+export function byteSlice(r: ByteRange): Transform {
+  let at = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const from = Math.max(0, r.first - at);
+      const to = Math.min(chunk.length, r.last + 1 - at);
+      at += chunk.length;
+      done(null, to > from ? chunk.subarray(from, to) : undefined);
     },
   });
 }
@@ -51,10 +64,15 @@ export class NatsFileStore implements FileStore {
     }
   }
 
-  async get(id: string): Promise<StoredFile | null> {
+  /** A range is read from the start of the object (its chunks come in order) and cut here. */
+  async get(id: string, range?: ByteRange): Promise<StoredFile | null> {
     const r = await this.os.get(id);
     if (!r) return null;
-    return { body: Readable.fromWeb(r.data as never), size: r.info.size };
+    const body = Readable.fromWeb(r.data as never);
+    if (!range) return { body, size: r.info.size };
+    const sliced = body.pipe(byteSlice(range));
+    body.once('error', (err) => sliced.destroy(err));
+    return { body: sliced, size: r.info.size };
   }
 
   async delete(id: string): Promise<void> {

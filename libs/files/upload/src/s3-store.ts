@@ -3,7 +3,7 @@
 // <prefix><id>; the body streams through (a PUT with its Content-Length).
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { FileStore, StoredFile, StoredObject } from './file-store';
+import type { ByteRange, FileStore, StoredFile, StoredObject } from './file-store';
 import { exactly } from './nats-store';
 
 export interface S3Settings {
@@ -56,10 +56,12 @@ export class S3FileStore implements FileStore {
     if (failure) throw failure;
   }
 
-  async get(id: string): Promise<StoredFile | null> {
+  async get(id: string, range?: ByteRange): Promise<StoredFile | null> {
     try {
-      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.o.bucket, Key: this.prefix + id }));
-      return { body: r.Body as Readable, size: r.ContentLength ?? 0 };
+      const Range = range ? `bytes=${range.first}-${range.last}` : undefined;
+      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.o.bucket, Key: this.prefix + id, Range }));
+      const total = r.ContentRange ? Number(r.ContentRange.split('/')[1]) : r.ContentLength;
+      return { body: r.Body as Readable, size: total ?? 0 };
     } catch (err) {
       if ((err as { name?: string }).name === 'NoSuchKey') return null;
       throw err;

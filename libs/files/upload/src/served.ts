@@ -48,11 +48,29 @@ export function servedHeaders(type: string, name: string): Record<string, string
   };
 }
 
+/**
+ * One range of a Range header (RFC 9110 §14.2) for a file of `size` bytes:
+ * 'bytes=a-b', 'bytes=a-' or 'bytes=-n'. undefined: serve the whole file (no
+ * header, another unit, several ranges); 'unsatisfiable': 416.
+ */
+export function parseRange(header: string | undefined, size: number): { first: number; last: number } | 'unsatisfiable' | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    return n === 0 || size === 0 ? 'unsatisfiable' : { first: Math.max(0, size - n), last: size - 1 };
+  }
+  const first = Number(m[1]);
+  const last = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (first >= size || last < first) return 'unsatisfiable';
+  return { first, last };
+}
+
 /** CORS (browser clients upload and download from another origin): every response carries these. */
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, HEAD, PUT, OPTIONS',
-  'access-control-allow-headers': 'Content-Type, Content-Length, Authorization',
-  'access-control-expose-headers': 'Content-Length, Content-Type, Content-Disposition',
+  'access-control-allow-headers': 'Content-Type, Content-Length, Authorization, Range',
+  'access-control-expose-headers': 'Content-Length, Content-Type, Content-Disposition, Content-Range, Accept-Ranges',
   'access-control-max-age': '86400',
 };

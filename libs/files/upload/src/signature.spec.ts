@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkGrant, signGrant, type SlotGrant } from './signature';
 import { fileIdOf, makeSlot, normalType, safeFilename } from './slot';
-import { servedHeaders } from './served';
+import { parseRange, servedHeaders } from './served';
 
 const secret = 'test-secret';
 const g: SlotGrant = { path: '/upload/AAAAAAAAAAAAAAAAAAAAAAAA/a.png', size: 1234, type: 'image/png', jid: 'alice@localhost', expiresAt: 2_000_000_000 };
@@ -74,5 +74,16 @@ describe('slots', () => {
     });
     expect(servedHeaders('image/svg+xml', 'x.svg')['content-type']).toBe('application/octet-stream');
     expect(servedHeaders('image/png', 'x.png')).toMatchObject({ 'content-type': 'image/png', 'content-disposition': "inline; filename*=UTF-8''x.png" });
+  });
+
+  it('take one byte range (RFC 9110 §14.2)', () => {
+    expect(parseRange('bytes=0-99', 1000)).toEqual({ first: 0, last: 99 });
+    expect(parseRange('bytes=900-', 1000)).toEqual({ first: 900, last: 999 });
+    expect(parseRange('bytes=-100', 1000)).toEqual({ first: 900, last: 999 });
+    expect(parseRange('bytes=500-5000', 1000)).toEqual({ first: 500, last: 999 });
+    expect(parseRange('bytes=1000-', 1000)).toBe('unsatisfiable');
+    expect(parseRange('bytes=0-1,5-6', 1000)).toBeUndefined();
+    expect(parseRange('items=0-1', 1000)).toBeUndefined();
+    expect(parseRange(undefined, 1000)).toBeUndefined();
   });
 });

@@ -61,6 +61,10 @@ function storeChecks(name: string, open: () => Promise<FileStore>) {
       const got = await store.get(id);
       expect(got?.size).toBe(bytes.length);
       expect((await readAll(got!.body)).equals(bytes)).toBe(true);
+      // A range across chunk boundaries (the object store's chunks are 128 KiB).
+      const part = await store.get(id, { first: 100_000, last: 400_000 });
+      expect(part?.size).toBe(bytes.length);
+      expect((await readAll(part!.body)).equals(bytes.subarray(100_000, 400_001))).toBe(true);
       const listed: string[] = [];
       for await (const o of store.list()) listed.push(o.id);
       expect(listed).toContain(id);
