@@ -46,7 +46,16 @@ export function startStack(o?: {
   c2sPorts?: number[];
   c2sTlsPorts?: number[];
   wsPorts?: number[];
-  grpcPorts?: { auth?: number; session?: number; router?: number; authAdmin?: number; sessionAdmin?: number; routerAdmin?: number; upload?: number; uploadAdmin?: number };
+  grpcPorts?: {
+    auth?: number;
+    session?: number;
+    router?: number;
+    authAdmin?: number;
+    sessionAdmin?: number;
+    routerAdmin?: number;
+    upload?: number;
+    uploadAdmin?: number;
+  };
   /** Give every process a METRICS_PORT of its own (Proc.metricsPort). */
   metrics?: boolean;
   detached?: boolean;
