@@ -15,6 +15,8 @@ export interface Stack {
   tlsPorts: number[];
   /** WebSocket (RFC 7395) ports of the edges. */
   wsPorts: number[];
+  /** External component (XEP-0114) ports of the edges (listened on when COMPONENTS is set). */
+  componentPorts: number[];
   /** The upload service (XEP-0363's HTTP side), as slots name it. */
   uploadUrl: string;
   edges: Proc[];
@@ -46,6 +48,7 @@ export function startStack(o?: {
   c2sPorts?: number[];
   c2sTlsPorts?: number[];
   wsPorts?: number[];
+  componentPorts?: number[];
   grpcPorts?: {
     auth?: number;
     session?: number;

@@ -254,6 +254,7 @@ async function startStackOnce({
   c2sPorts = [],
   c2sTlsPorts = [],
   wsPorts: fixedWsPorts = [],
+  componentPorts: fixedComponentPorts = [],
   grpcPorts = {},
   metrics = false,
   onLine = () => {},
@@ -318,6 +319,7 @@ async function startStackOnce({
   const edgePorts = [];
   const tlsPorts = [];
   const wsPorts = [];
+  const componentPorts = [];
   const edgeProcs = [];
   for (let i = 0; i < edges; i++) {
     const port = c2sPorts[i] ?? (await freePort());
@@ -332,12 +334,24 @@ async function startStackOnce({
     }
     const wsPort = fixedWsPorts[i] ?? (await freePort());
     wsPorts.push(wsPort);
+    // Each edge its own component port (XEP-0114; only listened on when COMPONENTS names one).
+    const componentPort = fixedComponentPorts[i] ?? (await freePort());
+    componentPorts.push(componentPort);
     edgeProcs.push(
-      await app('edge', { ...addrs, ...tlsEnv, WS_PORT: String(wsPort), ROUTER_ADDR: routerAddr, C2S_PORT: String(port), EDGE_ID: `edge-${i + 1}-${port}` }),
+      await app('edge', {
+        ...addrs,
+        ...tlsEnv,
+        WS_PORT: String(wsPort),
+        COMPONENT_PORT: String(componentPort),
+        ROUTER_ADDR: routerAddr,
+        C2S_PORT: String(port),
+        EDGE_ID: `edge-${i + 1}-${port}`,
+      }),
     );
   }
   try {
-    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts, uploadPort].map((p) => waitForPort(p, 30000)));
+    const components = (common.COMPONENTS ?? process.env.COMPONENTS ?? '') !== '' ? componentPorts : [];
+    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts, ...components, uploadPort].map((p) => waitForPort(p, 30000)));
   } catch (err) {
     const early = exited.slice();
     // A service that did not come up must not leave the others (and NATS) running.
@@ -350,6 +364,7 @@ async function startStackOnce({
     edgePorts,
     tlsPorts,
     wsPorts,
+    componentPorts,
     uploadUrl,
     edges: edgeProcs,
     procs,

@@ -29,6 +29,7 @@ for (const [what, port] of [
   ['c2s', c2sPort],
   ['c2s TLS', Number(env('C2S_TLS_PORT', 5223))],
   ['WebSocket', Number(env('WS_PORT', 5280))],
+  ...(env('COMPONENTS', '') ? [['component', Number(env('COMPONENT_PORT', 5347))]] : []),
   ['auth', ports.auth],
   ['session', ports.session],
   ['router', ports.router],
@@ -68,6 +69,7 @@ const stack = await startStack({
   c2sPorts: [c2sPort],
   c2sTlsPorts: [Number(env('C2S_TLS_PORT', 5223))],
   wsPorts: [Number(env('WS_PORT', 5280))],
+  componentPorts: [Number(env('COMPONENT_PORT', 5347))],
   grpcPorts: ports,
   detached: true,
   env: {
@@ -75,6 +77,8 @@ const stack = await startStack({
     LOG_LEVEL: env('LOG_LEVEL', 'info'),
     XMPP_DOMAIN: env('XMPP_DOMAIN', 'localhost'),
     EDGE_ID: env('EDGE_ID', 'edge-local'),
+    // XEP-0114 external components, domain=secret (e.g. COMPONENTS=bot.localhost=s3cret npm start).
+    COMPONENTS: env('COMPONENTS', ''),
     // A fresh slot-signing secret each start unless one is set; UPLOAD_PUBLIC_URL when clients reach uploads elsewhere (a proxy).
     ...(process.env.UPLOAD_SECRET ? { UPLOAD_SECRET: process.env.UPLOAD_SECRET } : {}),
     ...(process.env.UPLOAD_PUBLIC_URL ? { UPLOAD_PUBLIC_URL: process.env.UPLOAD_PUBLIC_URL } : {}),
@@ -87,6 +91,14 @@ console.log(`
   The XMPP server is running for the domain "${domain}".
     clients:   connect to 127.0.0.1:${stack.edgePorts[0]} (STARTTLS${tls ? '' : ' off: no certificate'})${stack.tlsPorts[0] ? ` or ${stack.tlsPorts[0]} (direct TLS)` : ''}, e.g. with Gajim, Dino, Profanity or xmpp.js
     WebSocket: ws://127.0.0.1:${stack.wsPorts[0]}/xmpp-websocket (RFC 7395; discovery at http://127.0.0.1:${stack.wsPorts[0]}/.well-known/host-meta)
+    components: ${
+      env('COMPONENTS', '')
+        ? `${env('COMPONENTS', '')
+            .split(',')
+            .map((c) => c.split('=')[0].trim())
+            .join(', ')} on 127.0.0.1:${stack.componentPorts[0]} (XEP-0114)`
+        : 'none (COMPONENTS=bot.localhost=secret serves one on 127.0.0.1:5347)'
+    }
     TLS:       ${tls ? `${tls.certFile} (self-signed unless TLS_CERT_FILE is set: clients will ask you to trust it)` : 'none'}
     accounts:  register in your client (in-band registration is open), or: npm run xmppctl -- register alice secret
     uploads:   ${stack.uploadUrl} (XEP-0363 HTTP File Upload on upload.${domain}; files in the JetStream object store xmpp_upload)

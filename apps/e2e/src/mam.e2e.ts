@@ -271,7 +271,9 @@ describe('message archive (XEP-0313) and stanza ids (XEP-0359)', () => {
       const [c, from] = i % 3 === 0 ? [c2, 'p2'] : [c1, 'p1'];
       c.send(`<message to='${u.bare}' type='chat' id='s${i}'><body>${from} ${i}</body></message>`);
       sent.push(`${from} ${i}`);
-      await c.quiet(30, (el) => el.name === 'message'); // in order, no error
+      // A ping is answered once the router confirmed what came before it, archive appends included: in order across both edges.
+      c.send(`<iq type='get' id='order${i}'><ping xmlns='urn:xmpp:ping'/></iq>`);
+      expect((await c.until((el) => el.attrs.id === `order${i}`)).attrs.type).toBe('result');
     }
     const { code, events, stderr: err } = await runSlixmpp('mam.py', [u.bare, TEST_PASSWORD, '127.0.0.1', String(edgeB), certFile, p1.bare, '3']);
     const ev = (name: string) => events.find((e) => e.event === name) as { bodies?: string[]; ids?: string[] } | undefined;

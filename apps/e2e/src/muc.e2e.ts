@@ -134,8 +134,11 @@ describe('MUC (XEP-0045)', () => {
     expect(features).toContain('http://jabber.org/protocol/muc#self-ping-optimization');
     const ping = await iq(sb.c, 'get', `${room}/bob`, `<ping xmlns='urn:xmpp:ping'/>`);
     expect(ping.attrs.type).toBe('result');
-    const notMe = await iq(sb.c, 'get', `${room}/owner`, `<ping xmlns='urn:xmpp:ping'/>`);
-    expect(notMe.getChild('error')?.getChild('not-acceptable')).toBeTruthy();
+    // A ping to another occupant is an iq like any other: it goes to that occupant, who answers.
+    sb.c.send(`<iq type='get' id='pingowner' to='${room}/owner'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    const forwarded = await sa.c.until((el) => el.name === 'iq' && el.attrs.from === `${room}/bob`);
+    sa.c.send(`<iq type='result' id='${forwarded.attrs.id}' to='${room}/bob'/>`);
+    expect((await sb.c.until((el) => el.name === 'iq' && el.attrs.id === 'pingowner')).attrs).toMatchObject({ type: 'result', from: `${room}/owner` });
 
     // A presence update goes to the others; a nick change is 303 from the old nick, then the new one.
     sb.c.send(`<presence to='${room}/bob'><show>away</show></presence>`);
@@ -326,5 +329,38 @@ describe('MUC (XEP-0045)', () => {
     const again = await t.login(edgeA, a.name, { presence: true });
     const form = await iq(again.c, 'get', room, `<query xmlns='${OWNER}'/>`);
     expect(form.getChild('error')?.getChild('forbidden')).toBeTruthy();
+  });
+
+  it('forwards an iq to an occupant to its real JID and brings the answer back from the occupant JID; strangers and forged answers get nowhere', async () => {
+    const [a, b, c] = [await t.account('mucfwda'), await t.account('mucfwdb'), await t.account('mucfwdc')];
+    const sa = await t.login(edgeA, a.name, { presence: true });
+    const sb = await t.login(edgeB, b.name, { presence: true });
+    const sc = await t.login(edgeB, c.name, { presence: true });
+    const room = roomName();
+    await createRoom(sa.c, room, 'alice');
+    join(sb.c, `${room}/bob`);
+    await sb.c.until((el) => el.name === 'message' && el.attrs.from === room && !!el.getChild('subject'));
+    // Bob asks for Alice's vCard through the room (as Conversations fetches occupant avatars).
+    sb.c.send(`<iq type='get' id='v1' to='${room}/alice'><vCard xmlns='vcard-temp'/></iq>`);
+    const asked = await sa.c.until((el) => el.name === 'iq' && el.attrs.type === 'get');
+    expect(asked.attrs.from).toBe(`${room}/bob`);
+    expect(asked.attrs.id).not.toBe('v1');
+    expect(asked.getChild('vCard', 'vcard-temp')).toBeTruthy();
+    sa.c.send(`<iq type='result' id='${asked.attrs.id}' to='${room}/bob'><vCard xmlns='vcard-temp'><FN>Alice</FN></vCard></iq>`);
+    const answer = await sb.c.until((el) => el.name === 'iq' && el.attrs.id === 'v1');
+    expect(answer.attrs).toMatchObject({ type: 'result', from: `${room}/alice` });
+    expect(answer.getChild('vCard', 'vcard-temp')?.getChildText('FN')).toBe('Alice');
+    // Someone not in the room may not query its occupants.
+    sc.c.send(`<iq type='get' id='v2' to='${room}/alice'><vCard xmlns='vcard-temp'/></iq>`);
+    const refused = await sc.c.until((el) => el.name === 'iq' && el.attrs.id === 'v2');
+    expect(refused.getChild('error')?.getChild('not-acceptable')).toBeTruthy();
+    // And its self-ping says it is not in the room (XEP-0410).
+    const notIn = await iq(sc.c, 'get', `${room}/alice`, `<ping xmlns='urn:xmpp:ping'/>`);
+    expect(notIn.getChild('error')?.getChild('not-acceptable')).toBeTruthy();
+    // An answer under an id the room did not make (or from someone it did not ask) goes nowhere.
+    sa.c.send(`<iq type='result' id='${asked.attrs.id}x' to='${room}/bob'/>`);
+    sb.c.send(`<iq type='result' id='${asked.attrs.id}' to='${room}/alice'/>`);
+    await sb.c.quiet(400, (el) => el.name === 'iq');
+    await sa.c.quiet(100, (el) => el.name === 'iq');
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { bool, commonSettings, defineConfig, int, oneOf, str } from '@cx/config';
+import { bool, commonSettings, defineConfig, int, list, oneOf, str } from '@cx/config';
 import { addressList } from './address-set';
 import { redirectSetting } from './shutdown';
 import { contactSettings, routerModulesSetting } from '@cx/modules';
@@ -92,6 +92,17 @@ export const edgeConfig = defineConfig({
     1024,
   ),
   CSI_MAX_BUFFER_BYTES: int(262144, 'Bytes held for an inactive client (XEP-0352); beyond it everything held is written out', 1024),
+  COMPONENT_HOST: str('127.0.0.1', 'Address the external component (XEP-0114) listener binds (0.0.0.0 for components on other hosts)'),
+  COMPONENT_PORT: int(
+    5347,
+    'TCP port for external components (XEP-0114, jabber:component:accept); only listened on when COMPONENTS names one (0: off)',
+    0,
+    65535,
+  ),
+  COMPONENTS: list(
+    [],
+    'External components (XEP-0114) this server accepts, as domain=secret items (a bare name is a subdomain of XMPP_DOMAIN: bot=s3cret is bot.<domain>); a secret, like NATS_PASSWORD',
+  ),
   HEARTBEAT_INTERVAL_MS: int(5000, 'How often the edge refreshes its liveness entry in NATS', 500),
 });
 

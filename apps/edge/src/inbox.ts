@@ -11,12 +11,15 @@ import { undeliverableStanza } from '@cx/sm';
 import { StanzaKind } from '@cx/stanza';
 import type { StreamErrorCondition } from '@cx/xmpp-core';
 import type { Connection } from './connection';
+import type { ComponentConnection } from './component/component-connection';
 import { deliverySpan } from './tracing';
 
 export interface InboxDeps {
   bus: Bus;
   edgeId: string;
   connections: Map<string, Connection>;
+  /** External components' connections (XEP-0114), by id. */
+  components?: Map<string, ComponentConnection>;
   bounce(stanza: routerv1.Stanza): void;
   log: Logger;
 }
@@ -24,11 +27,21 @@ export interface InboxDeps {
 export function startInbox(d: InboxDeps): () => void {
   const each = (m: edgev1.EdgeMessage) => {
     for (const k of m.kicks) {
+      const component = d.components?.get(k.connectionId);
+      if (component) {
+        component.kick(k.condition as StreamErrorCondition, k.text || undefined);
+        continue;
+      }
       const c = d.connections.get(k.connectionId);
       if (k.resumed) c?.handOver();
       else c?.kick(k.condition as StreamErrorCondition, k.text || undefined);
     }
     for (const del of m.deliveries) {
+      const component = d.components?.get(del.connectionId);
+      if (component?.established) {
+        component.deliver(del.xml);
+        continue;
+      }
       const c = d.connections.get(del.connectionId);
       if (c && c.established && (del.kind === StanzaKind.STANZA_KIND_UNSPECIFIED || c.jid === del.to)) {
         if (del.traceparent) deliverySpan(del.traceparent, del.kind, del.connectionId, () => c.deliver(del.xml, del.kind, del.offlineSeq));

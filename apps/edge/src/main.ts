@@ -16,6 +16,10 @@ import { watchAuthOffer } from './auth-offer';
 import { SmStore, smRetentionMs } from '@cx/sm';
 import { StreamManager } from './sm/stream-manager';
 import { OfflineReports } from './offline-reports';
+import { parseComponents } from '@cx/component';
+import { ComponentRegistry } from '@cx/component-registry';
+import { ComponentServer } from './component/component-server';
+import { authenticatedLimits, preauthParserOptions, stanzaPolicy } from './stanza-limits';
 
 main(() =>
   runService('edge', edgeConfig, async ({ config, log: baseLog, bus }) => {
@@ -72,10 +76,30 @@ main(() =>
       busBack: connectivityGate(bus),
     });
     const server: EdgeServer = new EdgeServer(config, ctx, () => services, log);
+    const componentSecrets = parseComponents(config.COMPONENTS, config.XMPP_DOMAIN);
+    const policy = stanzaPolicy(config);
+    const components =
+      componentSecrets.size && config.COMPONENT_PORT
+        ? new ComponentServer({
+            edgeId: config.EDGE_ID,
+            host: config.COMPONENT_HOST,
+            port: config.COMPONENT_PORT,
+            secrets: componentSecrets,
+            registry: await ComponentRegistry.open(bus),
+            nc: bus.nc,
+            route: (slot, stanza) => router.send(slot, stanza),
+            preauthLimits: preauthParserOptions(policy),
+            limits: { ...preauthParserOptions(policy), ...authenticatedLimits(policy) },
+            handshakeTimeoutMs: config.AUTH_TIMEOUT_MS,
+            maxSendBuffer: config.MAX_SEND_BUFFER_BYTES,
+            log,
+          })
+        : undefined;
     const stopInbox = startInbox({
       bus,
       edgeId: config.EDGE_ID,
       connections: server.connections,
+      components: components?.connections,
       log,
       bounce: (stanza) => router.send(0, stanza),
     });
@@ -97,13 +121,25 @@ main(() =>
     const port = await server.listen();
     const tlsPort = await server.listenTls();
     const wsPort = await server.listenWs();
+    const componentPort = await components?.listen();
     server.startLiveness();
     log.info(
-      { port, tlsPort, wsPort, starttls: ctx.tls, requireEncryption: ctx.requireEncryption, domain: config.XMPP_DOMAIN, mechanisms: ctx.mechanisms },
+      {
+        port,
+        tlsPort,
+        wsPort,
+        componentPort,
+        components: [...componentSecrets.keys()],
+        starttls: ctx.tls,
+        requireEncryption: ctx.requireEncryption,
+        domain: config.XMPP_DOMAIN,
+        mechanisms: ctx.mechanisms,
+      },
       'edge ready for clients',
     );
     return {
       stop: async () => {
+        await components?.stop();
         await server.stop();
         stopOffer();
         await router.close();

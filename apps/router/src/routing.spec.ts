@@ -266,3 +266,23 @@ describe('Router: iqs to a full JID', () => {
     expect(delivered?.conn).toBe('c-a');
   });
 });
+
+describe('Router: stanzas from an external component (XEP-0114)', () => {
+  it('reach the recipient without the sender-side hooks, and errors go back to the component', async () => {
+    const users = { 'j@localhost': [{ resource: 'a' }], 'r@localhost': [{ resource: 'a' }] };
+    const seen: string[] = [];
+    const hooks = new Hooks<RouterEvents>().on('stanza-in', (e) => (seen.push(e.sender.jid.toString()), undefined));
+    const { route } = setup(users, [], hooks);
+    const fromBot = `<message from='news@bot.localhost' to='j@localhost' type='chat' id='1'><body>x</body></message>`;
+    const [delivered] = await route(StanzaKind.STANZA_KIND_MESSAGE, 'news@bot.localhost', 'j@localhost', 'chat', fromBot);
+    expect(delivered).toMatchObject({ edge: 'e1', conn: 'c-a', to: 'j@localhost/a' });
+    const iq = `<iq from='bot.localhost' to='j@localhost/gone' type='get' id='1'><query xmlns='jabber:iq:version'/></iq>`;
+    const [error] = await route(StanzaKind.STANZA_KIND_IQ, 'bot.localhost', 'j@localhost/gone', 'get', iq);
+    expect(error).toMatchObject({ edge: 'e0', conn: 'sender', to: 'bot.localhost' });
+    expect(error?.xml).toContain('service-unavailable');
+    expect(seen).toEqual([]);
+    // A client's stanza still meets them.
+    await route(StanzaKind.STANZA_KIND_MESSAGE, 'r@localhost/a', 'j@localhost', 'chat', msg('j@localhost'));
+    expect(seen).toEqual(['r@localhost/a']);
+  });
+});

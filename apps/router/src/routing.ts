@@ -47,6 +47,9 @@ export class Router {
     const to = s.to === '' ? from.bare : tryParseJid(s.to);
     if (!to) return this.bounce(s, sender, 'jid-malformed');
     if (to.domain !== this.d.domain) return this.toService(s, sender, to);
+    // From an external component (XEP-0114), as from another server: it has no account here, so the
+    // sender's side (its archive, carbons, presence broadcast, blocking) does not apply.
+    if (s.component || from.domain !== this.d.domain) return this.onward(s, sender, to);
     // Blocking, subscriptions, one's own and directed presence, sent carbons: modules, by priority.
     const handled = this.d.hooks.fire('stanza-in', { s, sender, to });
     if (handled === true) return;

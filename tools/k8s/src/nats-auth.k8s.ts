@@ -29,7 +29,13 @@ const confFiles = ['k8s/base/nats.conf', 'k8s/overlays/production/nats.conf'];
 
 /** What each service does on NATS, in the code's own names. */
 const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: string[]; subscribe: string[] }> = {
-  edge: { kv: [buckets.edges, SM_BUCKET], streams: [SM_STREAM], publish: [smSubject('edge-1'), subjects.offlineHandled], subscribe: [subjects.edge('edge-1')] },
+  edge: {
+    kv: [buckets.edges, SM_BUCKET, buckets.components],
+    streams: [SM_STREAM],
+    // A component's takeover closes its old connection on another edge.
+    publish: [smSubject('edge-1'), subjects.offlineHandled, subjects.edge('edge-1')],
+    subscribe: [subjects.edge('edge-1')],
+  },
   auth: { kv: [buckets.accounts, LDAP_SCRAM_BUCKET], streams: [ACCOUNT_REMOVALS_STREAM], publish: [removalSubject('juliet')], subscribe: [] },
   session: {
     kv: [buckets.sessions, buckets.edges],
@@ -53,6 +59,7 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
       CAPS_BUCKET,
       PREFS_BUCKET,
       RETRACTED_BUCKET,
+      buckets.components,
       UPLOAD_INDEX_BUCKET,
     ],
     streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM, MAM_STREAM, mucInbox.stream],

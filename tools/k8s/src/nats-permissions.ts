@@ -26,10 +26,12 @@ export interface NatsAccess {
 
 export const natsAccess: Record<NatsService, NatsAccess> = {
   edge: {
-    kv: ['xmpp_edges', 'xmpp_sm'],
+    // xmpp_components: where external components (XEP-0114) are connected, written on their handshake.
+    kv: ['xmpp_edges', 'xmpp_sm', 'xmpp_components'],
     streams: ['xmpp_sm'],
     // xmpp.offline-handled: offline messages that reached the client, a request to the routers.
-    publish: ['xmpp.sm.*', 'xmpp.offline-handled'],
+    // xmpp.edge.*: a component that connected again closes its old connection on another edge (conflict).
+    publish: ['xmpp.sm.*', 'xmpp.offline-handled', 'xmpp.edge.*'],
     subscribe: ['xmpp.edge.*'],
   },
   auth: {
@@ -60,6 +62,7 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
       'xmpp_mam_retracted',
       'xmpp_muc',
       'xmpp_muc_leases',
+      'xmpp_components',
       // XEP-0363: a user's usage (the quota), and an account's file entries to remove.
       'xmpp_upload_files',
     ],

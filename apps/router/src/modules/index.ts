@@ -12,6 +12,7 @@ import { offlineModule } from './offline';
 import { pepModule } from './pep';
 import { mamModule } from './mam';
 import { mucModule } from './muc';
+import { componentsModule } from './components';
 import { uploadModule } from './upload';
 
 const served = (name: string): RouterModule => ({ name, serves: serverModule(name) });
@@ -34,6 +35,7 @@ export const routerModules: readonly RouterModule[] = [
   pepModule,
   mamModule,
   mucModule,
+  componentsModule,
   uploadModule,
 ];
 

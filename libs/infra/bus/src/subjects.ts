@@ -26,6 +26,8 @@ export const buckets = {
   edges: 'xmpp_edges',
   /** username → Account (SCRAM keys, DIGEST-MD5 HA1). */
   accounts: 'xmpp_accounts',
+  /** external component domain → ComponentRoute: the edge and connection serving it (XEP-0114). */
+  components: 'xmpp_components',
 } as const;
 
 /**

@@ -22,6 +22,7 @@ export const ROUTER_MODULE_NAMES = [
   'pep',
   'mam',
   'muc',
+  'components',
   'upload',
 ] as const;
 

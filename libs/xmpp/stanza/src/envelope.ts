@@ -25,6 +25,8 @@ export interface EnvelopeFields {
   smIn?: number;
   traceparent?: string;
   shared?: boolean;
+  /** From an external component's connection (XEP-0114). */
+  component?: boolean;
 }
 
 /** The routed envelope of a stanza: kind, addressing and the bytes. */
@@ -41,5 +43,6 @@ export function routedStanza(el: Element, f: EnvelopeFields): routerv1.Stanza {
     smIn: f.smIn ?? 0,
     traceparent: f.traceparent ?? '',
     shared: f.shared ?? false,
+    component: f.component,
   };
 }

@@ -64,6 +64,7 @@ import {
   subjectMessage,
 } from './xml';
 import { adminWhy, explain, RoomRoles, type AdminWhy } from './roles';
+import { forwardId, readForwardId } from './iq-forward';
 
 const { STANZA_KIND_MESSAGE: MESSAGE, STANZA_KIND_PRESENCE: PRESENCE, STANZA_KIND_IQ: IQ } = StanzaKind;
 
@@ -128,9 +129,13 @@ export class Muc {
   // ---- iq ----
 
   private async iq(el: Element, sender: Sender, to: Jid): Promise<void> {
-    if (el.attrs.type !== 'get' && el.attrs.type !== 'set') return;
+    const type = el.attrs.type;
+    if ((type === 'result' || type === 'error') && to.local && to.resource) return this.forwardAnswer(el, sender, to);
+    if (type !== 'get' && type !== 'set') return;
     const q = el.getChildElements()[0];
     const ns = q?.attrs.xmlns ?? '';
+    const self = to.resource && type === 'get' && ns === NS.PING && (await this.isMe(sender, to));
+    if (to.resource && !self) return this.forward(el, sender, to);
     const out = await this.answer(el, q, ns, sender, to);
     if (out instanceof StanzaError) return this.fail(el, sender, out);
     this.d.reply(sender, iqResult(el, out ?? undefined));
@@ -138,8 +143,7 @@ export class Muc {
 
   private async answer(el: Element, q: Element | undefined, ns: string, sender: Sender, to: Jid): Promise<Element | null | StanzaError> {
     const get = el.attrs.type === 'get';
-    if (to.resource)
-      return get && ns === NS.PING ? this.selfPing(sender, to) : new StanzaError('service-unavailable', 'occupants do not answer queries here yet');
+    if (to.resource) return this.selfPing(sender, to);
     if (!to.local) {
       if (get && ns === NS_DISCO_INFO && !q?.attrs.node) return serviceInfo();
       if (get && ns === NS_DISCO_ITEMS) return this.publicRooms();
@@ -157,6 +161,35 @@ export class Muc {
     if (ns === NS_MUC_ADMIN && q) return get ? this.adminList(q, sender, room) : this.admin(q, sender, to.local);
     if (ns === NS_VCARD && q?.name === 'vCard') return this.roles.vcard(get, q, sender, to.local, room);
     return new StanzaError('service-unavailable');
+  }
+
+  /** Is the sender in the room under this nick (or not in it at all: then the room answers its self-ping)? */
+  private async isMe(sender: Sender, to: Jid): Promise<boolean> {
+    const room = await this.d.store.room(to.local);
+    const me = room && occupantByJid(room, sender.jid.toString());
+    return !me || me.nick === to.resource;
+  }
+
+  /** An iq to another occupant goes to its real JID from the asker's occupant JID (iq-forward.ts). */
+  private async forward(el: Element, sender: Sender, to: Jid): Promise<void> {
+    const room = await this.d.store.room(to.local);
+    const me = room && occupantByJid(room, sender.jid.toString());
+    if (!room || !me) return this.fail(el, sender, new StanzaError('not-acceptable', 'only occupants may query occupants'));
+    const target = occupantByNick(room, to.resource);
+    if (!target) return this.fail(el, sender, new StanzaError('item-not-found', 'no such occupant'));
+    const roomJid = this.roomJid(to.local);
+    const id = forwardId(room.salt ?? roomJid, { asker: sender.jid.toString(), target: target.jid, id: el.attrs.id ?? '' });
+    await this.d.send(target.jid, x('iq', { type: el.attrs.type, id, from: `${roomJid}/${me.nick}` }, ...el.getChildElements()), IQ);
+  }
+
+  /** The asked occupant's answer goes back to the asker, from the occupant's JID, under the asker's id. */
+  private async forwardAnswer(el: Element, sender: Sender, to: Jid): Promise<void> {
+    const room = await this.d.store.room(to.local);
+    const roomJid = this.roomJid(to.local);
+    const f = room && readForwardId(room.salt ?? roomJid, el.attrs.id);
+    const responder = room && occupantByJid(room, sender.jid.toString());
+    if (!f || !responder || f.target !== sender.jid.toString()) return;
+    await this.d.send(f.asker, x('iq', { type: el.attrs.type, id: f.id, from: `${roomJid}/${responder.nick}` }, ...el.getChildElements()), IQ);
   }
 
   /** XEP-0410: a ping to one's own occupant JID is answered by the room: joined (result) or not (not-acceptable). */

@@ -21,11 +21,21 @@ export function seesJids(room: Room, viewer: Occupant): boolean {
 
 export const NS_OCCUPANT_ID = 'urn:xmpp:occupant-id:0';
 
+/** Ids computed lately (salt and bare JID → id): every presence and message of a room carries one per occupant. */
+const ids = new Map<string, string>();
+const MAX_IDS = 50_000;
+
 /** XEP-0421: a stable pseudonymous id of a real bare JID in this room (an HMAC under the room's salt). */
 export function occupantId(roomJid: string, room: Room, jid: string): Element {
-  const id = createHmac('sha256', room.salt ?? roomJid)
-    .update(bareOf(jid))
-    .digest('base64');
+  const key = room.salt ?? roomJid;
+  const bare = bareOf(jid);
+  const memo = `${key}\n${bare}`;
+  let id = ids.get(memo);
+  if (id === undefined) {
+    id = createHmac('sha256', key).update(bare).digest('base64');
+    if (ids.size >= MAX_IDS) ids.clear();
+    ids.set(memo, id);
+  }
   return x('occupant-id', { xmlns: NS_OCCUPANT_ID, id });
 }
 

@@ -77,6 +77,20 @@ export interface EdgeMessage {
   inAcks: InAck[];
 }
 
+/**
+ * Where an external component (XEP-0114) is connected: the value of its
+ * domain's key in the KV bucket xmpp_components, written by the edge when
+ * the handshake succeeds. Empty edge_id: configured, but not connected now.
+ * A component that connects again (to any edge) replaces the entry; the
+ * edge that held it before is told to close it (Kick, conflict).
+ */
+export interface ComponentRoute {
+  edgeId: string;
+  connectionId: string;
+  /** When the handshake succeeded (ms since the epoch). */
+  atMs: number;
+}
+
 function createBaseDelivery(): Delivery {
   return {
     connectionId: "",
@@ -526,6 +540,85 @@ export const EdgeMessage: MessageFns<EdgeMessage> = {
     message.deliveries = object.deliveries?.map((e) => Delivery.fromPartial(e)) || [];
     message.kicks = object.kicks?.map((e) => Kick.fromPartial(e)) || [];
     message.inAcks = object.inAcks?.map((e) => InAck.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseComponentRoute(): ComponentRoute {
+  return { edgeId: "", connectionId: "", atMs: 0 };
+}
+
+export const ComponentRoute: MessageFns<ComponentRoute> = {
+  encode(message: ComponentRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.edgeId !== "") {
+      writer.uint32(10).string(message.edgeId);
+    }
+    if (message.connectionId !== "") {
+      writer.uint32(18).string(message.connectionId);
+    }
+    if (message.atMs !== 0) {
+      writer.uint32(24).int64(message.atMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ComponentRoute {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseComponentRoute();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.edgeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.atMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ComponentRoute>): ComponentRoute {
+    return ComponentRoute.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ComponentRoute>): ComponentRoute {
+    const message = createBaseComponentRoute();
+    message.edgeId = object.edgeId ?? "";
+    message.connectionId = object.connectionId ?? "";
+    message.atMs = object.atMs ?? 0;
     return message;
   },
 };

@@ -66,6 +66,12 @@ export interface Stanza {
    * §8.5.2.1.1), so routing it again must not give them a second one.
    */
   shared: boolean;
+  /**
+   * From an external component's connection (XEP-0114): `from` is the
+   * component's domain or an address in it, checked by the edge; the
+   * stanza enters routing as from another server, not from a local session.
+   */
+  component?: boolean | undefined;
 }
 
 export interface StanzaBatch {
@@ -106,6 +112,7 @@ function createBaseStanza(): Stanza {
     smIn: 0,
     traceparent: "",
     shared: false,
+    component: undefined,
   };
 }
 
@@ -143,6 +150,9 @@ export const Stanza: MessageFns<Stanza> = {
     }
     if (message.shared !== false) {
       writer.uint32(88).bool(message.shared);
+    }
+    if (message.component !== undefined) {
+      writer.uint32(96).bool(message.component);
     }
     return writer;
   },
@@ -248,6 +258,14 @@ export const Stanza: MessageFns<Stanza> = {
             message.shared = reader.bool();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.component = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -276,6 +294,7 @@ export const Stanza: MessageFns<Stanza> = {
     message.smIn = object.smIn ?? 0;
     message.traceparent = object.traceparent ?? "";
     message.shared = object.shared ?? false;
+    message.component = object.component ?? undefined;
     return message;
   },
 };
