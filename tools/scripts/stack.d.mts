@@ -19,11 +19,13 @@ export interface Stack {
   componentPorts: number[];
   /** The upload service (XEP-0363's HTTP side), as slots name it. */
   uploadUrl: string;
+  /** Its admin listener (xmppctl's UPLOAD_ADMIN_URL). */
+  uploadAdminUrl: string;
   edges: Proc[];
   procs: Proc[];
   addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
   /** The admin ports (what xmppctl's AUTH_ADDR, SESSION_ADDR, ROUTER_ADDR name). */
-  adminAddrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string; UPLOAD_ADMIN_URL: string };
+  adminAddrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
   env: Record<string, string>;
   restart(p: Proc): Proc;
   stop(): Promise<void>;

@@ -314,7 +314,8 @@ async function startStackOnce({
     });
   await app('upload', { UPLOAD_PORT: String(uploadPort), UPLOAD_ADMIN_PORT: String(uploadAdminPort) });
   const adminAddrs = { AUTH_ADDR: `127.0.0.1:${authAdmin}`, SESSION_ADDR: `127.0.0.1:${sessionAdmin}`, ROUTER_ADDR: `127.0.0.1:${routerAdmins[0]}` };
-  adminAddrs.UPLOAD_ADMIN_URL = `http://127.0.0.1:${uploadAdminPort}`;
+  // xmppctl's upload-files and delete-upload-files (HTTP, not one of the gRPC admin addresses).
+  const uploadAdminUrl = `http://127.0.0.1:${uploadAdminPort}`;
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];
   const tlsPorts = [];
@@ -366,6 +367,7 @@ async function startStackOnce({
     wsPorts,
     componentPorts,
     uploadUrl,
+    uploadAdminUrl,
     edges: edgeProcs,
     procs,
     addrs,

@@ -68,7 +68,7 @@ export default async function setup(project: TestProject) {
   project.provide('addrs', stack.addrs);
   project.provide('uploadUrl', stack.uploadUrl);
   project.provide('uploadSecret', uploadSecret);
-  project.provide('adminEnv', { ...stack.adminAddrs, ADMIN_TOKEN: adminToken });
+  project.provide('adminEnv', { ...stack.adminAddrs, UPLOAD_ADMIN_URL: stack.uploadAdminUrl, ADMIN_TOKEN: adminToken });
   return async () => {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
