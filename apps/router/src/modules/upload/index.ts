@@ -46,9 +46,12 @@ export async function slotFor(request: Element, jid: string, d: SlotDeps): Promi
   const sizeText = request.attrs.size ?? '';
   const size = /^\d{1,15}$/.test(sizeText) ? Number(sizeText) : NaN;
   if (!filename || !Number.isSafeInteger(size) || size <= 0) return new StanzaError('bad-request', 'a request needs a filename and a positive size');
-  if (size > config.UPLOAD_MAX_FILE_SIZE) return { tooLarge: config.UPLOAD_MAX_FILE_SIZE };
+  if (size > config.UPLOAD_MAX_FILE_SIZE) {
+    countStoreRejection('upload-size');
+    return { tooLarge: config.UPLOAD_MAX_FILE_SIZE };
+  }
   if (config.UPLOAD_QUOTA_BYTES > 0 && (await d.usage(jid)) + size > config.UPLOAD_QUOTA_BYTES) {
-    countStoreRejection('upload');
+    countStoreRejection('upload-quota');
     return new StanzaError('resource-constraint', 'your uploaded files take all of your quota');
   }
   const slot = makeSlot(
