@@ -14,6 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { scenarioMuc } from './lib/muc-scenario.mjs';
+import { scenarioUpload } from './lib/upload-scenario.mjs';
 
 const HELP = `usage: node tools/bench/run.mjs [scenario] [options]
 
@@ -48,6 +49,9 @@ scenarios:
              --window in flight each (back when the reflected copy arrives): deliveries to
              occupants/s, fan-out latency p50/p99, missing/duplicates after a drain (must be 0);
              memory per occupant (RSS of the server before vs after the joins)
+  upload     HTTP File Upload (XEP-0363): one user gets --transfers × --rounds slots (untimed), then
+             PUTs them --transfers at a time (--file-mb MiB each) through the upload service, then GETs
+             them back: MB/s each way, CPU, and the upload process's RSS peak per concurrent transfer
   all        login then messages (default)
 
 options:
@@ -62,7 +66,7 @@ options:
   --users N         accounts cycled through by the login scenario, users of the presence
                     scenario (default 200)
   --roster R        presence: contacts per user, all with subscription both (default 20)
-  --rounds N        storm: rounds of all out, all in (default 3)
+  --rounds N        storm: rounds of all out, all in (default 3); upload: rounds of --transfers (default 2)
   --samples K       presence: fan-out latency samples, one update at a time (default 50)
   --clients C       concurrent login clients (default 50)
   --pairs P         message pairs (default 50)
@@ -77,6 +81,8 @@ options:
   --sessions K      idle sessions (default 1000)
   --idle-wait S     seconds to wait before measuring idle memory (default 5)
   --idle-warmup N   logins+logouts before the idle baseline (default 200)
+  --transfers N     upload: concurrent transfers (default 8)
+  --file-mb M       upload: MiB per file (default 8)
   --transport T     idle: tcp (default), ws (RFC 7395 on the edges' WebSocket listener), or both
                     (one after the other on the same server), for memory per idle connection of each
   --ws-port P[,P2]  with --port: the edges' WebSocket ports (for --transport ws|both)
@@ -140,7 +146,9 @@ const cfg = {
   warmup: num(args.warmup, 1),
   users: num(args.users, args._[0] === 'storm' ? 50 : 200),
   roster: num(args.roster, args._[0] === 'storm' ? num(args.users, 50) - 1 : 20),
-  rounds: num(args.rounds, 3),
+  rounds: num(args.rounds, args._[0] === 'upload' ? 2 : 3),
+  transfers: num(args.transfers, 8),
+  fileMb: num(args.fileMb, 8),
   samples: num(args.samples, 50),
   archive: num(args.archive, 100_000),
   senders: num(args.senders, 10),
@@ -172,7 +180,7 @@ const cfg = {
   cpuProf: typeof args.cpuProf === 'string' ? args.cpuProf : null,
   verbose: !!args.verbose,
 };
-if (!['login', 'messages', 'idle', 'presence', 'storm', 'mam', 'muc', 'all'].includes(cfg.scenario)) {
+if (!['login', 'messages', 'idle', 'presence', 'storm', 'mam', 'muc', 'upload', 'all'].includes(cfg.scenario)) {
   process.stderr.write(`unknown scenario ${cfg.scenario}\n${HELP}`);
   process.exit(2);
 }
@@ -925,7 +933,7 @@ async function main() {
   let wsPorts = cfg.wsPorts;
   if (!ports) {
     const root = new URL('../..', import.meta.url).pathname;
-    for (const a of ['auth', 'session', 'router', 'edge']) {
+    for (const a of ['auth', 'session', 'router', 'edge', 'upload']) {
       if (!existsSync(join(root, 'dist/apps', a, 'main.cjs')))
         throw new Error(`dist/apps/${a}/main.cjs missing: build the apps first (node tools/scripts/build-app.mjs ${a})`);
     }
@@ -947,6 +955,9 @@ async function main() {
         // hooks for forced GC before memory figures, and --cpu-prof (see the file)
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${new URL('./lib/server-preload.cjs', import.meta.url).pathname}`.trim(),
         BENCH_MEM_DIR: memDir,
+        // upload: room for the files, no quota in the way.
+        UPLOAD_MAX_FILE_SIZE: String(Math.max(104857600, Math.ceil(cfg.fileMb * 1024 * 1024))),
+        UPLOAD_QUOTA_BYTES: '0',
         ...(cfg.cpuProf ? { BENCH_CPU_PROF_DIR: resolve(cfg.cpuProf) } : {}),
       },
       onLine: (name, line) => {
@@ -1011,6 +1022,9 @@ async function main() {
       userName,
       sleep,
     });
+
+  if (sc === 'upload')
+    result.upload = await scenarioUpload(pool, ports, { say, cfg, round, register, procs, rssKiB, memorySnapshot, snapshotCpu, cpuDelta, fmtCpu, userName });
 
   await sleep(300);
   result.rssEndKiB = snapshotRss();

@@ -10,6 +10,8 @@ import { natsServerPath, root, turnserverPath } from './stack.mjs';
 import { ensureKubectl } from './kubectl.mjs';
 
 const APPS = ['auth', 'session', 'router', 'edge', 'xmppctl'];
+// XEP-0363's HTTP side (PUT and GET of uploaded files).
+APPS.push('upload');
 const log = (m) => console.log(`[setup] ${m}`);
 
 function fail(message) {
@@ -124,6 +126,8 @@ if (['test', 'setup', undefined].includes(process.env.npm_lifecycle_event)) {
   // package is for the system python, which may not be the first python3 on PATH (pyenv).
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   ensurePackage('python3-slixmpp', () => canRun(python, ['-c', 'import slixmpp']), 'the slixmpp client the e2e suite logs in with (slixmpp.e2e.ts)');
+  // slixmpp's HTTP upload (xep_0363) does its PUT with aiohttp, which slixmpp's package does not pull in.
+  ensurePackage('python3-aiohttp', () => canRun(python, ['-c', 'import aiohttp']), 'the HTTP client of slixmpp’s xep_0363 plugin (slixmpp-upload.e2e.ts)');
   // And libstrophe (Profanity's library), through a tiny C program the test compiles.
   ensurePackage('gcc', () => canRun('gcc', ['--version']), 'compiles the libstrophe test client (libstrophe.e2e.ts)');
   ensurePackage('pkg-config', () => canRun('pkg-config', ['--version']), 'finds libstrophe for the libstrophe test client');

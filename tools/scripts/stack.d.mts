@@ -21,6 +21,10 @@ export interface Stack {
   turn?: Turn;
   /** External component (XEP-0114) ports of the edges (listened on when COMPONENTS is set). */
   componentPorts: number[];
+  /** The upload service (XEP-0363's HTTP side), as slots name it. */
+  uploadUrl: string;
+  /** Its admin listener (xmppctl's UPLOAD_ADMIN_URL). */
+  uploadAdminUrl: string;
   edges: Proc[];
   procs: Proc[];
   addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
@@ -70,7 +74,16 @@ export function startStack(o?: {
   wsPorts?: number[];
   proxy65Ports?: number[];
   componentPorts?: number[];
-  grpcPorts?: { auth?: number; session?: number; router?: number; authAdmin?: number; sessionAdmin?: number; routerAdmin?: number };
+  grpcPorts?: {
+    auth?: number;
+    session?: number;
+    router?: number;
+    authAdmin?: number;
+    sessionAdmin?: number;
+    routerAdmin?: number;
+    upload?: number;
+    uploadAdmin?: number;
+  };
   /** Give every process a METRICS_PORT of its own (Proc.metricsPort). */
   metrics?: boolean;
   /** Start coturn too (XEP-0215): its port, bind address and shared secret (default: a free port, loopback, a random secret). */

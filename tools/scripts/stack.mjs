@@ -369,6 +369,11 @@ async function startStackOnce({
   const routerAdmins = [grpcPorts.routerAdmin ?? (await freePort())];
   for (let i = 1; i < routers; i++) routerAdmins.push(await freePort());
   const common = { NATS_URL: nats.url, XMPP_DOMAIN: 'localhost', LOG_LEVEL: 'info', ...env };
+  // XEP-0363: the routers sign slots with the secret the upload service checks them with, for its URL.
+  const uploadPort = grpcPorts.upload ?? (await freePort());
+  const uploadAdminPort = grpcPorts.uploadAdmin ?? (await freePort());
+  const uploadUrl = `http://127.0.0.1:${uploadPort}`;
+  Object.assign(common, { UPLOAD_SECRET: randomBytes(24).toString('hex'), UPLOAD_PUBLIC_URL: uploadUrl, ...env });
   const procs = [];
   // What a process that exits while the stack starts said last (for the error).
   const exited = [];
@@ -406,7 +411,10 @@ async function startStackOnce({
       AUTH_ADDR: `127.0.0.1:${authPort}`,
       ...(turnServer?.routerEnv ?? {}),
     });
+  await app('upload', { UPLOAD_PORT: String(uploadPort), UPLOAD_ADMIN_PORT: String(uploadAdminPort) });
   const adminAddrs = { AUTH_ADDR: `127.0.0.1:${authAdmin}`, SESSION_ADDR: `127.0.0.1:${sessionAdmin}`, ROUTER_ADDR: `127.0.0.1:${routerAdmins[0]}` };
+  // xmppctl's upload-files and delete-upload-files (HTTP, not one of the gRPC admin addresses).
+  const uploadAdminUrl = `http://127.0.0.1:${uploadAdminPort}`;
   const addrs = { AUTH_ADDR: `127.0.0.1:${authPort}`, SESSION_ADDR: `127.0.0.1:${sessionPort}`, ROUTER_ADDR: `127.0.0.1:${routerPorts[0]}` };
   const edgePorts = [];
   const tlsPorts = [];
@@ -448,7 +456,7 @@ async function startStackOnce({
   }
   try {
     const components = (common.COMPONENTS ?? process.env.COMPONENTS ?? '') !== '' ? componentPorts : [];
-    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts, ...proxy65Ports, ...components].map((p) => waitForPort(p, 30000)));
+    await Promise.all([...edgePorts, ...tlsPorts, ...wsPorts, ...proxy65Ports, ...components, uploadPort].map((p) => waitForPort(p, 30000)));
   } catch (err) {
     const early = exited.slice();
     // A service that did not come up must not leave the others (and NATS) running.
@@ -465,6 +473,8 @@ async function startStackOnce({
     proxy65Ports,
     turn: turnServer,
     componentPorts,
+    uploadUrl,
+    uploadAdminUrl,
     edges: edgeProcs,
     procs,
     addrs,

@@ -9,6 +9,9 @@ const env = (k, d) => process.env[k] ?? d;
 const natsPort = Number(env('NATS_PORT', 4222));
 const c2sPort = Number(env('C2S_PORT', 5222));
 const ports = { auth: 50051, session: 50052, router: 50053, authAdmin: 50061, sessionAdmin: 50062, routerAdmin: 50063 };
+// XEP-0363's HTTP side (apps/upload): uploads and downloads, and its admin calls (xmppctl).
+ports.upload = Number(env('UPLOAD_PORT', 5290));
+ports.uploadAdmin = Number(env('UPLOAD_ADMIN_PORT', 5291));
 
 function busy(port) {
   return new Promise((resolve) => {
@@ -35,6 +38,8 @@ for (const [what, port] of [
   ['auth admin', ports.authAdmin],
   ['session admin', ports.sessionAdmin],
   ['router admin', ports.routerAdmin],
+  ['upload', ports.upload],
+  ['upload admin', ports.uploadAdmin],
 ]) {
   if (await busy(port)) {
     console.error(`Port ${port} (${what}) is already in use: is the server already running? Stop it, or set NATS_PORT / C2S_PORT.`);
@@ -81,6 +86,9 @@ const stack = await startStack({
     EDGE_ID: env('EDGE_ID', 'edge-local'),
     // XEP-0114 external components, domain=secret (e.g. COMPONENTS=bot.localhost=s3cret npm start).
     COMPONENTS: env('COMPONENTS', ''),
+    // A fresh slot-signing secret each start unless one is set; UPLOAD_PUBLIC_URL when clients reach uploads elsewhere (a proxy).
+    ...(process.env.UPLOAD_SECRET ? { UPLOAD_SECRET: process.env.UPLOAD_SECRET } : {}),
+    ...(process.env.UPLOAD_PUBLIC_URL ? { UPLOAD_PUBLIC_URL: process.env.UPLOAD_PUBLIC_URL } : {}),
   },
   onLine: (name, line) => ((name === 'nats' && !/\[(ERR|WRN|FTL)\]/.test(line)) || (name === 'turn' && !/ERROR/.test(line)) ? undefined : show(name, line)),
 });
@@ -102,6 +110,7 @@ console.log(`
     }
     TLS:       ${tls ? `${tls.certFile} (self-signed unless TLS_CERT_FILE is set: clients will ask you to trust it)` : 'none'}
     accounts:  register in your client (in-band registration is open), or: npm run xmppctl -- register alice secret
+    uploads:   ${stack.uploadUrl} (XEP-0363 HTTP File Upload on upload.${domain}; files in the JetStream object store xmpp_upload)
     NATS:      ${stack.nats.url} (JetStream data in var/nats)
   Ctrl-C stops everything.
 `);

@@ -18,7 +18,11 @@ declare module 'vitest' {
     natsUrl: string;
     addrs: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string };
     /** xmppctl's addresses (the admin ports) and its ADMIN_TOKEN. */
-    adminEnv: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string; ADMIN_TOKEN: string };
+    adminEnv: { AUTH_ADDR: string; SESSION_ADDR: string; ROUTER_ADDR: string; ADMIN_TOKEN: string; UPLOAD_ADMIN_URL?: string };
+    /** The upload service (XEP-0363's HTTP side), as slots name it. */
+    uploadUrl: string;
+    /** UPLOAD_SECRET, for a test that signs a slot that has expired. */
+    uploadSecret: string;
   }
 }
 
@@ -26,6 +30,7 @@ export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cx-e2e-'));
   const logs: string[] = [];
   const adminToken = randomBytes(16).toString('hex');
+  const uploadSecret = randomBytes(24).toString('hex');
   const cert = makeCertificate(join(dataDir, 'tls'));
   if (!cert) throw new Error('openssl is needed to make the test certificate (apt-get install openssl)');
   // Test workers start after this and trust the test certificate (xmpp.js negotiates STARTTLS by itself).
@@ -51,6 +56,10 @@ export default async function setup(project: TestProject) {
       // XEP-0157, for the edges (caps) and the routers (disco#info) alike.
       CONTACT_ADMIN: 'xmpp:admin@localhost,mailto:admin@example.org',
       CONTACT_ABUSE: 'mailto:abuse@example.org',
+      // XEP-0363: small bounds so that upload.e2e.ts reaches them quickly.
+      UPLOAD_MAX_FILE_SIZE: String(1024 * 1024),
+      UPLOAD_QUOTA_BYTES: String(3 * 1024 * 1024),
+      UPLOAD_SECRET: uploadSecret,
     },
     onLine: (name: string, line: string) => {
       logs.push(`${name} ${line}`);
@@ -65,7 +74,9 @@ export default async function setup(project: TestProject) {
   project.provide('certFile', cert.certFile);
   project.provide('natsUrl', stack.nats.url);
   project.provide('addrs', stack.addrs);
-  project.provide('adminEnv', { ...stack.adminAddrs, ADMIN_TOKEN: adminToken });
+  project.provide('uploadUrl', stack.uploadUrl);
+  project.provide('uploadSecret', uploadSecret);
+  project.provide('adminEnv', { ...stack.adminAddrs, UPLOAD_ADMIN_URL: stack.uploadAdminUrl, ADMIN_TOKEN: adminToken });
   return async () => {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });

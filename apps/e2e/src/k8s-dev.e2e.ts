@@ -1,5 +1,5 @@
 // The dev overlay describes a system that runs: render k8s/overlays/dev,
-// start nats-server with its nats.conf and the four apps with exactly the
+// start nats-server with its nats.conf and the apps with exactly the
 // environment their Deployments give them, and log a client in. Only these
 // are changed, all printed by the first test:
 // - container ports become free loopback ports (several pods share one host),
@@ -82,8 +82,8 @@ beforeAll(async () => {
   copyFileSync(made.certFile, join(mounts.tls, 'tls.crt'));
   copyFileSync(made.keyFile, join(mounts.tls, 'tls.key'));
   await startNats();
-  for (const app of ['auth', 'session', 'router', 'edge']) await startApp(app);
-  for (const app of ['auth', 'session', 'router', 'edge']) {
+  for (const app of ['auth', 'session', 'router', 'edge', 'upload']) await startApp(app);
+  for (const app of ['auth', 'session', 'router', 'edge', 'upload']) {
     const w = pod(app);
     await untilPasses(container(w).readinessProbe!, container(w), plan.pods.get(w.name)!);
   }
@@ -184,9 +184,29 @@ describe('the dev overlay, run locally', () => {
     expect(logs.filter((l) => /Violation/i.test(l))).toEqual([]);
   });
 
+  it('uploads a file (XEP-0363): a slot from the router, the PUT and GET through the upload pod, as its own NATS user', async () => {
+    const user = uniqueName('k8su');
+    expect((await xmppctl(['register', user, 'secret'])).code).toBe(0);
+    const c = await RawClient.connectTls(plan.pods.get(pod('edge').name)!.get(5223)!, readFileSync(cert.certFile));
+    await c.open();
+    expect((await authenticate(c, user, 'secret', 'SCRAM-SHA-256')).name).toBe('success');
+    await c.open();
+    c.send(`<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`);
+    await c.until((el) => el.attrs.id === 'b');
+    c.send(`<iq type='get' id='s' to='upload.localhost'><request xmlns='urn:xmpp:http:upload:0' filename='k8s.txt' size='5' content-type='text/plain'/></iq>`);
+    const slot = (await c.until((el) => el.attrs.id === 's')).getChild('slot');
+    c.close();
+    // The slot names UPLOAD_PUBLIC_URL (the cluster's address); here the upload pod listens on a local port.
+    const local = (url: string) => url.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${plan.pods.get(pod('upload').name)!.get(5290)}`);
+    const put = await fetch(local(slot!.getChild('put')!.attrs.url!), { method: 'PUT', body: 'hello', headers: { 'content-type': 'text/plain' } });
+    expect(put.status).toBe(201);
+    expect(await (await fetch(local(slot!.getChild('get')!.attrs.url!))).text()).toBe('hello');
+    expect(logs.filter((l) => /Violation/i.test(l))).toEqual([]);
+  });
+
   it('without NATS the services are not ready, but alive (liveness passes)', async () => {
     await stopChild(children[0]!);
-    for (const app of ['auth', 'session', 'router', 'edge']) {
+    for (const app of ['auth', 'session', 'router', 'edge', 'upload']) {
       const w = pod(app);
       const c = container(w);
       const local = plan.pods.get(w.name)!;

@@ -1,5 +1,6 @@
 import { bool, commonSettings, defineConfig, grpcServerSettings, int, list, str } from '@cx/config';
 import { contactSettings, ROUTER_MODULE_NAMES, routerModulesSetting } from '@cx/modules';
+import { uploadSharedSettings } from '@cx/upload';
 
 export { ROUTER_MODULE_NAMES };
 
@@ -115,6 +116,8 @@ export const routerConfig = defineConfig({
   ),
   AUTH_ADDR: str('127.0.0.1:50051', 'Address of the auth service (account existence for server-side IQs)'),
   ...contactSettings,
+  UPLOAD_DOMAIN: str('', 'Host of the HTTP upload service (XEP-0363, router module upload, on when UPLOAD_SECRET is set); empty: upload.<XMPP_DOMAIN>'),
+  ...uploadSharedSettings,
 });
 
 export type RouterConfig = ReturnType<typeof routerConfig.load>;

@@ -19,6 +19,7 @@ import { SmStore, smRetentionMs, undeliverableStanza } from '@cx/sm';
 import { rescueUnacked } from './sm-rescue';
 import { countLost, countResent, countRouted, countStoreRejection } from './metrics';
 import { mucDomain } from './modules/muc/muc-domain';
+import { uploadDomain } from './modules/upload';
 import { proxyDomain } from './modules/proxy65';
 import { enabledModules, loadModules, moduleHost, routerModules, type RouterEvents, type SharedServices } from './modules';
 import { rosterLimits } from './store-limits';
@@ -52,6 +53,7 @@ main(() =>
       limits: { privateMaxItems: config.PRIVATE_MAX_ITEMS, privateMaxBytes: config.PRIVATE_MAX_BYTES, vcardMaxBytes: config.VCARD_MAX_BYTES },
       contacts: contactAddresses(config),
       mucDomain: mucDomain(config),
+      uploadDomain: uploadDomain(config),
       proxyDomain: proxyDomain(config),
     });
     // The modules ROUTER_MODULES enables (an unknown name fails here); they are set up below, once the router exists.

@@ -68,7 +68,7 @@ export function measureOfflineQueue(totals: () => Promise<Totals>): void {
 
 const storeRejections = new Counter({
   name: 'xmpp_router_store_rejections_total',
-  help: 'Writes refused because they would exceed a per-user storage bound, by store (roster, subscription-request, private, vcard, blocklist, offline, pep)',
+  help: 'Writes refused because they would exceed a per-user storage bound, by store (roster, subscription-request, private, vcard, blocklist, offline, pep, upload-size and upload-quota: slots refused)',
   labelNames: ['store'],
 });
 

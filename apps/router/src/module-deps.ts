@@ -44,9 +44,9 @@ export function moduleDeps(
   bus: Bus,
   auth: authv1.AuthServiceClient,
   domain: string,
-  opts: { limits?: Partial<ModuleLimits>; contacts?: ContactAddresses; mucDomain?: string; proxyDomain?: string } = {},
+  opts: { limits?: Partial<ModuleLimits>; contacts?: ContactAddresses; mucDomain?: string; uploadDomain?: string; proxyDomain?: string } = {},
 ): ModuleDeps {
-  const { limits, contacts, mucDomain, proxyDomain } = opts;
+  const { limits, contacts, mucDomain, uploadDomain, proxyDomain } = opts;
   const stores = new Map<string, DocStore>();
   const l = { ...DEFAULT_MODULE_LIMITS, ...limits };
   // The KV value bound of each bucket follows the module's bound (room for framing and headers).
@@ -56,6 +56,7 @@ export function moduleDeps(
     limits,
     contacts,
     mucDomain,
+    uploadDomain,
     proxyDomain,
     rejected: countStoreRejection,
     store(bucket) {

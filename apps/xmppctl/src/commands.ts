@@ -2,12 +2,15 @@
 import { call } from '@cx/grpc';
 import type { authv1, routeradminv1, sessionv1 } from '@cx/proto';
 import { asJid, stats } from './format';
+import type { UploadAdmin } from './upload-admin';
 
 export interface Clients {
   domain: string;
   auth: authv1.AuthServiceClient;
   session: sessionv1.SessionServiceClient;
   router: routeradminv1.RouterAdminServiceClient;
+  /** The upload service's admin calls (UPLOAD_ADMIN_URL). */
+  upload?: UploadAdmin;
 }
 
 type Out = { code: number; lines: string[] };
@@ -29,9 +32,11 @@ export const usage = `usage: xmppctl <command> [args]
   send <from> <to> <body>        send a chat message from an account (or from the server: the domain)
                                  as if from a session: delivered, or stored offline (also: send-message)
   purge-archive <user>           delete every message in an account's archive (XEP-0313); the account stays
+  upload-files <user>            list an account's uploaded files (XEP-0363): URL path, size, type, date
+  delete-upload-files <user>     delete every file an account uploaded
   stats                          registered accounts, online users and sessions, sessions per edge
 A <user> without @ means <user>@XMPP_DOMAIN.
-settings: AUTH_ADDR, SESSION_ADDR, ROUTER_ADDR (the services' admin ports), ADMIN_TOKEN, XMPP_DOMAIN,
+settings: AUTH_ADDR, SESSION_ADDR, ROUTER_ADDR (the services' admin ports), UPLOAD_ADMIN_URL, ADMIN_TOKEN, XMPP_DOMAIN,
   GRPC_TLS_CA, GRPC_TLS_CERT, GRPC_TLS_KEY (mutual TLS) (or CONFIG_FILE, section xmppctl)`;
 
 export async function run(argv: string[], c: Clients): Promise<Out> {
@@ -86,6 +91,18 @@ export async function run(argv: string[], c: Clients): Promise<Out> {
       if (!user.endsWith(`@${domain}`)) return failed('jid-malformed', `not an account of ${domain}`);
       const r = await call(router.purgeArchive.bind(router), { username: user.slice(0, user.indexOf('@')) });
       return r.errorCondition ? failed(r.errorCondition, r.text) : { code: 0, lines: [`purged the archive of ${user}`] };
+    }
+    case 'upload-files': {
+      need(1);
+      if (!c.upload) return failed('service-unavailable', 'no UPLOAD_ADMIN_URL');
+      const files = await c.upload.files(asJid(args[0]!, domain));
+      return { code: 0, lines: files.map((f) => `/upload/${f.id}/${encodeURIComponent(f.name)}\t${f.size}\t${f.type}\t${new Date(f.at).toISOString()}`) };
+    }
+    case 'delete-upload-files': {
+      need(1);
+      if (!c.upload) return failed('service-unavailable', 'no UPLOAD_ADMIN_URL');
+      const jid = asJid(args[0]!, domain);
+      return { code: 0, lines: [`deleted ${await c.upload.deleteAll(jid)} files of ${jid}`] };
     }
     case 'stats': {
       need(0);

@@ -5,6 +5,7 @@ import { authv1, routeradminv1, sessionv1 } from '@cx/proto';
 import { loadConfigOrExit } from '@cx/runtime';
 import { run, usage, UsageError } from './commands';
 import { xmppctlConfig } from './config';
+import { uploadAdmin } from './upload-admin';
 
 const config = loadConfigOrExit('xmppctl', xmppctlConfig);
 
@@ -21,7 +22,9 @@ const auth = createClient(authv1.AuthServiceClient, config.AUTH_ADDR, options, t
 const session = createClient(sessionv1.SessionServiceClient, config.SESSION_ADDR, options, tls);
 const router = createClient(routeradminv1.RouterAdminServiceClient, config.ROUTER_ADDR, options, tls);
 
-run(process.argv.slice(2), { domain: config.XMPP_DOMAIN, auth, session, router })
+const upload = uploadAdmin(config.UPLOAD_ADMIN_URL, config.ADMIN_TOKEN);
+
+run(process.argv.slice(2), { domain: config.XMPP_DOMAIN, auth, session, router, upload })
   .then(
     (out) => {
       for (const l of out.lines) process.stdout.write(`${l}\n`);

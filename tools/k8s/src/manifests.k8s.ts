@@ -12,6 +12,7 @@ import { edgeConfig } from '@cx/app-edge/src/config';
 import { routerConfig } from '@cx/app-router/src/config';
 import { sessionConfig } from '@cx/app-session/src/config';
 import { xmppctlConfig } from '@cx/app-xmppctl/src/config';
+import { uploadConfig } from '@cx/app-upload/src/config';
 /* eslint-enable @nx/enforce-module-boundaries */
 import {
   appOf,
@@ -37,6 +38,7 @@ const schemas = {
   router: routerConfig.schema,
   session: sessionConfig.schema,
   xmppctl: xmppctlConfig.schema,
+  upload: uploadConfig.schema,
 };
 
 const overlays = readdirSync(join(root, 'k8s/overlays')).sort();

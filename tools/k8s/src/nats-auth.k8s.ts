@@ -19,6 +19,7 @@ import { LAST_BUCKET } from '@cx/app-router/src/modules/last/last-activity';
 import { PREFS_BUCKET } from '@cx/app-router/src/modules/mam/prefs';
 import { CAPS_BUCKET, PEP_BUCKET } from '@cx/pubsub';
 import { MUC_BUCKET, MUC_PARTITIONED } from '@cx/muc';
+import { UPLOAD_BUCKET, UPLOAD_INDEX_BUCKET } from '@cx/upload';
 
 const mucInbox = partitionedNames(MUC_PARTITIONED);
 /* eslint-enable @nx/enforce-module-boundaries */
@@ -59,6 +60,7 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
       PREFS_BUCKET,
       RETRACTED_BUCKET,
       buckets.components,
+      UPLOAD_INDEX_BUCKET,
     ],
     streams: [OFFLINE_STREAM, SM_STREAM, ACCOUNT_REMOVALS_STREAM, MAM_STREAM, mucInbox.stream],
     publish: [
@@ -75,6 +77,17 @@ const uses: Record<NatsService, { kv: string[]; streams: string[]; publish: stri
       subjects.proxy65Activate,
     ],
     subscribe: [subjects.sessionEnded, removalSubject('juliet'), subjects.offlineHandled],
+  },
+  upload: {
+    kv: [UPLOAD_INDEX_BUCKET],
+    streams: [],
+    publish: [
+      `$O.${UPLOAD_BUCKET}.C.abc`,
+      `$O.${UPLOAD_BUCKET}.M.abc`,
+      `$JS.API.STREAM.INFO.OBJ_${UPLOAD_BUCKET}`,
+      `$JS.API.STREAM.PURGE.OBJ_${UPLOAD_BUCKET}`,
+    ],
+    subscribe: [],
   },
 };
 
@@ -148,7 +161,7 @@ describe('NATS users and permissions', () => {
     for (const file of [...walk(join(root, 'apps')), ...walk(join(root, 'libs'))]) {
       for (const m of readFileSync(file, 'utf8').matchAll(/const\s+\w*(?:BUCKET|STREAM)\w*\s*=\s*['"](xmpp_\w+)['"]/g)) declared.add(m[1]!);
     }
-    const granted = new Set(natsServices.flatMap((s) => [...natsAccess[s].kv, ...natsAccess[s].streams]));
+    const granted = new Set(natsServices.flatMap((s) => [...natsAccess[s].kv, ...natsAccess[s].streams, ...(natsAccess[s].objects ?? [])]));
     expect([...declared].filter((b) => !granted.has(b))).toEqual([]);
     expect(declared.has('xmpp_offline_bytes')).toBe(true);
   });

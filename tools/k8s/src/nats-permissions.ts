@@ -8,8 +8,8 @@
 // names below to the constants the code uses (libs/infra/bus/src/subjects.ts,
 // the bucket and stream names of each store).
 
-export type NatsService = 'edge' | 'auth' | 'session' | 'router';
-export const natsServices: readonly NatsService[] = ['edge', 'auth', 'session', 'router'];
+export type NatsService = 'edge' | 'auth' | 'session' | 'router' | 'upload';
+export const natsServices: readonly NatsService[] = ['edge', 'auth', 'session', 'router', 'upload'];
 
 export interface NatsAccess {
   /** KV buckets it reads, writes, watches and creates. */
@@ -22,6 +22,8 @@ export interface NatsAccess {
   subscribe: string[];
   /** It answers requests (nats-server allow_responses: a reply to the inbox of a request it received, and nothing else on _INBOX). */
   responds?: boolean;
+  /** JetStream object stores (stream OBJ_<name>, subjects $O.<name>.>) it creates, writes, reads and deletes from. */
+  objects?: string[];
 }
 
 export const natsAccess: Record<NatsService, NatsAccess> = {
@@ -66,6 +68,8 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
       'xmpp_muc',
       'xmpp_muc_leases',
       'xmpp_components',
+      // XEP-0363: a user's usage (the quota), and an account's file entries to remove.
+      'xmpp_upload_files',
     ],
     streams: ['xmpp_offline', 'xmpp_sm', 'xmpp_account_removals', 'xmpp_mam', 'xmpp_muc_in'],
     // _INBOX.>: the answers to the edges' xmpp.offline-handled requests.
@@ -73,6 +77,8 @@ export const natsAccess: Record<NatsService, NatsAccess> = {
     publish: ['xmpp.edge.*', 'xmpp.sm.*', 'xmpp.offline.>', 'xmpp.presence.changed', '_INBOX.>', 'xmpp.mam.>', 'xmpp.muc.in.*', 'xmpp.proxy65.*'],
     subscribe: ['xmpp.session.ended', 'xmpp.account.removed.*', 'xmpp.offline-handled'],
   },
+  // XEP-0363's HTTP side: file entries and usage in KV, the bytes in an object store.
+  upload: { kv: ['xmpp_upload_files'], streams: [], objects: ['xmpp_upload'], publish: [], subscribe: [] },
 };
 
 /** JetStream API subjects for one stream: info, create/update, reading messages, consumers, acks and flow control. */
@@ -99,10 +105,11 @@ function streamApi(stream: string): string[] {
 /** The subjects a service may publish to and subscribe to. */
 export function natsPermissions(service: NatsService): { publish: string[]; subscribe: string[]; responds: boolean } {
   const a = natsAccess[service];
-  const streams = [...a.kv.map((b) => `KV_${b}`), ...a.streams];
-  // Purging (a user's subject of a stream: account removal, xmppctl) only on its own streams, not on KV buckets.
-  const purge = a.streams.map((s) => `$JS.API.STREAM.PURGE.${s}`);
-  const publish = ['$JS.API.INFO', ...a.kv.map((b) => `$KV.${b}.>`), ...streams.flatMap(streamApi), ...purge, ...a.publish];
+  const objects = a.objects ?? [];
+  const streams = [...a.kv.map((b) => `KV_${b}`), ...objects.map((o) => `OBJ_${o}`), ...a.streams];
+  // Purging (a user's subject of a stream: account removal, xmppctl) only on its own streams, not on KV buckets; an object store deletes an object by purging its chunks.
+  const purge = [...a.streams, ...objects.map((o) => `OBJ_${o}`)].map((s) => `$JS.API.STREAM.PURGE.${s}`);
+  const publish = ['$JS.API.INFO', ...a.kv.map((b) => `$KV.${b}.>`), ...objects.map((o) => `$O.${o}.>`), ...streams.flatMap(streamApi), ...purge, ...a.publish];
   return { publish: [...new Set(publish)], subscribe: ['_INBOX.>', ...a.subscribe], responds: !!a.responds };
 }
 

@@ -13,6 +13,7 @@ import { pepModule } from './pep';
 import { mamModule } from './mam';
 import { mucModule } from './muc';
 import { componentsModule } from './components';
+import { uploadModule } from './upload';
 import { extdiscoModule } from './extdisco';
 import { proxy65Module } from './proxy65';
 
@@ -37,6 +38,7 @@ export const routerModules: readonly RouterModule[] = [
   mamModule,
   mucModule,
   componentsModule,
+  uploadModule,
   extdiscoModule,
   proxy65Module,
 ];

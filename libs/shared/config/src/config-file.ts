@@ -11,7 +11,7 @@ import { commonSettings, grpcServerSettings } from './common';
 import { ConfigError, type ConfigDefinition, type ConfigOf, type Schema } from './define';
 
 /** The sections of a config file, one per app. */
-export const appSections = ['edge', 'auth', 'session', 'router', 'xmppctl'] as const;
+export const appSections = ['edge', 'auth', 'session', 'router', 'xmppctl', 'upload'] as const;
 
 /** Settings allowed at the top level of a config file. */
 export const sharedSettingNames: ReadonlySet<string> = new Set(

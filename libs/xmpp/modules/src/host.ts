@@ -79,6 +79,8 @@ export interface ModuleDeps {
   readonly contacts?: ContactAddresses;
   /** Host of the group chat service (XEP-0045), when the router's muc module is enabled. */
   readonly mucDomain?: string;
+  /** Host of the HTTP upload service (XEP-0363), when the router's upload module is on. */
+  readonly uploadDomain?: string;
   /** Host of the SOCKS5 bytestreams proxy (XEP-0065), when the router's proxy65 module is enabled. */
   readonly proxyDomain?: string;
 }

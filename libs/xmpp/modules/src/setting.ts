@@ -23,6 +23,7 @@ export const ROUTER_MODULE_NAMES = [
   'mam',
   'muc',
   'components',
+  'upload',
   'extdisco',
   'proxy65',
 ] as const;
