@@ -11,15 +11,12 @@
 #   {"event": "removed"}                                XEP-0077 cancellation answered
 # Usage: account.py JID PASSWORD HOST PORT CA_FILE PEER CAPS_NODE
 import asyncio
-import json
 import sys
 
 import slixmpp
 from slixmpp.exceptions import IqError
+from common import run, say
 
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
 
 
 class Client(slixmpp.ClientXMPP):
@@ -90,11 +87,7 @@ class Client(slixmpp.ClientXMPP):
 def main():
     jid, password, host, port, ca, peer, node = sys.argv[1:8]
     c = Client(jid, password, peer, node)
-    c.ca_certs = ca
-    c.connect((host, int(port)))
-    asyncio.get_event_loop().run_until_complete(asyncio.sleep(40))
-    say(event='timeout')
-    sys.exit(5)
+    run(c, host, port, ca, 40)
 
 
 if __name__ == '__main__':

@@ -15,15 +15,12 @@
 # --tls12: at most TLS 1.2 (where tls-unique is defined); --login-only: stop after "ready";
 # --disco: ask the domain's disco#info after "ready", then stop.
 import asyncio
-import json
 import ssl
 import sys
 
 import slixmpp
+from common import say
 
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
 
 
 class Client(slixmpp.ClientXMPP):

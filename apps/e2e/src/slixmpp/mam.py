@@ -9,14 +9,11 @@
 #   {"event": "done"}
 # Usage: mam.py JID PASSWORD HOST PORT CA_FILE PEER PAGE
 import asyncio
-import json
 import sys
 
 import slixmpp
+from common import run, say
 
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
 
 
 class Client(slixmpp.ClientXMPP):
@@ -58,11 +55,7 @@ class Client(slixmpp.ClientXMPP):
 def main():
     jid, password, host, port, ca, peer, page = sys.argv[1:8]
     c = Client(jid, password, peer, int(page))
-    c.ca_certs = ca
-    c.connect((host, int(port)))
-    asyncio.get_event_loop().run_until_complete(asyncio.sleep(30))
-    say(event='timeout')
-    sys.exit(5)
+    run(c, host, port, ca)
 
 
 if __name__ == '__main__':

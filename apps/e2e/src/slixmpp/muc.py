@@ -17,15 +17,12 @@
 #   {"event": "error", "where": W, "condition": C}
 # Usage: muc.py OWNER_JID GUEST_JID PASSWORD HOST PORT_OWNER PORT_GUEST CA_FILE ROOM
 import asyncio
-import json
 import sys
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout, PresenceError
+from common import say
 
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
 
 
 class Client(slixmpp.ClientXMPP):

@@ -7,12 +7,12 @@
 #   any:     {"event": "error", "where": W, "condition": C}
 # Usage: pep.py JID PASSWORD HOST PORT CA_FILE publish|fetch [OWNER_JID] [DEVICE_ID]
 import asyncio
-import json
 import sys
 import xml.etree.ElementTree as ET
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
+from common import run, say
 
 OMEMO2 = 'urn:xmpp:omemo:2'
 DEVICES = 'urn:xmpp:omemo:2:devices'
@@ -20,9 +20,6 @@ BUNDLES = 'urn:xmpp:omemo:2:bundles'
 LEGACY = 'eu.siacs.conversations.axolotl'
 LEGACY_LIST = LEGACY + '.devicelist'
 
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
 
 
 class Client(slixmpp.ClientXMPP):
@@ -101,11 +98,7 @@ def main():
     owner = sys.argv[7] if len(sys.argv) > 7 else ''
     device = sys.argv[8] if len(sys.argv) > 8 else '4223'
     c = Client(jid, password, mode, owner, device)
-    c.ca_certs = ca
-    c.connect((host, int(port)))
-    asyncio.get_event_loop().run_until_complete(asyncio.sleep(30))
-    say(event='timeout')
-    sys.exit(5)
+    run(c, host, port, ca)
 
 
 if __name__ == '__main__':

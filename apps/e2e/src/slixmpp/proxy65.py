@@ -11,17 +11,14 @@
 # Usage: proxy65.py REQUESTER_JID TARGET_JID PASSWORD HOST PORT_REQUESTER PORT_TARGET CA_FILE
 import asyncio
 import hashlib
-import json
 import sys
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
+from common import say
 
 SIZE = 200_000
 
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
 
 
 class Client(slixmpp.ClientXMPP):

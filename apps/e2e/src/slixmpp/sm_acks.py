@@ -9,14 +9,11 @@
 # and exits after WAIT seconds.
 # Usage: sm_acks.py JID PASSWORD HOST PORT PEER COUNT WAIT
 import asyncio
-import json
 import sys
 
 import slixmpp
+from common import say
 
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
 
 
 class Client(slixmpp.ClientXMPP):

@@ -8,17 +8,14 @@
 #   {"event": "error", "where": W, "condition": C}
 # Usage: upload.py JID PASSWORD HOST PORT CA_FILE FILE CONTENT_TYPE [too-big]
 import asyncio
-import json
 import sys
 from pathlib import Path
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.plugins.xep_0363.http_upload import FileTooBig, HTTPError, UploadServiceNotFound
+from common import run, say
 
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
 
 
 class Client(slixmpp.ClientXMPP):
@@ -74,11 +71,7 @@ def main():
     jid, password, host, port, ca, path, content_type = sys.argv[1:8]
     too_big = len(sys.argv) > 8 and sys.argv[8] == 'too-big'
     c = Client(jid, password, path, content_type, too_big)
-    c.ca_certs = ca
-    c.connect((host, int(port)))
-    asyncio.get_event_loop().run_until_complete(asyncio.sleep(30))
-    say(event='timeout')
-    sys.exit(5)
+    run(c, host, port, ca)
 
 
 if __name__ == '__main__':
