@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { natsServerPath, root, turnserverPath } from './stack.mjs';
 import { ensureKubectl } from './kubectl.mjs';
 
-const APPS = ['auth', 'session', 'router', 'edge', 'xmppctl'];
-// XEP-0363's HTTP side (PUT and GET of uploaded files).
-APPS.push('upload');
+// upload: XEP-0363's HTTP side (PUT and GET of uploaded files).
+const APPS = ['auth', 'session', 'router', 'edge', 'xmppctl', 'upload'];
 const log = (m) => console.log(`[setup] ${m}`);
 
 function fail(message) {
