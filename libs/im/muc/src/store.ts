@@ -6,7 +6,7 @@
 // one key per occupant's full JID (o.<jid>) listing its rooms, so a session
 // that ends leaves them. Bounded: a room's stored size (MUC_MAX_ROOM_BYTES)
 // and its occupants (MUC_MAX_OCCUPANTS).
-import { casUpdate, encodeKey, decodeKey, readVersioned, type Bus, type CasCodec, type Decision, type KV, type Versioned } from '@cx/bus';
+import { casUpdate, encodeKey, decodeKey, isConflict, readVersioned, type Bus, type CasCodec, type Decision, type KV, type Versioned } from '@cx/bus';
 import type { Room } from './room';
 
 export const MUC_BUCKET = 'xmpp_muc';
@@ -42,10 +42,6 @@ export interface RoomCachePolicy {
 
 interface Cached extends Versioned<Room> {
   used: number;
-}
-
-function isConflict(err: unknown): boolean {
-  return /wrong last sequence|key exists/.test(String((err as Error)?.message ?? err));
 }
 
 export class RoomStore {

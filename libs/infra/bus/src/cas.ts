@@ -29,7 +29,8 @@ export async function readVersioned<V>(kv: KV, key: string, codec: CasCodec<V>):
 
 const MAX_ATTEMPTS = 50;
 
-function isConflict(err: unknown): boolean {
+/** A write refused because the key's revision moved (another writer got there first). */
+export function isConflict(err: unknown): boolean {
   return /wrong last sequence|key exists/.test(String((err as Error)?.message ?? err));
 }
 

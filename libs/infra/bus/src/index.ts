@@ -2,7 +2,7 @@ export { buckets, decodeKey, encodeKey, hashKey, MAX_KEY_CHARS, subjects } from 
 export { authOptions, connectBus } from './connect';
 export { connectivityGate } from './connectivity-gate';
 export { ensureStream } from './streams';
-export { casUpdate, readVersioned } from './cas';
+export { casUpdate, isConflict, readVersioned } from './cas';
 export { WatchedCache } from './watched-cache';
 export type { CasCodec, Decision, Versioned } from './cas';
 export type { Bus, BusOptions, NatsCredentials } from './connect';

@@ -35,6 +35,7 @@ import { DurablePublisher } from './durable-publisher';
 import { Follower } from './follow';
 import { planLeases, type LeaseView } from './lease-plan';
 import { ensureStream } from './streams';
+import { isConflict } from './cas';
 
 const takeovers = new Counter({
   name: 'xmpp_partition_takeovers_total',
@@ -121,10 +122,6 @@ const codec = {
   encode: (v: Lease) => new TextEncoder().encode(JSON.stringify(v)),
   decode: (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as Lease,
 };
-
-function isConflict(err: unknown): boolean {
-  return /wrong last sequence|key exists/.test(String((err as Error)?.message ?? err));
-}
 
 export class OwnedPartitions {
   private readonly leases = new Map<number, LeaseView & { skip?: number[] }>();
