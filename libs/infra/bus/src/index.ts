@@ -23,6 +23,6 @@ export {
   type SubscribeOptions,
 } from './channels';
 export { Follower, type FollowOptions } from './follow';
-export { OwnedPartitions, partitionedNames, partitionOf, type OwnedPartitionsOptions } from './owned-partitions';
+export { OwnedPartitions, partitionedNames, partitionOf, type OwnedPartitionsOptions, type PartitionWork } from './owned-partitions';
 export { fairShare, planLeases, type LeaseView, type Plan, type PlanInput } from './lease-plan';
 export { DurablePublisher, type DurablePublisherOptions } from './durable-publisher';

@@ -49,11 +49,16 @@ async function replica(name: string, id: string, keyed = false, partitions = 4) 
     maxAgeMs: 3600_000,
     maxBytes: 64 * 1024 * 1024,
     log,
-    // Keyed: messages of one key (n mod 3) in order, keys side by side.
-    keyOf: keyed ? (m) => String(Number(new TextDecoder().decode(m.data)) % 3) : undefined,
-    handle: async (p, m) => {
-      await sleep(Math.random() * 4);
-      handled.push({ p, n: Number(new TextDecoder().decode(m.data)), by: id });
+    // Keyed: messages of one key (n mod 3) in order, keys side by side; unkeyed: one at a time.
+    take: (p, m) => {
+      const n = Number(new TextDecoder().decode(m.data));
+      return {
+        key: keyed ? String(n % 3) : '',
+        run: async () => {
+          await sleep(Math.random() * 4);
+          handled.push({ p, n, by: id });
+        },
+      };
     },
   });
   return { bus, owner, handled };

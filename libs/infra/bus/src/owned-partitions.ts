@@ -10,7 +10,7 @@
 //   resolves once everything published before it is stored, and what is
 //   stored will be handled, whoever owns the partition then.
 // - The owner reads its partitions' subjects in order (Follower). Messages
-//   with the same key (keyOf: a room) are handled one at a time in stream
+//   with the same key (take's key: a room) are handled one at a time in stream
 //   order; different keys of one partition run side by side (up to
 //   maxInFlight), so a busy room does not hold up the others. After each, it
 //   writes what it finished into the lease: `done` (every message up to it)
@@ -59,10 +59,11 @@ export interface OwnedPartitionsOptions {
   leaseMs: number;
   /** This replica's id, unique per process. */
   id: string;
-  /** Handle one message of an owned partition. */
-  handle(partition: number, m: JsMsg): Promise<void>;
-  /** Messages of one key are handled in order, one at a time; absent: all of a partition's are. */
-  keyOf?(m: JsMsg): string;
+  /**
+   * Read one message of an owned partition into its work: `run` handles it, after the runs of earlier
+   * messages with the same `key` (one at a time, in stream order; keys side by side).
+   */
+  take(partition: number, m: JsMsg): PartitionWork;
   /** Messages of one partition being handled at once at most (default 256). */
   maxInFlight?: number;
   /** A partition was given up or lost (forget what was cached for it). */
@@ -71,6 +72,11 @@ export interface OwnedPartitionsOptions {
   maxAgeMs: number;
   maxBytes: number;
   log: Logger;
+}
+
+export interface PartitionWork {
+  key: string;
+  run(): Promise<void>;
 }
 
 interface Owned {
@@ -133,6 +139,7 @@ export class OwnedPartitions {
   private stopped = false;
   private readonly startedAt = Date.now();
   private readonly out: DurablePublisher;
+  private readonly names: ReturnType<typeof partitionedNames>;
 
   private constructor(
     private readonly o: OwnedPartitionsOptions,
@@ -140,17 +147,18 @@ export class OwnedPartitions {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
   ) {
-    this.out = new DurablePublisher({ nc: o.bus.nc, stream: partitionedNames(o.name).stream });
+    this.names = partitionedNames(o.name);
+    this.out = new DurablePublisher({ nc: o.bus.nc, stream: this.names.stream });
     this.ticker = setInterval(() => this.tick(), Math.max(50, Math.floor(o.leaseMs / 4)));
     this.ticker.unref();
   }
 
   get stream(): string {
-    return partitionedNames(this.o.name).stream;
+    return this.names.stream;
   }
 
   subject(partition: number): string {
-    return partitionedNames(this.o.name).subject(partition);
+    return this.names.subject(partition);
   }
 
   static async start(o: OwnedPartitionsOptions): Promise<OwnedPartitions> {
@@ -312,14 +320,22 @@ export class OwnedPartitions {
     const st = this.owned.get(p);
     if (!st || st.leaving) return;
     if (st.skip.delete(m.seq)) return;
-    const key = this.o.keyOf?.(m) ?? '';
+    const failed = (err: Error) => {
+      failures.inc({ name: this.o.name });
+      this.o.log.error({ err, partition: p, seq: m.seq }, `${this.o.name}: handling a message failed`);
+    };
+    let work: PartitionWork;
+    try {
+      work = this.o.take(p, m);
+    } catch (err) {
+      // Unreadable: counted and passed over like one whose handling threw.
+      failed(err as Error);
+      work = { key: '', run: () => Promise.resolve() };
+    }
+    const { key } = work;
     const before = st.chains.get(key);
     st.running.add(m.seq);
-    const handle = () =>
-      this.o.handle(p, m).catch((err: Error) => {
-        failures.inc({ name: this.o.name });
-        this.o.log.error({ err, partition: p, seq: m.seq }, `${this.o.name}: handling a message failed`);
-      });
+    const handle = () => work.run().catch(failed);
     const run: Promise<void> = (before ? before.then(handle) : handle()).then(() => {
       if (st.chains.get(key) === run) st.chains.delete(key);
       this.finish(p, st, m.seq);

@@ -5,7 +5,7 @@
 // publishes it (routing goes on at once); the edge's RouteAck, and so the
 // client's XEP-0198 <a/>, waits for JetStream's ack (SharedServices.stored),
 // so nothing accepted is lost when any replica dies. docs/architecture.md, "Group chat (MUC)".
-import type { JsMsg, OwnedPartitions } from '@cx/bus';
+import type { JsMsg, OwnedPartitions, PartitionWork } from '@cx/bus';
 import { eventsv1 } from '@cx/proto';
 import { tryParseJid } from '@cx/xmpp-core';
 import type { StanzaIn } from '../module';
@@ -40,21 +40,16 @@ export class RoomInbox {
   }
 }
 
-/** The room a stored message is for: its messages are handled in order, other rooms' beside them. */
-export function roomOf(m: JsMsg): string {
+/** A stored message as work for the owner replica: a room's messages run in order, other rooms' beside them; decoded once. */
+export function inboundWork(m: JsMsg, h: InboxHandlers): PartitionWork {
   const { op } = eventsv1.MucInbound.decode(m.data);
-  if (op?.$case === 'leave') return op.value.room;
-  return op?.value.room ?? '';
-}
-
-/** Handle one stored message (on the owner replica). */
-export function handleInbound(m: JsMsg, h: InboxHandlers): Promise<void> {
-  const { op } = eventsv1.MucInbound.decode(m.data);
-  if (op?.$case === 'leave') return h.leave(op.value.room, op.value.fullJid);
-  if (op?.$case !== 'stanza' || !op.value.stanza) return Promise.resolve();
+  const key = op?.value.room ?? '';
+  if (op?.$case === 'leave') return { key, run: () => h.leave(op.value.room, op.value.fullJid) };
+  const idle = { key, run: () => Promise.resolve() };
+  if (op?.$case !== 'stanza' || !op.value.stanza) return idle;
   const { stanza: s, edgeId, connectionId, sm } = op.value;
   const from = tryParseJid(s.from);
   const to = tryParseJid(s.to);
-  if (!from || !to) return Promise.resolve();
-  return h.stanza({ s, sender: { edgeId, connectionId, jid: from, sm }, to });
+  if (!from || !to) return idle;
+  return { key, run: () => h.stanza({ s, sender: { edgeId, connectionId, jid: from, sm }, to }) };
 }

@@ -14,7 +14,7 @@ import type { RouterContext, RouterModule, StanzaIn } from '../module';
 import { countStoreRejection } from '../../metrics';
 import { Muc } from './muc';
 import { mucDomain } from './muc-domain';
-import { handleInbound, RoomInbox, roomOf } from './inbox';
+import { inboundWork, RoomInbox } from './inbox';
 import { openRoomArchive } from './room-archive';
 
 export const mucModule: RouterModule = {
@@ -65,8 +65,7 @@ export const mucModule: RouterModule = {
       partitions: ctx.config.MUC_PARTITIONS,
       leaseMs: ctx.config.MUC_LEASE_MS,
       id: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-      handle: (_p, m) => handleInbound(m, handlers),
-      keyOf: roomOf,
+      take: (_p, m) => inboundWork(m, handlers),
       onRelease: (p) => store.forget((room) => partitions.partitionOf(room) === p),
       maxAgeMs: 24 * 3600_000,
       maxBytes: ctx.config.MUC_INBOX_MAX_BYTES,
