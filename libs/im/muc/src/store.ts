@@ -28,7 +28,10 @@ const json = <V>(): CasCodec<V> => ({
   decode: (b) => JSON.parse(new TextDecoder().decode(b)) as V,
   encode: (v) => new TextEncoder().encode(JSON.stringify(v)),
 });
-const roomCodec = json<Room>();
+const plainRoom = json<Room>();
+/** Encodings fit() made (the size check), so the write that follows does not encode the same room again. */
+const encoded = new WeakMap<Room, Uint8Array>();
+const roomCodec: CasCodec<Room> = { decode: plainRoom.decode, encode: (r) => encoded.get(r) ?? plainRoom.encode(r) };
 const listCodec = json<string[]>();
 
 /** A write refused: the room would pass MUC_MAX_ROOM_BYTES. */
@@ -140,10 +143,13 @@ export class RoomStore {
   private fit<T>(d: Decision<Room, T>): Decision<Room, T | typeof TOO_BIG> {
     if (!d.next) return d;
     let next = d.next;
-    while (roomCodec.encode(next).length > this.limits.maxRoomBytes) {
+    let bytes = plainRoom.encode(next);
+    while (bytes.length > this.limits.maxRoomBytes) {
       if (!next.history?.length) return { next: undefined, result: TOO_BIG };
       next = { ...next, history: next.history.slice(1) };
+      bytes = plainRoom.encode(next);
     }
+    encoded.set(next, bytes);
     return { next, result: d.result };
   }
 
