@@ -13,13 +13,12 @@
 import asyncio
 import sys
 
-import slixmpp
 from slixmpp.exceptions import IqError
-from common import run, say
+from common import Bot, run, say
 
 
 
-class Client(slixmpp.ClientXMPP):
+class Client(Bot):
     def __init__(self, jid, password, peer, node):
         super().__init__(jid, password)
         self.peer = peer
@@ -32,11 +31,6 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('presence_subscribe', self.on_subscribe)
         self.add_event_handler('presence_error', self.on_presence_error)
-        self.add_event_handler('failed_all_auth', lambda _e: self.quit(3))
-
-    def quit(self, code):
-        say(event='exit', code=code)
-        sys.exit(code)
 
     async def server_roster(self):
         iq = self.Iq()

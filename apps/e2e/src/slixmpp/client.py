@@ -18,29 +18,23 @@ import asyncio
 import ssl
 import sys
 
-import slixmpp
-from common import say
+from common import Bot, say
 
 
 
-class Client(slixmpp.ClientXMPP):
+class Client(Bot):
     def __init__(self, jid, password, peer):
         super().__init__(jid, password)
         self.peer = peer
         self.finished = False
         self.add_event_handler('auth_success', self.on_auth)
         self.add_event_handler('failed_auth', self.on_failed)
-        self.add_event_handler('failed_all_auth', lambda _e: self.quit(3))
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('message', self.on_message)
         self.add_event_handler('disconnected', lambda _e: self.finished or self.quit(4))
         if '--disco' in sys.argv:
             for p in ('xep_0030', 'xep_0004', 'xep_0128', 'xep_0115'):
                 self.register_plugin(p)
-
-    def quit(self, code):
-        say(event='exit', code=code)
-        sys.exit(code)
 
     def on_auth(self, _stanza):
         mech = self['feature_mechanisms'].mech

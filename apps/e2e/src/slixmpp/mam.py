@@ -12,11 +12,11 @@ import asyncio
 import sys
 
 import slixmpp
-from common import run, say
+from common import Bot, run, say
 
 
 
-class Client(slixmpp.ClientXMPP):
+class Client(Bot):
     def __init__(self, jid, password, peer, page):
         super().__init__(jid, password)
         self.peer = peer
@@ -24,11 +24,6 @@ class Client(slixmpp.ClientXMPP):
         self.register_plugin('xep_0059')
         self.register_plugin('xep_0313')
         self.add_event_handler('session_start', self.on_start)
-        self.add_event_handler('failed_all_auth', lambda _e: self.quit(3))
-
-    def quit(self, code):
-        say(event='exit', code=code)
-        sys.exit(code)
 
     async def collect(self, **kw):
         bodies, ids = [], []

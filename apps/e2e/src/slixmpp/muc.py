@@ -20,8 +20,7 @@ import asyncio
 import sys
 
 import slixmpp
-from slixmpp.exceptions import IqError, IqTimeout, PresenceError
-from common import say
+from common import run_scenario, say
 
 
 
@@ -101,25 +100,7 @@ def main():
     owner_jid, guest_jid, password, host, port_a, port_b, ca, room = sys.argv[1:9]
     owner = Client(owner_jid, password, 'owner')
     guest = Client(guest_jid, password, 'guest')
-    for c, port in ((owner, port_a), (guest, port_b)):
-        c.ca_certs = ca
-        c.connect((host, int(port)))
-    loop = asyncio.get_event_loop()
-    try:
-        loop.run_until_complete(asyncio.wait_for(scenario(owner, guest, room), 30))
-    except (IqError, PresenceError) as e:
-        stanza = e.iq if isinstance(e, IqError) else e.presence
-        say(event='error', where=type(e).__name__, condition=stanza['error']['condition'])
-        sys.exit(4)
-    except (IqTimeout, asyncio.TimeoutError):
-        say(event='timeout')
-        sys.exit(5)
-    owner.disconnect()
-    guest.disconnect()
-    loop.run_until_complete(asyncio.sleep(0.2))
-    say(event='exit', code=0)
-    sys.exit(0)
-
+    run_scenario(((owner, port_a), (guest, port_b)), host, ca, scenario(owner, guest, room), 30)
 
 if __name__ == '__main__':
     main()

@@ -10,9 +10,8 @@ import asyncio
 import sys
 import xml.etree.ElementTree as ET
 
-import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
-from common import run, say
+from common import Bot, run, say
 
 OMEMO2 = 'urn:xmpp:omemo:2'
 DEVICES = 'urn:xmpp:omemo:2:devices'
@@ -22,18 +21,13 @@ LEGACY_LIST = LEGACY + '.devicelist'
 
 
 
-class Client(slixmpp.ClientXMPP):
+class Client(Bot):
     def __init__(self, jid, password, mode, owner, device):
         super().__init__(jid, password)
         self.mode, self.owner, self.device = mode, owner, device
         for p in ('xep_0004', 'xep_0030', 'xep_0060', 'xep_0115', 'xep_0163'):
             self.register_plugin(p)
         self.add_event_handler('session_start', self.on_start)
-        self.add_event_handler('failed_all_auth', lambda _e: self.quit(3))
-
-    def quit(self, code):
-        say(event='exit', code=code)
-        sys.exit(code)
 
     def options(self, **fields):
         form = self['xep_0004'].make_form(ftype='submit')

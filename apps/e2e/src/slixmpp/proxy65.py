@@ -14,8 +14,7 @@ import hashlib
 import sys
 
 import slixmpp
-from slixmpp.exceptions import IqError, IqTimeout
-from common import say
+from common import run_scenario, say
 
 SIZE = 200_000
 
@@ -67,24 +66,7 @@ def main():
     requester_jid, target_jid, password, host, port_a, port_b, ca = sys.argv[1:8]
     requester = Client(requester_jid, password, 'requester')
     target = Client(target_jid, password, 'target')
-    for c, port in ((requester, port_a), (target, port_b)):
-        c.ca_certs = ca
-        c.connect((host, int(port)))
-    loop = asyncio.get_event_loop()
-    try:
-        loop.run_until_complete(asyncio.wait_for(scenario(requester, target), 40))
-    except IqError as e:
-        say(event='error', where='IqError', condition=e.iq['error']['condition'])
-        sys.exit(4)
-    except (IqTimeout, asyncio.TimeoutError):
-        say(event='timeout')
-        sys.exit(5)
-    requester.disconnect()
-    target.disconnect()
-    loop.run_until_complete(asyncio.sleep(0.2))
-    say(event='exit', code=0)
-    sys.exit(0)
-
+    run_scenario(((requester, port_a), (target, port_b)), host, ca, scenario(requester, target), 40)
 
 if __name__ == '__main__':
     main()

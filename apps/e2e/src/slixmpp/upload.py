@@ -11,25 +11,19 @@ import asyncio
 import sys
 from pathlib import Path
 
-import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.plugins.xep_0363.http_upload import FileTooBig, HTTPError, UploadServiceNotFound
-from common import run, say
+from common import Bot, run, say
 
 
 
-class Client(slixmpp.ClientXMPP):
+class Client(Bot):
     def __init__(self, jid, password, path, content_type, too_big):
         super().__init__(jid, password)
         self.path, self.content_type, self.too_big = path, content_type, too_big
         for p in ('xep_0030', 'xep_0004', 'xep_0128', 'xep_0363'):
             self.register_plugin(p)
         self.add_event_handler('session_start', self.on_start)
-        self.add_event_handler('failed_all_auth', lambda _e: self.quit(3))
-
-    def quit(self, code):
-        say(event='exit', code=code)
-        sys.exit(code)
 
     async def discover(self):
         # slixmpp 1.8.3's get_info_from_domain hands coroutines to asyncio.wait, which Python 3.11
